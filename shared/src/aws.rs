@@ -1,0 +1,40 @@
+//! Builds the SDK configuration once per process; only the endpoint differs between AWS and
+//! the local emulator.
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+
+use crate::config::CallTimeouts;
+
+/// The configuration for Lambda: credentials, region and (optionally) endpoint from the environment.
+pub async fn from_env(timeouts: CallTimeouts) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeout_config(timeouts))
+        .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        .load()
+        .await
+}
+
+/// The configuration for the local emulator: fixed endpoint, dummy credentials, fixed region.
+pub fn for_emulator(endpoint: &str, timeouts: CallTimeouts) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("eu-west-2"))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            Credentials::new("local", "local", None, None, "emulator"),
+        ))
+        .timeout_config(timeout_config(timeouts))
+        .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        .build()
+}
+
+fn timeout_config(t: CallTimeouts) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(t.connect)
+        .operation_attempt_timeout(t.attempt)
+        .operation_timeout(t.operation)
+        .build()
+}

@@ -1,0 +1,183 @@
+//! Who is calling: the verified claims an authorizer passes to every function.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::org::OrgCode;
+use crate::problem::{ErrorCode, Problem};
+
+/// Claim names in the JWT (and in the API Gateway authorizer context). Declared once.
+pub mod claim_names {
+    pub const ORG: &str = "org";
+    pub const ROLE: &str = "role";
+    pub const USER: &str = "sub";
+}
+
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A local authority's social care system or staff: writes and reads its own plans.
+    LocalAuthority,
+    /// Emergency departments, minor injury units, out-of-hours: lookups alert the LA.
+    UnscheduledCare,
+    /// Scheduled care: silent reads, audited but not alerted.
+    ScheduledCare,
+    /// Runs the service: profiles, reports, re-drives.
+    Operator,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::LocalAuthority,
+        Role::UnscheduledCare,
+        Role::ScheduledCare,
+        Role::Operator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::LocalAuthority => "local_authority",
+            Role::UnscheduledCare => "unscheduled_care",
+            Role::ScheduledCare => "scheduled_care",
+            Role::Operator => "operator",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An opaque user id from the identity provider (1 to 128 printable characters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = (1..=128).contains(&raw.chars().count()) && !raw.chars().any(char::is_control);
+        ok.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Verified identity of a caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub org: OrgCode,
+    pub role: Role,
+    pub user: UserId,
+}
+
+/// Why claims could not be read: always a 401, never a guess.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    #[error("claim `{0}` is missing")]
+    Missing(&'static str),
+    #[error("claim `{0}` is not valid")]
+    Invalid(&'static str),
+}
+
+impl From<ClaimsError> for Problem {
+    fn from(e: ClaimsError) -> Self {
+        Problem::new(ErrorCode::Unauthenticated).detail(e.to_string())
+    }
+}
+
+impl Claims {
+    /// Reads claims from a lookup function (name -> value), as API Gateway passes them.
+    pub fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, ClaimsError> {
+        use claim_names::*;
+        let org = get(ORG).ok_or(ClaimsError::Missing(ORG))?;
+        let role = get(ROLE).ok_or(ClaimsError::Missing(ROLE))?;
+        let user = get(USER).ok_or(ClaimsError::Missing(USER))?;
+        Ok(Self {
+            org: OrgCode::parse(org).map_err(|_| ClaimsError::Invalid(ORG))?,
+            role: Role::parse(role).ok_or(ClaimsError::Invalid(ROLE))?,
+            user: UserId::parse(user).ok_or(ClaimsError::Invalid(USER))?,
+        })
+    }
+
+    /// Refuses roles outside `allowed` with a 403 problem.
+    pub fn require(&self, allowed: &[Role]) -> Result<(), Problem> {
+        if allowed.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(Problem::new(ErrorCode::ForbiddenRole)
+                .detail(format!("role `{}` may not use this endpoint", self.role)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn claims(pairs: &[(&str, &str)]) -> Result<Claims, ClaimsError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Claims::from_lookup(|k| map.get(k).map(String::as_str))
+    }
+
+    #[test]
+    fn reads_valid_claims() {
+        let c = claims(&[
+            ("org", "E08000035"),
+            ("role", "local_authority"),
+            ("sub", "u-1"),
+        ])
+        .unwrap();
+        assert_eq!(c.role, Role::LocalAuthority);
+        assert_eq!(c.org.as_str(), "E08000035");
+    }
+
+    #[test]
+    fn missing_or_invalid_claims_are_refused() {
+        assert_eq!(
+            claims(&[("role", "operator"), ("sub", "u")]),
+            Err(ClaimsError::Missing("org"))
+        );
+        assert_eq!(
+            claims(&[("org", "RR8"), ("role", "admin"), ("sub", "u")]),
+            Err(ClaimsError::Invalid("role"))
+        );
+        assert_eq!(
+            claims(&[("org", "rr8"), ("role", "operator"), ("sub", "u")]),
+            Err(ClaimsError::Invalid("org"))
+        );
+        assert_eq!(
+            claims(&[("org", "RR8"), ("role", "operator"), ("sub", "")]),
+            Err(ClaimsError::Invalid("sub"))
+        );
+    }
+
+    #[test]
+    fn require_refuses_other_roles_with_403() {
+        let c = claims(&[("org", "RR8"), ("role", "unscheduled_care"), ("sub", "u")]).unwrap();
+        assert!(c
+            .require(&[Role::UnscheduledCare, Role::ScheduledCare])
+            .is_ok());
+        assert_eq!(c.require(&[Role::LocalAuthority]).unwrap_err().status, 403);
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+    }
+}

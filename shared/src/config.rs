@@ -1,0 +1,69 @@
+//! Settings read from the environment. Each variable name is declared here once and used by the
+//! functions, the local stack and the template check alike.
+
+use std::time::Duration;
+
+use crate::plan::Retention;
+
+/// Environment variable names shared by code and template.
+pub mod env {
+    /// The DynamoDB table holding the index.
+    pub const TABLE_NAME: &str = "TABLE_NAME";
+    /// The queue an unscheduled-care access is handed to for alert fan-out.
+    pub const ALERT_FANOUT_QUEUE_URL: &str = "ALERT_FANOUT_QUEUE_URL";
+    /// Months an ended plan stays visible (default 12).
+    pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
+    /// Overrides the AWS endpoint (the local emulator); unset means AWS itself.
+    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+}
+
+/// Why configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Reads a required variable.
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError::Missing(name))
+}
+
+/// Reads the retention period, defaulting to the national 12 months.
+pub fn retention() -> Result<Retention, ConfigError> {
+    match std::env::var(env::RETENTION_MONTHS) {
+        Err(_) => Ok(Retention::default()),
+        Ok(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=120).contains(m))
+            .map(|months| Retention { months })
+            .ok_or(ConfigError::Invalid {
+                name: env::RETENTION_MONTHS,
+                reason: "expected whole months between 1 and 120".into(),
+            }),
+    }
+}
+
+/// Timeouts for every store and queue call: short, so a sick dependency turns into a quick 503
+/// (with Retry-After) rather than a clinician staring at a spinner.
+#[derive(Debug, Clone, Copy)]
+pub struct CallTimeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for CallTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_millis(1_000),
+            attempt: Duration::from_millis(2_000),
+            operation: Duration::from_millis(5_000),
+            max_attempts: 3,
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Reads a JSON object field by field, so every error names the field at fault and
+//! unknown fields are refused rather than ignored.
+
+use serde_json::{Map, Value};
+
+use crate::problem::{ErrorCode, FieldError};
+
+/// A JSON object being parsed; `finish` refuses any field nobody asked for.
+pub struct ObjectReader<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+    seen: Vec<&'static str>,
+}
+
+impl<'a> ObjectReader<'a> {
+    /// `path` is the JSON pointer of this object (`""` for the root).
+    pub fn new(value: &'a Value, path: &str) -> Result<Self, FieldError> {
+        match value {
+            Value::Object(map) => Ok(Self {
+                path: path.to_owned(),
+                map,
+                seen: Vec::new(),
+            }),
+            _ => Err(FieldError::new(
+                ErrorCode::MalformedJson,
+                path,
+                "expected a JSON object",
+            )),
+        }
+    }
+
+    /// The pointer of a field of this object.
+    pub fn pointer(&self, name: &str) -> String {
+        format!("{}/{}", self.path, name)
+    }
+
+    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.seen.push(name);
+        match self.map.get(name) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    /// An optional string field.
+    pub fn opt_str(&mut self, name: &'static str) -> Result<Option<&'a str>, FieldError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(FieldError::new(
+                ErrorCode::MalformedJson,
+                self.pointer(name),
+                "expected a string",
+            )),
+        }
+    }
+
+    /// A required string field; `missing` is the code reported when it is absent.
+    pub fn str(&mut self, name: &'static str, missing: ErrorCode) -> Result<&'a str, FieldError> {
+        self.opt_str(name)?.ok_or_else(|| {
+            FieldError::new(missing, self.pointer(name), format!("`{name}` is required"))
+        })
+    }
+
+    /// A required positive integer.
+    pub fn positive_u64(&mut self, name: &'static str) -> Result<u64, FieldError> {
+        match self.get(name) {
+            Some(Value::Number(n)) => n.as_u64().filter(|v| *v > 0).ok_or_else(|| {
+                FieldError::new(
+                    ErrorCode::InvalidVersion,
+                    self.pointer(name),
+                    "expected a positive integer",
+                )
+            }),
+            None => Err(FieldError::new(
+                ErrorCode::MissingField,
+                self.pointer(name),
+                format!("`{name}` is required"),
+            )),
+            Some(_) => Err(FieldError::new(
+                ErrorCode::InvalidVersion,
+                self.pointer(name),
+                "expected a positive integer",
+            )),
+        }
+    }
+
+    /// A required nested object.
+    pub fn object(
+        &mut self,
+        name: &'static str,
+        missing: ErrorCode,
+    ) -> Result<ObjectReader<'a>, FieldError> {
+        let pointer = self.pointer(name);
+        match self.get(name) {
+            None => Err(FieldError::new(
+                missing,
+                pointer,
+                format!("`{name}` is required"),
+            )),
+            Some(v) => ObjectReader::new(v, &pointer),
+        }
+    }
+
+    /// Refuses fields that were never asked for (typos must not be silently dropped).
+    pub fn finish(self) -> Result<(), FieldError> {
+        let mut unknown: Vec<&String> = self
+            .map
+            .keys()
+            .filter(|k| !self.seen.contains(&k.as_str()))
+            .collect();
+        unknown.sort();
+        match unknown.first() {
+            None => Ok(()),
+            Some(k) => Err(FieldError::new(
+                ErrorCode::UnknownField,
+                format!("{}/{}", self.path, k),
+                format!("unknown field `{k}`"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_the_unknown_field() {
+        let v = json!({"a": "x", "b": 1});
+        let mut r = ObjectReader::new(&v, "/records/2").unwrap();
+        assert_eq!(r.opt_str("a").unwrap(), Some("x"));
+        let e = r.finish().unwrap_err();
+        assert_eq!(e.code, ErrorCode::UnknownField);
+        assert_eq!(e.field, "/records/2/b");
+    }
+
+    #[test]
+    fn null_counts_as_absent_and_wrong_types_are_named() {
+        let v = json!({"a": null, "n": "7", "m": 0});
+        let mut r = ObjectReader::new(&v, "").unwrap();
+        assert_eq!(r.opt_str("a").unwrap(), None);
+        assert_eq!(r.positive_u64("n").unwrap_err().field, "/n");
+        assert_eq!(
+            r.positive_u64("m").unwrap_err().code,
+            ErrorCode::InvalidVersion
+        );
+        assert_eq!(r.str("z", ErrorCode::MissingField).unwrap_err().field, "/z");
+    }
+}

@@ -1,0 +1,166 @@
+//! The table's keys, indexes and the queues, declared once. The adapters, the emulator
+//! bootstrap and the template consistency check all read these definitions.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::nhs_number::NhsNumber;
+use crate::org::OrgCode;
+use crate::plan::PlanRef;
+
+/// Attribute names used as keys.
+pub mod attr {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const GSI1_PK: &str = "gsi1pk";
+    pub const GSI1_SK: &str = "gsi1sk";
+    /// Epoch seconds after which DynamoDB's TTL may delete the item.
+    pub const EXPIRES_AT: &str = "expiresAt";
+}
+
+/// A global secondary index (string keys, all attributes projected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GsiDef {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+/// The single table's shape (all keys are strings; billing on demand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDef {
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+    pub gsis: &'static [GsiDef],
+    pub ttl_attribute: &'static str,
+}
+
+/// Per-organisation listings (an LA's plans, later its notifications and reports).
+pub const GSI1: GsiDef = GsiDef {
+    name: "gsi1",
+    partition_key: attr::GSI1_PK,
+    sort_key: attr::GSI1_SK,
+};
+
+/// The index table.
+pub const TABLE: TableDef = TableDef {
+    partition_key: attr::PK,
+    sort_key: attr::SK,
+    gsis: &[GSI1],
+    ttl_attribute: attr::EXPIRES_AT,
+};
+
+/// A queue and its dead-letter queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDef {
+    /// Suffix of the queue's name (`<stack>-<suffix>`) and of its DLQ (`<suffix>-dlq`).
+    pub suffix: &'static str,
+    /// Environment variable that carries the queue's URL to functions.
+    pub url_env: &'static str,
+    /// Seconds a received message stays hidden; at least six times the consumer's timeout.
+    pub visibility_timeout_s: u32,
+    /// Receives before a message moves to the DLQ.
+    pub max_receive_count: u32,
+    /// Days a message is kept in the DLQ (the SQS maximum is 14).
+    pub dlq_retention_days: u32,
+}
+
+/// Unscheduled-care accesses waiting to be turned into one notification per responsible LA.
+pub const ALERT_FANOUT_QUEUE: QueueDef = QueueDef {
+    suffix: "alert-fanout",
+    url_env: crate::config::env::ALERT_FANOUT_QUEUE_URL,
+    visibility_timeout_s: 180,
+    max_receive_count: 5,
+    dlq_retention_days: 14,
+};
+
+/// Every queue the system uses.
+pub const QUEUES: &[QueueDef] = &[ALERT_FANOUT_QUEUE];
+
+impl QueueDef {
+    pub fn name(&self, stack: &str) -> String {
+        format!("{stack}-{}", self.suffix)
+    }
+
+    pub fn dlq_name(&self, stack: &str) -> String {
+        format!("{stack}-{}-dlq", self.suffix)
+    }
+}
+
+/// Key builders. Every item's keys are made here and nowhere else.
+pub mod key {
+    use super::*;
+
+    /// Partition of everything about one child (or, for UCPP, one pregnant woman).
+    pub fn child_pk(nhs: &NhsNumber) -> String {
+        format!("CHILD#{}", nhs.digits())
+    }
+
+    pub const PLAN_PREFIX: &str = "PLAN#";
+    pub const VISIT_PREFIX: &str = "VISIT#";
+    pub const ACCESS_PREFIX: &str = "ACCESS#";
+
+    /// A plan as a lookup sees it, inside the child's partition.
+    pub fn child_plan_sk(org: &OrgCode, plan_ref: &PlanRef) -> String {
+        format!("{PLAN_PREFIX}{org}#{plan_ref}")
+    }
+
+    /// The authoritative record of an LA's plan, addressed by the LA's own reference.
+    pub fn plan_ref_pk(org: &OrgCode, plan_ref: &PlanRef) -> String {
+        format!("ORG#{org}#PLAN#{plan_ref}")
+    }
+
+    /// Sort key of single-item partitions.
+    pub const CURRENT: &str = "CURRENT";
+
+    /// GSI1 partition listing one LA's plans.
+    pub fn org_plans_gsi(org: &OrgCode) -> String {
+        format!("ORG#{org}#PLANS")
+    }
+
+    /// Timestamps in sort keys: fixed width, so they sort as time does.
+    pub fn sortable_time(t: DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// A visit to unscheduled care, newest last in key order.
+    pub fn visit_sk(at: DateTime<Utc>, access_id: &str) -> String {
+        format!("{VISIT_PREFIX}{}#{access_id}", sortable_time(at))
+    }
+
+    /// The audit record of one access.
+    pub fn access_sk(at: DateTime<Utc>, access_id: &str) -> String {
+        format!("{ACCESS_PREFIX}{}#{access_id}", sortable_time(at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn keys_are_stable_and_do_not_collide_across_kinds() {
+        let nhs = NhsNumber::parse("9434765919").unwrap();
+        let org = OrgCode::parse("E08000035").unwrap();
+        let r = PlanRef::parse("CP-1", "").unwrap();
+        assert_eq!(key::child_pk(&nhs), "CHILD#9434765919");
+        assert_eq!(key::child_plan_sk(&org, &r), "PLAN#E08000035#CP-1");
+        assert_eq!(key::plan_ref_pk(&org, &r), "ORG#E08000035#PLAN#CP-1");
+        assert_ne!(key::plan_ref_pk(&org, &r), key::org_plans_gsi(&org));
+    }
+
+    #[test]
+    fn visit_keys_sort_by_time() {
+        let a = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        let b = a + chrono::Duration::milliseconds(1);
+        let c = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
+        assert!(key::visit_sk(a, "z") < key::visit_sk(b, "a"));
+        assert!(key::visit_sk(b, "z") < key::visit_sk(c, "a"));
+    }
+
+    #[test]
+    fn queue_names_derive_from_the_stack() {
+        assert_eq!(ALERT_FANOUT_QUEUE.name("dev"), "dev-alert-fanout");
+        assert_eq!(ALERT_FANOUT_QUEUE.dlq_name("dev"), "dev-alert-fanout-dlq");
+    }
+}

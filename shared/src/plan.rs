@@ -1,0 +1,440 @@
+//! A plan as a local authority records it: parsed and checked on construction.
+
+use std::fmt;
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::contact::LaContact;
+use crate::json_object::ObjectReader;
+use crate::nhs_number::NhsNumber;
+use crate::problem::{ErrorCode, FieldError};
+
+/// The kind of plan. National codes (CPPI, LACI, UCPI) are accepted as aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PlanType {
+    /// Child protection plan.
+    #[serde(rename = "CPP", alias = "CPPI")]
+    Cpp,
+    /// Looked-after child.
+    #[serde(rename = "LAC", alias = "LACI")]
+    Lac,
+    /// Unborn child protection plan, held on the pregnant woman's NHS number.
+    #[serde(rename = "UCPP", alias = "UCPI")]
+    Ucpp,
+}
+
+impl PlanType {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "CPP" | "CPPI" => Some(Self::Cpp),
+            "LAC" | "LACI" => Some(Self::Lac),
+            "UCPP" | "UCPI" => Some(Self::Ucpp),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cpp => "CPP",
+            Self::Lac => "LAC",
+            Self::Ucpp => "UCPP",
+        }
+    }
+
+    /// The national CP-IS code for this plan type.
+    pub fn national_code(self) -> &'static str {
+        match self {
+            Self::Cpp => "CPPI",
+            Self::Lac => "LACI",
+            Self::Ucpp => "UCPI",
+        }
+    }
+}
+
+/// The LA system's own reference for a plan: 1 to 64 of `A-Z a-z 0-9 . _ -`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PlanRef(String);
+
+impl PlanRef {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let ok = (1..=64).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                ErrorCode::InvalidPlanRef,
+                field,
+                "a plan reference is 1 to 64 letters, digits, '.', '_' or '-'",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PlanRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PlanRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PlanRef({})", self.0)
+    }
+}
+
+/// How long an ended plan stays visible before it is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub months: u32,
+}
+
+impl Default for Retention {
+    /// The national rule: 12 months after the plan ends.
+    fn default() -> Self {
+        Self { months: 12 }
+    }
+}
+
+impl Retention {
+    /// The first day the ended plan is no longer kept.
+    pub fn delete_on(&self, end: NaiveDate) -> NaiveDate {
+        end.checked_add_months(Months::new(self.months))
+            .unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// Where a plan stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Not ended (no end date, or the end date is today or later).
+    Active,
+    /// Ended, still within retention: shown as ended.
+    Ended,
+    /// Past retention: to be deleted, never shown.
+    Expired,
+}
+
+/// One plan, valid by construction. The owning LA comes from the caller's claims, not from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub plan_ref: PlanRef,
+    pub nhs_number: NhsNumber,
+    pub plan_type: PlanType,
+    pub start_date: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_due_date: Option<NaiveDate>,
+    /// The LA system's version: monotonic per plan; newer wins.
+    pub source_version: u64,
+    pub responsible_la: LaContact,
+}
+
+fn date(r: &mut ObjectReader<'_>, name: &'static str) -> Result<Option<NaiveDate>, FieldError> {
+    let Some(raw) = r.opt_str(name)? else {
+        return Ok(None);
+    };
+    // Strict ISO calendar date: rejects 2026-02-30, 2026-2-3 and trailing text.
+    let ok_shape = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) if ok_shape => Ok(Some(d)),
+        _ => Err(FieldError::new(
+            ErrorCode::InvalidDate,
+            r.pointer(name),
+            format!("`{raw}` is not a calendar date in the form YYYY-MM-DD"),
+        )),
+    }
+}
+
+impl Plan {
+    /// Parses one plan from JSON. `path` is its pointer in the request (for error fields);
+    /// `plan_ref` is given when it comes from the URL, otherwise it is read from the body.
+    pub fn from_json(
+        value: &Value,
+        path: &str,
+        plan_ref: Option<PlanRef>,
+        today: NaiveDate,
+    ) -> Result<Self, FieldError> {
+        let mut r = ObjectReader::new(value, path)?;
+        let plan_ref = match plan_ref {
+            Some(p) => p,
+            None => {
+                let raw = r.str("planRef", ErrorCode::MissingField)?;
+                PlanRef::parse(raw, &r.pointer("planRef"))?
+            }
+        };
+        let raw_nhs = r.str("nhsNumber", ErrorCode::InvalidNhsNumber)?;
+        let nhs_number = NhsNumber::parse(raw_nhs).map_err(|e| {
+            FieldError::new(
+                ErrorCode::InvalidNhsNumber,
+                r.pointer("nhsNumber"),
+                e.to_string(),
+            )
+        })?;
+        let raw_type = r.str("planType", ErrorCode::InvalidPlanType)?;
+        let plan_type = PlanType::parse(raw_type).ok_or_else(|| {
+            FieldError::new(
+                ErrorCode::InvalidPlanType,
+                r.pointer("planType"),
+                format!("`{raw_type}` is not one of CPP, LAC, UCPP (or CPPI, LACI, UCPI)"),
+            )
+        })?;
+        let start_date = date(&mut r, "startDate")?.ok_or_else(|| {
+            FieldError::new(
+                ErrorCode::MissingField,
+                r.pointer("startDate"),
+                "`startDate` is required",
+            )
+        })?;
+        let end_date = date(&mut r, "endDate")?;
+        let expected_due_date = date(&mut r, "expectedDueDate")?;
+        let source_version = r.positive_u64("sourceVersion")?;
+        let responsible_la = LaContact::read(r.object("responsibleLa", ErrorCode::MissingField)?)?;
+
+        if start_date > today + chrono::Days::new(1) {
+            return Err(FieldError::new(
+                ErrorCode::StartInFuture,
+                r.pointer("startDate"),
+                "a plan cannot start more than a day from today",
+            ));
+        }
+        if let Some(end) = end_date {
+            if end < start_date {
+                return Err(FieldError::new(
+                    ErrorCode::EndBeforeStart,
+                    r.pointer("endDate"),
+                    "the end date is before the start date",
+                ));
+            }
+        }
+        match (plan_type, expected_due_date) {
+            (PlanType::Ucpp, None) => {
+                return Err(FieldError::new(
+                    ErrorCode::MissingDueDate,
+                    r.pointer("expectedDueDate"),
+                    "an unborn-child plan needs the expected due date",
+                ))
+            }
+            (PlanType::Cpp | PlanType::Lac, Some(_)) => {
+                return Err(FieldError::new(
+                    ErrorCode::UnknownField,
+                    r.pointer("expectedDueDate"),
+                    "only an unborn-child plan (UCPP) has an expected due date",
+                ))
+            }
+            _ => {}
+        }
+        r.finish()?;
+        Ok(Self {
+            plan_ref,
+            nhs_number,
+            plan_type,
+            start_date,
+            end_date,
+            expected_due_date,
+            source_version,
+            responsible_la,
+        })
+    }
+
+    /// Where the plan stands on `today` under `retention`.
+    pub fn status(&self, today: NaiveDate, retention: Retention) -> PlanStatus {
+        match self.end_date {
+            None => PlanStatus::Active,
+            Some(end) if end >= today => PlanStatus::Active,
+            Some(end) if today < retention.delete_on(end) => PlanStatus::Ended,
+            Some(_) => PlanStatus::Expired,
+        }
+    }
+
+    /// The day the plan is deleted, if it has ended.
+    pub fn delete_on(&self, retention: Retention) -> Option<NaiveDate> {
+        self.end_date.map(|end| retention.delete_on(end))
+    }
+
+    /// True when both carry the same facts (used to tell a replay from a conflicting resend).
+    pub fn same_content(&self, other: &Plan) -> bool {
+        self == other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn today() -> NaiveDate {
+        d("2026-11-22")
+    }
+
+    fn base() -> Value {
+        json!({
+            "planRef": "CP-1001",
+            "nhsNumber": "943 476 5919",
+            "planType": "CPPI",
+            "startDate": "2026-01-10",
+            "sourceVersion": 3,
+            "responsibleLa": {"name": "Leeds City Council", "team": "Children's Front Door",
+                "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+        })
+    }
+
+    fn with(mut v: Value, key: &str, val: Value) -> Value {
+        v[key] = val;
+        v
+    }
+
+    fn parse(v: &Value) -> Result<Plan, FieldError> {
+        Plan::from_json(v, "/records/0", None, today())
+    }
+
+    #[test]
+    fn parses_a_valid_plan_with_a_national_code() {
+        let p = parse(&base()).unwrap();
+        assert_eq!(p.plan_type, PlanType::Cpp);
+        assert_eq!(p.nhs_number.digits(), "9434765919");
+        assert_eq!(p.source_version, 3);
+    }
+
+    #[test]
+    fn each_bad_field_is_named_with_its_code() {
+        let cases = [
+            (
+                with(base(), "nhsNumber", json!("9876544321")),
+                ErrorCode::InvalidNhsNumber,
+                "/records/0/nhsNumber",
+            ),
+            (
+                with(base(), "planType", json!("CIN")),
+                ErrorCode::InvalidPlanType,
+                "/records/0/planType",
+            ),
+            (
+                with(base(), "startDate", json!("2026-02-30")),
+                ErrorCode::InvalidDate,
+                "/records/0/startDate",
+            ),
+            (
+                with(base(), "startDate", json!("2026-2-3")),
+                ErrorCode::InvalidDate,
+                "/records/0/startDate",
+            ),
+            (
+                with(base(), "startDate", json!("2026-11-24")),
+                ErrorCode::StartInFuture,
+                "/records/0/startDate",
+            ),
+            (
+                with(base(), "endDate", json!("2026-01-09")),
+                ErrorCode::EndBeforeStart,
+                "/records/0/endDate",
+            ),
+            (
+                with(base(), "sourceVersion", json!(0)),
+                ErrorCode::InvalidVersion,
+                "/records/0/sourceVersion",
+            ),
+            (
+                with(base(), "colour", json!("red")),
+                ErrorCode::UnknownField,
+                "/records/0/colour",
+            ),
+            (
+                with(base(), "planType", json!("UCPP")),
+                ErrorCode::MissingDueDate,
+                "/records/0/expectedDueDate",
+            ),
+            (
+                with(base(), "planRef", json!("has space")),
+                ErrorCode::InvalidPlanRef,
+                "/records/0/planRef",
+            ),
+        ];
+        for (v, code, field) in cases {
+            let e = parse(&v).unwrap_err();
+            assert_eq!((e.code, e.field.as_str()), (code, field), "{v}");
+        }
+    }
+
+    #[test]
+    fn start_tomorrow_is_allowed_but_not_the_day_after() {
+        assert!(parse(&with(base(), "startDate", json!("2026-11-23"))).is_ok());
+        assert!(parse(&with(base(), "startDate", json!("2026-11-24"))).is_err());
+    }
+
+    #[test]
+    fn unborn_child_plan_carries_a_due_date() {
+        let v = with(
+            with(base(), "planType", json!("UCPI")),
+            "expectedDueDate",
+            json!("2027-02-01"),
+        );
+        let p = parse(&v).unwrap();
+        assert_eq!(p.plan_type, PlanType::Ucpp);
+        assert_eq!(p.expected_due_date, Some(d("2027-02-01")));
+    }
+
+    #[test]
+    fn status_follows_end_date_and_retention() {
+        let mut p = parse(&base()).unwrap();
+        let r = Retention::default();
+        assert_eq!(p.status(today(), r), PlanStatus::Active);
+        p.end_date = Some(d("2026-11-22"));
+        assert_eq!(
+            p.status(today(), r),
+            PlanStatus::Active,
+            "ends today: still active"
+        );
+        assert_eq!(p.status(d("2026-11-23"), r), PlanStatus::Ended);
+        assert_eq!(p.status(d("2027-11-21"), r), PlanStatus::Ended);
+        assert_eq!(p.status(d("2027-11-22"), r), PlanStatus::Expired);
+        assert_eq!(
+            p.status(d("2027-11-22"), Retention { months: 24 }),
+            PlanStatus::Ended
+        );
+    }
+
+    #[test]
+    fn retention_handles_month_ends() {
+        assert_eq!(
+            Retention::default().delete_on(d("2024-02-29")),
+            d("2025-02-28")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn dates_parse_only_as_strict_iso(s in "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}x?") {
+            let v = with(base(), "endDate", json!(s));
+            let strict = NaiveDate::parse_from_str(&s, "%Y-%m-%d").is_ok() && s.len() == 10;
+            match parse(&v) {
+                Ok(p) => prop_assert_eq!(p.end_date.map(|d| d.format("%Y-%m-%d").to_string()), Some(s.clone())),
+                Err(e) => prop_assert!(!strict || e.code == ErrorCode::EndBeforeStart, "{:?}", e),
+            }
+        }
+
+        #[test]
+        fn plan_refs_accept_exactly_their_alphabet(s in "\\PC{0,70}") {
+            let expected = (1..=64).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            prop_assert_eq!(PlanRef::parse(&s, "").is_ok(), expected);
+        }
+    }
+}

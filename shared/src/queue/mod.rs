@@ -1,0 +1,99 @@
+//! Queues: the SQS adapter behind a narrow port.
+
+use aws_sdk_sqs::error::SdkError;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::Client;
+
+use crate::store::BoxError;
+
+/// SQS's limit on messages in one SendMessageBatch call.
+pub const MAX_SEND_BATCH: usize = 10;
+
+/// A failed queue call.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue is unavailable")]
+    Unavailable(#[source] BoxError),
+    #[error("{failed} of the batch's messages were not accepted")]
+    Partial { failed: usize },
+    #[error("limit exceeded: {0}")]
+    Limit(&'static str),
+}
+
+/// One SQS queue, addressed by URL through a shared client.
+#[derive(Debug, Clone)]
+pub struct SqsQueue {
+    client: Client,
+    url: String,
+}
+
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(
+    e: SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> QueueError {
+    QueueError::Unavailable(Box::new(e))
+}
+
+impl SqsQueue {
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self {
+            client,
+            url: url.into(),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends one message; returns its SQS message id.
+    pub async fn send(&self, body: String) -> Result<String, QueueError> {
+        let out = self
+            .client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.message_id.unwrap_or_default())
+    }
+
+    /// Sends up to ten messages in one call; any refused entry fails the whole call.
+    pub async fn send_batch(&self, bodies: Vec<String>) -> Result<(), QueueError> {
+        if bodies.len() > MAX_SEND_BATCH {
+            return Err(QueueError::Limit(
+                "at most 10 messages per SendMessageBatch",
+            ));
+        }
+        if bodies.is_empty() {
+            return Ok(());
+        }
+        let entries = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| {
+                SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(body)
+                    .build()
+                    .map_err(|e| QueueError::Unavailable(Box::new(e)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = self
+            .client
+            .send_message_batch()
+            .queue_url(&self.url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match out.failed.len() {
+            0 => Ok(()),
+            failed => Err(QueueError::Partial { failed }),
+        }
+    }
+}

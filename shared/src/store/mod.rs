@@ -1,0 +1,7 @@
+//! Storage: typed errors, DynamoDB primitives, and the item mapping of each entity.
+
+pub mod error;
+pub mod table;
+
+pub use error::{BoxError, CancelReason, Item, StoreError};
+pub use table::{Condition, QueryOptions, Table, MAX_BATCH_WRITE};

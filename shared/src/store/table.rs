@@ -1,0 +1,470 @@
+//! The DynamoDB operations every port is built from: conditional put, transactions, batch
+//! writes in chunks of 25 with retry of unprocessed items, and fully paginated queries.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::error::{CancelReason, Item, StoreError};
+use crate::keys::attr;
+
+/// DynamoDB's limit on writes in one BatchWriteItem call.
+pub const MAX_BATCH_WRITE: usize = 25;
+/// DynamoDB's limit on items in one TransactWriteItems call.
+pub const MAX_TRANSACTION: usize = 100;
+/// Retries of unprocessed batch items before giving up as unavailable.
+const UNPROCESSED_RETRIES: u32 = 8;
+
+/// A condition expression with its placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Condition {
+    pub expression: String,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Condition {
+    pub fn new(expression: impl Into<String>) -> Self {
+        Self {
+            expression: expression.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.into(), attribute.into());
+        self
+    }
+
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.into(), value);
+        self
+    }
+
+    /// The item must not exist yet.
+    pub fn not_exists() -> Self {
+        Self::new("attribute_not_exists(#pk)").name("#pk", attr::PK)
+    }
+
+    /// Writes with `version` win only over an absent item or a strictly lower `attribute`.
+    pub fn newer_than_stored(attribute: &str, version: u64) -> Self {
+        Self::new("attribute_not_exists(#pk) OR #v < :v")
+            .name("#pk", attr::PK)
+            .name("#v", attribute)
+            .value(":v", AttributeValue::N(version.to_string()))
+    }
+}
+
+/// Options of a query within one partition.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryOptions {
+    /// Strongly consistent read (plans are always read this way).
+    pub consistent: bool,
+    /// Ascending sort-key order when true.
+    pub ascending: bool,
+    /// Stop after this many items (all of them when `None`).
+    pub limit: Option<usize>,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        Self {
+            consistent: true,
+            ascending: true,
+            limit: None,
+        }
+    }
+}
+
+/// One table, addressed through a shared client (built once per process).
+#[derive(Debug, Clone)]
+pub struct Table {
+    client: Client,
+    name: String,
+}
+
+/// Turns a SDK failure into a store error, keeping the source but never exposing it to callers.
+fn classify<E>(err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or_default();
+            let transient = matches!(
+                code,
+                "ProvisionedThroughputExceededException"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+                    | "TransactionConflictException"
+                    | "TransactionInProgressException"
+                    | "ResourceNotFoundException"
+            ) || service.raw().status().is_server_error();
+            if transient {
+                StoreError::Unavailable(Box::new(err))
+            } else {
+                StoreError::Rejected(Box::new(err))
+            }
+        }
+        // Timeouts, dispatch (connection) failures and unreadable responses.
+        _ => StoreError::Unavailable(Box::new(err)),
+    }
+}
+
+impl Table {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Writes `item` if `condition` holds. On a failed condition the stored item comes back in
+    /// [`StoreError::ConditionFailed`] (no second read needed to report the current version).
+    /// Returns the item that was replaced, if any.
+    pub async fn put(
+        &self,
+        item: Item,
+        condition: Option<Condition>,
+    ) -> Result<Option<Item>, StoreError> {
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .return_values(ReturnValue::AllOld);
+        if let Some(c) = condition {
+            req = req
+                .condition_expression(c.expression)
+                .set_expression_attribute_names(Some(c.names))
+                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+        }
+        match req.send().await {
+            Ok(out) => Ok(out.attributes),
+            Err(err) => {
+                if let Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e)) =
+                    err.as_service_error()
+                {
+                    return Err(StoreError::ConditionFailed {
+                        current: e.item().cloned(),
+                    });
+                }
+                Err(classify(err))
+            }
+        }
+    }
+
+    /// Reads one item.
+    pub async fn get(
+        &self,
+        pk: &str,
+        sk: &str,
+        consistent: bool,
+    ) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key(attr::PK, AttributeValue::S(pk.into()))
+            .key(attr::SK, AttributeValue::S(sk.into()))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.item)
+    }
+
+    /// Deletes one item if `condition` holds.
+    pub async fn delete(
+        &self,
+        pk: &str,
+        sk: &str,
+        condition: Option<Condition>,
+    ) -> Result<(), StoreError> {
+        let mut req = self
+            .client
+            .delete_item()
+            .table_name(&self.name)
+            .key(attr::PK, AttributeValue::S(pk.into()))
+            .key(attr::SK, AttributeValue::S(sk.into()));
+        if let Some(c) = condition {
+            req = req
+                .condition_expression(c.expression)
+                .set_expression_attribute_names(Some(c.names))
+                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                if let Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(e)) =
+                    err.as_service_error()
+                {
+                    return Err(StoreError::ConditionFailed {
+                        current: e.item().cloned(),
+                    });
+                }
+                Err(classify(err))
+            }
+        }
+    }
+
+    /// Queries one partition (optionally a sort-key prefix), following every page.
+    pub async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: Option<&str>,
+        opts: QueryOptions,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.query_key(attr::PK, attr::SK, None, pk, sk_prefix, opts)
+            .await
+    }
+
+    /// Queries GSI1 (eventually consistent, as every GSI is).
+    pub async fn query_gsi1(
+        &self,
+        pk: &str,
+        sk_prefix: Option<&str>,
+        opts: QueryOptions,
+    ) -> Result<Vec<Item>, StoreError> {
+        let opts = QueryOptions {
+            consistent: false,
+            ..opts
+        };
+        self.query_key(
+            attr::GSI1_PK,
+            attr::GSI1_SK,
+            Some(crate::keys::GSI1.name),
+            pk,
+            sk_prefix,
+            opts,
+        )
+        .await
+    }
+
+    /// One page of a query, for callers that paginate themselves (APIs with cursors).
+    pub async fn query_page(
+        &self,
+        index: Option<&str>,
+        (pk_attr, sk_attr): (&str, &str),
+        pk: &str,
+        sk_prefix: Option<&str>,
+        limit: i32,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let mut req = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .set_index_name(index.map(str::to_owned))
+            .consistent_read(index.is_none())
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        req = match sk_prefix {
+            Some(prefix) => req
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                .expression_attribute_names("#sk", sk_attr)
+                .expression_attribute_values(":sk", AttributeValue::S(prefix.into())),
+            None => req.key_condition_expression("#pk = :pk"),
+        };
+        let out = req.send().await.map_err(classify)?;
+        Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+    }
+
+    async fn query_key(
+        &self,
+        pk_attr: &str,
+        sk_attr: &str,
+        index: Option<&str>,
+        pk: &str,
+        sk_prefix: Option<&str>,
+        opts: QueryOptions,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut req = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .set_index_name(index.map(str::to_owned))
+                .consistent_read(opts.consistent)
+                .scan_index_forward(opts.ascending)
+                .expression_attribute_names("#pk", pk_attr)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
+                .set_exclusive_start_key(start.take());
+            req = match sk_prefix {
+                Some(prefix) => req
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                    .expression_attribute_names("#sk", sk_attr)
+                    .expression_attribute_values(":sk", AttributeValue::S(prefix.into())),
+                None => req.key_condition_expression("#pk = :pk"),
+            };
+            if let Some(limit) = opts.limit {
+                let left = limit.saturating_sub(items.len()).max(1);
+                req = req.limit(i32::try_from(left).unwrap_or(i32::MAX));
+            }
+            let out = req.send().await.map_err(classify)?;
+            items.extend(out.items.unwrap_or_default());
+            if opts.limit.is_some_and(|l| items.len() >= l) {
+                items.truncate(opts.limit.unwrap_or(usize::MAX));
+                return Ok(items);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// Writes items atomically: all or none. A refusal names each failed item by position.
+    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        if items.len() > MAX_TRANSACTION {
+            return Err(StoreError::Limit("at most 100 items per transaction"));
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                if let Some(
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e),
+                ) = err.as_service_error()
+                {
+                    let reasons = e
+                        .cancellation_reasons()
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(index, r)| {
+                            let code = r.code().unwrap_or("None");
+                            (code != "None").then(|| CancelReason {
+                                index,
+                                code: code.to_owned(),
+                                current: r.item().cloned(),
+                            })
+                        })
+                        .collect::<Vec<_>>();
+                    let only_conflicts = !reasons.is_empty()
+                        && reasons.iter().all(|r| r.code == "TransactionConflict");
+                    if only_conflicts {
+                        return Err(StoreError::Unavailable(Box::new(err)));
+                    }
+                    return Err(StoreError::TransactionCancelled { reasons });
+                }
+                Err(classify(err))
+            }
+        }
+    }
+
+    /// A conditional put as a transaction item of this table.
+    pub fn transact_put(
+        &self,
+        item: Item,
+        condition: Option<Condition>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.name).set_item(Some(item));
+        if let Some(c) = condition {
+            put = put
+                .condition_expression(c.expression)
+                .set_expression_attribute_names(Some(c.names))
+                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+        }
+        let put = put.build().map_err(|e| StoreError::Rejected(Box::new(e)))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Puts items unconditionally in chunks of [`MAX_BATCH_WRITE`], retrying unprocessed ones
+    /// with back-off. Returns the number of BatchWriteItem calls made.
+    pub async fn batch_put(&self, items: Vec<Item>) -> Result<usize, StoreError> {
+        let mut calls = 0;
+        let mut requests: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                WriteRequest::builder()
+                    .put_request(
+                        aws_sdk_dynamodb::types::PutRequest::builder()
+                            .set_item(Some(item))
+                            .build()
+                            .expect("item is set"),
+                    )
+                    .build()
+            })
+            .collect();
+        while !requests.is_empty() {
+            let rest = requests.split_off(requests.len().min(MAX_BATCH_WRITE));
+            calls += self
+                .batch_write_chunk(std::mem::replace(&mut requests, rest))
+                .await?;
+        }
+        Ok(calls)
+    }
+
+    /// One chunk of at most 25 writes; unprocessed items are retried with exponential back-off.
+    pub async fn batch_write_chunk(
+        &self,
+        mut chunk: Vec<WriteRequest>,
+    ) -> Result<usize, StoreError> {
+        // The emulator does not enforce DynamoDB's limit, so our code does.
+        if chunk.len() > MAX_BATCH_WRITE {
+            return Err(StoreError::Limit("at most 25 writes per BatchWriteItem"));
+        }
+        let mut calls = 0;
+        for attempt in 0..=UNPROCESSED_RETRIES {
+            if chunk.is_empty() {
+                return Ok(calls);
+            }
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+            }
+            calls += 1;
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.name, chunk)
+                .send()
+                .await
+                .map_err(classify)?;
+            chunk = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(&self.name))
+                .unwrap_or_default();
+        }
+        if chunk.is_empty() {
+            Ok(calls)
+        } else {
+            Err(StoreError::Unavailable(
+                format!("{} writes still unprocessed after retries", chunk.len()).into(),
+            ))
+        }
+    }
+}
