@@ -94,6 +94,17 @@ impl From<ClaimsError> for Problem {
     }
 }
 
+/// A caller whose role may not use an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("role `{0}` may not use this endpoint")]
+pub struct Forbidden(pub Role);
+
+impl From<Forbidden> for Problem {
+    fn from(e: Forbidden) -> Self {
+        Problem::new(ErrorCode::ForbiddenRole).detail(e.to_string())
+    }
+}
+
 impl Claims {
     /// Reads claims from a lookup function (name -> value), as API Gateway passes them.
     pub fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, ClaimsError> {
@@ -108,13 +119,12 @@ impl Claims {
         })
     }
 
-    /// Refuses roles outside `allowed` with a 403 problem.
-    pub fn require(&self, allowed: &[Role]) -> Result<(), Problem> {
+    /// Refuses roles outside `allowed` (a 403 once turned into a problem).
+    pub fn require(&self, allowed: &[Role]) -> Result<(), Forbidden> {
         if allowed.contains(&self.role) {
             Ok(())
         } else {
-            Err(Problem::new(ErrorCode::ForbiddenRole)
-                .detail(format!("role `{}` may not use this endpoint", self.role)))
+            Err(Forbidden(self.role))
         }
     }
 }
@@ -170,7 +180,10 @@ mod tests {
         assert!(c
             .require(&[Role::UnscheduledCare, Role::ScheduledCare])
             .is_ok());
-        assert_eq!(c.require(&[Role::LocalAuthority]).unwrap_err().status, 403);
+        assert_eq!(
+            Problem::from(c.require(&[Role::LocalAuthority]).unwrap_err()).status,
+            403
+        );
     }
 
     #[test]

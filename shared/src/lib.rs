@@ -14,6 +14,7 @@ pub mod org;
 pub mod plan;
 pub mod problem;
 pub mod queue;
+pub mod routes;
 pub mod store;
 
 pub use claims::{Claims, Role};

@@ -1,1 +1,102 @@
+//! Shared test support: clients for the local emulator and fresh, isolated resources per test.
+//! `make test` starts the emulator and sets `EMULATOR_URL`; each test creates its own table and
+//! queues (random names), so tests run in parallel without seeing each other.
 
+use aws_sdk_dynamodb::Client as DynamoClient;
+use aws_sdk_sqs::Client as SqsClient;
+use cpindex::bootstrap::{self, QueueUrls};
+use cpindex::config::CallTimeouts;
+use cpindex::keys::{QueueDef, TABLE};
+use cpindex::queue::SqsQueue;
+use cpindex::store::Table;
+
+/// Where the emulator listens (`make test` sets it).
+pub fn emulator_url() -> String {
+    std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".to_owned())
+}
+
+/// SDK clients for the emulator (built per test: each test has its own runtime).
+#[derive(Clone)]
+pub struct Emulator {
+    pub dynamo: DynamoClient,
+    pub sqs: SqsClient,
+}
+
+impl Emulator {
+    pub fn connect() -> Self {
+        Self::connect_to(&emulator_url(), CallTimeouts::default())
+    }
+
+    pub fn connect_to(url: &str, timeouts: CallTimeouts) -> Self {
+        let sdk = cpindex::aws::for_emulator(url, timeouts);
+        Self {
+            dynamo: DynamoClient::new(&sdk),
+            sqs: SqsClient::new(&sdk),
+        }
+    }
+
+    /// A new, empty table with the production key schema.
+    pub async fn fresh_table(&self) -> Table {
+        let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+        bootstrap::create_table(&self.dynamo, &name, &TABLE)
+            .await
+            .unwrap_or_else(|e| panic!("is the emulator running at {}? {e:?}", emulator_url()));
+        Table::new(self.dynamo.clone(), name)
+    }
+
+    /// A new queue (with its DLQ) shaped like `def`.
+    pub async fn fresh_queue(&self, def: &QueueDef) -> (SqsQueue, QueueUrls) {
+        let stack = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let urls = bootstrap::create_queue(&self.sqs, &stack, def)
+            .await
+            .unwrap_or_else(|e| panic!("is the emulator running at {}? {e:?}", emulator_url()));
+        (SqsQueue::new(self.sqs.clone(), urls.queue.clone()), urls)
+    }
+
+    /// Every item in a table (tests read the table back to prove what was, or was not, written).
+    pub async fn scan_all(&self, table: &Table) -> Vec<cpindex::store::Item> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .dynamo
+                .scan()
+                .table_name(table.name())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return items,
+            }
+        }
+    }
+
+    /// Receives up to ten messages without deleting them.
+    pub async fn receive(&self, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+        self.sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default()
+    }
+}
+
+/// Clients aimed at a port where nothing listens, with short timeouts: a store that is down.
+pub fn unreachable_store() -> Emulator {
+    let timeouts = CallTimeouts {
+        connect: std::time::Duration::from_millis(200),
+        attempt: std::time::Duration::from_millis(300),
+        operation: std::time::Duration::from_millis(800),
+        max_attempts: 2,
+    };
+    Emulator::connect_to("http://127.0.0.1:9", timeouts)
+}

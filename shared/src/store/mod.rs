@@ -4,4 +4,4 @@ pub mod error;
 pub mod table;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};
-pub use table::{Condition, QueryOptions, Table, MAX_BATCH_WRITE};
+pub use table::{Condition, Index, QueryOptions, Table, MAX_BATCH_WRITE};

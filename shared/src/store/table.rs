@@ -70,6 +70,26 @@ pub struct QueryOptions {
     pub ascending: bool,
     /// Stop after this many items (all of them when `None`).
     pub limit: Option<usize>,
+    /// Items per request (the store's own 1 MB page limit applies regardless).
+    pub page_size: Option<usize>,
+}
+
+/// Which key schema a query uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// The table's own keys.
+    Table,
+    /// GSI1: per-organisation listings.
+    Gsi1,
+}
+
+impl Index {
+    fn attributes(self) -> (&'static str, &'static str, Option<&'static str>) {
+        match self {
+            Index::Table => (attr::PK, attr::SK, None),
+            Index::Gsi1 => (attr::GSI1_PK, attr::GSI1_SK, Some(crate::keys::GSI1.name)),
+        }
+    }
 }
 
 impl Default for QueryOptions {
@@ -78,6 +98,7 @@ impl Default for QueryOptions {
             consistent: true,
             ascending: true,
             limit: None,
+            page_size: None,
         }
     }
 }
@@ -230,58 +251,64 @@ impl Table {
         }
     }
 
-    /// Queries one partition (optionally a sort-key prefix), following every page.
+    /// Queries one partition (optionally a sort-key prefix) of the table or GSI1, following
+    /// every page until `opts.limit` items or the end. GSI reads are never strongly consistent.
     pub async fn query(
         &self,
+        index: Index,
         pk: &str,
         sk_prefix: Option<&str>,
         opts: QueryOptions,
     ) -> Result<Vec<Item>, StoreError> {
-        self.query_key(attr::PK, attr::SK, None, pk, sk_prefix, opts)
-            .await
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let want = opts
+                .limit
+                .map(|limit| limit.saturating_sub(items.len()).max(1));
+            let page_size = match (want, opts.page_size) {
+                (Some(w), Some(p)) => Some(w.min(p)),
+                (w, p) => w.or(p),
+            };
+            let (page, next) = self
+                .query_page(index, pk, sk_prefix, opts, page_size, start.take())
+                .await?;
+            items.extend(page);
+            if let Some(limit) = opts.limit {
+                if items.len() >= limit {
+                    items.truncate(limit);
+                    return Ok(items);
+                }
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(items),
+            }
+        }
     }
 
-    /// Queries GSI1 (eventually consistent, as every GSI is).
-    pub async fn query_gsi1(
-        &self,
-        pk: &str,
-        sk_prefix: Option<&str>,
-        opts: QueryOptions,
-    ) -> Result<Vec<Item>, StoreError> {
-        let opts = QueryOptions {
-            consistent: false,
-            ..opts
-        };
-        self.query_key(
-            attr::GSI1_PK,
-            attr::GSI1_SK,
-            Some(crate::keys::GSI1.name),
-            pk,
-            sk_prefix,
-            opts,
-        )
-        .await
-    }
-
-    /// One page of a query, for callers that paginate themselves (APIs with cursors).
+    /// One page of a query, for callers that hand a cursor to their own callers.
+    /// Returns the items and the key to continue from, if there is more.
     pub async fn query_page(
         &self,
-        index: Option<&str>,
-        (pk_attr, sk_attr): (&str, &str),
+        index: Index,
         pk: &str,
         sk_prefix: Option<&str>,
-        limit: i32,
+        opts: QueryOptions,
+        page_size: Option<usize>,
         start: Option<Item>,
     ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let (pk_attr, sk_attr, index_name) = index.attributes();
         let mut req = self
             .client
             .query()
             .table_name(&self.name)
-            .set_index_name(index.map(str::to_owned))
-            .consistent_read(index.is_none())
+            .set_index_name(index_name.map(str::to_owned))
+            .consistent_read(opts.consistent && index_name.is_none())
+            .scan_index_forward(opts.ascending)
             .expression_attribute_names("#pk", pk_attr)
             .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
-            .limit(limit)
+            .set_limit(page_size.map(|p| i32::try_from(p).unwrap_or(i32::MAX)))
             .set_exclusive_start_key(start);
         req = match sk_prefix {
             Some(prefix) => req
@@ -291,53 +318,8 @@ impl Table {
             None => req.key_condition_expression("#pk = :pk"),
         };
         let out = req.send().await.map_err(classify)?;
-        Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
-    }
-
-    async fn query_key(
-        &self,
-        pk_attr: &str,
-        sk_attr: &str,
-        index: Option<&str>,
-        pk: &str,
-        sk_prefix: Option<&str>,
-        opts: QueryOptions,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let mut req = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .set_index_name(index.map(str::to_owned))
-                .consistent_read(opts.consistent)
-                .scan_index_forward(opts.ascending)
-                .expression_attribute_names("#pk", pk_attr)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
-                .set_exclusive_start_key(start.take());
-            req = match sk_prefix {
-                Some(prefix) => req
-                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
-                    .expression_attribute_names("#sk", sk_attr)
-                    .expression_attribute_values(":sk", AttributeValue::S(prefix.into())),
-                None => req.key_condition_expression("#pk = :pk"),
-            };
-            if let Some(limit) = opts.limit {
-                let left = limit.saturating_sub(items.len()).max(1);
-                req = req.limit(i32::try_from(left).unwrap_or(i32::MAX));
-            }
-            let out = req.send().await.map_err(classify)?;
-            items.extend(out.items.unwrap_or_default());
-            if opts.limit.is_some_and(|l| items.len() >= l) {
-                items.truncate(opts.limit.unwrap_or(usize::MAX));
-                return Ok(items);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
-            }
-        }
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
+        Ok((out.items.unwrap_or_default(), next))
     }
 
     /// Writes items atomically: all or none. A refusal names each failed item by position.
