@@ -85,6 +85,11 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
+    /// Marks a field as handled elsewhere (so `finish` does not call it unknown).
+    pub fn handled(&mut self, name: &'static str) {
+        self.seen.push(name);
+    }
+
     /// A required nested object.
     pub fn object(
         &mut self,

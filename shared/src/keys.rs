@@ -15,6 +15,8 @@ pub mod attr {
     pub const GSI1_SK: &str = "gsi1sk";
     /// Epoch seconds after which DynamoDB's TTL may delete the item.
     pub const EXPIRES_AT: &str = "expiresAt";
+    /// The LA system's version of a plan; conditional writes compare it.
+    pub const SOURCE_VERSION: &str = "sourceVersion";
 }
 
 /// A global secondary index (string keys, all attributes projected).

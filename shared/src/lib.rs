@@ -7,6 +7,7 @@ pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod contact;
+pub mod edge;
 pub mod json_object;
 pub mod keys;
 pub mod nhs_number;

@@ -90,6 +90,9 @@ pub struct Problem {
     /// Seconds after which a retry makes sense (also sent as the `Retry-After` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,
+    /// For batch uploads refused whole: the acknowledgement's file outcome (`unreadable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_outcome: Option<&'static str>,
 }
 
 impl Problem {
@@ -103,6 +106,7 @@ impl Problem {
             field: None,
             current_version: None,
             retry_after: None,
+            file_outcome: None,
         }
     }
 
@@ -123,6 +127,11 @@ impl Problem {
 
     pub fn retry_after(mut self, seconds: u32) -> Self {
         self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn file_outcome(mut self, outcome: &'static str) -> Self {
+        self.file_outcome = Some(outcome);
         self
     }
 

@@ -2,6 +2,8 @@
 //! `make test` starts the emulator and sets `EMULATOR_URL`; each test creates its own table and
 //! queues (random names), so tests run in parallel without seeing each other.
 
+pub mod http;
+
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;
 use cpindex::bootstrap::{self, QueueUrls};

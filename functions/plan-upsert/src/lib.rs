@@ -1,1 +1,325 @@
+//! The local-authority write path: create, update, end and withdraw plans, one at a time or in
+//! batches with a per-record acknowledgement, and list the LA's own plans.
 
+pub mod batch;
+pub mod port;
+pub mod view;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use cpindex::edge::{json_body, ApiError, Caller};
+use cpindex::problem::{ErrorCode, Problem};
+use cpindex::routes::{PLANS_PATH, PLAN_BATCHES_PATH, PLAN_PATH};
+use cpindex::store::plans::WriteOutcome;
+use cpindex::store::StoreError;
+use cpindex::{Clock, Plan, PlanRef, Retention, Role};
+use serde::Deserialize;
+
+use crate::port::PlanWrites;
+use crate::view::{PlanList, PlanView};
+
+/// Everything a handler needs: the store port, the clock and the retention rule.
+pub struct App<S, C> {
+    pub store: S,
+    pub clock: C,
+    pub retention: Retention,
+}
+
+type Shared<S, C> = State<Arc<App<S, C>>>;
+
+/// The router served by Lambda (through `lambda_http`) and by the local stack alike.
+pub fn router<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
+    let not_allowed = cpindex::edge::method_not_allowed;
+    Router::new()
+        .route(
+            PLAN_PATH,
+            get(get_plan::<S, C>)
+                .put(put_plan::<S, C>)
+                .delete(withdraw_plan::<S, C>)
+                .fallback(not_allowed),
+        )
+        .route(PLANS_PATH, get(list_plans::<S, C>).fallback(not_allowed))
+        .route(
+            PLAN_BATCHES_PATH,
+            post(post_batch::<S, C>).fallback(not_allowed),
+        )
+        .fallback(cpindex::edge::not_found)
+        // Our own limit applies (with a problem body); axum's would answer in plain text.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(Arc::new(app))
+}
+
+/// The store failed: 503 with Retry-After; the SDK's details go to the log, never to the caller.
+fn store_failure(e: StoreError) -> ApiError {
+    if e.is_transient() {
+        tracing::warn!(error = %e, "store unavailable");
+        ApiError::from(Problem::store_unavailable())
+    } else {
+        tracing::error!(error = ?e, "store error");
+        ApiError::code(ErrorCode::Internal)
+    }
+}
+
+fn la_only(caller: &Caller) -> Result<(), ApiError> {
+    caller
+        .0
+        .require(&[Role::LocalAuthority])
+        .map_err(ApiError::from)
+}
+
+fn plan_ref(raw: &str) -> Result<PlanRef, ApiError> {
+    PlanRef::parse(raw, "/planRef").map_err(ApiError::from)
+}
+
+fn not_found() -> ApiError {
+    ApiError::from(
+        Problem::new(ErrorCode::NotFound).detail("this LA holds no plan with that reference"),
+    )
+}
+
+fn stale(current_version: u64) -> ApiError {
+    ApiError::from(
+        Problem::new(ErrorCode::StaleVersion)
+            .field("/sourceVersion")
+            .current_version(current_version)
+            .detail(format!("version {current_version} is already held")),
+    )
+}
+
+async fn put_plan<S: PlanWrites, C: Clock>(
+    State(app): Shared<S, C>,
+    caller: Caller,
+    Path(raw_ref): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    la_only(&caller)?;
+    let plan_ref = plan_ref(&raw_ref)?;
+    let value = json_body(&headers, &body)?;
+    let now = app.clock.now();
+    let plan = Plan::from_json(&value, "", Some(plan_ref), now.date_naive())?;
+    let org = &caller.0.org;
+    let outcome = app
+        .store
+        .upsert(
+            org,
+            plan,
+            caller.0.user.as_str(),
+            now,
+            cpindex::store::plans::Known::Unread,
+        )
+        .await
+        .map_err(store_failure)?;
+    let (status, record, word) =
+        match outcome {
+            WriteOutcome::Created(r) => (StatusCode::CREATED, r, "created"),
+            WriteOutcome::Updated(r) => (StatusCode::OK, r, "updated"),
+            WriteOutcome::Unchanged(r) => (StatusCode::OK, r, "unchanged"),
+            WriteOutcome::Moved { record, .. } => (StatusCode::OK, record, "moved"),
+            WriteOutcome::Stale { current_version } => return Err(stale(current_version)),
+            WriteOutcome::Conflict { current_version } => return Err(ApiError::from(
+                Problem::new(ErrorCode::VersionConflict)
+                    .field("/sourceVersion")
+                    .current_version(current_version)
+                    .detail(
+                        "this version is already held with different content; send a new version",
+                    ),
+            )),
+            WriteOutcome::Withdrawn(_) | WriteOutcome::NotFound => {
+                return Err(ApiError::code(ErrorCode::Internal))
+            }
+        };
+    tracing::info!(org = %org, plan_ref = %record.plan_ref, version = record.source_version, outcome = word, "plan written");
+    let view = PlanView::of(&record, now.date_naive(), app.retention).map(|v| v.with_outcome(word));
+    let mut resp = match view {
+        Some(v) => (status, Json(v)).into_response(),
+        // Written, but already past retention (an old, long-ended plan): nothing to show.
+        None => (status, Json(serde_json::json!({"planRef": record.plan_ref, "outcome": word, "status": "expired"}))).into_response(),
+    };
+    if status == StatusCode::CREATED {
+        if let Ok(loc) = format!("/v1/plans/{}", record.plan_ref).parse() {
+            resp.headers_mut().insert(header::LOCATION, loc);
+        }
+    }
+    Ok(resp)
+}
+
+async fn get_plan<S: PlanWrites, C: Clock>(
+    State(app): Shared<S, C>,
+    caller: Caller,
+    Path(raw_ref): Path<String>,
+) -> Result<Json<PlanView>, ApiError> {
+    la_only(&caller)?;
+    let plan_ref = plan_ref(&raw_ref)?;
+    let record = app
+        .store
+        .get(&caller.0.org, &plan_ref)
+        .await
+        .map_err(store_failure)?;
+    record
+        .and_then(|r| PlanView::of(&r, app.clock.today(), app.retention))
+        .map(Json)
+        .ok_or_else(not_found)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WithdrawQuery {
+    source_version: Option<String>,
+}
+
+async fn withdraw_plan<S: PlanWrites, C: Clock>(
+    State(app): Shared<S, C>,
+    caller: Caller,
+    Path(raw_ref): Path<String>,
+    query: Result<Query<WithdrawQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PlanView>, ApiError> {
+    la_only(&caller)?;
+    let plan_ref = plan_ref(&raw_ref)?;
+    let bad_version = || {
+        ApiError::from(
+            Problem::new(ErrorCode::InvalidVersion)
+                .field("sourceVersion")
+                .detail("`?sourceVersion=N` (a positive integer, newer than the held version) is required"),
+        )
+    };
+    let Query(q) = query.map_err(|_| bad_version())?;
+    let version = q
+        .source_version
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|v| *v > 0)
+        .ok_or_else(bad_version)?;
+    let now = app.clock.now();
+    let outcome = app
+        .store
+        .withdraw(
+            &caller.0.org,
+            &plan_ref,
+            version,
+            caller.0.user.as_str(),
+            now,
+        )
+        .await
+        .map_err(store_failure)?;
+    match outcome {
+        WriteOutcome::Withdrawn(record) => {
+            tracing::info!(org = %caller.0.org, plan_ref = %plan_ref, version, "plan withdrawn");
+            PlanView::of(&record, now.date_naive(), app.retention)
+                .map(|v| Json(v.with_outcome("withdrawn")))
+                .ok_or_else(not_found)
+        }
+        WriteOutcome::NotFound => Err(not_found()),
+        WriteOutcome::Stale { current_version } => Err(stale(current_version)),
+        _ => Err(ApiError::code(ErrorCode::Internal)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Default and largest page of `GET /v1/plans`.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 200;
+
+async fn list_plans<S: PlanWrites, C: Clock>(
+    State(app): Shared<S, C>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PlanList>, ApiError> {
+    la_only(&caller)?;
+    let bad = |field: &str, detail: &str| {
+        ApiError::from(
+            Problem::new(ErrorCode::InvalidQuery)
+                .field(field)
+                .detail(detail),
+        )
+    };
+    let Query(q) = query.map_err(|_| bad("query", "only `limit` and `cursor` are accepted"))?;
+    let limit = match q.limit {
+        None => DEFAULT_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_PAGE).contains(l))
+            .ok_or_else(|| bad("limit", "`limit` is 1 to 200"))?,
+    };
+    // The cursor is the last plan reference of the previous page, opaque to callers. It can only
+    // ever address the caller's own partition, so a forged cursor cannot reach another LA's plans.
+    let after = match q.cursor {
+        None => None,
+        Some(c) => {
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c.as_bytes())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| bad("cursor", "not a cursor this API issued"))?;
+            Some(
+                PlanRef::parse(&raw, "cursor")
+                    .map_err(|_| bad("cursor", "not a cursor this API issued"))?,
+            )
+        }
+    };
+    let page = app
+        .store
+        .list(&caller.0.org, limit, after.as_ref())
+        .await
+        .map_err(store_failure)?;
+    let today = app.clock.today();
+    Ok(Json(PlanList {
+        items: page
+            .records
+            .iter()
+            .filter_map(|r| PlanView::of(r, today, app.retention))
+            .collect(),
+        next_cursor: page
+            .next
+            .map(|r| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.as_str())),
+    }))
+}
+
+async fn post_batch<S: PlanWrites, C: Clock>(
+    State(app): Shared<S, C>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    la_only(&caller)?;
+    let value = json_body(&headers, &body).map_err(|e| match e.0.code {
+        "malformed_json" => ApiError::from(e.0.file_outcome("unreadable")),
+        _ => e,
+    })?;
+    let now = app.clock.now();
+    let batch = batch::Batch::parse(&value, now.date_naive()).map_err(|e| {
+        let p: Problem = e.into();
+        ApiError::from(p.file_outcome("unreadable"))
+    })?;
+    let batch_id = uuid::Uuid::new_v4().to_string();
+    let org = &caller.0.org;
+    let ack = batch::apply(
+        &app.store,
+        org,
+        caller.0.user.as_str(),
+        now,
+        batch_id,
+        batch,
+    )
+    .await
+    .map_err(store_failure)?;
+    tracing::info!(
+        org = %org, batch_id = %ack.batch_id, mode = ack.mode, received = ack.counts.received,
+        rejected = ack.counts.rejected, stale = ack.counts.stale, failed = ack.counts.failed,
+        outcome = ack.file_code, "batch acknowledged"
+    );
+    Ok((StatusCode::OK, Json(ack)).into_response())
+}

@@ -1,1 +1,24 @@
-fn main() {}
+//! Lambda entry point: wiring only.
+
+use cpindex::config::{self, env, CallTimeouts};
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::SystemClock;
+use plan_upsert::{router, App};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let table = Table::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        config::required(env::TABLE_NAME)?,
+    );
+    let retention = config::retention()?;
+    let app = App {
+        store: PlanStore::new(table, retention),
+        clock: SystemClock,
+        retention,
+    };
+    lambda_http::run(router(app)).await
+}

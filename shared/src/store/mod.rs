@@ -1,6 +1,8 @@
 //! Storage: typed errors, DynamoDB primitives, and the item mapping of each entity.
 
 pub mod error;
+pub mod extracts;
+pub mod plans;
 pub mod table;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};

@@ -16,6 +16,8 @@ use crate::keys::attr;
 
 /// DynamoDB's limit on writes in one BatchWriteItem call.
 pub const MAX_BATCH_WRITE: usize = 25;
+/// DynamoDB's limit on keys in one BatchGetItem call.
+pub const MAX_BATCH_GET: usize = 100;
 /// DynamoDB's limit on items in one TransactWriteItems call.
 pub const MAX_TRANSACTION: usize = 100;
 /// Retries of unprocessed batch items before giving up as unavailable.
@@ -212,6 +214,100 @@ impl Table {
             .await
             .map_err(classify)?;
         Ok(out.item)
+    }
+
+    /// Applies an update expression if `condition` holds; returns the item as it now stands.
+    pub async fn update(
+        &self,
+        pk: &str,
+        sk: &str,
+        update: Condition,
+        condition: Option<Condition>,
+    ) -> Result<Item, StoreError> {
+        let mut names = update.names;
+        let mut values = update.values;
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.name)
+            .key(attr::PK, AttributeValue::S(pk.into()))
+            .key(attr::SK, AttributeValue::S(sk.into()))
+            .update_expression(update.expression)
+            .return_values(ReturnValue::AllNew);
+        if let Some(c) = condition {
+            names.extend(c.names);
+            values.extend(c.values);
+            req = req
+                .condition_expression(c.expression)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
+        }
+        let req = req
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values));
+        match req.send().await {
+            Ok(out) => Ok(out.attributes.unwrap_or_default()),
+            Err(err) => {
+                if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e)) =
+                    err.as_service_error()
+                {
+                    return Err(StoreError::ConditionFailed { current: e.item().cloned() });
+                }
+                Err(classify(err))
+            }
+        }
+    }
+
+    /// Reads many items by key (strongly consistent), at most [`MAX_BATCH_GET`] per call,
+    /// retrying unprocessed keys. Missing items are simply absent from the result.
+    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_BATCH_GET) {
+            let mut pending: Vec<Item> = chunk
+                .iter()
+                .map(|(pk, sk)| {
+                    HashMap::from([
+                        (attr::PK.to_owned(), AttributeValue::S(pk.clone())),
+                        (attr::SK.to_owned(), AttributeValue::S(sk.clone())),
+                    ])
+                })
+                .collect();
+            pending.dedup();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                if attempt > UNPROCESSED_RETRIES {
+                    return Err(StoreError::Unavailable(
+                        "keys still unprocessed after retries".into(),
+                    ));
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+                }
+                attempt += 1;
+                let keys_and_attrs = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Rejected(Box::new(e)))?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, keys_and_attrs)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                if let Some(mut responses) = out.responses {
+                    found.extend(responses.remove(&self.name).unwrap_or_default());
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut m| m.remove(&self.name))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
     }
 
     /// Deletes one item if `condition` holds.

@@ -1,0 +1,250 @@
+//! Batch uploads: every record gets its own outcome, in the order received; a bad record never
+//! blocks good ones and writes nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use cpindex::json_object::ObjectReader;
+use cpindex::problem::{ErrorCode, FieldError};
+use cpindex::store::extracts::{ExtractEntry, ExtractPart};
+use cpindex::store::plans::{Known, WriteOutcome};
+use cpindex::{OrgCode, Plan};
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+
+use crate::port::PlanWrites;
+use crate::view::{BatchAck, RecordAck, RecordOutcome};
+
+/// Most records in one batch.
+pub const MAX_RECORDS: usize = 1000;
+/// Plans written at once within a batch (different plan references only).
+pub const WRITE_CONCURRENCY: usize = 16;
+
+/// Delta (changes only) or full (the LA's complete current set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Delta,
+    Full,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Delta => "delta",
+            Mode::Full => "full",
+        }
+    }
+}
+
+/// A batch request, read and checked record by record.
+pub struct Batch {
+    pub mode: Mode,
+    pub extract_id: Option<String>,
+    /// Each record parsed, or the field error that rejects it.
+    pub records: Vec<(Option<String>, Result<Plan, FieldError>)>,
+}
+
+impl Batch {
+    /// Reads the envelope; a bad envelope refuses the whole request, a bad record only itself.
+    pub fn parse(body: &Value, today: chrono::NaiveDate) -> Result<Self, FieldError> {
+        let mut r = ObjectReader::new(body, "")?;
+        let mode = match r.str("mode", ErrorCode::MissingField)? {
+            "delta" => Mode::Delta,
+            "full" => Mode::Full,
+            other => {
+                return Err(FieldError::new(
+                    ErrorCode::InvalidQuery,
+                    "/mode",
+                    format!("mode `{other}` is not `delta` or `full`"),
+                ))
+            }
+        };
+        let extract_id = r
+            .opt_str("extractId")?
+            .map(|id| cpindex::PlanRef::parse(id, "/extractId").map(|p| p.as_str().to_owned()))
+            .transpose()
+            .map_err(|e| {
+                FieldError::new(
+                    ErrorCode::InvalidText,
+                    e.field,
+                    "an extract id is 1 to 64 letters, digits, '.', '_' or '-'",
+                )
+            })?;
+        let records = match body.get("records") {
+            Some(Value::Array(items)) => items,
+            None | Some(Value::Null) => {
+                return Err(FieldError::new(
+                    ErrorCode::MissingField,
+                    "/records",
+                    "`records` is required",
+                ))
+            }
+            Some(_) => {
+                return Err(FieldError::new(
+                    ErrorCode::MalformedJson,
+                    "/records",
+                    "expected an array",
+                ))
+            }
+        };
+        r.handled("records");
+        r.finish()?;
+        if records.len() > MAX_RECORDS {
+            return Err(FieldError::new(
+                ErrorCode::TooManyRecords,
+                "/records",
+                format!("{} records; at most {MAX_RECORDS} per batch", records.len()),
+            ));
+        }
+        let records = records
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let plan_ref = v.get("planRef").and_then(Value::as_str).map(str::to_owned);
+                (
+                    plan_ref,
+                    Plan::from_json(v, &format!("/records/{i}"), None, today),
+                )
+            })
+            .collect();
+        Ok(Self {
+            mode,
+            extract_id,
+            records,
+        })
+    }
+}
+
+fn ack_of(
+    index: usize,
+    plan_ref: Option<String>,
+    result: Result<WriteOutcome, cpindex::store::StoreError>,
+) -> RecordAck {
+    let mut ack = RecordAck {
+        index,
+        plan_ref,
+        outcome: RecordOutcome::Failed,
+        code: "ok",
+        field: None,
+        reason: None,
+        current_version: None,
+    };
+    match result {
+        Ok(WriteOutcome::Created(_)) => ack.outcome = RecordOutcome::Created,
+        Ok(WriteOutcome::Updated(_)) => ack.outcome = RecordOutcome::Updated,
+        Ok(WriteOutcome::Unchanged(_)) => ack.outcome = RecordOutcome::Unchanged,
+        Ok(WriteOutcome::Moved { .. }) => ack.outcome = RecordOutcome::Moved,
+        Ok(WriteOutcome::Stale { current_version }) => {
+            ack.outcome = RecordOutcome::Stale;
+            ack.code = ErrorCode::StaleVersion.as_str();
+            ack.reason = Some("a newer version of this plan is already held".into());
+            ack.current_version = Some(current_version);
+        }
+        Ok(WriteOutcome::Conflict { current_version }) => {
+            ack.outcome = RecordOutcome::Rejected;
+            ack.code = ErrorCode::VersionConflict.as_str();
+            ack.reason = Some("this version is already held with different content".into());
+            ack.current_version = Some(current_version);
+        }
+        Ok(WriteOutcome::Withdrawn(_) | WriteOutcome::NotFound) => {
+            ack.code = ErrorCode::Internal.as_str();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a batch record could not be written");
+            ack.code = ErrorCode::StoreUnavailable.as_str();
+            ack.reason =
+                Some("not written: the index was unavailable; send this record again".into());
+        }
+    }
+    ack
+}
+
+/// Applies a parsed batch for `org`. Records of one plan reference are applied in the order
+/// received; different plans are written concurrently.
+pub async fn apply<S: PlanWrites>(
+    store: &S,
+    org: &OrgCode,
+    actor: &str,
+    now: DateTime<Utc>,
+    batch_id: String,
+    batch: Batch,
+) -> Result<BatchAck, cpindex::store::StoreError> {
+    let mut acks: Vec<Option<RecordAck>> = vec![None; batch.records.len()];
+    // Group valid records by plan reference, keeping the order received within a group.
+    let mut groups: Vec<Vec<(usize, Plan)>> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
+    let mut entries = Vec::new();
+    for (i, (raw_ref, parsed)) in batch.records.into_iter().enumerate() {
+        match parsed {
+            Err(e) => {
+                acks[i] = Some(RecordAck {
+                    index: i,
+                    plan_ref: raw_ref,
+                    outcome: RecordOutcome::Rejected,
+                    code: e.code.as_str(),
+                    field: Some(e.field),
+                    reason: Some(e.detail),
+                    current_version: None,
+                })
+            }
+            Ok(plan) => {
+                entries.push(ExtractEntry {
+                    plan_ref: plan.plan_ref.clone(),
+                    source_version: plan.source_version,
+                });
+                let g = *group_of
+                    .entry(plan.plan_ref.as_str().to_owned())
+                    .or_insert_with(|| {
+                        groups.push(Vec::new());
+                        groups.len() - 1
+                    });
+                groups[g].push((i, plan));
+            }
+        }
+    }
+    // One batched read tells which writes are needed at all (unchanged records cost no write).
+    let firsts: Vec<&Plan> = groups.iter().map(|g| &g[0].1).collect();
+    let known = store.read_known(org, &firsts).await?;
+
+    let results = stream::iter(groups.into_iter().zip(known))
+        .map(|(group, known)| async move {
+            let mut out = Vec::with_capacity(group.len());
+            let mut known = Some(known);
+            for (i, plan) in group {
+                let plan_ref = plan.plan_ref.as_str().to_owned();
+                // Only the first record of a plan can use the batched read; later ones learn
+                // from the conditional write itself.
+                let k = known.take().unwrap_or(Known::Unread);
+                let result = store.upsert(org, plan, actor, now, k).await;
+                out.push(ack_of(i, Some(plan_ref), result));
+            }
+            out
+        })
+        .buffer_unordered(WRITE_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    for ack in results.into_iter().flatten() {
+        let i = ack.index;
+        acks[i] = Some(ack);
+    }
+    if batch.mode == Mode::Full {
+        let part = ExtractPart {
+            org: org.clone(),
+            extract_id: batch.extract_id.clone().unwrap_or_else(|| batch_id.clone()),
+            batch_id: batch_id.clone(),
+            received_at: now,
+            entries,
+        };
+        store.record_extract(&part).await?;
+    }
+    let records = acks
+        .into_iter()
+        .map(|a| a.expect("every record has an outcome"))
+        .collect();
+    Ok(BatchAck::new(
+        batch_id,
+        batch.mode.as_str(),
+        batch.extract_id,
+        records,
+    ))
+}

@@ -1,0 +1,121 @@
+//! The HTTP edge shared by every HTTP function: verified claims from the API Gateway request
+//! context, problem-details responses, and JSON bodies read with limits.
+
+use axum::body::Bytes;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lambda_http::request::RequestContext;
+
+use crate::claims::{Claims, ClaimsError};
+use crate::problem::{ErrorCode, Problem, PROBLEM_JSON};
+
+/// Largest JSON body accepted (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A problem turned into an HTTP response (boxed: problems are large and errors are rare).
+#[derive(Debug)]
+pub struct ApiError(pub Box<Problem>);
+
+impl<T: Into<Problem>> From<T> for ApiError {
+    fn from(p: T) -> Self {
+        ApiError(Box::new(p.into()))
+    }
+}
+
+impl ApiError {
+    pub fn code(code: ErrorCode) -> Self {
+        ApiError(Box::new(Problem::new(code)))
+    }
+}
+
+/// Writes a problem-details response (with `Retry-After` when the problem names one).
+pub fn problem_response(problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut resp = (status, body).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if let Some(s) = problem.retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(&self.0)
+    }
+}
+
+/// The verified caller, read from the authorizer's claims in the request context. Functions
+/// still refuse a request without them (401), whatever sits in front.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Claims);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let claims = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.jwt.as_ref())
+                .map(|jwt| &jwt.claims),
+            _ => None,
+        };
+        let Some(claims) = claims else {
+            return Err(ApiError::from(
+                Problem::new(ErrorCode::Unauthenticated)
+                    .detail("the request carries no verified claims"),
+            ));
+        };
+        let claims = Claims::from_lookup(|k| claims.get(k).map(String::as_str))
+            .map_err(|e: ClaimsError| ApiError::from(e))?;
+        Ok(Caller(claims))
+    }
+}
+
+/// Parses a JSON body: `application/json` only, at most [`MAX_BODY_BYTES`], well formed.
+pub fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(Problem::new(ErrorCode::UnsupportedMediaType)
+            .detail(format!("got content type `{content_type}`"))
+            .into());
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(ErrorCode::BodyTooLarge)
+            .detail(format!(
+                "the body is {} bytes; the limit is {MAX_BODY_BYTES}",
+                body.len()
+            ))
+            .into());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        // Position only: serde's message could echo a fragment of the body (personal data).
+        Problem::new(ErrorCode::MalformedJson)
+            .detail(format!(
+                "not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+            .into()
+    })
+}
+
+/// 404 for routes that do not exist (problem details, like every other error).
+pub async fn not_found() -> ApiError {
+    ApiError::code(ErrorCode::NotFound)
+}
+
+/// 405 for known paths with the wrong method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::code(ErrorCode::MethodNotAllowed)
+}

@@ -1,0 +1,122 @@
+//! Full extracts: the LA's complete current set, kept so reconciliation can compare it with the
+//! index. A large extract arrives in several batches sharing an extract id; each batch is a part.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::StoreError;
+use super::table::{Condition, Index, QueryOptions, Table};
+use crate::keys::key;
+use crate::org::OrgCode;
+use crate::plan::PlanRef;
+
+/// Days an extract is kept (reconciliation only needs the latest).
+const EXTRACT_KEEP_DAYS: i64 = 35;
+
+/// One plan as the extract lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractEntry {
+    pub plan_ref: PlanRef,
+    pub source_version: u64,
+}
+
+/// One batch of a full extract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractPart {
+    pub org: OrgCode,
+    pub extract_id: String,
+    pub batch_id: String,
+    pub received_at: DateTime<Utc>,
+    pub entries: Vec<ExtractEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    part: ExtractPart,
+    expires_at: i64,
+}
+
+fn extract_pk(org: &OrgCode, extract_id: &str) -> String {
+    format!("ORG#{org}#EXTRACT#{extract_id}")
+}
+
+fn latest_pk(org: &OrgCode) -> String {
+    format!("ORG#{org}#EXTRACTS")
+}
+
+/// Stores one part and points the LA's "latest extract" at its extract (never backwards in time).
+pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError> {
+    let expires_at = (part.received_at + chrono::Duration::days(EXTRACT_KEEP_DAYS)).timestamp();
+    let item = PartItem {
+        pk: extract_pk(&part.org, &part.extract_id),
+        sk: format!("PART#{}", part.batch_id),
+        entity: "extract_part".into(),
+        part: part.clone(),
+        expires_at,
+    };
+    table.put(serde_dynamo::to_item(item)?, None).await?;
+    let latest = std::collections::HashMap::from([
+        (
+            crate::keys::attr::PK.to_owned(),
+            AttributeValue::S(latest_pk(&part.org)),
+        ),
+        (
+            crate::keys::attr::SK.to_owned(),
+            AttributeValue::S("LATEST".into()),
+        ),
+        (
+            "entity".to_owned(),
+            AttributeValue::S("extract_latest".into()),
+        ),
+        (
+            "extractId".to_owned(),
+            AttributeValue::S(part.extract_id.clone()),
+        ),
+        (
+            "receivedAt".to_owned(),
+            AttributeValue::S(key::sortable_time(part.received_at)),
+        ),
+    ]);
+    let cond = Condition::new("attribute_not_exists(#pk) OR #at <= :at")
+        .name("#pk", crate::keys::attr::PK)
+        .name("#at", "receivedAt")
+        .value(
+            ":at",
+            AttributeValue::S(key::sortable_time(part.received_at)),
+        );
+    match table.put(latest, Some(cond)).await {
+        Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The LA's latest full extract: every part of it, merged.
+pub async fn latest(table: &Table, org: &OrgCode) -> Result<Option<Vec<ExtractPart>>, StoreError> {
+    let Some(pointer) = table.get(&latest_pk(org), "LATEST", true).await? else {
+        return Ok(None);
+    };
+    let Some(extract_id) = pointer.get("extractId").and_then(|v| v.as_s().ok()) else {
+        return Ok(None);
+    };
+    let items = table
+        .query(
+            Index::Table,
+            &extract_pk(org, extract_id),
+            Some("PART#"),
+            QueryOptions::default(),
+        )
+        .await?;
+    let parts = items
+        .into_iter()
+        .map(|i| Ok(serde_dynamo::from_item::<_, PartItem>(i)?.part))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Some(parts))
+}

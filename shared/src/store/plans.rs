@@ -1,0 +1,561 @@
+//! Plans in the table. Two items per plan:
+//! - the **record** (`ORG#<la>#PLAN#<ref>`), the authority for ordering, addressed by the LA's own
+//!   reference and listed per LA through GSI1;
+//! - the **projection** in the child's partition (`CHILD#<nhs>` / `PLAN#<la>#<ref>`), what a lookup
+//!   reads with one strongly consistent query.
+//!
+//! Every write is conditional on `sourceVersion`, so an older version never overwrites a newer
+//! one, whatever the interleaving. The record is written first; a crash before the projection is
+//! healed by the LA's retry (the replay sees the record at the same version and repairs the
+//! projection) and by reconciliation.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::{Item, StoreError};
+use super::table::{Condition, Index, QueryOptions, Table};
+use crate::keys::{attr, key};
+use crate::nhs_number::NhsNumber;
+use crate::org::OrgCode;
+use crate::plan::{Plan, PlanRef, Retention};
+
+/// How long a tombstone (withdrawn or moved projection) fences late writers.
+const TOMBSTONE_DAYS: i64 = 30;
+
+/// Whether a plan is in force as far as the LA is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanState {
+    /// Shown to clinicians (as active or ended, by its dates).
+    Live,
+    /// Uploaded in error and withdrawn by the LA: never shown; the record is kept for audit.
+    Withdrawn,
+    /// Projection left behind when the plan moved to another NHS number: never shown.
+    Moved,
+}
+
+/// The authoritative record of an LA's plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanRecord {
+    pub org: OrgCode,
+    pub plan_ref: PlanRef,
+    pub nhs_number: NhsNumber,
+    pub source_version: u64,
+    pub state: PlanState,
+    pub plan: Plan,
+    /// The NHS number the plan was last moved from (repairs a move interrupted mid-way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<NhsNumber>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+/// A plan as a lookup reads it from the child's partition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanProjection {
+    pub org: OrgCode,
+    pub plan_ref: PlanRef,
+    pub source_version: u64,
+    pub state: PlanState,
+    pub plan: Plan,
+}
+
+/// Stored form of a record: keys and TTL around the record.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    entity: String,
+    #[serde(flatten)]
+    record: PlanRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
+}
+
+/// Stored form of a projection.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectionItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    projection: PlanProjection,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
+}
+
+const RECORD_ENTITY: &str = "plan_record";
+const PROJECTION_ENTITY: &str = "plan_projection";
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOutcome {
+    Created(PlanRecord),
+    Updated(PlanRecord),
+    /// The same version with the same content again: an idempotent success.
+    Unchanged(PlanRecord),
+    /// Updated with a different NHS number: the plan now shows only under the new one.
+    Moved {
+        record: PlanRecord,
+        from: NhsNumber,
+    },
+    Withdrawn(PlanRecord),
+    /// A newer (or equal, for a withdrawal) version is held; nothing changed.
+    Stale {
+        current_version: u64,
+    },
+    /// The same version was sent with different content; nothing changed.
+    Conflict {
+        current_version: u64,
+    },
+    /// No such plan for this LA (withdrawal only).
+    NotFound,
+}
+
+/// What is already known of a plan before writing (from a batch read), to skip useless writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Known {
+    /// Nothing read: write conditionally and learn from the answer.
+    Unread,
+    /// Read: no record exists.
+    Absent,
+    /// Read: the record, and the version of its projection under the incoming NHS number.
+    Present {
+        record: Box<PlanRecord>,
+        projected_version: Option<u64>,
+    },
+}
+
+/// A page of an LA's plans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanPage {
+    pub records: Vec<PlanRecord>,
+    /// The plan reference to continue after, when there may be more.
+    pub next: Option<PlanRef>,
+}
+
+/// Epoch seconds at the start (UTC) of a day: the TTL value for "delete on that day".
+pub fn epoch_of_day(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp())
+        .unwrap_or(i64::MAX)
+}
+
+/// The plans port over DynamoDB.
+#[derive(Debug, Clone)]
+pub struct PlanStore {
+    table: Table,
+    retention: Retention,
+}
+
+fn decode_record(item: Item) -> Result<PlanRecord, StoreError> {
+    Ok(serde_dynamo::from_item::<_, RecordItem>(item)?.record)
+}
+
+fn version_of(item: &Item) -> Option<u64> {
+    item.get(attr::SOURCE_VERSION)?.as_n().ok()?.parse().ok()
+}
+
+impl PlanStore {
+    pub fn new(table: Table, retention: Retention) -> Self {
+        Self { table, retention }
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    fn record_item(&self, record: &PlanRecord) -> Result<Item, StoreError> {
+        let expires_at = match record.state {
+            PlanState::Live => record.plan.delete_on(self.retention).map(epoch_of_day),
+            // Withdrawn records stay for the audit trail for the retention period.
+            _ => Some(epoch_of_day(
+                self.retention.delete_on(record.updated_at.date_naive()),
+            )),
+        };
+        let item = RecordItem {
+            pk: key::plan_ref_pk(&record.org, &record.plan_ref),
+            sk: key::CURRENT.to_owned(),
+            gsi1pk: key::org_plans_gsi(&record.org),
+            gsi1sk: record.plan_ref.as_str().to_owned(),
+            entity: RECORD_ENTITY.to_owned(),
+            record: record.clone(),
+            expires_at,
+        };
+        Ok(serde_dynamo::to_item(item)?)
+    }
+
+    fn projection_item(
+        &self,
+        record: &PlanRecord,
+        nhs: &NhsNumber,
+        state: PlanState,
+        now: DateTime<Utc>,
+    ) -> Result<Item, StoreError> {
+        let expires_at = match state {
+            PlanState::Live => record.plan.delete_on(self.retention).map(epoch_of_day),
+            _ => Some((now + chrono::Duration::days(TOMBSTONE_DAYS)).timestamp()),
+        };
+        let item = ProjectionItem {
+            pk: key::child_pk(nhs),
+            sk: key::child_plan_sk(&record.org, &record.plan_ref),
+            entity: PROJECTION_ENTITY.to_owned(),
+            projection: PlanProjection {
+                org: record.org.clone(),
+                plan_ref: record.plan_ref.clone(),
+                source_version: record.source_version,
+                state,
+                plan: record.plan.clone(),
+            },
+            expires_at,
+        };
+        Ok(serde_dynamo::to_item(item)?)
+    }
+
+    /// Reads, in as few calls as possible, what is stored for each incoming plan of one LA.
+    pub async fn read_known(
+        &self,
+        org: &OrgCode,
+        plans: &[&Plan],
+    ) -> Result<Vec<Known>, StoreError> {
+        let mut keys = Vec::with_capacity(plans.len() * 2);
+        for p in plans {
+            keys.push((key::plan_ref_pk(org, &p.plan_ref), key::CURRENT.to_owned()));
+            keys.push((
+                key::child_pk(&p.nhs_number),
+                key::child_plan_sk(org, &p.plan_ref),
+            ));
+        }
+        let items = self.table.batch_get(keys).await?;
+        let mut by_key = std::collections::HashMap::with_capacity(items.len());
+        for item in items {
+            let pk = item
+                .get(attr::PK)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            let sk = item
+                .get(attr::SK)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            by_key.insert((pk, sk), item);
+        }
+        plans
+            .iter()
+            .map(|p| {
+                let rk = (key::plan_ref_pk(org, &p.plan_ref), key::CURRENT.to_owned());
+                let ck = (
+                    key::child_pk(&p.nhs_number),
+                    key::child_plan_sk(org, &p.plan_ref),
+                );
+                match by_key.get(&rk) {
+                    None => Ok(Known::Absent),
+                    Some(item) => Ok(Known::Present {
+                        record: Box::new(decode_record(item.clone())?),
+                        projected_version: by_key.get(&ck).and_then(version_of),
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// Creates or updates a plan for `org`, newest version wins.
+    pub async fn upsert(
+        &self,
+        org: &OrgCode,
+        plan: Plan,
+        actor: &str,
+        now: DateTime<Utc>,
+        known: Known,
+    ) -> Result<WriteOutcome, StoreError> {
+        let version = plan.source_version;
+        if let Known::Present {
+            record,
+            projected_version,
+        } = &known
+        {
+            if let Some(outcome) = self.settled(record, &plan, *projected_version, now).await? {
+                return Ok(outcome);
+            }
+        }
+        let record = PlanRecord {
+            org: org.clone(),
+            plan_ref: plan.plan_ref.clone(),
+            nhs_number: plan.nhs_number,
+            source_version: version,
+            state: PlanState::Live,
+            plan,
+            moved_from: None,
+            updated_at: now,
+            updated_by: actor.to_owned(),
+        };
+        let mut record = record;
+        // A known earlier record tells us up front whether this write moves the plan.
+        if let Known::Present { record: old, .. } = &known {
+            if old.nhs_number != record.nhs_number {
+                record.moved_from = Some(old.nhs_number);
+            }
+        }
+        let condition = Condition::newer_than_stored(attr::SOURCE_VERSION, version);
+        let old = match self
+            .table
+            .put(self.record_item(&record)?, Some(condition))
+            .await
+        {
+            Ok(old) => old,
+            Err(StoreError::ConditionFailed {
+                current: Some(current),
+            }) => {
+                let current = decode_record(current)?;
+                return match self.settled(&current, &record.plan, None, now).await? {
+                    Some(outcome) => Ok(outcome),
+                    None => Ok(WriteOutcome::Stale {
+                        current_version: current.source_version,
+                    }),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        let old = old.map(decode_record).transpose()?;
+        match old {
+            Some(old) if old.nhs_number != record.nhs_number => {
+                if record.moved_from != Some(old.nhs_number) {
+                    // Learnt only now (no batch read): remember it so a replay can repair the move.
+                    record.moved_from = Some(old.nhs_number);
+                    let cond = Condition::new("#v = :v")
+                        .name("#v", attr::SOURCE_VERSION)
+                        .value(":v", AttributeValue::N(version.to_string()));
+                    match self.table.put(self.record_item(&record)?, Some(cond)).await {
+                        Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.project_move(&record, &old.nhs_number, now).await?;
+                Ok(WriteOutcome::Moved {
+                    from: old.nhs_number,
+                    record,
+                })
+            }
+            Some(_) => {
+                self.project(&record, now).await?;
+                Ok(WriteOutcome::Updated(record))
+            }
+            None => {
+                self.project(&record, now).await?;
+                Ok(WriteOutcome::Created(record))
+            }
+        }
+    }
+
+    /// When the stored record already settles an incoming write (stale, same, or conflicting),
+    /// says how, repairing a projection that fell behind. `None` means "write it".
+    async fn settled(
+        &self,
+        stored: &PlanRecord,
+        incoming: &Plan,
+        projected_version: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<WriteOutcome>, StoreError> {
+        let version = incoming.source_version;
+        if stored.source_version > version {
+            return Ok(Some(WriteOutcome::Stale {
+                current_version: stored.source_version,
+            }));
+        }
+        if stored.source_version < version {
+            return Ok(None);
+        }
+        if stored.state != PlanState::Live || stored.plan != *incoming {
+            return Ok(Some(WriteOutcome::Conflict {
+                current_version: stored.source_version,
+            }));
+        }
+        // A replay: make sure the projection caught up (the first attempt may have died mid-way).
+        if projected_version.is_none_or(|v| v < version) {
+            match stored.moved_from {
+                Some(from) => self.project_move(stored, &from, now).await?,
+                None => self.project(stored, now).await?,
+            }
+        }
+        Ok(Some(WriteOutcome::Unchanged(stored.clone())))
+    }
+
+    /// Writes the projection under the record's NHS number (older projections only).
+    async fn project(&self, record: &PlanRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let item = self.projection_item(record, &record.nhs_number, PlanState::Live, now)?;
+        let cond = Condition::newer_than_stored(attr::SOURCE_VERSION, record.source_version);
+        match self.table.put(item, Some(cond)).await {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves the projection atomically: live under the new number, tombstone under the old.
+    async fn project_move(
+        &self,
+        record: &PlanRecord,
+        from: &NhsNumber,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let cond = || Condition::newer_than_stored(attr::SOURCE_VERSION, record.source_version);
+        let live = self.projection_item(record, &record.nhs_number, PlanState::Live, now)?;
+        let tomb = self.projection_item(record, from, PlanState::Moved, now)?;
+        let ops = vec![
+            self.table.transact_put(live.clone(), Some(cond()))?,
+            self.table.transact_put(tomb.clone(), Some(cond()))?,
+        ];
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(()),
+            // A newer write reached one side first: apply each side on its own; each is guarded.
+            Err(StoreError::TransactionCancelled { .. }) => {
+                for item in [live, tomb] {
+                    match self.table.put(item, Some(cond())).await {
+                        Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Withdraws a plan uploaded in error: gone from lookups at once; the record stays for audit.
+    pub async fn withdraw(
+        &self,
+        org: &OrgCode,
+        plan_ref: &PlanRef,
+        version: u64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WriteOutcome, StoreError> {
+        let pk = key::plan_ref_pk(org, plan_ref);
+        let Some(item) = self.table.get(&pk, key::CURRENT, true).await? else {
+            return Ok(WriteOutcome::NotFound);
+        };
+        let stored = decode_record(item)?;
+        if stored.source_version > version
+            || (stored.source_version == version && stored.state == PlanState::Live)
+        {
+            return Ok(WriteOutcome::Stale {
+                current_version: stored.source_version,
+            });
+        }
+        let mut record = stored.clone();
+        if stored.source_version < version {
+            record.source_version = version;
+            record.plan.source_version = version;
+            record.state = PlanState::Withdrawn;
+            record.updated_at = now;
+            record.updated_by = actor.to_owned();
+            let cond = Condition::newer_than_stored(attr::SOURCE_VERSION, version);
+            match self.table.put(self.record_item(&record)?, Some(cond)).await {
+                Ok(_) => {}
+                Err(StoreError::ConditionFailed { current }) => {
+                    let current = current.and_then(|c| decode_record(c).ok());
+                    return Ok(WriteOutcome::Stale {
+                        current_version: current.map_or(version, |c| c.source_version),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // Tombstone the projection (again, on a replay: it is guarded by version).
+        let tomb = self.projection_item(&record, &record.nhs_number, PlanState::Withdrawn, now)?;
+        let cond = Condition::newer_than_stored(attr::SOURCE_VERSION, version);
+        match self.table.put(tomb, Some(cond)).await {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(WriteOutcome::Withdrawn(record))
+    }
+
+    /// One LA's plan by its reference.
+    pub async fn get(
+        &self,
+        org: &OrgCode,
+        plan_ref: &PlanRef,
+    ) -> Result<Option<PlanRecord>, StoreError> {
+        let item = self
+            .table
+            .get(&key::plan_ref_pk(org, plan_ref), key::CURRENT, true)
+            .await?;
+        item.map(decode_record).transpose()
+    }
+
+    /// One LA's plans in reference order, `limit` at a time, after `after` when given.
+    pub async fn list(
+        &self,
+        org: &OrgCode,
+        limit: usize,
+        after: Option<&PlanRef>,
+    ) -> Result<PlanPage, StoreError> {
+        let gsi_pk = key::org_plans_gsi(org);
+        let start = after.map(|r| {
+            std::collections::HashMap::from([
+                (attr::GSI1_PK.to_owned(), AttributeValue::S(gsi_pk.clone())),
+                (
+                    attr::GSI1_SK.to_owned(),
+                    AttributeValue::S(r.as_str().to_owned()),
+                ),
+                (
+                    attr::PK.to_owned(),
+                    AttributeValue::S(key::plan_ref_pk(org, r)),
+                ),
+                (
+                    attr::SK.to_owned(),
+                    AttributeValue::S(key::CURRENT.to_owned()),
+                ),
+            ])
+        });
+        let opts = QueryOptions {
+            consistent: false,
+            ..QueryOptions::default()
+        };
+        let (items, next) = self
+            .table
+            .query_page(Index::Gsi1, &gsi_pk, None, opts, Some(limit), start)
+            .await?;
+        let records = items
+            .into_iter()
+            .map(decode_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = match next {
+            Some(_) => records.last().map(|r| r.plan_ref.clone()),
+            None => None,
+        };
+        Ok(PlanPage { records, next })
+    }
+
+    /// Every plan projection held for one NHS number (strongly consistent).
+    pub async fn projections_for(
+        &self,
+        nhs: &NhsNumber,
+    ) -> Result<Vec<PlanProjection>, StoreError> {
+        let items = self
+            .table
+            .query(
+                Index::Table,
+                &key::child_pk(nhs),
+                Some(key::PLAN_PREFIX),
+                QueryOptions::default(),
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|i| Ok(serde_dynamo::from_item::<_, ProjectionItem>(i)?.projection))
+            .collect()
+    }
+}

@@ -1,0 +1,758 @@
+//! The LA write path against the emulator: semantics, ownership, ordering, batch
+//! acknowledgements, and "bad input changes nothing" (proved by reading the table back).
+
+use std::sync::Arc;
+
+use axum::Router;
+use chrono::{TimeZone, Utc};
+use cpindex::keys::attr;
+use cpindex::store::plans::{PlanState, PlanStore};
+use cpindex::store::Table;
+use cpindex::{FixedClock, NhsNumber, Retention};
+use integration_tests::http::{call, la, raw_request, request, Answer};
+use integration_tests::{unreachable_store, Emulator};
+use plan_upsert::{router, App};
+use serde_json::{json, Value};
+
+const LA_A: &str = "E08000035";
+const LA_B: &str = "E09000033";
+const CHILD: &str = "9434765919";
+const OTHER_CHILD: &str = "9000000009";
+
+fn clock() -> FixedClock {
+    FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap())
+}
+
+fn plan(nhs: &str, version: u64) -> Value {
+    json!({
+        "nhsNumber": nhs,
+        "planType": "CPP",
+        "startDate": "2026-01-10",
+        "sourceVersion": version,
+        "responsibleLa": {"name": "Leeds City Council", "team": "Children's Front Door",
+            "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+    })
+}
+
+struct Fixture {
+    emu: Emulator,
+    table: Table,
+    router: Router,
+}
+
+async fn fixture_with(retention: Retention) -> Fixture {
+    let emu = Emulator::connect();
+    let table = emu.fresh_table().await;
+    let app = App {
+        store: PlanStore::new(table.clone(), retention),
+        clock: clock(),
+        retention,
+    };
+    Fixture {
+        router: router(app),
+        emu,
+        table,
+    }
+}
+
+async fn fixture() -> Fixture {
+    fixture_with(Retention::default()).await
+}
+
+impl Fixture {
+    async fn put(&self, org: &str, plan_ref: &str, body: &Value) -> Answer {
+        call(
+            &self.router,
+            request("PUT", &format!("/v1/plans/{plan_ref}"), la(org), Some(body)),
+        )
+        .await
+    }
+
+    async fn get(&self, org: &str, plan_ref: &str) -> Answer {
+        call(
+            &self.router,
+            request("GET", &format!("/v1/plans/{plan_ref}"), la(org), None),
+        )
+        .await
+    }
+
+    async fn batch(&self, org: &str, body: &Value) -> Answer {
+        call(
+            &self.router,
+            request("POST", "/v1/plan-batches", la(org), Some(body)),
+        )
+        .await
+    }
+
+    async fn item_count(&self) -> usize {
+        self.emu.scan_all(&self.table).await.len()
+    }
+
+    fn store(&self) -> PlanStore {
+        PlanStore::new(self.table.clone(), Retention::default())
+    }
+
+    async fn live_projections(&self, nhs: &str) -> Vec<(String, u64)> {
+        let nhs = NhsNumber::parse(nhs).unwrap();
+        self.store()
+            .projections_for(&nhs)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.state == PlanState::Live)
+            .map(|p| (p.plan_ref.as_str().to_owned(), p.source_version))
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn create_then_read_then_replay_is_idempotent() {
+    let f = fixture().await;
+    let created = f.put(LA_A, "CP-1", &plan(CHILD, 1)).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    assert_eq!(created.body["outcome"], "created");
+    assert_eq!(created.body["status"], "active");
+    assert_eq!(created.body["nationalCode"], "CPPI");
+    assert_eq!(created.headers["location"], "/v1/plans/CP-1");
+
+    let replay = f.put(LA_A, "CP-1", &plan(CHILD, 1)).await;
+    assert_eq!(replay.status, 200);
+    assert_eq!(replay.body["outcome"], "unchanged");
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("outcome");
+        v
+    };
+    assert_eq!(
+        strip(replay.body.clone()),
+        strip(created.body.clone()),
+        "same answer"
+    );
+
+    let read = f.get(LA_A, "CP-1").await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["sourceVersion"], 1);
+    assert_eq!(
+        f.live_projections(CHILD).await,
+        vec![("CP-1".to_owned(), 1)]
+    );
+    assert_eq!(f.item_count().await, 2, "one record and one projection");
+}
+
+#[tokio::test]
+async fn an_older_version_is_refused_as_stale_and_changes_nothing() {
+    let f = fixture().await;
+    f.put(LA_A, "CP-1", &plan(CHILD, 5)).await;
+    let before = f.emu.scan_all(&f.table).await;
+
+    let stale = f.put(LA_A, "CP-1", &plan(OTHER_CHILD, 4)).await;
+    assert_eq!(stale.status, 409);
+    assert_eq!(stale.problem_code(), "stale_version");
+    assert_eq!(stale.body["currentVersion"], 5);
+
+    let mut changed = plan(CHILD, 5);
+    changed["planType"] = json!("LAC");
+    let conflict = f.put(LA_A, "CP-1", &changed).await;
+    assert_eq!(conflict.status, 409);
+    assert_eq!(conflict.problem_code(), "version_conflict");
+
+    let after = f.emu.scan_all(&f.table).await;
+    assert_eq!(before.len(), after.len());
+    assert_eq!(
+        f.live_projections(CHILD).await,
+        vec![("CP-1".to_owned(), 5)]
+    );
+    assert!(f.live_projections(OTHER_CHILD).await.is_empty());
+}
+
+#[tokio::test]
+async fn another_la_can_neither_read_nor_change_a_plan() {
+    let f = fixture().await;
+    f.put(LA_A, "CP-1", &plan(CHILD, 3)).await;
+
+    assert_eq!(f.get(LA_B, "CP-1").await.status, 404);
+    let del = call(
+        &f.router,
+        request("DELETE", "/v1/plans/CP-1?sourceVersion=9", la(LA_B), None),
+    )
+    .await;
+    assert_eq!(del.status, 404);
+    assert_eq!(del.problem_code(), "not_found");
+
+    // The same reference from another LA names another LA's plan: A's is untouched.
+    let b = f.put(LA_B, "CP-1", &plan(OTHER_CHILD, 1)).await;
+    assert_eq!(b.status, 201);
+    let a = f.get(LA_A, "CP-1").await;
+    assert_eq!(
+        (a.body["sourceVersion"].clone(), a.body["nhsNumber"].clone()),
+        (json!(3), json!(CHILD))
+    );
+    let list_b = call(&f.router, request("GET", "/v1/plans", la(LA_B), None)).await;
+    let refs: Vec<_> = list_b.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["nhsNumber"].clone())
+        .collect();
+    assert_eq!(refs, vec![json!(OTHER_CHILD)], "B lists only its own plans");
+}
+
+#[tokio::test]
+async fn concurrent_writers_always_end_with_the_highest_version() {
+    let f = Arc::new(fixture().await);
+    for round in 0..4 {
+        let plan_ref = format!("RACE-{round}");
+        let mut versions: Vec<u64> = (1..=16).collect();
+        versions.rotate_left(round * 5);
+        versions.reverse();
+        let tasks: Vec<_> = versions
+            .into_iter()
+            .map(|v| {
+                let f = f.clone();
+                let plan_ref = plan_ref.clone();
+                tokio::spawn(async move {
+                    f.put(LA_A, &plan_ref, &plan(CHILD, v))
+                        .await
+                        .status
+                        .as_u16()
+                })
+            })
+            .collect();
+        for t in tasks {
+            let status = t.await.unwrap();
+            assert!([200, 201, 409].contains(&status), "{status}");
+        }
+        assert_eq!(
+            f.get(LA_A, &plan_ref).await.body["sourceVersion"],
+            16,
+            "round {round}"
+        );
+        let projected: Vec<_> = f
+            .live_projections(CHILD)
+            .await
+            .into_iter()
+            .filter(|(r, _)| *r == plan_ref)
+            .collect();
+        assert_eq!(projected, vec![(plan_ref.clone(), 16)], "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn a_corrected_nhs_number_moves_the_plan() {
+    let f = fixture().await;
+    f.put(LA_A, "CP-9", &plan(OTHER_CHILD, 1)).await;
+    let moved = f.put(LA_A, "CP-9", &plan(CHILD, 2)).await;
+    assert_eq!(moved.status, 200);
+    assert_eq!(moved.body["outcome"], "moved");
+    assert!(
+        f.live_projections(OTHER_CHILD).await.is_empty(),
+        "the old number no longer shows it"
+    );
+    assert_eq!(
+        f.live_projections(CHILD).await,
+        vec![("CP-9".to_owned(), 2)]
+    );
+
+    // A late, older write to the old number cannot resurrect it.
+    let late = f.put(LA_A, "CP-9", &plan(OTHER_CHILD, 1)).await;
+    assert_eq!(late.status, 409);
+    assert!(f.live_projections(OTHER_CHILD).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_replay_repairs_a_projection_lost_mid_write() {
+    let f = fixture().await;
+    f.put(LA_A, "CP-2", &plan(CHILD, 1)).await;
+    // Simulate a crash after the record was written but before the projection was.
+    let nhs = NhsNumber::parse(CHILD).unwrap();
+    let org = cpindex::OrgCode::parse(LA_A).unwrap();
+    let r = cpindex::PlanRef::parse("CP-2", "").unwrap();
+    f.table
+        .delete(
+            &cpindex::keys::key::child_pk(&nhs),
+            &cpindex::keys::key::child_plan_sk(&org, &r),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(f.live_projections(CHILD).await.is_empty());
+
+    let replay = f
+        .batch(
+            LA_A,
+            &json!({"mode": "delta", "records": [with_ref(plan(CHILD, 1), "CP-2")]}),
+        )
+        .await;
+    assert_eq!(replay.body["records"][0]["outcome"], "unchanged");
+    assert_eq!(
+        f.live_projections(CHILD).await,
+        vec![("CP-2".to_owned(), 1)]
+    );
+}
+
+#[tokio::test]
+async fn withdrawal_hides_the_plan_at_once_and_keeps_the_record() {
+    let f = fixture().await;
+    f.put(LA_A, "CP-3", &plan(CHILD, 1)).await;
+
+    let missing = call(
+        &f.router,
+        request("DELETE", "/v1/plans/CP-3", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(
+        (missing.status.as_u16(), missing.problem_code()),
+        (400, "invalid_version")
+    );
+    let same = call(
+        &f.router,
+        request("DELETE", "/v1/plans/CP-3?sourceVersion=1", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(same.status, 409, "a withdrawal needs a newer version");
+
+    let gone = call(
+        &f.router,
+        request("DELETE", "/v1/plans/CP-3?sourceVersion=2", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(gone.status, 200, "{gone:?}");
+    assert_eq!(gone.body["status"], "withdrawn");
+    assert!(f.live_projections(CHILD).await.is_empty());
+    let kept = f.get(LA_A, "CP-3").await;
+    assert_eq!(
+        (
+            kept.body["status"].clone(),
+            kept.body["sourceVersion"].clone()
+        ),
+        (json!("withdrawn"), json!(2))
+    );
+
+    let unknown = call(
+        &f.router,
+        request("DELETE", "/v1/plans/NOPE?sourceVersion=2", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+}
+
+fn expires_at(items: &[cpindex::store::Item], pk_prefix: &str) -> Option<i64> {
+    items
+        .iter()
+        .find(|i| i[attr::PK].as_s().unwrap().starts_with(pk_prefix))
+        .and_then(|i| i.get(attr::EXPIRES_AT))
+        .map(|v| v.as_n().unwrap().parse().unwrap())
+}
+
+#[tokio::test]
+async fn an_ended_plan_carries_its_deletion_date_as_ttl() {
+    let mut ended = plan(CHILD, 2);
+    ended["endDate"] = json!("2026-06-30");
+    let f = fixture().await;
+    let resp = f.put(LA_A, "CP-4", &ended).await;
+    assert_eq!(resp.body["status"], "ended");
+    assert_eq!(resp.body["deleteOn"], "2027-06-30");
+    let items = f.emu.scan_all(&f.table).await;
+    let want = Utc
+        .with_ymd_and_hms(2027, 6, 30, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    assert_eq!(expires_at(&items, "ORG#"), Some(want));
+    assert_eq!(expires_at(&items, "CHILD#"), Some(want));
+
+    let f24 = fixture_with(Retention { months: 24 }).await;
+    f24.put(LA_A, "CP-4", &ended).await;
+    let items = f24.emu.scan_all(&f24.table).await;
+    assert_eq!(
+        expires_at(&items, "CHILD#"),
+        Some(
+            Utc.with_ymd_and_hms(2028, 6, 30, 0, 0, 0)
+                .unwrap()
+                .timestamp()
+        )
+    );
+
+    // An open plan has no TTL.
+    let open = fixture().await;
+    open.put(LA_A, "CP-5", &plan(CHILD, 1)).await;
+    assert_eq!(
+        expires_at(&open.emu.scan_all(&open.table).await, "CHILD#"),
+        None
+    );
+}
+
+fn with_ref(mut v: Value, plan_ref: &str) -> Value {
+    v["planRef"] = json!(plan_ref);
+    v
+}
+
+#[tokio::test]
+async fn a_batch_acknowledges_each_record_in_order_and_bad_records_write_nothing() {
+    let f = fixture().await;
+    f.put(LA_A, "OLD", &plan(CHILD, 9)).await;
+    let mut bad = with_ref(plan(CHILD, 1), "BAD");
+    bad["nhsNumber"] = json!("9876544321");
+    let body = json!({"mode": "delta", "records": [
+        with_ref(plan(CHILD, 1), "NEW-1"),
+        bad,
+        with_ref(plan(CHILD, 3), "OLD"),
+        with_ref(plan(OTHER_CHILD, 1), "DUP"),
+        with_ref(plan(OTHER_CHILD, 2), "DUP"),
+        {"planRef": "NO-PHONE", "nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-01", "sourceVersion": 1,
+         "responsibleLa": {"name": "L", "team": "T"}},
+    ]});
+    let ack = f.batch(LA_A, &body).await;
+    assert_eq!(ack.status, 200, "{ack:?}");
+    let outcomes: Vec<_> = ack.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].clone(), r["outcome"].clone(), r["code"].clone()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            (json!(0), json!("created"), json!("ok")),
+            (json!(1), json!("rejected"), json!("invalid_nhs_number")),
+            (json!(2), json!("stale"), json!("stale_version")),
+            (json!(3), json!("created"), json!("ok")),
+            (json!(4), json!("updated"), json!("ok")),
+            (
+                json!(5),
+                json!("rejected"),
+                json!("missing_emergency_phone")
+            ),
+        ]
+    );
+    assert_eq!(ack.body["records"][1]["field"], "/records/1/nhsNumber");
+    assert_eq!(ack.body["records"][2]["currentVersion"], 9);
+    assert_eq!(ack.body["fileOutcome"], "partly_loaded");
+    assert_eq!(ack.body["fileCode"], "CPF03");
+    assert_eq!(ack.body["counts"]["received"], 6);
+    assert_eq!(ack.body["counts"]["rejected"], 2);
+
+    assert_eq!(
+        f.get(LA_A, "BAD").await.status,
+        404,
+        "a rejected record writes nothing"
+    );
+    assert_eq!(f.get(LA_A, "NO-PHONE").await.status, 404);
+    assert_eq!(
+        f.get(LA_A, "DUP").await.body["sourceVersion"],
+        2,
+        "records of one plan apply in order"
+    );
+    // OLD, NEW-1, DUP: three records and three projections.
+    assert_eq!(f.item_count().await, 6);
+}
+
+#[tokio::test]
+async fn a_full_extract_is_kept_for_reconciliation() {
+    let f = fixture().await;
+    let body = json!({"mode": "full", "extractId": "2026-11-22", "records": [
+        with_ref(plan(CHILD, 1), "F-1"), with_ref(plan(OTHER_CHILD, 4), "F-2")]});
+    let ack = f.batch(LA_A, &body).await;
+    assert_eq!(ack.body["fileOutcome"], "all_loaded");
+    assert_eq!(ack.body["fileCode"], "CPF02");
+    let org = cpindex::OrgCode::parse(LA_A).unwrap();
+    let parts = cpindex::store::extracts::latest(&f.table, &org)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut entries: Vec<_> = parts
+        .iter()
+        .flat_map(|p| {
+            p.entries
+                .iter()
+                .map(|e| (e.plan_ref.as_str().to_owned(), e.source_version))
+        })
+        .collect();
+    entries.sort();
+    assert_eq!(entries, vec![("F-1".to_owned(), 1), ("F-2".to_owned(), 4)]);
+    let other = cpindex::OrgCode::parse(LA_B).unwrap();
+    assert!(cpindex::store::extracts::latest(&f.table, &other)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn listing_pages_through_every_plan_once() {
+    let f = fixture().await;
+    let records: Vec<Value> = (0..7)
+        .map(|i| with_ref(plan(CHILD, 1), &format!("L-{i}")))
+        .collect();
+    f.batch(LA_A, &json!({"mode": "delta", "records": records}))
+        .await;
+    let mut seen = Vec::new();
+    let mut uri = "/v1/plans?limit=3".to_owned();
+    for _ in 0..5 {
+        let page = call(&f.router, request("GET", &uri, la(LA_A), None)).await;
+        assert_eq!(page.status, 200, "{page:?}");
+        seen.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["planRef"].as_str().unwrap().to_owned()),
+        );
+        match page.body["nextCursor"].as_str() {
+            Some(c) => uri = format!("/v1/plans?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("L-{i}")).collect::<Vec<_>>());
+    let forged = call(
+        &f.router,
+        request("GET", "/v1/plans?cursor=%%%", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(
+        (forged.status.as_u16(), forged.problem_code()),
+        (400, "invalid_query")
+    );
+    let big = call(
+        &f.router,
+        request("GET", "/v1/plans?limit=201", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(big.status, 400);
+}
+
+#[tokio::test]
+async fn every_kind_of_bad_input_gets_a_problem_and_writes_nothing() {
+    let f = fixture().await;
+    let with = |k: &str, v: Value| {
+        let mut p = plan(CHILD, 1);
+        p[k] = v;
+        p
+    };
+    let mut no_phone = plan(CHILD, 1);
+    no_phone["responsibleLa"]
+        .as_object_mut()
+        .unwrap()
+        .remove("emergencyDutyPhone");
+    let cases: Vec<(Value, u16, &str, &str)> = vec![
+        (
+            with("nhsNumber", json!("9876544321")),
+            400,
+            "invalid_nhs_number",
+            "/nhsNumber",
+        ),
+        (
+            with("startDate", json!("2026-02-30")),
+            400,
+            "invalid_date",
+            "/startDate",
+        ),
+        (
+            with("startDate", json!("yesterday")),
+            400,
+            "invalid_date",
+            "/startDate",
+        ),
+        (
+            with("endDate", json!("2026-01-01")),
+            400,
+            "end_before_start",
+            "/endDate",
+        ),
+        (
+            with("startDate", json!("2026-11-24")),
+            400,
+            "start_in_future",
+            "/startDate",
+        ),
+        (
+            with("planType", json!("CIN")),
+            400,
+            "invalid_plan_type",
+            "/planType",
+        ),
+        (
+            with("planType", json!("UCPP")),
+            400,
+            "missing_due_date",
+            "/expectedDueDate",
+        ),
+        (
+            no_phone,
+            400,
+            "missing_emergency_phone",
+            "/responsibleLa/emergencyDutyPhone",
+        ),
+        (
+            with("favouriteColour", json!("red")),
+            400,
+            "unknown_field",
+            "/favouriteColour",
+        ),
+        (
+            with("sourceVersion", json!(-1)),
+            400,
+            "invalid_version",
+            "/sourceVersion",
+        ),
+    ];
+    for (body, status, code, field) in cases {
+        let a = f.put(LA_A, "CP-X", &body).await;
+        assert_eq!(
+            (
+                a.status.as_u16(),
+                a.problem_code(),
+                a.body["field"].as_str()
+            ),
+            (status, code, Some(field)),
+            "{body}"
+        );
+    }
+    let bad_ref = f.put(LA_A, "bad%20ref", &plan(CHILD, 1)).await;
+    assert_eq!(bad_ref.problem_code(), "invalid_plan_ref");
+
+    let raw = |ct: &str, body: Vec<u8>| raw_request("PUT", "/v1/plans/CP-X", la(LA_A), ct, body);
+    let malformed = call(
+        &f.router,
+        raw("application/json", b"{\"nhsNumber\": ".to_vec()),
+    )
+    .await;
+    assert_eq!(
+        (malformed.status.as_u16(), malformed.problem_code()),
+        (400, "malformed_json")
+    );
+    let wrong_type = call(&f.router, raw("text/csv", b"a,b".to_vec())).await;
+    assert_eq!(
+        (wrong_type.status.as_u16(), wrong_type.problem_code()),
+        (415, "unsupported_media_type")
+    );
+    let huge = call(
+        &f.router,
+        raw("application/json", vec![b' '; 1024 * 1024 + 1]),
+    )
+    .await;
+    assert_eq!(
+        (huge.status.as_u16(), huge.problem_code()),
+        (413, "body_too_large")
+    );
+
+    let batch_malformed = call(
+        &f.router,
+        raw_request(
+            "POST",
+            "/v1/plan-batches",
+            la(LA_A),
+            "application/json",
+            b"[1,".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(batch_malformed.problem_code(), "malformed_json");
+    assert_eq!(batch_malformed.body["fileOutcome"], "unreadable");
+    let records: Vec<Value> = (0..1001)
+        .map(|i| with_ref(plan(CHILD, 1), &format!("R{i}")))
+        .collect();
+    let too_many = f
+        .batch(LA_A, &json!({"mode": "full", "records": records}))
+        .await;
+    assert_eq!(
+        (too_many.status.as_u16(), too_many.problem_code()),
+        (413, "too_many_records")
+    );
+    let bad_mode = f
+        .batch(LA_A, &json!({"mode": "sometimes", "records": []}))
+        .await;
+    assert_eq!(bad_mode.status, 400);
+
+    let scheduled = call(
+        &f.router,
+        request(
+            "PUT",
+            "/v1/plans/CP-X",
+            Some(("scheduled_care", "RR8", "dr-1")),
+            Some(&plan(CHILD, 1)),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (scheduled.status.as_u16(), scheduled.problem_code()),
+        (403, "forbidden_role")
+    );
+    let anonymous = call(
+        &f.router,
+        request("PUT", "/v1/plans/CP-X", None, Some(&plan(CHILD, 1))),
+    )
+    .await;
+    assert_eq!(
+        (anonymous.status.as_u16(), anonymous.problem_code()),
+        (401, "unauthenticated")
+    );
+    let bad_claims = call(
+        &f.router,
+        request(
+            "PUT",
+            "/v1/plans/CP-X",
+            Some(("local_authority", "lower", "u")),
+            Some(&plan(CHILD, 1)),
+        ),
+    )
+    .await;
+    assert_eq!(bad_claims.status, 401);
+
+    assert_eq!(
+        f.item_count().await,
+        0,
+        "nothing was written by any bad request"
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_problems() {
+    let f = fixture().await;
+    let nf = call(&f.router, request("GET", "/v1/nothing", la(LA_A), None)).await;
+    assert_eq!((nf.status.as_u16(), nf.problem_code()), (404, "not_found"));
+    let na = call(
+        &f.router,
+        request("PATCH", "/v1/plans/CP-1", la(LA_A), None),
+    )
+    .await;
+    assert_eq!(
+        (na.status.as_u16(), na.problem_code()),
+        (405, "method_not_allowed")
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_store_answers_503_with_retry_after() {
+    let emu = unreachable_store();
+    let table = Table::new(emu.dynamo.clone(), "anything");
+    let app = App {
+        store: PlanStore::new(table, Retention::default()),
+        clock: clock(),
+        retention: Retention::default(),
+    };
+    let router = router(app);
+    let a = call(
+        &router,
+        request("PUT", "/v1/plans/CP-1", la(LA_A), Some(&plan(CHILD, 1))),
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (503, "store_unavailable")
+    );
+    assert_eq!(a.headers["retry-after"], "2");
+    assert!(
+        !a.body.to_string().contains("dispatch"),
+        "no SDK detail leaks: {}",
+        a.body
+    );
+    let b = call(
+        &router,
+        request(
+            "POST",
+            "/v1/plan-batches",
+            la(LA_A),
+            Some(&json!({"mode": "delta", "records": [with_ref(plan(CHILD, 1), "A")]})),
+        ),
+    )
+    .await;
+    assert_eq!(b.status, 503);
+}
