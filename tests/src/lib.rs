@@ -2,7 +2,9 @@
 //! `make test` starts the emulator and sets `EMULATOR_URL`; each test creates its own table and
 //! queues (random names), so tests run in parallel without seeing each other.
 
+pub mod bench;
 pub mod http;
+pub mod io_recorder;
 
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;

@@ -1,0 +1,3 @@
+//! Benchmarks (run by `make bench`); each returns `(metric, value)` pairs.
+
+pub mod ingest;

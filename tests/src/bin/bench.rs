@@ -1,0 +1,32 @@
+//! `make bench`: benchmarks against the local emulator. Each prints `metric: value` lines.
+//! Ours and the raw SDK baseline run interleaved in one process, so machine noise hits both.
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Bench {
+    /// A full extract through the plan-upsert handler vs the same store requests issued raw.
+    Ingest,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Benchmarks of the child protection index against the local emulator")]
+struct Args {
+    /// Which benchmark to run.
+    bench: Bench,
+    /// Records in the ingest extract.
+    #[arg(long, default_value_t = 10_000)]
+    records: usize,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let url = integration_tests::emulator_url();
+    let metrics = match args.bench {
+        Bench::Ingest => integration_tests::bench::ingest::run(&url, args.records).await,
+    };
+    for (name, value) in metrics {
+        println!("{name}: {value}");
+    }
+}

@@ -1,0 +1,140 @@
+//! Records every SDK request's operation, start and end (an SDK interceptor), so benchmarks can
+//! count store round trips and measure the longest chain of requests that ran one after another.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+
+/// One request: which operation, when it started and ended.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub operation: String,
+    pub start: Instant,
+    pub end: Instant,
+}
+
+#[derive(Debug, Clone)]
+struct Started(Instant);
+
+impl Storable for Started {
+    type Storer = StoreReplace<Self>;
+}
+
+/// Attach one recorder to both clients; read and clear it between measured calls.
+#[derive(Debug, Clone, Default)]
+pub struct IoRecorder {
+    spans: Arc<Mutex<Vec<Span>>>,
+}
+
+impl IoRecorder {
+    /// Takes the spans recorded so far, leaving the recorder empty.
+    pub fn take(&self) -> Vec<Span> {
+        std::mem::take(&mut *self.spans.lock().expect("recorder lock"))
+    }
+
+    /// Dynamo and SQS clients for the emulator with this recorder attached.
+    pub fn clients(&self, url: &str) -> (aws_sdk_dynamodb::Client, aws_sdk_sqs::Client) {
+        let sdk = cpindex::aws::for_emulator(url, cpindex::config::CallTimeouts::default());
+        let dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(self.clone())
+            .build();
+        let sqs = aws_sdk_sqs::config::Builder::from(&sdk)
+            .interceptor(self.clone())
+            .build();
+        (
+            aws_sdk_dynamodb::Client::from_conf(dynamo),
+            aws_sdk_sqs::Client::from_conf(sqs),
+        )
+    }
+}
+
+impl Intercept for IoRecorder {
+    fn name(&self) -> &'static str {
+        "IoRecorder"
+    }
+
+    fn read_before_execution(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(Started(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let end = Instant::now();
+        let start = cfg.load::<Started>().map_or(end, |s| s.0);
+        let operation = cfg
+            .load::<Metadata>()
+            .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        self.spans.lock().expect("recorder lock").push(Span {
+            operation,
+            start,
+            end,
+        });
+        Ok(())
+    }
+}
+
+/// The longest chain of requests in which each starts after the previous one ended: 1 means
+/// everything overlapped (one round trip of latency), n means n round trips one after another.
+pub fn critical_path(spans: &[Span]) -> usize {
+    let mut sorted: Vec<&Span> = spans.iter().collect();
+    sorted.sort_by_key(|s| s.end);
+    // depth[i] = longest chain ending with span i.
+    let mut depth = vec![1usize; sorted.len()];
+    for i in 0..sorted.len() {
+        for j in 0..i {
+            if sorted[j].end <= sorted[i].start {
+                depth[i] = depth[i].max(depth[j] + 1);
+            }
+        }
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn span(start_ms: u64, end_ms: u64, base: Instant) -> Span {
+        Span {
+            operation: "op".into(),
+            start: base + Duration::from_millis(start_ms),
+            end: base + Duration::from_millis(end_ms),
+        }
+    }
+
+    #[test]
+    fn overlapping_requests_are_one_deep_and_sequential_ones_add_up() {
+        let t = Instant::now();
+        assert_eq!(critical_path(&[]), 0);
+        assert_eq!(
+            critical_path(&[span(0, 10, t), span(1, 12, t), span(2, 9, t)]),
+            1
+        );
+        assert_eq!(
+            critical_path(&[span(0, 10, t), span(10, 20, t), span(21, 30, t)]),
+            3
+        );
+        assert_eq!(
+            critical_path(&[span(0, 10, t), span(5, 30, t), span(11, 12, t)]),
+            2
+        );
+    }
+}
