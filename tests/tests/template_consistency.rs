@@ -1,0 +1,1197 @@
+//! The SAM template (`infra/template.yaml`) and the OpenAPI contract (`infra/openapi.yaml`) agree
+//! with the code's one definition of functions, routes, table, queues and error codes.
+//!
+//! Needs no emulator: it only reads the two files. Each check collects every disagreement it finds
+//! (naming what disagrees) instead of stopping at the first, and the `a_*` tests at the bottom
+//! break a copy of the template or contract on purpose to prove each check can fail.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use cpindex::config::env;
+use cpindex::keys::{QueueDef, QUEUES, TABLE};
+use cpindex::plan::Retention;
+use cpindex::problem::ErrorCode;
+use cpindex::routes::{FUNCTIONS, ROUTES};
+use serde_yaml::Value;
+
+// ---------------------------------------------------------------------------------------------
+// Reading YAML with CloudFormation's short-form tags (!Ref, !GetAtt, !Sub, !If ...).
+// ---------------------------------------------------------------------------------------------
+
+fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+fn load(relative: &str) -> Value {
+    let path = repo_path(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not valid YAML: {e}"))
+}
+
+fn template() -> Value {
+    load("infra/template.yaml")
+}
+
+fn openapi() -> Value {
+    load("infra/openapi.yaml")
+}
+
+/// The value under a path of mapping keys, if every step exists.
+fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, key| v.as_mapping()?.get(*key))
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    at(v, path)?.as_str()
+}
+
+/// A whole number written as a YAML number or a numeric string.
+fn as_u64(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str()?.parse().ok())
+}
+
+/// The argument of an intrinsic function in short form (`!Sub x`) or long form (`{Fn::Sub: x}`).
+/// `name` is the short name: `Ref`, `GetAtt`, `Sub`, `If`.
+fn intrinsic<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    match v {
+        Value::Tagged(tagged) if tagged.tag == name => Some(&tagged.value),
+        Value::Mapping(m) if m.len() == 1 => {
+            let long = if name == "Ref" {
+                "Ref".to_owned()
+            } else {
+                format!("Fn::{name}")
+            };
+            m.get(long.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// `X` of `!Ref X`.
+fn ref_target(v: &Value) -> Option<&str> {
+    intrinsic(v, "Ref")?.as_str()
+}
+
+/// `(Resource, Attribute)` of `!GetAtt Resource.Attribute` or `!GetAtt [Resource, Attribute]`.
+fn getatt_target(v: &Value) -> Option<(String, String)> {
+    match intrinsic(v, "GetAtt")? {
+        Value::String(s) => {
+            let (resource, attribute) = s.split_once('.')?;
+            Some((resource.to_owned(), attribute.to_owned()))
+        }
+        Value::Sequence(parts) if parts.len() == 2 => {
+            Some((parts[0].as_str()?.to_owned(), parts[1].as_str()?.to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The string of `!Sub "..."` (the single-argument form).
+fn sub_string(v: &Value) -> Option<&str> {
+    intrinsic(v, "Sub")?.as_str()
+}
+
+/// Shows a value in problem messages.
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None => "<absent>".to_owned(),
+        Some(v) => serde_yaml::to_string(v)
+            .map(|s| s.trim().replace('\n', " "))
+            .unwrap_or_else(|_| format!("{v:?}")),
+    }
+}
+
+/// Fails with every problem listed, one a line.
+fn assert_none(what: &str, problems: Vec<String>) {
+    assert!(
+        problems.is_empty(),
+        "{what} disagrees with the code:\n  - {}",
+        problems.join("\n  - ")
+    );
+}
+
+/// Checks one expectation, recording a problem that names what disagrees.
+fn expect(problems: &mut Vec<String>, ok: bool, message: impl FnOnce() -> String) {
+    if !ok {
+        problems.push(message());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The template's parts.
+// ---------------------------------------------------------------------------------------------
+
+/// Logical ids of the resources of one type, in template order.
+fn resources_of_type<'a>(t: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    at(t, &["Resources"])
+        .and_then(Value::as_mapping)
+        .map(|m| {
+            m.iter()
+                .filter(|(_, r)| str_at(r, &["Type"]) == Some(kind))
+                .filter_map(|(id, r)| Some((id.as_str()?, r)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
+
+/// A function property, falling back to `Globals.Function` as SAM does.
+fn function_prop<'a>(t: &'a Value, function: &'a Value, key: &str) -> Option<&'a Value> {
+    at(function, &["Properties", key]).or_else(|| at(t, &["Globals", "Function", key]))
+}
+
+/// A function's environment variables, `Globals` merged under its own (as SAM merges maps).
+fn function_env<'a>(t: &'a Value, function: &'a Value) -> BTreeMap<String, &'a Value> {
+    let mut vars = BTreeMap::new();
+    for source in [
+        at(t, &["Globals", "Function", "Environment", "Variables"]),
+        at(function, &["Properties", "Environment", "Variables"]),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Some(m) = source.as_mapping() {
+            for (k, v) in m {
+                if let Some(k) = k.as_str() {
+                    vars.insert(k.to_owned(), v);
+                }
+            }
+        }
+    }
+    vars
+}
+
+/// A function's timeout in seconds (SAM's default is 3).
+fn function_timeout(t: &Value, function: &Value) -> u64 {
+    function_prop(t, function, "Timeout")
+        .and_then(as_u64)
+        .unwrap_or(3)
+}
+
+/// Every event of every serverless function: (function id, event name, event).
+fn function_events(t: &Value) -> Vec<(&str, &str, &Value)> {
+    let mut events = Vec::new();
+    for (id, f) in resources_of_type(t, SERVERLESS_FUNCTION) {
+        if let Some(m) = at(f, &["Properties", "Events"]).and_then(Value::as_mapping) {
+            for (name, event) in m {
+                events.push((id, name.as_str().unwrap_or("?"), event));
+            }
+        }
+    }
+    events
+}
+
+/// `alert-fanout` -> `AlertFanout`: the queue's logical-id stem.
+fn pascal(suffix: &str) -> String {
+    suffix
+        .split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn queue_id(q: &QueueDef) -> String {
+    format!("{}Queue", pascal(q.suffix))
+}
+
+fn dlq_id(q: &QueueDef) -> String {
+    format!("{}Dlq", pascal(q.suffix))
+}
+
+const STACK: &str = "${AWS::StackName}";
+
+// ---------------------------------------------------------------------------------------------
+// Checks. Each returns every disagreement it finds.
+// ---------------------------------------------------------------------------------------------
+
+/// Every FUNCTIONS entry is a Rust function of the template with its binary and exactly its env
+/// vars, and the template has no function the code does not know.
+fn function_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let in_template: BTreeSet<&str> = resources_of_type(t, SERVERLESS_FUNCTION)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let in_code: BTreeSet<&str> = FUNCTIONS.iter().map(|f| f.logical_id).collect();
+    for extra in in_template.difference(&in_code) {
+        p.push(format!(
+            "template function {extra} is not in cpindex::routes::FUNCTIONS"
+        ));
+    }
+
+    for f in FUNCTIONS {
+        let id = f.logical_id;
+        let Some(r) = at(t, &["Resources", id]) else {
+            p.push(format!(
+                "function {id} ({}) is missing from the template",
+                f.binary
+            ));
+            continue;
+        };
+        expect(
+            &mut p,
+            str_at(r, &["Type"]) == Some(SERVERLESS_FUNCTION),
+            || format!("{id}: Type is {}", show(at(r, &["Type"]))),
+        );
+        expect(
+            &mut p,
+            str_at(r, &["Metadata", "BuildMethod"]) == Some("rust-cargolambda"),
+            || {
+                format!(
+                    "{id}: Metadata.BuildMethod is {}, expected rust-cargolambda",
+                    show(at(r, &["Metadata", "BuildMethod"]))
+                )
+            },
+        );
+        let binary = str_at(r, &["Metadata", "BuildProperties", "Binary"]);
+        expect(&mut p, binary == Some(f.binary), || {
+            format!(
+                "{id}: BuildProperties.Binary is {}, the code says {}",
+                show(at(r, &["Metadata", "BuildProperties", "Binary"])),
+                f.binary
+            )
+        });
+        let manifest = repo_path(&format!("functions/{}/Cargo.toml", f.binary));
+        let declares = std::fs::read_to_string(&manifest)
+            .map(|m| m.contains(&format!("name = \"{}\"", f.binary)))
+            .unwrap_or(false);
+        expect(&mut p, declares, || {
+            format!(
+                "{id}: no crate {} at {} to build the binary from",
+                f.binary,
+                manifest.display()
+            )
+        });
+        for (key, want) in [
+            ("CodeUri", "../"),
+            ("Runtime", "provided.al2023"),
+            ("Handler", "bootstrap"),
+        ] {
+            let got = function_prop(t, r, key);
+            expect(&mut p, got.and_then(Value::as_str) == Some(want), || {
+                format!("{id}: {key} is {}, expected {want}", show(got))
+            });
+        }
+
+        let vars = function_env(t, r);
+        let got: BTreeSet<&str> = vars.keys().map(String::as_str).collect();
+        let want: BTreeSet<&str> = f.env.iter().copied().collect();
+        for missing in want.difference(&got) {
+            p.push(format!(
+                "{id}: env var {missing} is read by the code but not set"
+            ));
+        }
+        for extra in got.difference(&want) {
+            p.push(format!(
+                "{id}: env var {extra} is set but not in the code's FunctionDef.env"
+            ));
+        }
+    }
+    p
+}
+
+/// Each env var points at the resource or parameter it names.
+fn env_value_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    for f in FUNCTIONS {
+        let Some(r) = at(t, &["Resources", f.logical_id]) else {
+            continue; // reported by function_problems
+        };
+        for (name, value) in function_env(t, r) {
+            let want = if name == env::TABLE_NAME {
+                "Table".to_owned()
+            } else if name == env::RETENTION_MONTHS {
+                "RetentionMonths".to_owned()
+            } else if let Some(q) = QUEUES.iter().find(|q| q.url_env == name) {
+                queue_id(q)
+            } else {
+                p.push(format!(
+                    "{}: env var {name} has no rule in this test: say which resource it names",
+                    f.logical_id
+                ));
+                continue;
+            };
+            expect(&mut p, ref_target(value) == Some(want.as_str()), || {
+                format!(
+                    "{}: env var {name} is {}, expected !Ref {want}",
+                    f.logical_id,
+                    show(Some(value))
+                )
+            });
+        }
+    }
+    let default = at(t, &["Parameters", "RetentionMonths", "Default"]).and_then(as_u64);
+    let national = u64::from(Retention::default().months);
+    expect(&mut p, default == Some(national), || {
+        format!(
+            "parameter RetentionMonths defaults to {}, the code's default is {national}",
+            show(at(t, &["Parameters", "RetentionMonths", "Default"]))
+        )
+    });
+    p
+}
+
+/// Every ROUTES entry is an HttpApi event of its function on the JWT-authorised API, and no other
+/// route event exists.
+fn route_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut got = BTreeSet::new();
+    for (id, name, event) in function_events(t) {
+        let kind = str_at(event, &["Type"]).unwrap_or("?");
+        if kind == "Api" {
+            p.push(format!(
+                "{id}.{name}: a REST Api event; routes belong on the HttpApi"
+            ));
+        }
+        if kind != "HttpApi" {
+            continue;
+        }
+        let method = str_at(event, &["Properties", "Method"]).unwrap_or("?");
+        let path = str_at(event, &["Properties", "Path"]).unwrap_or("?");
+        got.insert((id.to_owned(), method.to_ascii_uppercase(), path.to_owned()));
+        let api = at(event, &["Properties", "ApiId"]).and_then(ref_target);
+        expect(&mut p, api == Some("HttpApi"), || {
+            format!("{id}.{name} ({method} {path}): ApiId is not !Ref HttpApi")
+        });
+        let authorizer = str_at(event, &["Properties", "Auth", "Authorizer"]);
+        expect(&mut p, authorizer.is_none(), || {
+            format!(
+                "{id}.{name} ({method} {path}): overrides the authorizer with {}; every route \
+                 must use the JWT default",
+                authorizer.unwrap_or("?")
+            )
+        });
+    }
+    let want: BTreeSet<(String, String, String)> = ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.function.logical_id.to_owned(),
+                r.method.to_owned(),
+                r.path.to_owned(),
+            )
+        })
+        .collect();
+    for (id, method, path) in want.difference(&got) {
+        p.push(format!(
+            "route {method} {path} has no HttpApi event on {id}"
+        ));
+    }
+    for (id, method, path) in got.difference(&want) {
+        p.push(format!(
+            "HttpApi event {method} {path} on {id} is not in cpindex::routes::ROUTES"
+        ));
+    }
+
+    let api = at(t, &["Resources", "HttpApi"]);
+    expect(
+        &mut p,
+        api.and_then(|a| str_at(a, &["Type"])) == Some("AWS::Serverless::HttpApi"),
+        || "resource HttpApi is missing or not an AWS::Serverless::HttpApi".to_owned(),
+    );
+    let auth = api.and_then(|a| at(a, &["Properties", "Auth"]));
+    let default = auth.and_then(|a| str_at(a, &["DefaultAuthorizer"]));
+    match default {
+        None => p.push("HttpApi has no DefaultAuthorizer".to_owned()),
+        Some(name) => {
+            let authorizer = auth.and_then(|a| at(a, &["Authorizers", name]));
+            expect(
+                &mut p,
+                authorizer
+                    .and_then(|a| at(a, &["JwtConfiguration"]))
+                    .is_some(),
+                || format!("HttpApi's default authorizer {name} is not a JWT authorizer"),
+            );
+            let source = authorizer.and_then(|a| str_at(a, &["IdentitySource"]));
+            expect(
+                &mut p,
+                source == Some("$request.header.Authorization"),
+                || {
+                    format!(
+                        "authorizer {name} reads its token from {}, expected the Authorization \
+                         header",
+                        source.unwrap_or("<absent>")
+                    )
+                },
+            );
+        }
+    }
+    p
+}
+
+/// The one table matches `cpindex::keys::TABLE`.
+fn table_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let tables = resources_of_type(t, "AWS::DynamoDB::Table");
+    let [(id, table)] = tables.as_slice() else {
+        return vec![format!(
+            "expected exactly one AWS::DynamoDB::Table, found {}",
+            tables.len()
+        )];
+    };
+    let props = at(table, &["Properties"]).unwrap_or(&Value::Null);
+
+    let key_schema = |v: Option<&Value>| -> Vec<(String, String)> {
+        v.and_then(Value::as_sequence)
+            .map(|s| {
+                s.iter()
+                    .map(|k| {
+                        (
+                            str_at(k, &["AttributeName"]).unwrap_or("?").to_owned(),
+                            str_at(k, &["KeyType"]).unwrap_or("?").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let schema =
+        |pk: &str, sk: &str| vec![(pk.to_owned(), "HASH".into()), (sk.into(), "RANGE".into())];
+
+    let got = key_schema(at(props, &["KeySchema"]));
+    let want = schema(TABLE.partition_key, TABLE.sort_key);
+    expect(&mut p, got == want, || {
+        format!("{id}: KeySchema is {got:?}, keys.rs says {want:?}")
+    });
+
+    let mut want_attrs = BTreeSet::from([TABLE.partition_key, TABLE.sort_key]);
+    for g in TABLE.gsis {
+        want_attrs.insert(g.partition_key);
+        want_attrs.insert(g.sort_key);
+    }
+    let mut got_attrs = BTreeSet::new();
+    for a in at(props, &["AttributeDefinitions"])
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let name = str_at(a, &["AttributeName"]).unwrap_or("?");
+        got_attrs.insert(name);
+        expect(&mut p, str_at(a, &["AttributeType"]) == Some("S"), || {
+            format!("{id}: key attribute {name} is not a string (S)")
+        });
+    }
+    expect(&mut p, got_attrs == want_attrs, || {
+        format!("{id}: AttributeDefinitions are {got_attrs:?}, keys.rs says {want_attrs:?}")
+    });
+
+    let mut got_gsis = BTreeMap::new();
+    for g in at(props, &["GlobalSecondaryIndexes"])
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let name = str_at(g, &["IndexName"]).unwrap_or("?");
+        got_gsis.insert(name, g);
+    }
+    for def in TABLE.gsis {
+        let Some(g) = got_gsis.remove(def.name) else {
+            p.push(format!("{id}: GSI {} is missing", def.name));
+            continue;
+        };
+        let got = key_schema(at(g, &["KeySchema"]));
+        let want = schema(def.partition_key, def.sort_key);
+        expect(&mut p, got == want, || {
+            format!(
+                "{id}: GSI {} KeySchema is {got:?}, keys.rs says {want:?}",
+                def.name
+            )
+        });
+        let projection = str_at(g, &["Projection", "ProjectionType"]);
+        expect(&mut p, projection == Some("ALL"), || {
+            format!(
+                "{id}: GSI {} projects {}, keys.rs expects ALL",
+                def.name,
+                projection.unwrap_or("<absent>")
+            )
+        });
+    }
+    for extra in got_gsis.keys() {
+        p.push(format!("{id}: GSI {extra} is not in keys.rs"));
+    }
+
+    let ttl = str_at(props, &["TimeToLiveSpecification", "AttributeName"]);
+    expect(&mut p, ttl == Some(TABLE.ttl_attribute), || {
+        format!(
+            "{id}: TTL attribute is {}, keys.rs says {}",
+            ttl.unwrap_or("<absent>"),
+            TABLE.ttl_attribute
+        )
+    });
+    for (path, want) in [
+        (
+            &["TimeToLiveSpecification", "Enabled"][..],
+            Value::Bool(true),
+        ),
+        (&["BillingMode"][..], Value::from("PAY_PER_REQUEST")),
+        (
+            &[
+                "PointInTimeRecoverySpecification",
+                "PointInTimeRecoveryEnabled",
+            ][..],
+            Value::Bool(true),
+        ),
+        (&["SSESpecification", "SSEEnabled"][..], Value::Bool(true)),
+        (&["SSESpecification", "SSEType"][..], Value::from("KMS")),
+    ] {
+        let got = at(props, path);
+        expect(&mut p, got == Some(&want), || {
+            format!(
+                "{id}: {} is {}, expected {}",
+                path.join("."),
+                show(got),
+                show(Some(&want))
+            )
+        });
+    }
+    p
+}
+
+/// Every QUEUES entry exists with its name, DLQ, receive count and visibility; consumers (once
+/// they exist) time out well inside the visibility timeout and report partial batch failures.
+fn queue_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut expected_ids = BTreeSet::new();
+    for q in QUEUES {
+        let (qid, did) = (queue_id(q), dlq_id(q));
+        expected_ids.insert(qid.clone());
+        expected_ids.insert(did.clone());
+        let Some(queue) = at(t, &["Resources", qid.as_str()]) else {
+            p.push(format!("queue {} (logical id {qid}) is missing", q.suffix));
+            continue;
+        };
+        let props = at(queue, &["Properties"]).unwrap_or(&Value::Null);
+
+        let name = at(props, &["QueueName"]).and_then(sub_string);
+        let want = q.name(STACK);
+        expect(&mut p, name == Some(want.as_str()), || {
+            format!(
+                "{qid}: QueueName is {}, expected !Sub {want}",
+                show(at(props, &["QueueName"]))
+            )
+        });
+        let visibility = at(props, &["VisibilityTimeout"]).and_then(as_u64);
+        expect(
+            &mut p,
+            visibility == Some(u64::from(q.visibility_timeout_s)),
+            || {
+                format!(
+                    "{qid}: VisibilityTimeout is {}, keys.rs says {}",
+                    show(at(props, &["VisibilityTimeout"])),
+                    q.visibility_timeout_s
+                )
+            },
+        );
+        let receives = at(props, &["RedrivePolicy", "maxReceiveCount"]).and_then(as_u64);
+        expect(
+            &mut p,
+            receives == Some(u64::from(q.max_receive_count)),
+            || {
+                format!(
+                    "{qid}: RedrivePolicy.maxReceiveCount is {}, keys.rs says {}",
+                    show(at(props, &["RedrivePolicy", "maxReceiveCount"])),
+                    q.max_receive_count
+                )
+            },
+        );
+        let target = at(props, &["RedrivePolicy", "deadLetterTargetArn"]).and_then(getatt_target);
+        expect(
+            &mut p,
+            target == Some((did.clone(), "Arn".to_owned())),
+            || {
+                format!(
+                    "{qid}: RedrivePolicy.deadLetterTargetArn is {}, expected !GetAtt {did}.Arn",
+                    show(at(props, &["RedrivePolicy", "deadLetterTargetArn"]))
+                )
+            },
+        );
+
+        match at(t, &["Resources", did.as_str()]) {
+            None => p.push(format!("DLQ of {} (logical id {did}) is missing", q.suffix)),
+            Some(dlq) => {
+                let dprops = at(dlq, &["Properties"]).unwrap_or(&Value::Null);
+                let name = at(dprops, &["QueueName"]).and_then(sub_string);
+                let want = q.dlq_name(STACK);
+                expect(&mut p, name == Some(want.as_str()), || {
+                    format!(
+                        "{did}: QueueName is {}, expected !Sub {want}",
+                        show(at(dprops, &["QueueName"]))
+                    )
+                });
+                let retention = at(dprops, &["MessageRetentionPeriod"]).and_then(as_u64);
+                let want = u64::from(q.dlq_retention_days) * 86_400;
+                expect(&mut p, retention == Some(want), || {
+                    format!(
+                        "{did}: MessageRetentionPeriod is {}, keys.rs says {} days ({want} s)",
+                        show(at(dprops, &["MessageRetentionPeriod"])),
+                        q.dlq_retention_days
+                    )
+                });
+            }
+        }
+
+        let dlq_alarmed = resources_of_type(t, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .any(|(_, a)| {
+                str_at(a, &["Properties", "MetricName"])
+                    == Some("ApproximateNumberOfMessagesVisible")
+                    && at(a, &["Properties", "Dimensions"])
+                        .and_then(Value::as_sequence)
+                        .into_iter()
+                        .flatten()
+                        .any(|d| {
+                            at(d, &["Value"]).and_then(getatt_target)
+                                == Some((did.clone(), "QueueName".to_owned()))
+                        })
+            });
+        expect(&mut p, dlq_alarmed, || {
+            format!("{did}: no alarm on ApproximateNumberOfMessagesVisible of the DLQ")
+        });
+
+        // Consumers: SQS events whose Queue is this queue.
+        for (fid, name, event) in function_events(t) {
+            if str_at(event, &["Type"]) != Some("SQS") {
+                continue;
+            }
+            let source = at(event, &["Properties", "Queue"]).and_then(getatt_target);
+            if source != Some((qid.clone(), "Arn".to_owned())) {
+                continue;
+            }
+            let function = at(t, &["Resources", fid]).unwrap_or(&Value::Null);
+            let timeout = function_timeout(t, function);
+            expect(
+                &mut p,
+                u64::from(q.visibility_timeout_s) >= 6 * timeout,
+                || {
+                    format!(
+                        "{qid}: VisibilityTimeout {} is less than six times the timeout of its \
+                         consumer {fid} ({timeout} s)",
+                        q.visibility_timeout_s
+                    )
+                },
+            );
+            let partial = at(event, &["Properties", "FunctionResponseTypes"])
+                .and_then(Value::as_sequence)
+                .is_some_and(|s| {
+                    s.iter()
+                        .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
+                });
+            expect(&mut p, partial, || {
+                format!("{fid}.{name}: consumer of {qid} lacks FunctionResponseTypes: [ReportBatchItemFailures]")
+            });
+        }
+    }
+    for (id, _) in resources_of_type(t, "AWS::SQS::Queue") {
+        expect(&mut p, expected_ids.contains(id), || {
+            format!("queue {id} is not in cpindex::keys::QUEUES")
+        });
+    }
+    p
+}
+
+/// Every function writes JSON logs to its own log group with a retention, traces, and has Errors
+/// and Throttles alarms.
+fn observability_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let alarms = resources_of_type(t, "AWS::CloudWatch::Alarm");
+    for f in FUNCTIONS {
+        let id = f.logical_id;
+        let Some(r) = at(t, &["Resources", id]) else {
+            continue; // reported by function_problems
+        };
+        let format = at(r, &["Properties", "LoggingConfig", "LogFormat"])
+            .or_else(|| at(t, &["Globals", "Function", "LoggingConfig", "LogFormat"]));
+        expect(
+            &mut p,
+            format.and_then(Value::as_str) == Some("JSON"),
+            || {
+                format!(
+                    "{id}: LoggingConfig.LogFormat is {}, expected JSON",
+                    show(format)
+                )
+            },
+        );
+        let tracing = function_prop(t, r, "Tracing");
+        expect(
+            &mut p,
+            tracing.and_then(Value::as_str) == Some("Active"),
+            || format!("{id}: Tracing is {}, expected Active", show(tracing)),
+        );
+        let group = at(r, &["Properties", "LoggingConfig", "LogGroup"]).and_then(ref_target);
+        match group.and_then(|g| at(t, &["Resources", g])) {
+            None => p.push(format!(
+                "{id}: LoggingConfig.LogGroup does not !Ref a log group of the template"
+            )),
+            Some(g) => expect(
+                &mut p,
+                at(g, &["Properties", "RetentionInDays"]).is_some(),
+                || format!("{id}: its log group has no RetentionInDays"),
+            ),
+        }
+        for metric in ["Errors", "Throttles"] {
+            let alarmed = alarms.iter().any(|(_, a)| {
+                str_at(a, &["Properties", "Namespace"]) == Some("AWS/Lambda")
+                    && str_at(a, &["Properties", "MetricName"]) == Some(metric)
+                    && at(a, &["Properties", "Dimensions"])
+                        .and_then(Value::as_sequence)
+                        .into_iter()
+                        .flatten()
+                        .any(|d| at(d, &["Value"]).and_then(ref_target) == Some(id))
+            });
+            expect(&mut p, alarmed, || format!("{id}: no {metric} alarm"));
+        }
+    }
+    for (id, a) in &alarms {
+        expect(
+            &mut p,
+            at(a, &["Properties", "AlarmActions"])
+                .and_then(Value::as_sequence)
+                .is_some_and(|s| !s.is_empty()),
+            || format!("alarm {id} notifies nobody (no AlarmActions)"),
+        );
+    }
+    p
+}
+
+// ---------------------------------------------------------------------------------------------
+// The OpenAPI contract.
+// ---------------------------------------------------------------------------------------------
+
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
+
+/// Every operation of the contract: (METHOD, path, operation).
+fn operations(o: &Value) -> Vec<(String, String, &Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in at(o, &["paths"])
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+    {
+        for (method, op) in item.as_mapping().into_iter().flatten() {
+            let method = method.as_str().unwrap_or("?");
+            if HTTP_METHODS.contains(&method) {
+                ops.push((
+                    method.to_ascii_uppercase(),
+                    path.as_str().unwrap_or("?").to_owned(),
+                    op,
+                ));
+            }
+        }
+    }
+    ops
+}
+
+/// The contract has exactly the code's routes, and each documents 401 and 403.
+fn openapi_route_problems(o: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    expect(&mut p, str_at(o, &["openapi"]) == Some("3.0.3"), || {
+        format!(
+            "openapi version is {}, expected 3.0.3",
+            show(at(o, &["openapi"]))
+        )
+    });
+    let ops = operations(o);
+    let got: BTreeSet<(String, String)> = ops
+        .iter()
+        .map(|(m, path, _)| (m.clone(), path.clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    for (method, path) in want.difference(&got) {
+        p.push(format!("route {method} {path} is not in openapi.yaml"));
+    }
+    for (method, path) in got.difference(&want) {
+        p.push(format!(
+            "openapi.yaml documents {method} {path}, which is not in cpindex::routes::ROUTES"
+        ));
+    }
+    for (method, path, op) in &ops {
+        for status in ["401", "403"] {
+            expect(&mut p, at(op, &["responses", status]).is_some(), || {
+                format!("{method} {path} does not document {status}")
+            });
+        }
+        // Every {param} of the path is declared as a path parameter.
+        let declared: BTreeSet<&str> = at(op, &["parameters"])
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .chain(
+                at(o, &["paths", path.as_str(), "parameters"])
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|param| resolve(o, param))
+            .filter(|param| str_at(param, &["in"]) == Some("path"))
+            .filter_map(|param| str_at(param, &["name"]))
+            .collect();
+        for name in path_params(path) {
+            expect(&mut p, declared.contains(name), || {
+                format!("{method} {path}: path parameter {name} is not declared")
+            });
+        }
+    }
+    let has_bearer = at(o, &["components", "securitySchemes"])
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .any(|(_, s)| {
+            str_at(s, &["type"]) == Some("http") && str_at(s, &["scheme"]) == Some("bearer")
+        });
+    expect(&mut p, has_bearer, || {
+        "openapi.yaml has no http bearer security scheme".to_owned()
+    });
+    expect(
+        &mut p,
+        at(o, &["security"])
+            .and_then(Value::as_sequence)
+            .is_some_and(|s| !s.is_empty()),
+        || "openapi.yaml does not require security globally".to_owned(),
+    );
+    p
+}
+
+/// Follows a local `$ref` (`#/components/...`) once.
+fn resolve<'a>(o: &'a Value, v: &'a Value) -> &'a Value {
+    match str_at(v, &["$ref"]).and_then(|r| r.strip_prefix("#/")) {
+        Some(pointer) => {
+            let path: Vec<&str> = pointer.split('/').collect();
+            at(o, &path).unwrap_or(v)
+        }
+        None => v,
+    }
+}
+
+fn path_params(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+/// The contract's error-code enum is exactly `ErrorCode::ALL`, and problems use it.
+fn openapi_code_problems(o: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let listed: Vec<&str> = at(o, &["components", "schemas", "ErrorCode", "enum"])
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().unwrap_or("?"))
+        .collect();
+    let got: BTreeSet<&str> = listed.iter().copied().collect();
+    expect(&mut p, got.len() == listed.len(), || {
+        "components.schemas.ErrorCode.enum lists a code twice".to_owned()
+    });
+    let want: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    for missing in want.difference(&got) {
+        p.push(format!(
+            "error code {missing} is missing from components.schemas.ErrorCode.enum"
+        ));
+    }
+    for extra in got.difference(&want) {
+        p.push(format!(
+            "components.schemas.ErrorCode.enum lists {extra}, which is not in ErrorCode::ALL"
+        ));
+    }
+    let code_ref = str_at(
+        o,
+        &[
+            "components",
+            "schemas",
+            "Problem",
+            "properties",
+            "code",
+            "$ref",
+        ],
+    );
+    expect(
+        &mut p,
+        code_ref == Some("#/components/schemas/ErrorCode"),
+        || "components.schemas.Problem.code does not $ref the ErrorCode enum".to_owned(),
+    );
+    p
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks against the real files.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_function_is_in_the_template_with_its_binary_and_exactly_its_env_vars() {
+    assert_none(
+        "infra/template.yaml (functions)",
+        function_problems(&template()),
+    );
+}
+
+#[test]
+fn env_vars_name_the_table_queues_and_parameters_they_stand_for() {
+    assert_none(
+        "infra/template.yaml (env values)",
+        env_value_problems(&template()),
+    );
+}
+
+#[test]
+fn every_route_is_a_jwt_authorised_http_api_event_on_its_function_and_no_other() {
+    assert_none("infra/template.yaml (routes)", route_problems(&template()));
+}
+
+#[test]
+fn the_table_has_the_keys_indexes_and_ttl_of_keys_rs() {
+    assert_none("infra/template.yaml (table)", table_problems(&template()));
+}
+
+#[test]
+fn every_queue_has_its_name_dlq_receive_count_and_visibility() {
+    assert_none("infra/template.yaml (queues)", queue_problems(&template()));
+}
+
+#[test]
+fn every_function_logs_json_traces_and_is_alarmed() {
+    assert_none(
+        "infra/template.yaml (logs, traces, alarms)",
+        observability_problems(&template()),
+    );
+}
+
+#[test]
+fn the_openapi_contract_has_exactly_the_routes() {
+    assert_none(
+        "infra/openapi.yaml (routes)",
+        openapi_route_problems(&openapi()),
+    );
+}
+
+#[test]
+fn the_openapi_error_codes_are_exactly_error_code_all() {
+    assert_none(
+        "infra/openapi.yaml (error codes)",
+        openapi_code_problems(&openapi()),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each check can fail: break a copy on purpose and see the disagreement named.
+// ---------------------------------------------------------------------------------------------
+
+fn resource_mut<'a>(t: &'a mut Value, id: &str) -> &'a mut Value {
+    &mut t["Resources"][id]
+}
+
+fn reports(problems: &[String], needles: &[&str]) -> bool {
+    problems
+        .iter()
+        .any(|p| needles.iter().all(|needle| p.contains(needle)))
+}
+
+#[track_caller]
+fn assert_reports(problems: Vec<String>, needles: &[&str]) {
+    assert!(
+        reports(&problems, needles),
+        "expected a problem naming {needles:?}, got {problems:#?}"
+    );
+}
+
+#[test]
+fn a_missing_or_extra_env_var_or_wrong_binary_is_named() {
+    let lookup = cpindex::routes::LOOKUP.logical_id;
+    let mut t = template();
+    resource_mut(&mut t, lookup)["Properties"]["Environment"]["Variables"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove(env::ALERT_FANOUT_QUEUE_URL);
+    assert_reports(
+        function_problems(&t),
+        &[lookup, env::ALERT_FANOUT_QUEUE_URL, "not set"],
+    );
+
+    let mut t = template();
+    resource_mut(&mut t, lookup)["Properties"]["Environment"]["Variables"]["DEBUG"] =
+        Value::from("1");
+    assert_reports(function_problems(&t), &[lookup, "DEBUG", "not in the code"]);
+
+    let mut t = template();
+    resource_mut(&mut t, lookup)["Metadata"]["BuildProperties"]["Binary"] = Value::from("lookups");
+    assert_reports(function_problems(&t), &[lookup, "Binary", "lookups"]);
+
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove(cpindex::routes::PLAN_UPSERT.logical_id);
+    assert_reports(function_problems(&t), &["PlanUpsertFunction", "missing"]);
+
+    let mut t = template();
+    let copy = t["Resources"][lookup].clone();
+    t["Resources"]["StrayFunction"] = copy;
+    assert_reports(function_problems(&t), &["StrayFunction", "not in"]);
+}
+
+#[test]
+fn an_env_var_pointing_elsewhere_is_named() {
+    let lookup = cpindex::routes::LOOKUP.logical_id;
+    let mut t = template();
+    resource_mut(&mut t, lookup)["Properties"]["Environment"]["Variables"]
+        [env::ALERT_FANOUT_QUEUE_URL] = serde_yaml::from_str("!Ref AlertFanoutDlq").unwrap();
+    assert_reports(
+        env_value_problems(&t),
+        &[env::ALERT_FANOUT_QUEUE_URL, "AlertFanoutQueue"],
+    );
+
+    let mut t = template();
+    t["Parameters"]["RetentionMonths"]["Default"] = Value::from(6);
+    assert_reports(env_value_problems(&t), &["RetentionMonths", "12"]);
+}
+
+#[test]
+fn a_missing_moved_extra_or_unauthorised_route_is_named() {
+    let mut t = template();
+    t["Resources"]["LookupFunction"]["Properties"]["Events"]["GetChild"]["Properties"]["Path"] =
+        Value::from("/v1/child/{nhsNumber}");
+    let problems = route_problems(&t);
+    assert_reports(
+        problems.clone(),
+        &["/v1/children/{nhsNumber}", "no HttpApi event"],
+    );
+    assert_reports(problems, &["/v1/child/{nhsNumber}", "not in"]);
+
+    let mut t = template();
+    t["Resources"]["PlanUpsertFunction"]["Properties"]["Events"]["PutPlan"]["Properties"]["Auth"]
+        ["Authorizer"] = Value::from("NONE");
+    assert_reports(route_problems(&t), &["PutPlan", "NONE"]);
+
+    let mut t = template();
+    t["Resources"]["HttpApi"]["Properties"]["Auth"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("DefaultAuthorizer");
+    assert_reports(route_problems(&t), &["DefaultAuthorizer"]);
+}
+
+#[test]
+fn a_table_that_drifts_from_keys_rs_is_named() {
+    let gsi = TABLE.gsis[0].name;
+    let mut t = template();
+    t["Resources"]["Table"]["Properties"]["GlobalSecondaryIndexes"][0]["IndexName"] =
+        Value::from("byOrg");
+    let problems = table_problems(&t);
+    assert_reports(problems.clone(), &[gsi, "missing"]);
+    assert_reports(problems, &["byOrg", "not in keys.rs"]);
+
+    let mut t = template();
+    t["Resources"]["Table"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] =
+        Value::from("ttl");
+    assert_reports(table_problems(&t), &["TTL", "ttl", TABLE.ttl_attribute]);
+
+    let mut t = template();
+    t["Resources"]["Table"]["Properties"]["KeySchema"][1]["AttributeName"] = Value::from("id");
+    assert_reports(table_problems(&t), &["KeySchema", "id"]);
+
+    let mut t = template();
+    t["Resources"]["Table"]["Properties"]["PointInTimeRecoverySpecification"]
+        ["PointInTimeRecoveryEnabled"] = Value::Bool(false);
+    assert_reports(table_problems(&t), &["PointInTimeRecoveryEnabled"]);
+}
+
+#[test]
+fn a_queue_that_drifts_from_keys_rs_or_outruns_its_consumer_is_named() {
+    let q = &QUEUES[0];
+    let (qid, did) = (queue_id(q), dlq_id(q));
+    let mut t = template();
+    t["Resources"][qid.as_str()]["Properties"]["RedrivePolicy"]["maxReceiveCount"] = Value::from(9);
+    assert_reports(queue_problems(&t), &[&qid, "maxReceiveCount", "9"]);
+
+    let mut t = template();
+    t["Resources"][qid.as_str()]["Properties"]["VisibilityTimeout"] = Value::from(30);
+    assert_reports(queue_problems(&t), &[&qid, "VisibilityTimeout", "30"]);
+
+    let mut t = template();
+    t["Resources"][did.as_str()]["Properties"]["QueueName"] =
+        serde_yaml::from_str("!Sub '${AWS::StackName}-dead'").unwrap();
+    assert_reports(queue_problems(&t), &[&did, "QueueName"]);
+
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove(did.as_str());
+    assert_reports(queue_problems(&t), &[&did, "missing"]);
+
+    // A consumer whose timeout is more than a sixth of the visibility timeout, without partial
+    // batch failures.
+    let mut t = template();
+    let consumer = format!(
+        "Type: AWS::Serverless::Function\nProperties:\n  Timeout: {}\n  Events:\n    Fanout:\n      \
+         Type: SQS\n      Properties:\n        Queue: !GetAtt {qid}.Arn\n",
+        q.visibility_timeout_s / 6 + 1
+    );
+    t["Resources"]["ConsumerFunction"] = serde_yaml::from_str(&consumer).unwrap();
+    let problems = queue_problems(&t);
+    assert_reports(problems.clone(), &[&qid, "six times", "ConsumerFunction"]);
+    assert_reports(
+        problems,
+        &["ConsumerFunction.Fanout", "ReportBatchItemFailures"],
+    );
+}
+
+#[test]
+fn a_function_without_alarms_or_json_logs_is_named() {
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("LookupThrottlesAlarm");
+    assert_reports(observability_problems(&t), &["LookupFunction", "Throttles"]);
+
+    let mut t = template();
+    t["Globals"]["Function"]["LoggingConfig"]["LogFormat"] = Value::from("Text");
+    assert_reports(observability_problems(&t), &["LogFormat", "Text"]);
+}
+
+#[test]
+fn an_openapi_contract_that_drifts_is_named() {
+    let mut o = openapi();
+    o["paths"]["/v1/plans/{planRef}"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("delete");
+    assert_reports(
+        openapi_route_problems(&o),
+        &["DELETE /v1/plans/{planRef}", "not in openapi"],
+    );
+
+    let mut o = openapi();
+    o["paths"]["/v1/secret"] =
+        serde_yaml::from_str("get: {responses: {'200': {description: x}}}").unwrap();
+    let problems = openapi_route_problems(&o);
+    assert_reports(
+        problems.clone(),
+        &["GET /v1/secret", "not in cpindex::routes::ROUTES"],
+    );
+    assert_reports(problems, &["GET /v1/secret", "401"]);
+
+    let mut o = openapi();
+    let codes = o["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_sequence_mut()
+        .unwrap();
+    codes.retain(|c| c.as_str() != Some(ErrorCode::StaleVersion.as_str()));
+    codes.push(Value::from("teapot"));
+    let problems = openapi_code_problems(&o);
+    assert_reports(problems.clone(), &["stale_version", "missing"]);
+    assert_reports(problems, &["teapot", "not in ErrorCode::ALL"]);
+}
