@@ -12,6 +12,8 @@ pub mod claim_names {
     pub const ORG: &str = "org";
     pub const ROLE: &str = "role";
     pub const USER: &str = "sub";
+    /// Optional: the organisation's display name (shown in visit lists).
+    pub const ORG_NAME: &str = "org_name";
 }
 
 /// What a caller may do.
@@ -77,6 +79,9 @@ pub struct Claims {
     pub org: OrgCode,
     pub role: Role,
     pub user: UserId,
+    /// The organisation's display name, when the identity provider supplies it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_name: Option<String>,
 }
 
 /// Why claims could not be read: always a 401, never a guess.
@@ -116,6 +121,10 @@ impl Claims {
             org: OrgCode::parse(org).map_err(|_| ClaimsError::Invalid(ORG))?,
             role: Role::parse(role).ok_or(ClaimsError::Invalid(ROLE))?,
             user: UserId::parse(user).ok_or(ClaimsError::Invalid(USER))?,
+            org_name: get(ORG_NAME)
+                .map(|n| crate::contact::text(n, ORG_NAME, 120))
+                .transpose()
+                .map_err(|_| ClaimsError::Invalid(ORG_NAME))?,
         })
     }
 

@@ -129,6 +129,10 @@ pub mod key {
         format!("{VISIT_PREFIX}{}#{access_id}", sortable_time(at))
     }
 
+    /// GSI1 partition of accesses whose alert fan-out is not yet confirmed (a sparse index:
+    /// fan-out removes the attribute, so only pending accesses are listed).
+    pub const PENDING_ACCESSES_GSI: &str = "PENDING#ACCESS";
+
     /// The audit record of one access.
     pub fn access_sk(at: DateTime<Utc>, access_id: &str) -> String {
         format!("{ACCESS_PREFIX}{}#{access_id}", sortable_time(at))

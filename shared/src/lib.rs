@@ -1,6 +1,7 @@
 //! The child protection index's domain: NHS numbers, plans, claims and errors, with the ports
 //! and AWS adapters the functions are built from. The domain modules know nothing of AWS.
 
+pub mod access;
 pub mod aws;
 pub mod bootstrap;
 pub mod claims;

@@ -1,1 +1,130 @@
+//! Lookup: what a clinician sees when a child presents. The plan read, the access write and the
+//! hand-off to the alert queue are issued together (one store round trip of latency); a failure
+//! to read answers 503, never "no record".
 
+pub mod port;
+pub mod view;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use cpindex::access::{visits_to_show, Access, AccessOutcome};
+use cpindex::edge::{ApiError, Caller};
+use cpindex::problem::{ErrorCode, FieldError, Problem};
+use cpindex::routes::CHILD_PATH;
+use cpindex::{Clock, NhsNumber, Retention, Role};
+
+use crate::port::{AccessLog, AlertQueue, ChildReads};
+use crate::view::{plans_to_show, ChildView};
+
+/// Raw visit records read to fill the 25 shown after collapsing repeats.
+pub const VISITS_READ: usize = 100;
+
+/// Everything a lookup needs.
+pub struct App<R, W, Q, C> {
+    pub reads: R,
+    pub log: W,
+    pub queue: Q,
+    pub clock: C,
+    pub retention: Retention,
+}
+
+/// The router served by Lambda and by the local stack alike.
+pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
+    app: App<R, W, Q, C>,
+) -> Router {
+    Router::new()
+        .route(
+            CHILD_PATH,
+            get(lookup::<R, W, Q, C>).fallback(cpindex::edge::method_not_allowed),
+        )
+        .fallback(cpindex::edge::not_found)
+        .with_state(Arc::new(app))
+}
+
+fn unavailable(what: &'static str, e: &dyn std::error::Error) -> ApiError {
+    tracing::warn!(error = %e, what, "lookup could not complete");
+    ApiError::from(Problem::store_unavailable())
+}
+
+async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
+    State(app): State<Arc<App<R, W, Q, C>>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let claims = caller.0;
+    let nhs = NhsNumber::parse(&raw).map_err(|e| {
+        tracing::info!(org = %claims.org, role = %claims.role, "lookup refused: invalid NHS number");
+        ApiError::from(FieldError::new(ErrorCode::InvalidNhsNumber, "/nhsNumber", e.to_string()))
+    })?;
+    let now = app.clock.now();
+    if let Err(forbidden) = claims.require(&[Role::UnscheduledCare, Role::ScheduledCare]) {
+        // A refused attempt is audited too; the refusal stands even if the audit write fails.
+        let access = Access::new(&claims, nhs, now, AccessOutcome::DeniedRole);
+        if let Err(e) = app.log.record(&access).await {
+            tracing::error!(error = %e, access_id = %access.access_id, "denied access not audited");
+        }
+        tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
+        return Err(forbidden.into());
+    }
+    let access = Access::new(&claims, nhs, now, AccessOutcome::Allowed);
+
+    // One round trip: the reads, the audit write and the queue hand-off all at once. The access
+    // is written pending; fan-out decides whether there is anyone to alert.
+    let send = async {
+        if access.alerts() {
+            Some(app.queue.enqueue(&access).await)
+        } else {
+            None
+        }
+    };
+    let (plans, visits, written, sent) = tokio::join!(
+        app.reads.plans(&nhs),
+        app.reads.recent_visits(&nhs, VISITS_READ),
+        app.log.record(&access),
+        send,
+    );
+    let plans = plans.map_err(|e| unavailable("plans", &e))?;
+    let visits = visits.map_err(|e| unavailable("visits", &e))?;
+    // The access must be durable somewhere: in the table, or in the queue (fan-out then writes
+    // it). With neither, answering would leave an unaudited read: refuse with 503 instead.
+    match (&written, &sent) {
+        (Ok(()), Some(Err(e))) => {
+            tracing::warn!(error = %e, access_id = %access.access_id, "alert hand-off failed; reconciliation re-drives the pending access");
+        }
+        (Err(e), Some(Ok(()))) => {
+            tracing::warn!(error = %e, access_id = %access.access_id, "access write failed; fan-out records it from the queue");
+        }
+        (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e)),
+        _ => {}
+    }
+    let plans = plans_to_show(&plans, now.date_naive(), app.retention);
+    let previous: Vec<Access> = visits
+        .into_iter()
+        .filter(|v| v.access_id != access.access_id)
+        .collect();
+    let view = ChildView {
+        access_id: access.access_id.clone(),
+        nhs_number: nhs,
+        has_plan: !plans.is_empty(),
+        visits: if plans.is_empty() {
+            Vec::new()
+        } else {
+            visits_to_show(previous)
+        },
+        plans,
+    };
+    tracing::info!(
+        access_id = %access.access_id, org = %claims.org, role = %claims.role,
+        plans = view.plans.len(), alerting = access.alerts(), "lookup answered"
+    );
+    let mut resp = Json(view).into_response();
+    // Personal data: never cached by a proxy or the browser.
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}

@@ -62,6 +62,16 @@ impl SqsQueue {
         Ok(out.message_id.unwrap_or_default())
     }
 
+    /// Hands an access to the alert fan-out.
+    pub async fn enqueue_access(
+        &self,
+        access: &crate::access::Access,
+    ) -> Result<String, QueueError> {
+        let body =
+            serde_json::to_string(access).map_err(|e| QueueError::Unavailable(Box::new(e)))?;
+        self.send(body).await
+    }
+
     /// Sends up to ten messages in one call; any refused entry fails the whole call.
     pub async fn send_batch(&self, bodies: Vec<String>) -> Result<(), QueueError> {
         if bodies.len() > MAX_SEND_BATCH {

@@ -1,5 +1,6 @@
 //! Storage: typed errors, DynamoDB primitives, and the item mapping of each entity.
 
+pub mod access;
 pub mod error;
 pub mod extracts;
 pub mod plans;

@@ -45,12 +45,13 @@ fn record(i: usize) -> Value {
     })
 }
 
+/// A table key.
+type Key = (String, String);
+/// What the raw baseline writes and reads for one record: record item, projection item, keys.
+type RawRow = (Item, Item, Key, Key);
+
 /// The items our code writes for record `i`, built ahead of time for the raw baseline.
-fn raw_items(
-    i: usize,
-    template_record: &Item,
-    template_projection: &Item,
-) -> (Item, Item, (String, String), (String, String)) {
+fn raw_items(i: usize, template_record: &Item, template_projection: &Item) -> RawRow {
     let org = OrgCode::parse(ORG).unwrap();
     let plan_ref = PlanRef::parse(&format!("LA-{i:06}"), "").unwrap();
     let n = nhs(i);
@@ -83,7 +84,7 @@ fn raw_items(
     (rec, proj, rk, pk)
 }
 
-fn key_item((pk, sk): &(String, String)) -> Item {
+fn key_item((pk, sk): &Key) -> Item {
     HashMap::from([
         (attr::PK.to_owned(), AttributeValue::S(pk.clone())),
         (attr::SK.to_owned(), AttributeValue::S(sk.clone())),
@@ -111,7 +112,7 @@ async fn cond_put(client: &aws_sdk_dynamodb::Client, table: &str, item: Item) {
 async fn raw_batch(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
-    rows: Vec<(Item, Item, (String, String), (String, String))>,
+    rows: Vec<RawRow>,
     extract: Item,
 ) {
     let keys: Vec<Item> = rows

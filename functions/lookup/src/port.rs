@@ -1,0 +1,66 @@
+//! The narrow ports a lookup needs: read a child's partition, append an access, hand an access
+//! to the alert queue. The template grants exactly these operations.
+
+use async_trait::async_trait;
+use cpindex::access::Access;
+use cpindex::queue::{QueueError, SqsQueue};
+use cpindex::store::access::AccessStore;
+use cpindex::store::plans::{PlanProjection, PlanStore};
+use cpindex::store::StoreError;
+use cpindex::NhsNumber;
+
+/// Reads of one child's partition (strongly consistent).
+#[async_trait]
+pub trait ChildReads: Send + Sync + 'static {
+    async fn plans(&self, nhs: &NhsNumber) -> Result<Vec<PlanProjection>, StoreError>;
+    async fn recent_visits(&self, nhs: &NhsNumber, limit: usize)
+        -> Result<Vec<Access>, StoreError>;
+}
+
+/// The audit trail.
+#[async_trait]
+pub trait AccessLog: Send + Sync + 'static {
+    async fn record(&self, access: &Access) -> Result<(), StoreError>;
+}
+
+/// The alert fan-out queue.
+#[async_trait]
+pub trait AlertQueue: Send + Sync + 'static {
+    async fn enqueue(&self, access: &Access) -> Result<(), QueueError>;
+}
+
+/// The DynamoDB adapters behind [`ChildReads`] and [`AccessLog`].
+#[derive(Debug, Clone)]
+pub struct ChildStore {
+    pub plans: PlanStore,
+    pub accesses: AccessStore,
+}
+
+#[async_trait]
+impl ChildReads for ChildStore {
+    async fn plans(&self, nhs: &NhsNumber) -> Result<Vec<PlanProjection>, StoreError> {
+        self.plans.projections_for(nhs).await
+    }
+
+    async fn recent_visits(
+        &self,
+        nhs: &NhsNumber,
+        limit: usize,
+    ) -> Result<Vec<Access>, StoreError> {
+        self.accesses.recent_visits(nhs, limit).await
+    }
+}
+
+#[async_trait]
+impl AccessLog for ChildStore {
+    async fn record(&self, access: &Access) -> Result<(), StoreError> {
+        self.accesses.record(access).await
+    }
+}
+
+#[async_trait]
+impl AlertQueue for SqsQueue {
+    async fn enqueue(&self, access: &Access) -> Result<(), QueueError> {
+        self.enqueue_access(access).await.map(|_| ())
+    }
+}

@@ -1,0 +1,162 @@
+//! An access: one clinician looking one NHS number up. Every access is audited; an
+//! unscheduled-care access is also a visit and starts the alert to the responsible LAs.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::claims::{Claims, Role, UserId};
+use crate::nhs_number::NhsNumber;
+use crate::org::OrgCode;
+
+/// Why an access was allowed or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessOutcome {
+    /// Read allowed (with or without a plan: the fan-out records which).
+    Allowed,
+    /// The caller's role may not look children up.
+    DeniedRole,
+}
+
+/// One access, as audited and as handed to the alert fan-out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Access {
+    pub access_id: String,
+    pub nhs_number: NhsNumber,
+    pub at: DateTime<Utc>,
+    pub user: UserId,
+    pub role: Role,
+    /// The setting (or other organisation) the caller works for.
+    pub org: OrgCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_name: Option<String>,
+    pub outcome: AccessOutcome,
+}
+
+impl Access {
+    /// A new access by `caller` at `at`, with a fresh id.
+    pub fn new(
+        caller: &Claims,
+        nhs_number: NhsNumber,
+        at: DateTime<Utc>,
+        outcome: AccessOutcome,
+    ) -> Self {
+        Self {
+            access_id: uuid::Uuid::new_v4().to_string(),
+            nhs_number,
+            at,
+            user: caller.user.clone(),
+            role: caller.role,
+            org: caller.org.clone(),
+            org_name: caller.org_name.clone(),
+            outcome,
+        }
+    }
+
+    /// An allowed unscheduled-care access: it shows as a visit and alerts the LA.
+    pub fn alerts(&self) -> bool {
+        self.role == Role::UnscheduledCare && self.outcome == AccessOutcome::Allowed
+    }
+}
+
+/// A visit as a clinician sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Visit {
+    pub at: DateTime<Utc>,
+    pub setting_code: OrgCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting_name: Option<String>,
+}
+
+/// Visits shown with a record.
+pub const VISITS_SHOWN: usize = 25;
+/// Repeated views by one user within this window show only the first.
+pub const COLLAPSE_WINDOW_HOURS: i64 = 24;
+
+/// The visits to show: repeated views by the same user within 24 hours of the first collapse to
+/// the first; newest first; at most [`VISITS_SHOWN`]. Input in any order.
+pub fn visits_to_show(mut accesses: Vec<Access>) -> Vec<Visit> {
+    accesses.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.access_id.cmp(&b.access_id)));
+    let window = Duration::hours(COLLAPSE_WINDOW_HOURS);
+    let mut first_of: std::collections::HashMap<UserId, DateTime<Utc>> = Default::default();
+    let mut kept = Vec::new();
+    for a in accesses {
+        match first_of.get(&a.user) {
+            Some(first) if a.at - *first < window => continue,
+            _ => {
+                first_of.insert(a.user.clone(), a.at);
+                kept.push(Visit {
+                    at: a.at,
+                    setting_code: a.org,
+                    setting_name: a.org_name,
+                });
+            }
+        }
+    }
+    kept.reverse();
+    kept.truncate(VISITS_SHOWN);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn access(user: &str, org: &str, minutes: i64) -> Access {
+        Access {
+            access_id: format!("{user}-{minutes}"),
+            nhs_number: NhsNumber::parse("9434765919").unwrap(),
+            at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() + Duration::minutes(minutes),
+            user: UserId::parse(user).unwrap(),
+            role: Role::UnscheduledCare,
+            org: OrgCode::parse(org).unwrap(),
+            org_name: None,
+            outcome: AccessOutcome::Allowed,
+        }
+    }
+
+    #[test]
+    fn repeated_views_by_one_user_within_a_day_collapse_to_the_first() {
+        let shown = visits_to_show(vec![
+            access("dr-a", "RR8", 0),
+            access("dr-a", "RR8", 60),
+            access("dr-a", "RR8", 24 * 60 - 1),
+            access("dr-b", "RR8", 30),
+            access("dr-a", "RR8", 24 * 60),
+        ]);
+        let minutes: Vec<i64> = shown
+            .iter()
+            .map(|v| (v.at - Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()).num_minutes())
+            .collect();
+        assert_eq!(
+            minutes,
+            vec![24 * 60, 30, 0],
+            "newest first; the 24 h window is from the first view"
+        );
+    }
+
+    #[test]
+    fn at_most_25_are_shown_newest_first() {
+        let many: Vec<Access> = (0..40)
+            .map(|i| access(&format!("u{i}"), "RR8", i))
+            .collect();
+        let shown = visits_to_show(many);
+        assert_eq!(shown.len(), VISITS_SHOWN);
+        assert!(shown.windows(2).all(|w| w[0].at > w[1].at));
+        assert_eq!(shown[0].at, access("x", "RR8", 39).at);
+    }
+
+    #[test]
+    fn only_allowed_unscheduled_care_alerts() {
+        let mut a = access("dr-a", "RR8", 0);
+        assert!(a.alerts());
+        a.role = Role::ScheduledCare;
+        assert!(!a.alerts());
+        a.role = Role::UnscheduledCare;
+        a.outcome = AccessOutcome::DeniedRole;
+        assert!(!a.alerts());
+    }
+}

@@ -1,0 +1,431 @@
+//! Lookup against the emulator: what a clinician sees, what is recorded, what starts the alert,
+//! and never a false "no plan".
+
+use aws_sdk_sqs::Client as SqsClient;
+use axum::Router;
+use chrono::{Duration, TimeZone, Utc};
+use cpindex::access::Access;
+use cpindex::keys::ALERT_FANOUT_QUEUE;
+use cpindex::queue::SqsQueue;
+use cpindex::store::access::AccessStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::{Index, QueryOptions, Table};
+use cpindex::{FixedClock, NhsNumber, Retention};
+use integration_tests::http::{call, la, request, Answer, As};
+use integration_tests::io_recorder::{critical_path, IoRecorder};
+use integration_tests::{emulator_url, unreachable_store, Emulator};
+use lookup::port::ChildStore;
+use serde_json::{json, Value};
+
+const LEEDS: &str = "E08000035";
+const CAMDEN: &str = "E09000007";
+const CHILD: &str = "9434765919";
+const MOTHER: &str = "9000000009";
+const NOBODY: &str = "9876543210";
+const ED: &str = "RR801";
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
+}
+
+fn ed(user: &str) -> As<'_> {
+    Some(("unscheduled_care", ED, user))
+}
+
+fn plan(plan_ref: &str, nhs: &str, plan_type: &str, version: u64) -> Value {
+    let mut p = json!({
+        "planRef": plan_ref, "nhsNumber": nhs, "planType": plan_type, "startDate": "2026-01-10",
+        "sourceVersion": version,
+        "responsibleLa": {"name": "LA", "team": "Front door", "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+    });
+    if plan_type.starts_with("UCP") {
+        p["expectedDueDate"] = json!("2027-01-15");
+    }
+    p
+}
+
+struct Fixture {
+    emu: Emulator,
+    table: Table,
+    queue_url: String,
+    upsert: Router,
+    lookup: Router,
+}
+
+fn lookup_router(table: &Table, queue: SqsQueue, clock: FixedClock) -> Router {
+    let retention = Retention::default();
+    let store = ChildStore {
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table.clone()),
+    };
+    lookup::router(lookup::App {
+        reads: store.clone(),
+        log: store,
+        queue,
+        clock,
+        retention,
+    })
+}
+
+async fn fixture() -> Fixture {
+    let emu = Emulator::connect();
+    let table = emu.fresh_table().await;
+    let (queue, urls) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let retention = Retention::default();
+    let upsert = plan_upsert::router(plan_upsert::App {
+        store: PlanStore::new(table.clone(), retention),
+        clock: FixedClock::at(now() - Duration::days(1)),
+        retention,
+    });
+    let lookup = lookup_router(&table, queue, FixedClock::at(now()));
+    Fixture {
+        emu,
+        table,
+        queue_url: urls.queue,
+        upsert,
+        lookup,
+    }
+}
+
+impl Fixture {
+    async fn load(&self, org: &str, records: Vec<Value>) {
+        let ack = call(
+            &self.upsert,
+            request(
+                "POST",
+                "/v1/plan-batches",
+                la(org),
+                Some(&json!({"mode": "delta", "records": records})),
+            ),
+        )
+        .await;
+        assert_eq!(ack.body["fileOutcome"], "all_loaded", "{ack:?}");
+    }
+
+    async fn look(&self, nhs: &str, caller: As<'_>) -> Answer {
+        call(
+            &self.lookup,
+            request("GET", &format!("/v1/children/{nhs}"), caller, None),
+        )
+        .await
+    }
+
+    async fn queued(&self) -> Vec<Access> {
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            let got = self.emu.receive(&self.queue_url).await;
+            if got.is_empty() {
+                break;
+            }
+            out.extend(
+                got.into_iter()
+                    .map(|m| serde_json::from_str::<Access>(&m.body.unwrap()).unwrap()),
+            );
+        }
+        out
+    }
+
+    async fn partition(&self, nhs: &str, prefix: &str) -> Vec<cpindex::store::Item> {
+        let pk = cpindex::keys::key::child_pk(&NhsNumber::parse(nhs).unwrap());
+        self.table
+            .query(Index::Table, &pk, Some(prefix), QueryOptions::default())
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_looked_after_child_placed_out_of_area_shows_both_las_and_starts_the_alert() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "LAC", 1)]).await;
+    f.load(CAMDEN, vec![plan("C-7", CHILD, "CPP", 3)]).await;
+
+    let a = f.look(CHILD, ed("dr-1")).await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.headers["cache-control"], "no-store");
+    assert_eq!(a.body["hasPlan"], true);
+    let mut las: Vec<_> = a.body["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["responsibleLa"]["code"].clone(),
+                p["nationalCode"].clone(),
+            )
+        })
+        .collect();
+    las.sort_by_key(|x| x.0.to_string());
+    assert_eq!(
+        las,
+        vec![
+            (json!(LEEDS), json!("LACI")),
+            (json!(CAMDEN), json!("CPPI"))
+        ]
+    );
+    assert_eq!(
+        a.body["plans"][0]["responsibleLa"]["emergencyDutyPhone"],
+        "0113 535 0600"
+    );
+    assert!(
+        a.body["plans"][0].get("planRef").is_none(),
+        "LA references are not shared"
+    );
+
+    let access_id = a.body["accessId"].as_str().unwrap();
+    let queued = f.queued().await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].access_id, access_id);
+    let pending = AccessStore::new(f.table.clone())
+        .pending_before(now() + Duration::seconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|p| p.access_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![access_id],
+        "pending until fan-out confirms"
+    );
+}
+
+#[tokio::test]
+async fn an_unborn_child_plan_is_found_on_the_mothers_number() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("U-1", MOTHER, "UCPI", 1)]).await;
+    let a = f.look(MOTHER, ed("mw-1")).await;
+    assert_eq!(a.body["plans"][0]["planType"], "UCPP");
+    assert_eq!(a.body["plans"][0]["expectedDueDate"], "2027-01-15");
+}
+
+#[tokio::test]
+async fn no_plan_is_answered_only_after_reading_and_still_recorded() {
+    let f = fixture().await;
+    let a = f.look(NOBODY, ed("dr-1")).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        (a.body["hasPlan"].clone(), a.body["plans"].clone()),
+        (json!(false), json!([]))
+    );
+    assert_eq!(
+        f.partition(NOBODY, "VISIT#").await.len(),
+        1,
+        "the access is audited"
+    );
+    assert_eq!(
+        f.queued().await.len(),
+        1,
+        "fan-out closes it without a notification"
+    );
+}
+
+#[tokio::test]
+async fn scheduled_care_reads_silently_but_is_audited() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP", 1)]).await;
+    let a = f
+        .look(CHILD, Some(("scheduled_care", "Y02794", "gp-1")))
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body["hasPlan"], true);
+    assert!(f.queued().await.is_empty(), "no alert");
+    assert!(f.partition(CHILD, "VISIT#").await.is_empty(), "no visit");
+    let audited = f.partition(CHILD, "ACCESS#").await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0]["role"].as_s().unwrap(), "scheduled_care");
+    assert!(
+        !audited[0].contains_key("gsi1pk"),
+        "not pending: nothing to fan out"
+    );
+}
+
+#[tokio::test]
+async fn visits_show_newest_first_and_repeats_within_a_day_collapse() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP", 1)]).await;
+    let table = f.table.clone();
+    let (queue, _) = f.emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let clock = FixedClock::at(now() - Duration::hours(30));
+    let earlier = lookup_router(&table, queue, clock);
+    // dr-1 at -30h, -29h (collapses), dr-2 at -30h; then dr-1 now.
+    for user in ["dr-1", "dr-2"] {
+        call(
+            &earlier,
+            request("GET", &format!("/v1/children/{CHILD}"), ed(user), None),
+        )
+        .await;
+    }
+    let (queue, _) = f.emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let later = lookup_router(&table, queue, FixedClock::at(now() - Duration::hours(29)));
+    call(
+        &later,
+        request("GET", &format!("/v1/children/{CHILD}"), ed("dr-1"), None),
+    )
+    .await;
+
+    let a = f.look(CHILD, ed("dr-1")).await;
+    let visits = a.body["visits"].as_array().unwrap();
+    assert_eq!(
+        visits.len(),
+        2,
+        "dr-1's second view within 24 h collapses; this access is not listed: {visits:?}"
+    );
+    assert!(visits.iter().all(|v| v["settingCode"] == ED));
+    assert!(visits[0]["at"].as_str() >= visits[1]["at"].as_str());
+    // The current access was recorded and will show next time.
+    let again = f.look(CHILD, ed("dr-3")).await;
+    assert_eq!(again.body["visits"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn withdrawn_moved_and_expired_plans_are_not_shown_and_ended_ones_are() {
+    let f = fixture().await;
+    let mut ended = plan("E-1", CHILD, "CPP", 1);
+    ended["endDate"] = json!("2026-06-01");
+    let mut expired = plan("X-1", CHILD, "LAC", 1);
+    expired["startDate"] = json!("2020-01-01");
+    expired["endDate"] = json!("2025-01-01");
+    f.load(
+        LEEDS,
+        vec![
+            ended,
+            expired,
+            plan("W-1", CHILD, "CPP", 1),
+            plan("M-1", CHILD, "CPP", 1),
+        ],
+    )
+    .await;
+    call(
+        &f.upsert,
+        request("DELETE", "/v1/plans/W-1?sourceVersion=2", la(LEEDS), None),
+    )
+    .await;
+    f.load(LEEDS, vec![plan("M-1", MOTHER, "CPP", 2)]).await;
+
+    let a = f.look(CHILD, ed("dr-1")).await;
+    let plans = a.body["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    assert_eq!(plans[0]["status"], "ended");
+    assert_eq!(a.body["hasPlan"], true);
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_denials_are_audited() {
+    let f = fixture().await;
+    let bad = f.look("9876544321", ed("dr-1")).await;
+    assert_eq!(
+        (
+            bad.status.as_u16(),
+            bad.problem_code(),
+            bad.body["field"].clone()
+        ),
+        (400, "invalid_nhs_number", json!("/nhsNumber"))
+    );
+    let anonymous = f.look(CHILD, None).await;
+    assert_eq!(
+        (anonymous.status.as_u16(), anonymous.problem_code()),
+        (401, "unauthenticated")
+    );
+    let browsing = f.look(CHILD, la(LEEDS)).await;
+    assert_eq!(
+        (browsing.status.as_u16(), browsing.problem_code()),
+        (403, "forbidden_role")
+    );
+    let audited = f.partition(CHILD, "ACCESS#").await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0]["outcome"].as_s().unwrap(), "denied_role");
+    assert!(f.queued().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_read_answers_503_never_no_record() {
+    // Unreachable store and queue.
+    let down = unreachable_store();
+    let table = Table::new(down.dynamo.clone(), "anything");
+    let queue = SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q");
+    let router = lookup_router(&table, queue, FixedClock::at(now()));
+    let a = call(
+        &router,
+        request("GET", &format!("/v1/children/{CHILD}"), ed("dr-1"), None),
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (503, "store_unavailable")
+    );
+    assert_eq!(a.headers["retry-after"], "2");
+    assert!(a.body.get("plans").is_none());
+
+    // A store that answers, but not for this table (deleted, wrong region, permissions).
+    let emu = Emulator::connect();
+    let (queue, _) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let missing = Table::new(emu.dynamo.clone(), "no-such-table");
+    let router = lookup_router(&missing, queue, FixedClock::at(now()));
+    let a = call(
+        &router,
+        request("GET", &format!("/v1/children/{CHILD}"), ed("dr-1"), None),
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (503, "store_unavailable")
+    );
+}
+
+#[tokio::test]
+async fn a_queue_that_is_down_costs_the_alert_nothing_the_lookup_still_answers() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP", 1)]).await;
+    let down = unreachable_store();
+    let queue = SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q");
+    let router = lookup_router(&f.table, queue, FixedClock::at(now()));
+    let a = call(
+        &router,
+        request("GET", &format!("/v1/children/{CHILD}"), ed("dr-1"), None),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body["hasPlan"], true);
+    let pending = AccessStore::new(f.table.clone())
+        .pending_before(now() + Duration::seconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the pending access is there for reconciliation to re-drive"
+    );
+}
+
+#[tokio::test]
+async fn reads_write_and_send_overlap_in_one_round_trip() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP", 1)]).await;
+    let recorder = IoRecorder::default();
+    let (dynamo, sqs): (_, SqsClient) = recorder.clients(&emulator_url());
+    let table = Table::new(dynamo, f.table.name());
+    let router = lookup_router(
+        &table,
+        SqsQueue::new(sqs, f.queue_url.clone()),
+        FixedClock::at(now()),
+    );
+    for nhs in [CHILD, NOBODY] {
+        recorder.take();
+        let a = call(
+            &router,
+            request("GET", &format!("/v1/children/{nhs}"), ed("dr-1"), None),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        let spans = recorder.take();
+        let mut ops: Vec<_> = spans.iter().map(|s| s.operation.as_str()).collect();
+        ops.sort();
+        assert_eq!(ops, vec!["PutItem", "Query", "Query", "SendMessage"]);
+        assert_eq!(
+            critical_path(&spans),
+            1,
+            "all four requests overlap: {spans:?}"
+        );
+    }
+}
