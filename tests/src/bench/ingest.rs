@@ -20,7 +20,7 @@ const ORG: &str = "E08000035";
 const BATCH: usize = 1000;
 
 /// Test-range NHS numbers (999 000 0000 upwards), distinct per record.
-fn nhs(i: usize) -> NhsNumber {
+pub fn nhs(i: usize) -> NhsNumber {
     (0..)
         .map(|k| {
             let n = 990_000_000 + i * 10 + k;
@@ -31,7 +31,7 @@ fn nhs(i: usize) -> NhsNumber {
         .expect("some check digit fits within ten tries")
 }
 
-fn record(i: usize) -> Value {
+pub fn record(i: usize) -> Value {
     let plan_type = ["CPP", "LAC", "UCPP"][i % 3];
     json!({
         "planRef": format!("LA-{i:06}"),

@@ -7,6 +7,8 @@ use clap::{Parser, ValueEnum};
 enum Bench {
     /// A full extract through the plan-upsert handler vs the same store requests issued raw.
     Ingest,
+    /// Lookups through the handler vs the same requests issued raw; counts request overlap.
+    Lookup,
 }
 
 #[derive(Debug, Parser)]
@@ -17,6 +19,9 @@ struct Args {
     /// Records in the ingest extract.
     #[arg(long, default_value_t = 10_000)]
     records: usize,
+    /// Lookups to run.
+    #[arg(long, default_value_t = 1_000)]
+    lookups: usize,
 }
 
 #[tokio::main]
@@ -25,6 +30,7 @@ async fn main() {
     let url = integration_tests::emulator_url();
     let metrics = match args.bench {
         Bench::Ingest => integration_tests::bench::ingest::run(&url, args.records).await,
+        Bench::Lookup => integration_tests::bench::lookup::run(&url, args.lookups).await,
     };
     for (name, value) in metrics {
         println!("{name}: {value}");

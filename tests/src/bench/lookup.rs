@@ -1,0 +1,186 @@
+//! Lookup: the handler called in-process against the same four requests issued directly with the
+//! SDK in the same pattern (two queries, one put, one send, all at once), interleaved one by one.
+//! The emulator serves requests mostly one at a time, so overlap is counted, not timed: every
+//! request's start and end is recorded and the longest chain of sequential requests reported.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{TimeZone, Utc};
+use cpindex::keys::{attr, key, ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::queue::SqsQueue;
+use cpindex::store::access::AccessStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::{FixedClock, Retention};
+use lookup::port::ChildStore;
+use serde_json::json;
+
+use crate::bench::ingest::{nhs, record};
+use crate::http::{call, la, request};
+use crate::io_recorder::{critical_path, IoRecorder};
+
+const ORG: &str = "E08000035";
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
+    let recorder = IoRecorder::default();
+    let (dynamo, sqs) = recorder.clients(url);
+    let table_name = format!("bench-lookup-{}", uuid::Uuid::new_v4().simple());
+    cpindex::bootstrap::create_table(&dynamo, &table_name, &TABLE)
+        .await
+        .expect("table");
+    let stack = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let urls = cpindex::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
+        .await
+        .expect("queue");
+    let table = Table::new(dynamo.clone(), &table_name);
+    let retention = Retention::default();
+    let clock = || FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap());
+
+    // Half of the children looked up have a plan.
+    let children = 200usize;
+    let upsert = plan_upsert::router(plan_upsert::App {
+        store: PlanStore::new(table.clone(), retention),
+        clock: clock(),
+        retention,
+    });
+    let records: Vec<_> = (0..children).step_by(2).map(record).collect();
+    call(
+        &upsert,
+        request(
+            "POST",
+            "/v1/plan-batches",
+            la(ORG),
+            Some(&json!({"mode": "delta", "records": records})),
+        ),
+    )
+    .await;
+
+    let store = ChildStore {
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table.clone()),
+    };
+    let queue = SqsQueue::new(sqs.clone(), urls.queue.clone());
+    let router = lookup::router(lookup::App {
+        reads: store.clone(),
+        log: store,
+        queue,
+        clock: clock(),
+        retention,
+    });
+
+    let (mut ours, mut raw) = (Vec::with_capacity(lookups), Vec::with_capacity(lookups));
+    let mut max_depth = 0;
+    let mut requests = 0;
+    let user = Some(("unscheduled_care", "RR801", "bench"));
+    for i in 0..lookups {
+        let n = nhs(i % children);
+        let req = request("GET", &format!("/v1/children/{}", n.digits()), user, None);
+        recorder.take();
+        let t = Instant::now();
+        let answer = call(&router, req).await;
+        ours.push(t.elapsed());
+        assert_eq!(answer.status, 200);
+        let spans = recorder.take();
+        requests += spans.len();
+        max_depth = max_depth.max(critical_path(&spans));
+
+        // The same four requests, raw.
+        let pk = key::child_pk(&n);
+        let access_id = uuid::Uuid::new_v4().to_string();
+        let at = Utc::now();
+        let item = HashMap::from([
+            (attr::PK.to_owned(), AttributeValue::S(pk.clone())),
+            (
+                attr::SK.to_owned(),
+                AttributeValue::S(key::visit_sk(at, &access_id)),
+            ),
+            ("accessId".to_owned(), AttributeValue::S(access_id.clone())),
+            ("nhsNumber".to_owned(), AttributeValue::S(n.digits())),
+            (
+                "role".to_owned(),
+                AttributeValue::S("unscheduled_care".into()),
+            ),
+            ("org".to_owned(), AttributeValue::S("RR801".into())),
+            ("user".to_owned(), AttributeValue::S("bench".into())),
+            (
+                "gsi1pk".to_owned(),
+                AttributeValue::S(key::PENDING_ACCESSES_GSI.into()),
+            ),
+            ("gsi1sk".to_owned(), AttributeValue::S(access_id.clone())),
+        ]);
+        let t = Instant::now();
+        let query = |prefix: &'static str, forward: bool, limit: Option<i32>| {
+            dynamo
+                .query()
+                .table_name(&table_name)
+                .consistent_read(true)
+                .scan_index_forward(forward)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":sk", AttributeValue::S(prefix.into()))
+                .set_limit(limit)
+                .send()
+        };
+        let put = dynamo
+            .put_item()
+            .table_name(&table_name)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
+            .send();
+        let send = sqs
+            .send_message()
+            .queue_url(&urls.queue)
+            .message_body(json!({"accessId": access_id, "nhsNumber": n.digits()}).to_string())
+            .send();
+        let (a, b, c, d) = tokio::join!(
+            query(key::PLAN_PREFIX, true, None),
+            query(key::VISIT_PREFIX, false, Some(100)),
+            put,
+            send
+        );
+        raw.push(t.elapsed());
+        a.expect("raw plans");
+        b.expect("raw visits");
+        c.expect("raw put");
+        d.expect("raw send");
+        recorder.take();
+    }
+    // Keep the queue from growing without bound across runs.
+    let _ = sqs.purge_queue().queue_url(&urls.queue).send().await;
+    ours.sort();
+    raw.sort();
+    let p50 = percentile(&ours, 0.50);
+    let raw_p50 = percentile(&raw, 0.50);
+    vec![
+        ("lookup_count".into(), lookups.to_string()),
+        ("lookup_io_depth".into(), max_depth.to_string()),
+        (
+            "lookup_requests_per_lookup".into(),
+            format!("{:.2}", requests as f64 / lookups as f64),
+        ),
+        ("lookup_p50_ms".into(), format!("{p50:.2}")),
+        (
+            "lookup_p99_ms".into(),
+            format!("{:.2}", percentile(&ours, 0.99)),
+        ),
+        ("lookup_raw_p50_ms".into(), format!("{raw_p50:.2}")),
+        (
+            "lookup_raw_p99_ms".into(),
+            format!("{:.2}", percentile(&raw, 0.99)),
+        ),
+        (
+            "lookup_overhead_ratio".into(),
+            format!("{:.3}", p50 / raw_p50),
+        ),
+    ]
+}
