@@ -2,6 +2,7 @@
 #   make dev     run the system locally (emulator + resources + API on http://127.0.0.1:3000)
 #   make test    every check and test (fmt, clippy, unit, emulator, integration)
 #   make bench   every benchmark; `make bench BENCH=<name>` runs one
+#   make token ROLE=<role> ORG=<code> [USER=<id>]   a bearer token the local stack accepts
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -12,7 +13,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev test check unit emulator-test bench emulator-install clean
+.PHONY: help dev token test check unit emulator-test bench emulator-install clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -24,8 +25,16 @@ emulator-install:
 dev: emulator-install
 	@EMULATOR_PORT=$(DEV_EMULATOR_PORT) scripts/dev.sh $(PORT)
 
+## A token for the local stack: make token ROLE=unscheduled_care ORG=RR801 USER=dr-1
+ROLE ?=
+ORG ?=
+USER_ID := $(if $(filter command line,$(origin USER)),$(USER),local-user)
+token:
+	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>]" >&2; exit 2; }
+	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)"
+
 ## Every check and test; exits non-zero on the first failure.
-test: check emulator-test
+test: check emulator-test sam-check
 
 check:
 	cargo fmt --all -- --check
@@ -41,3 +50,51 @@ bench: emulator-install
 clean:
 	-scripts/emulator.sh stop
 	rm -rf .local
+
+## SAM: the template lints clean (any finding fails) and every function builds to a bootstrap.
+# sam runs with .venv-sam/bin first on PATH: cargo-lambda finds zig through the first python3.
+SAM_REGION ?= eu-west-2
+SAM_BUILD_DIR := .aws-sam/build
+SAM_TEMPLATE := infra/template.yaml
+SAM := PATH="$(CURDIR)/.venv-sam/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam
+
+.PHONY: sam-install sam-validate sam-build sam-check
+
+sam-install:
+	@scripts/install-sam.sh
+
+sam-validate: sam-install
+	@out="$$($(SAM) validate --lint --template-file $(SAM_TEMPLATE) --region $(SAM_REGION) 2>&1)"; rc=$$?; \
+	echo "$$out"; \
+	if [ $$rc -ne 0 ] || ! grep -q "is a valid SAM Template" <<<"$$out" || grep -qE '\b[EW][0-9]{4}\b' <<<"$$out"; then \
+	  echo "sam-validate: the template has lint findings (see above)" >&2; exit 1; \
+	fi
+
+# Every AWS::Serverless::Function of the template has an executable ELF bootstrap in the build.
+define SAM_BOOTSTRAP_CHECK
+import os, sys
+from samcli.yamlhelper import yaml_parse
+template, build_dir = sys.argv[1], sys.argv[2]
+resources = yaml_parse(open(template).read())["Resources"]
+functions = [n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+bad = []
+for name in functions:
+    path = os.path.join(build_dir, name, "bootstrap")
+    try:
+        with open(path, "rb") as f:
+            elf = f.read(4) == b"\x7fELF"
+    except OSError:
+        elf = False
+    if not (elf and os.access(path, os.X_OK)):
+        bad.append(path)
+if not functions or bad:
+    sys.exit("sam-build: no executable bootstrap at: " + (", ".join(bad) or "(no functions)"))
+print("sam-build: bootstrap built for " + ", ".join(functions))
+endef
+export SAM_BOOTSTRAP_CHECK
+
+sam-build: sam-install
+	$(SAM) build --template-file $(SAM_TEMPLATE) --build-dir $(SAM_BUILD_DIR) --region $(SAM_REGION)
+	@"$(CURDIR)/.venv-sam/bin/python3" -c "$$SAM_BOOTSTRAP_CHECK" $(SAM_TEMPLATE) $(SAM_BUILD_DIR)
+
+sam-check: sam-validate sam-build

@@ -1,23 +1,44 @@
-//! The local stack: the same resources and handlers as in AWS, on a laptop.
+//! The local stack: the same resources and handlers as in AWS, on a laptop. An HTTP server plays
+//! API Gateway (verifies a locally signed JWT and passes its claims in the same request context),
+//! in front of the functions' own routers.
+
+pub mod auth;
+
+use std::path::PathBuf;
 
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use cpindex::config::CallTimeouts;
+use cpindex::edge::ApiError;
 use cpindex::keys::{ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::problem::{ErrorCode, Problem};
+use cpindex::queue::SqsQueue;
+use cpindex::store::access::AccessStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::{Retention, SystemClock};
 use serde_json::json;
+
+use crate::auth::{gateway_context, LocalAuth};
 
 /// Stack name used for local resource names.
 pub const LOCAL_STACK: &str = "cpindex-local";
+/// The OpenAPI contract, served at `/openapi.yaml`.
+pub const OPENAPI: &str = include_str!("../../infra/openapi.yaml");
 
 /// Where the local stack listens and finds the emulator.
 #[derive(Debug, Clone)]
 pub struct LocalSettings {
     pub port: u16,
     pub emulator_url: String,
+    /// Where the local signing secret lives (`.local/` in the clone).
+    pub state_dir: PathBuf,
 }
 
 impl LocalSettings {
@@ -30,7 +51,14 @@ impl LocalSettings {
         };
         let emulator_url =
             std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-        Ok(Self { port, emulator_url })
+        let state_dir = std::env::var("CPINDEX_STATE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(".local"));
+        Ok(Self {
+            port,
+            emulator_url,
+            state_dir,
+        })
     }
 }
 
@@ -62,13 +90,7 @@ pub async fn bootstrap_resources(
 }
 
 /// `GET /health`: 200 when the table and queue answer, 503 (with Retry-After) when not.
-async fn health(
-    State(stack): State<Stack>,
-) -> (
-    StatusCode,
-    [(&'static str, &'static str); 1],
-    Json<serde_json::Value>,
-) {
+async fn health(State(stack): State<Stack>) -> Response {
     let store = stack
         .dynamo
         .describe_table()
@@ -83,25 +105,72 @@ async fn health(
         .send()
         .await
         .is_ok();
-    let status = if store && queue {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    (
-        status,
-        [(
-            "retry-after",
-            if status == StatusCode::OK { "0" } else { "2" },
-        )],
-        Json(json!({"status": word(store && queue), "store": word(store), "queue": word(queue)})),
-    )
+    let body =
+        Json(json!({"status": word(store && queue), "store": word(store), "queue": word(queue)}));
+    if store && queue {
+        (StatusCode::OK, body).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "2")],
+            body,
+        )
+            .into_response()
+    }
 }
 
-/// Every route the local stack serves.
-pub fn router(stack: Stack) -> Router {
+/// Plays the JWT authorizer: no valid bearer token, no request reaches a function.
+async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let claims = match token.map(|t| auth.verify(t)) {
+        Some(Ok(claims)) => claims,
+        Some(Err(_)) | None => {
+            return ApiError::from(
+                Problem::new(ErrorCode::Unauthenticated).detail("a valid bearer token is required"),
+            )
+            .into_response()
+        }
+    };
+    let context = gateway_context(req.method().as_str(), req.uri().path(), Some(claims));
+    req.extensions_mut().insert(context);
+    next.run(req).await
+}
+
+/// Every route the local stack serves: the functions behind the authorizer, plus health and
+/// the OpenAPI contract.
+pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
+    let table = Table::new(stack.dynamo.clone(), &stack.table);
+    let plans = PlanStore::new(table.clone(), retention);
+    let child = lookup::port::ChildStore {
+        plans: plans.clone(),
+        accesses: AccessStore::new(table),
+    };
+    let queue = SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue);
+    let functions = Router::new()
+        .merge(plan_upsert::routes(plan_upsert::App {
+            store: plans,
+            clock: SystemClock,
+            retention,
+        }))
+        .merge(lookup::routes(lookup::App {
+            reads: child.clone(),
+            log: child,
+            queue,
+            clock: SystemClock,
+            retention,
+        }))
+        .layer(middleware::from_fn_with_state(auth, authorize));
     Router::new()
-        .route("/health", get(health))
-        .with_state(stack)
+        .route("/health", get(health).with_state(stack))
+        .route(
+            "/openapi.yaml",
+            get(|| async { ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI) }),
+        )
+        .merge(functions)
+        .fallback(cpindex::edge::not_found)
 }

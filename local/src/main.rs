@@ -1,26 +1,86 @@
-//! `make dev`: creates the table and queues in the emulator and serves the API locally.
+//! `make dev` runs `local-stack serve`; `make token` runs `local-stack token`.
 
 use std::net::SocketAddr;
 
+use clap::{Parser, Subcommand};
+use cpindex::{OrgCode, Role};
+use local_stack::auth::LocalAuth;
 use local_stack::{bootstrap_resources, router, LocalSettings};
+
+#[derive(Parser)]
+#[command(about = "The child protection index on a laptop")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create resources in the emulator and serve the API (the default).
+    Serve,
+    /// Print a bearer token the local stack accepts.
+    Token {
+        /// local_authority, unscheduled_care, scheduled_care or operator.
+        #[arg(long)]
+        role: String,
+        /// Organisation code (ODS style, e.g. E08000035 or RR801).
+        #[arg(long)]
+        org: String,
+        /// User id.
+        #[arg(long, default_value = "local-user")]
+        user: String,
+        /// Organisation display name.
+        #[arg(long)]
+        org_name: Option<String>,
+        /// Hours the token is valid.
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+    },
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    let settings = LocalSettings::from_env()?;
+    let auth = LocalAuth::load_or_create(&settings.state_dir)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Token {
+            role,
+            org,
+            user,
+            org_name,
+            hours,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}`; one of local_authority, unscheduled_care, scheduled_care, operator"))?;
+            let org =
+                OrgCode::parse(&org).map_err(|e| format!("organisation `{org}`: {}", e.detail))?;
+            println!(
+                "{}",
+                auth.mint(role, &org, &user, org_name.as_deref(), hours)
+            );
+            Ok(())
+        }
+        Command::Serve => serve(settings, auth).await,
+    }
+}
+
+async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let settings = LocalSettings::from_env()?;
     let stack = bootstrap_resources(&settings).await?;
+    let retention = cpindex::config::retention()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], settings.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("local stack: API on http://{addr} (GET /health)");
+    println!("local stack: API on http://{addr}  (GET /health, GET /openapi.yaml)");
     println!(
         "local stack: table {} and queue {} in the emulator at {}",
         stack.table, stack.fanout_queue, settings.emulator_url
     );
-    axum::serve(listener, router(stack))
+    println!("local stack: get a token with  make token ROLE=local_authority ORG=E08000035");
+    axum::serve(listener, router(stack, auth, retention))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -33,8 +33,15 @@ pub struct App<R, W, Q, C> {
     pub retention: Retention,
 }
 
-/// The router served by Lambda and by the local stack alike.
+/// The router served by Lambda: the route plus problem-details 404s.
 pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
+    app: App<R, W, Q, C>,
+) -> Router {
+    routes(app).fallback(cpindex::edge::not_found)
+}
+
+/// This function's routes alone, for the local stack to combine with the others.
+pub fn routes<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
     app: App<R, W, Q, C>,
 ) -> Router {
     Router::new()
@@ -42,7 +49,6 @@ pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
             CHILD_PATH,
             get(lookup::<R, W, Q, C>).fallback(cpindex::edge::method_not_allowed),
         )
-        .fallback(cpindex::edge::not_found)
         .with_state(Arc::new(app))
 }
 

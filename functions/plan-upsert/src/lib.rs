@@ -34,8 +34,13 @@ pub struct App<S, C> {
 
 type Shared<S, C> = State<Arc<App<S, C>>>;
 
-/// The router served by Lambda (through `lambda_http`) and by the local stack alike.
+/// The router served by Lambda (through `lambda_http`): the routes plus problem-details 404s.
 pub fn router<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
+    routes(app).fallback(cpindex::edge::not_found)
+}
+
+/// This function's routes alone, for the local stack to combine with the others.
+pub fn routes<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
     let not_allowed = cpindex::edge::method_not_allowed;
     Router::new()
         .route(
@@ -50,7 +55,6 @@ pub fn router<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
             PLAN_BATCHES_PATH,
             post(post_batch::<S, C>).fallback(not_allowed),
         )
-        .fallback(cpindex::edge::not_found)
         // Our own limit applies (with a problem body); axum's would answer in plain text.
         .layer(DefaultBodyLimit::disable())
         .with_state(Arc::new(app))
