@@ -3,6 +3,7 @@
 //! in front of the functions' own routers.
 
 pub mod auth;
+pub mod poller;
 
 use std::path::PathBuf;
 

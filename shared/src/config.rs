@@ -11,6 +11,10 @@ pub mod env {
     pub const TABLE_NAME: &str = "TABLE_NAME";
     /// The queue an unscheduled-care access is handed to for alert fan-out.
     pub const ALERT_FANOUT_QUEUE_URL: &str = "ALERT_FANOUT_QUEUE_URL";
+    /// The queue of notifications waiting for webhook delivery.
+    pub const ALERT_DELIVERY_QUEUE_URL: &str = "ALERT_DELIVERY_QUEUE_URL";
+    /// Set to `true` only on a laptop: allows `http://` and loopback webhooks.
+    pub const LOCAL_MODE: &str = "LOCAL_MODE";
     /// Months an ended plan stays visible (default 12).
     pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
     /// Overrides the AWS endpoint (the local emulator); unset means AWS itself.
@@ -45,6 +49,11 @@ pub fn retention() -> Result<Retention, ConfigError> {
                 reason: "expected whole months between 1 and 120".into(),
             }),
     }
+}
+
+/// Whether this process runs in local mode (never in AWS: the template does not set it).
+pub fn local_mode() -> bool {
+    std::env::var(env::LOCAL_MODE).is_ok_and(|v| v == "true")
 }
 
 /// Timeouts for every store and queue call: short, so a sick dependency turns into a quick 503

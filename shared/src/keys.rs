@@ -75,8 +75,17 @@ pub const ALERT_FANOUT_QUEUE: QueueDef = QueueDef {
     dlq_retention_days: 14,
 };
 
+/// Notifications waiting to be delivered to an LA's webhook (retried with back-off).
+pub const ALERT_DELIVERY_QUEUE: QueueDef = QueueDef {
+    suffix: "alert-delivery",
+    url_env: crate::config::env::ALERT_DELIVERY_QUEUE_URL,
+    visibility_timeout_s: 180,
+    max_receive_count: 6,
+    dlq_retention_days: 14,
+};
+
 /// Every queue the system uses.
-pub const QUEUES: &[QueueDef] = &[ALERT_FANOUT_QUEUE];
+pub const QUEUES: &[QueueDef] = &[ALERT_FANOUT_QUEUE, ALERT_DELIVERY_QUEUE];
 
 impl QueueDef {
     pub fn name(&self, stack: &str) -> String {
@@ -132,6 +141,21 @@ pub mod key {
     /// GSI1 partition of accesses whose alert fan-out is not yet confirmed (a sparse index:
     /// fan-out removes the attribute, so only pending accesses are listed).
     pub const PENDING_ACCESSES_GSI: &str = "PENDING#ACCESS";
+
+    /// A notification to an LA.
+    pub fn notification_pk(id: &str) -> String {
+        format!("NOTE#{id}")
+    }
+
+    /// GSI1 partition listing one LA's notifications (newest last in key order).
+    pub fn org_notifications_gsi(org: &OrgCode) -> String {
+        format!("ORG#{org}#NOTES")
+    }
+
+    /// An LA's profile.
+    pub fn profile_pk(org: &OrgCode) -> String {
+        format!("ORG#{org}#PROFILE")
+    }
 
     /// The audit record of one access.
     pub fn access_sk(at: DateTime<Utc>, access_id: &str) -> String {

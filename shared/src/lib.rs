@@ -12,11 +12,16 @@ pub mod edge;
 pub mod json_object;
 pub mod keys;
 pub mod nhs_number;
+pub mod notification;
 pub mod org;
 pub mod plan;
 pub mod problem;
+pub mod profile;
 pub mod queue;
 pub mod routes;
+pub mod secrets;
+pub mod signing;
+pub mod sqs_batch;
 pub mod store;
 
 pub use claims::{Claims, Role};

@@ -57,6 +57,7 @@ error_codes! {
     InvalidText = ("invalid_text", 400, "The text is empty or too long"),
     InvalidVersion = ("invalid_version", 400, "The source version must be a positive integer"),
     InvalidQuery = ("invalid_query", 400, "A query parameter is not valid"),
+    InvalidWebhook = ("invalid_webhook", 400, "The webhook address is not allowed"),
     StaleVersion = ("stale_version", 409, "A newer version of this record is already held"),
     VersionConflict = ("version_conflict", 409, "The same version was sent with different content"),
     StoreUnavailable = ("store_unavailable", 503, "The index could not be read or written; try again"),

@@ -3,6 +3,21 @@
 
 use crate::claims::Role;
 use crate::config::env;
+use crate::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
+
+/// How a function is invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// HTTP API routes (listed in [`ROUTES`]).
+    Http,
+    /// An SQS event source with `ReportBatchItemFailures`.
+    Queue {
+        queue: QueueDef,
+        batch_size: u32,
+        /// The function's timeout; the queue's visibility timeout must be at least six times it.
+        timeout_s: u32,
+    },
+}
 
 /// A Lambda function of the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,12 +28,14 @@ pub struct FunctionDef {
     pub logical_id: &'static str,
     /// Environment variables the function reads.
     pub env: &'static [&'static str],
+    pub trigger: Trigger,
 }
 
 pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     binary: "plan-upsert",
     logical_id: "PlanUpsertFunction",
     env: &[env::TABLE_NAME, env::RETENTION_MONTHS],
+    trigger: Trigger::Http,
 };
 
 pub const LOOKUP: FunctionDef = FunctionDef {
@@ -29,10 +46,44 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::ALERT_FANOUT_QUEUE_URL,
         env::RETENTION_MONTHS,
     ],
+    trigger: Trigger::Http,
+};
+
+pub const INBOX: FunctionDef = FunctionDef {
+    binary: "inbox",
+    logical_id: "InboxFunction",
+    env: &[env::TABLE_NAME, env::RETENTION_MONTHS],
+    trigger: Trigger::Http,
+};
+
+pub const ALERT_FANOUT: FunctionDef = FunctionDef {
+    binary: "alert-fanout",
+    logical_id: "AlertFanoutFunction",
+    env: &[
+        env::TABLE_NAME,
+        env::ALERT_DELIVERY_QUEUE_URL,
+        env::RETENTION_MONTHS,
+    ],
+    trigger: Trigger::Queue {
+        queue: ALERT_FANOUT_QUEUE,
+        batch_size: 10,
+        timeout_s: 30,
+    },
+};
+
+pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
+    binary: "alert-delivery",
+    logical_id: "AlertDeliveryFunction",
+    env: &[env::TABLE_NAME, env::ALERT_DELIVERY_QUEUE_URL],
+    trigger: Trigger::Queue {
+        queue: ALERT_DELIVERY_QUEUE,
+        batch_size: 10,
+        timeout_s: 30,
+    },
 };
 
 /// Every function.
-pub const FUNCTIONS: &[FunctionDef] = &[PLAN_UPSERT, LOOKUP];
+pub const FUNCTIONS: &[FunctionDef] = &[PLAN_UPSERT, LOOKUP, INBOX, ALERT_FANOUT, ALERT_DELIVERY];
 
 /// One HTTP route. Paths use `{param}` placeholders, the syntax both axum and API Gateway use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +101,21 @@ pub const PLAN_PATH: &str = "/v1/plans/{planRef}";
 pub const PLANS_PATH: &str = "/v1/plans";
 /// Batch upload (delta or full extract) with a per-record acknowledgement.
 pub const PLAN_BATCHES_PATH: &str = "/v1/plan-batches";
+/// An LA's notifications (its inbox).
+pub const NOTIFICATIONS_PATH: &str = "/v1/notifications";
+/// Acknowledge one notification.
+pub const NOTIFICATION_ACK_PATH: &str = "/v1/notifications/{notificationId}/ack";
+/// Access history of the child of one of the LA's plans.
+pub const PLAN_ACCESSES_PATH: &str = "/v1/plans/{planRef}/accesses";
+/// An LA's profile (contacts, webhook).
+pub const PROFILE_PATH: &str = "/v1/la-profiles/{org}";
 /// What a clinician sees for one NHS number.
 pub const CHILD_PATH: &str = "/v1/children/{nhsNumber}";
 
 const LA: &[Role] = &[Role::LocalAuthority];
 const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
+const OPERATOR: &[Role] = &[Role::Operator];
+const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
 
 /// Every HTTP route the system serves.
 pub const ROUTES: &[RouteDef] = &[
@@ -94,6 +155,36 @@ pub const ROUTES: &[RouteDef] = &[
         function: LOOKUP,
         roles: CARE,
     },
+    RouteDef {
+        method: "GET",
+        path: NOTIFICATIONS_PATH,
+        function: INBOX,
+        roles: LA,
+    },
+    RouteDef {
+        method: "POST",
+        path: NOTIFICATION_ACK_PATH,
+        function: INBOX,
+        roles: LA,
+    },
+    RouteDef {
+        method: "GET",
+        path: PLAN_ACCESSES_PATH,
+        function: INBOX,
+        roles: LA,
+    },
+    RouteDef {
+        method: "PUT",
+        path: PROFILE_PATH,
+        function: INBOX,
+        roles: OPERATOR,
+    },
+    RouteDef {
+        method: "GET",
+        path: PROFILE_PATH,
+        function: INBOX,
+        roles: LA_OR_OPERATOR,
+    },
 ];
 
 /// The routes one function serves.
@@ -103,6 +194,21 @@ pub fn routes_of(function: FunctionDef) -> impl Iterator<Item = &'static RouteDe
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn queue_visibility_is_at_least_six_times_the_consumer_timeout() {
+        for f in FUNCTIONS {
+            if let Trigger::Queue {
+                queue,
+                timeout_s,
+                batch_size,
+            } = f.trigger
+            {
+                assert!(queue.visibility_timeout_s >= 6 * timeout_s, "{}", f.binary);
+                assert!((1..=10).contains(&batch_size));
+            }
+        }
+    }
+
     use super::*;
     use std::collections::HashSet;
 
@@ -120,9 +226,11 @@ mod tests {
             assert!(!r.roles.is_empty());
         }
         for f in FUNCTIONS {
-            assert!(
-                routes_of(*f).next().is_some(),
-                "{} serves no route",
+            let serves = routes_of(*f).next().is_some();
+            assert_eq!(
+                serves,
+                f.trigger == Trigger::Http,
+                "{}: HTTP functions, and only they, serve routes",
                 f.binary
             );
         }

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod http;
 pub mod io_recorder;
+pub mod webhook;
 
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;

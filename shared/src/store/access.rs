@@ -113,6 +113,34 @@ impl AccessStore {
         Ok(visits)
     }
 
+    /// Every access to a child (visits, silent reads, denials), newest first, at most `limit`.
+    pub async fn history(
+        &self,
+        nhs: &NhsNumber,
+        limit: usize,
+    ) -> Result<Vec<(Access, Option<bool>)>, StoreError> {
+        let opts = QueryOptions {
+            ascending: false,
+            limit: Some(limit),
+            ..QueryOptions::default()
+        };
+        let pk = key::child_pk(nhs);
+        let (visits, others) = tokio::join!(
+            self.table
+                .query(Index::Table, &pk, Some(key::VISIT_PREFIX), opts),
+            self.table
+                .query(Index::Table, &pk, Some(key::ACCESS_PREFIX), opts),
+        );
+        let mut all = Vec::new();
+        for item in visits?.into_iter().chain(others?) {
+            let a: AccessItem = serde_dynamo::from_item(item)?;
+            all.push((a.access, a.plan_found));
+        }
+        all.sort_by(|a, b| b.0.at.cmp(&a.0.at));
+        all.truncate(limit);
+        Ok(all)
+    }
+
     /// Marks an access as fanned out: no longer pending; records whether a plan was found.
     pub async fn confirm(&self, access: &Access, plan_found: bool) -> Result<(), StoreError> {
         let update = Condition::new("SET #pf = :pf REMOVE #g1pk, #g1sk")

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod error;
 pub mod extracts;
+pub mod notifications;
 pub mod plans;
 pub mod table;
 

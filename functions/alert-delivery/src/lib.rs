@@ -1,0 +1,225 @@
+//! Alert delivery: POSTs each notification to the LA's webhook, signed (HMAC-SHA256 over the
+//! timestamp and body) with an idempotency key; retries with back-off; after the last attempt
+//! marks it failed (still in the LA's inbox) and lets SQS dead-letter the message. LAs without a
+//! webhook read the notification from their inbox.
+
+pub mod port;
+
+use chrono::{DateTime, Utc};
+use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
+use cpindex::profile::WebhookUrl;
+use cpindex::secrets::SecretSource;
+use cpindex::signing;
+use cpindex::sqs_batch::{messages, BatchResponse, QueueMessage};
+use cpindex::Clock;
+use futures::stream::{self, StreamExt};
+
+use crate::port::{DeliveryStore, Visibility, WebhookClient, WebhookError};
+
+/// Messages of one batch delivered at once.
+pub const CONCURRENCY: usize = 8;
+
+/// Retry policy: attempts before failing, and the back-off between them.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Equal to the queue's maxReceiveCount: the last receive marks the notification failed.
+    pub max_attempts: u32,
+    pub base_delay_s: u32,
+    pub max_delay_s: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: cpindex::keys::ALERT_DELIVERY_QUEUE.max_receive_count,
+            base_delay_s: 10,
+            max_delay_s: 300,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential back-off: base, 2 x base, 4 x base, ... capped.
+    pub fn delay_after(&self, attempt: u32) -> u32 {
+        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        self.base_delay_s
+            .saturating_mul(factor)
+            .min(self.max_delay_s)
+    }
+}
+
+/// What happened to one delivery message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// The webhook accepted it.
+    Webhook,
+    /// No webhook: left in the inbox.
+    Inbox,
+    /// Already final (a duplicate message): nothing done.
+    AlreadyFinal(DeliveryStatus),
+}
+
+/// Why one message failed (it is retried; the last failure dead-letters it).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("the message is not a delivery message")]
+    Poison(#[source] serde_json::Error),
+    #[error("notification {0} does not exist")]
+    Missing(String),
+    #[error("the store failed")]
+    Store(#[from] cpindex::store::StoreError),
+    #[error("the signing secret could not be read")]
+    Secret(#[from] cpindex::secrets::SecretError),
+    #[error("the webhook failed: {0}")]
+    Webhook(#[from] WebhookError),
+}
+
+/// Everything delivery needs.
+pub struct Delivery<S, K, W, V, C> {
+    pub store: S,
+    pub secrets: K,
+    pub webhook: W,
+    pub visibility: V,
+    pub clock: C,
+    pub policy: RetryPolicy,
+    pub local_mode: bool,
+}
+
+impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Clock>
+    Delivery<S, K, W, V, C>
+{
+    async fn post(
+        &self,
+        n: &Notification,
+        url: &WebhookUrl,
+        secret_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DeliveryError> {
+        let secrets = signing::secrets_from(&self.secrets.secret(secret_ref).await?);
+        if secrets.is_empty() {
+            return Err(DeliveryError::Secret(cpindex::secrets::SecretError(
+                "the secret is empty".into(),
+            )));
+        }
+        let body = serde_json::to_vec(&n.webhook_body()).expect("a JSON value serialises");
+        let ts = now.timestamp();
+        let headers = vec![
+            ("content-type", "application/json".to_owned()),
+            (signing::TIMESTAMP_HEADER, ts.to_string()),
+            (
+                signing::SIGNATURE_HEADER,
+                signing::signature_header(&secrets, ts, &body),
+            ),
+            (signing::IDEMPOTENCY_HEADER, n.notification_id.clone()),
+        ];
+        self.webhook.post(url.as_str(), headers, body).await?;
+        Ok(())
+    }
+
+    /// Delivers one message received for the `receive_count`-th time.
+    pub async fn deliver(&self, m: &QueueMessage) -> Result<Delivered, DeliveryError> {
+        let msg: DeliveryMessage = serde_json::from_str(&m.body).map_err(DeliveryError::Poison)?;
+        let id = msg.notification_id;
+        let n = self
+            .store
+            .notification(&id)
+            .await?
+            .ok_or_else(|| DeliveryError::Missing(id.clone()))?;
+        if n.status.is_final() {
+            return Ok(Delivered::AlreadyFinal(n.status));
+        }
+        let now = self.clock.now();
+        let webhook = self.store.profile(&n.la).await?.and_then(|p| p.webhook);
+        let Some(webhook) = webhook else {
+            self.store
+                .finish(&id, DeliveryStatus::Inbox, now, 0, None)
+                .await?;
+            return Ok(Delivered::Inbox);
+        };
+        let attempt = m.receive_count;
+        // Re-check the stored address under this process's mode (a profile written in local mode
+        // must not be called from AWS).
+        let checked = WebhookUrl::parse(webhook.url.as_str(), "/webhook/url", self.local_mode)
+            .map_err(|e| WebhookError::Refused(e.detail));
+        let result = match checked {
+            Ok(url) => self.post(&n, &url, &webhook.secret_ref, now).await,
+            Err(e) => Err(DeliveryError::Webhook(e)),
+        };
+        match result {
+            Ok(()) => {
+                self.store
+                    .finish(
+                        &id,
+                        DeliveryStatus::Delivered,
+                        self.clock.now(),
+                        attempt,
+                        None,
+                    )
+                    .await?;
+                Ok(Delivered::Webhook)
+            }
+            Err(e) => {
+                let brief = match &e {
+                    DeliveryError::Webhook(w) => w.brief(),
+                    other => other.to_string(),
+                };
+                if attempt >= self.policy.max_attempts {
+                    // Last attempt: failed, reported, still in the inbox; SQS dead-letters the message.
+                    self.store
+                        .finish(&id, DeliveryStatus::Failed, now, attempt, Some(&brief))
+                        .await?;
+                    tracing::error!(notification_id = %id, la = %n.la, attempt, error = %brief, "alert delivery failed for good; dead-lettering");
+                } else {
+                    self.store.attempt_failed(&id, attempt, &brief).await?;
+                    tracing::warn!(notification_id = %id, la = %n.la, attempt, error = %brief, "alert delivery failed; retrying");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Handles a raw SQS event; only failed messages are reported for retry.
+    pub async fn handle(&self, event: &serde_json::Value) -> BatchResponse {
+        let batch = messages(event);
+        let failed = stream::iter(&batch)
+            .map(|m| async move {
+                match self.deliver(m).await {
+                    Ok(outcome) => {
+                        tracing::info!(message_id = %m.message_id, ?outcome, "delivery message done");
+                        None
+                    }
+                    Err(e) => {
+                        // Back off before the next attempt; after the last one, make the message
+                        // visible at once so SQS moves it to the dead-letter queue without waiting.
+                        let delay = if m.receive_count >= self.policy.max_attempts { 0 } else { self.policy.delay_after(m.receive_count) };
+                        if let Err(ve) = self.visibility.delay(&m.receipt_handle, delay).await {
+                            tracing::warn!(error = %ve, "could not set back-off; the queue's visibility timeout applies");
+                        }
+                        tracing::warn!(message_id = %m.message_id, error = %e, delay_s = delay, "delivery message failed");
+                        Some(m.message_id.clone())
+                    }
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .filter_map(|f| async move { f })
+            .collect::<Vec<_>>()
+            .await;
+        BatchResponse::from_failures(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_and_caps() {
+        let p = RetryPolicy {
+            max_attempts: 6,
+            base_delay_s: 10,
+            max_delay_s: 300,
+        };
+        let delays: Vec<u32> = (1..=7).map(|a| p.delay_after(a)).collect();
+        assert_eq!(delays, vec![10, 20, 40, 80, 160, 300, 300]);
+    }
+}

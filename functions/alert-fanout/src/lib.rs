@@ -1,0 +1,123 @@
+//! Alert fan-out: turns one unscheduled-care access into one notification per responsible LA
+//! (a looked-after child placed out of area has two), idempotently, and queues each for
+//! delivery. Accesses of children without an active plan are closed without a notification.
+
+pub mod port;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use cpindex::access::Access;
+use cpindex::notification::{DeliveryMessage, Notification};
+use cpindex::plan::PlanStatus;
+use cpindex::sqs_batch::{messages, BatchResponse, QueueMessage};
+use cpindex::store::plans::PlanState;
+use cpindex::{Clock, OrgCode, PlanType, Retention};
+use futures::stream::{self, StreamExt};
+
+use crate::port::{DeliveryQueue, FanoutStore};
+
+/// Messages of one batch handled at once.
+pub const CONCURRENCY: usize = 8;
+
+/// Why one message failed (it is retried, then dead-lettered).
+#[derive(Debug, thiserror::Error)]
+pub enum FanoutError {
+    #[error("the message is not an access")]
+    Poison(#[source] serde_json::Error),
+    #[error("the store failed")]
+    Store(#[from] cpindex::store::StoreError),
+    #[error("the delivery queue failed")]
+    Queue(#[from] cpindex::queue::QueueError),
+}
+
+/// What fan-out did with one access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FanoutOutcome {
+    /// The LAs notified (each exactly once, however often the access is redelivered).
+    pub notified: Vec<OrgCode>,
+    /// Notifications that already existed (a redelivery).
+    pub already_existed: usize,
+}
+
+/// Everything fan-out needs.
+pub struct Fanout<S, Q, C> {
+    pub store: S,
+    pub queue: Q,
+    pub clock: C,
+    pub retention: Retention,
+}
+
+impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
+    /// Handles one access. Every step is idempotent, so a redelivery repeats it harmlessly.
+    pub async fn fan_out(
+        &self,
+        access: &Access,
+        now: DateTime<Utc>,
+    ) -> Result<FanoutOutcome, FanoutError> {
+        self.store.record_access(access).await?;
+        let today = access.at.date_naive();
+        let mut by_la: BTreeMap<OrgCode, Vec<PlanType>> = BTreeMap::new();
+        for p in self.store.plans(&access.nhs_number).await? {
+            if p.state == PlanState::Live
+                && p.plan.status(today, self.retention) == PlanStatus::Active
+            {
+                by_la
+                    .entry(p.org.clone())
+                    .or_default()
+                    .push(p.plan.plan_type);
+            }
+        }
+        let mut already_existed = 0;
+        let mut deliveries = Vec::with_capacity(by_la.len());
+        for (la, plan_types) in &by_la {
+            let n = Notification::new(access, la.clone(), plan_types.clone(), now);
+            if self.store.create_notification(&n).await?
+                == cpindex::store::notifications::Created::AlreadyThere
+            {
+                already_existed += 1;
+            }
+            // Sent again on a redelivery too: the first attempt may have died before sending.
+            // Delivery skips notifications already final.
+            deliveries.push(DeliveryMessage {
+                notification_id: n.notification_id,
+            });
+        }
+        self.queue.send(&deliveries).await?;
+        self.store.confirm(access, !by_la.is_empty()).await?;
+        Ok(FanoutOutcome {
+            notified: by_la.into_keys().collect(),
+            already_existed,
+        })
+    }
+
+    async fn one(&self, m: &QueueMessage) -> Result<FanoutOutcome, FanoutError> {
+        let access: Access = serde_json::from_str(&m.body).map_err(FanoutError::Poison)?;
+        let outcome = self.fan_out(&access, self.clock.now()).await?;
+        tracing::info!(
+            access_id = %access.access_id, notified = outcome.notified.len(),
+            redelivery = outcome.already_existed > 0, "access fanned out"
+        );
+        Ok(outcome)
+    }
+
+    /// Handles a raw SQS event; only the failed messages are reported for retry.
+    pub async fn handle(&self, event: &serde_json::Value) -> BatchResponse {
+        let batch = messages(event);
+        let failed = stream::iter(&batch)
+            .map(|m| async move {
+                match self.one(m).await {
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(message_id = %m.message_id, error = %e, receive_count = m.receive_count, "fan-out failed; will retry");
+                        Some(m.message_id.clone())
+                    }
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .filter_map(|f| async move { f })
+            .collect::<Vec<_>>()
+            .await;
+        BatchResponse::from_failures(failed)
+    }
+}

@@ -1,0 +1,45 @@
+//! Lambda entry point: wiring only.
+
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
+use cpindex::config::{self, env, CallTimeouts};
+use cpindex::queue::SqsQueue;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::SystemClock;
+use lambda_runtime::{service_fn, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let table = Table::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        config::required(env::TABLE_NAME)?,
+    );
+    let queue = SqsQueue::new(
+        aws_sdk_sqs::Client::new(&sdk),
+        config::required(env::ALERT_DELIVERY_QUEUE_URL)?,
+    );
+    let retention = config::retention()?;
+    let store = Stores {
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table.clone()),
+        notifications: NotificationStore::new(table),
+    };
+    let fanout = Fanout {
+        store,
+        queue,
+        clock: SystemClock,
+        retention,
+    };
+    let fanout = &fanout;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            Ok::<_, lambda_runtime::Error>(fanout.handle(&event.payload).await)
+        },
+    ))
+    .await
+}

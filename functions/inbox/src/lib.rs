@@ -1,0 +1,276 @@
+//! The LA's inbox: its own notifications (list, acknowledge), the access history of children it
+//! holds plans for, and (for operators) LA profiles with contacts and webhooks. An LA without a
+//! webhook works from this inbox alone.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use cpindex::access::Access;
+use cpindex::edge::{json_body, ApiError, Caller};
+use cpindex::notification::Notification;
+use cpindex::problem::{ErrorCode, Problem};
+use cpindex::profile::LaProfile;
+use cpindex::routes::{
+    NOTIFICATIONS_PATH, NOTIFICATION_ACK_PATH, PLAN_ACCESSES_PATH, PROFILE_PATH,
+};
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::{PlanState, PlanStore};
+use cpindex::store::StoreError;
+use cpindex::{Clock, OrgCode, PlanRef, Role};
+use serde::{Deserialize, Serialize};
+
+/// Accesses listed in a history.
+pub const HISTORY_LIMIT: usize = 100;
+
+/// Everything the inbox needs.
+pub struct App<C> {
+    pub notifications: NotificationStore,
+    pub plans: PlanStore,
+    pub accesses: AccessStore,
+    pub clock: C,
+    /// Allows `http://` and loopback webhooks (laptops only).
+    pub local_mode: bool,
+}
+
+type Shared<C> = State<Arc<App<C>>>;
+
+/// The router served by Lambda: the routes plus problem-details 404s.
+pub fn router<C: Clock + 'static>(app: App<C>) -> Router {
+    routes(app).fallback(cpindex::edge::not_found)
+}
+
+/// This function's routes alone, for the local stack to combine with the others.
+pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
+    let not_allowed = cpindex::edge::method_not_allowed;
+    Router::new()
+        .route(NOTIFICATIONS_PATH, get(list::<C>).fallback(not_allowed))
+        .route(NOTIFICATION_ACK_PATH, post(ack::<C>).fallback(not_allowed))
+        .route(PLAN_ACCESSES_PATH, get(history::<C>).fallback(not_allowed))
+        .route(
+            PROFILE_PATH,
+            get(get_profile::<C>)
+                .put(put_profile::<C>)
+                .fallback(not_allowed),
+        )
+        .with_state(Arc::new(app))
+}
+
+fn store_failure(e: StoreError) -> ApiError {
+    tracing::warn!(error = %e, "store failure");
+    if e.is_transient() {
+        ApiError::from(Problem::store_unavailable())
+    } else {
+        ApiError::code(ErrorCode::Internal)
+    }
+}
+
+fn bad_query(field: &str, detail: &str) -> ApiError {
+    ApiError::from(
+        Problem::new(ErrorCode::InvalidQuery)
+            .field(field)
+            .detail(detail),
+    )
+}
+
+/// A notification as its LA sees it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationView {
+    #[serde(flatten)]
+    pub notification: Notification,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn list<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<NotificationList>, ApiError> {
+    caller.0.require(&[Role::LocalAuthority])?;
+    let Query(q) = query
+        .map_err(|_| bad_query("query", "only `status`, `limit` and `cursor` are accepted"))?;
+    let unacknowledged = match q.status.as_deref() {
+        None | Some("all") => false,
+        Some("unacknowledged") => true,
+        Some(_) => return Err(bad_query("status", "`status` is `unacknowledged` or `all`")),
+    };
+    let limit = match q.limit {
+        None => 50,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=200).contains(l))
+            .ok_or_else(|| bad_query("limit", "`limit` is 1 to 200"))?,
+    };
+    let org = &caller.0.org;
+    // The cursor only ever continues within the caller's own GSI partition.
+    let after = match q.cursor {
+        None => None,
+        Some(c) => Some(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c.as_bytes())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .filter(|s| s.len() < 200 && s.contains('#'))
+                .ok_or_else(|| bad_query("cursor", "not a cursor this API issued"))?,
+        ),
+    };
+    let page = app
+        .notifications
+        .list(org, unacknowledged, limit, after.as_deref())
+        .await
+        .map_err(store_failure)?;
+    Ok(Json(NotificationList {
+        items: page.items,
+        next_cursor: page
+            .next
+            .map(|n| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n)),
+    }))
+}
+
+async fn ack<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Notification>, ApiError> {
+    caller.0.require(&[Role::LocalAuthority])?;
+    if id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    }
+    let n = app
+        .notifications
+        .acknowledge(&caller.0.org, &id, caller.0.user.as_str(), app.clock.now())
+        .await
+        .map_err(store_failure)?;
+    // Another LA's notification answers exactly as a missing one.
+    n.map(Json)
+        .ok_or_else(|| ApiError::code(ErrorCode::NotFound))
+}
+
+/// One access in a child's history.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessView {
+    pub access_id: String,
+    pub at: DateTime<Utc>,
+    pub setting_code: OrgCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting_name: Option<String>,
+    pub user_id: String,
+    pub role: Role,
+    pub outcome: cpindex::access::AccessOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_found: Option<bool>,
+}
+
+impl From<(Access, Option<bool>)> for AccessView {
+    fn from((a, plan_found): (Access, Option<bool>)) -> Self {
+        Self {
+            access_id: a.access_id,
+            at: a.at,
+            setting_code: a.org,
+            setting_name: a.org_name,
+            user_id: a.user.as_str().to_owned(),
+            role: a.role,
+            outcome: a.outcome,
+            plan_found,
+        }
+    }
+}
+
+async fn history<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<AccessView>>, ApiError> {
+    caller.0.require(&[Role::LocalAuthority])?;
+    let plan_ref = PlanRef::parse(&raw, "/planRef")?;
+    let record = app
+        .plans
+        .get(&caller.0.org, &plan_ref)
+        .await
+        .map_err(store_failure)?;
+    // Only children the LA (still) holds a plan for.
+    let Some(record) = record.filter(|r| r.state == PlanState::Live) else {
+        return Err(ApiError::from(
+            Problem::new(ErrorCode::NotFound).detail("this LA holds no plan with that reference"),
+        ));
+    };
+    let accesses = app
+        .accesses
+        .history(&record.nhs_number, HISTORY_LIMIT)
+        .await
+        .map_err(store_failure)?;
+    Ok(Json(accesses.into_iter().map(AccessView::from).collect()))
+}
+
+fn org_of(raw: &str) -> Result<OrgCode, ApiError> {
+    OrgCode::parse(raw).map_err(|e| ApiError::from(e.within("/org")))
+}
+
+async fn get_profile<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<LaProfile>, ApiError> {
+    caller.0.require(&[Role::LocalAuthority, Role::Operator])?;
+    let org = org_of(&raw)?;
+    if caller.0.role == Role::LocalAuthority && caller.0.org != org {
+        return Err(ApiError::code(ErrorCode::NotFound));
+    }
+    let profile = app
+        .notifications
+        .profile(&org)
+        .await
+        .map_err(store_failure)?;
+    profile
+        .map(Json)
+        .ok_or_else(|| ApiError::code(ErrorCode::NotFound))
+}
+
+async fn put_profile<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<LaProfile>, ApiError> {
+    caller.0.require(&[Role::Operator])?;
+    let org = org_of(&raw)?;
+    let value = json_body(&headers, &body)?;
+    let profile = LaProfile::from_json(
+        &value,
+        org,
+        app.local_mode,
+        app.clock.now(),
+        caller.0.user.as_str(),
+    )?;
+    app.notifications
+        .put_profile(&profile)
+        .await
+        .map_err(store_failure)?;
+    tracing::info!(org = %profile.org, webhook = profile.webhook.is_some(), "LA profile written");
+    Ok(Json(profile))
+}

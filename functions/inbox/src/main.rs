@@ -1,0 +1,28 @@
+//! Lambda entry point: wiring only.
+
+use cpindex::config::{self, env, CallTimeouts};
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::SystemClock;
+use inbox::{router, App};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let table = Table::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        config::required(env::TABLE_NAME)?,
+    );
+    let retention = config::retention()?;
+    let app = App {
+        notifications: NotificationStore::new(table.clone()),
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table),
+        clock: SystemClock,
+        local_mode: config::local_mode(),
+    };
+    lambda_http::run(router(app)).await
+}

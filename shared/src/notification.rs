@@ -1,0 +1,138 @@
+//! A notification: one responsible LA told that one child was seen in unscheduled care.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::access::Access;
+use crate::claims::Role;
+use crate::nhs_number::NhsNumber;
+use crate::org::OrgCode;
+use crate::plan::PlanType;
+
+/// The notification id: derived from the access and the LA, so a redelivered access message
+/// can only ever name the same notification (idempotent fan-out).
+pub fn notification_id(access_id: &str, la: &OrgCode) -> String {
+    let digest = Sha256::digest(format!("{access_id}|{la}").as_bytes());
+    hex::encode(&digest[..16])
+}
+
+/// Where a notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Created; delivery queued.
+    Pending,
+    /// Accepted by the LA's webhook (2xx).
+    Delivered,
+    /// The LA has no webhook: it reads the notification from its inbox.
+    Inbox,
+    /// Every delivery attempt failed; dead-lettered, reported, still in the inbox.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// No further delivery attempt is made.
+    pub fn is_final(self) -> bool {
+        !matches!(self, DeliveryStatus::Pending)
+    }
+}
+
+/// A notification to one LA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub notification_id: String,
+    /// The LA told.
+    pub la: OrgCode,
+    pub access_id: String,
+    pub nhs_number: NhsNumber,
+    pub seen_at: DateTime<Utc>,
+    pub setting_code: OrgCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting_name: Option<String>,
+    pub seen_by: String,
+    pub seen_by_role: Role,
+    /// This LA's plan types for the child at the time.
+    pub plan_types: Vec<PlanType>,
+    pub status: DeliveryStatus,
+    #[serde(default)]
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<String>,
+    /// The last delivery failure, briefly (status code or "timeout"; never a response body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl Notification {
+    /// The notification for `la` about `access`.
+    pub fn new(
+        access: &Access,
+        la: OrgCode,
+        plan_types: Vec<PlanType>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            notification_id: notification_id(&access.access_id, &la),
+            la,
+            access_id: access.access_id.clone(),
+            nhs_number: access.nhs_number,
+            seen_at: access.at,
+            setting_code: access.org.clone(),
+            setting_name: access.org_name.clone(),
+            seen_by: access.user.as_str().to_owned(),
+            seen_by_role: access.role,
+            plan_types,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            created_at: now,
+            delivered_at: None,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            last_error: None,
+        }
+    }
+
+    /// The body POSTed to the LA's webhook.
+    pub fn webhook_body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "type": "child_seen_in_unscheduled_care",
+            "notificationId": self.notification_id,
+            "accessId": self.access_id,
+            "la": self.la,
+            "nhsNumber": self.nhs_number,
+            "seenAt": self.seen_at,
+            "setting": {"code": self.setting_code, "name": self.setting_name},
+            "seenBy": {"userId": self.seen_by, "role": self.seen_by_role},
+            "planTypes": self.plan_types,
+        })
+    }
+}
+
+/// The message on the delivery queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryMessage {
+    pub notification_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_deterministic_per_access_and_la() {
+        let a = OrgCode::parse("E08000035").unwrap();
+        let b = OrgCode::parse("E09000007").unwrap();
+        assert_eq!(notification_id("acc-1", &a), notification_id("acc-1", &a));
+        assert_ne!(notification_id("acc-1", &a), notification_id("acc-1", &b));
+        assert_ne!(notification_id("acc-1", &a), notification_id("acc-2", &a));
+        assert_eq!(notification_id("acc-1", &a).len(), 32);
+    }
+}

@@ -1,0 +1,298 @@
+//! Notifications and LA profiles in the table.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::error::StoreError;
+use super::table::{Condition, Index, QueryOptions, Table};
+use crate::keys::{attr, key};
+use crate::notification::{DeliveryStatus, Notification};
+use crate::org::OrgCode;
+use crate::profile::LaProfile;
+
+/// Notifications are kept this long (the access records behind them for two years).
+pub const NOTIFICATION_RETENTION_DAYS: i64 = 730;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    entity: String,
+    #[serde(flatten)]
+    notification: Notification,
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    profile: LaProfile,
+}
+
+/// Whether a create made something new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    AlreadyThere,
+}
+
+/// A page of an LA's notifications, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// Continue after this GSI sort key.
+    pub next: Option<String>,
+}
+
+/// Notifications and profiles over DynamoDB.
+#[derive(Debug, Clone)]
+pub struct NotificationStore {
+    table: Table,
+}
+
+fn decode(item: super::Item) -> Result<Notification, StoreError> {
+    Ok(serde_dynamo::from_item::<_, NotificationItem>(item)?.notification)
+}
+
+impl NotificationStore {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// Creates a notification unless one with its (deterministic) id exists.
+    pub async fn create(&self, n: &Notification) -> Result<Created, StoreError> {
+        let item = NotificationItem {
+            pk: key::notification_pk(&n.notification_id),
+            sk: key::CURRENT.into(),
+            gsi1pk: key::org_notifications_gsi(&n.la),
+            gsi1sk: format!("{}#{}", key::sortable_time(n.seen_at), n.notification_id),
+            entity: "notification".into(),
+            notification: n.clone(),
+            expires_at: (n.created_at + Duration::days(NOTIFICATION_RETENTION_DAYS)).timestamp(),
+        };
+        match self
+            .table
+            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
+            .await
+        {
+            Ok(_) => Ok(Created::New),
+            Err(StoreError::ConditionFailed { .. }) => Ok(Created::AlreadyThere),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Notification>, StoreError> {
+        self.table
+            .get(&key::notification_pk(id), key::CURRENT, true)
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    /// Moves a pending notification to a final status. Returns false when it was already final
+    /// (a duplicate delivery finishing second changes nothing).
+    pub async fn finish(
+        &self,
+        id: &str,
+        status: DeliveryStatus,
+        at: DateTime<Utc>,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut update = Condition::new("SET #s = :s, #a = :a")
+            .name("#s", "status")
+            .name("#a", "attempts")
+            .value(":s", AttributeValue::S(status_str(status).into()))
+            .value(":a", AttributeValue::N(attempts.to_string()));
+        if status == DeliveryStatus::Delivered {
+            update.expression.push_str(", #d = :d");
+            update = update
+                .name("#d", "deliveredAt")
+                .value(":d", AttributeValue::S(at.to_rfc3339()));
+        }
+        if let Some(e) = error {
+            update.expression.push_str(", #e = :e");
+            update = update
+                .name("#e", "lastError")
+                .value(":e", AttributeValue::S(e.into()));
+        }
+        let cond = Condition::new("attribute_exists(#pk) AND #s = :pending")
+            .name("#pk", attr::PK)
+            .value(
+                ":pending",
+                AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
+            );
+        match self
+            .table
+            .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records a failed attempt on a pending notification (for operators and the inbox).
+    pub async fn attempt_failed(
+        &self,
+        id: &str,
+        attempts: u32,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let update = Condition::new("SET #a = :a, #e = :e")
+            .name("#a", "attempts")
+            .name("#e", "lastError")
+            .value(":a", AttributeValue::N(attempts.to_string()))
+            .value(":e", AttributeValue::S(error.into()));
+        let cond = Condition::new("attribute_exists(#pk) AND #s = :pending")
+            .name("#pk", attr::PK)
+            .name("#s", "status")
+            .value(
+                ":pending",
+                AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
+            );
+        match self
+            .table
+            .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
+            .await
+        {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Acknowledges an LA's own notification. `None` when it is not this LA's (or does not exist).
+    pub async fn acknowledge(
+        &self,
+        la: &OrgCode,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Notification>, StoreError> {
+        let Some(current) = self.get(id).await? else {
+            return Ok(None);
+        };
+        if &current.la != la {
+            return Ok(None);
+        }
+        if current.acknowledged_at.is_some() {
+            return Ok(Some(current));
+        }
+        let update =
+            Condition::new("SET #at = if_not_exists(#at, :at), #by = if_not_exists(#by, :by)")
+                .name("#at", "acknowledgedAt")
+                .name("#by", "acknowledgedBy")
+                .value(":at", AttributeValue::S(at.to_rfc3339()))
+                .value(":by", AttributeValue::S(by.into()));
+        let cond = Condition::new("#la = :la")
+            .name("#la", "la")
+            .value(":la", AttributeValue::S(la.as_str().into()));
+        match self
+            .table
+            .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
+            .await
+        {
+            Ok(item) => decode(item).map(Some),
+            Err(StoreError::ConditionFailed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One LA's notifications, newest first, `limit` at a time.
+    pub async fn list(
+        &self,
+        la: &OrgCode,
+        unacknowledged_only: bool,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<NotificationPage, StoreError> {
+        let gsi_pk = key::org_notifications_gsi(la);
+        let mut items = Vec::new();
+        let mut start = after.map(|sk| {
+            let id = sk.rsplit('#').next().unwrap_or_default();
+            std::collections::HashMap::from([
+                (attr::GSI1_PK.to_owned(), AttributeValue::S(gsi_pk.clone())),
+                (attr::GSI1_SK.to_owned(), AttributeValue::S(sk.to_owned())),
+                (
+                    attr::PK.to_owned(),
+                    AttributeValue::S(key::notification_pk(id)),
+                ),
+                (
+                    attr::SK.to_owned(),
+                    AttributeValue::S(key::CURRENT.to_owned()),
+                ),
+            ])
+        });
+        let opts = QueryOptions {
+            consistent: false,
+            ascending: false,
+            ..QueryOptions::default()
+        };
+        loop {
+            let (page, next) = self
+                .table
+                .query_page(Index::Gsi1, &gsi_pk, None, opts, Some(limit), start.take())
+                .await?;
+            for item in page {
+                let sk = item.get(attr::GSI1_SK).and_then(|v| v.as_s().ok()).cloned();
+                let n = decode(item)?;
+                if unacknowledged_only && n.acknowledged_at.is_some() {
+                    continue;
+                }
+                items.push(n);
+                if items.len() == limit {
+                    return Ok(NotificationPage { items, next: sk });
+                }
+            }
+            match next {
+                Some(k) => start = Some(k),
+                None => return Ok(NotificationPage { items, next: None }),
+            }
+        }
+    }
+
+    pub async fn put_profile(&self, profile: &LaProfile) -> Result<(), StoreError> {
+        let item = ProfileItem {
+            pk: key::profile_pk(&profile.org),
+            sk: key::CURRENT.into(),
+            entity: "la_profile".into(),
+            profile: profile.clone(),
+        };
+        self.table
+            .put(serde_dynamo::to_item(item)?, None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn profile(&self, org: &OrgCode) -> Result<Option<LaProfile>, StoreError> {
+        let item = self
+            .table
+            .get(&key::profile_pk(org), key::CURRENT, true)
+            .await?;
+        item.map(|i| Ok(serde_dynamo::from_item::<_, ProfileItem>(i)?.profile))
+            .transpose()
+    }
+}
+
+/// The stored form of a status (as serde writes it).
+pub fn status_str(s: DeliveryStatus) -> &'static str {
+    match s {
+        DeliveryStatus::Pending => "pending",
+        DeliveryStatus::Delivered => "delivered",
+        DeliveryStatus::Inbox => "inbox",
+        DeliveryStatus::Failed => "failed",
+    }
+}

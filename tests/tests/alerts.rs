@@ -1,0 +1,619 @@
+//! The alert flow against the emulator and real local webhook receivers: a lookup ends in exactly
+//! one notification per responsible LA, delivered signed, whatever is redelivered, crashes or fails.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use alert_delivery::port::{DeliveryStore, HttpWebhook, SqsVisibility};
+use alert_delivery::{Delivery, RetryPolicy};
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
+use async_trait::async_trait;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
+use cpindex::notification::{DeliveryStatus, Notification};
+use cpindex::profile::LaProfile;
+use cpindex::queue::SqsQueue;
+use cpindex::secrets::FileSecrets;
+use cpindex::sqs_batch::BatchResponse;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::{StoreError, Table};
+use cpindex::{OrgCode, Retention, SystemClock};
+use integration_tests::http::{call, la, request, As};
+use integration_tests::webhook::{Answer, WebhookReceiver};
+use integration_tests::Emulator;
+use local_stack::poller::poll_once;
+use serde_json::{json, Value};
+
+const LEEDS: &str = "E08000035";
+const CAMDEN: &str = "E09000007";
+const CHILD: &str = "9434765919";
+const NOBODY: &str = "9876543210";
+const ED: As<'static> = Some(("unscheduled_care", "RR801", "dr-1"));
+const OPERATOR: As<'static> = Some(("operator", "X26", "op-1"));
+
+/// The delivery queue for tests: three attempts, so failures dead-letter quickly.
+const TEST_DELIVERY_QUEUE: QueueDef = QueueDef {
+    max_receive_count: 3,
+    ..ALERT_DELIVERY_QUEUE
+};
+
+type TestDelivery<S> = Delivery<S, FileSecrets, HttpWebhook, SqsVisibility, SystemClock>;
+
+struct Fixture {
+    emu: Emulator,
+    table: Table,
+    fanout_url: String,
+    delivery_url: String,
+    delivery_dlq: String,
+    secrets_dir: PathBuf,
+    upsert: Router,
+    lookup: Router,
+    inbox: Router,
+    fanout: Fanout<Stores, SqsQueue, SystemClock>,
+}
+
+fn plan(plan_ref: &str, nhs: &str, plan_type: &str) -> Value {
+    json!({"planRef": plan_ref, "nhsNumber": nhs, "planType": plan_type, "startDate": "2026-01-10", "sourceVersion": 1,
+        "responsibleLa": {"name": "LA", "team": "Front door", "emergencyDutyPhone": "0113 535 0600"}})
+}
+
+async fn fixture() -> Fixture {
+    let emu = Emulator::connect();
+    let table = emu.fresh_table().await;
+    let (fanout_queue, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let (delivery_queue, delivery) = emu.fresh_queue(&TEST_DELIVERY_QUEUE).await;
+    let retention = Retention::default();
+    let secrets_dir =
+        std::env::temp_dir().join(format!("cpindex-secrets-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&secrets_dir).unwrap();
+    let store = lookup::port::ChildStore {
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table.clone()),
+    };
+    Fixture {
+        upsert: plan_upsert::router(plan_upsert::App {
+            store: PlanStore::new(table.clone(), retention),
+            clock: SystemClock,
+            retention,
+        }),
+        lookup: lookup::router(lookup::App {
+            reads: store.clone(),
+            log: store,
+            queue: fanout_queue,
+            clock: SystemClock,
+            retention,
+        }),
+        inbox: inbox::router(inbox::App {
+            notifications: NotificationStore::new(table.clone()),
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table.clone()),
+            clock: SystemClock,
+            local_mode: true,
+        }),
+        fanout: Fanout {
+            store: Stores {
+                plans: PlanStore::new(table.clone(), retention),
+                accesses: AccessStore::new(table.clone()),
+                notifications: NotificationStore::new(table.clone()),
+            },
+            queue: delivery_queue,
+            clock: SystemClock,
+            retention,
+        },
+        fanout_url: fanout.queue,
+        delivery_url: delivery.queue,
+        delivery_dlq: delivery.dlq,
+        secrets_dir,
+        emu,
+        table,
+    }
+}
+
+impl Fixture {
+    fn delivery<S: DeliveryStore>(&self, store: S) -> TestDelivery<S> {
+        Delivery {
+            store,
+            secrets: FileSecrets(self.secrets_dir.clone()),
+            webhook: HttpWebhook::new(Duration::from_millis(800), true),
+            visibility: SqsVisibility {
+                client: self.emu.sqs.clone(),
+                queue_url: self.delivery_url.clone(),
+            },
+            clock: SystemClock,
+            policy: RetryPolicy {
+                max_attempts: TEST_DELIVERY_QUEUE.max_receive_count,
+                base_delay_s: 0,
+                max_delay_s: 0,
+            },
+            local_mode: true,
+        }
+    }
+
+    fn notifications(&self) -> NotificationStore {
+        NotificationStore::new(self.table.clone())
+    }
+
+    async fn profile(&self, org: &str, webhook: Option<(&str, &str)>) {
+        let mut body = json!({"name": format!("LA {org}"), "team": "Front door", "emergencyDutyPhone": "0113 535 0600"});
+        if let Some((url, secret)) = webhook {
+            let secret_ref = format!("cpindex/webhook/{org}");
+            std::fs::write(self.secrets_dir.join(secret_ref.replace('/', "_")), secret).unwrap();
+            body["webhook"] = json!({"url": url, "secretRef": secret_ref});
+        }
+        let a = call(
+            &self.inbox,
+            request(
+                "PUT",
+                &format!("/v1/la-profiles/{org}"),
+                OPERATOR,
+                Some(&body),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{a:?}");
+    }
+
+    async fn load(&self, org: &str, records: Vec<Value>) {
+        let a = call(
+            &self.upsert,
+            request(
+                "POST",
+                "/v1/plan-batches",
+                la(org),
+                Some(&json!({"mode": "delta", "records": records})),
+            ),
+        )
+        .await;
+        assert_eq!(a.body["fileOutcome"], "all_loaded");
+    }
+
+    async fn look(&self, nhs: &str) -> String {
+        let a = call(
+            &self.lookup,
+            request("GET", &format!("/v1/children/{nhs}"), ED, None),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        a.body["accessId"].as_str().unwrap().to_owned()
+    }
+
+    async fn pump_fanout(&self) -> usize {
+        let mut n = 0;
+        loop {
+            let p = poll_once(&self.emu.sqs, &self.fanout_url, 10, 0, |e| async move {
+                self.fanout.handle(&e).await
+            })
+            .await
+            .unwrap();
+            if p.received == 0 {
+                return n;
+            }
+            n += p.received;
+        }
+    }
+
+    async fn pump_delivery<S: DeliveryStore>(&self, delivery: &TestDelivery<S>, rounds: usize) {
+        for _ in 0..rounds {
+            poll_once(&self.emu.sqs, &self.delivery_url, 10, 0, |e| async move {
+                delivery.handle(&e).await
+            })
+            .await
+            .unwrap();
+        }
+    }
+
+    async fn all_notifications(&self) -> Vec<Notification> {
+        let mut out = Vec::new();
+        for org in [LEEDS, CAMDEN] {
+            let org = OrgCode::parse(org).unwrap();
+            out.extend(
+                self.notifications()
+                    .list(&org, false, 100, None)
+                    .await
+                    .unwrap()
+                    .items,
+            );
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn one_lookup_of_a_child_with_two_las_is_one_signed_post_to_each() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("leeds-secret", vec![Answer::Status(200)]).await;
+    let camden = WebhookReceiver::start("camden-secret", vec![Answer::Status(204)]).await;
+    f.profile(LEEDS, Some((&leeds.url, "leeds-secret"))).await;
+    f.profile(CAMDEN, Some((&camden.url, "camden-secret")))
+        .await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "LAC")]).await;
+    f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;
+
+    let access_id = f.look(CHILD).await;
+    assert_eq!(f.pump_fanout().await, 1);
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 2).await;
+
+    for (receiver, org) in [(&leeds, LEEDS), (&camden, CAMDEN)] {
+        let got = receiver.received();
+        assert_eq!(got.len(), 1, "{org}: exactly one POST");
+        assert!(
+            got[0].signature_ok,
+            "{org}: the receiver verifies the signature"
+        );
+        assert_eq!(got[0].body["accessId"], access_id);
+        assert_eq!(got[0].body["la"], org);
+        assert_eq!(got[0].body["nhsNumber"], CHILD);
+    }
+    let ns = f.all_notifications().await;
+    assert_eq!(ns.len(), 2);
+    assert!(ns.iter().all(|n| n.status == DeliveryStatus::Delivered));
+    let pending = AccessStore::new(f.table.clone())
+        .pending_before(Utc::now() + chrono::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(pending.is_empty(), "fan-out confirmed the access");
+}
+
+#[tokio::test]
+async fn the_same_access_delivered_twice_still_makes_one_notification_per_la() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("s", vec![Answer::Status(200)]).await;
+    f.profile(LEEDS, Some((&leeds.url, "s"))).await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    f.look(CHILD).await;
+    // Take the message without deleting it, and hand the same event to fan-out twice.
+    let msgs = f.emu.receive(&f.fanout_url).await;
+    let batch: Vec<_> = msgs
+        .iter()
+        .map(|m| cpindex::sqs_batch::QueueMessage {
+            message_id: m.message_id.clone().unwrap(),
+            receipt_handle: m.receipt_handle.clone().unwrap(),
+            body: m.body.clone().unwrap(),
+            receive_count: 1,
+        })
+        .collect();
+    let event = cpindex::sqs_batch::event_of(&batch, "arn");
+    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+    assert_eq!(f.all_notifications().await.len(), 1);
+
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 3).await;
+    let got = leeds.received();
+    assert!(!got.is_empty());
+    assert!(
+        got.iter()
+            .all(|r| r.idempotency_key == got[0].idempotency_key),
+        "duplicates carry one key"
+    );
+    let ns = f.all_notifications().await;
+    assert_eq!((ns.len(), ns[0].status), (1, DeliveryStatus::Delivered));
+}
+
+/// The real store, except that recording the outcome fails the first time: a consumer that
+/// crashed after the webhook answered but before the message was deleted.
+struct CrashOnceAfterPost {
+    inner: NotificationStore,
+    crashed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl DeliveryStore for CrashOnceAfterPost {
+    async fn notification(&self, id: &str) -> Result<Option<Notification>, StoreError> {
+        self.inner.get(id).await
+    }
+    async fn profile(&self, la: &OrgCode) -> Result<Option<LaProfile>, StoreError> {
+        self.inner.profile(la).await
+    }
+    async fn finish(
+        &self,
+        id: &str,
+        status: DeliveryStatus,
+        at: DateTime<Utc>,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        if !self.crashed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("simulated crash".into()));
+        }
+        self.inner.finish(id, status, at, attempts, error).await
+    }
+    async fn attempt_failed(&self, id: &str, attempts: u32, error: &str) -> Result<(), StoreError> {
+        self.inner.attempt_failed(id, attempts, error).await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_after_the_webhook_repeats_the_post_with_the_same_key_and_delivers_once() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("s", vec![Answer::Status(200)]).await;
+    f.profile(LEEDS, Some((&leeds.url, "s"))).await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    f.look(CHILD).await;
+    f.pump_fanout().await;
+    let delivery = f.delivery(CrashOnceAfterPost {
+        inner: f.notifications(),
+        crashed: Default::default(),
+    });
+    f.pump_delivery(&delivery, 3).await;
+    let got = leeds.received();
+    assert_eq!(got.len(), 2, "posted, crashed, redelivered, posted again");
+    assert_eq!(got[0].idempotency_key, got[1].idempotency_key);
+    let ns = f.all_notifications().await;
+    assert_eq!((ns.len(), ns[0].status), (1, DeliveryStatus::Delivered));
+    assert!(
+        f.emu.receive(&f.delivery_url).await.is_empty(),
+        "the message is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_failing_twice_then_answering_is_delivered_on_the_third_attempt() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start(
+        "s",
+        vec![
+            Answer::Status(500),
+            Answer::Status(502),
+            Answer::Status(200),
+        ],
+    )
+    .await;
+    f.profile(LEEDS, Some((&leeds.url, "s"))).await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    f.look(CHILD).await;
+    f.pump_fanout().await;
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 5).await;
+    let got = leeds.received();
+    assert_eq!(got.len(), 3);
+    assert!(got
+        .iter()
+        .all(|r| r.idempotency_key == got[0].idempotency_key && r.signature_ok));
+    let n = &f.all_notifications().await[0];
+    assert_eq!((n.status, n.attempts), (DeliveryStatus::Delivered, 3));
+    assert!(f.emu.receive(&f.delivery_dlq).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_webhook_that_never_answers_dead_letters_and_the_notification_shows_failed_in_the_inbox()
+{
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("s", vec![Answer::Hang]).await;
+    f.profile(LEEDS, Some((&leeds.url, "s"))).await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    f.look(CHILD).await;
+    f.pump_fanout().await;
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 5).await;
+    assert_eq!(leeds.received().len(), 3, "three attempts, each timed out");
+    let inbox = call(
+        &f.inbox,
+        request("GET", "/v1/notifications", la(LEEDS), None),
+    )
+    .await;
+    let items = inbox.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["status"], "failed");
+    assert_eq!(items[0]["lastError"], "timeout");
+    let dead = f.emu.receive(&f.delivery_dlq).await;
+    assert_eq!(dead.len(), 1, "dead-lettered for operators");
+}
+
+#[tokio::test]
+async fn an_la_without_a_webhook_works_from_its_inbox_and_sees_only_its_own() {
+    let f = fixture().await;
+    f.profile(LEEDS, None).await;
+    f.profile(CAMDEN, None).await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "LAC")]).await;
+    f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;
+    f.look(CHILD).await;
+    f.pump_fanout().await;
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 2).await;
+
+    let leeds = call(
+        &f.inbox,
+        request(
+            "GET",
+            "/v1/notifications?status=unacknowledged",
+            la(LEEDS),
+            None,
+        ),
+    )
+    .await;
+    let items = leeds.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0]["la"].clone(), items[0]["status"].clone()),
+        (json!(LEEDS), json!("inbox"))
+    );
+    let id = items[0]["notificationId"].as_str().unwrap();
+
+    // Camden can neither see nor acknowledge Leeds' notification.
+    let camden = call(
+        &f.inbox,
+        request("GET", "/v1/notifications", la(CAMDEN), None),
+    )
+    .await;
+    assert!(camden.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["la"] == CAMDEN));
+    let steal = call(
+        &f.inbox,
+        request(
+            "POST",
+            &format!("/v1/notifications/{id}/ack"),
+            la(CAMDEN),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(steal.status, 404);
+    assert!(f
+        .notifications()
+        .get(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .acknowledged_at
+        .is_none());
+
+    let acked = call(
+        &f.inbox,
+        request(
+            "POST",
+            &format!("/v1/notifications/{id}/ack"),
+            la(LEEDS),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(acked.status, 200);
+    assert_eq!(acked.body["acknowledgedBy"], "sw-1");
+    let left = call(
+        &f.inbox,
+        request(
+            "GET",
+            "/v1/notifications?status=unacknowledged",
+            la(LEEDS),
+            None,
+        ),
+    )
+    .await;
+    assert!(left.body["items"].as_array().unwrap().is_empty());
+
+    let history = call(
+        &f.inbox,
+        request("GET", "/v1/plans/L-1/accesses", la(LEEDS), None),
+    )
+    .await;
+    let h = history.body.as_array().unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!(
+        (h[0]["settingCode"].clone(), h[0]["planFound"].clone()),
+        (json!("RR801"), json!(true))
+    );
+    let other = call(
+        &f.inbox,
+        request("GET", "/v1/plans/C-1/accesses", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(other.status, 404, "Camden's plan is not Leeds' to browse");
+}
+
+#[tokio::test]
+async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quietly() {
+    let f = fixture().await;
+    f.look(NOBODY).await;
+    f.emu
+        .sqs
+        .send_message()
+        .queue_url(&f.fanout_url)
+        .message_body("{not an access")
+        .send()
+        .await
+        .unwrap();
+    let fanout = &f.fanout;
+    let p = poll_once(&f.emu.sqs, &f.fanout_url, 10, 0, |e| async move {
+        fanout.handle(&e).await
+    })
+    .await
+    .unwrap();
+    assert_eq!((p.received, p.failed), (2, 1));
+    assert!(f.all_notifications().await.is_empty());
+    let history = AccessStore::new(f.table.clone())
+        .history(&cpindex::NhsNumber::parse(NOBODY).unwrap(), 10)
+        .await
+        .unwrap();
+    assert_eq!(history[0].1, Some(false), "closed: no plan found");
+    let pending = AccessStore::new(f.table.clone())
+        .pending_before(Utc::now() + chrono::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(pending.is_empty());
+}
+
+#[tokio::test]
+async fn profiles_are_for_operators_and_refuse_unsafe_webhooks() {
+    let f = fixture().await;
+    let body = json!({"name": "Leeds", "team": "T", "webhook": {"url": "https://alerts.example.org/x", "secretRef": "r"}});
+    let by_la = call(
+        &f.inbox,
+        request(
+            "PUT",
+            &format!("/v1/la-profiles/{LEEDS}"),
+            la(LEEDS),
+            Some(&body),
+        ),
+    )
+    .await;
+    assert_eq!(by_la.status, 403);
+    let strict = inbox::router(inbox::App {
+        notifications: f.notifications(),
+        plans: PlanStore::new(f.table.clone(), Retention::default()),
+        accesses: AccessStore::new(f.table.clone()),
+        clock: SystemClock,
+        local_mode: false,
+    });
+    for url in [
+        "http://alerts.example.org/x",
+        "https://10.1.2.3/x",
+        "https://169.254.169.254/latest/meta-data",
+    ] {
+        let body = json!({"name": "Leeds", "team": "T", "webhook": {"url": url, "secretRef": "r"}});
+        let a = call(
+            &strict,
+            request(
+                "PUT",
+                &format!("/v1/la-profiles/{LEEDS}"),
+                OPERATOR,
+                Some(&body),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (400, "invalid_webhook"),
+            "{url}"
+        );
+    }
+    assert!(
+        f.notifications()
+            .profile(&OrgCode::parse(LEEDS).unwrap())
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing written"
+    );
+    let ok = call(
+        &strict,
+        request(
+            "PUT",
+            &format!("/v1/la-profiles/{LEEDS}"),
+            OPERATOR,
+            Some(&body),
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    let own = call(
+        &f.inbox,
+        request("GET", &format!("/v1/la-profiles/{LEEDS}"), la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(own.status, 200);
+    let other = call(
+        &f.inbox,
+        request("GET", &format!("/v1/la-profiles/{LEEDS}"), la(CAMDEN), None),
+    )
+    .await;
+    assert_eq!(other.status, 404);
+}
