@@ -1,0 +1,735 @@
+//! What people read. Every function here is pure (values in, text out) and unit tested. Text from
+//! the API passes through [`clean`], so an answer cannot break lines or send terminal escapes.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::model::{ChildPlan, ChildView, Notification};
+use crate::upload::UploadReport;
+
+/// Most characters of one piece of server text shown.
+const MAX_TEXT: usize = 300;
+
+/// Server text made safe for one terminal line: control characters become spaces, runs of
+/// spaces collapse, and very long text is cut.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_TEXT));
+    let mut last_space = false;
+    for c in s.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' && last_space {
+            continue;
+        }
+        last_space = c == ' ';
+        if out.chars().count() >= MAX_TEXT {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+    }
+    out.trim().to_owned()
+}
+
+/// Columns aligned with two spaces between them; `right` marks numeric columns.
+pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut s = String::new();
+        for (i, cell) in cells.enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(cell.chars().count());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if right.get(i).copied().unwrap_or(false) {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    let mut out = line(&mut headers.iter().copied());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+        out.push('\n');
+    }
+    out
+}
+
+/// An RFC 3339 time as people read it (`2026-11-22 10:15 UTC`), or the text as given.
+pub fn when(raw: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+        Err(_) => clean(raw),
+    }
+}
+
+/// An NHS number in the spaced form people read (`943 476 5919`).
+pub fn nhs(raw: &str) -> String {
+    cpindex::NhsNumber::parse(raw).map_or_else(|_| clean(raw), |n| n.to_string())
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn plan_title(p: &ChildPlan) -> String {
+    let name = match p.plan_type.as_str() {
+        "CPP" => "Child protection plan",
+        "LAC" => "Looked-after child",
+        "UCPP" => "Unborn child protection plan",
+        other => other,
+    };
+    match &p.national_code {
+        Some(code) => format!("{name} ({} / {})", clean(&p.plan_type), clean(code)),
+        None => format!("{name} ({})", clean(&p.plan_type)),
+    }
+}
+
+/// The lookup answer: plans with the responsible LA's contacts (emergency duty first), visits,
+/// and the access id.
+pub fn child(view: &ChildView) -> String {
+    let mut out = String::new();
+    let active = view.plans.iter().filter(|p| p.status == "active").count() as u64;
+    let ended = view.plans.len() as u64 - active;
+    let _ = write!(out, "NHS number {}: ", nhs(&view.nhs_number));
+    if view.plans.is_empty() {
+        out.push_str(
+            "NO PLAN held in the index (no child protection plan, looked-after status or \
+             unborn-child plan)\n",
+        );
+    } else {
+        let mut parts = Vec::new();
+        if active > 0 {
+            parts.push(plural(active, "ACTIVE PLAN", "ACTIVE PLANS"));
+        }
+        if ended > 0 {
+            parts.push(plural(ended, "recently ended plan", "recently ended plans"));
+        }
+        let _ = writeln!(out, "{}", parts.join(", "));
+    }
+    for (i, p) in view.plans.iter().enumerate() {
+        let la = &p.responsible_la;
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}. {}", i + 1, plan_title(p));
+        let status = match (p.status.as_str(), &p.end_date) {
+            ("active", Some(end)) => format!(
+                "ACTIVE, started {}, ends {}",
+                clean(&p.start_date),
+                clean(end)
+            ),
+            ("active", None) => format!("ACTIVE, started {}", clean(&p.start_date)),
+            ("ended", Some(end)) => format!(
+                "ended {} (started {}; shown for 12 months after it ends)",
+                clean(end),
+                clean(&p.start_date)
+            ),
+            (other, _) => format!("{}, started {}", clean(other), clean(&p.start_date)),
+        };
+        let _ = writeln!(out, "   Status:          {status}");
+        if let Some(due) = &p.expected_due_date {
+            let _ = writeln!(out, "   Expected due:    {}", clean(due));
+        }
+        let la_name = match &la.code {
+            Some(code) => format!("{} ({})", clean(&la.name), clean(code)),
+            None => clean(&la.name),
+        };
+        let _ = writeln!(out, "   Responsible LA:  {la_name}");
+        let _ = writeln!(out, "   Team:            {}", clean(&la.team));
+        let _ = writeln!(
+            out,
+            "   EMERGENCY DUTY:  {}   (out of hours)",
+            clean(&la.emergency_duty_phone)
+        );
+        let office = la
+            .office_hours_phone
+            .as_deref()
+            .map_or_else(|| "not given".to_owned(), clean);
+        let _ = writeln!(out, "   Office hours:    {office}");
+    }
+    let _ = writeln!(out);
+    if view.visits.is_empty() {
+        let _ = writeln!(out, "Unscheduled-care visits: none recorded");
+    } else {
+        let _ = writeln!(
+            out,
+            "Unscheduled-care visits (newest first, {}):",
+            plural(view.visits.len() as u64, "visit", "visits")
+        );
+        let rows: Vec<Vec<String>> = view
+            .visits
+            .iter()
+            .map(|v| {
+                vec![
+                    when(&v.at),
+                    clean(&v.setting_code),
+                    v.setting_name.as_deref().map(clean).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        for line in table(&["WHEN", "SETTING", "NAME"], &rows, &[]).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Access id: {} (this lookup is audited{})",
+        clean(&view.access_id),
+        if view.has_plan {
+            "; the responsible LA is told the child was seen"
+        } else {
+            ""
+        }
+    );
+    out
+}
+
+/// A page of notifications as a table.
+pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bool) -> String {
+    if items.is_empty() {
+        return if unacknowledged_only {
+            "No unacknowledged notifications.\n".into()
+        } else {
+            "No notifications.\n".into()
+        };
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|n| {
+            let setting = match &n.setting_name {
+                Some(name) => format!("{} {}", clean(&n.setting_code), clean(name)),
+                None => clean(&n.setting_code),
+            };
+            vec![
+                clean(&n.notification_id),
+                when(&n.seen_at),
+                nhs(&n.nhs_number),
+                setting,
+                clean(&n.status),
+                n.acknowledged_at.as_deref().map_or("-".into(), when),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "NOTIFICATION",
+            "SEEN",
+            "NHS NUMBER",
+            "SETTING",
+            "STATUS",
+            "ACKNOWLEDGED",
+        ],
+        &rows,
+        &[],
+    );
+    let _ = writeln!(
+        out,
+        "{}{}",
+        plural(items.len() as u64, "notification", "notifications"),
+        if more {
+            " shown; there are more (raise --limit to see them)"
+        } else {
+            ""
+        }
+    );
+    out
+}
+
+/// One notification after `ack`.
+pub fn acknowledged(n: &Notification) -> String {
+    let at = n
+        .acknowledged_at
+        .as_deref()
+        .map(|t| format!(" at {}", when(t)))
+        .unwrap_or_default();
+    format!(
+        "Notification {} is {}{at} (child seen {} at {}).\n",
+        clean(&n.notification_id),
+        clean(&n.status),
+        when(&n.seen_at),
+        match &n.setting_name {
+            Some(name) => format!("{} {}", clean(&n.setting_code), clean(name)),
+            None => clean(&n.setting_code),
+        }
+    )
+}
+
+/// Any JSON answer as indented `key: value` lines (for answers without a dedicated view).
+pub fn generic(value: &Value) -> String {
+    let mut out = String::new();
+    generic_into(&mut out, value, 0);
+    if out.is_empty() {
+        out.push_str("(empty answer)\n");
+    }
+    out
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => Some("-".into()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(clean(s)),
+        Value::Array(a) if a.is_empty() => Some("none".into()),
+        Value::Object(o) if o.is_empty() => Some("-".into()),
+        _ => None,
+    }
+}
+
+fn generic_into(out: &mut String, value: &Value, depth: usize) {
+    let pad = "  ".repeat(depth);
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match scalar(v) {
+                    Some(s) => {
+                        let _ = writeln!(out, "{pad}{}: {s}", clean(k));
+                    }
+                    None => {
+                        let _ = writeln!(out, "{pad}{}:", clean(k));
+                        generic_into(out, v, depth + 1);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match scalar(item) {
+                    Some(s) => {
+                        let _ = writeln!(out, "{pad}- {s}");
+                    }
+                    None => {
+                        let mut inner = String::new();
+                        generic_into(&mut inner, item, depth + 1);
+                        // First line takes the dash.
+                        let inner = inner.replacen(&format!("{pad}  "), &format!("{pad}- "), 1);
+                        out.push_str(&inner);
+                    }
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}{}", scalar(other).unwrap_or_default());
+        }
+    }
+}
+
+/// The upload report: per-batch and total counts, the file outcome, every row not loaded.
+pub fn upload(report: &UploadReport) -> String {
+    let mut out = String::new();
+    let total = report.total();
+    let _ = writeln!(
+        out,
+        "{}: {} upload{}, {} in {}",
+        report.file,
+        report.mode.as_str(),
+        report
+            .extract_id
+            .as_deref()
+            .map(|id| format!(" (extract id {id})"))
+            .unwrap_or_default(),
+        plural(report.rows as u64, "row", "rows"),
+        plural(report.batches.len() as u64, "batch", "batches")
+    );
+    if !report.batches.is_empty() {
+        let _ = writeln!(out);
+        let count_cells = |c: &crate::model::Counts| {
+            [
+                c.received,
+                c.created,
+                c.updated,
+                c.unchanged,
+                c.moved,
+                c.stale,
+                c.rejected,
+                c.failed,
+            ]
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+        };
+        let mut rows: Vec<Vec<String>> = report
+            .batches
+            .iter()
+            .map(|b| {
+                let mut row = vec![
+                    b.number.to_string(),
+                    format!("{}-{}", b.first_line, b.last_line),
+                    match &b.file_code {
+                        Some(code) => format!("{} ({code})", b.outcome),
+                        None => b.outcome.clone(),
+                    },
+                ];
+                row.extend(count_cells(&b.counts));
+                row.push(b.batch_id.clone().unwrap_or_else(|| "-".into()));
+                row
+            })
+            .collect();
+        let mut total_row = vec!["total".into(), String::new(), String::new()];
+        total_row.extend(count_cells(&total));
+        rows.push(total_row);
+        out.push_str(&table(
+            &[
+                "BATCH",
+                "LINES",
+                "OUTCOME",
+                "RECEIVED",
+                "CREATED",
+                "UPDATED",
+                "UNCHANGED",
+                "MOVED",
+                "STALE",
+                "REJECTED",
+                "FAILED",
+                "BATCH ID",
+            ],
+            &rows,
+            &[
+                false, false, false, true, true, true, true, true, true, true, true, false,
+            ],
+        ));
+        for b in report.batches.iter().filter(|b| b.refused.is_some()) {
+            let _ = writeln!(
+                out,
+                "batch {} was refused whole: {}",
+                b.number,
+                b.refused.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    let (outcome, code) = report.file_outcome();
+    let unreadable = report
+        .not_loaded
+        .iter()
+        .filter(|n| n.outcome == "unreadable")
+        .count() as u64;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "File outcome: {outcome} ({code}): {} of {} loaded{}",
+        report.loaded(),
+        plural(report.rows as u64, "row", "rows"),
+        if unreadable > 0 {
+            format!(
+                "; {} could not be read and {} not sent",
+                plural(unreadable, "row", "rows"),
+                if unreadable == 1 { "was" } else { "were" }
+            )
+        } else {
+            String::new()
+        }
+    );
+    if let Some(why) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "STOPPED: {} from line {} on {} not sent: {why}",
+            plural(report.not_sent as u64, "record", "records"),
+            report.first_line_not_sent.unwrap_or(0),
+            if report.not_sent == 1 { "was" } else { "were" },
+        );
+    }
+    if !report.not_loaded.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Not loaded ({}):", report.not_loaded.len());
+        let rows: Vec<Vec<String>> = report
+            .not_loaded
+            .iter()
+            .map(|n| {
+                vec![
+                    n.line.to_string(),
+                    n.plan_ref.as_deref().map_or("-".into(), clean),
+                    n.outcome.clone(),
+                    clean(&n.code),
+                    n.field.as_deref().map_or("-".into(), clean),
+                    clean(&n.reason),
+                ]
+            })
+            .collect();
+        for line in table(
+            &["LINE", "PLAN REF", "OUTCOME", "CODE", "FIELD", "REASON"],
+            &rows,
+            &[true],
+        )
+        .lines()
+        {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    let incomplete = unreadable > 0 || report.not_sent > 0 || total.failed > 0;
+    if report.mode == crate::upload::Mode::Full && incomplete {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Warning: the index did not receive this full extract whole, so reconciliation will \
+             see the rows above as missing from it. Fix them and upload the whole file again."
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv_extract::{BadRow, Extract, Row};
+    use crate::model::{BatchAck, Counts, LaContact, RecordAck, Visit};
+    use crate::upload::{record_ack, start_report, Mode};
+    use serde_json::json;
+
+    fn leeds() -> LaContact {
+        LaContact {
+            code: Some("E08000035".into()),
+            name: "Leeds City Council".into(),
+            team: "Children's Front Door".into(),
+            office_hours_phone: Some("0113 222 4403".into()),
+            emergency_duty_phone: "0113 535 0600".into(),
+        }
+    }
+
+    #[test]
+    fn clean_keeps_one_line_and_no_escapes() {
+        assert_eq!(clean("a\nb\r\n\u{1b}[31mc  d"), "a b [31mc d");
+        assert_eq!(clean(&"x".repeat(400)).chars().count(), MAX_TEXT + 1);
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let t = table(
+            &["A", "NUM"],
+            &[
+                vec!["long".into(), "1".into()],
+                vec!["x".into(), "200".into()],
+            ],
+            &[false, true],
+        );
+        assert_eq!(t, "A     NUM\nlong    1\nx     200\n");
+    }
+
+    #[test]
+    fn a_child_with_a_plan_shows_the_emergency_number_prominently() {
+        let view = ChildView {
+            access_id: "acc-1".into(),
+            nhs_number: "9434765919".into(),
+            has_plan: true,
+            plans: vec![ChildPlan {
+                plan_type: "CPP".into(),
+                national_code: Some("CPPI".into()),
+                start_date: "2026-01-10".into(),
+                end_date: None,
+                expected_due_date: None,
+                status: "active".into(),
+                responsible_la: leeds(),
+            }],
+            visits: vec![Visit {
+                at: "2026-11-22T10:15:02.123Z".into(),
+                setting_code: "RR801".into(),
+                setting_name: Some("Leeds General ED".into()),
+            }],
+        };
+        let text = child(&view);
+        assert!(
+            text.starts_with("NHS number 943 476 5919: 1 ACTIVE PLAN\n"),
+            "{text}"
+        );
+        assert!(text.contains("1. Child protection plan (CPP / CPPI)"));
+        assert!(text.contains("Status:          ACTIVE, started 2026-01-10"));
+        assert!(text.contains("Responsible LA:  Leeds City Council (E08000035)"));
+        assert!(text.contains("Team:            Children's Front Door"));
+        assert!(text.contains("EMERGENCY DUTY:  0113 535 0600"));
+        assert!(text.contains("Office hours:    0113 222 4403"));
+        assert!(
+            text.contains("2026-11-22 10:15 UTC  RR801    Leeds General ED"),
+            "{text}"
+        );
+        assert!(text.contains("Access id: acc-1"));
+    }
+
+    #[test]
+    fn a_child_without_a_plan_says_so_plainly() {
+        let view = ChildView {
+            access_id: "acc-2".into(),
+            nhs_number: "9000000009".into(),
+            has_plan: false,
+            plans: vec![],
+            visits: vec![],
+        };
+        let text = child(&view);
+        assert!(text.starts_with("NHS number 900 000 0009: NO PLAN held in the index"));
+        assert!(text.contains("visits: none recorded"));
+    }
+
+    #[test]
+    fn an_ended_unborn_child_plan_shows_dates() {
+        let view = ChildView {
+            access_id: "a".into(),
+            nhs_number: "9434765919".into(),
+            has_plan: true,
+            plans: vec![ChildPlan {
+                plan_type: "UCPP".into(),
+                national_code: None,
+                start_date: "2026-01-10".into(),
+                end_date: Some("2026-03-01".into()),
+                expected_due_date: Some("2026-06-01".into()),
+                status: "ended".into(),
+                responsible_la: LaContact {
+                    office_hours_phone: None,
+                    ..leeds()
+                },
+            }],
+            visits: vec![],
+        };
+        let text = child(&view);
+        assert!(text.contains("1 recently ended plan"));
+        assert!(text.contains("Unborn child protection plan (UCPP)"));
+        assert!(text.contains("ended 2026-03-01 (started 2026-01-10"));
+        assert!(text.contains("Expected due:    2026-06-01"));
+        assert!(text.contains("Office hours:    not given"));
+    }
+
+    #[test]
+    fn notifications_render_as_a_table() {
+        let n = Notification {
+            notification_id: "n-1".into(),
+            access_id: Some("a-1".into()),
+            nhs_number: "9434765919".into(),
+            seen_at: "2026-11-22T10:15:00Z".into(),
+            setting_code: "RR801".into(),
+            setting_name: Some("Leeds General ED".into()),
+            status: "unacknowledged".into(),
+            acknowledged_at: None,
+        };
+        let text = notifications(std::slice::from_ref(&n), true, true);
+        assert!(text.contains("n-1"));
+        assert!(text.contains("943 476 5919"));
+        assert!(text.contains("RR801 Leeds General ED"));
+        assert!(text.contains("raise --limit"));
+        assert_eq!(
+            notifications(&[], true, false),
+            "No unacknowledged notifications.\n"
+        );
+        let acked = Notification {
+            status: "acknowledged".into(),
+            acknowledged_at: Some("2026-11-22T11:00:00Z".into()),
+            ..n
+        };
+        assert_eq!(
+            acknowledged(&acked),
+            "Notification n-1 is acknowledged at 2026-11-22 11:00 UTC (child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
+        );
+    }
+
+    #[test]
+    fn generic_answers_read_as_indented_lines() {
+        let v = json!({"runId": "r-1", "counts": {"ended": 2}, "items": [{"id": "m-1", "attempts": 3}], "empty": []});
+        assert_eq!(
+            generic(&v),
+            // Keys come sorted (serde_json's map).
+            "counts:\n  ended: 2\nempty: none\nitems:\n  - attempts: 3\n    id: m-1\nrunId: r-1\n"
+        );
+    }
+
+    #[test]
+    fn the_upload_report_names_lines_codes_fields_and_totals() {
+        let extract = Extract {
+            columns: vec![],
+            rows: vec![
+                Row {
+                    line: 2,
+                    record: json!({}),
+                },
+                Row {
+                    line: 4,
+                    record: json!({}),
+                },
+            ],
+            bad_rows: vec![BadRow {
+                line: 3,
+                reason: "the row has 3 columns; the header has 11".into(),
+            }],
+        };
+        let mut report = start_report("plans.csv", Mode::Full, Some("e-1".into()), &extract);
+        let ack = BatchAck {
+            batch_id: "b-1".into(),
+            mode: "full".into(),
+            extract_id: Some("e-1".into()),
+            file_outcome: "partly_loaded".into(),
+            file_code: "CPF03".into(),
+            counts: Counts {
+                received: 2,
+                created: 1,
+                rejected: 1,
+                ..Counts::default()
+            },
+            records: vec![
+                RecordAck {
+                    index: 0,
+                    plan_ref: Some("CP-1".into()),
+                    outcome: "created".into(),
+                    code: "ok".into(),
+                    field: None,
+                    reason: None,
+                    current_version: None,
+                },
+                RecordAck {
+                    index: 1,
+                    plan_ref: Some("CP-3".into()),
+                    outcome: "rejected".into(),
+                    code: "invalid_nhs_number".into(),
+                    field: Some("/records/1/nhsNumber".into()),
+                    reason: Some("the check digit does not match".into()),
+                    current_version: None,
+                },
+            ],
+        };
+        record_ack(&mut report, 1, &extract.rows, &ack);
+        report.not_loaded.sort_by_key(|n| n.line);
+        let text = upload(&report);
+        assert!(
+            text.starts_with("plans.csv: full upload (extract id e-1), 3 rows in 1 batch\n"),
+            "{text}"
+        );
+        assert!(text.contains("File outcome: partly_loaded (CPF03): 1 of 3 rows loaded; 1 row could not be read and was not sent"), "{text}");
+        let line3 = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("3 "))
+            .unwrap();
+        assert!(
+            line3.contains("unreadable") && line3.contains("malformed_row"),
+            "{line3}"
+        );
+        let line4 = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("4 "))
+            .unwrap();
+        for part in [
+            "CP-3",
+            "rejected",
+            "invalid_nhs_number",
+            "nhs_number",
+            "the check digit does not match",
+        ] {
+            assert!(line4.contains(part), "{line4} lacks {part}");
+        }
+        let total = text.lines().find(|l| l.starts_with("total")).unwrap();
+        assert_eq!(
+            total.split_whitespace().collect::<Vec<_>>(),
+            ["total", "2", "1", "0", "0", "0", "0", "1", "0"]
+        );
+        assert!(text.contains("Warning: the index did not receive this full extract whole"));
+    }
+}

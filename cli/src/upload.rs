@@ -1,0 +1,527 @@
+//! `cpindex upload`: an extract file to batches, batches to the API, acknowledgements to one
+//! report that names every record not loaded by its line in the file.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::api::{self, Api, ApiError};
+use crate::csv_extract::{self, Extract, Row};
+use crate::model::{BatchAck, Counts};
+
+/// How the API applies the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Changes only: the records given are created or updated.
+    Delta,
+    /// The LA's complete current set: applied like delta and recorded for reconciliation.
+    Full,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Delta => "delta",
+            Mode::Full => "full",
+        }
+    }
+}
+
+/// Attempts per batch when the API is briefly unavailable (re-sending is safe: every record
+/// carries its version, so a repeat is answered `unchanged`).
+pub const ATTEMPTS: u32 = 3;
+
+/// One batch as sent and acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReport {
+    /// 1-based.
+    pub number: usize,
+    pub first_line: u64,
+    pub last_line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    /// The API's whole-batch outcome (`all_loaded`, ...), or `refused`.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_code: Option<String>,
+    pub counts: Counts,
+    /// Why the API refused the whole batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+/// A row or record that the index does not hold as the file says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotLoaded {
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_ref: Option<String>,
+    /// `unreadable` (the row was not sent), or the API's record outcome.
+    pub outcome: String,
+    pub code: String,
+    /// The CSV column at fault (or the API's field pointer when it names no column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// What happened to a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadReport {
+    pub file: String,
+    pub mode: Mode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extract_id: Option<String>,
+    /// Data rows in the file (blank rows aside): records read plus unreadable rows.
+    pub rows: usize,
+    pub batches: Vec<BatchReport>,
+    /// Every row or record not loaded, by line.
+    pub not_loaded: Vec<NotLoaded>,
+    /// Records never sent because the upload stopped.
+    pub not_sent: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_line_not_sent: Option<u64>,
+    /// Why the upload stopped before the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+impl UploadReport {
+    pub fn total(&self) -> Counts {
+        let mut total = Counts::default();
+        for b in &self.batches {
+            total.add(&b.counts);
+        }
+        total
+    }
+
+    /// Rows the index now holds as the file says.
+    pub fn loaded(&self) -> u64 {
+        self.total().loaded()
+    }
+
+    /// The whole file's outcome and its national code.
+    pub fn file_outcome(&self) -> (&'static str, &'static str) {
+        let loaded = self.loaded() as usize;
+        if loaded == self.rows {
+            ("all_loaded", "CPF02")
+        } else if loaded == 0 {
+            ("none_loaded", "CPF04")
+        } else {
+            ("partly_loaded", "CPF03")
+        }
+    }
+
+    /// 0 when every row loaded, 1 when some did not, 2 when the upload was stopped.
+    pub fn exit_code(&self) -> u8 {
+        if self.stopped.is_some() {
+            2
+        } else if self.loaded() as usize == self.rows {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// An extract id for a full extract sent without one: `cli-<UTC time>-<random>`.
+pub fn new_extract_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "cli-{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        &id[..8]
+    )
+}
+
+/// Checks an extract id the way the API does (1 to 64 of `A-Z a-z 0-9 . _ -`).
+pub fn check_extract_id(id: &str) -> Result<(), String> {
+    cpindex::PlanRef::parse(id, "/extractId")
+        .map(|_| ())
+        .map_err(|_| "--extract-id must be 1 to 64 letters, digits, '.', '_' or '-'".to_owned())
+}
+
+/// The report of a file before anything is sent: its unreadable rows.
+pub fn start_report(
+    file: &str,
+    mode: Mode,
+    extract_id: Option<String>,
+    extract: &Extract,
+) -> UploadReport {
+    UploadReport {
+        file: file.to_owned(),
+        mode,
+        extract_id,
+        rows: extract.rows.len() + extract.bad_rows.len(),
+        batches: Vec::new(),
+        not_loaded: extract
+            .bad_rows
+            .iter()
+            .map(|b| NotLoaded {
+                line: b.line,
+                plan_ref: None,
+                outcome: "unreadable".into(),
+                code: "malformed_row".into(),
+                field: None,
+                reason: b.reason.clone(),
+            })
+            .collect(),
+        not_sent: 0,
+        first_line_not_sent: None,
+        stopped: None,
+    }
+}
+
+/// The body of one batch.
+pub fn batch_body(mode: Mode, extract_id: Option<&str>, rows: &[Row]) -> Value {
+    let mut body = json!({
+        "mode": mode.as_str(),
+        "records": rows.iter().map(|r| &r.record).collect::<Vec<_>>(),
+    });
+    if let Some(id) = extract_id {
+        body["extractId"] = json!(id);
+    }
+    body
+}
+
+/// Adds one batch's acknowledgement to the report; the ack's record `index` maps back to the
+/// line of the row it came from.
+pub fn record_ack(report: &mut UploadReport, number: usize, rows: &[Row], ack: &BatchAck) {
+    for r in ack.records.iter().filter(|r| !r.loaded()) {
+        let line = rows.get(r.index).map_or(0, |row| row.line);
+        let field = r.field.as_deref().map(|f| {
+            csv_extract::column_for_field(f)
+                .map(str::to_owned)
+                .unwrap_or_else(|| f.to_owned())
+        });
+        let mut reason = r.reason.clone().unwrap_or_default();
+        if let Some(v) = r.current_version {
+            reason = format!("{reason} (version held: {v})").trim().to_owned();
+        }
+        report.not_loaded.push(NotLoaded {
+            line,
+            plan_ref: r.plan_ref.clone(),
+            outcome: r.outcome.clone(),
+            code: r.code.clone(),
+            field,
+            reason,
+        });
+    }
+    report.batches.push(BatchReport {
+        number,
+        first_line: rows.first().map_or(0, |r| r.line),
+        last_line: rows.last().map_or(0, |r| r.line),
+        batch_id: Some(ack.batch_id.clone()),
+        outcome: ack.file_outcome.clone(),
+        file_code: Some(ack.file_code.clone()),
+        counts: ack.counts,
+        refused: None,
+    });
+}
+
+/// Adds a batch the API refused whole: none of its records loaded.
+pub fn record_refusal(report: &mut UploadReport, number: usize, rows: &[Row], why: &ApiError) {
+    let code = why.code();
+    let message = why.to_string();
+    for row in rows {
+        report.not_loaded.push(NotLoaded {
+            line: row.line,
+            plan_ref: row
+                .record
+                .get("planRef")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            outcome: "failed".into(),
+            code: code.clone(),
+            field: None,
+            reason: format!("the API refused the whole batch: {message}"),
+        });
+    }
+    report.batches.push(BatchReport {
+        number,
+        first_line: rows.first().map_or(0, |r| r.line),
+        last_line: rows.last().map_or(0, |r| r.line),
+        batch_id: None,
+        outcome: "refused".into(),
+        file_code: None,
+        counts: Counts {
+            received: rows.len() as u64,
+            failed: rows.len() as u64,
+            ..Counts::default()
+        },
+        refused: Some(message),
+    });
+}
+
+/// Sends one batch, retrying while the API is briefly unavailable.
+pub async fn send_batch(api: &Api, body: &Value) -> Result<BatchAck, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match api
+            .call_json::<BatchAck>(api::PLAN_BATCHES, &["v1", "plan-batches"], &[], Some(body))
+            .await
+        {
+            Err(e) if e.is_transient() && attempt < ATTEMPTS => {
+                let wait = e.retry_after().unwrap_or(u64::from(attempt)).min(30);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Progress of an upload, as records acknowledged.
+pub trait Progress {
+    fn start(&mut self, records: u64, batches: usize);
+    fn batch_done(&mut self, number: usize, records: u64);
+    fn finish(&mut self);
+}
+
+/// No progress shown (output is not a terminal, or in tests).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&mut self, _: u64, _: usize) {}
+    fn batch_done(&mut self, _: usize, _: u64) {}
+    fn finish(&mut self) {}
+}
+
+/// A progress bar on stderr.
+pub struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    batches: usize,
+}
+
+impl Bar {
+    pub fn new() -> Self {
+        Self {
+            bar: None,
+            batches: 0,
+        }
+    }
+}
+
+impl Default for Bar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, records: u64, batches: usize) {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(records),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:40}] {pos}/{len} records  {msg}  ({elapsed})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(format!("batch 1 of {batches}"));
+        bar.enable_steady_tick(Duration::from_millis(120));
+        self.batches = batches;
+        self.bar = Some(bar);
+    }
+
+    fn batch_done(&mut self, number: usize, records: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(records);
+            if number < self.batches {
+                bar.set_message(format!("batch {} of {}", number + 1, self.batches));
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Sends every batch of `extract` and builds the report. Stops at the first failure that would
+/// fail every later batch too (unreachable, token refused); a batch refused for itself is
+/// reported and the next one is sent.
+pub async fn send(
+    api: &Api,
+    mut report: UploadReport,
+    extract: &Extract,
+    batch_size: usize,
+    progress: &mut dyn Progress,
+) -> Result<UploadReport, ApiError> {
+    let ranges = csv_extract::batches(
+        &extract.rows,
+        batch_size.clamp(1, csv_extract::MAX_BATCH_RECORDS),
+        csv_extract::MAX_BATCH_BYTES,
+    );
+    progress.start(extract.rows.len() as u64, ranges.len());
+    for (i, range) in ranges.iter().enumerate() {
+        let rows = &extract.rows[range.clone()];
+        let body = batch_body(report.mode, report.extract_id.as_deref(), rows);
+        match send_batch(api, &body).await {
+            Ok(ack) => record_ack(&mut report, i + 1, rows, &ack),
+            Err(e) if e.is_fatal() => {
+                progress.finish();
+                if report.batches.is_empty() {
+                    // Nothing happened: the one-line error says it all.
+                    return Err(e);
+                }
+                report.not_sent = extract.rows.len() - range.start;
+                report.first_line_not_sent = rows.first().map(|r| r.line);
+                report.stopped = Some(e.to_string());
+                break;
+            }
+            Err(e) => record_refusal(&mut report, i + 1, rows, &e),
+        }
+        progress.batch_done(i + 1, rows.len() as u64);
+    }
+    progress.finish();
+    report.not_loaded.sort_by_key(|n| n.line);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RecordAck;
+
+    fn rows(lines: &[u64]) -> Vec<Row> {
+        lines
+            .iter()
+            .map(|l| Row {
+                line: *l,
+                record: json!({"planRef": format!("CP-{l}")}),
+            })
+            .collect()
+    }
+
+    fn extract(lines: &[u64], bad: &[u64]) -> Extract {
+        Extract {
+            columns: vec![],
+            rows: rows(lines),
+            bad_rows: bad
+                .iter()
+                .map(|l| csv_extract::BadRow {
+                    line: *l,
+                    reason: "the row has 3 columns; the header has 11".into(),
+                })
+                .collect(),
+        }
+    }
+
+    fn ack(outcomes: &[(&str, &str)]) -> BatchAck {
+        let records: Vec<RecordAck> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, (outcome, code))| RecordAck {
+                index: i,
+                plan_ref: Some(format!("P{i}")),
+                outcome: (*outcome).into(),
+                code: (*code).into(),
+                field: (*code != "ok").then(|| format!("/records/{i}/nhsNumber")),
+                reason: (*code != "ok").then(|| "the check digit does not match".into()),
+                current_version: None,
+            })
+            .collect();
+        let mut counts = Counts {
+            received: records.len() as u64,
+            ..Counts::default()
+        };
+        for r in &records {
+            match r.outcome.as_str() {
+                "created" => counts.created += 1,
+                "rejected" => counts.rejected += 1,
+                _ => counts.unchanged += 1,
+            }
+        }
+        BatchAck {
+            batch_id: "b-1".into(),
+            mode: "full".into(),
+            extract_id: Some("x".into()),
+            file_outcome: "partly_loaded".into(),
+            file_code: "CPF03".into(),
+            counts,
+            records,
+        }
+    }
+
+    #[test]
+    fn ack_indexes_map_back_to_file_lines_and_fields_to_columns() {
+        let ex = extract(&[2, 4, 7], &[3]);
+        let mut report = start_report("f.csv", Mode::Full, Some("x".into()), &ex);
+        let a = ack(&[
+            ("created", "ok"),
+            ("rejected", "invalid_nhs_number"),
+            ("created", "ok"),
+        ]);
+        record_ack(&mut report, 1, &ex.rows, &a);
+        report.not_loaded.sort_by_key(|n| n.line);
+        assert_eq!(report.rows, 4);
+        assert_eq!(report.loaded(), 2);
+        assert_eq!(report.file_outcome(), ("partly_loaded", "CPF03"));
+        assert_eq!(report.exit_code(), 1);
+        let lines: Vec<(u64, &str)> = report
+            .not_loaded
+            .iter()
+            .map(|n| (n.line, n.code.as_str()))
+            .collect();
+        assert_eq!(lines, vec![(3, "malformed_row"), (4, "invalid_nhs_number")]);
+        assert_eq!(report.not_loaded[1].field.as_deref(), Some("nhs_number"));
+        assert_eq!(report.batches[0].first_line, 2);
+        assert_eq!(report.batches[0].last_line, 7);
+    }
+
+    #[test]
+    fn a_refused_batch_marks_each_of_its_records_failed() {
+        let ex = extract(&[2, 3], &[]);
+        let mut report = start_report("f.csv", Mode::Delta, None, &ex);
+        let why = ApiError::Problem {
+            status: 413,
+            problem: Box::new(crate::model::Problem {
+                code: Some("body_too_large".into()),
+                ..Default::default()
+            }),
+        };
+        record_refusal(&mut report, 1, &ex.rows, &why);
+        assert_eq!(report.file_outcome(), ("none_loaded", "CPF04"));
+        assert_eq!(report.total().failed, 2);
+        assert_eq!(report.not_loaded.len(), 2);
+        assert_eq!(report.not_loaded[0].plan_ref.as_deref(), Some("CP-2"));
+        assert_eq!(report.not_loaded[0].code, "body_too_large");
+    }
+
+    #[test]
+    fn every_row_loaded_is_exit_zero() {
+        let ex = extract(&[2], &[]);
+        let mut report = start_report("f.csv", Mode::Delta, None, &ex);
+        record_ack(&mut report, 1, &ex.rows, &ack(&[("created", "ok")]));
+        assert_eq!(report.file_outcome(), ("all_loaded", "CPF02"));
+        assert_eq!(report.exit_code(), 0);
+    }
+
+    #[test]
+    fn batch_bodies_carry_mode_extract_id_and_records() {
+        let body = batch_body(Mode::Full, Some("e-1"), &rows(&[2, 3]));
+        assert_eq!(body["mode"], "full");
+        assert_eq!(body["extractId"], "e-1");
+        assert_eq!(body["records"][1]["planRef"], "CP-3");
+        assert!(batch_body(Mode::Delta, None, &[])
+            .get("extractId")
+            .is_none());
+    }
+
+    #[test]
+    fn generated_extract_ids_are_valid_and_bad_ones_are_refused() {
+        assert!(check_extract_id(&new_extract_id()).is_ok());
+        assert!(check_extract_id("2026-11-22").is_ok());
+        assert!(check_extract_id("a b").is_err());
+        assert!(check_extract_id(&"x".repeat(65)).is_err());
+    }
+}
