@@ -3,6 +3,7 @@
 #   make test    every check and test (fmt, clippy, unit, emulator, integration)
 #   make bench   every benchmark; `make bench BENCH=<name>` runs one
 #   make token ROLE=<role> ORG=<code> [USER=<id>]   a bearer token the local stack accepts
+#   make demo    load demo data into a running `make dev`
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -13,7 +14,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token test check unit emulator-test bench emulator-install clean
+.PHONY: help dev token demo test check unit emulator-test bench emulator-install clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -32,6 +33,10 @@ USER_ID := $(if $(filter command line,$(origin USER)),$(USER),local-user)
 token:
 	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>]" >&2; exit 2; }
 	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)"
+
+## Demo data into a running `make dev` (two LAs with webhooks, children of every plan type).
+demo:
+	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test; exits non-zero on the first failure.
 test: check emulator-test sam-check

@@ -3,7 +3,10 @@
 //! in front of the functions' own routers.
 
 pub mod auth;
+pub mod consumers;
+pub mod demo;
 pub mod poller;
+pub mod receiver;
 
 use std::path::PathBuf;
 
@@ -17,10 +20,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use cpindex::config::CallTimeouts;
 use cpindex::edge::ApiError;
-use cpindex::keys::{ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::queue::SqsQueue;
 use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
 use cpindex::store::plans::PlanStore;
 use cpindex::store::Table;
 use cpindex::{Retention, SystemClock};
@@ -70,6 +74,10 @@ pub struct Stack {
     pub sqs: SqsClient,
     pub table: String,
     pub fanout_queue: String,
+    pub delivery_queue: String,
+    pub delivery_dlq: String,
+    /// Webhook signing secrets (`<state dir>/secrets`), read by delivery and the local receiver.
+    pub secrets_dir: PathBuf,
 }
 
 /// Creates the table and queues (idempotent: a second start reuses them).
@@ -81,12 +89,19 @@ pub async fn bootstrap_resources(
     let sqs = SqsClient::new(&sdk);
     let table = format!("{LOCAL_STACK}-index");
     cpindex::bootstrap::create_table(&dynamo, &table, &TABLE).await?;
-    let urls = cpindex::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_FANOUT_QUEUE).await?;
+    let fanout = cpindex::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_FANOUT_QUEUE).await?;
+    let delivery =
+        cpindex::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_DELIVERY_QUEUE).await?;
+    let secrets_dir = settings.state_dir.join("secrets");
+    std::fs::create_dir_all(&secrets_dir)?;
     Ok(Stack {
         dynamo,
         sqs,
         table,
-        fanout_queue: urls.queue,
+        fanout_queue: fanout.queue,
+        delivery_queue: delivery.queue,
+        delivery_dlq: delivery.dlq,
+        secrets_dir,
     })
 }
 
@@ -146,6 +161,13 @@ async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) 
 /// the OpenAPI contract.
 pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
     let table = Table::new(stack.dynamo.clone(), &stack.table);
+    let inbox = inbox::routes(inbox::App {
+        notifications: NotificationStore::new(table.clone()),
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table.clone()),
+        clock: SystemClock,
+        local_mode: true,
+    });
     let plans = PlanStore::new(table.clone(), retention);
     let child = lookup::port::ChildStore {
         plans: plans.clone(),
@@ -165,12 +187,17 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
             clock: SystemClock,
             retention,
         }))
+        .merge(inbox)
         .layer(middleware::from_fn_with_state(auth, authorize));
     Router::new()
-        .route("/health", get(health).with_state(stack))
+        .route("/health", get(health).with_state(stack.clone()))
         .route(
             "/openapi.yaml",
             get(|| async { ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI) }),
+        )
+        .route(
+            "/local/webhooks/{org}",
+            axum::routing::post(receiver::receive).with_state(stack.secrets_dir.clone()),
         )
         .merge(functions)
         .fallback(cpindex::edge::not_found)

@@ -18,6 +18,12 @@ struct Cli {
 enum Command {
     /// Create resources in the emulator and serve the API (the default).
     Serve,
+    /// Load demo data into a running local stack (two LAs with webhooks, children of every kind).
+    Demo {
+        /// The local stack's address.
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        api: String,
+    },
     /// Print a bearer token the local stack accepts.
     Token {
         /// local_authority, unscheduled_care, scheduled_care or operator.
@@ -61,6 +67,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Serve => serve(settings, auth).await,
+        Command::Demo { api } => {
+            local_stack::demo::load(api.trim_end_matches('/'), &auth, &settings.state_dir).await?;
+            Ok(())
+        }
     }
 }
 
@@ -80,11 +90,16 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
         stack.table, stack.fanout_queue, settings.emulator_url
     );
     println!("local stack: get a token with  make token ROLE=local_authority ORG=E08000035");
+    println!(
+        "local stack: alert consumers polling; signed webhooks to /local/webhooks/<org> print here"
+    );
+    let consumers = tokio::spawn(local_stack::consumers::run(stack.clone(), retention, 2));
     axum::serve(listener, router(stack, auth, retention))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    consumers.abort();
     println!("local stack: stopped");
     Ok(())
 }

@@ -181,9 +181,9 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
     /// Handles a raw SQS event; only failed messages are reported for retry.
     pub async fn handle(&self, event: &serde_json::Value) -> BatchResponse {
         let batch = messages(event);
-        let failed = stream::iter(&batch)
+        let failed = stream::iter(batch)
             .map(|m| async move {
-                match self.deliver(m).await {
+                match self.deliver(&m).await {
                     Ok(outcome) => {
                         tracing::info!(message_id = %m.message_id, ?outcome, "delivery message done");
                         None

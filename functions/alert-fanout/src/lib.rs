@@ -104,9 +104,9 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
     /// Handles a raw SQS event; only the failed messages are reported for retry.
     pub async fn handle(&self, event: &serde_json::Value) -> BatchResponse {
         let batch = messages(event);
-        let failed = stream::iter(&batch)
+        let failed = stream::iter(batch)
             .map(|m| async move {
-                match self.one(m).await {
+                match self.one(&m).await {
                     Ok(_) => None,
                     Err(e) => {
                         tracing::warn!(message_id = %m.message_id, error = %e, receive_count = m.receive_count, "fan-out failed; will retry");

@@ -1,0 +1,75 @@
+//! Runs the queue consumers locally: pollers feed the same handlers Lambda runs with real SQS
+//! batches and honour partial batch failures.
+
+use std::time::Duration;
+
+use alert_delivery::port::{HttpWebhook, SqsVisibility};
+use alert_delivery::{Delivery, RetryPolicy};
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
+use cpindex::queue::SqsQueue;
+use cpindex::secrets::FileSecrets;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::{Retention, SystemClock};
+
+use crate::poller::poll_once;
+use crate::Stack;
+
+/// Polls both alert queues until the task is dropped. `base_delay_s` is the delivery back-off base.
+pub async fn run(stack: Stack, retention: Retention, base_delay_s: u32) {
+    let table = Table::new(stack.dynamo.clone(), &stack.table);
+    let fanout = Fanout {
+        store: Stores {
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table.clone()),
+            notifications: NotificationStore::new(table.clone()),
+        },
+        queue: SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue),
+        clock: SystemClock,
+        retention,
+    };
+    let delivery = Delivery {
+        store: NotificationStore::new(table),
+        secrets: FileSecrets(stack.secrets_dir.clone()),
+        webhook: HttpWebhook::new(Duration::from_secs(5), true),
+        visibility: SqsVisibility {
+            client: stack.sqs.clone(),
+            queue_url: stack.delivery_queue.clone(),
+        },
+        clock: SystemClock,
+        policy: RetryPolicy {
+            base_delay_s,
+            ..RetryPolicy::default()
+        },
+        local_mode: true,
+    };
+    let (fanout, delivery) = (&fanout, &delivery);
+    let fanout_loop = async {
+        loop {
+            let polled = poll_once(&stack.sqs, &stack.fanout_queue, 10, 1, |e| async move {
+                fanout.handle(&e).await
+            })
+            .await;
+            if let Err(e) = polled {
+                tracing::warn!(error = %e, "fan-out poller: queue unavailable");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    let delivery_loop = async {
+        loop {
+            let polled = poll_once(&stack.sqs, &stack.delivery_queue, 10, 1, |e| async move {
+                delivery.handle(&e).await
+            })
+            .await;
+            if let Err(e) = polled {
+                tracing::warn!(error = %e, "delivery poller: queue unavailable");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    tokio::join!(fanout_loop, delivery_loop);
+}
