@@ -160,9 +160,15 @@ pub struct Notification {
     pub setting_code: String,
     #[serde(default)]
     pub setting_name: Option<String>,
+    /// The responsible LA's plan types for the child at the time (`CPP`, `LAC`, `UCPP`).
+    #[serde(default)]
+    pub plan_types: Vec<String>,
+    /// Delivery: `pending`, `delivered` (webhook), `inbox` (no webhook), `failed`.
     pub status: String,
     #[serde(default)]
     pub acknowledged_at: Option<String>,
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
 }
 
 /// One page of `GET /v1/notifications`.

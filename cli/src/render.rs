@@ -200,6 +200,13 @@ pub fn child(view: &ChildView) -> String {
     out
 }
 
+fn setting(n: &Notification) -> String {
+    match &n.setting_name {
+        Some(name) => format!("{} {}", clean(&n.setting_code), clean(name)),
+        None => clean(&n.setting_code),
+    }
+}
+
 /// A page of notifications as a table.
 pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bool) -> String {
     if items.is_empty() {
@@ -212,17 +219,18 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|n| {
-            let setting = match &n.setting_name {
-                Some(name) => format!("{} {}", clean(&n.setting_code), clean(name)),
-                None => clean(&n.setting_code),
-            };
             vec![
                 clean(&n.notification_id),
                 when(&n.seen_at),
                 nhs(&n.nhs_number),
-                setting,
+                if n.plan_types.is_empty() {
+                    "-".into()
+                } else {
+                    clean(&n.plan_types.join(","))
+                },
+                setting(n),
                 clean(&n.status),
-                n.acknowledged_at.as_deref().map_or("-".into(), when),
+                n.acknowledged_at.as_deref().map_or("no".into(), when),
             ]
         })
         .collect();
@@ -231,8 +239,9 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
             "NOTIFICATION",
             "SEEN",
             "NHS NUMBER",
+            "PLANS",
             "SETTING",
-            "STATUS",
+            "DELIVERY",
             "ACKNOWLEDGED",
         ],
         &rows,
@@ -253,21 +262,23 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
 
 /// One notification after `ack`.
 pub fn acknowledged(n: &Notification) -> String {
-    let at = n
-        .acknowledged_at
-        .as_deref()
-        .map(|t| format!(" at {}", when(t)))
-        .unwrap_or_default();
-    format!(
-        "Notification {} is {}{at} (child seen {} at {}).\n",
-        clean(&n.notification_id),
-        clean(&n.status),
-        when(&n.seen_at),
-        match &n.setting_name {
-            Some(name) => format!("{} {}", clean(&n.setting_code), clean(name)),
-            None => clean(&n.setting_code),
-        }
-    )
+    let seen = format!("child seen {} at {}", when(&n.seen_at), setting(n));
+    match &n.acknowledged_at {
+        Some(at) => format!(
+            "Notification {} acknowledged at {}{} ({seen}).\n",
+            clean(&n.notification_id),
+            when(at),
+            n.acknowledged_by
+                .as_deref()
+                .map(|by| format!(" by {}", clean(by)))
+                .unwrap_or_default(),
+        ),
+        None => format!(
+            "Notification {} is not shown as acknowledged (delivery: {}; {seen}).\n",
+            clean(&n.notification_id),
+            clean(&n.status)
+        ),
+    }
 }
 
 /// Any JSON answer as indented `key: value` lines (for answers without a dedicated view).
@@ -604,32 +615,47 @@ mod tests {
     #[test]
     fn notifications_render_as_a_table() {
         let n = Notification {
-            notification_id: "n-1".into(),
+            notification_id: "5d41402abc4b2a76b9719d911017c592".into(),
             access_id: Some("a-1".into()),
             nhs_number: "9434765919".into(),
             seen_at: "2026-11-22T10:15:00Z".into(),
             setting_code: "RR801".into(),
             setting_name: Some("Leeds General ED".into()),
-            status: "unacknowledged".into(),
+            plan_types: vec!["CPP".into()],
+            status: "inbox".into(),
             acknowledged_at: None,
+            acknowledged_by: None,
         };
         let text = notifications(std::slice::from_ref(&n), true, true);
-        assert!(text.contains("n-1"));
-        assert!(text.contains("943 476 5919"));
-        assert!(text.contains("RR801 Leeds General ED"));
+        let row = text.lines().nth(1).unwrap();
+        for part in [
+            "5d41402abc4b2a76b9719d911017c592",
+            "2026-11-22 10:15 UTC",
+            "943 476 5919",
+            "CPP",
+            "RR801 Leeds General ED",
+            "inbox",
+        ] {
+            assert!(row.contains(part), "{row} lacks {part}");
+        }
+        assert!(row.ends_with("no"));
         assert!(text.contains("raise --limit"));
         assert_eq!(
             notifications(&[], true, false),
             "No unacknowledged notifications.\n"
         );
+        assert_eq!(
+            acknowledged(&n),
+            "Notification 5d41402abc4b2a76b9719d911017c592 is not shown as acknowledged (delivery: inbox; child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
+        );
         let acked = Notification {
-            status: "acknowledged".into(),
             acknowledged_at: Some("2026-11-22T11:00:00Z".into()),
+            acknowledged_by: Some("sw-1".into()),
             ..n
         };
         assert_eq!(
             acknowledged(&acked),
-            "Notification n-1 is acknowledged at 2026-11-22 11:00 UTC (child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
+            "Notification 5d41402abc4b2a76b9719d911017c592 acknowledged at 2026-11-22 11:00 UTC by sw-1 (child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
         );
     }
 

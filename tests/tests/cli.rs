@@ -1,0 +1,483 @@
+//! The `cpindex` CLI end to end, against the real local stack router served on a random
+//! localhost port in-process (over the emulator): uploads with line-numbered reports read back
+//! through the API, lookups, and the one-line errors for an unreachable API and refused tokens.
+//!
+//! The local stack uses fixed resource names, so everything runs in one test, one step after
+//! another; its data is its own (a random LA code, random test-range NHS numbers).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Days, Utc};
+use clap::Parser;
+use cpindex::{NhsNumber, OrgCode, Retention, Role};
+use cpindex_cli::api::{self, Api};
+use cpindex_cli::local_stack::auth::LocalAuth;
+use cpindex_cli::local_stack::{bootstrap_resources, router, LocalSettings};
+use cpindex_cli::{run, Cli, Console};
+use integration_tests::emulator_url;
+use serde_json::Value;
+
+/// What one `cpindex` invocation printed and returned.
+struct Ran {
+    code: u8,
+    out: String,
+    err: String,
+}
+
+async fn cpindex(args: &[&str]) -> Ran {
+    let cli = Cli::try_parse_from(std::iter::once("cpindex").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("arguments {args:?}: {e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(
+        cli,
+        &mut Console {
+            out: &mut out,
+            err: &mut err,
+            progress: false,
+        },
+    )
+    .await;
+    Ran {
+        code,
+        out: String::from_utf8(out).expect("stdout is UTF-8"),
+        err: String::from_utf8(err).expect("stderr is UTF-8"),
+    }
+}
+
+/// Serves the local stack's router on 127.0.0.1:<random>; returns its URL.
+async fn serve_local_stack(state_dir: &Path) -> String {
+    let settings = LocalSettings {
+        port: 0,
+        emulator_url: emulator_url(),
+        state_dir: state_dir.to_owned(),
+    };
+    let stack = bootstrap_resources(&settings)
+        .await
+        .unwrap_or_else(|e| panic!("is the emulator running at {}? {e}", emulator_url()));
+    let auth = LocalAuth::load_or_create(state_dir).expect("local secret");
+    let app = router(stack, auth, Retention::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    url
+}
+
+/// A random valid NHS number in the never-issued test range.
+fn test_nhs_number() -> NhsNumber {
+    loop {
+        let bytes = uuid::Uuid::new_v4().into_bytes();
+        let mut first = [9u8; 9];
+        for (slot, b) in first[3..].iter_mut().zip(bytes) {
+            *slot = b % 10;
+        }
+        if let Some(n) = NhsNumber::from_first_nine(first) {
+            return n;
+        }
+    }
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cpindex-cli-test-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+async fn token(url: &str, state: &str, role: &str, org: &str) -> String {
+    let ran = cpindex(&[
+        "token",
+        "--role",
+        role,
+        "--org",
+        org,
+        "--user",
+        "cli-test",
+        "--org-name",
+        "CLI test org",
+        "--state-dir",
+        state,
+        "--api-url",
+        url,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "token: {}", ran.err);
+    ran.out.trim().to_owned()
+}
+
+/// The line of a table whose first cell is `line` (the "not loaded" list).
+fn report_line(out: &str, line: u64) -> &str {
+    let list = out.split_once("Not loaded (").map_or("", |(_, list)| list);
+    list.lines()
+        .find(|l| l.split_whitespace().next() == Some(line.to_string().as_str()))
+        .unwrap_or_else(|| panic!("no report line for file line {line} in:\n{out}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
+    let state = temp_dir();
+    let state_arg = state.display().to_string();
+    let url = serve_local_stack(&state).await;
+
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase();
+    let la_code = format!("T{suffix}");
+    let la = token(&url, &state_arg, "local_authority", &la_code).await;
+    let ed = token(&url, &state_arg, "unscheduled_care", "RR801").await;
+
+    // --- upload: a full extract in batches of 2, with rows the CLI and the API refuse -------
+    let child = test_nhs_number();
+    let other = test_nhs_number();
+    let today = Utc::now().date_naive();
+    let start = today - Days::new(30);
+    let due = today + Days::new(60);
+    let refs: Vec<String> = (1..=6).map(|i| format!("CLI-{suffix}-{i}")).collect();
+    let header = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,\
+                  source_version,la_name,team,office_hours_phone,emergency_duty_phone";
+    let csv = [
+        header.to_owned(),
+        // line 2: loads
+        format!("{},{child},CPP,{start},,,3,Leeds City Council,Children's Front Door,0113 222 4403,0113 535 0600", refs[0]),
+        // line 3: too few cells: reported by the CLI, not sent
+        format!("{},{child},CPP", refs[1]),
+        // line 4: loads (unborn-child plan on the same number)
+        format!("{},{child},UCPP,{start},,{due},1,Leeds City Council,Children's Front Door,,0113 535 0600", refs[2]),
+        // line 5: rejected by the API: the check digit does not match
+        format!("{},9876544321,LAC,{start},,,1,Leeds City Council,Front Door,,0113 535 0600", refs[3]),
+        // lines 6-7: one row (a quoted team over two lines); loads
+        format!("{},{},LAC,{start},,,2,Leeds City Council,\"Looked After\nChildren\",,0113 535 0600", refs[4], other),
+        // line 8: rejected by the API: the version is not a whole number
+        format!("{},{other},CPP,{start},,,v2,Leeds City Council,Front Door,,0113 535 0600", refs[5]),
+    ]
+    .join("\n");
+    let file = state.join("extract.csv");
+    std::fs::write(&file, csv).expect("write extract");
+    let file_arg = file.display().to_string();
+
+    let ran = cpindex(&[
+        "upload",
+        &file_arg,
+        "--mode",
+        "full",
+        "--extract-id",
+        &format!("cli-test-{suffix}"),
+        "--batch-size",
+        "2",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(
+        ran.code, 1,
+        "some rows did not load:\n{}\n{}",
+        ran.out, ran.err
+    );
+    assert_eq!(ran.err, "", "nothing on stderr");
+    let out = &ran.out;
+    assert!(
+        out.contains(&format!(
+            "full upload (extract id cli-test-{suffix}), 6 rows in 3 batches"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("File outcome: partly_loaded (CPF03): 3 of 6 rows loaded; 1 row could not be read and was not sent"),
+        "{out}"
+    );
+    let total: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .expect("a total row")
+        .split_whitespace()
+        .collect();
+    // received, created, updated, unchanged, moved, stale, rejected, failed
+    assert_eq!(
+        total,
+        ["total", "5", "3", "0", "0", "0", "0", "2", "0"],
+        "{out}"
+    );
+    let l3 = report_line(out, 3);
+    assert!(
+        l3.contains("unreadable")
+            && l3.contains("malformed_row")
+            && l3.contains("the row has 3 columns; the header has 11"),
+        "{l3}"
+    );
+    let l5 = report_line(out, 5);
+    for part in [
+        refs[3].as_str(),
+        "rejected",
+        "invalid_nhs_number",
+        "nhs_number",
+        "check digit",
+    ] {
+        assert!(l5.contains(part), "line 5 report lacks {part}: {l5}");
+    }
+    let l8 = report_line(out, 8);
+    for part in [
+        refs[5].as_str(),
+        "rejected",
+        "invalid_version",
+        "source_version",
+    ] {
+        assert!(l8.contains(part), "line 8 report lacks {part}: {l8}");
+    }
+    assert!(
+        !out.contains(&child.digits()),
+        "the report never prints an NHS number"
+    );
+    assert!(out.contains("Warning: the index did not receive this full extract whole"));
+
+    // Read back through the API: the loaded rows are held, the refused ones are not.
+    let la_api = Api::new(&url, Some(&la)).expect("client");
+    for (i, version) in [(0, 3), (2, 1), (4, 2)] {
+        let plan: Value = la_api
+            .call_json(api::PLAN, &["v1", "plans", &refs[i]], &[], None)
+            .await
+            .unwrap_or_else(|e| panic!("{} should be held: {e}", refs[i]));
+        assert_eq!(plan["sourceVersion"], version);
+        assert_eq!(plan["status"], "active");
+    }
+    let two_line_team: Value = la_api
+        .call_json(api::PLAN, &["v1", "plans", &refs[4]], &[], None)
+        .await
+        .expect("plan 5");
+    assert_eq!(
+        two_line_team["responsibleLa"]["team"],
+        "Looked After Children"
+    );
+    for i in [1, 3, 5] {
+        let held = la_api
+            .call_json::<Value>(api::PLAN, &["v1", "plans", &refs[i]], &[], None)
+            .await;
+        assert!(held.is_err(), "{} should not be held", refs[i]);
+    }
+
+    // The same file again, as a delta: nothing changes and the answer says so.
+    let ran = cpindex(&[
+        "upload",
+        &file_arg,
+        "--mode",
+        "delta",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 1, "{}", ran.out);
+    let total: Vec<&str> = ran
+        .out
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .expect("a total row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        total,
+        ["total", "5", "0", "0", "3", "0", "0", "2", "0"],
+        "{}",
+        ran.out
+    );
+
+    // --- lookup --------------------------------------------------------------------------
+    let spaced = child.to_string();
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &ed]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let out = &ran.out;
+    assert!(
+        out.starts_with(&format!("NHS number {spaced}: 2 ACTIVE PLANS")),
+        "{out}"
+    );
+    assert!(out.contains("Child protection plan (CPP / CPPI)"), "{out}");
+    assert!(
+        out.contains("Unborn child protection plan (UCPP / UCPI)"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("Expected due:    {due}")), "{out}");
+    assert!(
+        out.contains(&format!("Responsible LA:  Leeds City Council ({la_code})")),
+        "{out}"
+    );
+    assert!(
+        out.contains("Team:            Children's Front Door"),
+        "{out}"
+    );
+    assert!(out.contains("EMERGENCY DUTY:  0113 535 0600"), "{out}");
+    assert!(out.contains("Office hours:    0113 222 4403"), "{out}");
+    assert!(out.contains("Access id: "), "{out}");
+
+    let ran = cpindex(&[
+        "lookup",
+        &child.digits(),
+        "--json",
+        "--api-url",
+        &url,
+        "--token",
+        &ed,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let view: Value = serde_json::from_str(&ran.out).expect("--json prints JSON");
+    assert_eq!(view["hasPlan"], true);
+    assert_eq!(view["plans"].as_array().map(Vec::len), Some(2));
+    // The first lookup is now a visit.
+    assert_eq!(view["visits"][0]["settingCode"], "RR801");
+
+    let ran = cpindex(&[
+        "lookup",
+        &test_nhs_number().digits(),
+        "--api-url",
+        &url,
+        "--token",
+        &ed,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(ran.out.contains("NO PLAN held in the index"), "{}", ran.out);
+
+    // --- one-line failures ------------------------------------------------------------------
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let nowhere = format!("http://127.0.0.1:{closed}");
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &nowhere, "--token", &ed]).await;
+    assert_eq!(ran.code, 2);
+    assert_eq!(
+        ran.err,
+        format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
+    );
+    assert_eq!(ran.out, "");
+    let ran = cpindex(&[
+        "upload",
+        &file_arg,
+        "--mode",
+        "delta",
+        "--api-url",
+        &nowhere,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 2);
+    assert_eq!(
+        ran.err,
+        format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
+    );
+
+    let refused = "cpindex: the API refused the token (401 unauthenticated): a valid bearer token is required\n";
+    let ran = cpindex(&[
+        "lookup",
+        &spaced,
+        "--api-url",
+        &url,
+        "--token",
+        "not-a-token",
+    ])
+    .await;
+    assert_eq!(
+        (ran.code, ran.err.as_str(), ran.out.as_str()),
+        (2, refused, "")
+    );
+    let expired = LocalAuth::load_or_create(&state).expect("secret").mint(
+        Role::UnscheduledCare,
+        &OrgCode::parse("RR801").expect("org"),
+        "dr-1",
+        None,
+        -2,
+    );
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &expired]).await;
+    assert_eq!((ran.code, ran.err.as_str()), (2, refused));
+    let ran = cpindex(&[
+        "upload",
+        &file_arg,
+        "--mode",
+        "delta",
+        "--api-url",
+        &url,
+        "--token",
+        "not-a-token",
+    ])
+    .await;
+    assert_eq!(
+        (ran.code, ran.err.as_str(), ran.out.as_str()),
+        (2, refused, "")
+    );
+
+    // An LA may not look children up: one line naming the code.
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &la]).await;
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.err.starts_with(
+            "cpindex: the API does not let this token's role do that (403 forbidden_role)"
+        ) && ran.err.lines().count() == 1,
+        "{}",
+        ran.err
+    );
+
+    // --- notifications and operator routes: served, or one clear line when not -------------
+    let ran = cpindex(&[
+        "notifications",
+        "list",
+        "--unacknowledged",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    match ran.code {
+        0 => assert!(
+            ran.out.contains("notification") || ran.out.contains("No unacknowledged notifications"),
+            "{}",
+            ran.out
+        ),
+        _ => assert_eq!(
+            (ran.code, ran.err.as_str()),
+            (1, "cpindex: this API does not serve notifications yet (GET /v1/notifications answered 404)\n")
+        ),
+    }
+    let ran = cpindex(&[
+        "notifications",
+        "ack",
+        "00000000000000000000000000000000",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 1, "{}", ran.out);
+    assert_eq!(ran.err.lines().count(), 1, "{}", ran.err);
+    assert!(
+        ran.err.contains("no such notification") || ran.err.contains("not_found"),
+        "{}",
+        ran.err
+    );
+
+    let operator = token(&url, &state_arg, "operator", "X26").await;
+    for args in [
+        vec!["reconcile"],
+        vec!["dead-letters", "list"],
+        vec!["dead-letters", "redrive"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--api-url", url.as_str(), "--token", operator.as_str()]);
+        let ran = cpindex(&all).await;
+        if ran.code != 0 {
+            assert_eq!(ran.code, 1, "{args:?}: {}", ran.err);
+            assert_eq!(ran.err.lines().count(), 1, "{args:?}: {}", ran.err);
+            assert!(
+                ran.err.starts_with("cpindex: this API does not"),
+                "{args:?}: {}",
+                ran.err
+            );
+        }
+    }
+
+    let _ = std::fs::remove_dir_all(&state);
+}
