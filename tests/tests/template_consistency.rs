@@ -12,7 +12,7 @@ use cpindex::config::env;
 use cpindex::keys::{QueueDef, QUEUES, TABLE};
 use cpindex::plan::Retention;
 use cpindex::problem::ErrorCode;
-use cpindex::routes::{FUNCTIONS, ROUTES};
+use cpindex::routes::{Trigger, FUNCTIONS, ROUTES};
 use serde_yaml::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -338,6 +338,92 @@ fn env_value_problems(t: &Value) -> Vec<String> {
             show(at(t, &["Parameters", "RetentionMonths", "Default"]))
         )
     });
+    p
+}
+
+/// Each function is invoked as its `Trigger` says: HTTP functions have no queue event; a queue
+/// consumer has exactly one SQS event on its queue with its batch size, partial batch failures and
+/// its timeout.
+fn trigger_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    for f in FUNCTIONS {
+        let id = f.logical_id;
+        let Some(r) = at(t, &["Resources", id]) else {
+            continue; // reported by function_problems
+        };
+        let events: Vec<(&str, &str, &Value)> = function_events(t)
+            .into_iter()
+            .filter(|(fid, _, _)| *fid == id)
+            .collect();
+        let of_kind = |kind: &str| -> Vec<(&str, &Value)> {
+            events
+                .iter()
+                .filter(|(_, _, e)| str_at(e, &["Type"]) == Some(kind))
+                .map(|(_, name, e)| (*name, *e))
+                .collect()
+        };
+        match f.trigger {
+            Trigger::Http => {
+                for (name, _) in of_kind("SQS") {
+                    p.push(format!(
+                        "{id}.{name}: an SQS event on a function the code triggers by HTTP only"
+                    ));
+                }
+            }
+            Trigger::Queue {
+                queue,
+                batch_size,
+                timeout_s,
+            } => {
+                let qid = queue_id(&queue);
+                for (name, _) in of_kind("HttpApi") {
+                    p.push(format!(
+                        "{id}.{name}: an HttpApi event on a queue consumer (of {qid})"
+                    ));
+                }
+                let sqs = of_kind("SQS");
+                let on_queue: Vec<&(&str, &Value)> = sqs
+                    .iter()
+                    .filter(|(_, e)| {
+                        at(e, &["Properties", "Queue"]).and_then(getatt_target)
+                            == Some((qid.clone(), "Arn".to_owned()))
+                    })
+                    .collect();
+                expect(&mut p, on_queue.len() == 1 && sqs.len() == 1, || {
+                    format!(
+                        "{id}: expected exactly one SQS event, on !GetAtt {qid}.Arn; found {} \
+                         SQS event(s), {} on {qid}",
+                        sqs.len(),
+                        on_queue.len()
+                    )
+                });
+                for (name, event) in on_queue {
+                    let size = at(event, &["Properties", "BatchSize"]).and_then(as_u64);
+                    expect(&mut p, size == Some(u64::from(batch_size)), || {
+                        format!(
+                            "{id}.{name}: BatchSize is {}, the code says {batch_size}",
+                            show(at(event, &["Properties", "BatchSize"]))
+                        )
+                    });
+                    let partial = at(event, &["Properties", "FunctionResponseTypes"])
+                        .and_then(Value::as_sequence)
+                        .is_some_and(|s| {
+                            s.iter()
+                                .any(|v| v.as_str() == Some("ReportBatchItemFailures"))
+                        });
+                    expect(&mut p, partial, || {
+                        format!(
+                            "{id}.{name}: lacks FunctionResponseTypes: [ReportBatchItemFailures]"
+                        )
+                    });
+                }
+                let timeout = function_timeout(t, r);
+                expect(&mut p, timeout == u64::from(timeout_s), || {
+                    format!("{id}: Timeout is {timeout} s, the code says {timeout_s} s")
+                });
+            }
+        }
+    }
     p
 }
 
@@ -947,6 +1033,14 @@ fn env_vars_name_the_table_queues_and_parameters_they_stand_for() {
 }
 
 #[test]
+fn every_function_is_invoked_as_its_trigger_says() {
+    assert_none(
+        "infra/template.yaml (triggers)",
+        trigger_problems(&template()),
+    );
+}
+
+#[test]
 fn every_route_is_a_jwt_authorised_http_api_event_on_its_function_and_no_other() {
     assert_none("infra/template.yaml (routes)", route_problems(&template()));
 }
@@ -1147,6 +1241,38 @@ fn a_queue_that_drifts_from_keys_rs_or_outruns_its_consumer_is_named() {
         problems,
         &["ConsumerFunction.Fanout", "ReportBatchItemFailures"],
     );
+}
+
+#[test]
+fn a_consumer_that_drifts_from_its_trigger_is_named() {
+    let fanout = cpindex::routes::ALERT_FANOUT.logical_id;
+    let mut t = template();
+    let events = t["Resources"][fanout]["Properties"]["Events"]
+        .as_mapping_mut()
+        .unwrap();
+    let (_, event) = events.iter_mut().next().unwrap();
+    event["Properties"]["BatchSize"] = Value::from(7);
+    assert_reports(trigger_problems(&t), &[fanout, "BatchSize", "7"]);
+
+    let mut t = template();
+    t["Resources"][fanout]["Properties"]["Timeout"] = Value::from(45);
+    assert_reports(trigger_problems(&t), &[fanout, "Timeout is 45"]);
+    // Six times 45 s is more than the queue's visibility timeout.
+    assert_reports(queue_problems(&t), &["six times", fanout]);
+
+    let mut t = template();
+    t["Resources"][fanout]["Properties"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("Events");
+    assert_reports(trigger_problems(&t), &[fanout, "exactly one SQS event"]);
+
+    let lookup = cpindex::routes::LOOKUP.logical_id;
+    let mut t = template();
+    t["Resources"][lookup]["Properties"]["Events"]["Stray"] =
+        serde_yaml::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
+            .unwrap();
+    assert_reports(trigger_problems(&t), &["LookupFunction.Stray", "HTTP only"]);
 }
 
 #[test]
