@@ -13,6 +13,8 @@ pub mod env {
     pub const ALERT_FANOUT_QUEUE_URL: &str = "ALERT_FANOUT_QUEUE_URL";
     /// The queue of notifications waiting for webhook delivery.
     pub const ALERT_DELIVERY_QUEUE_URL: &str = "ALERT_DELIVERY_QUEUE_URL";
+    /// The delivery queue's dead-letter queue (operators' report and re-drive).
+    pub const ALERT_DELIVERY_DLQ_URL: &str = "ALERT_DELIVERY_DLQ_URL";
     /// Set to `true` only on a laptop: allows `http://` and loopback webhooks.
     pub const LOCAL_MODE: &str = "LOCAL_MODE";
     /// Months an ended plan stays visible (default 12).

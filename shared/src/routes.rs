@@ -10,6 +10,8 @@ use crate::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 pub enum Trigger {
     /// HTTP API routes (listed in [`ROUTES`]).
     Http,
+    /// An EventBridge schedule.
+    Schedule,
     /// An SQS event source with `ReportBatchItemFailures`.
     Queue {
         queue: QueueDef,
@@ -82,8 +84,38 @@ pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
     },
 };
 
+const RECONCILE_ENV: &[&str] = &[
+    env::TABLE_NAME,
+    env::ALERT_FANOUT_QUEUE_URL,
+    env::ALERT_DELIVERY_QUEUE_URL,
+    env::ALERT_DELIVERY_DLQ_URL,
+    env::RETENTION_MONTHS,
+];
+
+pub const RECONCILE: FunctionDef = FunctionDef {
+    binary: "reconcile",
+    logical_id: "ReconcileFunction",
+    env: RECONCILE_ENV,
+    trigger: Trigger::Schedule,
+};
+
+pub const OPS: FunctionDef = FunctionDef {
+    binary: "ops",
+    logical_id: "OpsFunction",
+    env: RECONCILE_ENV,
+    trigger: Trigger::Http,
+};
+
 /// Every function.
-pub const FUNCTIONS: &[FunctionDef] = &[PLAN_UPSERT, LOOKUP, INBOX, ALERT_FANOUT, ALERT_DELIVERY];
+pub const FUNCTIONS: &[FunctionDef] = &[
+    PLAN_UPSERT,
+    LOOKUP,
+    INBOX,
+    ALERT_FANOUT,
+    ALERT_DELIVERY,
+    RECONCILE,
+    OPS,
+];
 
 /// One HTTP route. Paths use `{param}` placeholders, the syntax both axum and API Gateway use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +141,14 @@ pub const NOTIFICATION_ACK_PATH: &str = "/v1/notifications/{notificationId}/ack"
 pub const PLAN_ACCESSES_PATH: &str = "/v1/plans/{planRef}/accesses";
 /// An LA's profile (contacts, webhook).
 pub const PROFILE_PATH: &str = "/v1/la-profiles/{org}";
+/// The LA's latest reconciliation report.
+pub const RECONCILIATION_REPORT_PATH: &str = "/v1/reconciliation-reports/latest";
+/// Operators: run reconciliation now (one bounded step).
+pub const RECONCILIATION_RUNS_PATH: &str = "/v1/reconciliation-runs";
+/// Operators: dead-letter report.
+pub const DEAD_LETTERS_PATH: &str = "/v1/dead-letters";
+/// Operators: re-drive dead letters.
+pub const DEAD_LETTERS_REDRIVE_PATH: &str = "/v1/dead-letters/redrive";
 /// What a clinician sees for one NHS number.
 pub const CHILD_PATH: &str = "/v1/children/{nhsNumber}";
 
@@ -184,6 +224,30 @@ pub const ROUTES: &[RouteDef] = &[
         path: PROFILE_PATH,
         function: INBOX,
         roles: LA_OR_OPERATOR,
+    },
+    RouteDef {
+        method: "GET",
+        path: RECONCILIATION_REPORT_PATH,
+        function: INBOX,
+        roles: LA,
+    },
+    RouteDef {
+        method: "POST",
+        path: RECONCILIATION_RUNS_PATH,
+        function: OPS,
+        roles: OPERATOR,
+    },
+    RouteDef {
+        method: "GET",
+        path: DEAD_LETTERS_PATH,
+        function: OPS,
+        roles: OPERATOR,
+    },
+    RouteDef {
+        method: "POST",
+        path: DEAD_LETTERS_REDRIVE_PATH,
+        function: OPS,
+        roles: OPERATOR,
     },
 ];
 

@@ -363,6 +363,12 @@ fn trigger_problems(t: &Value) -> Vec<String> {
                 .collect()
         };
         match f.trigger {
+            Trigger::Schedule => {
+                let n = of_kind("Schedule").len() + of_kind("ScheduleV2").len();
+                expect(&mut p, n == 1, || {
+                    format!("{id}: expected exactly one Schedule event; found {n}")
+                });
+            }
             Trigger::Http => {
                 for (name, _) in of_kind("SQS") {
                     p.push(format!(

@@ -18,6 +18,7 @@ use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::LaProfile;
 use cpindex::routes::{
     NOTIFICATIONS_PATH, NOTIFICATION_ACK_PATH, PLAN_ACCESSES_PATH, PROFILE_PATH,
+    RECONCILIATION_REPORT_PATH,
 };
 use cpindex::store::access::AccessStore;
 use cpindex::store::notifications::NotificationStore;
@@ -59,7 +60,25 @@ pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
                 .put(put_profile::<C>)
                 .fallback(not_allowed),
         )
+        .route(
+            RECONCILIATION_REPORT_PATH,
+            get(latest_report::<C>).fallback(not_allowed),
+        )
         .with_state(Arc::new(app))
+}
+
+/// The LA's latest reconciliation report (its own only).
+async fn latest_report<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller.0.require(&[Role::LocalAuthority])?;
+    let report = cpindex::store::reports::latest_la(app.notifications.table(), &caller.0.org)
+        .await
+        .map_err(store_failure)?;
+    report.map(Json).ok_or_else(|| {
+        ApiError::from(Problem::new(ErrorCode::NotFound).detail("no reconciliation report yet"))
+    })
 }
 
 fn store_failure(e: StoreError) -> ApiError {

@@ -44,6 +44,21 @@ struct PartItem {
     expires_at: i64,
 }
 
+/// GSI1 partition listing every LA's latest-extract pointer.
+pub const LATEST_GSI: &str = "EXTRACTS";
+
+/// Every LA that has sent a full extract.
+pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreError> {
+    let items = table
+        .query(Index::Gsi1, LATEST_GSI, None, QueryOptions::default())
+        .await?;
+    Ok(items
+        .iter()
+        .filter_map(|i| i.get(crate::keys::attr::GSI1_SK)?.as_s().ok())
+        .filter_map(|s| OrgCode::parse(s).ok())
+        .collect())
+}
+
 fn extract_pk(org: &OrgCode, extract_id: &str) -> String {
     format!("ORG#{org}#EXTRACT#{extract_id}")
 }

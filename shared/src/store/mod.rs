@@ -5,6 +5,7 @@ pub mod error;
 pub mod extracts;
 pub mod notifications;
 pub mod plans;
+pub mod reports;
 pub mod table;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};

@@ -11,6 +11,9 @@ use crate::notification::{DeliveryStatus, Notification};
 use crate::org::OrgCode;
 use crate::profile::LaProfile;
 
+/// GSI1 partition listing every LA profile.
+pub const PROFILES_GSI: &str = "PROFILES";
+
 /// Notifications are kept this long (the access records behind them for two years).
 pub const NOTIFICATION_RETENTION_DAYS: i64 = 730;
 
@@ -32,6 +35,8 @@ struct NotificationItem {
 struct ProfileItem {
     pk: String,
     sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
     entity: String,
     #[serde(flatten)]
     profile: LaProfile,
@@ -134,6 +139,29 @@ impl NotificationStore {
                 ":pending",
                 AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
             );
+        match self
+            .table
+            .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Returns a failed notification to pending (operator re-drive of a dead letter).
+    pub async fn reopen(&self, id: &str) -> Result<bool, StoreError> {
+        let update = Condition::new("SET #s = :pending")
+            .name("#s", "status")
+            .value(
+                ":pending",
+                AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
+            );
+        let cond = Condition::new("#s = :failed").value(
+            ":failed",
+            AttributeValue::S(status_str(DeliveryStatus::Failed).into()),
+        );
         match self
             .table
             .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
@@ -268,6 +296,8 @@ impl NotificationStore {
         let item = ProfileItem {
             pk: key::profile_pk(&profile.org),
             sk: key::CURRENT.into(),
+            gsi1pk: PROFILES_GSI.into(),
+            gsi1sk: profile.org.as_str().into(),
             entity: "la_profile".into(),
             profile: profile.clone(),
         };
@@ -275,6 +305,18 @@ impl NotificationStore {
             .put(serde_dynamo::to_item(item)?, None)
             .await
             .map(|_| ())
+    }
+
+    /// Every LA profile.
+    pub async fn profiles(&self) -> Result<Vec<LaProfile>, StoreError> {
+        let items = self
+            .table
+            .query(Index::Gsi1, PROFILES_GSI, None, QueryOptions::default())
+            .await?;
+        items
+            .into_iter()
+            .map(|i| Ok(serde_dynamo::from_item::<_, ProfileItem>(i)?.profile))
+            .collect()
     }
 
     pub async fn profile(&self, org: &OrgCode) -> Result<Option<LaProfile>, StoreError> {

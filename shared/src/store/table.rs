@@ -418,6 +418,31 @@ impl Table {
         Ok((out.items.unwrap_or_default(), next))
     }
 
+    /// One page of one segment of a parallel scan (strongly consistent). Returns the items and
+    /// the key to continue from, if there is more in this segment.
+    pub async fn scan_page(
+        &self,
+        segment: u32,
+        total_segments: u32,
+        page_size: usize,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .segment(i32::try_from(segment).unwrap_or(0))
+            .total_segments(i32::try_from(total_segments).unwrap_or(1))
+            .limit(i32::try_from(page_size).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(classify)?;
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
+        Ok((out.items.unwrap_or_default(), next))
+    }
+
     /// Writes items atomically: all or none. A refusal names each failed item by position.
     pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
         if items.len() > MAX_TRANSACTION {

@@ -1,0 +1,579 @@
+//! Scheduled reconciliation keeps the index honest, idempotently and resumably:
+//! 1. retention: deletes items past their `expiresAt` even where TTL has not fired;
+//! 2. lost alerts: re-drives accesses still pending fan-out after five minutes;
+//! 3. extract reconciliation: each LA's latest full extract against the plans the index holds;
+//! 4. data quality: unborn-child plans long past due, plans open for years, missing EDT phones;
+//! 5. dead letters: failed notifications per LA and the dead-letter queue's depth, for operators.
+//!
+//! The table is read as a parallel scan in bounded pages. After every page the segment's position
+//! and findings are checkpointed, so a run stopped by the Lambda time limit resumes where it was.
+
+pub mod ops;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use cpindex::keys::attr;
+use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
+use cpindex::plan::{PlanStatus, PlanType};
+use cpindex::queue::SqsQueue;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::{PlanRecord, PlanState};
+use cpindex::store::{Condition, Item, StoreError, Table};
+use cpindex::{Clock, OrgCode, Retention};
+use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+
+use crate::report::{
+    DeadLetters, ExtractSummary, LaReport, OperatorReport, SegmentFindings, VersionMismatch,
+};
+
+/// Tunables (defaults suit production; tests shrink pages to force many checkpoints).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub segments: u32,
+    pub page_size: usize,
+    /// Accesses pending fan-out longer than this are re-driven.
+    pub pending_after: Duration,
+    /// Plans open longer than this many years are flagged.
+    pub open_years: u32,
+    /// Unborn-child plans this long past the expected due date are flagged (eight weeks).
+    pub due_grace: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            segments: 4,
+            page_size: 1000,
+            pending_after: Duration::minutes(5),
+            open_years: 5,
+            due_grace: Duration::weeks(8),
+        }
+    }
+}
+
+/// How much one invocation may do.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Stop starting pages after this instant (the Lambda deadline less a margin).
+    pub deadline: Instant,
+    /// Stop after this many pages in total (tests force a stop with it).
+    pub max_pages: Option<usize>,
+}
+
+/// Why a run failed (it resumes from its checkpoints next time).
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("the store failed")]
+    Store(#[from] StoreError),
+    #[error("the queue failed")]
+    Queue(#[from] cpindex::queue::QueueError),
+    #[error("a checkpoint could not be mapped")]
+    Mapping(#[from] serde_dynamo::Error),
+}
+
+/// What one invocation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunOutcome {
+    pub run_id: String,
+    /// True when every segment is done and the reports are written.
+    pub complete: bool,
+    pub pages: usize,
+    pub alerts_redriven: u64,
+    pub reports_written: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunState {
+    run_id: String,
+    started_at: DateTime<Utc>,
+    segments: u32,
+    complete: bool,
+}
+
+const STATE_PK: &str = "RECON#STATE";
+const CHECKPOINT_KEEP_DAYS: i64 = 7;
+
+fn run_pk(run_id: &str) -> String {
+    format!("RECON#RUN#{run_id}")
+}
+
+/// One segment's checkpoint.
+#[derive(Debug, Clone, Default)]
+struct Checkpoint {
+    done: bool,
+    last_key: Option<Item>,
+    findings: SegmentFindings,
+}
+
+/// The latest full extract of every LA: plan reference -> version, and a summary.
+#[derive(Debug, Default)]
+struct Extracts {
+    versions: HashMap<(String, String), u64>,
+    summaries: BTreeMap<String, ExtractSummary>,
+}
+
+/// Everything reconciliation needs.
+pub struct Reconciler<C> {
+    pub table: Table,
+    pub fanout: SqsQueue,
+    /// The delivery queue and its DLQ (depth for the operator report; re-drive).
+    pub delivery: SqsQueue,
+    pub delivery_dlq: SqsQueue,
+    pub clock: C,
+    pub retention: Retention,
+    pub settings: Settings,
+}
+
+fn s(item: &Item, name: &str) -> Option<String> {
+    item.get(name)?.as_s().ok().cloned()
+}
+
+impl<C: Clock> Reconciler<C> {
+    /// One invocation: re-drive lost alerts, then continue (or start) the scan within `budget`,
+    /// and write the reports when the scan is complete.
+    pub async fn run(&self, budget: Budget) -> Result<RunOutcome, ReconcileError> {
+        let now = self.clock.now();
+        let alerts_redriven = self.redrive_lost_alerts(now).await?;
+        let state = self.current_or_new_run(now).await?;
+        let extracts = self.load_extracts().await?;
+        let mut pages = 0;
+        let pages_per_segment = budget
+            .max_pages
+            .map(|m| m.div_ceil(state.segments as usize));
+        let results = stream::iter(0..state.segments)
+            .map(|seg| self.scan_segment(&state, seg, &extracts, now, budget, pages_per_segment))
+            .buffer_unordered(state.segments as usize)
+            .collect::<Vec<_>>()
+            .await;
+        let mut all_done = true;
+        for r in results {
+            let (done, p) = r?;
+            pages += p;
+            all_done &= done;
+        }
+        let mut outcome = RunOutcome {
+            run_id: state.run_id.clone(),
+            complete: false,
+            pages,
+            alerts_redriven,
+            reports_written: 0,
+        };
+        if all_done {
+            outcome.reports_written = self.finish(&state, &extracts, alerts_redriven).await?;
+            outcome.complete = true;
+        }
+        tracing::info!(run_id = %outcome.run_id, pages, complete = outcome.complete, alerts_redriven, "reconciliation step");
+        Ok(outcome)
+    }
+
+    /// Accesses pending fan-out for too long go back on the fan-out queue (fan-out is idempotent).
+    pub async fn redrive_lost_alerts(&self, now: DateTime<Utc>) -> Result<u64, ReconcileError> {
+        let accesses = AccessStore::new(self.table.clone());
+        let stuck = accesses
+            .pending_before(now - self.settings.pending_after, 1000)
+            .await?;
+        for chunk in stuck.chunks(cpindex::queue::MAX_SEND_BATCH) {
+            let bodies = chunk
+                .iter()
+                .map(|a| serde_json::to_string(a).expect("an access serialises"))
+                .collect();
+            self.fanout.send_batch(bodies).await?;
+        }
+        if !stuck.is_empty() {
+            tracing::warn!(
+                count = stuck.len(),
+                "re-drove accesses whose fan-out never confirmed"
+            );
+        }
+        Ok(stuck.len() as u64)
+    }
+
+    async fn current_or_new_run(&self, now: DateTime<Utc>) -> Result<RunState, ReconcileError> {
+        if let Some(item) = self
+            .table
+            .get(STATE_PK, cpindex::keys::key::CURRENT, true)
+            .await?
+        {
+            let state: RunState = serde_dynamo::from_item(item)?;
+            if !state.complete {
+                return Ok(state);
+            }
+        }
+        let state = RunState {
+            run_id: uuid::Uuid::new_v4().to_string(),
+            started_at: now,
+            segments: self.settings.segments,
+            complete: false,
+        };
+        let mut item: Item = serde_dynamo::to_item(&state)?;
+        item.insert(attr::PK.into(), AttributeValue::S(STATE_PK.into()));
+        item.insert(
+            attr::SK.into(),
+            AttributeValue::S(cpindex::keys::key::CURRENT.into()),
+        );
+        self.table.put(item, None).await?;
+        Ok(state)
+    }
+
+    async fn load_extracts(&self) -> Result<Extracts, ReconcileError> {
+        let mut out = Extracts::default();
+        for org in cpindex::store::extracts::orgs_with_extracts(&self.table).await? {
+            let Some(parts) = cpindex::store::extracts::latest(&self.table, &org).await? else {
+                continue;
+            };
+            let mut count = 0;
+            let mut summary = None;
+            for part in parts {
+                for e in &part.entries {
+                    out.versions.insert(
+                        (org.as_str().to_owned(), e.plan_ref.as_str().to_owned()),
+                        e.source_version,
+                    );
+                    count += 1;
+                }
+                summary.get_or_insert((part.extract_id.clone(), part.received_at));
+            }
+            if let Some((extract_id, received_at)) = summary {
+                out.summaries.insert(
+                    org.as_str().to_owned(),
+                    ExtractSummary {
+                        extract_id,
+                        received_at,
+                        count,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    async fn load_checkpoint(&self, run_id: &str, seg: u32) -> Result<Checkpoint, ReconcileError> {
+        let Some(item) = self
+            .table
+            .get(&run_pk(run_id), &format!("SEG#{seg}"), true)
+            .await?
+        else {
+            return Ok(Checkpoint::default());
+        };
+        let done = item
+            .get("done")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false);
+        let last_key = item.get("lastKey").and_then(|v| v.as_m().ok()).cloned();
+        let findings = match item.get("findings") {
+            Some(v) => serde_dynamo::from_attribute_value(v.clone())?,
+            None => SegmentFindings::default(),
+        };
+        Ok(Checkpoint {
+            done,
+            last_key,
+            findings,
+        })
+    }
+
+    async fn save_checkpoint(
+        &self,
+        run_id: &str,
+        seg: u32,
+        cp: &Checkpoint,
+        now: DateTime<Utc>,
+    ) -> Result<(), ReconcileError> {
+        let mut item: Item = HashMap::from([
+            (attr::PK.to_owned(), AttributeValue::S(run_pk(run_id))),
+            (attr::SK.to_owned(), AttributeValue::S(format!("SEG#{seg}"))),
+            ("done".to_owned(), AttributeValue::Bool(cp.done)),
+            (
+                "findings".to_owned(),
+                serde_dynamo::to_attribute_value(&cp.findings)?,
+            ),
+            (
+                attr::EXPIRES_AT.to_owned(),
+                AttributeValue::N(
+                    (now + Duration::days(CHECKPOINT_KEEP_DAYS))
+                        .timestamp()
+                        .to_string(),
+                ),
+            ),
+        ]);
+        if let Some(k) = &cp.last_key {
+            item.insert("lastKey".into(), AttributeValue::M(k.clone()));
+        }
+        self.table.put(item, None).await?;
+        Ok(())
+    }
+
+    /// Scans one segment from its checkpoint until it ends or the budget runs out.
+    /// Returns whether the segment is done and how many pages this call read.
+    async fn scan_segment(
+        &self,
+        state: &RunState,
+        seg: u32,
+        extracts: &Extracts,
+        now: DateTime<Utc>,
+        budget: Budget,
+        max_pages: Option<usize>,
+    ) -> Result<(bool, usize), ReconcileError> {
+        let mut cp = self.load_checkpoint(&state.run_id, seg).await?;
+        let mut pages = 0;
+        while !cp.done {
+            if Instant::now() >= budget.deadline || max_pages.is_some_and(|m| pages >= m) {
+                return Ok((false, pages));
+            }
+            let (items, next) = self
+                .table
+                .scan_page(
+                    seg,
+                    state.segments,
+                    self.settings.page_size,
+                    cp.last_key.take(),
+                )
+                .await?;
+            for item in items {
+                self.examine(item, extracts, now, &mut cp.findings).await?;
+            }
+            pages += 1;
+            cp.done = next.is_none();
+            cp.last_key = next;
+            self.save_checkpoint(&state.run_id, seg, &cp, now).await?;
+        }
+        Ok((true, pages))
+    }
+
+    /// Looks at one item: deletes it if past retention, otherwise adds what it shows to the findings.
+    async fn examine(
+        &self,
+        item: Item,
+        extracts: &Extracts,
+        now: DateTime<Utc>,
+        f: &mut SegmentFindings,
+    ) -> Result<(), ReconcileError> {
+        f.scanned += 1;
+        let pk = s(&item, attr::PK).unwrap_or_default();
+        if pk.starts_with("RECON#") {
+            return Ok(());
+        }
+        let expires = item
+            .get(attr::EXPIRES_AT)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok());
+        if let Some(at) = expires.filter(|at| *at <= now.timestamp()) {
+            // Conditional: an item rewritten since it was read (a new expiry) is left alone.
+            let cond = Condition::new("#e <= :e")
+                .name("#e", attr::EXPIRES_AT)
+                .value(":e", AttributeValue::N(at.to_string()));
+            match self
+                .table
+                .delete(&pk, &s(&item, attr::SK).unwrap_or_default(), Some(cond))
+                .await
+            {
+                Ok(()) => f.deleted += 1,
+                Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            return Ok(());
+        }
+        match s(&item, "entity").as_deref() {
+            Some("plan_record") => {
+                let record: PlanRecord = serde_dynamo::from_item(item)?;
+                if record.state == PlanState::Live {
+                    f.plans += 1;
+                    self.examine_plan(&record, extracts, now.date_naive(), f);
+                }
+            }
+            Some("notification") => {
+                let n: Notification = serde_dynamo::from_item(item)?;
+                if n.status == DeliveryStatus::Failed {
+                    let la = f.per_la.entry(n.la.as_str().to_owned()).or_default();
+                    la.failed_notifications += 1;
+                    la.oldest_failed =
+                        Some(la.oldest_failed.map_or(n.seen_at, |o| o.min(n.seen_at)));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn examine_plan(
+        &self,
+        r: &PlanRecord,
+        extracts: &Extracts,
+        today: NaiveDate,
+        f: &mut SegmentFindings,
+    ) {
+        let org = r.org.as_str().to_owned();
+        let la = f.per_la.entry(org.clone()).or_default();
+        if r.plan.status(today, self.retention) != PlanStatus::Active {
+            return;
+        }
+        la.index_count += 1;
+        let plan_ref = r.plan_ref.as_str().to_owned();
+        if extracts.summaries.contains_key(&org) {
+            match extracts.versions.get(&(org, plan_ref.clone())) {
+                None => la.not_in_extract.push(plan_ref.clone()),
+                Some(v) if *v != r.source_version => la.version_mismatches.push(VersionMismatch {
+                    plan_ref: plan_ref.clone(),
+                    index_version: r.source_version,
+                    extract_version: *v,
+                }),
+                Some(_) => {}
+            }
+        }
+        if r.plan.plan_type == PlanType::Ucpp {
+            if let Some(due) = r.plan.expected_due_date {
+                if today > due + self.settings.due_grace {
+                    la.unborn_past_due.push(plan_ref.clone());
+                }
+            }
+        }
+        let years_open = today.years_since(r.plan.start_date).unwrap_or(0);
+        if r.plan.end_date.is_none() && years_open >= self.settings.open_years {
+            la.open_too_long.push(plan_ref);
+        }
+    }
+
+    /// Merges every segment's findings and writes the reports; marks the run complete.
+    async fn finish(
+        &self,
+        state: &RunState,
+        extracts: &Extracts,
+        alerts_redriven: u64,
+    ) -> Result<usize, ReconcileError> {
+        let now = self.clock.now();
+        let mut all = SegmentFindings::default();
+        for seg in 0..state.segments {
+            all.merge(self.load_checkpoint(&state.run_id, seg).await?.findings);
+        }
+        let profiles = NotificationStore::new(self.table.clone())
+            .profiles()
+            .await?;
+        let missing_edt: BTreeMap<String, bool> = profiles
+            .iter()
+            .map(|p| (p.org.as_str().to_owned(), p.emergency_duty_phone.is_none()))
+            .collect();
+        let mut las: Vec<String> = all.per_la.keys().cloned().collect();
+        las.extend(extracts.summaries.keys().cloned());
+        las.extend(missing_edt.keys().cloned());
+        las.sort();
+        las.dedup();
+        let mut written = 0;
+        for la in &las {
+            let Ok(org) = OrgCode::parse(la) else {
+                continue;
+            };
+            let report = LaReport {
+                run_id: state.run_id.clone(),
+                la: la.clone(),
+                generated_at: now,
+                as_of: now.date_naive(),
+                extract: extracts.summaries.get(la).cloned(),
+                findings: all.per_la.get(la).cloned().unwrap_or_default(),
+                profile_missing_emergency_phone: missing_edt.get(la).copied().unwrap_or(false),
+            };
+            let value = serde_json::to_value(&report).expect("a report serialises");
+            cpindex::store::reports::put_la(&self.table, &org, now, &value).await?;
+            written += 1;
+        }
+        let dead_letters_by_la = all
+            .per_la
+            .iter()
+            .filter(|(_, f)| f.failed_notifications > 0)
+            .map(|(la, f)| {
+                (
+                    la.clone(),
+                    DeadLetters {
+                        failed: f.failed_notifications,
+                        oldest_seen_at: f.oldest_failed,
+                    },
+                )
+            })
+            .collect();
+        let operator = OperatorReport {
+            run_id: state.run_id.clone(),
+            generated_at: now,
+            scanned: all.scanned,
+            plans: all.plans,
+            deleted_past_retention: all.deleted,
+            alerts_redriven,
+            dead_letter_queue_depth: self.dlq_depth().await,
+            dead_letters_by_la,
+        };
+        let value = serde_json::to_value(&operator).expect("a report serialises");
+        cpindex::store::reports::put_operator(&self.table, now, &value).await?;
+        let done = RunState {
+            complete: true,
+            ..state.clone()
+        };
+        let mut item: Item = serde_dynamo::to_item(&done)?;
+        item.insert(attr::PK.into(), AttributeValue::S(STATE_PK.into()));
+        item.insert(
+            attr::SK.into(),
+            AttributeValue::S(cpindex::keys::key::CURRENT.into()),
+        );
+        self.table.put(item, None).await?;
+        Ok(written)
+    }
+
+    /// Messages waiting in the delivery DLQ (`None` when the queue cannot be read).
+    pub async fn dlq_depth(&self) -> Option<u64> {
+        let out = self
+            .delivery_dlq
+            .client()
+            .get_queue_attributes()
+            .queue_url(self.delivery_dlq.url())
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .ok()?;
+        out.attributes?
+            .get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)?
+            .parse()
+            .ok()
+    }
+
+    /// Operator command: moves dead-lettered deliveries back to the delivery queue and returns
+    /// their notifications to pending, so delivery tries again. Returns how many were re-driven.
+    pub async fn redrive_dead_letters(&self, max: usize) -> Result<usize, ReconcileError> {
+        let notifications = NotificationStore::new(self.table.clone());
+        let sqs = self.delivery_dlq.client();
+        let mut moved = 0;
+        while moved < max {
+            let out = sqs
+                .receive_message()
+                .queue_url(self.delivery_dlq.url())
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .map_err(|e| cpindex::queue::QueueError::Unavailable(Box::new(e)))?;
+            let msgs = out.messages.unwrap_or_default();
+            if msgs.is_empty() {
+                break;
+            }
+            for m in msgs {
+                let body = m.body.clone().unwrap_or_default();
+                if let Ok(d) = serde_json::from_str::<DeliveryMessage>(&body) {
+                    notifications.reopen(&d.notification_id).await?;
+                    self.delivery.send(body).await?;
+                }
+                sqs.delete_message()
+                    .queue_url(self.delivery_dlq.url())
+                    .receipt_handle(m.receipt_handle.unwrap_or_default())
+                    .send()
+                    .await
+                    .map_err(|e| cpindex::queue::QueueError::Unavailable(Box::new(e)))?;
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
+}

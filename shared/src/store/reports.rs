@@ -1,0 +1,100 @@
+//! Reconciliation reports: the latest per LA (readable by that LA only) and the operator's.
+//! Stored as JSON documents; the reconciliation function owns their shape.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Duration, Utc};
+
+use super::error::StoreError;
+use super::table::Table;
+use crate::keys::{attr, key};
+use crate::org::OrgCode;
+
+/// Past reports are kept this long.
+const REPORT_KEEP_DAYS: i64 = 90;
+
+fn la_pk(org: &OrgCode) -> String {
+    format!("ORG#{org}#RECON")
+}
+
+const OPERATOR_PK: &str = "OPS#RECON";
+const LATEST: &str = "LATEST";
+
+async fn put(
+    table: &Table,
+    pk: &str,
+    at: DateTime<Utc>,
+    report: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let body = AttributeValue::S(report.to_string());
+    for sk in [LATEST.to_owned(), format!("RUN#{}", key::sortable_time(at))] {
+        let mut item = HashMap::from([
+            (attr::PK.to_owned(), AttributeValue::S(pk.to_owned())),
+            (attr::SK.to_owned(), AttributeValue::S(sk.clone())),
+            (
+                "entity".to_owned(),
+                AttributeValue::S("reconciliation_report".into()),
+            ),
+            ("report".to_owned(), body.clone()),
+        ]);
+        if sk != LATEST {
+            item.insert(
+                attr::EXPIRES_AT.to_owned(),
+                AttributeValue::N(
+                    (at + Duration::days(REPORT_KEEP_DAYS))
+                        .timestamp()
+                        .to_string(),
+                ),
+            );
+        }
+        table.put(item, None).await?;
+    }
+    Ok(())
+}
+
+async fn get(table: &Table, pk: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(item) = table.get(pk, LATEST, true).await? else {
+        return Ok(None);
+    };
+    let raw = item
+        .get("report")
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default();
+    serde_json::from_str(&raw)
+        .map(Some)
+        .map_err(|e| StoreError::Mapping(Box::new(e)))
+}
+
+/// Stores an LA's report as its latest (and keeps a dated copy).
+pub async fn put_la(
+    table: &Table,
+    org: &OrgCode,
+    at: DateTime<Utc>,
+    report: &serde_json::Value,
+) -> Result<(), StoreError> {
+    put(table, &la_pk(org), at, report).await
+}
+
+/// The LA's latest report.
+pub async fn latest_la(
+    table: &Table,
+    org: &OrgCode,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    get(table, &la_pk(org)).await
+}
+
+/// Stores the operator's report.
+pub async fn put_operator(
+    table: &Table,
+    at: DateTime<Utc>,
+    report: &serde_json::Value,
+) -> Result<(), StoreError> {
+    put(table, OPERATOR_PK, at, report).await
+}
+
+/// The operator's latest report.
+pub async fn latest_operator(table: &Table) -> Result<Option<serde_json::Value>, StoreError> {
+    get(table, OPERATOR_PK).await
+}
