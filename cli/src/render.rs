@@ -134,11 +134,9 @@ pub fn child(view: &ChildView) -> String {
                 clean(end)
             ),
             ("active", None) => format!("ACTIVE, started {}", clean(&p.start_date)),
-            ("ended", Some(end)) => format!(
-                "ended {} (started {}; shown for 12 months after it ends)",
-                clean(end),
-                clean(&p.start_date)
-            ),
+            ("ended", Some(end)) => {
+                format!("ended {} (started {})", clean(end), clean(&p.start_date))
+            }
             (other, _) => format!("{}, started {}", clean(other), clean(&p.start_date)),
         };
         let _ = writeln!(out, "   Status:          {status}");
@@ -189,13 +187,9 @@ pub fn child(view: &ChildView) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Access id: {} (this lookup is audited{})",
-        clean(&view.access_id),
-        if view.has_plan {
-            "; the responsible LA is told the child was seen"
-        } else {
-            ""
-        }
+        "Access id: {} (every lookup is audited; an unscheduled-care lookup alerts the \
+         responsible LA)",
+        clean(&view.access_id)
     );
     out
 }
