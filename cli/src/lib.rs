@@ -103,8 +103,12 @@ pub enum Command {
     /// An LA's notifications that a child was seen.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
-    /// Start a reconciliation run now (operators).
-    Reconcile,
+    /// Run reconciliation now, step by step until the run is complete (operators).
+    #[command(
+        after_help = "Example:\n  cpindex reconcile\n\nEach step scans for at most \
+                            about 20 s; the run resumes where the last step stopped."
+    )]
+    Reconcile(ReconcileArgs),
     /// Alerts that could not be delivered (operators).
     #[command(subcommand, name = "dead-letters")]
     DeadLetters(DeadLettersCommand),
@@ -205,6 +209,13 @@ pub enum NotificationsCommand {
         /// The notification's id (from `notifications list`).
         notification_id: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Most steps to run before stopping (1 runs one step); run again to continue.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_steps: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -335,18 +346,9 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             }
             Ok(EXIT_OK)
         }
-        Command::Reconcile => {
+        Command::Reconcile(args) => {
             let api = connect(&cli, console)?;
-            let body = api
-                .call(
-                    api::RECONCILIATION_RUNS,
-                    &["v1", "reconciliation-runs"],
-                    &[],
-                    Some(&json!({})),
-                )
-                .await?;
-            print_generic(console, json, api::RECONCILIATION_RUNS, &body)?;
-            Ok(EXIT_OK)
+            reconcile(&api, args.max_steps, json, console).await
         }
         Command::DeadLetters(DeadLettersCommand::List) => {
             let api = connect(&cli, console)?;
@@ -512,6 +514,47 @@ async fn upload_file(
         console.warn(why);
     }
     Ok(report.exit_code())
+}
+
+/// `cpindex reconcile`: one `POST /v1/reconciliation-runs` per step until the answer says the
+/// run is `complete` (an answer without `complete` is printed as it is).
+async fn reconcile(
+    api: &Api,
+    max_steps: u32,
+    json: bool,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let route = api::RECONCILIATION_RUNS;
+    let mut steps = Vec::new();
+    for step in 1..=max_steps {
+        let body = api
+            .call(route, &["v1", "reconciliation-runs"], &[], Some(&json!({})))
+            .await?;
+        let answer: Value = api::decode(route, &body)?;
+        let complete = answer.get("complete").and_then(Value::as_bool);
+        if !json {
+            console.print(&render::reconcile_step(step, &answer));
+        }
+        steps.push(answer);
+        match complete {
+            Some(false) => continue,
+            _ => break,
+        }
+    }
+    let done = steps
+        .last()
+        .and_then(|a| a.get("complete"))
+        .and_then(Value::as_bool)
+        != Some(false);
+    if json {
+        console.print(&pretty_value(&Value::Array(steps)));
+    } else if !done {
+        console.print(&format!(
+            "Not complete after {}; run `cpindex reconcile` again to continue.\n",
+            plural(max_steps as usize, "step", "steps")
+        ));
+    }
+    Ok(if done { EXIT_OK } else { EXIT_NOT_ALL })
 }
 
 /// Pages through `GET /v1/notifications` until `limit` items; returns them and the cursor of

@@ -275,6 +275,30 @@ pub fn acknowledged(n: &Notification) -> String {
     }
 }
 
+/// One reconciliation step: `{runId, complete, pages, alertsRedriven, reportsWritten}`, or any
+/// other answer as indented lines.
+pub fn reconcile_step(step: u32, answer: &Value) -> String {
+    let (Some(run), Some(complete)) = (
+        answer.get("runId").and_then(Value::as_str),
+        answer.get("complete").and_then(Value::as_bool),
+    ) else {
+        return generic(answer);
+    };
+    let count = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
+    format!(
+        "Reconciliation run {} step {step}: {}, {} re-driven, {} written{}\n",
+        clean(run),
+        plural(count("pages"), "page scanned", "pages scanned"),
+        plural(count("alertsRedriven"), "alert", "alerts"),
+        plural(count("reportsWritten"), "report", "reports"),
+        if complete {
+            "; COMPLETE"
+        } else {
+            "; continuing"
+        }
+    )
+}
+
 /// Any JSON answer as indented `key: value` lines (for answers without a dedicated view).
 pub fn generic(value: &Value) -> String {
     let mut out = String::new();
@@ -650,6 +674,21 @@ mod tests {
         assert_eq!(
             acknowledged(&acked),
             "Notification 5d41402abc4b2a76b9719d911017c592 acknowledged at 2026-11-22 11:00 UTC by sw-1 (child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
+        );
+    }
+
+    #[test]
+    fn reconciliation_steps_read_as_one_line_each() {
+        let v = json!({"runId": "r-1", "complete": false, "pages": 12, "alertsRedriven": 1, "reportsWritten": 0});
+        assert_eq!(
+            reconcile_step(1, &v),
+            "Reconciliation run r-1 step 1: 12 pages scanned, 1 alert re-driven, 0 reports written; continuing\n"
+        );
+        let v = json!({"runId": "r-1", "complete": true, "pages": 1, "alertsRedriven": 0, "reportsWritten": 3});
+        assert!(reconcile_step(2, &v).ends_with("3 reports written; COMPLETE\n"));
+        assert_eq!(
+            reconcile_step(1, &json!({"started": true})),
+            "started: true\n"
         );
     }
 

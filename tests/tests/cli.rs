@@ -461,22 +461,23 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
 
     let operator = token(&url, &state_arg, "operator", "X26").await;
     for args in [
-        vec!["reconcile"],
+        vec!["reconcile", "--max-steps", "2"],
         vec!["dead-letters", "list"],
         vec!["dead-letters", "redrive"],
     ] {
         let mut all = args.clone();
         all.extend(["--api-url", url.as_str(), "--token", operator.as_str()]);
         let ran = cpindex(&all).await;
-        if ran.code != 0 {
-            assert_eq!(ran.code, 1, "{args:?}: {}", ran.err);
-            assert_eq!(ran.err.lines().count(), 1, "{args:?}: {}", ran.err);
-            assert!(
-                ran.err.starts_with("cpindex: this API does not"),
-                "{args:?}: {}",
-                ran.err
-            );
-        }
+        let not_served =
+            ran.err.starts_with("cpindex: this API does not") && ran.err.lines().count() == 1;
+        let unfinished = ran.err.is_empty() && ran.out.contains("Not complete after 2 steps");
+        assert!(
+            ran.code == 0 || (ran.code == 1 && (not_served || unfinished)),
+            "{args:?} exit {}: {}{}",
+            ran.code,
+            ran.out,
+            ran.err
+        );
     }
 
     let _ = std::fs::remove_dir_all(&state);
