@@ -136,7 +136,7 @@ impl AccessStore {
             let a: AccessItem = serde_dynamo::from_item(item)?;
             all.push((a.access, a.plan_found));
         }
-        all.sort_by(|a, b| b.0.at.cmp(&a.0.at));
+        all.sort_by_key(|a| std::cmp::Reverse(a.0.at));
         all.truncate(limit);
         Ok(all)
     }

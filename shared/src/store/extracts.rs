@@ -95,6 +95,15 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
             "extractId".to_owned(),
             AttributeValue::S(part.extract_id.clone()),
         ),
+        // Listed in GSI1 so reconciliation can find every LA with an extract.
+        (
+            crate::keys::attr::GSI1_PK.to_owned(),
+            AttributeValue::S(LATEST_GSI.into()),
+        ),
+        (
+            crate::keys::attr::GSI1_SK.to_owned(),
+            AttributeValue::S(part.org.as_str().into()),
+        ),
         (
             "receivedAt".to_owned(),
             AttributeValue::S(key::sortable_time(part.received_at)),

@@ -1,0 +1,528 @@
+//! Reconciliation against the emulator: retention, resume after a forced stop, lost-alert
+//! re-drive, extract comparison, data quality, dead letters. Running twice changes nothing more.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use alert_delivery::port::{HttpWebhook, SqsVisibility};
+use alert_delivery::{Delivery, RetryPolicy};
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
+use axum::Router;
+use chrono::{Duration, TimeZone, Utc};
+use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
+use cpindex::queue::SqsQueue;
+use cpindex::secrets::FileSecrets;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::{FixedClock, OrgCode, Retention, SystemClock};
+use integration_tests::http::{call, la, request, As};
+use integration_tests::webhook::{Answer, WebhookReceiver};
+use integration_tests::{unreachable_store, Emulator};
+use local_stack::poller::poll_once;
+use reconcile::{Budget, Reconciler, RunOutcome, Settings};
+use serde_json::{json, Value};
+
+const LEEDS: &str = "E08000035";
+const CAMDEN: &str = "E09000007";
+const CHILD: &str = "9434765919";
+const ED: As<'static> = Some(("unscheduled_care", "RR801", "dr-1"));
+const OPERATOR: As<'static> = Some(("operator", "X26", "op-1"));
+const TEST_DELIVERY_QUEUE: QueueDef = QueueDef {
+    max_receive_count: 2,
+    ..ALERT_DELIVERY_QUEUE
+};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
+}
+
+fn plan(plan_ref: &str, nhs: &str, version: u64) -> Value {
+    json!({"planRef": plan_ref, "nhsNumber": nhs, "planType": "CPP", "startDate": "2026-01-10", "sourceVersion": version,
+        "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}})
+}
+
+/// A valid test-range NHS number for `i`.
+fn nhs(i: u32) -> String {
+    (0..)
+        .find_map(|k| {
+            let d: Vec<u8> = format!("{:09}", 999_100_000 + i * 10 + k)
+                .bytes()
+                .map(|b| b - b'0')
+                .collect();
+            cpindex::NhsNumber::from_first_nine(d.try_into().unwrap())
+        })
+        .unwrap()
+        .digits()
+}
+
+struct Fixture {
+    emu: Emulator,
+    table: Table,
+    fanout_url: String,
+    delivery_url: String,
+    delivery_dlq: String,
+    upsert: Router,
+    inbox: Router,
+}
+
+async fn fixture() -> Fixture {
+    let emu = Emulator::connect();
+    let table = emu.fresh_table().await;
+    let (_, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let (_, delivery) = emu.fresh_queue(&TEST_DELIVERY_QUEUE).await;
+    let retention = Retention::default();
+    Fixture {
+        upsert: plan_upsert::router(plan_upsert::App {
+            store: PlanStore::new(table.clone(), retention),
+            clock: FixedClock::at(now()),
+            retention,
+        }),
+        inbox: inbox::router(inbox::App {
+            notifications: NotificationStore::new(table.clone()),
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table.clone()),
+            clock: FixedClock::at(now()),
+            local_mode: true,
+        }),
+        fanout_url: fanout.queue,
+        delivery_url: delivery.queue,
+        delivery_dlq: delivery.dlq,
+        emu,
+        table,
+    }
+}
+
+impl Fixture {
+    fn reconciler(&self, at: chrono::DateTime<Utc>, settings: Settings) -> Reconciler<FixedClock> {
+        Reconciler {
+            table: self.table.clone(),
+            fanout: SqsQueue::new(self.emu.sqs.clone(), &self.fanout_url),
+            delivery: SqsQueue::new(self.emu.sqs.clone(), &self.delivery_url),
+            delivery_dlq: SqsQueue::new(self.emu.sqs.clone(), &self.delivery_dlq),
+            clock: FixedClock::at(at),
+            retention: Retention::default(),
+            settings,
+        }
+    }
+
+    async fn run(&self, at: chrono::DateTime<Utc>) -> RunOutcome {
+        let budget = Budget {
+            deadline: Instant::now() + StdDuration::from_secs(60),
+            max_pages: None,
+        };
+        self.reconciler(at, Settings::default())
+            .run(budget)
+            .await
+            .unwrap()
+    }
+
+    async fn load(&self, org: &str, mode: &str, records: Vec<Value>) {
+        let body = json!({"mode": mode, "records": records});
+        let a = call(
+            &self.upsert,
+            request("POST", "/v1/plan-batches", la(org), Some(&body)),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{a:?}");
+    }
+
+    async fn report(&self, org: &str) -> Value {
+        let a = call(
+            &self.inbox,
+            request("GET", "/v1/reconciliation-reports/latest", la(org), None),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{a:?}");
+        a.body
+    }
+}
+
+#[tokio::test]
+async fn plans_past_retention_are_deleted_even_without_ttl_and_a_second_run_deletes_nothing() {
+    let f = fixture().await;
+    let mut old = plan("OLD", CHILD, 1);
+    old["startDate"] = json!("2023-01-01");
+    old["endDate"] = json!("2024-06-01");
+    let mut recent = plan("RECENT", CHILD, 1);
+    recent["endDate"] = json!("2026-06-01");
+    f.load(LEEDS, "delta", vec![old, recent, plan("OPEN", CHILD, 1)])
+        .await;
+    assert_eq!(
+        f.emu
+            .scan_all(&f.table)
+            .await
+            .iter()
+            .filter(|i| i.get("entity").and_then(|e| e.as_s().ok()).is_some_and(|e| e.starts_with("plan")))
+            .count(),
+        6
+    );
+
+    let first = f.run(now()).await;
+    assert!(first.complete);
+    let plans: Vec<_> = f
+        .emu
+        .scan_all(&f.table)
+        .await
+        .into_iter()
+        .filter(|i| i.get("entity").and_then(|e| e.as_s().ok()).is_some_and(|e| e.starts_with("plan")))
+        .collect();
+    assert_eq!(
+        plans.len(),
+        4,
+        "the expired record and its projection are gone"
+    );
+    assert!(plans.iter().all(|i| i
+        .get("planRef")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        != Some("OLD")));
+
+    let ops = f.reconciler(now(), Settings::default());
+    let report = cpindex::store::reports::latest_operator(&ops.table)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report["deletedPastRetention"], 2);
+    f.run(now()).await;
+    let again = cpindex::store::reports::latest_operator(&ops.table)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again["deletedPastRetention"], 0,
+        "running twice changes nothing more"
+    );
+    assert_eq!(
+        f.report(LEEDS).await["findings"]["indexCount"],
+        1,
+        "only the open plan is active"
+    );
+}
+
+#[tokio::test]
+async fn a_run_stopped_mid_scan_resumes_where_it_stopped() {
+    let f = fixture().await;
+    let records: Vec<Value> = (0..30)
+        .map(|i| plan(&format!("P-{i:02}"), &nhs(i), 1))
+        .collect();
+    f.load(LEEDS, "full", records).await;
+    let settings = Settings {
+        segments: 2,
+        page_size: 5,
+        ..Settings::default()
+    };
+    let r = f.reconciler(now(), settings);
+    let stopped = r
+        .run(Budget {
+            deadline: Instant::now() + StdDuration::from_secs(60),
+            max_pages: Some(2),
+        })
+        .await
+        .unwrap();
+    assert!(!stopped.complete, "forced stop after two pages");
+    assert_eq!(stopped.pages, 2);
+    let call_again = f.reconciler(now(), settings);
+    let resumed = call_again
+        .run(Budget {
+            deadline: Instant::now() + StdDuration::from_secs(60),
+            max_pages: None,
+        })
+        .await
+        .unwrap();
+    assert!(resumed.complete);
+    assert_eq!(resumed.run_id, stopped.run_id, "the same run continued");
+    // 30 records + 30 projections + extract part + pointer = 62 items; pages of 5 over 2 segments.
+    assert!(
+        resumed.pages + stopped.pages >= 62 / 5,
+        "{} + {}",
+        resumed.pages,
+        stopped.pages
+    );
+    let report = f.report(LEEDS).await;
+    assert_eq!(
+        report["findings"]["indexCount"], 30,
+        "no plan counted twice or missed: {report}"
+    );
+    assert_eq!(report["findings"]["notInExtract"]["total"], 0);
+    let next = f.run(now()).await;
+    assert_ne!(
+        next.run_id, stopped.run_id,
+        "a finished run is not resumed; a new one starts"
+    );
+}
+
+#[tokio::test]
+async fn an_alert_lost_to_a_queue_outage_is_redriven_and_delivered_exactly_once() {
+    let f = fixture().await;
+    let secrets =
+        std::env::temp_dir().join(format!("cpindex-recon-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&secrets).unwrap();
+    std::fs::write(secrets.join("cpindex_webhook_E08000035"), "s").unwrap();
+    let receiver = WebhookReceiver::start("s", vec![Answer::Status(200)]).await;
+    let profile = json!({"name": "Leeds", "team": "T", "emergencyDutyPhone": "0113 535 0600",
+        "webhook": {"url": receiver.url, "secretRef": "cpindex/webhook/E08000035"}});
+    assert_eq!(
+        call(
+            &f.inbox,
+            request(
+                "PUT",
+                &format!("/v1/la-profiles/{LEEDS}"),
+                OPERATOR,
+                Some(&profile)
+            )
+        )
+        .await
+        .status,
+        200
+    );
+    f.load(LEEDS, "delta", vec![plan("L-1", CHILD, 1)]).await;
+
+    // The queue is down while the clinician looks the child up: the lookup still answers.
+    let down = unreachable_store();
+    let store = lookup::port::ChildStore {
+        plans: PlanStore::new(f.table.clone(), Retention::default()),
+        accesses: AccessStore::new(f.table.clone()),
+    };
+    let lookup = lookup::router(lookup::App {
+        reads: store.clone(),
+        log: store,
+        queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
+        clock: FixedClock::at(now()),
+        retention: Retention::default(),
+    });
+    assert_eq!(
+        call(
+            &lookup,
+            request("GET", &format!("/v1/children/{CHILD}"), ED, None)
+        )
+        .await
+        .status,
+        200
+    );
+
+    // Too early: not yet considered lost.
+    assert_eq!(f.run(now() + Duration::minutes(1)).await.alerts_redriven, 0);
+    let later = now() + Duration::minutes(6);
+    assert_eq!(f.run(later).await.alerts_redriven, 1);
+
+    let fanout = Fanout {
+        store: Stores {
+            plans: PlanStore::new(f.table.clone(), Retention::default()),
+            accesses: AccessStore::new(f.table.clone()),
+            notifications: NotificationStore::new(f.table.clone()),
+        },
+        queue: SqsQueue::new(f.emu.sqs.clone(), &f.delivery_url),
+        clock: SystemClock,
+        retention: Retention::default(),
+    };
+    let delivery = Delivery {
+        store: NotificationStore::new(f.table.clone()),
+        secrets: FileSecrets(secrets),
+        webhook: HttpWebhook::new(StdDuration::from_secs(2), true),
+        visibility: SqsVisibility {
+            client: f.emu.sqs.clone(),
+            queue_url: f.delivery_url.clone(),
+        },
+        clock: SystemClock,
+        policy: RetryPolicy {
+            max_attempts: 2,
+            base_delay_s: 0,
+            max_delay_s: 0,
+        },
+        local_mode: true,
+    };
+    let (fanout, delivery) = (&fanout, &delivery);
+    for _ in 0..2 {
+        poll_once(&f.emu.sqs, &f.fanout_url, 10, 0, |e| async move {
+            fanout.handle(&e).await
+        })
+        .await
+        .unwrap();
+        poll_once(&f.emu.sqs, &f.delivery_url, 10, 0, |e| async move {
+            delivery.handle(&e).await
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(receiver.received().len(), 1, "delivered exactly once");
+    assert_eq!(
+        f.run(later + Duration::minutes(10)).await.alerts_redriven,
+        0,
+        "nothing left pending"
+    );
+}
+
+#[tokio::test]
+async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
+    let f = fixture().await;
+    f.load(
+        LEEDS,
+        "full",
+        vec![plan("A", &nhs(1), 1), plan("B", &nhs(2), 2)],
+    )
+    .await;
+    let mut unborn = plan("U", &nhs(4), 1);
+    unborn["planType"] = json!("UCPP");
+    unborn["startDate"] = json!("2026-03-01");
+    unborn["expectedDueDate"] = json!("2026-09-01");
+    let mut ancient = plan("OLDOPEN", &nhs(5), 1);
+    ancient["startDate"] = json!("2019-02-01");
+    f.load(
+        LEEDS,
+        "delta",
+        vec![
+            plan("C", &nhs(3), 1),
+            plan("B", &nhs(2), 3),
+            unborn,
+            ancient,
+        ],
+    )
+    .await;
+    f.load(CAMDEN, "delta", vec![plan("Z", &nhs(9), 1)]).await;
+    let no_edt = json!({"name": "Camden", "team": "T"});
+    call(
+        &f.inbox,
+        request(
+            "PUT",
+            &format!("/v1/la-profiles/{CAMDEN}"),
+            OPERATOR,
+            Some(&no_edt),
+        ),
+    )
+    .await;
+
+    assert!(f.run(now()).await.complete);
+    let leeds = f.report(LEEDS).await;
+    let findings = &leeds["findings"];
+    assert_eq!(findings["indexCount"], 5);
+    assert_eq!(leeds["extract"]["count"], 2);
+    let mut missing: Vec<_> = findings["notInExtract"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    missing.sort();
+    assert_eq!(
+        missing,
+        vec!["C", "OLDOPEN", "U"],
+        "listed for the LA, never deleted"
+    );
+    assert_eq!(
+        findings["versionMismatches"]["items"],
+        json!([{"planRef": "B", "indexVersion": 3, "extractVersion": 2}])
+    );
+    assert_eq!(findings["unbornPastDue"]["items"], json!(["U"]));
+    assert_eq!(findings["openTooLong"]["items"], json!(["OLDOPEN"]));
+    assert!(
+        call(&f.upsert, request("GET", "/v1/plans/C", la(LEEDS), None))
+            .await
+            .status
+            == 200,
+        "nothing was deleted"
+    );
+
+    let camden = f.report(CAMDEN).await;
+    assert_eq!(camden["la"], CAMDEN);
+    assert!(camden["extract"].is_null());
+    assert_eq!(camden["profileMissingEmergencyPhone"], true);
+    assert_eq!(
+        camden["findings"]["indexCount"], 1,
+        "Camden's report holds only Camden's plans"
+    );
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them() {
+    let f = fixture().await;
+    let notifications = NotificationStore::new(f.table.clone());
+    // A notification that failed for good, and its message in the dead-letter queue.
+    let access = cpindex::access::Access {
+        access_id: "acc-1".into(),
+        nhs_number: cpindex::NhsNumber::parse(CHILD).unwrap(),
+        at: now() - Duration::hours(2),
+        user: cpindex::claims::UserId::parse("dr-1").unwrap(),
+        role: cpindex::Role::UnscheduledCare,
+        org: OrgCode::parse("RR801").unwrap(),
+        org_name: None,
+        outcome: cpindex::access::AccessOutcome::Allowed,
+    };
+    let n = cpindex::notification::Notification::new(
+        &access,
+        OrgCode::parse(LEEDS).unwrap(),
+        vec![cpindex::PlanType::Cpp],
+        now(),
+    );
+    notifications.create(&n).await.unwrap();
+    notifications
+        .finish(
+            &n.notification_id,
+            cpindex::notification::DeliveryStatus::Failed,
+            now(),
+            2,
+            Some("timeout"),
+        )
+        .await
+        .unwrap();
+    let body = serde_json::to_string(&cpindex::notification::DeliveryMessage {
+        notification_id: n.notification_id.clone(),
+    })
+    .unwrap();
+    f.emu
+        .sqs
+        .send_message()
+        .queue_url(&f.delivery_dlq)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+
+    f.run(now()).await;
+    let r = f.reconciler(now(), Settings::default());
+    let report = cpindex::store::reports::latest_operator(&r.table)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report["deadLettersByLa"][LEEDS]["failed"], 1);
+    assert_eq!(report["deadLetterQueueDepth"], 1);
+    assert_eq!(f.report(LEEDS).await["findings"]["failedNotifications"], 1);
+
+    let ops = reconcile::ops::router(f.reconciler(now(), Settings::default()));
+    let refused = call(
+        &ops,
+        request("POST", "/v1/dead-letters/redrive", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    let moved = call(
+        &ops,
+        request("POST", "/v1/dead-letters/redrive", OPERATOR, None),
+    )
+    .await;
+    assert_eq!(moved.body["redriven"], 1, "{moved:?}");
+    assert_eq!(
+        notifications
+            .get(&n.notification_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        cpindex::notification::DeliveryStatus::Pending
+    );
+    assert!(f.emu.receive(&f.delivery_dlq).await.is_empty());
+    assert_eq!(
+        f.emu.receive(&f.delivery_url).await.len(),
+        1,
+        "back on the delivery queue"
+    );
+    let dl = call(&ops, request("GET", "/v1/dead-letters", OPERATOR, None)).await;
+    assert_eq!(dl.status, 200);
+    let run = call(
+        &ops,
+        request("POST", "/v1/reconciliation-runs", OPERATOR, None),
+    )
+    .await;
+    assert_eq!(run.body["complete"], true);
+}
