@@ -212,6 +212,27 @@ pub fn record_ack(report: &mut UploadReport, number: usize, rows: &[Row], ack: &
             reason,
         });
     }
+    // A record the acknowledgement does not mention is not known to be loaded.
+    let mut mentioned = vec![false; rows.len()];
+    for r in &ack.records {
+        if let Some(m) = mentioned.get_mut(r.index) {
+            *m = true;
+        }
+    }
+    for (row, _) in rows.iter().zip(&mentioned).filter(|(_, m)| !**m) {
+        report.not_loaded.push(NotLoaded {
+            line: row.line,
+            plan_ref: row
+                .record
+                .get("planRef")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            outcome: "unknown".into(),
+            code: "no_outcome".into(),
+            field: None,
+            reason: "the acknowledgement has no outcome for this record; send it again".into(),
+        });
+    }
     report.batches.push(BatchReport {
         number,
         first_line: rows.first().map_or(0, |r| r.line),
@@ -495,6 +516,19 @@ mod tests {
         assert_eq!(report.not_loaded.len(), 2);
         assert_eq!(report.not_loaded[0].plan_ref.as_deref(), Some("CP-2"));
         assert_eq!(report.not_loaded[0].code, "body_too_large");
+    }
+
+    #[test]
+    fn a_record_the_acknowledgement_leaves_out_is_reported() {
+        let ex = extract(&[2, 3], &[]);
+        let mut report = start_report("f.csv", Mode::Delta, None, &ex);
+        let mut a = ack(&[("created", "ok")]);
+        a.counts.received = 1;
+        record_ack(&mut report, 1, &ex.rows, &a);
+        assert_eq!(report.exit_code(), 1);
+        assert_eq!(report.not_loaded.len(), 1);
+        assert_eq!(report.not_loaded[0].line, 3);
+        assert_eq!(report.not_loaded[0].code, "no_outcome");
     }
 
     #[test]
