@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use cpindex::config::env;
-use cpindex::keys::{QueueDef, QUEUES, TABLE};
+use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, QUEUES, TABLE};
 use cpindex::plan::Retention;
 use cpindex::problem::ErrorCode;
 use cpindex::routes::{Trigger, FUNCTIONS, ROUTES};
@@ -214,6 +214,24 @@ const STACK: &str = "${AWS::StackName}";
 // Checks. Each returns every disagreement it finds.
 // ---------------------------------------------------------------------------------------------
 
+/// The manifest of the crate under `functions/` that builds `binary`: a package of that name
+/// (its `src/main.rs`), an explicit `[[bin]]` of that name, or a `src/bin/<binary>.rs` (how the
+/// `ops` binary shares the reconcile crate).
+fn crate_building(binary: &str) -> Option<PathBuf> {
+    let crates = std::fs::read_dir(repo_path("functions")).ok()?;
+    crates.flatten().map(|c| c.path()).find_map(|dir| {
+        let manifest = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        let named = text.contains(&format!("name = \"{binary}\""));
+        let auto_bin = dir
+            .join("src")
+            .join("bin")
+            .join(format!("{binary}.rs"))
+            .is_file();
+        (named || auto_bin).then_some(manifest)
+    })
+}
+
 /// Every FUNCTIONS entry is a Rust function of the template with its binary and exactly its env
 /// vars, and the template has no function the code does not know.
 fn function_problems(t: &Value) -> Vec<String> {
@@ -261,15 +279,11 @@ fn function_problems(t: &Value) -> Vec<String> {
                 f.binary
             )
         });
-        let manifest = repo_path(&format!("functions/{}/Cargo.toml", f.binary));
-        let declares = std::fs::read_to_string(&manifest)
-            .map(|m| m.contains(&format!("name = \"{}\"", f.binary)))
-            .unwrap_or(false);
-        expect(&mut p, declares, || {
+        expect(&mut p, crate_building(f.binary).is_some(), || {
             format!(
-                "{id}: no crate {} at {} to build the binary from",
-                f.binary,
-                manifest.display()
+                "{id}: no crate under functions/ builds a binary {} (a package of that name, a \
+                 [[bin]] of that name, or src/bin/{}.rs)",
+                f.binary, f.binary
             )
         });
         for (key, want) in [
@@ -314,6 +328,8 @@ fn env_value_problems(t: &Value) -> Vec<String> {
                 "RetentionMonths".to_owned()
             } else if let Some(q) = QUEUES.iter().find(|q| q.url_env == name) {
                 queue_id(q)
+            } else if name == env::ALERT_DELIVERY_DLQ_URL {
+                dlq_id(&ALERT_DELIVERY_QUEUE)
             } else {
                 p.push(format!(
                     "{}: env var {name} has no rule in this test: say which resource it names",
@@ -341,9 +357,117 @@ fn env_value_problems(t: &Value) -> Vec<String> {
     p
 }
 
-/// Each function is invoked as its `Trigger` says: HTTP functions have no queue event; a queue
-/// consumer has exactly one SQS event on its queue with its batch size, partial batch failures and
-/// its timeout.
+/// SAM event types that put a function on a schedule (EventBridge rule, EventBridge Scheduler).
+const SCHEDULE_EVENTS: [&str; 2] = ["Schedule", "ScheduleV2"];
+/// Lambda's longest timeout.
+const LAMBDA_MAX_TIMEOUT_S: u64 = 900;
+/// A scheduled run stops starting pages 20 s before its deadline; below a minute it would spend
+/// most of its time starting and checkpointing.
+const SCHEDULED_MIN_TIMEOUT_S: u64 = 60;
+
+/// A schedule expression as written, or the default of the parameter it names (`!Ref P`).
+fn schedule_expression<'a>(t: &'a Value, v: &'a Value) -> Result<&'a str, String> {
+    // Before as_str: serde_yaml's as_str also reads through tags, so `!Ref P` would read as "P".
+    let Some(param) = ref_target(v) else {
+        return match v {
+            Value::String(s) => Ok(s),
+            _ => Err(format!(
+                "is {}, neither an expression nor !Ref of a parameter",
+                show(Some(v))
+            )),
+        };
+    };
+    let default = str_at(t, &["Parameters", param, "Default"])
+        .ok_or_else(|| format!("names parameter {param}, which has no string Default"))?;
+    Ok(default)
+}
+
+/// Seconds between runs of `rate(N unit)`; `None` for a `cron(...)` expression. Errors name what
+/// EventBridge would refuse (a bad unit, `1 minutes`, `5 minute`, a cron without six fields).
+fn schedule_interval_s(expression: &str) -> Result<Option<u64>, String> {
+    if let Some(fields) = expression
+        .strip_prefix("cron(")
+        .and_then(|e| e.strip_suffix(')'))
+    {
+        let n = fields.split_whitespace().count();
+        return if n == 6 {
+            Ok(None)
+        } else {
+            Err(format!(
+                "`{expression}` has {n} cron fields, EventBridge needs 6"
+            ))
+        };
+    }
+    let inner = expression
+        .strip_prefix("rate(")
+        .and_then(|e| e.strip_suffix(')'))
+        .ok_or_else(|| format!("`{expression}` is neither rate(...) nor cron(...)"))?;
+    let (value, unit) = inner
+        .split_once(' ')
+        .ok_or_else(|| format!("`{expression}` is not rate(<value> <unit>)"))?;
+    let value: u64 = value
+        .parse()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("`{expression}`: the value must be a positive whole number"))?;
+    let (singular, seconds) = match unit.trim_end_matches('s') {
+        "minute" => ("minute", 60),
+        "hour" => ("hour", 3_600),
+        "day" => ("day", 86_400),
+        _ => {
+            return Err(format!(
+                "`{expression}`: unit must be minutes, hours or days"
+            ))
+        }
+    };
+    let want_unit = if value == 1 {
+        singular.to_owned()
+    } else {
+        format!("{singular}s")
+    };
+    if unit != want_unit {
+        return Err(format!(
+            "`{expression}`: EventBridge wants `{value} {want_unit}`"
+        ));
+    }
+    Ok(Some(value * seconds))
+}
+
+/// One schedule event: a valid expression, enabled, and (for a rate) no more frequent than the
+/// function's timeout, so one run does not start while the previous one may still be going.
+fn schedule_problems(t: &Value, id: &str, name: &str, event: &Value, timeout: u64) -> Vec<String> {
+    let mut p = Vec::new();
+    let key = if str_at(event, &["Type"]) == Some("ScheduleV2") {
+        "ScheduleExpression"
+    } else {
+        "Schedule"
+    };
+    let Some(raw) = at(event, &["Properties", key]) else {
+        return vec![format!("{id}.{name}: has no Properties.{key}")];
+    };
+    match schedule_expression(t, raw).and_then(schedule_interval_s) {
+        Err(e) => p.push(format!("{id}.{name}: the schedule {e}")),
+        Ok(Some(interval)) => expect(&mut p, interval >= timeout, || {
+            format!(
+                "{id}.{name}: runs every {interval} s, more often than its {timeout} s timeout: \
+                 runs would overlap"
+            )
+        }),
+        Ok(None) => {}
+    }
+    let enabled = at(event, &["Properties", "Enabled"]).and_then(Value::as_bool) != Some(false)
+        && str_at(event, &["Properties", "State"]).is_none_or(|s| s == "ENABLED");
+    expect(&mut p, enabled, || {
+        format!("{id}.{name}: the schedule is disabled")
+    });
+    p
+}
+
+/// Each function is invoked as its `Trigger` says: HTTP functions have no queue or schedule
+/// event; a queue consumer has exactly one SQS event on its queue with its batch size, partial
+/// batch failures and its timeout, and no HttpApi or schedule event; a scheduled function has
+/// exactly one enabled schedule with a valid expression, no more frequent than its timeout, no
+/// other event, and a timeout long enough to checkpoint.
 fn trigger_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
     for f in FUNCTIONS {
@@ -364,15 +488,50 @@ fn trigger_problems(t: &Value) -> Vec<String> {
         };
         match f.trigger {
             Trigger::Schedule => {
-                let n = of_kind("Schedule").len() + of_kind("ScheduleV2").len();
-                expect(&mut p, n == 1, || {
-                    format!("{id}: expected exactly one Schedule event; found {n}")
+                let schedules: Vec<(&str, &Value)> = SCHEDULE_EVENTS
+                    .iter()
+                    .flat_map(|kind| of_kind(kind))
+                    .collect();
+                expect(&mut p, schedules.len() == 1, || {
+                    format!(
+                        "{id}: expected exactly one Schedule event; found {}",
+                        schedules.len()
+                    )
                 });
+                for (_, name, event) in &events {
+                    let kind = str_at(event, &["Type"]).unwrap_or("?");
+                    expect(&mut p, SCHEDULE_EVENTS.contains(&kind), || {
+                        format!(
+                            "{id}.{name}: an event of type {kind} on a function the code \
+                             triggers by schedule only"
+                        )
+                    });
+                }
+                let timeout = function_timeout(t, r);
+                expect(
+                    &mut p,
+                    (SCHEDULED_MIN_TIMEOUT_S..=LAMBDA_MAX_TIMEOUT_S).contains(&timeout),
+                    || {
+                        format!(
+                            "{id}: Timeout is {timeout} s; a scheduled run needs {}..={} s (it \
+                             stops starting pages 20 s before its deadline to checkpoint)",
+                            SCHEDULED_MIN_TIMEOUT_S, LAMBDA_MAX_TIMEOUT_S
+                        )
+                    },
+                );
+                for (name, event) in schedules {
+                    p.extend(schedule_problems(t, id, name, event, timeout));
+                }
             }
             Trigger::Http => {
                 for (name, _) in of_kind("SQS") {
                     p.push(format!(
                         "{id}.{name}: an SQS event on a function the code triggers by HTTP only"
+                    ));
+                }
+                for (name, _) in SCHEDULE_EVENTS.iter().flat_map(|kind| of_kind(kind)) {
+                    p.push(format!(
+                        "{id}.{name}: a Schedule event on a function the code triggers by HTTP only"
                     ));
                 }
             }
@@ -385,6 +544,11 @@ fn trigger_problems(t: &Value) -> Vec<String> {
                 for (name, _) in of_kind("HttpApi") {
                     p.push(format!(
                         "{id}.{name}: an HttpApi event on a queue consumer (of {qid})"
+                    ));
+                }
+                for (name, _) in SCHEDULE_EVENTS.iter().flat_map(|kind| of_kind(kind)) {
+                    p.push(format!(
+                        "{id}.{name}: a Schedule event on a queue consumer (of {qid})"
                     ));
                 }
                 let sqs = of_kind("SQS");
@@ -1326,4 +1490,125 @@ fn an_openapi_contract_that_drifts_is_named() {
     let problems = openapi_code_problems(&o);
     assert_reports(problems.clone(), &["stale_version", "missing"]);
     assert_reports(problems, &["teapot", "not in ErrorCode::ALL"]);
+}
+
+fn reconcile_events(t: &mut Value) -> &mut serde_yaml::Mapping {
+    t["Resources"][cpindex::routes::RECONCILE.logical_id]["Properties"]["Events"]
+        .as_mapping_mut()
+        .unwrap()
+}
+
+#[test]
+fn a_schedule_that_drifts_from_its_trigger_is_named() {
+    let reconcile = cpindex::routes::RECONCILE.logical_id;
+    let schedule_name = || -> String {
+        let mut t = template();
+        reconcile_events(&mut t)
+            .keys()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(trigger_problems(&template()).is_empty());
+
+    let mut t = template();
+    reconcile_events(&mut t).clear();
+    assert_reports(
+        trigger_problems(&t),
+        &[reconcile, "exactly one Schedule event", "found 0"],
+    );
+
+    let mut t = template();
+    let copy = t["Resources"][reconcile]["Properties"]["Events"][schedule_name().as_str()].clone();
+    reconcile_events(&mut t).insert(Value::from("Again"), copy);
+    assert_reports(trigger_problems(&t), &[reconcile, "found 2"]);
+
+    let mut t = template();
+    reconcile_events(&mut t).insert(
+        Value::from("Stray"),
+        serde_yaml::from_str(
+            "Type: HttpApi\nProperties:\n  ApiId: !Ref HttpApi\n  Method: POST\n  Path: /v1/run\n",
+        )
+        .unwrap(),
+    );
+    assert_reports(
+        trigger_problems(&t),
+        &["ReconcileFunction.Stray", "HttpApi", "schedule only"],
+    );
+
+    let mut t = template();
+    reconcile_events(&mut t).insert(
+        Value::from("Stray"),
+        serde_yaml::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
+            .unwrap(),
+    );
+    assert_reports(
+        trigger_problems(&t),
+        &["ReconcileFunction.Stray", "SQS", "schedule only"],
+    );
+
+    let name = schedule_name();
+    for (expression, needle) in [
+        ("every 15 minutes", "neither rate"),
+        ("rate(15 minute)", "15 minutes"),
+        ("rate(1 minutes)", "1 minute"),
+        ("rate(15 weeks)", "unit"),
+        ("cron(0 * * *)", "6"),
+        ("rate(5 minutes)", "overlap"),
+    ] {
+        let mut t = template();
+        t["Parameters"]["ReconcileSchedule"]["Default"] = Value::from(expression);
+        assert_reports(trigger_problems(&t), &[reconcile, &name, needle]);
+    }
+    let mut t = template();
+    t["Parameters"]["ReconcileSchedule"]["Default"] = Value::from("cron(0/15 * * * ? *)");
+    assert!(trigger_problems(&t).is_empty());
+
+    let mut t = template();
+    reconcile_events(&mut t)[name.as_str()]["Properties"]["Enabled"] = Value::Bool(false);
+    assert_reports(trigger_problems(&t), &[reconcile, "disabled"]);
+
+    let mut t = template();
+    t["Resources"][reconcile]["Properties"]["Timeout"] = Value::from(30);
+    assert_reports(trigger_problems(&t), &[reconcile, "Timeout is 30"]);
+
+    // A schedule event on an HTTP function or a queue consumer.
+    let schedule =
+        serde_yaml::from_str::<Value>("Type: Schedule\nProperties:\n  Schedule: rate(1 hour)\n")
+            .unwrap();
+    for f in [cpindex::routes::OPS, cpindex::routes::ALERT_FANOUT] {
+        let mut t = template();
+        t["Resources"][f.logical_id]["Properties"]["Events"]["Tick"] = schedule.clone();
+        assert_reports(
+            trigger_problems(&t),
+            &[&format!("{}.Tick", f.logical_id), "Schedule event"],
+        );
+    }
+}
+
+#[test]
+fn a_binary_no_crate_builds_or_a_dlq_url_pointing_elsewhere_is_named() {
+    let ops = cpindex::routes::OPS.logical_id;
+    // `ops` is src/bin/ops.rs of the reconcile crate; `reconcile` is that crate's own package.
+    let reconcile_crate = repo_path("functions/reconcile/Cargo.toml");
+    for binary in [
+        cpindex::routes::OPS.binary,
+        cpindex::routes::RECONCILE.binary,
+    ] {
+        assert_eq!(crate_building(binary), Some(reconcile_crate.clone()));
+    }
+    assert_eq!(crate_building("opz"), None);
+    let mut t = template();
+    resource_mut(&mut t, ops)["Metadata"]["BuildProperties"]["Binary"] = Value::from("opz");
+    assert_reports(function_problems(&t), &[ops, "Binary", "opz"]);
+
+    let mut t = template();
+    resource_mut(&mut t, ops)["Properties"]["Environment"]["Variables"]
+        [env::ALERT_DELIVERY_DLQ_URL] = serde_yaml::from_str("!Ref AlertDeliveryQueue").unwrap();
+    assert_reports(
+        env_value_problems(&t),
+        &[ops, env::ALERT_DELIVERY_DLQ_URL, "AlertDeliveryDlq"],
+    );
 }
