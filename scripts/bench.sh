@@ -3,7 +3,7 @@
 # printing one `metric: value` line per figure. Release build: the numbers are for shipped code.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-all=(lookup ingest)
+all=(lookup ingest alerts reconcile)
 selected=("${@:-${all[@]}}")
 [ "${#selected[@]}" -eq 0 ] || [ -n "${selected[0]}" ] || selected=("${all[@]}")
 cargo build --release --quiet -p integration-tests --bin bench

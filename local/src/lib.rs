@@ -105,6 +105,55 @@ pub async fn bootstrap_resources(
     })
 }
 
+/// The reconciler over the local resources (used by the scheduler and the operator routes).
+pub fn reconciler(stack: &Stack, retention: Retention) -> reconcile::Reconciler<SystemClock> {
+    // Bulk timeouts, as in AWS: a scan page may take seconds, the clinical path never should.
+    let bulk = stack
+        .dynamo
+        .config()
+        .to_builder()
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(CallTimeouts::bulk().attempt)
+                .operation_timeout(CallTimeouts::bulk().operation)
+                .build(),
+        )
+        .build();
+    reconcile::Reconciler {
+        table: Table::new(DynamoClient::from_conf(bulk), &stack.table),
+        fanout: SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue),
+        delivery: SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue),
+        delivery_dlq: SqsQueue::new(stack.sqs.clone(), &stack.delivery_dlq),
+        clock: SystemClock,
+        retention,
+        settings: reconcile::Settings::default(),
+    }
+}
+
+/// Plays the EventBridge schedule: a reconciliation step every `every`.
+pub async fn schedule_reconciliation(
+    stack: Stack,
+    retention: Retention,
+    every: std::time::Duration,
+) {
+    let r = reconciler(&stack, retention);
+    loop {
+        tokio::time::sleep(every).await;
+        let budget = reconcile::Budget {
+            deadline: std::time::Instant::now() + every,
+            max_pages: None,
+        };
+        match r.run(budget).await {
+            Ok(o) => {
+                tracing::info!(run_id = %o.run_id, complete = o.complete, redriven = o.alerts_redriven, "scheduled reconciliation")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduled reconciliation failed; it resumes next time")
+            }
+        }
+    }
+}
+
 /// `GET /health`: 200 when the table and queue answer, 503 (with Retry-After) when not.
 async fn health(State(stack): State<Stack>) -> Response {
     let store = stack
@@ -188,6 +237,7 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
             retention,
         }))
         .merge(inbox)
+        .merge(reconcile::ops::routes(reconciler(&stack, retention)))
         .layer(middleware::from_fn_with_state(auth, authorize));
     Router::new()
         .route("/health", get(health).with_state(stack.clone()))

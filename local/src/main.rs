@@ -94,12 +94,23 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
         "local stack: alert consumers polling; signed webhooks to /local/webhooks/<org> print here"
     );
     let consumers = tokio::spawn(local_stack::consumers::run(stack.clone(), retention, 2));
+    let every = std::env::var("RECONCILE_EVERY_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    println!("local stack: reconciliation every {every} s (RECONCILE_EVERY_S), or now: POST /v1/reconciliation-runs as an operator");
+    let scheduler = tokio::spawn(local_stack::schedule_reconciliation(
+        stack.clone(),
+        retention,
+        std::time::Duration::from_secs(every),
+    ));
     axum::serve(listener, router(stack, auth, retention))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     consumers.abort();
+    scheduler.abort();
     println!("local stack: stopped");
     Ok(())
 }

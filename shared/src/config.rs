@@ -68,6 +68,18 @@ pub struct CallTimeouts {
     pub max_attempts: u32,
 }
 
+impl CallTimeouts {
+    /// For bulk work off the clinical path (reconciliation's scans): slower calls are expected.
+    pub fn bulk() -> Self {
+        Self {
+            connect: Duration::from_millis(2_000),
+            attempt: Duration::from_secs(30),
+            operation: Duration::from_secs(90),
+            max_attempts: 3,
+        }
+    }
+}
+
 impl Default for CallTimeouts {
     fn default() -> Self {
         Self {

@@ -23,6 +23,7 @@ pub enum Answer {
 /// One POST as received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    pub at: std::time::Instant,
     pub idempotency_key: String,
     pub signature_ok: bool,
     pub body: serde_json::Value,
@@ -96,6 +97,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
         &body,
     );
     r.received.lock().unwrap().push(Received {
+        at: std::time::Instant::now(),
         idempotency_key: header(signing::IDEMPOTENCY_HEADER),
         signature_ok,
         body: serde_json::from_slice(&body).unwrap_or_default(),

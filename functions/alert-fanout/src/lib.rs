@@ -55,10 +55,15 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
         access: &Access,
         now: DateTime<Utc>,
     ) -> Result<FanoutOutcome, FanoutError> {
-        self.store.record_access(access).await?;
+        // The audit write (in case the lookup's was lost) and the plan read are independent.
+        let (recorded, plans) = tokio::join!(
+            self.store.record_access(access),
+            self.store.plans(&access.nhs_number)
+        );
+        recorded?;
         let today = access.at.date_naive();
         let mut by_la: BTreeMap<OrgCode, Vec<PlanType>> = BTreeMap::new();
-        for p in self.store.plans(&access.nhs_number).await? {
+        for p in plans? {
             if p.state == PlanState::Live
                 && p.plan.status(today, self.retention) == PlanStatus::Active
             {

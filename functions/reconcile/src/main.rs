@@ -15,7 +15,7 @@ const MARGIN: Duration = Duration::from_secs(20);
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let sdk = cpindex::aws::from_env(CallTimeouts::bulk()).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let reconciler = Reconciler {
         table: Table::new(

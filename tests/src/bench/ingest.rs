@@ -46,12 +46,12 @@ pub fn record(i: usize) -> Value {
 }
 
 /// A table key.
-type Key = (String, String);
+pub type Key = (String, String);
 /// What the raw baseline writes and reads for one record: record item, projection item, keys.
-type RawRow = (Item, Item, Key, Key);
+pub type RawRow = (Item, Item, Key, Key);
 
 /// The items our code writes for record `i`, built ahead of time for the raw baseline.
-fn raw_items(i: usize, template_record: &Item, template_projection: &Item) -> RawRow {
+pub fn raw_items(i: usize, template_record: &Item, template_projection: &Item) -> RawRow {
     let org = OrgCode::parse(ORG).unwrap();
     let plan_ref = PlanRef::parse(&format!("LA-{i:06}"), "").unwrap();
     let n = nhs(i);

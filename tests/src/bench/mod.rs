@@ -1,4 +1,6 @@
 //! Benchmarks (run by `make bench`); each returns `(metric, value)` pairs.
 
+pub mod alerts;
 pub mod ingest;
 pub mod lookup;
+pub mod reconcile;

@@ -9,6 +9,10 @@ enum Bench {
     Ingest,
     /// Lookups through the handler vs the same requests issued raw; counts request overlap.
     Lookup,
+    /// Reconciliation of a large index vs a raw parallel scan of the same table.
+    Reconcile,
+    /// Alerts end to end (lookup to webhook) and fan-out throughput.
+    Alerts,
 }
 
 #[derive(Debug, Parser)]
@@ -22,6 +26,12 @@ struct Args {
     /// Lookups to run.
     #[arg(long, default_value_t = 1_000)]
     lookups: usize,
+    /// Plans in the reconciliation index.
+    #[arg(long, default_value_t = 100_000)]
+    plans: usize,
+    /// Lookups timed end to end to the webhook.
+    #[arg(long, default_value_t = 200)]
+    alerts: usize,
 }
 
 #[tokio::main]
@@ -31,6 +41,8 @@ async fn main() {
     let metrics = match args.bench {
         Bench::Ingest => integration_tests::bench::ingest::run(&url, args.records).await,
         Bench::Lookup => integration_tests::bench::lookup::run(&url, args.lookups).await,
+        Bench::Reconcile => integration_tests::bench::reconcile::run(&url, args.plans).await,
+        Bench::Alerts => integration_tests::bench::alerts::run(&url, args.alerts).await,
     };
     for (name, value) in metrics {
         println!("{name}: {value}");

@@ -9,7 +9,7 @@ use reconcile::{Reconciler, Settings};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let sdk = cpindex::aws::from_env(CallTimeouts::bulk()).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let reconciler = Reconciler {
         table: Table::new(

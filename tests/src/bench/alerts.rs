@@ -1,0 +1,223 @@
+//! Alerts: end to end from a lookup's response to the LA's webhook receiving the alert, through
+//! the real queues and consumers (the local stack's pollers); and fan-out throughput.
+
+use std::time::{Duration, Instant};
+
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
+use chrono::Utc;
+use cpindex::access::{Access, AccessOutcome};
+use cpindex::claims::UserId;
+use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::queue::SqsQueue;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::{OrgCode, Retention, Role, SystemClock};
+use futures::stream::{self, StreamExt};
+use serde_json::json;
+
+use crate::bench::ingest::{nhs, record};
+use crate::http::{call, la, request};
+use crate::webhook::{Answer, WebhookReceiver};
+
+const ORG: &str = "E08000035";
+const CHILDREN: usize = 100;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
+    let sdk = cpindex::aws::for_emulator(url, cpindex::config::CallTimeouts::default());
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let name = format!("bench-alerts-{}", uuid::Uuid::new_v4().simple());
+    cpindex::bootstrap::create_table(&dynamo, &name, &TABLE)
+        .await
+        .expect("table");
+    let stack_name = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let fanout_q = cpindex::bootstrap::create_queue(&sqs, &stack_name, &ALERT_FANOUT_QUEUE)
+        .await
+        .expect("queue");
+    let delivery_q = cpindex::bootstrap::create_queue(&sqs, &stack_name, &ALERT_DELIVERY_QUEUE)
+        .await
+        .expect("queue");
+    let table = Table::new(dynamo.clone(), &name);
+    let retention = Retention::default();
+    let secrets_dir =
+        std::env::temp_dir().join(format!("cpindex-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&secrets_dir).unwrap();
+    std::fs::write(
+        secrets_dir.join("cpindex_webhook_E08000035"),
+        "bench-secret",
+    )
+    .unwrap();
+    let receiver = WebhookReceiver::start("bench-secret", vec![Answer::Status(200)]).await;
+
+    let upsert = plan_upsert::router(plan_upsert::App {
+        store: PlanStore::new(table.clone(), retention),
+        clock: SystemClock,
+        retention,
+    });
+    let records: Vec<_> = (0..CHILDREN).map(record).collect();
+    call(
+        &upsert,
+        request(
+            "POST",
+            "/v1/plan-batches",
+            la(ORG),
+            Some(&json!({"mode": "delta", "records": records})),
+        ),
+    )
+    .await;
+    NotificationStore::new(table.clone())
+        .put_profile(&cpindex::profile::LaProfile {
+            org: OrgCode::parse(ORG).unwrap(),
+            name: "Leeds".into(),
+            team: "Front door".into(),
+            office_hours_phone: None,
+            emergency_duty_phone: None,
+            webhook: Some(cpindex::profile::Webhook {
+                url: cpindex::profile::WebhookUrl::parse(&receiver.url, "/url", true).unwrap(),
+                secret_ref: "cpindex/webhook/E08000035".into(),
+            }),
+            updated_at: Utc::now(),
+            updated_by: "bench".into(),
+        })
+        .await
+        .unwrap();
+
+    // Fan-out throughput: accesses queued directly, drained by four concurrent consumers (Lambda
+    // runs several at once), each handling batches of ten.
+    let fanout = Fanout {
+        store: Stores {
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table.clone()),
+            notifications: NotificationStore::new(table.clone()),
+        },
+        queue: SqsQueue::new(sqs.clone(), &delivery_q.queue),
+        clock: SystemClock,
+        retention,
+    };
+    let queued = 300;
+    let fq = SqsQueue::new(sqs.clone(), &fanout_q.queue);
+    for chunk in (0..queued).collect::<Vec<_>>().chunks(10) {
+        let bodies = chunk
+            .iter()
+            .map(|i| {
+                let a = Access {
+                    access_id: uuid::Uuid::new_v4().to_string(),
+                    nhs_number: nhs(i % CHILDREN),
+                    at: Utc::now(),
+                    user: UserId::parse("bench").unwrap(),
+                    role: Role::UnscheduledCare,
+                    org: OrgCode::parse("RR801").unwrap(),
+                    org_name: None,
+                    outcome: AccessOutcome::Allowed,
+                };
+                serde_json::to_string(&a).unwrap()
+            })
+            .collect();
+        fq.send_batch(bodies).await.unwrap();
+    }
+    let t = Instant::now();
+    let fanout = &fanout;
+    let consumed: usize = stream::iter(0..4)
+        .map(|_| async {
+            let mut n = 0;
+            loop {
+                let p =
+                    local_stack::poller::poll_once(&sqs, &fanout_q.queue, 10, 0, |e| async move {
+                        fanout.handle(&e).await
+                    })
+                    .await
+                    .unwrap();
+                if p.received == 0 {
+                    return n;
+                }
+                n += p.received - p.failed;
+            }
+        })
+        .buffer_unordered(4)
+        .collect::<Vec<usize>>()
+        .await
+        .into_iter()
+        .sum();
+    let fanout_per_s = consumed as f64 / t.elapsed().as_secs_f64();
+    eprintln!(
+        "alerts: fan-out {consumed} accesses -> notifications in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    let _ = sqs.purge_queue().queue_url(&delivery_q.queue).send().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // End to end: the local stack's consumers poll the real queues; time from the lookup's answer
+    // to the signed POST arriving at the LA's receiver.
+    let stack = local_stack::Stack {
+        dynamo: dynamo.clone(),
+        sqs: sqs.clone(),
+        table: name.clone(),
+        fanout_queue: fanout_q.queue.clone(),
+        delivery_queue: delivery_q.queue.clone(),
+        delivery_dlq: delivery_q.dlq.clone(),
+        secrets_dir,
+    };
+    let consumers = tokio::spawn(local_stack::consumers::run(stack, retention, 1));
+    let child = lookup::port::ChildStore {
+        plans: PlanStore::new(table.clone(), retention),
+        accesses: AccessStore::new(table.clone()),
+    };
+    let lookup = lookup::router(lookup::App {
+        reads: child.clone(),
+        log: child,
+        queue: SqsQueue::new(sqs.clone(), &fanout_q.queue),
+        clock: SystemClock,
+        retention,
+    });
+    let mut latencies = Vec::with_capacity(lookups);
+    let user = Some(("unscheduled_care", "RR801", "bench-dr"));
+    for i in 0..lookups {
+        let a = call(
+            &lookup,
+            request(
+                "GET",
+                &format!("/v1/children/{}", nhs(i % CHILDREN).digits()),
+                user,
+                None,
+            ),
+        )
+        .await;
+        let answered = Instant::now();
+        let access_id = a.body["accessId"].as_str().unwrap().to_owned();
+        let deadline = answered + Duration::from_secs(30);
+        let arrived = loop {
+            if let Some(r) = receiver
+                .received()
+                .into_iter()
+                .find(|r| r.body["accessId"] == access_id.as_str())
+            {
+                break r.at;
+            }
+            assert!(Instant::now() < deadline, "alert {i} never arrived");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        };
+        latencies.push(arrived.saturating_duration_since(answered));
+    }
+    consumers.abort();
+    latencies.sort();
+    vec![
+        ("alert_e2e_count".into(), lookups.to_string()),
+        (
+            "alert_e2e_p50_ms".into(),
+            format!("{:.1}", percentile(&latencies, 0.50)),
+        ),
+        (
+            "alert_e2e_p95_ms".into(),
+            format!("{:.1}", percentile(&latencies, 0.95)),
+        ),
+        ("fanout_per_s".into(), format!("{fanout_per_s:.1}")),
+    ]
+}
