@@ -154,7 +154,10 @@ async fn plans_past_retention_are_deleted_even_without_ttl_and_a_second_run_dele
             .scan_all(&f.table)
             .await
             .iter()
-            .filter(|i| i.get("entity").and_then(|e| e.as_s().ok()).is_some_and(|e| e.starts_with("plan")))
+            .filter(|i| i
+                .get("entity")
+                .and_then(|e| e.as_s().ok())
+                .is_some_and(|e| e.starts_with("plan")))
             .count(),
         6
     );
@@ -166,7 +169,11 @@ async fn plans_past_retention_are_deleted_even_without_ttl_and_a_second_run_dele
         .scan_all(&f.table)
         .await
         .into_iter()
-        .filter(|i| i.get("entity").and_then(|e| e.as_s().ok()).is_some_and(|e| e.starts_with("plan")))
+        .filter(|i| {
+            i.get("entity")
+                .and_then(|e| e.as_s().ok())
+                .is_some_and(|e| e.starts_with("plan"))
+        })
         .collect();
     assert_eq!(
         plans.len(),
