@@ -1,0 +1,1314 @@
+//! Every sample event in `events/` goes through its function's handler against the emulator, as
+//! Lambda would hand it over: API Gateway HTTP API requests (payload format 2.0, with the JWT
+//! authorizer's claims) through `lambda_http`'s own conversion into the function's router; SQS
+//! batches into the consumers' `handle`; the EventBridge schedule into `Reconciler::run`.
+//!
+//! Each sample runs in a fresh, seeded world (its own table and queues): Leeds's child protection
+//! plan, Camden's unborn-child plan, Leeds's profile (no webhook), and one clinician's visit already
+//! fanned out into a pending notification to Leeds. What each sample must answer is listed in
+//! [`expectations`]; a file in `events/` outside a function's folder or without an expectation
+//! fails the test, as does a function or route without a sample. HTTP answers are also checked
+//! against the response schema `infra/openapi.yaml` documents for that route and status.
+//!
+//! Needs the emulator for `every_sample_runs_through_its_handler` only (`EMULATOR_URL`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, Instant};
+
+use alert_delivery::port::{HttpWebhook, SqsVisibility};
+use alert_delivery::{Delivery, RetryPolicy};
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
+use axum::Router;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use cpindex::access::{Access, AccessOutcome};
+use cpindex::bootstrap::QueueUrls;
+use cpindex::claims::UserId;
+use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
+use cpindex::notification::{notification_id, DeliveryStatus};
+use cpindex::queue::SqsQueue;
+use cpindex::routes::{self, FunctionDef, Trigger, FUNCTIONS, ROUTES};
+use cpindex::secrets::FileSecrets;
+use cpindex::store::access::AccessStore;
+use cpindex::store::notifications::NotificationStore;
+use cpindex::store::plans::PlanStore;
+use cpindex::store::Table;
+use cpindex::{FixedClock, NhsNumber, OrgCode, Retention, Role};
+use http_body_util::BodyExt;
+use integration_tests::http::{call, request, As};
+use integration_tests::Emulator;
+use lambda_http::request::RequestContext;
+use reconcile::{Budget, Reconciler, Settings};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const LEEDS: &str = "E08000035";
+const CAMDEN: &str = "E09000007";
+const CHILD: &str = "9434765919";
+const MOTHER: &str = "9000000009";
+/// The visit already fanned out in every world; the inbox, delivery and dead-letter samples name
+/// its notification to Leeds.
+const SEEDED_ACCESS: &str = "5b7e2c1a-3d4f-4a6b-8c9d-0e1f2a3b4c5d";
+/// The access the fan-out sample carries.
+const SAMPLE_ACCESS: &str = "8d3f5a1e-2b4c-4e6f-9a7b-1c2d3e4f5a6b";
+/// An access whose fan-out never confirmed (see [`Prep::PendingAccess`]).
+const PENDING_ACCESS: &str = "e4a1c2b3-7d6e-4f50-8a91-b2c3d4e5f607";
+const OPERATOR: As<'static> = Some(("operator", "X26", "ops-1"));
+/// NHS numbers published as examples that pass the check digit; 999 000 0000 to 999 999 9999 is
+/// the range reserved for testing.
+const PUBLISHED_EXAMPLES: [&str; 2] = [CHILD, MOTHER];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
+}
+
+fn clock() -> FixedClock {
+    FixedClock::at(now())
+}
+
+fn org(code: &str) -> OrgCode {
+    OrgCode::parse(code).unwrap()
+}
+
+fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each sample is for.
+// ---------------------------------------------------------------------------------------------
+
+/// State a sample needs beyond the seeded world (applied in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prep {
+    /// Leeds's seeded notification failed every delivery attempt and sits in the delivery DLQ.
+    DeadLettered,
+    /// An unscheduled-care access ten minutes old whose fan-out never confirmed.
+    PendingAccess,
+    /// One complete reconciliation run: the LA and operator reports exist.
+    Reconciled,
+}
+
+/// The answer a sample gets.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// An HTTP response with this status.
+    Status(u16),
+    /// An SQS batch response reporting exactly these message ids as failed.
+    Failed(&'static [&'static str]),
+    /// A complete reconciliation run.
+    Run,
+}
+
+/// A fact about the answer's JSON: the value at a pointer, or the length of the array there.
+#[derive(Debug, Clone)]
+enum Fact {
+    Is(&'static str, Value),
+    Len(&'static str, usize),
+}
+
+/// A fact about the world after the sample ran.
+#[derive(Debug, Clone, Copy)]
+enum After {
+    /// Messages waiting on the fan-out queue.
+    FanoutQueued(usize),
+    /// Messages waiting on the delivery queue.
+    DeliveryQueued(usize),
+    /// The status of the notification of (access id, LA).
+    Notification(&'static str, &'static str, DeliveryStatus),
+}
+
+#[derive(Debug, Clone)]
+struct Expectation {
+    sample: &'static str,
+    prep: &'static [Prep],
+    expect: Expect,
+    facts: Vec<Fact>,
+    after: Vec<After>,
+}
+
+fn sample(sample: &'static str, expect: Expect) -> Expectation {
+    Expectation {
+        sample,
+        prep: &[],
+        expect,
+        facts: Vec::new(),
+        after: Vec::new(),
+    }
+}
+
+impl Expectation {
+    fn prep(mut self, prep: &'static [Prep]) -> Self {
+        self.prep = prep;
+        self
+    }
+
+    fn is(mut self, pointer: &'static str, value: Value) -> Self {
+        self.facts.push(Fact::Is(pointer, value));
+        self
+    }
+
+    fn len(mut self, pointer: &'static str, n: usize) -> Self {
+        self.facts.push(Fact::Len(pointer, n));
+        self
+    }
+
+    fn after(mut self, after: After) -> Self {
+        self.after.push(after);
+        self
+    }
+}
+
+/// Every sample in `events/` and what its handler must answer.
+fn expectations() -> Vec<Expectation> {
+    use Expect::{Failed, Run, Status};
+    use Prep::{DeadLettered, PendingAccess, Reconciled};
+    let seeded_note = seeded_notification();
+    vec![
+        // plan-upsert
+        sample("plan-upsert/put-plan.json", Status(201))
+            .is("/outcome", json!("created"))
+            .is("/planRef", json!("CP-2026-0002"))
+            .is("/status", json!("active")),
+        sample("plan-upsert/put-plan-stale-version.json", Status(409))
+            .is("/code", json!("stale_version"))
+            .is("/currentVersion", json!(3)),
+        sample("plan-upsert/get-plan.json", Status(200))
+            .is("/planRef", json!("CP-2026-0001"))
+            .is("/sourceVersion", json!(3)),
+        sample("plan-upsert/list-plans.json", Status(200))
+            .len("/items", 1)
+            .is("/items/0/planRef", json!("CP-2026-0001")),
+        sample("plan-upsert/withdraw-plan.json", Status(200)).is("/status", json!("withdrawn")),
+        sample("plan-upsert/post-full-extract.json", Status(200))
+            .is("/fileOutcome", json!("all_loaded"))
+            .is("/extractId", json!("leeds-2026-11-22"))
+            .is("/records/0/outcome", json!("unchanged"))
+            .is("/records/1/outcome", json!("created")),
+        // lookup
+        sample("lookup/get-child.json", Status(200))
+            .is("/hasPlan", json!(true))
+            .len("/plans", 1)
+            .is("/plans/0/responsibleLa/code", json!(LEEDS))
+            .len("/visits", 1)
+            .after(After::FanoutQueued(1)),
+        sample("lookup/get-child-silent-read.json", Status(200))
+            .len("/plans", 1)
+            .is("/plans/0/responsibleLa/code", json!(CAMDEN))
+            .after(After::FanoutQueued(0)),
+        sample("lookup/get-child-invalid-nhs-number.json", Status(400))
+            .is("/code", json!("invalid_nhs_number"))
+            .is("/field", json!("/nhsNumber"))
+            .after(After::FanoutQueued(0)),
+        // inbox
+        sample("inbox/list-notifications.json", Status(200))
+            .len("/items", 1)
+            .is("/items/0/notificationId", json!(seeded_note))
+            .is("/items/0/status", json!("pending")),
+        sample("inbox/acknowledge-notification.json", Status(200))
+            .is("/notificationId", json!(seeded_note))
+            .is("/acknowledgedBy", json!("sw-1042")),
+        sample("inbox/get-plan-accesses.json", Status(200))
+            .len("", 1)
+            .is("/0/accessId", json!(SEEDED_ACCESS))
+            .is("/0/settingCode", json!("RR801")),
+        sample("inbox/put-la-profile.json", Status(200))
+            .is("/org", json!(CAMDEN))
+            .is("/updatedBy", json!("ops-3")),
+        sample("inbox/get-la-profile.json", Status(200))
+            .is("/org", json!(LEEDS))
+            .is("/emergencyDutyPhone", json!("0113 535 0600")),
+        sample("inbox/get-reconciliation-report.json", Status(200))
+            .prep(&[Reconciled])
+            .is("/la", json!(LEEDS))
+            .is("/findings/indexCount", json!(1))
+            .is("/extract", Value::Null),
+        // ops
+        sample("ops/run-reconciliation.json", Status(200))
+            .is("/complete", json!(true))
+            .is("/reportsWritten", json!(2)),
+        sample("ops/get-dead-letters.json", Status(200))
+            .prep(&[DeadLettered, Reconciled])
+            .is("/queueDepth", json!(1))
+            .is("/latestReport/deadLettersByLa/E08000035/failed", json!(1)),
+        sample("ops/redrive-dead-letters.json", Status(200))
+            .prep(&[DeadLettered])
+            .is("/redriven", json!(1))
+            .after(After::DeliveryQueued(1))
+            .after(After::Notification(
+                SEEDED_ACCESS,
+                LEEDS,
+                DeliveryStatus::Pending,
+            )),
+        // queue consumers: the poison message, and it alone, comes back for retry
+        sample(
+            "alert-fanout/accesses-with-poison.json",
+            Failed(&["0a6f5b2e-5d1c-4f7a-9e3b-2c8d7f6a1b02"]),
+        )
+        .after(After::Notification(
+            SAMPLE_ACCESS,
+            LEEDS,
+            DeliveryStatus::Pending,
+        ))
+        .after(After::DeliveryQueued(1)),
+        sample(
+            "alert-delivery/deliveries-with-poison.json",
+            Failed(&["3c9e1d7a-8b2f-4e5c-a6d4-7f0b9e2c3d02"]),
+        )
+        .after(After::Notification(
+            SEEDED_ACCESS,
+            LEEDS,
+            DeliveryStatus::Inbox,
+        )),
+        // the schedule
+        sample("reconcile/scheduled-run.json", Run)
+            .prep(&[PendingAccess])
+            .is("/complete", json!(true))
+            .is("/alertsRedriven", json!(1))
+            .is("/reportsWritten", json!(2))
+            .after(After::FanoutQueued(1)),
+    ]
+}
+
+fn seeded_notification() -> String {
+    notification_id(SEEDED_ACCESS, &org(LEEDS))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The samples on disk.
+// ---------------------------------------------------------------------------------------------
+
+/// Every file under `events/` (its path relative to it, `/`-separated), but the folder's README.
+fn samples() -> Vec<String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let relative = format!("{prefix}{name}");
+            if entry.path().is_dir() {
+                walk(&entry.path(), &format!("{relative}/"), out);
+            } else if relative != "README.md" {
+                out.push(relative);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo_path("events"), "", &mut out);
+    out.sort();
+    out
+}
+
+fn read_sample(sample: &str) -> String {
+    std::fs::read_to_string(repo_path(&format!("events/{sample}")))
+        .unwrap_or_else(|e| panic!("cannot read events/{sample}: {e}"))
+}
+
+/// The function a sample is for: its folder is the function's binary name.
+fn function_of(sample: &str) -> Result<FunctionDef, String> {
+    let Some((folder, file)) = sample.split_once('/') else {
+        return Err(format!(
+            "{sample}: not in a function's folder (events/<binary>/<name>.json)"
+        ));
+    };
+    if file.contains('/') || !file.ends_with(".json") {
+        return Err(format!(
+            "{sample}: samples are events/<binary>/<name>.json, one level deep"
+        ));
+    }
+    FUNCTIONS
+        .iter()
+        .find(|f| f.binary == folder)
+        .copied()
+        .ok_or_else(|| {
+            format!("{sample}: folder {folder} is not the binary of a function in FUNCTIONS")
+        })
+}
+
+/// Whether the expectation's kind of answer fits how the function is invoked.
+fn fits(f: FunctionDef, expect: Expect) -> bool {
+    matches!(
+        (f.trigger, expect),
+        (Trigger::Http, Expect::Status(_))
+            | (Trigger::Queue { .. }, Expect::Failed(_))
+            | (Trigger::Schedule, Expect::Run)
+    )
+}
+
+/// Checks a sample that needs no emulator: it is JSON, names its function's route or queue the
+/// way AWS would, and its NHS numbers are test-range or published examples.
+fn shape_problems(sample: &str, f: FunctionDef) -> Vec<String> {
+    let text = read_sample(sample);
+    let mut p = nhs_number_problems(sample, &text);
+    let event: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            p.push(format!("{sample}: not JSON: {e}"));
+            return p;
+        }
+    };
+    match f.trigger {
+        Trigger::Http => p.extend(http_event_problems(sample, f, &event)),
+        Trigger::Queue { queue, .. } => {
+            let records = event["Records"].as_array().cloned().unwrap_or_default();
+            if records.is_empty() {
+                p.push(format!("{sample}: an SQS event needs Records"));
+            }
+            let mut ids = BTreeSet::new();
+            for (i, r) in records.iter().enumerate() {
+                let id = r["messageId"].as_str().unwrap_or_default();
+                if !ids.insert(id.to_owned()) || id.is_empty() {
+                    p.push(format!(
+                        "{sample}: record {i} has a missing or repeated messageId"
+                    ));
+                }
+                if r["eventSource"] != "aws:sqs" || !r["body"].is_string() {
+                    p.push(format!(
+                        "{sample}: record {i} is not an SQS record with a body"
+                    ));
+                }
+                let arn = r["eventSourceARN"].as_str().unwrap_or_default();
+                if !arn.starts_with("arn:aws:sqs:") || !arn.ends_with(&format!("-{}", queue.suffix))
+                {
+                    p.push(format!(
+                        "{sample}: record {i} comes from {arn}, not the {} queue",
+                        queue.suffix
+                    ));
+                }
+                let count = r["attributes"]["ApproximateReceiveCount"].as_str();
+                if count.and_then(|c| c.parse::<u32>().ok()).is_none() {
+                    p.push(format!(
+                        "{sample}: record {i} lacks attributes.ApproximateReceiveCount"
+                    ));
+                }
+            }
+        }
+        Trigger::Schedule => {
+            if event["source"] != "aws.events" || event["detail-type"] != "Scheduled Event" {
+                p.push(format!(
+                    "{sample}: not an EventBridge scheduled event (source aws.events, \
+                     detail-type Scheduled Event)"
+                ));
+            }
+        }
+    }
+    p
+}
+
+/// Every ten-digit number that passes the NHS check digit must be a test-range number (999...) or
+/// one of the published examples: no real person's number in a sample.
+fn nhs_number_problems(sample: &str, text: &str) -> Vec<String> {
+    let mut p = Vec::new();
+    // Words of letters and digits: a digit run inside a hex digest or an id is not a number.
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let digits_only = word.len() == 10 && word.bytes().all(|b| b.is_ascii_digit());
+        let allowed = word.starts_with("999") || PUBLISHED_EXAMPLES.contains(&word);
+        if digits_only && NhsNumber::parse(word).is_ok() && !allowed {
+            p.push(format!(
+                "{sample}: {word} is a valid NHS number outside the test range (999...) and the \
+                 published examples {PUBLISHED_EXAMPLES:?}"
+            ));
+        }
+    }
+    p
+}
+
+/// The path parameters of a route template.
+fn path_params(template: &str) -> Vec<&str> {
+    template
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+/// An HTTP sample is what API Gateway sends for one of its function's routes: payload 2.0, the
+/// route key of a ROUTES entry of this function, a path that fills the route's template with the
+/// path parameters, and the authorizer's claims.
+fn http_event_problems(sample: &str, f: FunctionDef, e: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut expect = |ok: bool, what: String| {
+        if !ok {
+            p.push(format!("{sample}: {what}"));
+        }
+    };
+    expect(e["version"] == "2.0", "version is not 2.0".into());
+    let route_key = e["routeKey"].as_str().unwrap_or_default();
+    expect(
+        e["requestContext"]["routeKey"] == route_key,
+        "routeKey and requestContext.routeKey differ".into(),
+    );
+    let route = ROUTES
+        .iter()
+        .find(|r| format!("{} {}", r.method, r.path) == route_key);
+    let Some(route) = route else {
+        expect(
+            false,
+            format!("routeKey `{route_key}` is not a route in ROUTES"),
+        );
+        return p;
+    };
+    expect(
+        route.function == f,
+        format!(
+            "route {route_key} is served by {}, not {}",
+            route.function.binary, f.binary
+        ),
+    );
+    expect(
+        e["requestContext"]["http"]["method"] == route.method,
+        "requestContext.http.method is not the route's method".into(),
+    );
+    let raw_path = e["rawPath"].as_str().unwrap_or_default();
+    expect(
+        e["requestContext"]["http"]["path"] == raw_path,
+        "rawPath and requestContext.http.path differ".into(),
+    );
+    let mut filled = route.path.to_owned();
+    for name in path_params(route.path) {
+        match e["pathParameters"][name].as_str() {
+            Some(v) => filled = filled.replace(&format!("{{{name}}}"), v),
+            None => expect(false, format!("pathParameters.{name} is missing")),
+        }
+    }
+    let declared = e["pathParameters"].as_object().map_or(0, |m| m.len());
+    expect(
+        declared == path_params(route.path).len(),
+        "pathParameters has parameters the route does not".into(),
+    );
+    expect(
+        filled == raw_path,
+        format!("rawPath {raw_path} does not fill {} ({filled})", route.path),
+    );
+    let claims = &e["requestContext"]["authorizer"]["jwt"]["claims"];
+    for claim in ["org", "role", "sub"] {
+        expect(
+            claims[claim].is_string(),
+            format!("requestContext.authorizer.jwt.claims.{claim} is missing"),
+        );
+    }
+    let has_body = e["body"].is_string();
+    expect(
+        has_body == (e["headers"]["content-type"] == "application/json"),
+        "a body goes with content-type application/json, and only a body".into(),
+    );
+    p
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world each sample runs in.
+// ---------------------------------------------------------------------------------------------
+
+fn la_contact(name: &str) -> Value {
+    json!({"name": name, "team": "Children's Front Door", "officeHoursPhone": "0113 222 4403",
+        "emergencyDutyPhone": "0113 535 0600"})
+}
+
+fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access {
+    Access {
+        access_id: id.to_owned(),
+        nhs_number: NhsNumber::parse(nhs).unwrap(),
+        at,
+        user: UserId::parse("dr-1907").unwrap(),
+        role: Role::UnscheduledCare,
+        org: org("RR801"),
+        org_name: Some("Leeds General Infirmary ED".into()),
+        outcome: AccessOutcome::Allowed,
+    }
+}
+
+fn budget() -> Budget {
+    Budget {
+        deadline: Instant::now() + StdDuration::from_secs(60),
+        max_pages: None,
+    }
+}
+
+struct World {
+    emu: Emulator,
+    table: Table,
+    fanout: QueueUrls,
+    delivery: QueueUrls,
+    secrets_dir: PathBuf,
+}
+
+impl World {
+    /// A fresh table and queues, seeded.
+    async fn new() -> Self {
+        let emu = Emulator::connect();
+        let table = emu.fresh_table().await;
+        let (_, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+        let (_, delivery) = emu.fresh_queue(&ALERT_DELIVERY_QUEUE).await;
+        let world = World {
+            secrets_dir: std::env::temp_dir().join("cpindex-events-no-secrets"),
+            emu,
+            table,
+            fanout,
+            delivery,
+        };
+        world.seed().await;
+        world
+    }
+
+    async fn seed(&self) {
+        let upsert = self.router(routes::PLAN_UPSERT).unwrap();
+        for (code, record) in [
+            (
+                LEEDS,
+                json!({"planRef": "CP-2026-0001", "nhsNumber": CHILD, "planType": "CPP",
+                    "startDate": "2026-01-10", "sourceVersion": 3,
+                    "responsibleLa": la_contact("Leeds City Council")}),
+            ),
+            (
+                CAMDEN,
+                json!({"planRef": "UCPP-2026-0009", "nhsNumber": MOTHER, "planType": "UCPP",
+                    "startDate": "2026-09-01", "expectedDueDate": "2027-01-15", "sourceVersion": 1,
+                    "responsibleLa": la_contact("London Borough of Camden")}),
+            ),
+        ] {
+            let body = json!({"mode": "delta", "records": [record]});
+            let ack = call(
+                &upsert,
+                request(
+                    "POST",
+                    routes::PLAN_BATCHES_PATH,
+                    Some(("local_authority", code, "seed")),
+                    Some(&body),
+                ),
+            )
+            .await;
+            assert_eq!(ack.body["fileOutcome"], "all_loaded", "seeding: {ack:?}");
+        }
+        let profile = json!({"name": "Leeds City Council", "team": "Children's Front Door",
+            "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"});
+        let inbox = self.router(routes::INBOX).unwrap();
+        let answer = call(
+            &inbox,
+            request(
+                "PUT",
+                &format!("/v1/la-profiles/{LEEDS}"),
+                OPERATOR,
+                Some(&profile),
+            ),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "seeding: {answer:?}");
+        let visit = clinician_access(SEEDED_ACCESS, CHILD, now() - Duration::minutes(30));
+        self.fanout()
+            .fan_out(&visit, now() - Duration::minutes(30))
+            .await
+            .expect("seeding: fan-out");
+        self.drain(&self.delivery.queue).await;
+    }
+
+    async fn prepare(&self, preps: &[Prep]) {
+        if preps.contains(&Prep::DeadLettered) {
+            let id = seeded_notification();
+            let failed = self
+                .notifications()
+                .finish(
+                    &id,
+                    DeliveryStatus::Failed,
+                    now(),
+                    ALERT_DELIVERY_QUEUE.max_receive_count,
+                    Some("503"),
+                )
+                .await
+                .unwrap();
+            assert!(failed, "the seeded notification was pending");
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery.dlq)
+                .send(json!({"notificationId": id}).to_string())
+                .await
+                .unwrap();
+        }
+        if preps.contains(&Prep::PendingAccess) {
+            let stuck = clinician_access(PENDING_ACCESS, CHILD, now() - Duration::minutes(10));
+            AccessStore::new(self.table.clone())
+                .record(&stuck)
+                .await
+                .unwrap();
+        }
+        if preps.contains(&Prep::Reconciled) {
+            let outcome = self.reconciler().run(budget()).await.unwrap();
+            assert!(outcome.complete, "{outcome:?}");
+        }
+    }
+
+    fn notifications(&self) -> NotificationStore {
+        NotificationStore::new(self.table.clone())
+    }
+
+    /// The router of an HTTP function, wired as its `main.rs` wires it (over this world).
+    fn router(&self, f: FunctionDef) -> Option<Router> {
+        let retention = Retention::default();
+        let plans = || PlanStore::new(self.table.clone(), retention);
+        let accesses = || AccessStore::new(self.table.clone());
+        if f == routes::PLAN_UPSERT {
+            Some(plan_upsert::router(plan_upsert::App {
+                store: plans(),
+                clock: clock(),
+                retention,
+            }))
+        } else if f == routes::LOOKUP {
+            let store = lookup::port::ChildStore {
+                plans: plans(),
+                accesses: accesses(),
+            };
+            Some(lookup::router(lookup::App {
+                reads: store.clone(),
+                log: store,
+                queue: SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
+                clock: clock(),
+                retention,
+            }))
+        } else if f == routes::INBOX {
+            Some(inbox::router(inbox::App {
+                notifications: self.notifications(),
+                plans: plans(),
+                accesses: accesses(),
+                clock: clock(),
+                local_mode: false,
+            }))
+        } else if f == routes::OPS {
+            Some(reconcile::ops::router(self.reconciler()))
+        } else {
+            None
+        }
+    }
+
+    fn fanout(&self) -> Fanout<Stores, SqsQueue, FixedClock> {
+        let retention = Retention::default();
+        Fanout {
+            store: Stores {
+                plans: PlanStore::new(self.table.clone(), retention),
+                accesses: AccessStore::new(self.table.clone()),
+                notifications: self.notifications(),
+            },
+            queue: SqsQueue::new(self.emu.sqs.clone(), &self.delivery.queue),
+            clock: clock(),
+            retention,
+        }
+    }
+
+    fn delivery(
+        &self,
+    ) -> Delivery<NotificationStore, FileSecrets, HttpWebhook, SqsVisibility, FixedClock> {
+        Delivery {
+            store: self.notifications(),
+            secrets: FileSecrets(self.secrets_dir.clone()),
+            webhook: HttpWebhook::new(StdDuration::from_secs(2), false),
+            visibility: SqsVisibility {
+                client: self.emu.sqs.clone(),
+                queue_url: self.delivery.queue.clone(),
+            },
+            clock: clock(),
+            policy: RetryPolicy::default(),
+            local_mode: false,
+        }
+    }
+
+    fn reconciler(&self) -> Reconciler<FixedClock> {
+        Reconciler {
+            table: self.table.clone(),
+            fanout: SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
+            delivery: SqsQueue::new(self.emu.sqs.clone(), &self.delivery.queue),
+            delivery_dlq: SqsQueue::new(self.emu.sqs.clone(), &self.delivery.dlq),
+            clock: clock(),
+            retention: Retention::default(),
+            settings: Settings::default(),
+        }
+    }
+
+    /// Messages waiting on a queue (received, not deleted: the world is thrown away after).
+    async fn queued(&self, url: &str) -> usize {
+        let mut n = 0;
+        loop {
+            let got = self.emu.receive(url).await;
+            if got.is_empty() {
+                return n;
+            }
+            n += got.len();
+        }
+    }
+
+    async fn drain(&self, url: &str) {
+        loop {
+            let got = self.emu.receive(url).await;
+            if got.is_empty() {
+                return;
+            }
+            for m in got {
+                self.emu
+                    .sqs
+                    .delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle.unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+        }
+    }
+
+    async fn after_problems(&self, sample: &str, after: &[After]) -> Vec<String> {
+        let mut p = Vec::new();
+        for a in after {
+            match *a {
+                After::FanoutQueued(want) | After::DeliveryQueued(want) => {
+                    let (name, url) = match a {
+                        After::FanoutQueued(_) => ("fan-out", &self.fanout.queue),
+                        _ => ("delivery", &self.delivery.queue),
+                    };
+                    let got = self.queued(url).await;
+                    if got != want {
+                        p.push(format!(
+                            "{sample}: {got} message(s) on the {name} queue afterwards, \
+                             expected {want}"
+                        ));
+                    }
+                }
+                After::Notification(access, la, want) => {
+                    let id = notification_id(access, &org(la));
+                    let got = self.notifications().get(&id).await.unwrap();
+                    let status = got.as_ref().map(|n| n.status);
+                    if status != Some(want) {
+                        p.push(format!(
+                            "{sample}: notification of access {access} to {la} is {status:?} \
+                             afterwards, expected {want:?}"
+                        ));
+                    }
+                }
+            }
+        }
+        p
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running one sample.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs one sample in a fresh world; returns every way it disagrees with its expectation.
+async fn run_sample(e: &Expectation, openapi: &Value) -> Vec<String> {
+    let sample = e.sample;
+    let f = match function_of(sample) {
+        Ok(f) => f,
+        Err(problem) => return vec![problem],
+    };
+    let text = read_sample(sample);
+    let world = World::new().await;
+    world.prepare(e.prep).await;
+    let (answer, mut p) = match (f.trigger, e.expect) {
+        (Trigger::Http, Expect::Status(status)) => {
+            http_sample(&world, f, sample, &text, status, openapi).await
+        }
+        (Trigger::Queue { .. }, Expect::Failed(ids)) => {
+            queue_sample(&world, f, sample, &text, ids).await
+        }
+        (Trigger::Schedule, Expect::Run) => match world.reconciler().run(budget()).await {
+            Ok(outcome) => (serde_json::to_value(outcome).unwrap(), Vec::new()),
+            Err(err) => (
+                Value::Null,
+                vec![format!("{sample}: the run failed: {err:?}")],
+            ),
+        },
+        (_, expect) => {
+            return vec![format!(
+                "{sample}: expects {expect:?}, which {} ({:?}) cannot answer",
+                f.binary, f.trigger
+            )]
+        }
+    };
+    for fact in &e.facts {
+        match fact {
+            Fact::Is(pointer, want) => {
+                let got = answer.pointer(pointer);
+                if got != Some(want) {
+                    p.push(format!(
+                        "{sample}: {pointer} is {got:?}, expected {want} (answer: {answer})"
+                    ));
+                }
+            }
+            Fact::Len(pointer, want) => {
+                let got = answer
+                    .pointer(pointer)
+                    .and_then(Value::as_array)
+                    .map(Vec::len);
+                if got != Some(*want) {
+                    p.push(format!(
+                        "{sample}: {pointer} holds {got:?} entries, expected {want} (answer: \
+                         {answer})"
+                    ));
+                }
+            }
+        }
+    }
+    p.extend(world.after_problems(sample, &e.after).await);
+    p
+}
+
+/// Turns the sample into a request exactly as `lambda_http::run` does and sends it through the
+/// function's router. Returns the body and the problems.
+async fn http_sample(
+    world: &World,
+    f: FunctionDef,
+    sample: &str,
+    text: &str,
+    status: u16,
+    openapi: &Value,
+) -> (Value, Vec<String>) {
+    let mut p = Vec::new();
+    let req = match lambda_http::request::from_str(text) {
+        Ok(req) => req,
+        Err(e) => {
+            return (
+                Value::Null,
+                vec![format!("{sample}: lambda_http refuses it: {e}")],
+            )
+        }
+    };
+    let route_key = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone().unwrap_or_default(),
+        other => {
+            let kind = other.map(|_| "another").unwrap_or("no");
+            return (
+                Value::Null,
+                vec![format!(
+                    "{sample}: lambda_http reads {kind} request context, not API Gateway v2"
+                )],
+            );
+        }
+    };
+    let Some(router) = world.router(f) else {
+        return (
+            Value::Null,
+            vec![format!(
+                "{sample}: this test has no router for {}",
+                f.binary
+            )],
+        );
+    };
+    let resp = router.oneshot(req).await.expect("routers are infallible");
+    let got = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => {
+            p.push(format!(
+                "{sample}: the body is not JSON: {}",
+                String::from_utf8_lossy(&bytes)
+            ));
+            Value::Null
+        }
+    };
+    if got != status {
+        p.push(format!(
+            "{sample}: answered {got}, expected {status}: {body}"
+        ));
+    }
+    let want_type = if got < 400 {
+        "application/json"
+    } else {
+        cpindex::problem::PROBLEM_JSON
+    };
+    if content_type != want_type {
+        p.push(format!(
+            "{sample}: content-type is {content_type:?}, expected {want_type}"
+        ));
+    }
+    p.extend(
+        contract_problems(openapi, &route_key, got, want_type, &body)
+            .into_iter()
+            .map(|problem| format!("{sample}: {problem}")),
+    );
+    (body, p)
+}
+
+/// Hands the SQS batch to the consumer's `handle`, as its `main.rs` does.
+async fn queue_sample(
+    world: &World,
+    f: FunctionDef,
+    sample: &str,
+    text: &str,
+    failed: &[&str],
+) -> (Value, Vec<String>) {
+    let event: Value = serde_json::from_str(text).unwrap();
+    let response = if f == routes::ALERT_FANOUT {
+        world.fanout().handle(&event).await
+    } else if f == routes::ALERT_DELIVERY {
+        world.delivery().handle(&event).await
+    } else {
+        return (
+            Value::Null,
+            vec![format!(
+                "{sample}: this test has no consumer for {}",
+                f.binary
+            )],
+        );
+    };
+    let mut p = Vec::new();
+    let got: BTreeSet<&str> = response.failed_ids().into_iter().collect();
+    let want: BTreeSet<&str> = failed.iter().copied().collect();
+    if got != want {
+        p.push(format!(
+            "{sample}: batchItemFailures name {got:?}, expected {want:?}"
+        ));
+    }
+    // The messages expected to fail are the poison ones: their bodies are not even JSON.
+    for r in event["Records"].as_array().into_iter().flatten() {
+        let id = r["messageId"].as_str().unwrap_or_default();
+        let poison = serde_json::from_str::<Value>(r["body"].as_str().unwrap_or_default()).is_err();
+        if poison != want.contains(id) {
+            p.push(format!(
+                "{sample}: message {id} is {}poison but is {}expected to fail",
+                if poison { "" } else { "not " },
+                if want.contains(id) { "" } else { "not " }
+            ));
+        }
+    }
+    (serde_json::to_value(&response).unwrap(), p)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answer against the OpenAPI contract (the subset of JSON Schema the contract uses).
+// ---------------------------------------------------------------------------------------------
+
+fn openapi() -> Value {
+    let text = std::fs::read_to_string(repo_path("infra/openapi.yaml")).unwrap();
+    serde_yaml::from_str(&text).expect("infra/openapi.yaml is YAML")
+}
+
+/// Follows a local `$ref`.
+fn resolve<'a>(o: &'a Value, v: &'a Value) -> &'a Value {
+    match v["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => o.pointer(pointer).unwrap_or(v),
+        None => v,
+    }
+}
+
+/// The answer is documented for the route and status, with this content type and a schema the
+/// body conforms to.
+fn contract_problems(
+    o: &Value,
+    route_key: &str,
+    status: u16,
+    content_type: &str,
+    body: &Value,
+) -> Vec<String> {
+    let Some((method, path)) = route_key.split_once(' ') else {
+        return vec![format!("route key {route_key} is not `METHOD /path`")];
+    };
+    let op = &o["paths"][path][method.to_ascii_lowercase()];
+    let Some(response) = op["responses"].get(status.to_string()) else {
+        return vec![format!(
+            "infra/openapi.yaml does not document {status} for {route_key}"
+        )];
+    };
+    let response = resolve(o, response);
+    let pointer = format!("/content/{}/schema", content_type.replace('/', "~1"));
+    let Some(schema) = response.pointer(&pointer) else {
+        return vec![format!(
+            "infra/openapi.yaml documents no {content_type} body for {status} of {route_key}"
+        )];
+    };
+    let mut p = Vec::new();
+    conforms(o, schema, body, "", &mut p);
+    p.into_iter()
+        .map(|problem| {
+            format!("{status} of {route_key} disagrees with infra/openapi.yaml: {problem}")
+        })
+        .collect()
+}
+
+/// Records where `v` does not conform to `schema`: types, nullability, enums, required and
+/// unknown properties, array items and sizes, bounds, and the date formats.
+fn conforms(o: &Value, schema: &Value, v: &Value, at: &str, p: &mut Vec<String>) {
+    let s = resolve(o, schema);
+    let here = if at.is_empty() { "(body)" } else { at };
+    if v.is_null() {
+        if s["nullable"] != true {
+            p.push(format!(
+                "{here} is null, but the schema does not allow null"
+            ));
+        }
+        return;
+    }
+    for sub in s["allOf"].as_array().into_iter().flatten() {
+        conforms(o, sub, v, at, p);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alternatives) = s[key].as_array() {
+            let matching = alternatives
+                .iter()
+                .filter(|alt| {
+                    let mut q = Vec::new();
+                    conforms(o, alt, v, at, &mut q);
+                    q.is_empty()
+                })
+                .count();
+            let ok = if key == "oneOf" {
+                matching == 1
+            } else {
+                matching >= 1
+            };
+            if !ok {
+                p.push(format!(
+                    "{here} matches {matching} of its {key} alternatives"
+                ));
+            }
+        }
+    }
+    if let Some(allowed) = s["enum"].as_array() {
+        if !allowed.contains(v) {
+            p.push(format!("{here} is {v}, not one of {allowed:?}"));
+        }
+    }
+    let bad_type = |p: &mut Vec<String>, ty: &str| p.push(format!("{here} is {v}, not a {ty}"));
+    match s["type"].as_str() {
+        Some("object") => {
+            let Some(m) = v.as_object() else {
+                return bad_type(p, "object");
+            };
+            for name in s["required"].as_array().into_iter().flatten() {
+                let name = name.as_str().unwrap_or_default();
+                if !m.contains_key(name) {
+                    p.push(format!("{here} lacks the required property {name}"));
+                }
+            }
+            let props = s["properties"].as_object();
+            for (name, value) in m {
+                let child = format!("{at}/{name}");
+                match props.and_then(|props| props.get(name)) {
+                    Some(prop) => conforms(o, prop, value, &child, p),
+                    None => match &s["additionalProperties"] {
+                        Value::Bool(false) => {
+                            p.push(format!("{child} is not a property the schema knows"))
+                        }
+                        extra @ Value::Object(_) => conforms(o, extra, value, &child, p),
+                        _ => {}
+                    },
+                }
+            }
+        }
+        Some("array") => {
+            let Some(items) = v.as_array() else {
+                return bad_type(p, "array");
+            };
+            if let Some(max) = s["maxItems"].as_u64() {
+                if items.len() as u64 > max {
+                    p.push(format!("{here} has {} items, more than {max}", items.len()));
+                }
+            }
+            for (i, item) in items.iter().enumerate() {
+                conforms(o, &s["items"], item, &format!("{at}/{i}"), p);
+            }
+        }
+        Some("string") => {
+            let Some(text) = v.as_str() else {
+                return bad_type(p, "string");
+            };
+            let parses = match s["format"].as_str() {
+                Some("date-time") => DateTime::parse_from_rfc3339(text).is_ok(),
+                Some("date") => NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+                _ => true,
+            };
+            if !parses {
+                p.push(format!("{here} is {v}, not a {}", s["format"]));
+            }
+        }
+        Some("integer") => {
+            if !(v.is_i64() || v.is_u64()) {
+                return bad_type(p, "integer");
+            }
+            bounds(s, v, here, p);
+        }
+        Some("number") => {
+            if !v.is_number() {
+                return bad_type(p, "number");
+            }
+            bounds(s, v, here, p);
+        }
+        Some("boolean") if !v.is_boolean() => bad_type(p, "boolean"),
+        _ => {}
+    }
+}
+
+fn bounds(s: &Value, v: &Value, here: &str, p: &mut Vec<String>) {
+    let n = v.as_f64().unwrap_or_default();
+    if s["minimum"].as_f64().is_some_and(|min| n < min) {
+        p.push(format!("{here} is {v}, below the minimum {}", s["minimum"]));
+    }
+    if s["maximum"].as_f64().is_some_and(|max| n > max) {
+        p.push(format!("{here} is {v}, above the maximum {}", s["maximum"]));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests.
+// ---------------------------------------------------------------------------------------------
+
+fn assert_none(what: &str, problems: Vec<String>) {
+    assert!(
+        problems.is_empty(),
+        "{what}:\n  - {}",
+        problems.join("\n  - ")
+    );
+}
+
+#[test]
+fn every_sample_has_a_handler_an_expectation_and_the_shape_aws_sends() {
+    let expectations = expectations();
+    let listed: BTreeSet<&str> = expectations.iter().map(|e| e.sample).collect();
+    let mut p = Vec::new();
+    let samples = samples();
+    for sample in &samples {
+        let f = match function_of(sample) {
+            Ok(f) => f,
+            Err(problem) => {
+                p.push(problem);
+                continue;
+            }
+        };
+        match expectations.iter().find(|e| e.sample == sample) {
+            None => p.push(format!(
+                "{sample}: no expectation in tests/tests/events.rs says what it must answer"
+            )),
+            Some(e) if !fits(f, e.expect) => p.push(format!(
+                "{sample}: expects {:?}, which {} ({:?}) cannot answer",
+                e.expect, f.binary, f.trigger
+            )),
+            Some(_) => {}
+        }
+        p.extend(shape_problems(sample, f));
+    }
+    for stale in listed.iter().filter(|s| !samples.iter().any(|f| f == *s)) {
+        p.push(format!(
+            "expectation for {stale}, but no such file in events/"
+        ));
+    }
+    if listed.len() != expectations.len() {
+        p.push("an expectation is listed twice".to_owned());
+    }
+    assert_none("events/ and the handlers disagree", p);
+}
+
+#[test]
+fn every_function_and_every_route_has_a_sample() {
+    let samples = samples();
+    let mut p = Vec::new();
+    for f in FUNCTIONS {
+        if !samples.iter().any(|s| function_of(s) == Ok(*f)) {
+            p.push(format!(
+                "function {} has no sample in events/{}/",
+                f.binary, f.binary
+            ));
+        }
+    }
+    let route_keys: BTreeSet<String> = samples
+        .iter()
+        .filter_map(|s| serde_json::from_str::<Value>(&read_sample(s)).ok())
+        .filter_map(|e| e["routeKey"].as_str().map(str::to_owned))
+        .collect();
+    for r in ROUTES {
+        let key = format!("{} {}", r.method, r.path);
+        if !route_keys.contains(&key) {
+            p.push(format!(
+                "route {key} has no sample in events/{}/",
+                r.function.binary
+            ));
+        }
+    }
+    assert_none("events/ misses samples", p);
+}
+
+#[test]
+fn a_sample_the_checks_would_refuse_is_named() {
+    // Unmapped files.
+    for stray in [
+        "notes.txt",
+        "lookups/get.json",
+        "lookup/deep/get.json",
+        "lookup/get.yaml",
+    ] {
+        assert!(function_of(stray).is_err(), "{stray}");
+    }
+    assert_eq!(function_of("ops/run-reconciliation.json"), Ok(routes::OPS));
+    // A real person's number (valid check digit, outside the test range) is refused.
+    let real_looking = (0..)
+        .find_map(|k: u32| {
+            let digits: Vec<u8> = format!("{}", 400_000_000 + k)
+                .bytes()
+                .map(|b| b - b'0')
+                .collect();
+            NhsNumber::from_first_nine(digits.try_into().unwrap())
+        })
+        .unwrap()
+        .digits();
+    let text = format!(r#"{{"nhsNumber":"{real_looking}"}}"#);
+    assert!(!nhs_number_problems("x", &text).is_empty());
+    assert!(nhs_number_problems("x", r#"{"n":"9990000018","t":1795316400000}"#).is_empty());
+    // A route key of another function, and a path that does not fill the template.
+    let mut e: Value = serde_json::from_str(&read_sample("lookup/get-child.json")).unwrap();
+    let problems = http_event_problems("s", routes::INBOX, &e);
+    assert!(
+        problems.iter().any(|p| p.contains("served by lookup")),
+        "{problems:?}"
+    );
+    e["rawPath"] = json!("/v1/children/9000000009");
+    let problems = http_event_problems("s", routes::LOOKUP, &e);
+    assert!(
+        problems.iter().any(|p| p.contains("does not fill")),
+        "{problems:?}"
+    );
+    // The contract check names a missing property, an unknown one and an undocumented status.
+    let o = openapi();
+    let body = json!({"runId": "r", "complete": true, "pages": 1, "alertsRedriven": 0, "extra": 1});
+    let problems = contract_problems(
+        &o,
+        "POST /v1/reconciliation-runs",
+        200,
+        "application/json",
+        &body,
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("reportsWritten")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("/extra")),
+        "{problems:?}"
+    );
+    let problems = contract_problems(
+        &o,
+        "POST /v1/reconciliation-runs",
+        418,
+        "application/json",
+        &body,
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("does not document 418")),
+        "{problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_sample_runs_through_its_handler() {
+    let openapi = openapi();
+    let expectations = expectations();
+    let mut p = Vec::new();
+    for sample in samples() {
+        match expectations.iter().find(|e| e.sample == sample) {
+            Some(e) => p.extend(run_sample(e, &openapi).await),
+            None => p.push(format!("{sample}: no expectation")),
+        }
+    }
+    assert_none("samples in events/ do not get the answers expected", p);
+}
