@@ -14,7 +14,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo test check unit emulator-test bench emulator-install clean
+.PHONY: help dev token demo walkthrough test check unit emulator-test bench emulator-install clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -34,12 +34,16 @@ token:
 	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>]" >&2; exit 2; }
 	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)"
 
+## The README's walkthrough, run verbatim against a fresh local stack (its own ports).
+walkthrough: emulator-install
+	@WALKTHROUGH_PORT=3077 scripts/walkthrough.sh
+
 ## Demo data into a running `make dev` (two LAs with webhooks, children of every plan type).
 demo:
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test; exits non-zero on the first failure.
-test: check emulator-test sam-check
+test: check emulator-test walkthrough sam-check
 
 check:
 	cargo fmt --all -- --check

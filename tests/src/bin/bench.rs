@@ -13,6 +13,8 @@ enum Bench {
     Reconcile,
     /// Alerts end to end (lookup to webhook) and fan-out throughput.
     Alerts,
+    /// Prints the Lambda binaries, one per line (for the bootstrap-size benchmark).
+    Functions,
 }
 
 #[derive(Debug, Parser)]
@@ -43,6 +45,12 @@ async fn main() {
         Bench::Lookup => integration_tests::bench::lookup::run(&url, args.lookups).await,
         Bench::Reconcile => integration_tests::bench::reconcile::run(&url, args.plans).await,
         Bench::Alerts => integration_tests::bench::alerts::run(&url, args.alerts).await,
+        Bench::Functions => {
+            for f in cpindex::routes::FUNCTIONS {
+                println!("{}", f.binary);
+            }
+            return;
+        }
     };
     for (name, value) in metrics {
         println!("{name}: {value}");
