@@ -42,7 +42,16 @@ impl IoRecorder {
 
     /// Dynamo and SQS clients for the emulator with this recorder attached.
     pub fn clients(&self, url: &str) -> (aws_sdk_dynamodb::Client, aws_sdk_sqs::Client) {
-        let sdk = cpindex::aws::for_emulator(url, cpindex::config::CallTimeouts::default());
+        self.clients_with(url, cpindex::config::CallTimeouts::default())
+    }
+
+    /// As [`IoRecorder::clients`], with the given timeouts (benchmarks on a loaded machine).
+    pub fn clients_with(
+        &self,
+        url: &str,
+        timeouts: cpindex::config::CallTimeouts,
+    ) -> (aws_sdk_dynamodb::Client, aws_sdk_sqs::Client) {
+        let sdk = cpindex::aws::for_emulator(url, timeouts);
         let dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk)
             .interceptor(self.clone())
             .build();

@@ -31,7 +31,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
-    let sdk = cpindex::aws::for_emulator(url, cpindex::config::CallTimeouts::default());
+    let sdk = cpindex::aws::for_emulator(url, cpindex::config::CallTimeouts::bulk());
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let name = format!("bench-alerts-{}", uuid::Uuid::new_v4().simple());

@@ -160,7 +160,8 @@ async fn raw_batch(
 
 pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     let recorder = IoRecorder::default();
-    let (dynamo, _) = recorder.clients(url);
+    // A shared, busy machine: a slow emulator call must not turn into a failure mid-benchmark.
+    let (dynamo, _) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
     let make_table =
         |suffix: &str| format!("bench-ingest-{suffix}-{}", uuid::Uuid::new_v4().simple());
     let ours_name = make_table("ours");

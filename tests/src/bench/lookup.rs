@@ -30,7 +30,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let recorder = IoRecorder::default();
-    let (dynamo, sqs) = recorder.clients(url);
+    // A shared, busy machine: a slow emulator call must not turn into a 503 mid-benchmark.
+    let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
     let table_name = format!("bench-lookup-{}", uuid::Uuid::new_v4().simple());
     cpindex::bootstrap::create_table(&dynamo, &table_name, &TABLE)
         .await

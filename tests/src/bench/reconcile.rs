@@ -51,7 +51,11 @@ async fn raw_scan(dynamo: &aws_sdk_dynamodb::Client, table: &str, settings: Sett
 
 pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
     // The emulator scans slowly: generous timeouts so the benchmark measures, not gives up.
-    let timeouts = cpindex::config::CallTimeouts { attempt: Duration::from_secs(120), operation: Duration::from_secs(300), ..Default::default() };
+    let timeouts = cpindex::config::CallTimeouts {
+        attempt: Duration::from_secs(120),
+        operation: Duration::from_secs(300),
+        ..Default::default()
+    };
     let sdk = cpindex::aws::for_emulator(url, timeouts);
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
