@@ -132,6 +132,29 @@ pub struct Reconciler<C> {
     pub settings: Settings,
 }
 
+impl Reconciler<cpindex::SystemClock> {
+    /// The reconciler Lambda runs (both binaries): clients built once, names from the environment.
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, cpindex::config::ConfigError> {
+        use cpindex::config::{self, env};
+        let sqs = aws_sdk_sqs::Client::new(sdk);
+        Ok(Self {
+            table: Table::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                config::required(env::TABLE_NAME)?,
+            ),
+            fanout: SqsQueue::new(sqs.clone(), config::required(env::ALERT_FANOUT_QUEUE_URL)?),
+            delivery: SqsQueue::new(
+                sqs.clone(),
+                config::required(env::ALERT_DELIVERY_QUEUE_URL)?,
+            ),
+            delivery_dlq: SqsQueue::new(sqs, config::required(env::ALERT_DELIVERY_DLQ_URL)?),
+            clock: cpindex::SystemClock,
+            retention: config::retention()?,
+            settings: Settings::default(),
+        })
+    }
+}
+
 fn s(item: &Item, name: &str) -> Option<String> {
     item.get(name)?.as_s().ok().cloned()
 }
@@ -542,11 +565,15 @@ impl<C: Clock> Reconciler<C> {
 
     /// Operator command: moves dead-lettered deliveries back to the delivery queue and returns
     /// their notifications to pending, so delivery tries again. Returns how many were re-driven.
-    pub async fn redrive_dead_letters(&self, max: usize) -> Result<usize, ReconcileError> {
+    pub async fn redrive_dead_letters(
+        &self,
+        max: usize,
+        deadline: Instant,
+    ) -> Result<usize, ReconcileError> {
         let notifications = NotificationStore::new(self.table.clone());
         let sqs = self.delivery_dlq.client();
         let mut moved = 0;
-        while moved < max {
+        while moved < max && Instant::now() < deadline {
             let out = sqs
                 .receive_message()
                 .queue_url(self.delivery_dlq.url())
