@@ -431,6 +431,20 @@ async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
         "nothing was deleted"
     );
 
+    let inbox = call(
+        &f.inbox,
+        request("GET", "/v1/notifications", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(
+        inbox.body["latestReconciliationReport"]["notInExtract"], 3,
+        "announced in the inbox: {inbox:?}"
+    );
+    assert_eq!(
+        inbox.body["latestReconciliationReport"]["runId"],
+        leeds["runId"]
+    );
+
     let camden = f.report(CAMDEN).await;
     assert_eq!(camden["la"], CAMDEN);
     assert!(camden["extract"].is_null());

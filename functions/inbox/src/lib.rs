@@ -112,6 +112,33 @@ pub struct NotificationList {
     pub items: Vec<Notification>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+    /// The LA's latest reconciliation report, announced here so the inbox is the one place to look.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_reconciliation_report: Option<ReportAnnouncement>,
+}
+
+/// Where the latest reconciliation report is, and its headline.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportAnnouncement {
+    pub run_id: String,
+    pub generated_at: String,
+    /// Plans the index holds that the latest full extract does not.
+    pub not_in_extract: u64,
+    pub href: &'static str,
+}
+
+impl ReportAnnouncement {
+    fn of(report: &serde_json::Value) -> Option<Self> {
+        Some(Self {
+            run_id: report["runId"].as_str()?.to_owned(),
+            generated_at: report["generatedAt"].as_str()?.to_owned(),
+            not_in_extract: report["findings"]["notInExtract"]["total"]
+                .as_u64()
+                .unwrap_or(0),
+            href: RECONCILIATION_REPORT_PATH,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -156,16 +183,19 @@ async fn list<C: Clock>(
                 .ok_or_else(|| bad_query("cursor", "not a cursor this API issued"))?,
         ),
     };
-    let page = app
-        .notifications
-        .list(org, unacknowledged, limit, after.as_deref())
-        .await
-        .map_err(store_failure)?;
+    let (page, report) = tokio::join!(
+        app.notifications
+            .list(org, unacknowledged, limit, after.as_deref()),
+        cpindex::store::reports::latest_la(app.notifications.table(), org),
+    );
+    let page = page.map_err(store_failure)?;
+    let report = report.map_err(store_failure)?;
     Ok(Json(NotificationList {
         items: page.items,
         next_cursor: page
             .next
             .map(|n| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n)),
+        latest_reconciliation_report: report.as_ref().and_then(ReportAnnouncement::of),
     }))
 }
 
