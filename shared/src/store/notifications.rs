@@ -133,12 +133,17 @@ impl NotificationStore {
                 .name("#e", "lastError")
                 .value(":e", AttributeValue::S(e.into()));
         }
-        let cond = Condition::new("attribute_exists(#pk) AND #s = :pending")
-            .name("#pk", attr::PK)
-            .value(
-                ":pending",
-                AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
-            );
+        let cond = still_pending();
+        self.update_if(id, update, cond).await
+    }
+
+    /// Applies `update` when `cond` holds; false when it does not (a domain outcome, not an error).
+    async fn update_if(
+        &self,
+        id: &str,
+        update: Condition,
+        cond: Condition,
+    ) -> Result<bool, StoreError> {
         match self
             .table
             .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
@@ -162,15 +167,7 @@ impl NotificationStore {
             ":failed",
             AttributeValue::S(status_str(DeliveryStatus::Failed).into()),
         );
-        match self
-            .table
-            .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.update_if(id, update, cond).await
     }
 
     /// Records a failed attempt on a pending notification (for operators and the inbox).
@@ -185,21 +182,10 @@ impl NotificationStore {
             .name("#e", "lastError")
             .value(":a", AttributeValue::N(attempts.to_string()))
             .value(":e", AttributeValue::S(error.into()));
-        let cond = Condition::new("attribute_exists(#pk) AND #s = :pending")
-            .name("#pk", attr::PK)
-            .name("#s", "status")
-            .value(
-                ":pending",
-                AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
-            );
-        match self
-            .table
-            .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
+        // A notification already final is left as it is.
+        self.update_if(id, update, still_pending())
             .await
-        {
-            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e),
-        }
+            .map(|_| ())
     }
 
     /// Acknowledges an LA's own notification. `None` when it is not this LA's (or does not exist).
@@ -327,6 +313,17 @@ impl NotificationStore {
         item.map(|i| Ok(serde_dynamo::from_item::<_, ProfileItem>(i)?.profile))
             .transpose()
     }
+}
+
+/// The notification exists and is still pending (`#s` names the status attribute).
+fn still_pending() -> Condition {
+    Condition::new("attribute_exists(#pk) AND #s = :pending")
+        .name("#pk", attr::PK)
+        .name("#s", "status")
+        .value(
+            ":pending",
+            AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
+        )
 }
 
 /// The stored form of a status (as serde writes it).
