@@ -8,8 +8,10 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use cpindex::routes::{self, RouteDef};
+
 use crate::model::Problem;
-use crate::render::clean;
+use crate::text::clean;
 
 /// Where the local stack (`make dev`) listens.
 pub const DEFAULT_API_URL: &str = "http://127.0.0.1:3000";
@@ -18,66 +20,40 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for an answer (a 1,000-record batch takes a few seconds).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// One route the CLI calls: for building requests and for saying what went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub method: &'static str,
-    /// The path template (messages name the template, never a path holding an NHS number).
-    pub path: &'static str,
-    /// The role a token needs for this route (for the "no token" hint).
-    pub role: &'static str,
-    /// For routes still being built: what a 404 (or 405) for the route means.
-    pub when_absent: Option<&'static str>,
+/// One route the CLI calls: the API's own route table entry (method, path template, roles).
+/// Messages name the template, never a path holding an NHS number.
+pub type Route = &'static RouteDef;
+
+pub const PLAN_BATCHES: Route = &routes::POST_PLAN_BATCH;
+pub const PLAN: Route = &routes::GET_PLAN;
+pub const CHILD: Route = &routes::GET_CHILD;
+pub const NOTIFICATIONS: Route = &routes::LIST_NOTIFICATIONS;
+pub const NOTIFICATION_ACK: Route = &routes::ACK_NOTIFICATION;
+pub const RECONCILIATION_RUNS: Route = &routes::POST_RECONCILIATION_RUN;
+pub const DEAD_LETTERS: Route = &routes::GET_DEAD_LETTERS;
+pub const DEAD_LETTERS_REDRIVE: Route = &routes::POST_DEAD_LETTERS_REDRIVE;
+
+/// The role a token needs for `route` (for the "no token" hint): the first the route allows.
+pub fn role_for(route: Route) -> &'static str {
+    route.roles.first().map_or("", |r| r.as_str())
 }
 
-pub const PLAN_BATCHES: Route = Route {
-    method: "POST",
-    path: "/v1/plan-batches",
-    role: "local_authority",
-    when_absent: None,
-};
-pub const PLAN: Route = Route {
-    method: "GET",
-    path: "/v1/plans/{planRef}",
-    role: "local_authority",
-    when_absent: None,
-};
-pub const CHILD: Route = Route {
-    method: "GET",
-    path: "/v1/children/{nhsNumber}",
-    role: "unscheduled_care",
-    when_absent: None,
-};
-pub const NOTIFICATIONS: Route = Route {
-    method: "GET",
-    path: "/v1/notifications",
-    role: "local_authority",
-    when_absent: Some("this API does not serve notifications yet"),
-};
-pub const NOTIFICATION_ACK: Route = Route {
-    method: "POST",
-    path: "/v1/notifications/{notificationId}/ack",
-    role: "local_authority",
-    when_absent: Some("no such notification, or this API does not serve notifications yet"),
-};
-pub const RECONCILIATION_RUNS: Route = Route {
-    method: "POST",
-    path: "/v1/reconciliation-runs",
-    role: "operator",
-    when_absent: Some("this API does not start reconciliation runs on request yet"),
-};
-pub const DEAD_LETTERS: Route = Route {
-    method: "GET",
-    path: "/v1/dead-letters",
-    role: "operator",
-    when_absent: Some("this API does not list dead letters yet"),
-};
-pub const DEAD_LETTERS_REDRIVE: Route = Route {
-    method: "POST",
-    path: "/v1/dead-letters/redrive",
-    role: "operator",
-    when_absent: Some("this API does not redrive dead letters yet"),
-};
+/// The path segments of `route` with its `{placeholders}` filled from `params`, in order.
+pub fn segments(route: Route, params: &[&str]) -> Vec<String> {
+    let mut params = params.iter();
+    route
+        .path
+        .trim_start_matches('/')
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with('{') {
+                params.next().map(|p| (*p).to_owned()).unwrap_or_default()
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect()
+}
 
 /// Why a call did not give an answer the command can use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,8 +74,6 @@ pub enum ApiError {
     TokenRefused(Refusal),
     /// 403: the token's role may not use this route.
     Forbidden(Refusal),
-    /// A route still being built is not served by this API.
-    NotServed { route: Route, status: u16 },
     /// The API answered with a problem.
     Problem { status: u16, problem: Box<Problem> },
     /// The API answered an error without a problem body.
@@ -162,7 +136,7 @@ impl ApiError {
                 .code
                 .clone()
                 .unwrap_or_else(|| format!("http_{status}")),
-            Self::Unexpected { status, .. } | Self::NotServed { status, .. } => {
+            Self::Unexpected { status, .. } => {
                 format!("http_{status}")
             }
             Self::TimedOut { .. } => "timed_out".into(),
@@ -208,13 +182,6 @@ impl fmt::Display for ApiError {
             }
             Self::TokenRefused(r) => write!(f, "the API refused the token {r}"),
             Self::Forbidden(r) => write!(f, "the API does not let this token's role do that {r}"),
-            Self::NotServed { route, status } => write!(
-                f,
-                "{} ({} {} answered {status})",
-                route.when_absent.unwrap_or("this API does not serve that"),
-                route.method,
-                route.path
-            ),
             Self::Problem { problem, status } => f.write_str(&problem_line(*status, problem)),
             Self::Unexpected {
                 route,
@@ -323,13 +290,12 @@ pub fn failure(route: Route, status: u16, content_type: &str, body: &[u8]) -> Ap
         404 | 405 => {
             let about_the_resource =
                 status == 404 && problem.as_ref().is_some_and(|p| p.detail.is_some());
-            match (about_the_resource, route.when_absent) {
-                (true, _) => ApiError::Problem {
+            match about_the_resource {
+                true => ApiError::Problem {
                     status,
                     problem: Box::new(problem.unwrap_or_default()),
                 },
-                (false, Some(_)) => ApiError::NotServed { route, status },
-                (false, None) => ApiError::Unexpected {
+                false => ApiError::Unexpected {
                     route,
                     status,
                     text: problem.and_then(|p| p.code).map(|c| clean(&c)),
@@ -420,7 +386,7 @@ impl Api {
     }
 
     /// The URL of `segments` (each percent-encoded) under the base, with `query`.
-    pub fn url(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
+    pub fn url<S: AsRef<str>>(&self, segments: &[S], query: &[(&str, String)]) -> Url {
         let mut url = self.base.clone();
         url.set_query(None);
         url.set_fragment(None);
@@ -436,22 +402,22 @@ impl Api {
         url
     }
 
-    /// Sends one request and returns the body of a 2xx answer.
+    /// Sends one request to `route` (its placeholders filled from `params`) and returns the
+    /// body of a 2xx answer.
     pub async fn call(
         &self,
         route: Route,
-        segments: &[&str],
+        params: &[&str],
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Vec<u8>, ApiError> {
-        let token = self
-            .token
-            .as_deref()
-            .ok_or(ApiError::NoToken { role: route.role })?;
+        let token = self.token.as_deref().ok_or(ApiError::NoToken {
+            role: role_for(route),
+        })?;
         let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
         let mut request = self
             .http
-            .request(method, self.url(segments, query))
+            .request(method, self.url(&segments(route, params), query))
             .bearer_auth(token)
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(body) = body {
@@ -487,11 +453,11 @@ impl Api {
     pub async fn call_json<T: DeserializeOwned>(
         &self,
         route: Route,
-        segments: &[&str],
+        params: &[&str],
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<T, ApiError> {
-        let bytes = self.call(route, segments, query, body).await?;
+        let bytes = self.call(route, params, query, body).await?;
         decode(route, &bytes)
     }
 
@@ -586,12 +552,12 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_planned_route_says_so_in_one_line() {
+    fn a_404_without_detail_is_a_wrong_address_not_a_missing_resource() {
         let bare = br#"{"type":"urn:cpindex:problem:not_found","title":"No such resource","status":404,"code":"not_found"}"#;
         let e = failure(NOTIFICATIONS, 404, PROBLEM, bare);
         assert_eq!(
             e.to_string(),
-            "this API does not serve notifications yet (GET /v1/notifications answered 404)"
+            "the API answered 404 to GET /v1/notifications: not_found (is --api-url the address of the cpindex API?)"
         );
         assert_eq!(e.exit_code(), 1);
         // API Gateway's own 404 for an unknown route.
@@ -601,17 +567,39 @@ mod tests {
             "application/json",
             br#"{"message":"Not Found"}"#,
         );
-        assert!(matches!(e, ApiError::NotServed { .. }));
-        assert!(matches!(
-            failure(RECONCILIATION_RUNS, 405, PROBLEM, bare),
-            ApiError::NotServed { .. }
-        ));
-        // A 404 about the resource (it has a detail) is the API's answer, not a missing route.
+        assert!(matches!(e, ApiError::Unexpected { status: 404, .. }));
+        // A 404 about the resource (it has a detail) is the API's answer.
         let body = br#"{"code":"not_found","status":404,"detail":"no such notification"}"#;
         assert_eq!(
             failure(NOTIFICATION_ACK, 404, PROBLEM, body).to_string(),
             "not_found: no such notification"
         );
+    }
+
+    #[test]
+    fn every_cli_route_is_a_route_the_api_serves_and_fills_its_placeholders() {
+        for r in [
+            PLAN_BATCHES,
+            PLAN,
+            CHILD,
+            NOTIFICATIONS,
+            NOTIFICATION_ACK,
+            RECONCILIATION_RUNS,
+            DEAD_LETTERS,
+            DEAD_LETTERS_REDRIVE,
+        ] {
+            assert!(routes::ROUTES.contains(r), "{} {}", r.method, r.path);
+            assert!(!role_for(r).is_empty());
+        }
+        assert_eq!(
+            segments(NOTIFICATION_ACK, &["n-1"]),
+            ["v1", "notifications", "n-1", "ack"]
+        );
+        assert_eq!(
+            segments(CHILD, &["9434765919"]),
+            ["v1", "children", "9434765919"]
+        );
+        assert_eq!(segments(DEAD_LETTERS, &[]), ["v1", "dead-letters"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod api;
 pub mod csv_extract;
 pub mod model;
 pub mod render;
+pub mod text;
 pub mod upload;
 
 use std::io::Write;
@@ -21,7 +22,7 @@ use crate::model::{ChildView, Notification, NotificationPage};
 use crate::upload::Mode;
 
 /// The local stack, for tests that serve it in-process next to the CLI.
-pub use local_stack;
+pub use local_token;
 
 /// Exit code: done, everything loaded or answered.
 pub const EXIT_OK: u8 = 0;
@@ -296,9 +297,7 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             let nhs = NhsNumber::parse(args.nhs_number.trim())
                 .map_err(|e| CliError::usage(format!("that is not a valid NHS number: {e}")))?;
             let api = connect(&cli, console)?;
-            let body = api
-                .call(api::CHILD, &["v1", "children", &nhs.digits()], &[], None)
-                .await?;
+            let body = api.call(api::CHILD, &[&nhs.digits()], &[], None).await?;
             if json {
                 console.print(&pretty(&body));
             } else {
@@ -333,7 +332,7 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             let body = api
                 .call(
                     api::NOTIFICATION_ACK,
-                    &["v1", "notifications", notification_id, "ack"],
+                    &[notification_id],
                     &[],
                     Some(&json!({})),
                 )
@@ -352,21 +351,14 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
         }
         Command::DeadLetters(DeadLettersCommand::List) => {
             let api = connect(&cli, console)?;
-            let body = api
-                .call(api::DEAD_LETTERS, &["v1", "dead-letters"], &[], None)
-                .await?;
+            let body = api.call(api::DEAD_LETTERS, &[], &[], None).await?;
             print_generic(console, json, api::DEAD_LETTERS, &body)?;
             Ok(EXIT_OK)
         }
         Command::DeadLetters(DeadLettersCommand::Redrive) => {
             let api = connect(&cli, console)?;
             let body = api
-                .call(
-                    api::DEAD_LETTERS_REDRIVE,
-                    &["v1", "dead-letters", "redrive"],
-                    &[],
-                    Some(&json!({})),
-                )
+                .call(api::DEAD_LETTERS_REDRIVE, &[], &[], Some(&json!({})))
                 .await?;
             print_generic(console, json, api::DEAD_LETTERS_REDRIVE, &body)?;
             Ok(EXIT_OK)
@@ -406,7 +398,7 @@ pub fn mint_token(args: &TokenArgs) -> Result<String, CliError> {
             "--user must be 1 to 128 printable characters",
         ));
     }
-    let auth = local_stack::auth::LocalAuth::load_or_create(&args.state_dir).map_err(|e| {
+    let auth = local_token::LocalAuth::load_or_create(&args.state_dir).map_err(|e| {
         CliError::usage(format!(
             "{} (in {}); set CPINDEX_STATE_DIR or --state-dir to a writable folder",
             e,
@@ -431,7 +423,7 @@ async fn upload_file(
         let api = connect(cli, console)?;
         if cli.token.as_deref().is_none_or(|t| t.trim().is_empty()) {
             return Err(ApiError::NoToken {
-                role: api::PLAN_BATCHES.role,
+                role: api::role_for(api::PLAN_BATCHES),
             }
             .into());
         }
@@ -527,9 +519,7 @@ async fn reconcile(
     let route = api::RECONCILIATION_RUNS;
     let mut steps = Vec::new();
     for step in 1..=max_steps {
-        let body = api
-            .call(route, &["v1", "reconciliation-runs"], &[], Some(&json!({})))
-            .await?;
+        let body = api.call(route, &[], &[], Some(&json!({}))).await?;
         let answer: Value = api::decode(route, &body)?;
         let complete = answer.get("complete").and_then(Value::as_bool);
         if !json {
@@ -579,9 +569,7 @@ async fn list_notifications(
         if let Some(c) = &cursor {
             query.push(("cursor", c.clone()));
         }
-        let page: NotificationPage = api
-            .call_json(api::NOTIFICATIONS, &["v1", "notifications"], &query, None)
-            .await?;
+        let page: NotificationPage = api.call_json(api::NOTIFICATIONS, &[], &query, None).await?;
         items.extend(page.items);
         cursor = page.next_cursor;
         if cursor.is_none() || items.len() >= limit {
@@ -738,7 +726,7 @@ mod tests {
             state_dir: dir.clone(),
         };
         let token = mint_token(&args).unwrap();
-        let auth = local_stack::auth::LocalAuth::load_or_create(&dir).unwrap();
+        let auth = local_token::LocalAuth::load_or_create(&dir).unwrap();
         let claims = auth.verify(&token).unwrap();
         assert_eq!(claims["org"], "E08000035");
         assert_eq!(claims["role"], "local_authority");

@@ -6,30 +6,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use crate::model::{ChildPlan, ChildView, Notification};
+pub use crate::text::{clean, MAX_TEXT};
 use crate::upload::UploadReport;
-
-/// Most characters of one piece of server text shown.
-const MAX_TEXT: usize = 300;
-
-/// Server text made safe for one terminal line: control characters become spaces, runs of
-/// spaces collapse, and very long text is cut.
-pub fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_TEXT));
-    let mut last_space = false;
-    for c in s.chars() {
-        let c = if c.is_control() { ' ' } else { c };
-        if c == ' ' && last_space {
-            continue;
-        }
-        last_space = c == ' ';
-        if out.chars().count() >= MAX_TEXT {
-            out.push('…');
-            break;
-        }
-        out.push(c);
-    }
-    out.trim().to_owned()
-}
 
 /// Columns aligned with two spaces between them; `right` marks numeric columns.
 pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {

@@ -284,7 +284,7 @@ pub async fn send_batch(api: &Api, body: &Value) -> Result<BatchAck, ApiError> {
     let mut attempt = 1;
     loop {
         match api
-            .call_json::<BatchAck>(api::PLAN_BATCHES, &["v1", "plan-batches"], &[], Some(body))
+            .call_json::<BatchAck>(api::PLAN_BATCHES, &[], &[], Some(body))
             .await
         {
             Err(e) if e.is_transient() && attempt < ATTEMPTS => {

@@ -3,16 +3,16 @@
 
 use std::time::Duration;
 
+use adapters::queue::SqsQueue;
+use adapters::secrets::FileSecrets;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
-use cpindex::queue::SqsQueue;
-use cpindex::secrets::FileSecrets;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::{Retention, SystemClock};
 
 use crate::poller::poll_once;

@@ -10,6 +10,12 @@ pub mod receiver;
 
 use std::path::PathBuf;
 
+use adapters::edge::ApiError;
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;
 use axum::extract::{Request, State};
@@ -19,14 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use cpindex::config::CallTimeouts;
-use cpindex::edge::ApiError;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
 use cpindex::problem::{ErrorCode, Problem};
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::{Retention, SystemClock};
 use serde_json::json;
 
@@ -84,14 +84,14 @@ pub struct Stack {
 pub async fn bootstrap_resources(
     settings: &LocalSettings,
 ) -> Result<Stack, Box<dyn std::error::Error>> {
-    let sdk = cpindex::aws::for_emulator(&settings.emulator_url, CallTimeouts::default());
+    let sdk = adapters::aws::for_emulator(&settings.emulator_url, CallTimeouts::default());
     let dynamo = DynamoClient::new(&sdk);
     let sqs = SqsClient::new(&sdk);
     let table = format!("{LOCAL_STACK}-index");
-    cpindex::bootstrap::create_table(&dynamo, &table, &TABLE).await?;
-    let fanout = cpindex::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_FANOUT_QUEUE).await?;
+    adapters::bootstrap::create_table(&dynamo, &table, &TABLE).await?;
+    let fanout = adapters::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_FANOUT_QUEUE).await?;
     let delivery =
-        cpindex::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_DELIVERY_QUEUE).await?;
+        adapters::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_DELIVERY_QUEUE).await?;
     let secrets_dir = settings.state_dir.join("secrets");
     std::fs::create_dir_all(&secrets_dir)?;
     Ok(Stack {
@@ -250,5 +250,5 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
             axum::routing::post(receiver::receive).with_state(stack.secrets_dir.clone()),
         )
         .merge(functions)
-        .fallback(cpindex::edge::not_found)
+        .fallback(adapters::edge::not_found)
 }

@@ -4,8 +4,8 @@
 
 use std::future::Future;
 
+use adapters::sqs_batch::{event_of, BatchResponse, QueueMessage};
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use cpindex::sqs_batch::{event_of, BatchResponse, QueueMessage};
 
 /// What one poll did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,14 +1,12 @@
-//! The child protection index's domain: NHS numbers, plans, claims and errors, with the ports
-//! and AWS adapters the functions are built from. The domain modules know nothing of AWS.
+//! The child protection index's domain: NHS numbers, plans, claims, accesses, notifications and
+//! errors, and the one definition of keys, queues, functions and routes. It compiles without any
+//! AWS or HTTP crate; the adapters live in `cpindex-adapters` (`adapters/`).
 
 pub mod access;
-pub mod aws;
-pub mod bootstrap;
 pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod contact;
-pub mod edge;
 pub mod json_object;
 pub mod keys;
 pub mod nhs_number;
@@ -17,12 +15,8 @@ pub mod org;
 pub mod plan;
 pub mod problem;
 pub mod profile;
-pub mod queue;
 pub mod routes;
-pub mod secrets;
 pub mod signing;
-pub mod sqs_batch;
-pub mod store;
 
 pub use claims::{Claims, Role};
 pub use clock::{Clock, FixedClock, SystemClock};

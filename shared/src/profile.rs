@@ -44,7 +44,7 @@ impl WebhookUrl {
     /// `https://` with a public host; in local mode `http://` and loopback are allowed too.
     pub fn parse(raw: &str, field: &str, local_mode: bool) -> Result<Self, FieldError> {
         let bad = |detail: &str| FieldError::new(ErrorCode::InvalidWebhook, field, detail);
-        let url = reqwest::Url::parse(raw).map_err(|_| bad("not a URL"))?;
+        let url = url::Url::parse(raw).map_err(|_| bad("not a URL"))?;
         match url.scheme() {
             "https" => {}
             "http" if local_mode => {}

@@ -157,98 +157,129 @@ const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
 const OPERATOR: &[Role] = &[Role::Operator];
 const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
 
+/// Create or update one plan.
+pub const PUT_PLAN: RouteDef = RouteDef {
+    method: "PUT",
+    path: PLAN_PATH,
+    function: PLAN_UPSERT,
+    roles: LA,
+};
+/// One of the LA's own plans.
+pub const GET_PLAN: RouteDef = RouteDef {
+    method: "GET",
+    path: PLAN_PATH,
+    function: PLAN_UPSERT,
+    roles: LA,
+};
+/// Withdraw a plan uploaded in error.
+pub const DELETE_PLAN: RouteDef = RouteDef {
+    method: "DELETE",
+    path: PLAN_PATH,
+    function: PLAN_UPSERT,
+    roles: LA,
+};
+/// The LA's own plans, paginated.
+pub const LIST_PLANS: RouteDef = RouteDef {
+    method: "GET",
+    path: PLANS_PATH,
+    function: PLAN_UPSERT,
+    roles: LA,
+};
+/// Batch upload with a per-record acknowledgement.
+pub const POST_PLAN_BATCH: RouteDef = RouteDef {
+    method: "POST",
+    path: PLAN_BATCHES_PATH,
+    function: PLAN_UPSERT,
+    roles: LA,
+};
+/// What a clinician sees for one NHS number.
+pub const GET_CHILD: RouteDef = RouteDef {
+    method: "GET",
+    path: CHILD_PATH,
+    function: LOOKUP,
+    roles: CARE,
+};
+/// The LA's inbox.
+pub const LIST_NOTIFICATIONS: RouteDef = RouteDef {
+    method: "GET",
+    path: NOTIFICATIONS_PATH,
+    function: INBOX,
+    roles: LA,
+};
+/// Acknowledge one notification.
+pub const ACK_NOTIFICATION: RouteDef = RouteDef {
+    method: "POST",
+    path: NOTIFICATION_ACK_PATH,
+    function: INBOX,
+    roles: LA,
+};
+/// Access history of the child of one of the LA's plans.
+pub const GET_PLAN_ACCESSES: RouteDef = RouteDef {
+    method: "GET",
+    path: PLAN_ACCESSES_PATH,
+    function: INBOX,
+    roles: LA,
+};
+/// Create or replace an LA profile.
+pub const PUT_PROFILE: RouteDef = RouteDef {
+    method: "PUT",
+    path: PROFILE_PATH,
+    function: INBOX,
+    roles: OPERATOR,
+};
+/// An LA profile (an LA reads only its own).
+pub const GET_PROFILE: RouteDef = RouteDef {
+    method: "GET",
+    path: PROFILE_PATH,
+    function: INBOX,
+    roles: LA_OR_OPERATOR,
+};
+/// The LA's latest reconciliation report.
+pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
+    method: "GET",
+    path: RECONCILIATION_REPORT_PATH,
+    function: INBOX,
+    roles: LA,
+};
+/// Run reconciliation now (one bounded step).
+pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
+    method: "POST",
+    path: RECONCILIATION_RUNS_PATH,
+    function: OPS,
+    roles: OPERATOR,
+};
+/// The dead-letter report.
+pub const GET_DEAD_LETTERS: RouteDef = RouteDef {
+    method: "GET",
+    path: DEAD_LETTERS_PATH,
+    function: OPS,
+    roles: OPERATOR,
+};
+/// Re-drive dead letters.
+pub const POST_DEAD_LETTERS_REDRIVE: RouteDef = RouteDef {
+    method: "POST",
+    path: DEAD_LETTERS_REDRIVE_PATH,
+    function: OPS,
+    roles: OPERATOR,
+};
+
 /// Every HTTP route the system serves.
 pub const ROUTES: &[RouteDef] = &[
-    RouteDef {
-        method: "PUT",
-        path: PLAN_PATH,
-        function: PLAN_UPSERT,
-        roles: LA,
-    },
-    RouteDef {
-        method: "GET",
-        path: PLAN_PATH,
-        function: PLAN_UPSERT,
-        roles: LA,
-    },
-    RouteDef {
-        method: "DELETE",
-        path: PLAN_PATH,
-        function: PLAN_UPSERT,
-        roles: LA,
-    },
-    RouteDef {
-        method: "GET",
-        path: PLANS_PATH,
-        function: PLAN_UPSERT,
-        roles: LA,
-    },
-    RouteDef {
-        method: "POST",
-        path: PLAN_BATCHES_PATH,
-        function: PLAN_UPSERT,
-        roles: LA,
-    },
-    RouteDef {
-        method: "GET",
-        path: CHILD_PATH,
-        function: LOOKUP,
-        roles: CARE,
-    },
-    RouteDef {
-        method: "GET",
-        path: NOTIFICATIONS_PATH,
-        function: INBOX,
-        roles: LA,
-    },
-    RouteDef {
-        method: "POST",
-        path: NOTIFICATION_ACK_PATH,
-        function: INBOX,
-        roles: LA,
-    },
-    RouteDef {
-        method: "GET",
-        path: PLAN_ACCESSES_PATH,
-        function: INBOX,
-        roles: LA,
-    },
-    RouteDef {
-        method: "PUT",
-        path: PROFILE_PATH,
-        function: INBOX,
-        roles: OPERATOR,
-    },
-    RouteDef {
-        method: "GET",
-        path: PROFILE_PATH,
-        function: INBOX,
-        roles: LA_OR_OPERATOR,
-    },
-    RouteDef {
-        method: "GET",
-        path: RECONCILIATION_REPORT_PATH,
-        function: INBOX,
-        roles: LA,
-    },
-    RouteDef {
-        method: "POST",
-        path: RECONCILIATION_RUNS_PATH,
-        function: OPS,
-        roles: OPERATOR,
-    },
-    RouteDef {
-        method: "GET",
-        path: DEAD_LETTERS_PATH,
-        function: OPS,
-        roles: OPERATOR,
-    },
-    RouteDef {
-        method: "POST",
-        path: DEAD_LETTERS_REDRIVE_PATH,
-        function: OPS,
-        roles: OPERATOR,
-    },
+    PUT_PLAN,
+    GET_PLAN,
+    DELETE_PLAN,
+    LIST_PLANS,
+    POST_PLAN_BATCH,
+    GET_CHILD,
+    LIST_NOTIFICATIONS,
+    ACK_NOTIFICATION,
+    GET_PLAN_ACCESSES,
+    PUT_PROFILE,
+    GET_PROFILE,
+    GET_RECONCILIATION_REPORT,
+    POST_RECONCILIATION_RUN,
+    GET_DEAD_LETTERS,
+    POST_DEAD_LETTERS_REDRIVE,
 ];
 
 /// The routes one function serves.

@@ -51,7 +51,7 @@ impl IoRecorder {
         url: &str,
         timeouts: cpindex::config::CallTimeouts,
     ) -> (aws_sdk_dynamodb::Client, aws_sdk_sqs::Client) {
-        let sdk = cpindex::aws::for_emulator(url, timeouts);
+        let sdk = adapters::aws::for_emulator(url, timeouts);
         let dynamo = aws_sdk_dynamodb::config::Builder::from(&sdk)
             .interceptor(self.clone())
             .build();

@@ -7,13 +7,13 @@ pub mod http;
 pub mod io_recorder;
 pub mod webhook;
 
+use adapters::bootstrap::{self, QueueUrls};
+use adapters::queue::SqsQueue;
+use adapters::store::Table;
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;
-use cpindex::bootstrap::{self, QueueUrls};
 use cpindex::config::CallTimeouts;
 use cpindex::keys::{QueueDef, TABLE};
-use cpindex::queue::SqsQueue;
-use cpindex::store::Table;
 
 /// Where the emulator listens (`make test` sets it).
 pub fn emulator_url() -> String {
@@ -33,7 +33,7 @@ impl Emulator {
     }
 
     pub fn connect_to(url: &str, timeouts: CallTimeouts) -> Self {
-        let sdk = cpindex::aws::for_emulator(url, timeouts);
+        let sdk = adapters::aws::for_emulator(url, timeouts);
         Self {
             dynamo: DynamoClient::new(&sdk),
             sqs: SqsClient::new(&sdk),
@@ -59,7 +59,7 @@ impl Emulator {
     }
 
     /// Every item in a table (tests read the table back to prove what was, or was not, written).
-    pub async fn scan_all(&self, table: &Table) -> Vec<cpindex::store::Item> {
+    pub async fn scan_all(&self, table: &Table) -> Vec<adapters::store::Item> {
         let mut items = Vec::new();
         let mut start = None;
         loop {

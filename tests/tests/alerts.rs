@@ -4,6 +4,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use adapters::queue::SqsQueue;
+use adapters::secrets::FileSecrets;
+use adapters::sqs_batch::BatchResponse;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::{StoreError, Table};
 use alert_delivery::port::{DeliveryStore, HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use alert_fanout::port::Stores;
@@ -14,13 +21,6 @@ use chrono::{DateTime, Utc};
 use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::notification::{DeliveryStatus, Notification};
 use cpindex::profile::LaProfile;
-use cpindex::queue::SqsQueue;
-use cpindex::secrets::FileSecrets;
-use cpindex::sqs_batch::BatchResponse;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::{StoreError, Table};
 use cpindex::{OrgCode, Retention, SystemClock};
 use integration_tests::http::{call, la, request, As};
 use integration_tests::webhook::{Answer, WebhookReceiver};
@@ -270,14 +270,14 @@ async fn the_same_access_delivered_twice_still_makes_one_notification_per_la() {
     let msgs = f.emu.receive(&f.fanout_url).await;
     let batch: Vec<_> = msgs
         .iter()
-        .map(|m| cpindex::sqs_batch::QueueMessage {
+        .map(|m| adapters::sqs_batch::QueueMessage {
             message_id: m.message_id.clone().unwrap(),
             receipt_handle: m.receipt_handle.clone().unwrap(),
             body: m.body.clone().unwrap(),
             receive_count: 1,
         })
         .collect();
-    let event = cpindex::sqs_batch::event_of(&batch, "arn");
+    let event = adapters::sqs_batch::event_of(&batch, "arn");
     assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
     assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
     assert_eq!(f.all_notifications().await.len(), 1);

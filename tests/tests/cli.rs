@@ -11,10 +11,10 @@ use chrono::{Days, Utc};
 use clap::Parser;
 use cpindex::{NhsNumber, OrgCode, Retention, Role};
 use cpindex_cli::api::{self, Api};
-use cpindex_cli::local_stack::auth::LocalAuth;
-use cpindex_cli::local_stack::{self, bootstrap_resources, router, LocalSettings};
+use cpindex_cli::local_token::LocalAuth;
 use cpindex_cli::{run, Cli, Console};
 use integration_tests::emulator_url;
+use local_stack::{self, bootstrap_resources, router, LocalSettings};
 use serde_json::Value;
 
 /// What one `cpindex` invocation printed and returned.
@@ -241,14 +241,14 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     let la_api = Api::new(&url, Some(&la)).expect("client");
     for (i, version) in [(0, 3), (2, 1), (4, 2)] {
         let plan: Value = la_api
-            .call_json(api::PLAN, &["v1", "plans", &refs[i]], &[], None)
+            .call_json(api::PLAN, &[&refs[i]], &[], None)
             .await
             .unwrap_or_else(|e| panic!("{} should be held: {e}", refs[i]));
         assert_eq!(plan["sourceVersion"], version);
         assert_eq!(plan["status"], "active");
     }
     let two_line_team: Value = la_api
-        .call_json(api::PLAN, &["v1", "plans", &refs[4]], &[], None)
+        .call_json(api::PLAN, &[&refs[4]], &[], None)
         .await
         .expect("plan 5");
     assert_eq!(
@@ -257,7 +257,7 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     );
     for i in [1, 3, 5] {
         let held = la_api
-            .call_json::<Value>(api::PLAN, &["v1", "plans", &refs[i]], &[], None)
+            .call_json::<Value>(api::PLAN, &[&refs[i]], &[], None)
             .await;
         assert!(held.is_err(), "{} should not be held", refs[i]);
     }
@@ -515,8 +515,8 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     assert_eq!(ran.code, 1, "{}", ran.out);
     assert_eq!(
         ran.err,
-        "cpindex: no such notification, or this API does not serve notifications yet \
-         (POST /v1/notifications/{notificationId}/ack answered 404)\n"
+        "cpindex: not_found: this LA's inbox holds no notification \
+         00000000000000000000000000000000\n"
     );
 
     // --- operator routes ----------------------------------------------------------------------

@@ -1,15 +1,15 @@
 //! Lookup against the emulator: what a clinician sees, what is recorded, what starts the alert,
 //! and never a false "no plan".
 
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::{Index, QueryOptions, Table};
 use aws_sdk_sqs::Client as SqsClient;
 use axum::Router;
 use chrono::{Duration, TimeZone, Utc};
 use cpindex::access::Access;
 use cpindex::keys::ALERT_FANOUT_QUEUE;
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::{Index, QueryOptions, Table};
 use cpindex::{FixedClock, NhsNumber, Retention};
 use integration_tests::http::{call, la, request, Answer, As};
 use integration_tests::io_recorder::{critical_path, IoRecorder};
@@ -125,7 +125,7 @@ impl Fixture {
         out
     }
 
-    async fn partition(&self, nhs: &str, prefix: &str) -> Vec<cpindex::store::Item> {
+    async fn partition(&self, nhs: &str, prefix: &str) -> Vec<adapters::store::Item> {
         let pk = cpindex::keys::key::child_pk(&NhsNumber::parse(nhs).unwrap());
         self.table
             .query(Index::Table, &pk, Some(prefix), QueryOptions::default())

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use adapters::store::plans::{PlanState, PlanStore};
+use adapters::store::Table;
 use axum::Router;
 use chrono::{TimeZone, Utc};
 use cpindex::keys::attr;
-use cpindex::store::plans::{PlanState, PlanStore};
-use cpindex::store::Table;
 use cpindex::{FixedClock, NhsNumber, Retention};
 use integration_tests::http::{call, la, raw_request, request, Answer};
 use integration_tests::{unreachable_store, Emulator};
@@ -335,7 +335,7 @@ async fn withdrawal_hides_the_plan_at_once_and_keeps_the_record() {
     assert_eq!(unknown.status, 404);
 }
 
-fn expires_at(items: &[cpindex::store::Item], pk_prefix: &str) -> Option<i64> {
+fn expires_at(items: &[adapters::store::Item], pk_prefix: &str) -> Option<i64> {
     items
         .iter()
         .find(|i| i[attr::PK].as_s().unwrap().starts_with(pk_prefix))
@@ -454,7 +454,7 @@ async fn a_full_extract_is_kept_for_reconciliation() {
     assert_eq!(ack.body["fileOutcome"], "all_loaded");
     assert_eq!(ack.body["fileCode"], "CPF02");
     let org = cpindex::OrgCode::parse(LA_A).unwrap();
-    let parts = cpindex::store::extracts::latest(&f.table, &org)
+    let parts = adapters::store::extracts::latest(&f.table, &org)
         .await
         .unwrap()
         .unwrap();
@@ -469,7 +469,7 @@ async fn a_full_extract_is_kept_for_reconciliation() {
     entries.sort();
     assert_eq!(entries, vec![("F-1".to_owned(), 1), ("F-2".to_owned(), 4)]);
     let other = cpindex::OrgCode::parse(LA_B).unwrap();
-    assert!(cpindex::store::extracts::latest(&f.table, &other)
+    assert!(adapters::store::extracts::latest(&f.table, &other)
         .await
         .unwrap()
         .is_none());

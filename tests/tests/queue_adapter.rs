@@ -1,8 +1,8 @@
 //! The SQS adapter and the queue bootstrap against the emulator.
 
+use adapters::queue::QueueError;
 use aws_sdk_sqs::types::QueueAttributeName;
 use cpindex::keys::ALERT_FANOUT_QUEUE;
-use cpindex::queue::QueueError;
 use integration_tests::Emulator;
 
 #[tokio::test]
@@ -75,7 +75,8 @@ async fn a_batch_over_ten_is_refused_before_sending() {
 #[tokio::test]
 async fn an_unreachable_queue_is_unavailable() {
     let emu = integration_tests::unreachable_store();
-    let queue = cpindex::queue::SqsQueue::new(emu.sqs.clone(), "http://127.0.0.1:9/000000000000/q");
+    let queue =
+        adapters::queue::SqsQueue::new(emu.sqs.clone(), "http://127.0.0.1:9/000000000000/q");
     assert!(matches!(
         queue.send("x".into()).await,
         Err(QueueError::Unavailable(_))

@@ -3,6 +3,12 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
+use adapters::queue::SqsQueue;
+use adapters::secrets::FileSecrets;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use alert_fanout::port::Stores;
@@ -10,12 +16,6 @@ use alert_fanout::Fanout;
 use axum::Router;
 use chrono::{Duration, TimeZone, Utc};
 use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
-use cpindex::queue::SqsQueue;
-use cpindex::secrets::FileSecrets;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::{FixedClock, OrgCode, Retention, SystemClock};
 use integration_tests::http::{call, la, request, As};
 use integration_tests::webhook::{Answer, WebhookReceiver};
@@ -187,13 +187,13 @@ async fn plans_past_retention_are_deleted_even_without_ttl_and_a_second_run_dele
         != Some("OLD")));
 
     let ops = f.reconciler(now(), Settings::default());
-    let report = cpindex::store::reports::latest_operator(&ops.table)
+    let report = adapters::store::reports::latest_operator(&ops.table)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(report["deletedPastRetention"], 2);
     f.run(now()).await;
-    let again = cpindex::store::reports::latest_operator(&ops.table)
+    let again = adapters::store::reports::latest_operator(&ops.table)
         .await
         .unwrap()
         .unwrap();
@@ -502,7 +502,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
 
     f.run(now()).await;
     let r = f.reconciler(now(), Settings::default());
-    let report = cpindex::store::reports::latest_operator(&r.table)
+    let report = adapters::store::reports::latest_operator(&r.table)
         .await
         .unwrap()
         .unwrap();

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
+use adapters::store::{Condition, Index, Item, QueryOptions, StoreError, MAX_BATCH_WRITE};
 use aws_sdk_dynamodb::types::AttributeValue;
 use cpindex::keys::attr;
-use cpindex::store::{Condition, Index, Item, QueryOptions, StoreError, MAX_BATCH_WRITE};
 use integration_tests::{unreachable_store, Emulator};
 
 fn item(pk: &str, sk: &str, version: u64) -> Item {
@@ -231,7 +231,7 @@ async fn gsi1_lists_by_organisation() {
 #[tokio::test]
 async fn an_unreachable_store_is_reported_as_unavailable_not_empty() {
     let emu = unreachable_store();
-    let table = cpindex::store::Table::new(emu.dynamo.clone(), "anything");
+    let table = adapters::store::Table::new(emu.dynamo.clone(), "anything");
     let err = table
         .query(Index::Table, "P", None, QueryOptions::default())
         .await

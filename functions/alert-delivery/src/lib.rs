@@ -5,12 +5,12 @@
 
 pub mod port;
 
+use adapters::secrets::SecretSource;
+use adapters::sqs_batch::{messages, BatchResponse, QueueMessage};
 use chrono::{DateTime, Utc};
 use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
 use cpindex::profile::WebhookUrl;
-use cpindex::secrets::SecretSource;
 use cpindex::signing;
-use cpindex::sqs_batch::{messages, BatchResponse, QueueMessage};
 use cpindex::Clock;
 use futures::stream::{self, StreamExt};
 
@@ -67,9 +67,9 @@ pub enum DeliveryError {
     #[error("notification {0} does not exist")]
     Missing(String),
     #[error("the store failed")]
-    Store(#[from] cpindex::store::StoreError),
+    Store(#[from] adapters::store::StoreError),
     #[error("the signing secret could not be read")]
-    Secret(#[from] cpindex::secrets::SecretError),
+    Secret(#[from] adapters::secrets::SecretError),
     #[error("the webhook failed: {0}")]
     Webhook(#[from] WebhookError),
 }
@@ -97,7 +97,7 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
     ) -> Result<(), DeliveryError> {
         let secrets = signing::secrets_from(&self.secrets.secret(secret_ref).await?);
         if secrets.is_empty() {
-            return Err(DeliveryError::Secret(cpindex::secrets::SecretError(
+            return Err(DeliveryError::Secret(adapters::secrets::SecretError(
                 "the secret is empty".into(),
             )));
         }

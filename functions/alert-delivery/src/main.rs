@@ -2,19 +2,19 @@
 
 use std::time::Duration;
 
+use adapters::secrets::SecretsManager;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::Table;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use cpindex::config::{self, env, CallTimeouts};
-use cpindex::secrets::SecretsManager;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::Table;
 use cpindex::SystemClock;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = Table::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required(env::TABLE_NAME)?,

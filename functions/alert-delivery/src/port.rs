@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use adapters::store::notifications::NotificationStore;
+use adapters::store::{BoxError, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cpindex::notification::{DeliveryStatus, Notification};
 use cpindex::profile::LaProfile;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::{BoxError, StoreError};
 use cpindex::OrgCode;
 
 /// Store operations of delivery.

@@ -6,12 +6,12 @@ pub mod port;
 
 use std::collections::BTreeMap;
 
+use adapters::sqs_batch::{messages, BatchResponse, QueueMessage};
+use adapters::store::plans::PlanState;
 use chrono::{DateTime, Utc};
 use cpindex::access::Access;
 use cpindex::notification::{DeliveryMessage, Notification};
 use cpindex::plan::PlanStatus;
-use cpindex::sqs_batch::{messages, BatchResponse, QueueMessage};
-use cpindex::store::plans::PlanState;
 use cpindex::{Clock, OrgCode, PlanType, Retention};
 use futures::stream::{self, StreamExt};
 
@@ -26,9 +26,9 @@ pub enum FanoutError {
     #[error("the message is not an access")]
     Poison(#[source] serde_json::Error),
     #[error("the store failed")]
-    Store(#[from] cpindex::store::StoreError),
+    Store(#[from] adapters::store::StoreError),
     #[error("the delivery queue failed")]
-    Queue(#[from] cpindex::queue::QueueError),
+    Queue(#[from] adapters::queue::QueueError),
 }
 
 /// What fan-out did with one access.
@@ -78,7 +78,7 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
         for (la, plan_types) in &by_la {
             let n = Notification::new(access, la.clone(), plan_types.clone(), now);
             if self.store.create_notification(&n).await?
-                == cpindex::store::notifications::Created::AlreadyThere
+                == adapters::store::notifications::Created::AlreadyThere
             {
                 already_existed += 1;
             }

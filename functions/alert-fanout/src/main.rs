@@ -1,20 +1,20 @@
 //! Lambda entry point: wiring only.
 
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use cpindex::config::{self, env, CallTimeouts};
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::SystemClock;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = Table::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required(env::TABLE_NAME)?,

@@ -1,13 +1,13 @@
 //! The narrow ports fan-out needs.
 
+use adapters::queue::{QueueError, SqsQueue};
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::{Created, NotificationStore};
+use adapters::store::plans::{PlanProjection, PlanStore};
+use adapters::store::StoreError;
 use async_trait::async_trait;
 use cpindex::access::Access;
 use cpindex::notification::{DeliveryMessage, Notification};
-use cpindex::queue::{QueueError, SqsQueue};
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::{Created, NotificationStore};
-use cpindex::store::plans::{PlanProjection, PlanStore};
-use cpindex::store::StoreError;
 use cpindex::NhsNumber;
 
 /// Store operations of fan-out.
@@ -57,7 +57,7 @@ impl FanoutStore for Stores {
 #[async_trait]
 impl DeliveryQueue for SqsQueue {
     async fn send(&self, messages: &[DeliveryMessage]) -> Result<(), QueueError> {
-        for chunk in messages.chunks(cpindex::queue::MAX_SEND_BATCH) {
+        for chunk in messages.chunks(adapters::queue::MAX_SEND_BATCH) {
             let bodies = chunk
                 .iter()
                 .map(|m| serde_json::to_string(m).map_err(|e| QueueError::Unavailable(Box::new(e))))

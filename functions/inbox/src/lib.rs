@@ -4,26 +4,22 @@
 
 use std::sync::Arc;
 
+use adapters::edge::{json_body, serve, ApiError, Caller};
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::{PlanState, PlanStore};
+use adapters::store::StoreError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use cpindex::access::Access;
-use cpindex::edge::{json_body, ApiError, Caller};
 use cpindex::notification::Notification;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::LaProfile;
-use cpindex::routes::{
-    NOTIFICATIONS_PATH, NOTIFICATION_ACK_PATH, PLAN_ACCESSES_PATH, PROFILE_PATH,
-    RECONCILIATION_REPORT_PATH,
-};
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::{PlanState, PlanStore};
-use cpindex::store::StoreError;
+use cpindex::routes;
 use cpindex::{Clock, OrgCode, PlanRef, Role};
 use serde::{Deserialize, Serialize};
 
@@ -44,26 +40,19 @@ type Shared<C> = State<Arc<App<C>>>;
 
 /// The router served by Lambda: the routes plus problem-details 404s.
 pub fn router<C: Clock + 'static>(app: App<C>) -> Router {
-    routes(app).fallback(cpindex::edge::not_found)
+    routes(app).fallback(adapters::edge::not_found)
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
 pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
-    let not_allowed = cpindex::edge::method_not_allowed;
-    Router::new()
-        .route(NOTIFICATIONS_PATH, get(list::<C>).fallback(not_allowed))
-        .route(NOTIFICATION_ACK_PATH, post(ack::<C>).fallback(not_allowed))
-        .route(PLAN_ACCESSES_PATH, get(history::<C>).fallback(not_allowed))
-        .route(
-            PROFILE_PATH,
-            get(get_profile::<C>)
-                .put(put_profile::<C>)
-                .fallback(not_allowed),
-        )
-        .route(
-            RECONCILIATION_REPORT_PATH,
-            get(latest_report::<C>).fallback(not_allowed),
-        )
+    let r = Router::new();
+    let r = serve(r, &routes::LIST_NOTIFICATIONS, list::<C>);
+    let r = serve(r, &routes::ACK_NOTIFICATION, ack::<C>);
+    let r = serve(r, &routes::GET_PLAN_ACCESSES, history::<C>);
+    let r = serve(r, &routes::GET_PROFILE, get_profile::<C>);
+    let r = serve(r, &routes::PUT_PROFILE, put_profile::<C>);
+    let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report::<C>);
+    r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
 }
 
@@ -72,8 +61,7 @@ async fn latest_report<C: Clock>(
     State(app): Shared<C>,
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    caller.0.require(&[Role::LocalAuthority])?;
-    let report = cpindex::store::reports::latest_la(app.notifications.table(), &caller.0.org)
+    let report = adapters::store::reports::latest_la(app.notifications.table(), &caller.0.org)
         .await
         .map_err(store_failure)?;
     report.map(Json).ok_or_else(|| {
@@ -136,7 +124,7 @@ impl ReportAnnouncement {
             not_in_extract: report["findings"]["notInExtract"]["total"]
                 .as_u64()
                 .unwrap_or(0),
-            href: RECONCILIATION_REPORT_PATH,
+            href: routes::GET_RECONCILIATION_REPORT.path,
         })
     }
 }
@@ -154,7 +142,6 @@ async fn list<C: Clock>(
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<NotificationList>, ApiError> {
-    caller.0.require(&[Role::LocalAuthority])?;
     let Query(q) = query
         .map_err(|_| bad_query("query", "only `status`, `limit` and `cursor` are accepted"))?;
     let unacknowledged = match q.status.as_deref() {
@@ -186,7 +173,7 @@ async fn list<C: Clock>(
     let (page, report) = tokio::join!(
         app.notifications
             .list(org, unacknowledged, limit, after.as_deref()),
-        cpindex::store::reports::latest_la(app.notifications.table(), org),
+        adapters::store::reports::latest_la(app.notifications.table(), org),
     );
     let page = page.map_err(store_failure)?;
     let report = report.map_err(store_failure)?;
@@ -204,18 +191,24 @@ async fn ack<C: Clock>(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Notification>, ApiError> {
-    caller.0.require(&[Role::LocalAuthority])?;
     if id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::code(ErrorCode::NotFound));
+        return Err(ApiError::from(
+            Problem::new(ErrorCode::NotFound).detail("that is not a notification id"),
+        ));
     }
     let n = app
         .notifications
         .acknowledge(&caller.0.org, &id, caller.0.user.as_str(), app.clock.now())
         .await
         .map_err(store_failure)?;
-    // Another LA's notification answers exactly as a missing one.
-    n.map(Json)
-        .ok_or_else(|| ApiError::code(ErrorCode::NotFound))
+    // Another LA's notification answers exactly as a missing one. The id is ours (hex), safe
+    // to echo, and tells the person which one it was.
+    n.map(Json).ok_or_else(|| {
+        ApiError::from(
+            Problem::new(ErrorCode::NotFound)
+                .detail(format!("this LA's inbox holds no notification {id}")),
+        )
+    })
 }
 
 /// One access in a child's history.
@@ -254,7 +247,6 @@ async fn history<C: Clock>(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<Vec<AccessView>>, ApiError> {
-    caller.0.require(&[Role::LocalAuthority])?;
     let plan_ref = PlanRef::parse(&raw, "/planRef")?;
     let record = app
         .plans
@@ -284,7 +276,6 @@ async fn get_profile<C: Clock>(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<LaProfile>, ApiError> {
-    caller.0.require(&[Role::LocalAuthority, Role::Operator])?;
     let org = org_of(&raw)?;
     if caller.0.role == Role::LocalAuthority && caller.0.org != org {
         return Err(ApiError::code(ErrorCode::NotFound));
@@ -306,7 +297,6 @@ async fn put_profile<C: Clock>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<LaProfile>, ApiError> {
-    caller.0.require(&[Role::Operator])?;
     let org = org_of(&raw)?;
     let value = json_body(&headers, &body)?;
     let profile = LaProfile::from_json(

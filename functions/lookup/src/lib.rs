@@ -7,16 +7,16 @@ pub mod view;
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use adapters::edge::{serve, ApiError, Caller, DenialAudit};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use cpindex::access::{visits_to_show, Access, AccessOutcome};
-use cpindex::edge::{ApiError, Caller};
 use cpindex::problem::{ErrorCode, FieldError, Problem};
-use cpindex::routes::CHILD_PATH;
-use cpindex::{Clock, NhsNumber, Retention, Role};
+use cpindex::routes;
+use cpindex::{Claims, Clock, NhsNumber, Retention};
 
 use crate::port::{AccessLog, AlertQueue, ChildReads};
 use crate::view::{plans_to_show, ChildView};
@@ -37,19 +37,42 @@ pub struct App<R, W, Q, C> {
 pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
     app: App<R, W, Q, C>,
 ) -> Router {
-    routes(app).fallback(cpindex::edge::not_found)
+    routes(app).fallback(adapters::edge::not_found)
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
 pub fn routes<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
     app: App<R, W, Q, C>,
 ) -> Router {
-    Router::new()
-        .route(
-            CHILD_PATH,
-            get(lookup::<R, W, Q, C>).fallback(cpindex::edge::method_not_allowed),
-        )
-        .with_state(Arc::new(app))
+    let app = Arc::new(app);
+    let audit = {
+        let app = app.clone();
+        DenialAudit::new(move |claims, parts| audit_denial(app.clone(), claims, parts))
+    };
+    serve(Router::new(), &routes::GET_CHILD, lookup::<R, W, Q, C>)
+        .method_not_allowed_fallback(adapters::edge::method_not_allowed)
+        .layer(Extension(audit))
+        .with_state(app)
+}
+
+/// A role the route refuses is audited in the child's own trail too (the refusal stands even if
+/// the audit write fails).
+async fn audit_denial<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
+    app: Arc<App<R, W, Q, C>>,
+    claims: Claims,
+    mut parts: Parts,
+) {
+    let Ok(Path(raw)) = Path::<String>::from_request_parts(&mut parts, &()).await else {
+        return;
+    };
+    let Ok(nhs) = NhsNumber::parse(&raw) else {
+        return;
+    };
+    let access = Access::new(&claims, nhs, app.clock.now(), AccessOutcome::DeniedRole);
+    if let Err(e) = app.log.record(&access).await {
+        tracing::error!(error = %e, access_id = %access.access_id, "denied access not audited");
+    }
+    tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
 }
 
 fn unavailable(what: &'static str, e: &dyn std::error::Error) -> ApiError {
@@ -68,15 +91,6 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
         ApiError::from(FieldError::new(ErrorCode::InvalidNhsNumber, "/nhsNumber", e.to_string()))
     })?;
     let now = app.clock.now();
-    if let Err(forbidden) = claims.require(&[Role::UnscheduledCare, Role::ScheduledCare]) {
-        // A refused attempt is audited too; the refusal stands even if the audit write fails.
-        let access = Access::new(&claims, nhs, now, AccessOutcome::DeniedRole);
-        if let Err(e) = app.log.record(&access).await {
-            tracing::error!(error = %e, access_id = %access.access_id, "denied access not audited");
-        }
-        tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
-        return Err(forbidden.into());
-    }
     let access = Access::new(&claims, nhs, now, AccessOutcome::Allowed);
 
     // One round trip: the reads, the audit write and the queue hand-off all at once. The access

@@ -1,10 +1,10 @@
 //! Lambda entry point: wiring only.
 
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use cpindex::config::{self, env, CallTimeouts};
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::SystemClock;
 use lookup::port::ChildStore;
 use lookup::{router, App};
@@ -12,7 +12,7 @@ use lookup::{router, App};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let sdk = cpindex::aws::from_env(CallTimeouts::default()).await;
+    let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = Table::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required(env::TABLE_NAME)?,

@@ -1,12 +1,12 @@
 //! The narrow ports a lookup needs: read a child's partition, append an access, hand an access
 //! to the alert queue. The template grants exactly these operations.
 
+use adapters::queue::{QueueError, SqsQueue};
+use adapters::store::access::AccessStore;
+use adapters::store::plans::{PlanProjection, PlanStore};
+use adapters::store::StoreError;
 use async_trait::async_trait;
 use cpindex::access::Access;
-use cpindex::queue::{QueueError, SqsQueue};
-use cpindex::store::access::AccessStore;
-use cpindex::store::plans::{PlanProjection, PlanStore};
-use cpindex::store::StoreError;
 use cpindex::NhsNumber;
 
 /// Reads of one child's partition (strongly consistent).

@@ -1,10 +1,10 @@
 //! What a clinician sees: plans with the responsible LA's contacts, and recent visits. Nothing
 //! else (no LA references, no case notes).
 
+use adapters::store::plans::{PlanProjection, PlanState};
 use chrono::NaiveDate;
 use cpindex::access::Visit;
 use cpindex::plan::PlanStatus;
-use cpindex::store::plans::{PlanProjection, PlanState};
 use cpindex::{NhsNumber, OrgCode, Retention};
 use serde::Serialize;
 

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
+use adapters::store::extracts::{ExtractEntry, ExtractPart};
+use adapters::store::plans::{Known, WriteOutcome};
 use chrono::{DateTime, Utc};
 use cpindex::json_object::ObjectReader;
 use cpindex::problem::{ErrorCode, FieldError};
-use cpindex::store::extracts::{ExtractEntry, ExtractPart};
-use cpindex::store::plans::{Known, WriteOutcome};
 use cpindex::{OrgCode, Plan};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
@@ -118,7 +118,7 @@ impl Batch {
 fn ack_of(
     index: usize,
     plan_ref: Option<String>,
-    result: Result<WriteOutcome, cpindex::store::StoreError>,
+    result: Result<WriteOutcome, adapters::store::StoreError>,
 ) -> RecordAck {
     let mut ack = RecordAck {
         index,
@@ -168,7 +168,7 @@ pub async fn apply<S: PlanWrites>(
     now: DateTime<Utc>,
     batch_id: String,
     batch: Batch,
-) -> Result<BatchAck, cpindex::store::StoreError> {
+) -> Result<BatchAck, adapters::store::StoreError> {
     let mut acks: Vec<Option<RecordAck>> = vec![None; batch.records.len()];
     // Group valid records by plan reference, keeping the order received within a group.
     let mut groups: Vec<Vec<(usize, Plan)>> = Vec::new();

@@ -7,19 +7,18 @@ pub mod view;
 
 use std::sync::Arc;
 
+use adapters::edge::{json_body, serve, ApiError, Caller};
+use adapters::store::plans::WriteOutcome;
+use adapters::store::StoreError;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use cpindex::edge::{json_body, ApiError, Caller};
 use cpindex::problem::{ErrorCode, Problem};
-use cpindex::routes::{PLANS_PATH, PLAN_BATCHES_PATH, PLAN_PATH};
-use cpindex::store::plans::WriteOutcome;
-use cpindex::store::StoreError;
-use cpindex::{Clock, Plan, PlanRef, Retention, Role};
+use cpindex::routes;
+use cpindex::{Clock, Plan, PlanRef, Retention};
 use serde::Deserialize;
 
 use crate::port::PlanWrites;
@@ -36,25 +35,18 @@ type Shared<S, C> = State<Arc<App<S, C>>>;
 
 /// The router served by Lambda (through `lambda_http`): the routes plus problem-details 404s.
 pub fn router<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
-    routes(app).fallback(cpindex::edge::not_found)
+    routes(app).fallback(adapters::edge::not_found)
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
 pub fn routes<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
-    let not_allowed = cpindex::edge::method_not_allowed;
-    Router::new()
-        .route(
-            PLAN_PATH,
-            get(get_plan::<S, C>)
-                .put(put_plan::<S, C>)
-                .delete(withdraw_plan::<S, C>)
-                .fallback(not_allowed),
-        )
-        .route(PLANS_PATH, get(list_plans::<S, C>).fallback(not_allowed))
-        .route(
-            PLAN_BATCHES_PATH,
-            post(post_batch::<S, C>).fallback(not_allowed),
-        )
+    let r = Router::new();
+    let r = serve(r, &routes::GET_PLAN, get_plan::<S, C>);
+    let r = serve(r, &routes::PUT_PLAN, put_plan::<S, C>);
+    let r = serve(r, &routes::DELETE_PLAN, withdraw_plan::<S, C>);
+    let r = serve(r, &routes::LIST_PLANS, list_plans::<S, C>);
+    let r = serve(r, &routes::POST_PLAN_BATCH, post_batch::<S, C>);
+    r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         // Our own limit applies (with a problem body); axum's would answer in plain text.
         .layer(DefaultBodyLimit::disable())
         .with_state(Arc::new(app))
@@ -69,13 +61,6 @@ fn store_failure(e: StoreError) -> ApiError {
         tracing::error!(error = ?e, "store error");
         ApiError::code(ErrorCode::Internal)
     }
-}
-
-fn la_only(caller: &Caller) -> Result<(), ApiError> {
-    caller
-        .0
-        .require(&[Role::LocalAuthority])
-        .map_err(ApiError::from)
 }
 
 fn plan_ref(raw: &str) -> Result<PlanRef, ApiError> {
@@ -104,7 +89,6 @@ async fn put_plan<S: PlanWrites, C: Clock>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    la_only(&caller)?;
     let plan_ref = plan_ref(&raw_ref)?;
     let value = json_body(&headers, &body)?;
     let now = app.clock.now();
@@ -117,7 +101,7 @@ async fn put_plan<S: PlanWrites, C: Clock>(
             plan,
             caller.0.user.as_str(),
             now,
-            cpindex::store::plans::Known::Unread,
+            adapters::store::plans::Known::Unread,
         )
         .await
         .map_err(store_failure)?;
@@ -160,7 +144,6 @@ async fn get_plan<S: PlanWrites, C: Clock>(
     caller: Caller,
     Path(raw_ref): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
-    la_only(&caller)?;
     let plan_ref = plan_ref(&raw_ref)?;
     let record = app
         .store
@@ -185,7 +168,6 @@ async fn withdraw_plan<S: PlanWrites, C: Clock>(
     Path(raw_ref): Path<String>,
     query: Result<Query<WithdrawQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PlanView>, ApiError> {
-    la_only(&caller)?;
     let plan_ref = plan_ref(&raw_ref)?;
     let bad_version = || {
         ApiError::from(
@@ -241,7 +223,6 @@ async fn list_plans<S: PlanWrites, C: Clock>(
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PlanList>, ApiError> {
-    la_only(&caller)?;
     let bad = |field: &str, detail: &str| {
         ApiError::from(
             Problem::new(ErrorCode::InvalidQuery)
@@ -298,7 +279,6 @@ async fn post_batch<S: PlanWrites, C: Clock>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    la_only(&caller)?;
     let value = json_body(&headers, &body).map_err(|e| match e.0.code {
         "malformed_json" => ApiError::from(e.0.file_outcome("unreadable")),
         _ => e,

@@ -1,10 +1,10 @@
 //! The narrow port this function needs from the store, so handler logic can be tested with a
 //! few lines of double and the IAM policy grants only these operations.
 
+use adapters::store::plans::{Known, PlanPage, PlanRecord, PlanStore, WriteOutcome};
+use adapters::store::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cpindex::store::plans::{Known, PlanPage, PlanRecord, PlanStore, WriteOutcome};
-use cpindex::store::StoreError;
 use cpindex::{OrgCode, Plan, PlanRef};
 
 /// What the LA write path does to the store.
@@ -40,7 +40,7 @@ pub trait PlanWrites: Send + Sync + 'static {
     ) -> Result<PlanPage, StoreError>;
     async fn record_extract(
         &self,
-        extract: &cpindex::store::extracts::ExtractPart,
+        extract: &adapters::store::extracts::ExtractPart,
     ) -> Result<(), StoreError>;
 }
 
@@ -91,8 +91,8 @@ impl PlanWrites for PlanStore {
 
     async fn record_extract(
         &self,
-        extract: &cpindex::store::extracts::ExtractPart,
+        extract: &adapters::store::extracts::ExtractPart,
     ) -> Result<(), StoreError> {
-        cpindex::store::extracts::record(self.table(), extract).await
+        adapters::store::extracts::record(self.table(), extract).await
     }
 }

@@ -1,9 +1,9 @@
 //! What the LA write path answers: a plan as the LA sees it, and batch acknowledgements.
 
+use adapters::store::plans::{PlanRecord, PlanState};
 use chrono::{DateTime, NaiveDate, Utc};
 use cpindex::contact::LaContact;
 use cpindex::plan::PlanStatus;
-use cpindex::store::plans::{PlanRecord, PlanState};
 use cpindex::{NhsNumber, PlanRef, Retention};
 use serde::Serialize;
 

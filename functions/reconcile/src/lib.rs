@@ -14,16 +14,16 @@ pub mod report;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::{PlanRecord, PlanState};
+use adapters::store::{Condition, Item, StoreError, Table};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use cpindex::keys::attr;
 use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
 use cpindex::plan::{PlanStatus, PlanType};
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::{PlanRecord, PlanState};
-use cpindex::store::{Condition, Item, StoreError, Table};
 use cpindex::{Clock, OrgCode, Retention};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ pub enum ReconcileError {
     #[error("the store failed")]
     Store(#[from] StoreError),
     #[error("the queue failed")]
-    Queue(#[from] cpindex::queue::QueueError),
+    Queue(#[from] adapters::queue::QueueError),
     #[error("a checkpoint could not be mapped")]
     Mapping(#[from] serde_dynamo::Error),
 }
@@ -203,7 +203,7 @@ impl<C: Clock> Reconciler<C> {
         let stuck = accesses
             .pending_before(now - self.settings.pending_after, 1000)
             .await?;
-        for chunk in stuck.chunks(cpindex::queue::MAX_SEND_BATCH) {
+        for chunk in stuck.chunks(adapters::queue::MAX_SEND_BATCH) {
             let bodies = chunk
                 .iter()
                 .map(|a| serde_json::to_string(a).expect("an access serialises"))
@@ -248,8 +248,8 @@ impl<C: Clock> Reconciler<C> {
 
     async fn load_extracts(&self) -> Result<Extracts, ReconcileError> {
         let mut out = Extracts::default();
-        for org in cpindex::store::extracts::orgs_with_extracts(&self.table).await? {
-            let Some(parts) = cpindex::store::extracts::latest(&self.table, &org).await? else {
+        for org in adapters::store::extracts::orgs_with_extracts(&self.table).await? {
+            let Some(parts) = adapters::store::extracts::latest(&self.table, &org).await? else {
                 continue;
             };
             let mut count = 0;
@@ -503,7 +503,7 @@ impl<C: Clock> Reconciler<C> {
                 profile_missing_emergency_phone: missing_edt.get(la).copied().unwrap_or(false),
             };
             let value = serde_json::to_value(&report).expect("a report serialises");
-            cpindex::store::reports::put_la(&self.table, &org, now, &value).await?;
+            adapters::store::reports::put_la(&self.table, &org, now, &value).await?;
             written += 1;
         }
         let dead_letters_by_la = all
@@ -531,7 +531,7 @@ impl<C: Clock> Reconciler<C> {
             dead_letters_by_la,
         };
         let value = serde_json::to_value(&operator).expect("a report serialises");
-        cpindex::store::reports::put_operator(&self.table, now, &value).await?;
+        adapters::store::reports::put_operator(&self.table, now, &value).await?;
         let done = RunState {
             complete: true,
             ..state.clone()
@@ -581,7 +581,7 @@ impl<C: Clock> Reconciler<C> {
                 .wait_time_seconds(0)
                 .send()
                 .await
-                .map_err(|e| cpindex::queue::QueueError::Unavailable(Box::new(e)))?;
+                .map_err(|e| adapters::queue::QueueError::Unavailable(Box::new(e)))?;
             let msgs = out.messages.unwrap_or_default();
             if msgs.is_empty() {
                 break;
@@ -597,7 +597,7 @@ impl<C: Clock> Reconciler<C> {
                     .receipt_handle(m.receipt_handle.unwrap_or_default())
                     .send()
                     .await
-                    .map_err(|e| cpindex::queue::QueueError::Unavailable(Box::new(e)))?;
+                    .map_err(|e| adapters::queue::QueueError::Unavailable(Box::new(e)))?;
                 moved += 1;
             }
         }

@@ -13,7 +13,7 @@ const MARGIN: Duration = Duration::from_secs(100);
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk = cpindex::aws::from_env(CallTimeouts::bulk()).await;
+    let sdk = adapters::aws::from_env(CallTimeouts::bulk()).await;
     let reconciler = Reconciler::from_env(&sdk)?;
     let reconciler = &reconciler;
     lambda_runtime::run(service_fn(

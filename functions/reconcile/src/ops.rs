@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use adapters::edge::{serve, ApiError, Caller};
 use axum::extract::State;
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use cpindex::edge::{ApiError, Caller};
 use cpindex::problem::{ErrorCode, Problem};
-use cpindex::routes::{DEAD_LETTERS_PATH, DEAD_LETTERS_REDRIVE_PATH, RECONCILIATION_RUNS_PATH};
-use cpindex::{Clock, Role};
+use cpindex::routes;
+use cpindex::Clock;
 use serde_json::{json, Value};
 
 use crate::{Budget, ReconcileError, Reconciler, RunOutcome};
@@ -27,37 +26,24 @@ fn failure(e: ReconcileError) -> ApiError {
 
 /// The router served by Lambda: the routes plus problem-details 404s.
 pub fn router<C: Clock + 'static>(r: Reconciler<C>) -> Router {
-    routes(r).fallback(cpindex::edge::not_found)
+    routes(r).fallback(adapters::edge::not_found)
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
 pub fn routes<C: Clock + 'static>(r: Reconciler<C>) -> Router {
-    let not_allowed = cpindex::edge::method_not_allowed;
-    Router::new()
-        .route(
-            RECONCILIATION_RUNS_PATH,
-            post(run_now::<C>).fallback(not_allowed),
-        )
-        .route(
-            DEAD_LETTERS_PATH,
-            get(dead_letters::<C>).fallback(not_allowed),
-        )
-        .route(
-            DEAD_LETTERS_REDRIVE_PATH,
-            post(redrive::<C>).fallback(not_allowed),
-        )
+    let router = Router::new();
+    let router = serve(router, &routes::POST_RECONCILIATION_RUN, run_now::<C>);
+    let router = serve(router, &routes::GET_DEAD_LETTERS, dead_letters::<C>);
+    let router = serve(router, &routes::POST_DEAD_LETTERS_REDRIVE, redrive::<C>);
+    router
+        .method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(r))
-}
-
-fn operator(caller: &Caller) -> Result<(), ApiError> {
-    caller.0.require(&[Role::Operator]).map_err(ApiError::from)
 }
 
 async fn run_now<C: Clock>(
     State(r): State<Arc<Reconciler<C>>>,
     caller: Caller,
 ) -> Result<Json<RunOutcome>, ApiError> {
-    operator(&caller)?;
     let outcome = r
         .run(Budget {
             deadline: Instant::now() + STEP,
@@ -71,10 +57,8 @@ async fn run_now<C: Clock>(
 
 async fn dead_letters<C: Clock>(
     State(r): State<Arc<Reconciler<C>>>,
-    caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    operator(&caller)?;
-    let report = cpindex::store::reports::latest_operator(&r.table)
+    let report = adapters::store::reports::latest_operator(&r.table)
         .await
         .map_err(|e| failure(e.into()))?;
     Ok(Json(
@@ -86,7 +70,6 @@ async fn redrive<C: Clock>(
     State(r): State<Arc<Reconciler<C>>>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
-    operator(&caller)?;
     // Within API Gateway's wait; the operator calls again for the rest.
     let moved = r
         .redrive_dead_letters(REDRIVE_MAX, Instant::now() + STEP)

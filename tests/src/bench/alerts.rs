@@ -3,17 +3,17 @@
 
 use std::time::{Duration, Instant};
 
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use chrono::Utc;
 use cpindex::access::{Access, AccessOutcome};
 use cpindex::claims::UserId;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::notifications::NotificationStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::{OrgCode, Retention, Role, SystemClock};
 use futures::stream::{self, StreamExt};
 use serde_json::json;
@@ -31,18 +31,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
-    let sdk = cpindex::aws::for_emulator(url, cpindex::config::CallTimeouts::bulk());
+    let sdk = adapters::aws::for_emulator(url, cpindex::config::CallTimeouts::bulk());
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let name = format!("bench-alerts-{}", uuid::Uuid::new_v4().simple());
-    cpindex::bootstrap::create_table(&dynamo, &name, &TABLE)
+    adapters::bootstrap::create_table(&dynamo, &name, &TABLE)
         .await
         .expect("table");
     let stack_name = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let fanout_q = cpindex::bootstrap::create_queue(&sqs, &stack_name, &ALERT_FANOUT_QUEUE)
+    let fanout_q = adapters::bootstrap::create_queue(&sqs, &stack_name, &ALERT_FANOUT_QUEUE)
         .await
         .expect("queue");
-    let delivery_q = cpindex::bootstrap::create_queue(&sqs, &stack_name, &ALERT_DELIVERY_QUEUE)
+    let delivery_q = adapters::bootstrap::create_queue(&sqs, &stack_name, &ALERT_DELIVERY_QUEUE)
         .await
         .expect("queue");
     let table = Table::new(dynamo.clone(), &name);

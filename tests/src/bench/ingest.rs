@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use adapters::store::plans::PlanStore;
+use adapters::store::{Item, Table};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use chrono::{TimeZone, Utc};
 use cpindex::keys::{attr, key, TABLE};
-use cpindex::store::plans::PlanStore;
-use cpindex::store::{Item, Table};
 use cpindex::{FixedClock, NhsNumber, OrgCode, PlanRef, Retention};
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
@@ -167,7 +167,7 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     let ours_name = make_table("ours");
     let raw_name = make_table("raw");
     for name in [&ours_name, &raw_name] {
-        cpindex::bootstrap::create_table(&dynamo, name, &TABLE)
+        adapters::bootstrap::create_table(&dynamo, name, &TABLE)
             .await
             .expect("create table");
     }
@@ -183,7 +183,7 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     // Templates for the raw items: exactly what our code stores for one record (built by our code,
     // outside any timed region, on a scratch table).
     let scratch = make_table("scratch");
-    cpindex::bootstrap::create_table(&dynamo, &scratch, &TABLE)
+    adapters::bootstrap::create_table(&dynamo, &scratch, &TABLE)
         .await
         .expect("create table");
     let scratch_router = plan_upsert::router(plan_upsert::App {

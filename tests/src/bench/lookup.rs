@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use cpindex::keys::{attr, key, ALERT_FANOUT_QUEUE, TABLE};
-use cpindex::queue::SqsQueue;
-use cpindex::store::access::AccessStore;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::{FixedClock, Retention};
 use lookup::port::ChildStore;
 use serde_json::json;
@@ -33,11 +33,11 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     // A shared, busy machine: a slow emulator call must not turn into a 503 mid-benchmark.
     let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
     let table_name = format!("bench-lookup-{}", uuid::Uuid::new_v4().simple());
-    cpindex::bootstrap::create_table(&dynamo, &table_name, &TABLE)
+    adapters::bootstrap::create_table(&dynamo, &table_name, &TABLE)
         .await
         .expect("table");
     let stack = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let urls = cpindex::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
+    let urls = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
         .await
         .expect("queue");
     let table = Table::new(dynamo.clone(), &table_name);
@@ -49,7 +49,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     // The raw side gets its own copy of the same data: its hand-written access items are not
     // ours, and our lookups must not read them back.
     let raw_table_name = format!("bench-lookup-raw-{}", uuid::Uuid::new_v4().simple());
-    cpindex::bootstrap::create_table(&dynamo, &raw_table_name, &TABLE)
+    adapters::bootstrap::create_table(&dynamo, &raw_table_name, &TABLE)
         .await
         .expect("table");
     let records: Vec<_> = (0..children).step_by(2).map(record).collect();

@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use adapters::queue::SqsQueue;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use cpindex::keys::{attr, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
-use cpindex::queue::SqsQueue;
-use cpindex::store::plans::PlanStore;
-use cpindex::store::Table;
 use cpindex::{FixedClock, Retention};
 use futures::stream::{self, StreamExt};
 use reconcile::{Budget, Reconciler, Settings};
@@ -56,18 +56,18 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
         operation: Duration::from_secs(300),
         ..Default::default()
     };
-    let sdk = cpindex::aws::for_emulator(url, timeouts);
+    let sdk = adapters::aws::for_emulator(url, timeouts);
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let name = format!("bench-recon-{}", uuid::Uuid::new_v4().simple());
-    cpindex::bootstrap::create_table(&dynamo, &name, &TABLE)
+    adapters::bootstrap::create_table(&dynamo, &name, &TABLE)
         .await
         .expect("table");
     let stack = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let fanout = cpindex::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
+    let fanout = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
         .await
         .expect("queue");
-    let delivery = cpindex::bootstrap::create_queue(&sqs, &stack, &ALERT_DELIVERY_QUEUE)
+    let delivery = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_DELIVERY_QUEUE)
         .await
         .expect("queue");
     let table = Table::new(dynamo.clone(), &name);
@@ -77,7 +77,7 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
     // Item templates made by our own code on a scratch table, then the index loaded in bulk
     // (BatchWriteItem, 25 at a time): records and projections of `plans` plans.
     let scratch_name = format!("bench-recon-scratch-{}", uuid::Uuid::new_v4().simple());
-    cpindex::bootstrap::create_table(&dynamo, &scratch_name, &TABLE)
+    adapters::bootstrap::create_table(&dynamo, &scratch_name, &TABLE)
         .await
         .expect("table");
     let scratch = plan_upsert::router(plan_upsert::App {
@@ -181,10 +181,11 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
             ours[round].as_secs_f64()
         );
     }
-    let report = cpindex::store::reports::latest_la(&table, &cpindex::OrgCode::parse(ORG).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let report =
+        adapters::store::reports::latest_la(&table, &cpindex::OrgCode::parse(ORG).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(
         report["findings"]["indexCount"], plans as u64,
         "every plan counted once"

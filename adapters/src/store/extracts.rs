@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use crate::keys::key;
-use crate::org::OrgCode;
-use crate::plan::PlanRef;
+use cpindex::keys::key;
+use cpindex::org::OrgCode;
+use cpindex::plan::PlanRef;
 
 /// Days an extract is kept (reconciliation only needs the latest).
 const EXTRACT_KEEP_DAYS: i64 = 35;
@@ -54,7 +54,7 @@ pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreErro
         .await?;
     Ok(items
         .iter()
-        .filter_map(|i| i.get(crate::keys::attr::GSI1_SK)?.as_s().ok())
+        .filter_map(|i| i.get(cpindex::keys::attr::GSI1_SK)?.as_s().ok())
         .filter_map(|s| OrgCode::parse(s).ok())
         .collect())
 }
@@ -80,11 +80,11 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
     table.put(serde_dynamo::to_item(item)?, None).await?;
     let latest = std::collections::HashMap::from([
         (
-            crate::keys::attr::PK.to_owned(),
+            cpindex::keys::attr::PK.to_owned(),
             AttributeValue::S(latest_pk(&part.org)),
         ),
         (
-            crate::keys::attr::SK.to_owned(),
+            cpindex::keys::attr::SK.to_owned(),
             AttributeValue::S("LATEST".into()),
         ),
         (
@@ -97,11 +97,11 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
         ),
         // Listed in GSI1 so reconciliation can find every LA with an extract.
         (
-            crate::keys::attr::GSI1_PK.to_owned(),
+            cpindex::keys::attr::GSI1_PK.to_owned(),
             AttributeValue::S(LATEST_GSI.into()),
         ),
         (
-            crate::keys::attr::GSI1_SK.to_owned(),
+            cpindex::keys::attr::GSI1_SK.to_owned(),
             AttributeValue::S(part.org.as_str().into()),
         ),
         (
@@ -110,7 +110,7 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
         ),
     ]);
     let cond = Condition::new("attribute_not_exists(#pk) OR #at <= :at")
-        .name("#pk", crate::keys::attr::PK)
+        .name("#pk", cpindex::keys::attr::PK)
         .name("#at", "receivedAt")
         .value(
             ":at",

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
-use crate::keys::{attr, key};
-use crate::nhs_number::NhsNumber;
-use crate::org::OrgCode;
-use crate::plan::{Plan, PlanRef, Retention};
+use cpindex::keys::{attr, key};
+use cpindex::nhs_number::NhsNumber;
+use cpindex::org::OrgCode;
+use cpindex::plan::{Plan, PlanRef, Retention};
 
 /// How long a tombstone (withdrawn or moved projection) fences late writers.
 const TOMBSTONE_DAYS: i64 = 30;

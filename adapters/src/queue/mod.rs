@@ -65,7 +65,7 @@ impl SqsQueue {
     /// Hands an access to the alert fan-out.
     pub async fn enqueue_access(
         &self,
-        access: &crate::access::Access,
+        access: &cpindex::access::Access,
     ) -> Result<String, QueueError> {
         let body =
             serde_json::to_string(access).map_err(|e| QueueError::Unavailable(Box::new(e)))?;

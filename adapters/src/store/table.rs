@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::error::{CancelReason, Item, StoreError};
-use crate::keys::attr;
+use cpindex::keys::attr;
 
 /// DynamoDB's limit on writes in one BatchWriteItem call.
 pub const MAX_BATCH_WRITE: usize = 25;
@@ -89,7 +89,7 @@ impl Index {
     fn attributes(self) -> (&'static str, &'static str, Option<&'static str>) {
         match self {
             Index::Table => (attr::PK, attr::SK, None),
-            Index::Gsi1 => (attr::GSI1_PK, attr::GSI1_SK, Some(crate::keys::GSI1.name)),
+            Index::Gsi1 => (attr::GSI1_PK, attr::GSI1_SK, Some(cpindex::keys::GSI1.name)),
         }
     }
 }

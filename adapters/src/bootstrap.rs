@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::keys::{QueueDef, TableDef};
 use crate::store::BoxError;
+use cpindex::keys::{QueueDef, TableDef};
 
 /// Bootstrap failures.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 
-use crate::config::CallTimeouts;
+use cpindex::config::CallTimeouts;
 
 /// The configuration for Lambda: credentials, region and (optionally) endpoint from the environment.
 pub async fn from_env(timeouts: CallTimeouts) -> SdkConfig {

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use crate::keys::{attr, key};
-use crate::notification::{DeliveryStatus, Notification};
-use crate::org::OrgCode;
-use crate::profile::LaProfile;
+use cpindex::keys::{attr, key};
+use cpindex::notification::{DeliveryStatus, Notification};
+use cpindex::org::OrgCode;
+use cpindex::profile::LaProfile;
 
 /// GSI1 partition listing every LA profile.
 pub const PROFILES_GSI: &str = "PROFILES";

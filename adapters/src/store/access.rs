@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use crate::access::Access;
-use crate::keys::{attr, key};
-use crate::nhs_number::NhsNumber;
+use cpindex::access::Access;
+use cpindex::keys::{attr, key};
+use cpindex::nhs_number::NhsNumber;
 
 /// How long access records are kept for audit (two years).
 pub const ACCESS_RETENTION_DAYS: i64 = 730;

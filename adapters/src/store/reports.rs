@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::StoreError;
 use super::table::Table;
-use crate::keys::{attr, key};
-use crate::org::OrgCode;
+use cpindex::keys::{attr, key};
+use cpindex::org::OrgCode;
 
 /// Past reports are kept this long.
 const REPORT_KEEP_DAYS: i64 = 90;

@@ -1,0 +1,193 @@
+//! The HTTP edge shared by every HTTP function: verified claims from the API Gateway request
+//! context, problem-details responses, and JSON bodies read with limits.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Request};
+use axum::handler::Handler;
+use axum::http::request::Parts;
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodFilter;
+use axum::Router;
+use lambda_http::request::RequestContext;
+
+use cpindex::claims::{Claims, ClaimsError};
+use cpindex::problem::{ErrorCode, Problem, PROBLEM_JSON};
+use cpindex::routes::RouteDef;
+
+/// Largest JSON body accepted (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A problem turned into an HTTP response (boxed: problems are large and errors are rare).
+#[derive(Debug)]
+pub struct ApiError(pub Box<Problem>);
+
+impl<T: Into<Problem>> From<T> for ApiError {
+    fn from(p: T) -> Self {
+        ApiError(Box::new(p.into()))
+    }
+}
+
+impl ApiError {
+    pub fn code(code: ErrorCode) -> Self {
+        ApiError(Box::new(Problem::new(code)))
+    }
+}
+
+/// Writes a problem-details response (with `Retry-After` when the problem names one).
+pub fn problem_response(problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut resp = (status, body).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if let Some(s) = problem.retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(&self.0)
+    }
+}
+
+/// The verified caller: set by the route guard ([`serve`]) once the route's roles allow it, or
+/// read from the authorizer's claims in the request context. Functions still refuse a request
+/// without them (401), whatever sits in front.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Claims);
+
+fn verified_claims(extensions: &Extensions) -> Result<Claims, ApiError> {
+    let claims = match extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| &jwt.claims),
+        _ => None,
+    };
+    let Some(claims) = claims else {
+        return Err(ApiError::from(
+            Problem::new(ErrorCode::Unauthenticated)
+                .detail("the request carries no verified claims"),
+        ));
+    };
+    Claims::from_lookup(|k| claims.get(k).map(String::as_str))
+        .map_err(|e: ClaimsError| ApiError::from(e))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        verified_claims(&parts.extensions).map(Caller)
+    }
+}
+
+type DenialFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// What a function records, beyond the audit log line, when the guard refuses a role (the
+/// lookup writes the refused attempt into the child's audit trail). Added as an `Extension`.
+#[derive(Clone)]
+pub struct DenialAudit(Arc<dyn Fn(Claims, Parts) -> DenialFuture + Send + Sync>);
+
+impl DenialAudit {
+    /// `record(claims, request)` runs before the 403 is answered (the request's parts carry the
+    /// matched path parameters, so `Path` extracts from them).
+    pub fn new<F, Fut>(record: F) -> Self
+    where
+        F: Fn(Claims, Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Self(Arc::new(move |c, p| Box::pin(record(c, p))))
+    }
+}
+
+/// Adds one route of the table to `router`. The route's declared roles are enforced here, before
+/// the handler runs, the same way for every route: 401 without verified claims; 403
+/// `forbidden_role` for any other role, with an audit log line (and the function's own
+/// [`DenialAudit`], when it has one). Handlers never check roles themselves.
+pub fn serve<H, T, S>(router: Router<S>, def: &'static RouteDef, handler: H) -> Router<S>
+where
+    H: Handler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    let method = Method::from_bytes(def.method.as_bytes()).expect("route methods are HTTP methods");
+    let filter = MethodFilter::try_from(method).expect("route methods are routable");
+    let guarded = axum::routing::on(filter, handler).route_layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| guard(def, req, next),
+    ));
+    router.route(def.path, guarded)
+}
+
+async fn guard(def: &'static RouteDef, mut req: Request, next: Next) -> Response {
+    let claims = match verified_claims(req.extensions()) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(forbidden) = claims.require(def.roles) {
+        tracing::warn!(
+            audit = true, method = def.method, route = def.path, org = %claims.org,
+            role = %claims.role, "access denied: role not allowed on this route"
+        );
+        if let Some(DenialAudit(record)) = req.extensions().get::<DenialAudit>().cloned() {
+            record(claims, req.into_parts().0).await;
+        }
+        return ApiError::from(forbidden).into_response();
+    }
+    req.extensions_mut().insert(Caller(claims));
+    next.run(req).await
+}
+
+/// Parses a JSON body: `application/json` only, at most [`MAX_BODY_BYTES`], well formed.
+pub fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(Problem::new(ErrorCode::UnsupportedMediaType)
+            .detail(format!("got content type `{content_type}`"))
+            .into());
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(ErrorCode::BodyTooLarge)
+            .detail(format!(
+                "the body is {} bytes; the limit is {MAX_BODY_BYTES}",
+                body.len()
+            ))
+            .into());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        // Position only: serde's message could echo a fragment of the body (personal data).
+        Problem::new(ErrorCode::MalformedJson)
+            .detail(format!(
+                "not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+            .into()
+    })
+}
+
+/// 404 for routes that do not exist (problem details, like every other error).
+pub async fn not_found() -> ApiError {
+    ApiError::code(ErrorCode::NotFound)
+}
+
+/// 405 for known paths with the wrong method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::code(ErrorCode::MethodNotAllowed)
+}
