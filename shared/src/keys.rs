@@ -17,6 +17,61 @@ pub mod attr {
     pub const EXPIRES_AT: &str = "expiresAt";
     /// The LA system's version of a plan; conditional writes compare it.
     pub const SOURCE_VERSION: &str = "sourceVersion";
+    /// What kind of item this is ([`super::Entity`]).
+    pub const ENTITY: &str = "entity";
+}
+
+/// Every kind of item the table holds, as stored in its `entity` attribute. Reconciliation and
+/// every reader classify items through this type, never through string literals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    /// The authoritative record of an LA's plan (under the LA's reference).
+    PlanRecord,
+    /// A plan as lookups see it (in the child's partition), or its tombstone.
+    PlanProjection,
+    /// An access (visit, silent read, denied attempt).
+    Access,
+    Notification,
+    LaProfile,
+    /// One batch of a full extract: the (plan reference, version) pairs it carried.
+    ExtractPart,
+    /// Which extract is an LA's latest.
+    ExtractLatest,
+    ReconciliationReport,
+    /// Reconciliation's run state and segment checkpoints.
+    ReconciliationRun,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 9] = [
+        Entity::PlanRecord,
+        Entity::PlanProjection,
+        Entity::Access,
+        Entity::Notification,
+        Entity::LaProfile,
+        Entity::ExtractPart,
+        Entity::ExtractLatest,
+        Entity::ReconciliationReport,
+        Entity::ReconciliationRun,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Entity::PlanRecord => "plan_record",
+            Entity::PlanProjection => "plan_projection",
+            Entity::Access => "access",
+            Entity::Notification => "notification",
+            Entity::LaProfile => "la_profile",
+            Entity::ExtractPart => "extract_part",
+            Entity::ExtractLatest => "extract_latest",
+            Entity::ReconciliationReport => "reconciliation_report",
+            Entity::ReconciliationRun => "reconciliation_run",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.as_str() == raw)
+    }
 }
 
 /// A global secondary index (string keys, all attributes projected).
@@ -161,6 +216,61 @@ pub mod key {
     pub fn access_sk(at: DateTime<Utc>, access_id: &str) -> String {
         format!("{ACCESS_PREFIX}{}#{access_id}", sortable_time(at))
     }
+
+    /// GSI1 partition listing every LA profile.
+    pub const PROFILES_GSI: &str = "PROFILES";
+
+    /// The parts of one full extract.
+    pub fn extract_pk(org: &OrgCode, extract_id: &str) -> String {
+        format!("ORG#{org}#EXTRACT#{extract_id}")
+    }
+
+    pub const EXTRACT_PART_PREFIX: &str = "PART#";
+
+    /// One batch of a full extract.
+    pub fn extract_part_sk(batch_id: &str) -> String {
+        format!("{EXTRACT_PART_PREFIX}{batch_id}")
+    }
+
+    /// The pointer to an LA's latest full extract (sort key [`LATEST`]).
+    pub fn latest_extract_pk(org: &OrgCode) -> String {
+        format!("ORG#{org}#EXTRACTS")
+    }
+
+    /// GSI1 partition listing every LA with an extract.
+    pub const EXTRACTS_GSI: &str = "EXTRACTS";
+
+    /// Sort key of "the latest" pointers and reports.
+    pub const LATEST: &str = "LATEST";
+
+    /// An LA's reconciliation reports (sort keys [`LATEST`] and [`report_run_sk`]).
+    pub fn la_report_pk(org: &OrgCode) -> String {
+        format!("ORG#{org}#RECON")
+    }
+
+    /// The operator's reconciliation reports.
+    pub const OPERATOR_REPORT_PK: &str = "OPS#RECON";
+
+    /// A dated copy of a report.
+    pub fn report_run_sk(at: DateTime<Utc>) -> String {
+        format!("RUN#{}", sortable_time(at))
+    }
+
+    /// Prefix of reconciliation's own bookkeeping partitions (skipped by its scan).
+    pub const RECON_PREFIX: &str = "RECON#";
+
+    /// Reconciliation's run state (sort key [`CURRENT`]).
+    pub const RECON_STATE_PK: &str = "RECON#STATE";
+
+    /// The segment checkpoints of one reconciliation run.
+    pub fn recon_run_pk(run_id: &str) -> String {
+        format!("{RECON_PREFIX}RUN#{run_id}")
+    }
+
+    /// One segment's checkpoint.
+    pub fn segment_sk(segment: u32) -> String {
+        format!("SEG#{segment}")
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +296,35 @@ mod tests {
         let c = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
         assert!(key::visit_sk(a, "z") < key::visit_sk(b, "a"));
         assert!(key::visit_sk(b, "z") < key::visit_sk(c, "a"));
+    }
+
+    #[test]
+    fn entity_kinds_round_trip_and_are_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for e in Entity::ALL {
+            assert_eq!(Entity::parse(e.as_str()), Some(e));
+            assert!(seen.insert(e.as_str()));
+        }
+        assert_eq!(Entity::parse("plan"), None);
+    }
+
+    #[test]
+    fn bookkeeping_keys_never_collide_with_an_la_s_items() {
+        let org = OrgCode::parse("E08000035").unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+        let pks = [
+            key::extract_pk(&org, "x"),
+            key::latest_extract_pk(&org),
+            key::la_report_pk(&org),
+            key::org_plans_gsi(&org),
+            key::profile_pk(&org),
+            key::org_notifications_gsi(&org),
+        ];
+        let unique: std::collections::HashSet<_> = pks.iter().collect();
+        assert_eq!(unique.len(), pks.len());
+        assert!(key::recon_run_pk("r").starts_with(key::RECON_PREFIX));
+        assert!(key::RECON_STATE_PK.starts_with(key::RECON_PREFIX));
+        assert!(key::report_run_sk(t) < key::report_run_sk(t + chrono::Duration::seconds(1)));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Queues: the SQS adapter behind a narrow port.
 
 use aws_sdk_sqs::error::SdkError;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use aws_sdk_sqs::Client;
 
 use crate::store::BoxError;
@@ -43,10 +43,6 @@ impl SqsQueue {
 
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
     }
 
     /// Sends one message; returns its SQS message id.
@@ -106,4 +102,65 @@ impl SqsQueue {
             failed => Err(QueueError::Partial { failed }),
         }
     }
+
+    /// Messages waiting (approximate, as SQS counts them).
+    pub async fn depth(&self) -> Result<u64, QueueError> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .attributes
+            .and_then(|a| {
+                a.get(&QueueAttributeName::ApproximateNumberOfMessages)?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0))
+    }
+
+    /// Receives up to ten messages without waiting.
+    pub async fn receive(&self, max: i32) -> Result<Vec<Received>, QueueError> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(max.clamp(1, 10))
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| Received {
+                body: m.body.unwrap_or_default(),
+                receipt: m.receipt_handle.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Deletes a received message (it was handled).
+    pub async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
+        self.client
+            .delete_message()
+            .queue_url(&self.url)
+            .receipt_handle(receipt)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+/// A received message: its body and the handle that deletes it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub body: String,
+    pub receipt: String,
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::access::Access;
-use cpindex::keys::{attr, key};
+use cpindex::keys::{attr, key, Entity};
 use cpindex::nhs_number::NhsNumber;
 
 /// How long access records are kept for audit (two years).
@@ -64,7 +64,7 @@ impl AccessStore {
         let item = AccessItem {
             pk: key::child_pk(&access.nhs_number),
             sk: access_sort_key(access),
-            entity: "access".into(),
+            entity: Entity::Access.as_str().into(),
             access: access.clone(),
             plan_found: None,
             gsi1pk: pending.then(|| key::PENDING_ACCESSES_GSI.to_owned()),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::keys::key;
+use cpindex::keys::{key, Entity};
 use cpindex::org::OrgCode;
 use cpindex::plan::PlanRef;
 
@@ -44,13 +44,15 @@ struct PartItem {
     expires_at: i64,
 }
 
-/// GSI1 partition listing every LA's latest-extract pointer.
-pub const LATEST_GSI: &str = "EXTRACTS";
-
 /// Every LA that has sent a full extract.
 pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreError> {
     let items = table
-        .query(Index::Gsi1, LATEST_GSI, None, QueryOptions::default())
+        .query(
+            Index::Gsi1,
+            key::EXTRACTS_GSI,
+            None,
+            QueryOptions::default(),
+        )
         .await?;
     Ok(items
         .iter()
@@ -59,21 +61,13 @@ pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreErro
         .collect())
 }
 
-fn extract_pk(org: &OrgCode, extract_id: &str) -> String {
-    format!("ORG#{org}#EXTRACT#{extract_id}")
-}
-
-fn latest_pk(org: &OrgCode) -> String {
-    format!("ORG#{org}#EXTRACTS")
-}
-
 /// Stores one part and points the LA's "latest extract" at its extract (never backwards in time).
 pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError> {
     let expires_at = (part.received_at + chrono::Duration::days(EXTRACT_KEEP_DAYS)).timestamp();
     let item = PartItem {
-        pk: extract_pk(&part.org, &part.extract_id),
-        sk: format!("PART#{}", part.batch_id),
-        entity: "extract_part".into(),
+        pk: key::extract_pk(&part.org, &part.extract_id),
+        sk: key::extract_part_sk(&part.batch_id),
+        entity: Entity::ExtractPart.as_str().into(),
         part: part.clone(),
         expires_at,
     };
@@ -81,15 +75,15 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
     let latest = std::collections::HashMap::from([
         (
             cpindex::keys::attr::PK.to_owned(),
-            AttributeValue::S(latest_pk(&part.org)),
+            AttributeValue::S(key::latest_extract_pk(&part.org)),
         ),
         (
             cpindex::keys::attr::SK.to_owned(),
-            AttributeValue::S("LATEST".into()),
+            AttributeValue::S(key::LATEST.into()),
         ),
         (
-            "entity".to_owned(),
-            AttributeValue::S("extract_latest".into()),
+            cpindex::keys::attr::ENTITY.to_owned(),
+            AttributeValue::S(Entity::ExtractLatest.as_str().into()),
         ),
         (
             "extractId".to_owned(),
@@ -98,7 +92,7 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
         // Listed in GSI1 so reconciliation can find every LA with an extract.
         (
             cpindex::keys::attr::GSI1_PK.to_owned(),
-            AttributeValue::S(LATEST_GSI.into()),
+            AttributeValue::S(key::EXTRACTS_GSI.into()),
         ),
         (
             cpindex::keys::attr::GSI1_SK.to_owned(),
@@ -124,7 +118,10 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
 
 /// The LA's latest full extract: every part of it, merged.
 pub async fn latest(table: &Table, org: &OrgCode) -> Result<Option<Vec<ExtractPart>>, StoreError> {
-    let Some(pointer) = table.get(&latest_pk(org), "LATEST", true).await? else {
+    let Some(pointer) = table
+        .get(&key::latest_extract_pk(org), key::LATEST, true)
+        .await?
+    else {
         return Ok(None);
     };
     let Some(extract_id) = pointer.get("extractId").and_then(|v| v.as_s().ok()) else {
@@ -133,8 +130,8 @@ pub async fn latest(table: &Table, org: &OrgCode) -> Result<Option<Vec<ExtractPa
     let items = table
         .query(
             Index::Table,
-            &extract_pk(org, extract_id),
-            Some("PART#"),
+            &key::extract_pk(org, extract_id),
+            Some(key::EXTRACT_PART_PREFIX),
             QueryOptions::default(),
         )
         .await?;

@@ -6,6 +6,8 @@ pub mod extracts;
 pub mod notifications;
 pub mod plans;
 pub mod reports;
+pub mod runs;
+pub mod scan;
 pub mod table;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};

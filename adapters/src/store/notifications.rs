@@ -6,13 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::keys::{attr, key};
+use cpindex::keys::{attr, key, Entity};
 use cpindex::notification::{DeliveryStatus, Notification};
 use cpindex::org::OrgCode;
 use cpindex::profile::LaProfile;
-
-/// GSI1 partition listing every LA profile.
-pub const PROFILES_GSI: &str = "PROFILES";
 
 /// Notifications are kept this long (the access records behind them for two years).
 pub const NOTIFICATION_RETENTION_DAYS: i64 = 730;
@@ -63,7 +60,7 @@ pub struct NotificationStore {
     table: Table,
 }
 
-fn decode(item: super::Item) -> Result<Notification, StoreError> {
+pub(crate) fn decode(item: super::Item) -> Result<Notification, StoreError> {
     Ok(serde_dynamo::from_item::<_, NotificationItem>(item)?.notification)
 }
 
@@ -83,7 +80,7 @@ impl NotificationStore {
             sk: key::CURRENT.into(),
             gsi1pk: key::org_notifications_gsi(&n.la),
             gsi1sk: format!("{}#{}", key::sortable_time(n.seen_at), n.notification_id),
-            entity: "notification".into(),
+            entity: Entity::Notification.as_str().into(),
             notification: n.clone(),
             expires_at: (n.created_at + Duration::days(NOTIFICATION_RETENTION_DAYS)).timestamp(),
         };
@@ -282,9 +279,9 @@ impl NotificationStore {
         let item = ProfileItem {
             pk: key::profile_pk(&profile.org),
             sk: key::CURRENT.into(),
-            gsi1pk: PROFILES_GSI.into(),
+            gsi1pk: key::PROFILES_GSI.into(),
             gsi1sk: profile.org.as_str().into(),
-            entity: "la_profile".into(),
+            entity: Entity::LaProfile.as_str().into(),
             profile: profile.clone(),
         };
         self.table
@@ -297,7 +294,12 @@ impl NotificationStore {
     pub async fn profiles(&self) -> Result<Vec<LaProfile>, StoreError> {
         let items = self
             .table
-            .query(Index::Gsi1, PROFILES_GSI, None, QueryOptions::default())
+            .query(
+                Index::Gsi1,
+                key::PROFILES_GSI,
+                None,
+                QueryOptions::default(),
+            )
             .await?;
         items
             .into_iter()

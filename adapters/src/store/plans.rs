@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::keys::{attr, key};
+use cpindex::keys::{attr, key, Entity};
 use cpindex::nhs_number::NhsNumber;
 use cpindex::org::OrgCode;
 use cpindex::plan::{Plan, PlanRef, Retention};
@@ -91,9 +91,6 @@ struct ProjectionItem {
     expires_at: Option<i64>,
 }
 
-const RECORD_ENTITY: &str = "plan_record";
-const PROJECTION_ENTITY: &str = "plan_projection";
-
 /// What a write did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOutcome {
@@ -155,7 +152,7 @@ pub struct PlanStore {
     retention: Retention,
 }
 
-fn decode_record(item: Item) -> Result<PlanRecord, StoreError> {
+pub(crate) fn decode_record(item: Item) -> Result<PlanRecord, StoreError> {
     Ok(serde_dynamo::from_item::<_, RecordItem>(item)?.record)
 }
 
@@ -189,7 +186,7 @@ impl PlanStore {
             sk: key::CURRENT.to_owned(),
             gsi1pk: key::org_plans_gsi(&record.org),
             gsi1sk: record.plan_ref.as_str().to_owned(),
-            entity: RECORD_ENTITY.to_owned(),
+            entity: Entity::PlanRecord.as_str().to_owned(),
             record: record.clone(),
             expires_at,
         };
@@ -210,7 +207,7 @@ impl PlanStore {
         let item = ProjectionItem {
             pk: key::child_pk(nhs),
             sk: key::child_plan_sk(&record.org, &record.plan_ref),
-            entity: PROJECTION_ENTITY.to_owned(),
+            entity: Entity::PlanProjection.as_str().to_owned(),
             projection: PlanProjection {
                 org: record.org.clone(),
                 plan_ref: record.plan_ref.clone(),

@@ -8,18 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::StoreError;
 use super::table::Table;
-use cpindex::keys::{attr, key};
+use cpindex::keys::{attr, key, Entity};
 use cpindex::org::OrgCode;
 
 /// Past reports are kept this long.
 const REPORT_KEEP_DAYS: i64 = 90;
-
-fn la_pk(org: &OrgCode) -> String {
-    format!("ORG#{org}#RECON")
-}
-
-const OPERATOR_PK: &str = "OPS#RECON";
-const LATEST: &str = "LATEST";
 
 async fn put(
     table: &Table,
@@ -28,17 +21,17 @@ async fn put(
     report: &serde_json::Value,
 ) -> Result<(), StoreError> {
     let body = AttributeValue::S(report.to_string());
-    for sk in [LATEST.to_owned(), format!("RUN#{}", key::sortable_time(at))] {
+    for sk in [key::LATEST.to_owned(), key::report_run_sk(at)] {
         let mut item = HashMap::from([
             (attr::PK.to_owned(), AttributeValue::S(pk.to_owned())),
             (attr::SK.to_owned(), AttributeValue::S(sk.clone())),
             (
-                "entity".to_owned(),
-                AttributeValue::S("reconciliation_report".into()),
+                attr::ENTITY.to_owned(),
+                AttributeValue::S(Entity::ReconciliationReport.as_str().into()),
             ),
             ("report".to_owned(), body.clone()),
         ]);
-        if sk != LATEST {
+        if sk != key::LATEST {
             item.insert(
                 attr::EXPIRES_AT.to_owned(),
                 AttributeValue::N(
@@ -54,7 +47,7 @@ async fn put(
 }
 
 async fn get(table: &Table, pk: &str) -> Result<Option<serde_json::Value>, StoreError> {
-    let Some(item) = table.get(pk, LATEST, true).await? else {
+    let Some(item) = table.get(pk, key::LATEST, true).await? else {
         return Ok(None);
     };
     let raw = item
@@ -74,7 +67,7 @@ pub async fn put_la(
     at: DateTime<Utc>,
     report: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    put(table, &la_pk(org), at, report).await
+    put(table, &key::la_report_pk(org), at, report).await
 }
 
 /// The LA's latest report.
@@ -82,7 +75,7 @@ pub async fn latest_la(
     table: &Table,
     org: &OrgCode,
 ) -> Result<Option<serde_json::Value>, StoreError> {
-    get(table, &la_pk(org)).await
+    get(table, &key::la_report_pk(org)).await
 }
 
 /// Stores the operator's report.
@@ -91,10 +84,10 @@ pub async fn put_operator(
     at: DateTime<Utc>,
     report: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    put(table, OPERATOR_PK, at, report).await
+    put(table, key::OPERATOR_REPORT_PK, at, report).await
 }
 
 /// The operator's latest report.
 pub async fn latest_operator(table: &Table) -> Result<Option<serde_json::Value>, StoreError> {
-    get(table, OPERATOR_PK).await
+    get(table, key::OPERATOR_REPORT_PK).await
 }

@@ -18,15 +18,15 @@ use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::{PlanRecord, PlanState};
-use adapters::store::{Condition, Item, StoreError, Table};
-use aws_sdk_dynamodb::types::AttributeValue;
+use adapters::store::runs::{Checkpoint, RunState, RunStore};
+use adapters::store::scan::{self, Scanned, ScannedItem};
+use adapters::store::{StoreError, Table};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use cpindex::keys::attr;
-use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
+use cpindex::notification::{DeliveryMessage, DeliveryStatus};
 use cpindex::plan::{PlanStatus, PlanType};
 use cpindex::{Clock, OrgCode, Retention};
 use futures::stream::{self, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::report::{
     DeadLetters, ExtractSummary, LaReport, OperatorReport, SegmentFindings, VersionMismatch,
@@ -73,8 +73,6 @@ pub enum ReconcileError {
     Store(#[from] StoreError),
     #[error("the queue failed")]
     Queue(#[from] adapters::queue::QueueError),
-    #[error("a checkpoint could not be mapped")]
-    Mapping(#[from] serde_dynamo::Error),
 }
 
 /// What one invocation did.
@@ -89,29 +87,7 @@ pub struct RunOutcome {
     pub reports_written: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RunState {
-    run_id: String,
-    started_at: DateTime<Utc>,
-    segments: u32,
-    complete: bool,
-}
-
-const STATE_PK: &str = "RECON#STATE";
 const CHECKPOINT_KEEP_DAYS: i64 = 7;
-
-fn run_pk(run_id: &str) -> String {
-    format!("RECON#RUN#{run_id}")
-}
-
-/// One segment's checkpoint.
-#[derive(Debug, Clone, Default)]
-struct Checkpoint {
-    done: bool,
-    last_key: Option<Item>,
-    findings: SegmentFindings,
-}
 
 /// The latest full extract of every LA: plan reference -> version, and a summary.
 #[derive(Debug, Default)]
@@ -153,10 +129,6 @@ impl Reconciler<cpindex::SystemClock> {
             settings: Settings::default(),
         })
     }
-}
-
-fn s(item: &Item, name: &str) -> Option<String> {
-    item.get(name)?.as_s().ok().cloned()
 }
 
 impl<C: Clock> Reconciler<C> {
@@ -219,13 +191,12 @@ impl<C: Clock> Reconciler<C> {
         Ok(stuck.len() as u64)
     }
 
+    fn runs(&self) -> RunStore {
+        RunStore::new(self.table.clone())
+    }
+
     async fn current_or_new_run(&self, now: DateTime<Utc>) -> Result<RunState, ReconcileError> {
-        if let Some(item) = self
-            .table
-            .get(STATE_PK, cpindex::keys::key::CURRENT, true)
-            .await?
-        {
-            let state: RunState = serde_dynamo::from_item(item)?;
+        if let Some(state) = self.runs().current().await? {
             if !state.complete {
                 return Ok(state);
             }
@@ -236,13 +207,7 @@ impl<C: Clock> Reconciler<C> {
             segments: self.settings.segments,
             complete: false,
         };
-        let mut item: Item = serde_dynamo::to_item(&state)?;
-        item.insert(attr::PK.into(), AttributeValue::S(STATE_PK.into()));
-        item.insert(
-            attr::SK.into(),
-            AttributeValue::S(cpindex::keys::key::CURRENT.into()),
-        );
-        self.table.put(item, None).await?;
+        self.runs().put_state(&state).await?;
         Ok(state)
     }
 
@@ -278,62 +243,6 @@ impl<C: Clock> Reconciler<C> {
         Ok(out)
     }
 
-    async fn load_checkpoint(&self, run_id: &str, seg: u32) -> Result<Checkpoint, ReconcileError> {
-        let Some(item) = self
-            .table
-            .get(&run_pk(run_id), &format!("SEG#{seg}"), true)
-            .await?
-        else {
-            return Ok(Checkpoint::default());
-        };
-        let done = item
-            .get("done")
-            .and_then(|v| v.as_bool().ok())
-            .copied()
-            .unwrap_or(false);
-        let last_key = item.get("lastKey").and_then(|v| v.as_m().ok()).cloned();
-        let findings = match item.get("findings") {
-            Some(v) => serde_dynamo::from_attribute_value(v.clone())?,
-            None => SegmentFindings::default(),
-        };
-        Ok(Checkpoint {
-            done,
-            last_key,
-            findings,
-        })
-    }
-
-    async fn save_checkpoint(
-        &self,
-        run_id: &str,
-        seg: u32,
-        cp: &Checkpoint,
-        now: DateTime<Utc>,
-    ) -> Result<(), ReconcileError> {
-        let mut item: Item = HashMap::from([
-            (attr::PK.to_owned(), AttributeValue::S(run_pk(run_id))),
-            (attr::SK.to_owned(), AttributeValue::S(format!("SEG#{seg}"))),
-            ("done".to_owned(), AttributeValue::Bool(cp.done)),
-            (
-                "findings".to_owned(),
-                serde_dynamo::to_attribute_value(&cp.findings)?,
-            ),
-            (
-                attr::EXPIRES_AT.to_owned(),
-                AttributeValue::N(
-                    (now + Duration::days(CHECKPOINT_KEEP_DAYS))
-                        .timestamp()
-                        .to_string(),
-                ),
-            ),
-        ]);
-        if let Some(k) = &cp.last_key {
-            item.insert("lastKey".into(), AttributeValue::M(k.clone()));
-        }
-        self.table.put(item, None).await?;
-        Ok(())
-    }
-
     /// Scans one segment from its checkpoint until it ends or the budget runs out.
     /// Returns whether the segment is done and how many pages this call read.
     async fn scan_segment(
@@ -345,28 +254,31 @@ impl<C: Clock> Reconciler<C> {
         budget: Budget,
         max_pages: Option<usize>,
     ) -> Result<(bool, usize), ReconcileError> {
-        let mut cp = self.load_checkpoint(&state.run_id, seg).await?;
+        let mut cp: Checkpoint<SegmentFindings> =
+            self.runs().checkpoint(&state.run_id, seg).await?;
         let mut pages = 0;
         while !cp.done {
             if Instant::now() >= budget.deadline || max_pages.is_some_and(|m| pages >= m) {
                 return Ok((false, pages));
             }
-            let (items, next) = self
-                .table
-                .scan_page(
-                    seg,
-                    state.segments,
-                    self.settings.page_size,
-                    cp.last_key.take(),
-                )
-                .await?;
+            let (items, next) = scan::page(
+                &self.table,
+                seg,
+                state.segments,
+                self.settings.page_size,
+                cp.position.take(),
+            )
+            .await?;
             for item in items {
                 self.examine(item, extracts, now, &mut cp.findings).await?;
             }
             pages += 1;
             cp.done = next.is_none();
-            cp.last_key = next;
-            self.save_checkpoint(&state.run_id, seg, &cp, now).await?;
+            cp.position = next;
+            let keep_until = now + Duration::days(CHECKPOINT_KEEP_DAYS);
+            self.runs()
+                .save_checkpoint(&state.run_id, seg, &cp, keep_until)
+                .await?;
         }
         Ok((true, pages))
     }
@@ -374,46 +286,29 @@ impl<C: Clock> Reconciler<C> {
     /// Looks at one item: deletes it if past retention, otherwise adds what it shows to the findings.
     async fn examine(
         &self,
-        item: Item,
+        item: ScannedItem,
         extracts: &Extracts,
         now: DateTime<Utc>,
         f: &mut SegmentFindings,
     ) -> Result<(), ReconcileError> {
         f.scanned += 1;
-        let pk = s(&item, attr::PK).unwrap_or_default();
-        if pk.starts_with("RECON#") {
+        if matches!(item.kind, Scanned::Bookkeeping) {
             return Ok(());
         }
-        let expires = item
-            .get(attr::EXPIRES_AT)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<i64>().ok());
-        if let Some(at) = expires.filter(|at| *at <= now.timestamp()) {
-            // Conditional: an item rewritten since it was read (a new expiry) is left alone.
-            let cond = Condition::new("#e <= :e")
-                .name("#e", attr::EXPIRES_AT)
-                .value(":e", AttributeValue::N(at.to_string()));
-            match self
-                .table
-                .delete(&pk, &s(&item, attr::SK).unwrap_or_default(), Some(cond))
-                .await
-            {
-                Ok(()) => f.deleted += 1,
-                Err(StoreError::ConditionFailed { .. }) => {}
-                Err(e) => return Err(e.into()),
+        if item.expires_at.is_some_and(|at| at <= now.timestamp()) {
+            if scan::delete_expired(&self.table, &item).await? {
+                f.deleted += 1;
             }
             return Ok(());
         }
-        match s(&item, "entity").as_deref() {
-            Some("plan_record") => {
-                let record: PlanRecord = serde_dynamo::from_item(item)?;
+        match item.kind {
+            Scanned::PlanRecord(record) => {
                 if record.state == PlanState::Live {
                     f.plans += 1;
                     self.examine_plan(&record, extracts, now.date_naive(), f);
                 }
             }
-            Some("notification") => {
-                let n: Notification = serde_dynamo::from_item(item)?;
+            Scanned::Notification(n) => {
                 if n.status == DeliveryStatus::Failed {
                     let la = f.per_la.entry(n.la.as_str().to_owned()).or_default();
                     la.failed_notifications += 1;
@@ -421,7 +316,7 @@ impl<C: Clock> Reconciler<C> {
                         Some(la.oldest_failed.map_or(n.seen_at, |o| o.min(n.seen_at)));
                 }
             }
-            _ => {}
+            Scanned::Bookkeeping | Scanned::Other(_) => {}
         }
         Ok(())
     }
@@ -474,7 +369,9 @@ impl<C: Clock> Reconciler<C> {
         let now = self.clock.now();
         let mut all = SegmentFindings::default();
         for seg in 0..state.segments {
-            all.merge(self.load_checkpoint(&state.run_id, seg).await?.findings);
+            let cp: Checkpoint<SegmentFindings> =
+                self.runs().checkpoint(&state.run_id, seg).await?;
+            all.merge(cp.findings);
         }
         let profiles = NotificationStore::new(self.table.clone())
             .profiles()
@@ -532,35 +429,18 @@ impl<C: Clock> Reconciler<C> {
         };
         let value = serde_json::to_value(&operator).expect("a report serialises");
         adapters::store::reports::put_operator(&self.table, now, &value).await?;
-        let done = RunState {
-            complete: true,
-            ..state.clone()
-        };
-        let mut item: Item = serde_dynamo::to_item(&done)?;
-        item.insert(attr::PK.into(), AttributeValue::S(STATE_PK.into()));
-        item.insert(
-            attr::SK.into(),
-            AttributeValue::S(cpindex::keys::key::CURRENT.into()),
-        );
-        self.table.put(item, None).await?;
+        self.runs()
+            .put_state(&RunState {
+                complete: true,
+                ..state.clone()
+            })
+            .await?;
         Ok(written)
     }
 
     /// Messages waiting in the delivery DLQ (`None` when the queue cannot be read).
     pub async fn dlq_depth(&self) -> Option<u64> {
-        let out = self
-            .delivery_dlq
-            .client()
-            .get_queue_attributes()
-            .queue_url(self.delivery_dlq.url())
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .ok()?;
-        out.attributes?
-            .get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)?
-            .parse()
-            .ok()
+        self.delivery_dlq.depth().await.ok()
     }
 
     /// Operator command: moves dead-lettered deliveries back to the delivery queue and returns
@@ -571,33 +451,18 @@ impl<C: Clock> Reconciler<C> {
         deadline: Instant,
     ) -> Result<usize, ReconcileError> {
         let notifications = NotificationStore::new(self.table.clone());
-        let sqs = self.delivery_dlq.client();
         let mut moved = 0;
         while moved < max && Instant::now() < deadline {
-            let out = sqs
-                .receive_message()
-                .queue_url(self.delivery_dlq.url())
-                .max_number_of_messages(10)
-                .wait_time_seconds(0)
-                .send()
-                .await
-                .map_err(|e| adapters::queue::QueueError::Unavailable(Box::new(e)))?;
-            let msgs = out.messages.unwrap_or_default();
+            let msgs = self.delivery_dlq.receive(10).await?;
             if msgs.is_empty() {
                 break;
             }
             for m in msgs {
-                let body = m.body.clone().unwrap_or_default();
-                if let Ok(d) = serde_json::from_str::<DeliveryMessage>(&body) {
+                if let Ok(d) = serde_json::from_str::<DeliveryMessage>(&m.body) {
                     notifications.reopen(&d.notification_id).await?;
-                    self.delivery.send(body).await?;
+                    self.delivery.send(m.body).await?;
                 }
-                sqs.delete_message()
-                    .queue_url(self.delivery_dlq.url())
-                    .receipt_handle(m.receipt_handle.unwrap_or_default())
-                    .send()
-                    .await
-                    .map_err(|e| adapters::queue::QueueError::Unavailable(Box::new(e)))?;
+                self.delivery_dlq.delete(&m.receipt).await?;
                 moved += 1;
             }
         }

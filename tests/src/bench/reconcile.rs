@@ -106,7 +106,7 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
     let by_entity = |e: &str| {
         scan.iter()
             .find(|i| {
-                i.get("entity")
+                i.get(cpindex::keys::attr::ENTITY)
                     .and_then(|v| v.as_s().ok())
                     .map(String::as_str)
                     == Some(e)
