@@ -28,7 +28,7 @@ use alert_delivery::{Delivery, RetryPolicy};
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use axum::Router;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use cpindex::access::{Access, AccessOutcome};
 use cpindex::claims::UserId;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
@@ -978,19 +978,39 @@ async fn queue_sample(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The answer against the OpenAPI contract (the subset of JSON Schema the contract uses).
+// The answer against the OpenAPI contract, validated by a maintained JSON Schema implementation.
 // ---------------------------------------------------------------------------------------------
 
 fn openapi() -> Value {
     let text = std::fs::read_to_string(repo_path("infra/openapi.yaml")).unwrap();
-    serde_yaml::from_str(&text).expect("infra/openapi.yaml is YAML")
+    serde_norway::from_str(&text).expect("infra/openapi.yaml is YAML")
 }
 
-/// Follows a local `$ref`.
-fn resolve<'a>(o: &'a Value, v: &'a Value) -> &'a Value {
-    match v["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => o.pointer(pointer).unwrap_or(v),
-        None => v,
+/// OpenAPI 3.0 writes "or null" as `nullable: true`; JSON Schema writes it as a type union.
+/// Rewrites every schema of the document so that a JSON Schema validator reads it as meant.
+fn as_json_schema(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for child in m.values_mut() {
+                as_json_schema(child);
+            }
+            if m.remove("nullable") == Some(Value::Bool(true)) {
+                match m.get("type").cloned() {
+                    Some(Value::String(t)) => {
+                        m.insert("type".into(), json!([t, "null"]));
+                        if let Some(Value::Array(allowed)) = m.get_mut("enum") {
+                            allowed.push(Value::Null);
+                        }
+                    }
+                    _ => {
+                        let inner = Value::Object(std::mem::take(m));
+                        m.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                    }
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_json_schema),
+        _ => {}
     }
 }
 
@@ -1007,148 +1027,39 @@ fn contract_problems(
         return vec![format!("route key {route_key} is not `METHOD /path`")];
     };
     let op = &o["paths"][path][method.to_ascii_lowercase()];
-    let Some(response) = op["responses"].get(status.to_string()) else {
+    let Some(mut response) = op["responses"].get(status.to_string()) else {
         return vec![format!(
             "infra/openapi.yaml does not document {status} for {route_key}"
         )];
     };
-    let response = resolve(o, response);
+    if let Some(target) = response["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        response = o.pointer(target).unwrap_or(response);
+    }
     let pointer = format!("/content/{}/schema", content_type.replace('/', "~1"));
     let Some(schema) = response.pointer(&pointer) else {
         return vec![format!(
             "infra/openapi.yaml documents no {content_type} body for {status} of {route_key}"
         )];
     };
-    let mut p = Vec::new();
-    conforms(o, schema, body, "", &mut p);
-    p.into_iter()
-        .map(|problem| {
-            format!("{status} of {route_key} disagrees with infra/openapi.yaml: {problem}")
+    // The whole contract is the root, so the schema's `$ref`s to components resolve.
+    let mut root = o.clone();
+    as_json_schema(&mut root);
+    let mut schema = schema.clone();
+    as_json_schema(&mut schema);
+    root["$defs"] = json!({"answer": schema});
+    root["$ref"] = json!("#/$defs/answer");
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .expect("the contract's schemas compile");
+    validator
+        .iter_errors(body)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            let at = if at.is_empty() { "(body)".into() } else { at };
+            format!("{status} of {route_key} disagrees with infra/openapi.yaml at {at}: {e}")
         })
         .collect()
-}
-
-/// Records where `v` does not conform to `schema`: types, nullability, enums, required and
-/// unknown properties, array items and sizes, bounds, and the date formats.
-fn conforms(o: &Value, schema: &Value, v: &Value, at: &str, p: &mut Vec<String>) {
-    let s = resolve(o, schema);
-    let here = if at.is_empty() { "(body)" } else { at };
-    if v.is_null() {
-        if s["nullable"] != true {
-            p.push(format!(
-                "{here} is null, but the schema does not allow null"
-            ));
-        }
-        return;
-    }
-    for sub in s["allOf"].as_array().into_iter().flatten() {
-        conforms(o, sub, v, at, p);
-    }
-    for key in ["oneOf", "anyOf"] {
-        if let Some(alternatives) = s[key].as_array() {
-            let matching = alternatives
-                .iter()
-                .filter(|alt| {
-                    let mut q = Vec::new();
-                    conforms(o, alt, v, at, &mut q);
-                    q.is_empty()
-                })
-                .count();
-            let ok = if key == "oneOf" {
-                matching == 1
-            } else {
-                matching >= 1
-            };
-            if !ok {
-                p.push(format!(
-                    "{here} matches {matching} of its {key} alternatives"
-                ));
-            }
-        }
-    }
-    if let Some(allowed) = s["enum"].as_array() {
-        if !allowed.contains(v) {
-            p.push(format!("{here} is {v}, not one of {allowed:?}"));
-        }
-    }
-    let bad_type = |p: &mut Vec<String>, ty: &str| p.push(format!("{here} is {v}, not a {ty}"));
-    match s["type"].as_str() {
-        Some("object") => {
-            let Some(m) = v.as_object() else {
-                return bad_type(p, "object");
-            };
-            for name in s["required"].as_array().into_iter().flatten() {
-                let name = name.as_str().unwrap_or_default();
-                if !m.contains_key(name) {
-                    p.push(format!("{here} lacks the required property {name}"));
-                }
-            }
-            let props = s["properties"].as_object();
-            for (name, value) in m {
-                let child = format!("{at}/{name}");
-                match props.and_then(|props| props.get(name)) {
-                    Some(prop) => conforms(o, prop, value, &child, p),
-                    None => match &s["additionalProperties"] {
-                        Value::Bool(false) => {
-                            p.push(format!("{child} is not a property the schema knows"))
-                        }
-                        extra @ Value::Object(_) => conforms(o, extra, value, &child, p),
-                        _ => {}
-                    },
-                }
-            }
-        }
-        Some("array") => {
-            let Some(items) = v.as_array() else {
-                return bad_type(p, "array");
-            };
-            if let Some(max) = s["maxItems"].as_u64() {
-                if items.len() as u64 > max {
-                    p.push(format!("{here} has {} items, more than {max}", items.len()));
-                }
-            }
-            for (i, item) in items.iter().enumerate() {
-                conforms(o, &s["items"], item, &format!("{at}/{i}"), p);
-            }
-        }
-        Some("string") => {
-            let Some(text) = v.as_str() else {
-                return bad_type(p, "string");
-            };
-            let parses = match s["format"].as_str() {
-                Some("date-time") => DateTime::parse_from_rfc3339(text).is_ok(),
-                Some("date") => NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
-                _ => true,
-            };
-            if !parses {
-                p.push(format!("{here} is {v}, not a {}", s["format"]));
-            }
-        }
-        Some("integer") => {
-            if !(v.is_i64() || v.is_u64()) {
-                return bad_type(p, "integer");
-            }
-            bounds(s, v, here, p);
-        }
-        Some("number") => {
-            if !v.is_number() {
-                return bad_type(p, "number");
-            }
-            bounds(s, v, here, p);
-        }
-        Some("boolean") if !v.is_boolean() => bad_type(p, "boolean"),
-        _ => {}
-    }
-}
-
-fn bounds(s: &Value, v: &Value, here: &str, p: &mut Vec<String>) {
-    let n = v.as_f64().unwrap_or_default();
-    if s["minimum"].as_f64().is_some_and(|min| n < min) {
-        p.push(format!("{here} is {v}, below the minimum {}", s["minimum"]));
-    }
-    if s["maximum"].as_f64().is_some_and(|max| n > max) {
-        p.push(format!("{here} is {v}, above the maximum {}", s["maximum"]));
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1283,7 +1194,22 @@ fn a_sample_the_checks_would_refuse_is_named() {
         "{problems:?}"
     );
     assert!(
-        problems.iter().any(|p| p.contains("/extra")),
+        problems
+            .iter()
+            .any(|p| p.contains("'extra' was unexpected")),
+        "{problems:?}"
+    );
+    // A null where the contract has no `nullable`, and a string that is not its format.
+    let body = json!({"runId": null, "complete": true, "pages": 1, "alertsRedriven": 0, "reportsWritten": 0});
+    let problems = contract_problems(
+        &o,
+        "POST /v1/reconciliation-runs",
+        200,
+        "application/json",
+        &body,
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("/runId")),
         "{problems:?}"
     );
     let problems = contract_problems(

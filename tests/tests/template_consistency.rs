@@ -13,7 +13,7 @@ use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, QUEUES, TABLE};
 use cpindex::plan::Retention;
 use cpindex::problem::ErrorCode;
 use cpindex::routes::{Trigger, FUNCTIONS, ROUTES};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 // ---------------------------------------------------------------------------------------------
 // Reading YAML with CloudFormation's short-form tags (!Ref, !GetAtt, !Sub, !If ...).
@@ -29,7 +29,7 @@ fn load(relative: &str) -> Value {
     let path = repo_path(relative);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not valid YAML: {e}"))
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not valid YAML: {e}"))
 }
 
 fn template() -> Value {
@@ -99,7 +99,7 @@ fn sub_string(v: &Value) -> Option<&str> {
 fn show(v: Option<&Value>) -> String {
     match v {
         None => "<absent>".to_owned(),
-        Some(v) => serde_yaml::to_string(v)
+        Some(v) => serde_norway::to_string(v)
             .map(|s| s.trim().replace('\n', " "))
             .unwrap_or_else(|_| format!("{v:?}")),
     }
@@ -367,7 +367,7 @@ const SCHEDULED_MIN_TIMEOUT_S: u64 = 60;
 
 /// A schedule expression as written, or the default of the parameter it names (`!Ref P`).
 fn schedule_expression<'a>(t: &'a Value, v: &'a Value) -> Result<&'a str, String> {
-    // Before as_str: serde_yaml's as_str also reads through tags, so `!Ref P` would read as "P".
+    // Before as_str: serde_norway's as_str also reads through tags, so `!Ref P` would read as "P".
     let Some(param) = ref_target(v) else {
         return match v {
             Value::String(s) => Ok(s),
@@ -1076,6 +1076,20 @@ fn openapi_route_problems(o: &Value) -> Vec<String> {
         ));
     }
     for (method, path, op) in &ops {
+        // The roles the contract documents are the roles the route table declares (and the
+        // route guard enforces).
+        if let Some(route) = ROUTES.iter().find(|r| r.method == method && r.path == path) {
+            let documented: BTreeSet<&str> = at(op, &["x-roles"])
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let declared: BTreeSet<&str> = route.roles.iter().map(|r| r.as_str()).collect();
+            expect(&mut p, documented == declared, || {
+                format!("{method} {path}: x-roles {documented:?} but the route table declares {declared:?}")
+            });
+        }
         for status in ["401", "403"] {
             expect(&mut p, at(op, &["responses", status]).is_some(), || {
                 format!("{method} {path} does not document {status}")
@@ -1311,7 +1325,7 @@ fn an_env_var_pointing_elsewhere_is_named() {
     let lookup = cpindex::routes::LOOKUP.logical_id;
     let mut t = template();
     resource_mut(&mut t, lookup)["Properties"]["Environment"]["Variables"]
-        [env::ALERT_FANOUT_QUEUE_URL] = serde_yaml::from_str("!Ref AlertFanoutDlq").unwrap();
+        [env::ALERT_FANOUT_QUEUE_URL] = serde_norway::from_str("!Ref AlertFanoutDlq").unwrap();
     assert_reports(
         env_value_problems(&t),
         &[env::ALERT_FANOUT_QUEUE_URL, "AlertFanoutQueue"],
@@ -1386,7 +1400,7 @@ fn a_queue_that_drifts_from_keys_rs_or_outruns_its_consumer_is_named() {
 
     let mut t = template();
     t["Resources"][did.as_str()]["Properties"]["QueueName"] =
-        serde_yaml::from_str("!Sub '${AWS::StackName}-dead'").unwrap();
+        serde_norway::from_str("!Sub '${AWS::StackName}-dead'").unwrap();
     assert_reports(queue_problems(&t), &[&did, "QueueName"]);
 
     let mut t = template();
@@ -1404,7 +1418,7 @@ fn a_queue_that_drifts_from_keys_rs_or_outruns_its_consumer_is_named() {
          Type: SQS\n      Properties:\n        Queue: !GetAtt {qid}.Arn\n",
         q.visibility_timeout_s / 6 + 1
     );
-    t["Resources"]["ConsumerFunction"] = serde_yaml::from_str(&consumer).unwrap();
+    t["Resources"]["ConsumerFunction"] = serde_norway::from_str(&consumer).unwrap();
     let problems = queue_problems(&t);
     assert_reports(problems.clone(), &[&qid, "six times", "ConsumerFunction"]);
     assert_reports(
@@ -1440,7 +1454,7 @@ fn a_consumer_that_drifts_from_its_trigger_is_named() {
     let lookup = cpindex::routes::LOOKUP.logical_id;
     let mut t = template();
     t["Resources"][lookup]["Properties"]["Events"]["Stray"] =
-        serde_yaml::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
+        serde_norway::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
             .unwrap();
     assert_reports(trigger_problems(&t), &["LookupFunction.Stray", "HTTP only"]);
 }
@@ -1473,13 +1487,21 @@ fn an_openapi_contract_that_drifts_is_named() {
 
     let mut o = openapi();
     o["paths"]["/v1/secret"] =
-        serde_yaml::from_str("get: {responses: {'200': {description: x}}}").unwrap();
+        serde_norway::from_str("get: {responses: {'200': {description: x}}}").unwrap();
     let problems = openapi_route_problems(&o);
     assert_reports(
         problems.clone(),
         &["GET /v1/secret", "not in cpindex::routes::ROUTES"],
     );
     assert_reports(problems, &["GET /v1/secret", "401"]);
+
+    let mut o = openapi();
+    o["paths"]["/v1/dead-letters"]["get"]["x-roles"] =
+        serde_norway::from_str("[operator, local_authority]").unwrap();
+    assert_reports(
+        openapi_route_problems(&o),
+        &["GET /v1/dead-letters", "x-roles", "route table declares"],
+    );
 
     let mut o = openapi();
     let codes = o["components"]["schemas"]["ErrorCode"]["enum"]
@@ -1492,7 +1514,7 @@ fn an_openapi_contract_that_drifts_is_named() {
     assert_reports(problems, &["teapot", "not in ErrorCode::ALL"]);
 }
 
-fn reconcile_events(t: &mut Value) -> &mut serde_yaml::Mapping {
+fn reconcile_events(t: &mut Value) -> &mut serde_norway::Mapping {
     t["Resources"][cpindex::routes::RECONCILE.logical_id]["Properties"]["Events"]
         .as_mapping_mut()
         .unwrap()
@@ -1528,7 +1550,7 @@ fn a_schedule_that_drifts_from_its_trigger_is_named() {
     let mut t = template();
     reconcile_events(&mut t).insert(
         Value::from("Stray"),
-        serde_yaml::from_str(
+        serde_norway::from_str(
             "Type: HttpApi\nProperties:\n  ApiId: !Ref HttpApi\n  Method: POST\n  Path: /v1/run\n",
         )
         .unwrap(),
@@ -1541,7 +1563,7 @@ fn a_schedule_that_drifts_from_its_trigger_is_named() {
     let mut t = template();
     reconcile_events(&mut t).insert(
         Value::from("Stray"),
-        serde_yaml::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
+        serde_norway::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
             .unwrap(),
     );
     assert_reports(
@@ -1576,7 +1598,7 @@ fn a_schedule_that_drifts_from_its_trigger_is_named() {
 
     // A schedule event on an HTTP function or a queue consumer.
     let schedule =
-        serde_yaml::from_str::<Value>("Type: Schedule\nProperties:\n  Schedule: rate(1 hour)\n")
+        serde_norway::from_str::<Value>("Type: Schedule\nProperties:\n  Schedule: rate(1 hour)\n")
             .unwrap();
     for f in [cpindex::routes::OPS, cpindex::routes::ALERT_FANOUT] {
         let mut t = template();
@@ -1606,7 +1628,7 @@ fn a_binary_no_crate_builds_or_a_dlq_url_pointing_elsewhere_is_named() {
 
     let mut t = template();
     resource_mut(&mut t, ops)["Properties"]["Environment"]["Variables"]
-        [env::ALERT_DELIVERY_DLQ_URL] = serde_yaml::from_str("!Ref AlertDeliveryQueue").unwrap();
+        [env::ALERT_DELIVERY_DLQ_URL] = serde_norway::from_str("!Ref AlertDeliveryQueue").unwrap();
     assert_reports(
         env_value_problems(&t),
         &[ops, env::ALERT_DELIVERY_DLQ_URL, "AlertDeliveryDlq"],
