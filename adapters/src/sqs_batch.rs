@@ -77,6 +77,23 @@ impl BatchResponse {
     }
 }
 
+/// Handles every message of a raw SQS event with `handle` (at most `concurrency` at once) and
+/// reports the messages it returned `false` for, so only they are retried.
+pub async fn each<'a, F, Fut>(event: &Value, concurrency: usize, handle: F) -> BatchResponse
+where
+    F: Fn(QueueMessage) -> Fut,
+    Fut: std::future::Future<Output = Result<(), QueueMessage>> + 'a,
+{
+    use futures::stream::{self, StreamExt};
+    let failed = stream::iter(messages(event))
+        .map(handle)
+        .buffer_unordered(concurrency.max(1))
+        .filter_map(|r| async move { r.err().map(|m| m.message_id) })
+        .collect::<Vec<_>>()
+        .await;
+    BatchResponse::from_failures(failed)
+}
+
 /// Builds the event Lambda would deliver for these messages (the local stack's pollers, tests).
 pub fn event_of(messages: &[QueueMessage], queue_arn: &str) -> Value {
     let records: Vec<Value> = messages

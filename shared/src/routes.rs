@@ -31,13 +31,33 @@ pub struct FunctionDef {
     /// Environment variables the function reads.
     pub env: &'static [&'static str],
     pub trigger: Trigger,
+    /// The data-plane IAM actions (DynamoDB, SQS, Secrets Manager) the function's ports issue,
+    /// and the event source's polling for queue consumers. The template grants exactly these
+    /// (tests/tests/template_consistency.rs); the sample-event test proves the handlers issue
+    /// nothing else (tests/tests/events.rs). Logs, traces and KMS are the platform's, not listed.
+    pub iam: &'static [&'static str],
 }
+
+/// What an SQS event source needs of its consumer's role to poll and delete.
+const SQS_EVENT_SOURCE: [&str; 3] = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+];
 
 pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     binary: "plan-upsert",
     logical_id: "PlanUpsertFunction",
     env: &[env::TABLE_NAME, env::RETENTION_MONTHS],
     trigger: Trigger::Http,
+    // PlanWrites: the batched consistent read, the conditional puts (a move's transaction is
+    // two puts, which IAM governs as PutItem), one record, the LA's listing.
+    iam: &[
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+    ],
 };
 
 pub const LOOKUP: FunctionDef = FunctionDef {
@@ -49,6 +69,8 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::RETENTION_MONTHS,
     ],
     trigger: Trigger::Http,
+    // ChildReads (Query), AccessLog (PutItem), AlertQueue (SendMessage).
+    iam: &["dynamodb:Query", "dynamodb:PutItem", "sqs:SendMessage"],
 };
 
 pub const INBOX: FunctionDef = FunctionDef {
@@ -56,6 +78,13 @@ pub const INBOX: FunctionDef = FunctionDef {
     logical_id: "InboxFunction",
     env: &[env::TABLE_NAME, env::RETENTION_MONTHS],
     trigger: Trigger::Http,
+    // Notifications (list, acknowledge), access history, profiles, the LA's report.
+    iam: &[
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+    ],
 };
 
 pub const ALERT_FANOUT: FunctionDef = FunctionDef {
@@ -71,6 +100,16 @@ pub const ALERT_FANOUT: FunctionDef = FunctionDef {
         batch_size: 10,
         timeout_s: 30,
     },
+    // FanoutStore (record the access, read plans, create notifications, confirm), DeliveryQueue.
+    iam: &[
+        SQS_EVENT_SOURCE[0],
+        SQS_EVENT_SOURCE[1],
+        SQS_EVENT_SOURCE[2],
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "sqs:SendMessage",
+    ],
 };
 
 pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
@@ -82,6 +121,16 @@ pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
         batch_size: 10,
         timeout_s: 30,
     },
+    // DeliveryStore (notification, profile, outcome), Visibility (back-off), SecretSource.
+    iam: &[
+        SQS_EVENT_SOURCE[0],
+        SQS_EVENT_SOURCE[1],
+        SQS_EVENT_SOURCE[2],
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "sqs:ChangeMessageVisibility",
+        "secretsmanager:GetSecretValue",
+    ],
 };
 
 const RECONCILE_ENV: &[&str] = &[
@@ -92,11 +141,24 @@ const RECONCILE_ENV: &[&str] = &[
     env::RETENTION_MONTHS,
 ];
 
+/// A reconciliation step: the scan, retention deletes, checkpoints and reports, the pending
+/// accesses and profiles, lost alerts back to fan-out, the dead-letter queue's depth.
+const RECONCILE_IAM: [&str; 7] = [
+    "dynamodb:Scan",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "sqs:SendMessage",
+    "sqs:GetQueueAttributes",
+];
+
 pub const RECONCILE: FunctionDef = FunctionDef {
     binary: "reconcile",
     logical_id: "ReconcileFunction",
     env: RECONCILE_ENV,
     trigger: Trigger::Schedule,
+    iam: &RECONCILE_IAM,
 };
 
 pub const OPS: FunctionDef = FunctionDef {
@@ -104,6 +166,20 @@ pub const OPS: FunctionDef = FunctionDef {
     logical_id: "OpsFunction",
     env: RECONCILE_ENV,
     trigger: Trigger::Http,
+    // A reconciliation step on request, and the re-drive: DLQ messages received, sent back to
+    // delivery and deleted, their notifications reopened.
+    iam: &[
+        RECONCILE_IAM[0],
+        RECONCILE_IAM[1],
+        RECONCILE_IAM[2],
+        RECONCILE_IAM[3],
+        RECONCILE_IAM[4],
+        RECONCILE_IAM[5],
+        RECONCILE_IAM[6],
+        "dynamodb:UpdateItem",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+    ],
 };
 
 /// Every function.

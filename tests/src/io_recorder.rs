@@ -16,6 +16,8 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 /// One request: which operation, when it started and ended.
 #[derive(Debug, Clone)]
 pub struct Span {
+    /// The SDK's service name (`DynamoDB`, `SQS`).
+    pub service: String,
     pub operation: String,
     pub start: Instant,
     pub end: Instant,
@@ -32,6 +34,21 @@ impl Storable for Started {
 #[derive(Debug, Clone, Default)]
 pub struct IoRecorder {
     spans: Arc<Mutex<Vec<Span>>>,
+}
+
+impl Span {
+    /// The IAM action this request needs, e.g. `dynamodb:PutItem`. SQS authorises a batch call
+    /// by its single-message action; DynamoDB authorises a transaction by its parts (ours are
+    /// only ever puts: `Table::transact_put` is the one way to build one).
+    pub fn iam_action(&self) -> String {
+        let service = self.service.to_ascii_lowercase();
+        let operation = match (service.as_str(), self.operation.as_str()) {
+            ("sqs", op) => op.strip_suffix("Batch").unwrap_or(op),
+            ("dynamodb", "TransactWriteItems") => "PutItem",
+            (_, op) => op,
+        };
+        format!("{service}:{operation}")
+    }
 }
 
 impl IoRecorder {
@@ -87,10 +104,12 @@ impl Intercept for IoRecorder {
     ) -> Result<(), BoxError> {
         let end = Instant::now();
         let start = cfg.load::<Started>().map_or(end, |s| s.0);
-        let operation = cfg
-            .load::<Metadata>()
-            .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        let (service, operation) = cfg.load::<Metadata>().map_or_else(
+            || ("unknown".to_owned(), "unknown".to_owned()),
+            |m| (m.service().to_owned(), m.name().to_owned()),
+        );
         self.spans.lock().expect("recorder lock").push(Span {
+            service,
             operation,
             start,
             end,
@@ -123,10 +142,37 @@ mod tests {
 
     fn span(start_ms: u64, end_ms: u64, base: Instant) -> Span {
         Span {
+            service: "DynamoDB".into(),
             operation: "op".into(),
             start: base + Duration::from_millis(start_ms),
             end: base + Duration::from_millis(end_ms),
         }
+    }
+
+    #[test]
+    fn batch_and_transaction_calls_need_the_actions_iam_governs_them_by() {
+        let at = |service: &str, operation: &str| Span {
+            service: service.into(),
+            operation: operation.into(),
+            start: Instant::now(),
+            end: Instant::now(),
+        };
+        assert_eq!(
+            at("SQS", "SendMessageBatch").iam_action(),
+            "sqs:SendMessage"
+        );
+        assert_eq!(
+            at("SQS", "ReceiveMessage").iam_action(),
+            "sqs:ReceiveMessage"
+        );
+        assert_eq!(
+            at("DynamoDB", "TransactWriteItems").iam_action(),
+            "dynamodb:PutItem"
+        );
+        assert_eq!(
+            at("DynamoDB", "BatchGetItem").iam_action(),
+            "dynamodb:BatchGetItem"
+        );
     }
 
     #[test]

@@ -32,6 +32,12 @@ impl Emulator {
         Self::connect_to(&emulator_url(), CallTimeouts::default())
     }
 
+    /// Clients whose every request `recorder` sees.
+    pub fn recorded(recorder: &io_recorder::IoRecorder) -> Self {
+        let (dynamo, sqs) = recorder.clients(&emulator_url());
+        Self { dynamo, sqs }
+    }
+
     pub fn connect_to(url: &str, timeouts: CallTimeouts) -> Self {
         let sdk = adapters::aws::for_emulator(url, timeouts);
         Self {

@@ -53,7 +53,7 @@ struct Fixture {
     upsert: Router,
     lookup: Router,
     inbox: Router,
-    fanout: Fanout<Stores, SqsQueue, SystemClock>,
+    fanout: Fanout<SqsQueue, SystemClock>,
 }
 
 fn plan(plan_ref: &str, nhs: &str, plan_type: &str) -> Value {

@@ -12,7 +12,7 @@
 //!
 //! Needs the emulator for `every_sample_runs_through_its_handler` only (`EMULATOR_URL`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -37,6 +37,7 @@ use cpindex::routes::{self, FunctionDef, Trigger, FUNCTIONS, ROUTES};
 use cpindex::{FixedClock, NhsNumber, OrgCode, Retention, Role};
 use http_body_util::BodyExt;
 use integration_tests::http::{call, request, As};
+use integration_tests::io_recorder::IoRecorder;
 use integration_tests::Emulator;
 use lambda_http::request::RequestContext;
 use reconcile::{Budget, Reconciler, Settings};
@@ -527,6 +528,9 @@ fn budget() -> Budget {
 }
 
 struct World {
+    /// Sees every request of the world's clients: what a handler issued, to compare with the
+    /// IAM actions its function is granted.
+    recorder: IoRecorder,
     emu: Emulator,
     table: Table,
     fanout: QueueUrls,
@@ -537,11 +541,13 @@ struct World {
 impl World {
     /// A fresh table and queues, seeded.
     async fn new() -> Self {
-        let emu = Emulator::connect();
+        let recorder = IoRecorder::default();
+        let emu = Emulator::recorded(&recorder);
         let table = emu.fresh_table().await;
         let (_, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
         let (_, delivery) = emu.fresh_queue(&ALERT_DELIVERY_QUEUE).await;
         let world = World {
+            recorder,
             secrets_dir: std::env::temp_dir().join("cpindex-events-no-secrets"),
             emu,
             table,
@@ -678,7 +684,7 @@ impl World {
         }
     }
 
-    fn fanout(&self) -> Fanout<Stores, SqsQueue, FixedClock> {
+    fn fanout(&self) -> Fanout<SqsQueue, FixedClock> {
         let retention = Retention::default();
         Fanout {
             store: Stores {
@@ -791,15 +797,17 @@ impl World {
 // ---------------------------------------------------------------------------------------------
 
 /// Runs one sample in a fresh world; returns every way it disagrees with its expectation.
-async fn run_sample(e: &Expectation, openapi: &Value) -> Vec<String> {
+/// Runs one sample; returns the problems and the IAM actions its handler's requests needed.
+async fn run_sample(e: &Expectation, openapi: &Value) -> (Vec<String>, BTreeSet<String>) {
     let sample = e.sample;
     let f = match function_of(sample) {
         Ok(f) => f,
-        Err(problem) => return vec![problem],
+        Err(problem) => return (vec![problem], BTreeSet::new()),
     };
     let text = read_sample(sample);
     let world = World::new().await;
     world.prepare(e.prep).await;
+    world.recorder.take();
     let (answer, mut p) = match (f.trigger, e.expect) {
         (Trigger::Http, Expect::Status(status)) => {
             http_sample(&world, f, sample, &text, status, openapi).await
@@ -815,12 +823,21 @@ async fn run_sample(e: &Expectation, openapi: &Value) -> Vec<String> {
             ),
         },
         (_, expect) => {
-            return vec![format!(
-                "{sample}: expects {expect:?}, which {} ({:?}) cannot answer",
-                f.binary, f.trigger
-            )]
+            return (
+                vec![format!(
+                    "{sample}: expects {expect:?}, which {} ({:?}) cannot answer",
+                    f.binary, f.trigger
+                )],
+                BTreeSet::new(),
+            )
         }
     };
+    let issued = world
+        .recorder
+        .take()
+        .iter()
+        .map(|s| s.iam_action())
+        .collect();
     for fact in &e.facts {
         match fact {
             Fact::Is(pointer, want) => {
@@ -846,7 +863,7 @@ async fn run_sample(e: &Expectation, openapi: &Value) -> Vec<String> {
         }
     }
     p.extend(world.after_problems(sample, &e.after).await);
-    p
+    (p, issued)
 }
 
 /// Turns the sample into a request exactly as `lambda_http::run` does and sends it through the
@@ -1230,11 +1247,34 @@ async fn every_sample_runs_through_its_handler() {
     let openapi = openapi();
     let expectations = expectations();
     let mut p = Vec::new();
+    let mut issued: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for sample in samples() {
         match expectations.iter().find(|e| e.sample == sample) {
-            Some(e) => p.extend(run_sample(e, &openapi).await),
+            Some(e) => {
+                let (problems, actions) = run_sample(e, &openapi).await;
+                p.extend(problems);
+                if let Ok(f) = function_of(&sample) {
+                    issued.entry(f.binary).or_default().extend(actions);
+                }
+            }
             None => p.push(format!("{sample}: no expectation")),
         }
     }
     assert_none("samples in events/ do not get the answers expected", p);
+    // Least privilege holds only if the code needs no more than the template grants.
+    let mut p = Vec::new();
+    for f in FUNCTIONS {
+        for action in issued.get(f.binary).into_iter().flatten() {
+            if !f.iam.contains(&action.as_str()) {
+                p.push(format!(
+                    "{} issued {action}, which its FunctionDef (and so the template) does not grant",
+                    f.binary
+                ));
+            }
+        }
+    }
+    assert_none(
+        "handlers issue only the IAM actions their functions are granted",
+        p,
+    );
 }

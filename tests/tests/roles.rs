@@ -83,7 +83,13 @@ async fn every_route_refuses_exactly_the_roles_its_table_entry_does_not_list() {
     let mut checked = 0;
     for route in ROUTES {
         let (status, body) = call(&app, route, None).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{} {}", route.method, route.path);
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{} {}",
+            route.method,
+            route.path
+        );
         assert_eq!(body["code"], "unauthenticated");
         for role in Role::ALL {
             let token = auth.mint(role, &org, "roles-test", Some("Roles test"), 1);

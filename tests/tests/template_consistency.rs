@@ -314,6 +314,59 @@ fn function_problems(t: &Value) -> Vec<String> {
     p
 }
 
+/// The data-plane actions a function's role grants (every statement of its policies whose
+/// action is DynamoDB, SQS or Secrets Manager).
+fn granted_actions<'a>(t: &'a Value, function: &'a Value) -> BTreeSet<&'a str> {
+    let role = function_prop(t, function, "Role")
+        .and_then(getatt_target)
+        .map(|(role, _)| role);
+    let policies = role
+        .and_then(|role| at(t, &["Resources", role.as_str(), "Properties", "Policies"]))
+        .or_else(|| at(function, &["Properties", "Policies"]));
+    let mut out = BTreeSet::new();
+    for policy in policies.and_then(Value::as_sequence).into_iter().flatten() {
+        let statements = at(policy, &["PolicyDocument", "Statement"]).and_then(Value::as_sequence);
+        for st in statements.into_iter().flatten() {
+            let actions: Vec<&str> = match at(st, &["Action"]) {
+                Some(Value::String(a)) => vec![a.as_str()],
+                Some(Value::Sequence(list)) => list.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            out.extend(actions.into_iter().filter(|a| {
+                ["dynamodb:", "sqs:", "secretsmanager:"]
+                    .iter()
+                    .any(|svc| a.starts_with(svc))
+            }));
+        }
+    }
+    out
+}
+
+/// Each function's role grants exactly the data-plane actions its FunctionDef (its ports) issue.
+fn iam_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    for f in FUNCTIONS {
+        let Some(r) = at(t, &["Resources", f.logical_id]) else {
+            continue;
+        };
+        let got = granted_actions(t, r);
+        let want: BTreeSet<&str> = f.iam.iter().copied().collect();
+        for missing in want.difference(&got) {
+            p.push(format!(
+                "{}: the code issues {missing}, which its role does not grant",
+                f.logical_id
+            ));
+        }
+        for extra in got.difference(&want) {
+            p.push(format!(
+                "{}: its role grants {extra}, which no port of the function issues",
+                f.logical_id
+            ));
+        }
+    }
+    p
+}
+
 /// Each env var points at the resource or parameter it names.
 fn env_value_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
@@ -1206,6 +1259,25 @@ fn every_function_is_in_the_template_with_its_binary_and_exactly_its_env_vars() 
         "infra/template.yaml (functions)",
         function_problems(&template()),
     );
+}
+
+#[test]
+fn every_role_grants_exactly_the_actions_its_function_issues() {
+    assert_none("infra/template.yaml (IAM)", iam_problems(&template()));
+}
+
+#[test]
+fn a_role_granting_more_or_less_than_its_ports_is_named() {
+    let mut t = template();
+    let statements = &mut t["Resources"]["LookupRole"]["Properties"]["Policies"][0]
+        ["PolicyDocument"]["Statement"][0]["Action"];
+    *statements = serde_norway::from_str("[dynamodb:Query, dynamodb:DeleteItem]").unwrap();
+    let problems = iam_problems(&t);
+    assert_reports(
+        problems.clone(),
+        &["LookupFunction", "grants dynamodb:DeleteItem"],
+    );
+    assert_reports(problems, &["LookupFunction", "issues dynamodb:PutItem"]);
 }
 
 #[test]

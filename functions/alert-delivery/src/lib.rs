@@ -6,13 +6,12 @@
 pub mod port;
 
 use adapters::secrets::SecretSource;
-use adapters::sqs_batch::{messages, BatchResponse, QueueMessage};
+use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use chrono::{DateTime, Utc};
 use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
 use cpindex::profile::WebhookUrl;
 use cpindex::signing;
 use cpindex::Clock;
-use futures::stream::{self, StreamExt};
 
 use crate::port::{DeliveryStore, Visibility, WebhookClient, WebhookError};
 
@@ -180,31 +179,25 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
 
     /// Handles a raw SQS event; only failed messages are reported for retry.
     pub async fn handle(&self, event: &serde_json::Value) -> BatchResponse {
-        let batch = messages(event);
-        let failed = stream::iter(batch)
-            .map(|m| async move {
-                match self.deliver(&m).await {
-                    Ok(outcome) => {
-                        tracing::info!(message_id = %m.message_id, ?outcome, "delivery message done");
-                        None
-                    }
-                    Err(e) => {
-                        // Back off before the next attempt; after the last one, make the message
-                        // visible at once so SQS moves it to the dead-letter queue without waiting.
-                        let delay = if m.receive_count >= self.policy.max_attempts { 0 } else { self.policy.delay_after(m.receive_count) };
-                        if let Err(ve) = self.visibility.delay(&m.receipt_handle, delay).await {
-                            tracing::warn!(error = %ve, "could not set back-off; the queue's visibility timeout applies");
-                        }
-                        tracing::warn!(message_id = %m.message_id, error = %e, delay_s = delay, "delivery message failed");
-                        Some(m.message_id.clone())
-                    }
+        each(event, CONCURRENCY, |m| async move {
+            match self.deliver(&m).await {
+                Ok(outcome) => {
+                    tracing::info!(message_id = %m.message_id, ?outcome, "delivery message done");
+                    Ok(())
                 }
-            })
-            .buffer_unordered(CONCURRENCY)
-            .filter_map(|f| async move { f })
-            .collect::<Vec<_>>()
-            .await;
-        BatchResponse::from_failures(failed)
+                Err(e) => {
+                    // Back off before the next attempt; after the last one, make the message
+                    // visible at once so SQS moves it to the dead-letter queue without waiting.
+                    let delay = if m.receive_count >= self.policy.max_attempts { 0 } else { self.policy.delay_after(m.receive_count) };
+                    if let Err(ve) = self.visibility.delay(&m.receipt_handle, delay).await {
+                        tracing::warn!(error = %ve, "could not set back-off; the queue's visibility timeout applies");
+                    }
+                    tracing::warn!(message_id = %m.message_id, error = %e, delay_s = delay, "delivery message failed");
+                    Err(m)
+                }
+            }
+        })
+        .await
     }
 }
 

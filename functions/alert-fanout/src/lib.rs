@@ -6,16 +6,15 @@ pub mod port;
 
 use std::collections::BTreeMap;
 
-use adapters::sqs_batch::{messages, BatchResponse, QueueMessage};
+use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use adapters::store::plans::PlanState;
 use chrono::{DateTime, Utc};
 use cpindex::access::Access;
 use cpindex::notification::{DeliveryMessage, Notification};
 use cpindex::plan::PlanStatus;
 use cpindex::{Clock, OrgCode, PlanType, Retention};
-use futures::stream::{self, StreamExt};
 
-use crate::port::{DeliveryQueue, FanoutStore};
+use crate::port::{DeliveryQueue, Stores};
 
 /// Messages of one batch handled at once.
 pub const CONCURRENCY: usize = 8;
@@ -41,14 +40,15 @@ pub struct FanoutOutcome {
 }
 
 /// Everything fan-out needs.
-pub struct Fanout<S, Q, C> {
-    pub store: S,
+pub struct Fanout<Q, C> {
+    /// The stores: fan-out's table permissions, used whole, so they need no narrower port.
+    pub store: Stores,
     pub queue: Q,
     pub clock: C,
     pub retention: Retention,
 }
 
-impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
+impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
     /// Handles one access. Every step is idempotent, so a redelivery repeats it harmlessly.
     pub async fn fan_out(
         &self,
@@ -57,8 +57,8 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
     ) -> Result<FanoutOutcome, FanoutError> {
         // The audit write (in case the lookup's was lost) and the plan read are independent.
         let (recorded, plans) = tokio::join!(
-            self.store.record_access(access),
-            self.store.plans(&access.nhs_number)
+            self.store.accesses.record(access),
+            self.store.plans.projections_for(&access.nhs_number)
         );
         recorded?;
         let today = access.at.date_naive();
@@ -77,7 +77,7 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
         let mut deliveries = Vec::with_capacity(by_la.len());
         for (la, plan_types) in &by_la {
             let n = Notification::new(access, la.clone(), plan_types.clone(), now);
-            if self.store.create_notification(&n).await?
+            if self.store.notifications.create(&n).await?
                 == adapters::store::notifications::Created::AlreadyThere
             {
                 already_existed += 1;
@@ -89,7 +89,10 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
             });
         }
         self.queue.send(&deliveries).await?;
-        self.store.confirm(access, !by_la.is_empty()).await?;
+        self.store
+            .accesses
+            .confirm(access, !by_la.is_empty())
+            .await?;
         Ok(FanoutOutcome {
             notified: by_la.into_keys().collect(),
             already_existed,
@@ -108,21 +111,15 @@ impl<S: FanoutStore, Q: DeliveryQueue, C: Clock> Fanout<S, Q, C> {
 
     /// Handles a raw SQS event; only the failed messages are reported for retry.
     pub async fn handle(&self, event: &serde_json::Value) -> BatchResponse {
-        let batch = messages(event);
-        let failed = stream::iter(batch)
-            .map(|m| async move {
-                match self.one(&m).await {
-                    Ok(_) => None,
-                    Err(e) => {
-                        tracing::warn!(message_id = %m.message_id, error = %e, receive_count = m.receive_count, "fan-out failed; will retry");
-                        Some(m.message_id.clone())
-                    }
+        each(event, CONCURRENCY, |m| async move {
+            match self.one(&m).await {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    tracing::warn!(message_id = %m.message_id, error = %e, receive_count = m.receive_count, "fan-out failed; will retry");
+                    Err(m)
                 }
-            })
-            .buffer_unordered(CONCURRENCY)
-            .filter_map(|f| async move { f })
-            .collect::<Vec<_>>()
-            .await;
-        BatchResponse::from_failures(failed)
+            }
+        })
+        .await
     }
 }

@@ -1,25 +1,11 @@
-//! The narrow ports fan-out needs.
+//! Fan-out's store adapters, and its one port: the delivery queue (`sqs:SendMessage`).
 
 use adapters::queue::{QueueError, SqsQueue};
 use adapters::store::access::AccessStore;
-use adapters::store::notifications::{Created, NotificationStore};
-use adapters::store::plans::{PlanProjection, PlanStore};
-use adapters::store::StoreError;
+use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
 use async_trait::async_trait;
-use cpindex::access::Access;
-use cpindex::notification::{DeliveryMessage, Notification};
-use cpindex::NhsNumber;
-
-/// Store operations of fan-out.
-#[async_trait]
-pub trait FanoutStore: Send + Sync + 'static {
-    /// Records the access if the lookup's own write was lost (idempotent).
-    async fn record_access(&self, access: &Access) -> Result<(), StoreError>;
-    async fn plans(&self, nhs: &NhsNumber) -> Result<Vec<PlanProjection>, StoreError>;
-    async fn create_notification(&self, n: &Notification) -> Result<Created, StoreError>;
-    /// Clears the pending marker and stamps whether a plan was found.
-    async fn confirm(&self, access: &Access, plan_found: bool) -> Result<(), StoreError>;
-}
+use cpindex::notification::DeliveryMessage;
 
 /// The delivery queue.
 #[async_trait]
@@ -27,31 +13,13 @@ pub trait DeliveryQueue: Send + Sync + 'static {
     async fn send(&self, messages: &[DeliveryMessage]) -> Result<(), QueueError>;
 }
 
-/// The DynamoDB adapters behind [`FanoutStore`].
+/// The DynamoDB adapters fan-out uses: record the access if the lookup's own write was lost,
+/// read the plans, create notifications, confirm the access.
 #[derive(Debug, Clone)]
 pub struct Stores {
     pub plans: PlanStore,
     pub accesses: AccessStore,
     pub notifications: NotificationStore,
-}
-
-#[async_trait]
-impl FanoutStore for Stores {
-    async fn record_access(&self, access: &Access) -> Result<(), StoreError> {
-        self.accesses.record(access).await
-    }
-
-    async fn plans(&self, nhs: &NhsNumber) -> Result<Vec<PlanProjection>, StoreError> {
-        self.plans.projections_for(nhs).await
-    }
-
-    async fn create_notification(&self, n: &Notification) -> Result<Created, StoreError> {
-        self.notifications.create(n).await
-    }
-
-    async fn confirm(&self, access: &Access, plan_found: bool) -> Result<(), StoreError> {
-        self.accesses.confirm(access, plan_found).await
-    }
 }
 
 #[async_trait]

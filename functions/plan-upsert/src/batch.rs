@@ -12,8 +12,8 @@ use cpindex::{OrgCode, Plan};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
-use crate::port::PlanWrites;
 use crate::view::{BatchAck, RecordAck, RecordOutcome};
+use adapters::store::plans::PlanStore;
 
 /// Most records in one batch.
 pub const MAX_RECORDS: usize = 1000;
@@ -161,8 +161,8 @@ fn ack_of(
 
 /// Applies a parsed batch for `org`. Records of one plan reference are applied in the order
 /// received; different plans are written concurrently.
-pub async fn apply<S: PlanWrites>(
-    store: &S,
+pub async fn apply(
+    store: &PlanStore,
     org: &OrgCode,
     actor: &str,
     now: DateTime<Utc>,
@@ -235,7 +235,7 @@ pub async fn apply<S: PlanWrites>(
             received_at: now,
             entries,
         };
-        store.record_extract(&part).await?;
+        adapters::store::extracts::record(store.table(), &part).await?;
     }
     let records = acks
         .into_iter()

@@ -2,7 +2,6 @@
 //! batches with a per-record acknowledgement, and list the LA's own plans.
 
 pub mod batch;
-pub mod port;
 pub mod view;
 
 use std::sync::Arc;
@@ -21,31 +20,32 @@ use cpindex::routes;
 use cpindex::{Clock, Plan, PlanRef, Retention};
 use serde::Deserialize;
 
-use crate::port::PlanWrites;
 use crate::view::{PlanList, PlanView};
+use adapters::store::plans::PlanStore;
 
 /// Everything a handler needs: the store port, the clock and the retention rule.
-pub struct App<S, C> {
-    pub store: S,
+pub struct App<C> {
+    /// The plan store: this function's whole permission set, so it needs no narrower port.
+    pub store: PlanStore,
     pub clock: C,
     pub retention: Retention,
 }
 
-type Shared<S, C> = State<Arc<App<S, C>>>;
+type Shared<C> = State<Arc<App<C>>>;
 
 /// The router served by Lambda (through `lambda_http`): the routes plus problem-details 404s.
-pub fn router<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
+pub fn router<C: Clock + 'static>(app: App<C>) -> Router {
     routes(app).fallback(adapters::edge::not_found)
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
-pub fn routes<S: PlanWrites, C: Clock + 'static>(app: App<S, C>) -> Router {
+pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
     let r = Router::new();
-    let r = serve(r, &routes::GET_PLAN, get_plan::<S, C>);
-    let r = serve(r, &routes::PUT_PLAN, put_plan::<S, C>);
-    let r = serve(r, &routes::DELETE_PLAN, withdraw_plan::<S, C>);
-    let r = serve(r, &routes::LIST_PLANS, list_plans::<S, C>);
-    let r = serve(r, &routes::POST_PLAN_BATCH, post_batch::<S, C>);
+    let r = serve(r, &routes::GET_PLAN, get_plan::<C>);
+    let r = serve(r, &routes::PUT_PLAN, put_plan::<C>);
+    let r = serve(r, &routes::DELETE_PLAN, withdraw_plan::<C>);
+    let r = serve(r, &routes::LIST_PLANS, list_plans::<C>);
+    let r = serve(r, &routes::POST_PLAN_BATCH, post_batch::<C>);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         // Our own limit applies (with a problem body); axum's would answer in plain text.
         .layer(DefaultBodyLimit::disable())
@@ -82,8 +82,8 @@ fn stale(current_version: u64) -> ApiError {
     )
 }
 
-async fn put_plan<S: PlanWrites, C: Clock>(
-    State(app): Shared<S, C>,
+async fn put_plan<C: Clock>(
+    State(app): Shared<C>,
     caller: Caller,
     Path(raw_ref): Path<String>,
     headers: HeaderMap,
@@ -139,8 +139,8 @@ async fn put_plan<S: PlanWrites, C: Clock>(
     Ok(resp)
 }
 
-async fn get_plan<S: PlanWrites, C: Clock>(
-    State(app): Shared<S, C>,
+async fn get_plan<C: Clock>(
+    State(app): Shared<C>,
     caller: Caller,
     Path(raw_ref): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
@@ -162,8 +162,8 @@ struct WithdrawQuery {
     source_version: Option<String>,
 }
 
-async fn withdraw_plan<S: PlanWrites, C: Clock>(
-    State(app): Shared<S, C>,
+async fn withdraw_plan<C: Clock>(
+    State(app): Shared<C>,
     caller: Caller,
     Path(raw_ref): Path<String>,
     query: Result<Query<WithdrawQuery>, axum::extract::rejection::QueryRejection>,
@@ -218,8 +218,8 @@ struct ListQuery {
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
 
-async fn list_plans<S: PlanWrites, C: Clock>(
-    State(app): Shared<S, C>,
+async fn list_plans<C: Clock>(
+    State(app): Shared<C>,
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PlanList>, ApiError> {
@@ -273,8 +273,8 @@ async fn list_plans<S: PlanWrites, C: Clock>(
     }))
 }
 
-async fn post_batch<S: PlanWrites, C: Clock>(
-    State(app): Shared<S, C>,
+async fn post_batch<C: Clock>(
+    State(app): Shared<C>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
