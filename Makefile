@@ -14,7 +14,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check unit emulator-test bench emulator-install clean
+.PHONY: help dev token demo walkthrough test check emulator-test bench emulator-install clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'

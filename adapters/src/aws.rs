@@ -6,7 +6,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 
-use cpindex::config::CallTimeouts;
+use cpindex::config::{self, env, CallTimeouts, ConfigError};
 
 /// The configuration for Lambda: credentials, region and (optionally) endpoint from the environment.
 pub async fn from_env(timeouts: CallTimeouts) -> SdkConfig {
@@ -37,4 +37,23 @@ fn timeout_config(t: CallTimeouts) -> TimeoutConfig {
         .operation_attempt_timeout(t.attempt)
         .operation_timeout(t.operation)
         .build()
+}
+
+/// The index table, named by `TABLE_NAME`.
+pub fn table_from_env(sdk: &SdkConfig) -> Result<crate::store::Table, ConfigError> {
+    Ok(crate::store::Table::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        config::required(env::TABLE_NAME)?,
+    ))
+}
+
+/// The queue whose URL the environment variable `url_env` carries.
+pub fn queue_from_env(
+    sdk: &SdkConfig,
+    url_env: &'static str,
+) -> Result<crate::queue::SqsQueue, ConfigError> {
+    Ok(crate::queue::SqsQueue::new(
+        aws_sdk_sqs::Client::new(sdk),
+        config::required(url_env)?,
+    ))
 }

@@ -388,8 +388,8 @@ pub fn record_of(cells: &[(&Column, &str)]) -> Value {
     Value::Object(record)
 }
 
-/// Largest batch the API takes.
-pub const MAX_BATCH_RECORDS: usize = 1000;
+/// Most records in one batch (the API's limit).
+pub const MAX_BATCH_RECORDS: usize = cpindex::batch::MAX_RECORDS;
 /// Largest serialised records per batch: the API takes bodies of at most 1 MiB.
 pub const MAX_BATCH_BYTES: usize = 900 * 1024;
 

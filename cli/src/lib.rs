@@ -168,12 +168,19 @@ pub struct TokenArgs {
     pub state_dir: PathBuf,
 }
 
+/// `--mode`: the API's modes, by name.
+fn mode_parser() -> impl clap::builder::TypedValueParser<Value = Mode> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Mode::ALL.map(Mode::as_str))
+        .map(|raw: String| Mode::parse(&raw).expect("only possible values reach here"))
+}
+
 #[derive(Debug, Args)]
 pub struct UploadArgs {
     /// The extract: a CSV file with a header row.
     pub file: PathBuf,
     /// `delta` sends changes; `full` is the LA's complete set (recorded for reconciliation).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = mode_parser())]
     pub mode: Mode,
     /// The LA system's id for this extract (1-64 of A-Z a-z 0-9 . _ -); every batch of the file
     /// carries it. A full extract without one gets a generated id.

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::model::{ChildPlan, ChildView, Notification};
+use cpindex::PlanType;
+
+use crate::model::{ChildPlan, ChildView, Notification, ShownStatus};
 pub use crate::text::{clean, MAX_TEXT};
 use crate::upload::UploadReport;
 
@@ -46,20 +48,14 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
     out
 }
 
-/// An RFC 3339 time as people read it (`2026-11-22 10:15 UTC`), or the text as given.
-pub fn when(raw: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(raw) {
-        Ok(t) => t
-            .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
-        Err(_) => clean(raw),
-    }
+/// A time as people read it (`2026-11-22 10:15 UTC`).
+pub fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// An NHS number in the spaced form people read (`943 476 5919`).
-pub fn nhs(raw: &str) -> String {
-    cpindex::NhsNumber::parse(raw).map_or_else(|_| clean(raw), |n| n.to_string())
+pub fn nhs(n: &cpindex::NhsNumber) -> String {
+    n.to_string()
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -67,23 +63,24 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 fn plan_title(p: &ChildPlan) -> String {
-    let name = match p.plan_type.as_str() {
-        "CPP" => "Child protection plan",
-        "LAC" => "Looked-after child",
-        "UCPP" => "Unborn child protection plan",
-        other => other,
+    let t = p.facts.plan_type;
+    let name = match t {
+        PlanType::Cpp => "Child protection plan",
+        PlanType::Lac => "Looked-after child",
+        PlanType::Ucpp => "Unborn child protection plan",
     };
-    match &p.national_code {
-        Some(code) => format!("{name} ({} / {})", clean(&p.plan_type), clean(code)),
-        None => format!("{name} ({})", clean(&p.plan_type)),
-    }
+    format!("{name} ({} / {})", t.as_str(), t.national_code())
 }
 
 /// The lookup answer: plans with the responsible LA's contacts (emergency duty first), visits,
 /// and the access id.
 pub fn child(view: &ChildView) -> String {
     let mut out = String::new();
-    let active = view.plans.iter().filter(|p| p.status == "active").count() as u64;
+    let active = view
+        .plans
+        .iter()
+        .filter(|p| p.facts.status == ShownStatus::Active)
+        .count() as u64;
     let ended = view.plans.len() as u64 - active;
     let _ = write!(out, "NHS number {}: ", nhs(&view.nhs_number));
     if view.plans.is_empty() {
@@ -105,26 +102,21 @@ pub fn child(view: &ChildView) -> String {
         let la = &p.responsible_la;
         let _ = writeln!(out);
         let _ = writeln!(out, "{}. {}", i + 1, plan_title(p));
-        let status = match (p.status.as_str(), &p.end_date) {
-            ("active", Some(end)) => format!(
-                "ACTIVE, started {}, ends {}",
-                clean(&p.start_date),
-                clean(end)
-            ),
-            ("active", None) => format!("ACTIVE, started {}", clean(&p.start_date)),
-            ("ended", Some(end)) => {
-                format!("ended {} (started {})", clean(end), clean(&p.start_date))
+        let f = &p.facts;
+        let status = match (f.status, f.end_date) {
+            (ShownStatus::Active, Some(end)) => {
+                format!("ACTIVE, started {}, ends {end}", f.start_date)
             }
-            (other, _) => format!("{}, started {}", clean(other), clean(&p.start_date)),
+            (ShownStatus::Active, None) => format!("ACTIVE, started {}", f.start_date),
+            (ShownStatus::Ended, Some(end)) => format!("ended {end} (started {})", f.start_date),
+            (ShownStatus::Ended, None) => format!("ended (started {})", f.start_date),
+            (ShownStatus::Withdrawn, _) => format!("withdrawn (started {})", f.start_date),
         };
         let _ = writeln!(out, "   Status:          {status}");
-        if let Some(due) = &p.expected_due_date {
-            let _ = writeln!(out, "   Expected due:    {}", clean(due));
+        if let Some(due) = f.expected_due_date {
+            let _ = writeln!(out, "   Expected due:    {due}");
         }
-        let la_name = match &la.code {
-            Some(code) => format!("{} ({})", clean(&la.name), clean(code)),
-            None => clean(&la.name),
-        };
+        let la_name = format!("{} ({})", clean(&la.name), la.code);
         let _ = writeln!(out, "   Responsible LA:  {la_name}");
         let _ = writeln!(out, "   Team:            {}", clean(&la.team));
         let _ = writeln!(
@@ -153,7 +145,7 @@ pub fn child(view: &ChildView) -> String {
             .map(|v| {
                 vec![
                     when(&v.at),
-                    clean(&v.setting_code),
+                    v.setting_code.to_string(),
                     v.setting_name.as_deref().map(clean).unwrap_or_default(),
                 ]
             })
@@ -174,8 +166,8 @@ pub fn child(view: &ChildView) -> String {
 
 fn setting(n: &Notification) -> String {
     match &n.setting_name {
-        Some(name) => format!("{} {}", clean(&n.setting_code), clean(name)),
-        None => clean(&n.setting_code),
+        Some(name) => format!("{} {}", n.setting_code, clean(name)),
+        None => n.setting_code.to_string(),
     }
 }
 
@@ -198,11 +190,15 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
                 if n.plan_types.is_empty() {
                     "-".into()
                 } else {
-                    clean(&n.plan_types.join(","))
+                    n.plan_types
+                        .iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 },
                 setting(n),
-                clean(&n.status),
-                n.acknowledged_at.as_deref().map_or("no".into(), when),
+                n.status.as_str().to_owned(),
+                n.acknowledged_at.as_ref().map_or("no".into(), when),
             ]
         })
         .collect();
@@ -248,7 +244,7 @@ pub fn acknowledged(n: &Notification) -> String {
         None => format!(
             "Notification {} is not shown as acknowledged (delivery: {}; {seen}).\n",
             clean(&n.notification_id),
-            clean(&n.status)
+            n.status.as_str()
         ),
     }
 }
@@ -368,7 +364,7 @@ pub fn upload(report: &UploadReport) -> String {
                 c.failed,
             ]
             .iter()
-            .map(u64::to_string)
+            .map(usize::to_string)
             .collect::<Vec<_>>()
         };
         let mut rows: Vec<Vec<String>> = report
@@ -494,18 +490,18 @@ pub fn upload(report: &UploadReport) -> String {
 mod tests {
     use super::*;
     use crate::csv_extract::{BadRow, Extract, Row};
-    use crate::model::{BatchAck, Counts, LaContact, RecordAck, Visit};
+    use crate::model::BatchAck;
     use crate::upload::{record_ack, start_report, Mode};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
-    fn leeds() -> LaContact {
-        LaContact {
-            code: Some("E08000035".into()),
-            name: "Leeds City Council".into(),
-            team: "Children's Front Door".into(),
-            office_hours_phone: Some("0113 222 4403".into()),
-            emergency_duty_phone: "0113 535 0600".into(),
-        }
+    /// An answer read as the CLI reads the API's JSON.
+    fn read<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).expect("the API's answer shape")
+    }
+
+    fn leeds() -> Value {
+        json!({"code": "E08000035", "name": "Leeds City Council", "team": "Children's Front Door",
+               "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"})
     }
 
     #[test]
@@ -529,25 +525,13 @@ mod tests {
 
     #[test]
     fn a_child_with_a_plan_shows_the_emergency_number_prominently() {
-        let view = ChildView {
-            access_id: "acc-1".into(),
-            nhs_number: "9434765919".into(),
-            has_plan: true,
-            plans: vec![ChildPlan {
-                plan_type: "CPP".into(),
-                national_code: Some("CPPI".into()),
-                start_date: "2026-01-10".into(),
-                end_date: None,
-                expected_due_date: None,
-                status: "active".into(),
-                responsible_la: leeds(),
-            }],
-            visits: vec![Visit {
-                at: "2026-11-22T10:15:02.123Z".into(),
-                setting_code: "RR801".into(),
-                setting_name: Some("Leeds General ED".into()),
-            }],
-        };
+        let view: ChildView = read(json!({
+            "accessId": "acc-1", "nhsNumber": "9434765919", "hasPlan": true,
+            "plans": [{"planType": "CPP", "nationalCode": "CPPI", "startDate": "2026-01-10",
+                       "status": "active", "responsibleLa": leeds()}],
+            "visits": [{"at": "2026-11-22T10:15:02.123Z", "settingCode": "RR801",
+                        "settingName": "Leeds General ED"}]
+        }));
         let text = child(&view);
         assert!(
             text.starts_with("NHS number 943 476 5919: 1 ACTIVE PLAN\n"),
@@ -568,13 +552,10 @@ mod tests {
 
     #[test]
     fn a_child_without_a_plan_says_so_plainly() {
-        let view = ChildView {
-            access_id: "acc-2".into(),
-            nhs_number: "9000000009".into(),
-            has_plan: false,
-            plans: vec![],
-            visits: vec![],
-        };
+        let view: ChildView = read(json!({
+            "accessId": "acc-2", "nhsNumber": "9000000009", "hasPlan": false,
+            "plans": [], "visits": []
+        }));
         let text = child(&view);
         assert!(text.starts_with("NHS number 900 000 0009: NO PLAN held in the index"));
         assert!(text.contains("visits: none recorded"));
@@ -582,27 +563,18 @@ mod tests {
 
     #[test]
     fn an_ended_unborn_child_plan_shows_dates() {
-        let view = ChildView {
-            access_id: "a".into(),
-            nhs_number: "9434765919".into(),
-            has_plan: true,
-            plans: vec![ChildPlan {
-                plan_type: "UCPP".into(),
-                national_code: None,
-                start_date: "2026-01-10".into(),
-                end_date: Some("2026-03-01".into()),
-                expected_due_date: Some("2026-06-01".into()),
-                status: "ended".into(),
-                responsible_la: LaContact {
-                    office_hours_phone: None,
-                    ..leeds()
-                },
-            }],
-            visits: vec![],
-        };
+        let mut la = leeds();
+        la.as_object_mut().unwrap().remove("officeHoursPhone");
+        let view: ChildView = read(json!({
+            "accessId": "a", "nhsNumber": "9434765919", "hasPlan": true,
+            "plans": [{"planType": "UCPP", "nationalCode": "UCPI", "startDate": "2026-01-10",
+                       "endDate": "2026-03-01", "expectedDueDate": "2026-06-01",
+                       "status": "ended", "responsibleLa": la}],
+            "visits": []
+        }));
         let text = child(&view);
         assert!(text.contains("1 recently ended plan"));
-        assert!(text.contains("Unborn child protection plan (UCPP)"));
+        assert!(text.contains("Unborn child protection plan (UCPP / UCPI)"));
         assert!(text.contains("ended 2026-03-01 (started 2026-01-10"));
         assert!(text.contains("Expected due:    2026-06-01"));
         assert!(text.contains("Office hours:    not given"));
@@ -610,18 +582,13 @@ mod tests {
 
     #[test]
     fn notifications_render_as_a_table() {
-        let n = Notification {
-            notification_id: "5d41402abc4b2a76b9719d911017c592".into(),
-            access_id: Some("a-1".into()),
-            nhs_number: "9434765919".into(),
-            seen_at: "2026-11-22T10:15:00Z".into(),
-            setting_code: "RR801".into(),
-            setting_name: Some("Leeds General ED".into()),
-            plan_types: vec!["CPP".into()],
-            status: "inbox".into(),
-            acknowledged_at: None,
-            acknowledged_by: None,
-        };
+        let n: Notification = read(json!({
+            "notificationId": "5d41402abc4b2a76b9719d911017c592", "la": "E08000035",
+            "accessId": "a-1", "nhsNumber": "9434765919", "seenAt": "2026-11-22T10:15:00Z",
+            "settingCode": "RR801", "settingName": "Leeds General ED", "seenBy": "dr-1",
+            "seenByRole": "unscheduled_care", "planTypes": ["CPP"], "status": "inbox",
+            "createdAt": "2026-11-22T10:15:01Z"
+        }));
         let text = notifications(std::slice::from_ref(&n), true, true);
         let row = text.lines().nth(1).unwrap();
         for part in [
@@ -645,7 +612,7 @@ mod tests {
             "Notification 5d41402abc4b2a76b9719d911017c592 is not shown as acknowledged (delivery: inbox; child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
         );
         let acked = Notification {
-            acknowledged_at: Some("2026-11-22T11:00:00Z".into()),
+            acknowledged_at: Some("2026-11-22T11:00:00Z".parse().unwrap()),
             acknowledged_by: Some("sw-1".into()),
             ..n
         };
@@ -700,39 +667,17 @@ mod tests {
             }],
         };
         let mut report = start_report("plans.csv", Mode::Full, Some("e-1".into()), &extract);
-        let ack = BatchAck {
-            batch_id: "b-1".into(),
-            mode: "full".into(),
-            extract_id: Some("e-1".into()),
-            file_outcome: "partly_loaded".into(),
-            file_code: "CPF03".into(),
-            counts: Counts {
-                received: 2,
-                created: 1,
-                rejected: 1,
-                ..Counts::default()
-            },
-            records: vec![
-                RecordAck {
-                    index: 0,
-                    plan_ref: Some("CP-1".into()),
-                    outcome: "created".into(),
-                    code: "ok".into(),
-                    field: None,
-                    reason: None,
-                    current_version: None,
-                },
-                RecordAck {
-                    index: 1,
-                    plan_ref: Some("CP-3".into()),
-                    outcome: "rejected".into(),
-                    code: "invalid_nhs_number".into(),
-                    field: Some("/records/1/nhsNumber".into()),
-                    reason: Some("the check digit does not match".into()),
-                    current_version: None,
-                },
-            ],
-        };
+        let ack: BatchAck = read(json!({
+            "batchId": "b-1", "mode": "full", "extractId": "e-1",
+            "fileOutcome": "partly_loaded", "fileCode": "CPF03",
+            "counts": {"received": 2, "created": 1, "updated": 0, "unchanged": 0, "moved": 0,
+                       "stale": 0, "rejected": 1, "failed": 0},
+            "records": [
+                {"index": 0, "planRef": "CP-1", "outcome": "created", "code": "ok"},
+                {"index": 1, "planRef": "CP-3", "outcome": "rejected", "code": "invalid_nhs_number",
+                 "field": "/records/1/nhsNumber", "reason": "the check digit does not match"}
+            ]
+        }));
         record_ack(&mut report, 1, &extract.rows, &ack);
         report.not_loaded.sort_by_key(|n| n.line);
         let text = upload(&report);

@@ -10,24 +10,8 @@ use crate::api::{self, Api, ApiError};
 use crate::csv_extract::{self, Extract, Row};
 use crate::model::{BatchAck, Counts};
 
-/// How the API applies the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Changes only: the records given are created or updated.
-    Delta,
-    /// The LA's complete current set: applied like delta and recorded for reconciliation.
-    Full,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Delta => "delta",
-            Mode::Full => "full",
-        }
-    }
-}
+/// How the API applies the file (the API's own definition).
+pub use cpindex::batch::Mode;
 
 /// Attempts per batch when the API is briefly unavailable (re-sending is safe: every record
 /// carries its version, so a repeat is answered `unchanged`).
@@ -101,13 +85,13 @@ impl UploadReport {
     }
 
     /// Rows the index now holds as the file says.
-    pub fn loaded(&self) -> u64 {
+    pub fn loaded(&self) -> usize {
         self.total().loaded()
     }
 
     /// The whole file's outcome and its national code.
     pub fn file_outcome(&self) -> (&'static str, &'static str) {
-        let loaded = self.loaded() as usize;
+        let loaded = self.loaded();
         if loaded == self.rows {
             ("all_loaded", "CPF02")
         } else if loaded == 0 {
@@ -121,7 +105,7 @@ impl UploadReport {
     pub fn exit_code(&self) -> u8 {
         if self.stopped.is_some() {
             2
-        } else if self.loaded() as usize == self.rows {
+        } else if self.loaded() == self.rows {
             0
         } else {
             1
@@ -206,7 +190,7 @@ pub fn record_ack(report: &mut UploadReport, number: usize, rows: &[Row], ack: &
         report.not_loaded.push(NotLoaded {
             line,
             plan_ref: r.plan_ref.clone(),
-            outcome: r.outcome.clone(),
+            outcome: r.outcome.as_str().into(),
             code: r.code.clone(),
             field,
             reason,
@@ -238,7 +222,7 @@ pub fn record_ack(report: &mut UploadReport, number: usize, rows: &[Row], ack: &
         first_line: rows.first().map_or(0, |r| r.line),
         last_line: rows.last().map_or(0, |r| r.line),
         batch_id: Some(ack.batch_id.clone()),
-        outcome: ack.file_outcome.clone(),
+        outcome: ack.file_outcome.as_str().into(),
         file_code: Some(ack.file_code.clone()),
         counts: ack.counts,
         refused: None,
@@ -271,8 +255,8 @@ pub fn record_refusal(report: &mut UploadReport, number: usize, rows: &[Row], wh
         outcome: "refused".into(),
         file_code: None,
         counts: Counts {
-            received: rows.len() as u64,
-            failed: rows.len() as u64,
+            received: rows.len(),
+            failed: rows.len(),
             ..Counts::default()
         },
         refused: Some(message),
@@ -411,7 +395,7 @@ pub async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RecordAck;
+    use crate::model::{RecordAck, RecordOutcome};
 
     fn rows(lines: &[u64]) -> Vec<Row> {
         lines
@@ -437,40 +421,21 @@ mod tests {
         }
     }
 
-    fn ack(outcomes: &[(&str, &str)]) -> BatchAck {
+    fn ack(outcomes: &[(RecordOutcome, &str)]) -> BatchAck {
         let records: Vec<RecordAck> = outcomes
             .iter()
             .enumerate()
             .map(|(i, (outcome, code))| RecordAck {
                 index: i,
                 plan_ref: Some(format!("P{i}")),
-                outcome: (*outcome).into(),
+                outcome: *outcome,
                 code: (*code).into(),
                 field: (*code != "ok").then(|| format!("/records/{i}/nhsNumber")),
                 reason: (*code != "ok").then(|| "the check digit does not match".into()),
                 current_version: None,
             })
             .collect();
-        let mut counts = Counts {
-            received: records.len() as u64,
-            ..Counts::default()
-        };
-        for r in &records {
-            match r.outcome.as_str() {
-                "created" => counts.created += 1,
-                "rejected" => counts.rejected += 1,
-                _ => counts.unchanged += 1,
-            }
-        }
-        BatchAck {
-            batch_id: "b-1".into(),
-            mode: "full".into(),
-            extract_id: Some("x".into()),
-            file_outcome: "partly_loaded".into(),
-            file_code: "CPF03".into(),
-            counts,
-            records,
-        }
+        BatchAck::new("b-1".into(), Mode::Full, Some("x".into()), records)
     }
 
     #[test]
@@ -478,9 +443,9 @@ mod tests {
         let ex = extract(&[2, 4, 7], &[3]);
         let mut report = start_report("f.csv", Mode::Full, Some("x".into()), &ex);
         let a = ack(&[
-            ("created", "ok"),
-            ("rejected", "invalid_nhs_number"),
-            ("created", "ok"),
+            (RecordOutcome::Created, "ok"),
+            (RecordOutcome::Rejected, "invalid_nhs_number"),
+            (RecordOutcome::Created, "ok"),
         ]);
         record_ack(&mut report, 1, &ex.rows, &a);
         report.not_loaded.sort_by_key(|n| n.line);
@@ -522,7 +487,7 @@ mod tests {
     fn a_record_the_acknowledgement_leaves_out_is_reported() {
         let ex = extract(&[2, 3], &[]);
         let mut report = start_report("f.csv", Mode::Delta, None, &ex);
-        let mut a = ack(&[("created", "ok")]);
+        let mut a = ack(&[(RecordOutcome::Created, "ok")]);
         a.counts.received = 1;
         record_ack(&mut report, 1, &ex.rows, &a);
         assert_eq!(report.exit_code(), 1);
@@ -535,7 +500,12 @@ mod tests {
     fn every_row_loaded_is_exit_zero() {
         let ex = extract(&[2], &[]);
         let mut report = start_report("f.csv", Mode::Delta, None, &ex);
-        record_ack(&mut report, 1, &ex.rows, &ack(&[("created", "ok")]));
+        record_ack(
+            &mut report,
+            1,
+            &ex.rows,
+            &ack(&[(RecordOutcome::Created, "ok")]),
+        );
         assert_eq!(report.file_outcome(), ("all_loaded", "CPF02"));
         assert_eq!(report.exit_code(), 0);
     }

@@ -61,12 +61,12 @@ impl Access {
 }
 
 /// A visit as a clinician sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Visit {
     pub at: DateTime<Utc>,
     pub setting_code: OrgCode,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_name: Option<String>,
 }
 

@@ -3,6 +3,8 @@
 //! AWS or HTTP crate; the adapters live in `cpindex-adapters` (`adapters/`).
 
 pub mod access;
+pub mod answers;
+pub mod batch;
 pub mod claims;
 pub mod clock;
 pub mod config;

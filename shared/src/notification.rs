@@ -32,6 +32,16 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    /// The status as stored and served.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Inbox => "inbox",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
     /// No further delivery attempt is made.
     pub fn is_final(self) -> bool {
         !matches!(self, DeliveryStatus::Pending)

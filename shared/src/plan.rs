@@ -263,11 +263,6 @@ impl Plan {
     pub fn delete_on(&self, retention: Retention) -> Option<NaiveDate> {
         self.end_date.map(|end| retention.delete_on(end))
     }
-
-    /// True when both carry the same facts (used to tell a replay from a conflicting resend).
-    pub fn same_content(&self, other: &Plan) -> bool {
-        self == other
-    }
 }
 
 #[cfg(test)]

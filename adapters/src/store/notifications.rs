@@ -116,7 +116,7 @@ impl NotificationStore {
         let mut update = Condition::new("SET #s = :s, #a = :a")
             .name("#s", "status")
             .name("#a", "attempts")
-            .value(":s", AttributeValue::S(status_str(status).into()))
+            .value(":s", AttributeValue::S(status.as_str().into()))
             .value(":a", AttributeValue::N(attempts.to_string()));
         if status == DeliveryStatus::Delivered {
             update.expression.push_str(", #d = :d");
@@ -158,11 +158,11 @@ impl NotificationStore {
             .name("#s", "status")
             .value(
                 ":pending",
-                AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
+                AttributeValue::S(DeliveryStatus::Pending.as_str().into()),
             );
         let cond = Condition::new("#s = :failed").value(
             ":failed",
-            AttributeValue::S(status_str(DeliveryStatus::Failed).into()),
+            AttributeValue::S(DeliveryStatus::Failed.as_str().into()),
         );
         self.update_if(id, update, cond).await
     }
@@ -324,16 +324,6 @@ fn still_pending() -> Condition {
         .name("#s", "status")
         .value(
             ":pending",
-            AttributeValue::S(status_str(DeliveryStatus::Pending).into()),
+            AttributeValue::S(DeliveryStatus::Pending.as_str().into()),
         )
-}
-
-/// The stored form of a status (as serde writes it).
-pub fn status_str(s: DeliveryStatus) -> &'static str {
-    match s {
-        DeliveryStatus::Pending => "pending",
-        DeliveryStatus::Delivered => "delivered",
-        DeliveryStatus::Inbox => "inbox",
-        DeliveryStatus::Failed => "failed",
-    }
 }

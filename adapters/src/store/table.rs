@@ -5,6 +5,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     WriteRequest,
@@ -22,6 +25,38 @@ pub const MAX_BATCH_GET: usize = 100;
 pub const MAX_TRANSACTION: usize = 100;
 /// Retries of unprocessed batch items before giving up as unavailable.
 const UNPROCESSED_RETRIES: u32 = 8;
+
+/// Applies an optional condition to any request builder that takes one (a put, a delete, a
+/// transaction's put), asking for the stored item back when it fails. A macro because the SDK's
+/// builders share these methods but no trait.
+macro_rules! conditioned {
+    ($req:expr, $cond:expr) => {
+        match $cond {
+            Some(c) => $req
+                .condition_expression(c.expression)
+                .set_expression_attribute_names(Some(c.names))
+                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                ),
+            None => $req,
+        }
+    };
+}
+
+/// A failed condition as the domain outcome it is (with the stored item), any other error
+/// classified: one mapping for every conditional operation.
+macro_rules! condition_or_classify {
+    ($err:expr, $failed:path) => {{
+        let err = $err;
+        match err.as_service_error() {
+            Some($failed(e)) => StoreError::ConditionFailed {
+                current: e.item().cloned(),
+            },
+            _ => classify(err),
+        }
+    }};
+}
 
 /// A condition expression with its placeholders.
 #[derive(Debug, Clone, Default)]
@@ -166,34 +201,19 @@ impl Table {
         item: Item,
         condition: Option<Condition>,
     ) -> Result<Option<Item>, StoreError> {
-        let mut req = self
+        let req = self
             .client
             .put_item()
             .table_name(&self.name)
             .set_item(Some(item))
             .return_values(ReturnValue::AllOld);
-        if let Some(c) = condition {
-            req = req
-                .condition_expression(c.expression)
-                .set_expression_attribute_names(Some(c.names))
-                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
-        }
-        match req.send().await {
-            Ok(out) => Ok(out.attributes),
-            Err(err) => {
-                if let Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e)) =
-                    err.as_service_error()
-                {
-                    return Err(StoreError::ConditionFailed {
-                        current: e.item().cloned(),
-                    });
-                }
-                Err(classify(err))
-            }
-        }
+        conditioned!(req, condition)
+            .send()
+            .await
+            .map(|out| out.attributes)
+            .map_err(|err| {
+                condition_or_classify!(err, PutItemError::ConditionalCheckFailedException)
+            })
     }
 
     /// Reads one item.
@@ -246,17 +266,12 @@ impl Table {
         let req = req
             .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .set_expression_attribute_values((!values.is_empty()).then_some(values));
-        match req.send().await {
-            Ok(out) => Ok(out.attributes.unwrap_or_default()),
-            Err(err) => {
-                if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(e)) =
-                    err.as_service_error()
-                {
-                    return Err(StoreError::ConditionFailed { current: e.item().cloned() });
-                }
-                Err(classify(err))
-            }
-        }
+        req.send()
+            .await
+            .map(|out| out.attributes.unwrap_or_default())
+            .map_err(|err| {
+                condition_or_classify!(err, UpdateItemError::ConditionalCheckFailedException)
+            })
     }
 
     /// Reads many items by key (strongly consistent), at most [`MAX_BATCH_GET`] per call,
@@ -317,34 +332,19 @@ impl Table {
         sk: &str,
         condition: Option<Condition>,
     ) -> Result<(), StoreError> {
-        let mut req = self
+        let req = self
             .client
             .delete_item()
             .table_name(&self.name)
             .key(attr::PK, AttributeValue::S(pk.into()))
             .key(attr::SK, AttributeValue::S(sk.into()));
-        if let Some(c) = condition {
-            req = req
-                .condition_expression(c.expression)
-                .set_expression_attribute_names(Some(c.names))
-                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
-        }
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                if let Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(e)) =
-                    err.as_service_error()
-                {
-                    return Err(StoreError::ConditionFailed {
-                        current: e.item().cloned(),
-                    });
-                }
-                Err(classify(err))
-            }
-        }
+        conditioned!(req, condition)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| {
+                condition_or_classify!(err, DeleteItemError::ConditionalCheckFailedException)
+            })
     }
 
     /// Queries one partition (optionally a sort-key prefix) of the table or GSI1, following
@@ -492,17 +492,10 @@ impl Table {
         item: Item,
         condition: Option<Condition>,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut put = Put::builder().table_name(&self.name).set_item(Some(item));
-        if let Some(c) = condition {
-            put = put
-                .condition_expression(c.expression)
-                .set_expression_attribute_names(Some(c.names))
-                .set_expression_attribute_values((!c.values.is_empty()).then_some(c.values))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
-        }
-        let put = put.build().map_err(|e| StoreError::Rejected(Box::new(e)))?;
+        let put = Put::builder().table_name(&self.name).set_item(Some(item));
+        let put = conditioned!(put, condition)
+            .build()
+            .map_err(|e| StoreError::Rejected(Box::new(e)))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use adapters::secrets::SecretsManager;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::Table;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use cpindex::config::{self, env, CallTimeouts};
@@ -15,10 +14,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
-    let table = Table::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        config::required(env::TABLE_NAME)?,
-    );
+    let table = adapters::aws::table_from_env(&sdk)?;
     let visibility = SqsVisibility {
         client: aws_sdk_sqs::Client::new(&sdk),
         queue_url: config::required(env::ALERT_DELIVERY_QUEUE_URL)?,

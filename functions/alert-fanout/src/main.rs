@@ -1,10 +1,8 @@
 //! Lambda entry point: wiring only.
 
-use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
-use adapters::store::Table;
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use cpindex::config::{self, env, CallTimeouts};
@@ -15,14 +13,8 @@ use lambda_runtime::{service_fn, LambdaEvent};
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
-    let table = Table::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        config::required(env::TABLE_NAME)?,
-    );
-    let queue = SqsQueue::new(
-        aws_sdk_sqs::Client::new(&sdk),
-        config::required(env::ALERT_DELIVERY_QUEUE_URL)?,
-    );
+    let table = adapters::aws::table_from_env(&sdk)?;
+    let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_DELIVERY_QUEUE_URL)?;
     let retention = config::retention()?;
     let store = Stores {
         plans: PlanStore::new(table.clone(), retention),

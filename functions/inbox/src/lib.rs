@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use cpindex::access::Access;
+use cpindex::answers::{NotificationList, ReportAnnouncement};
 use cpindex::notification::Notification;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::LaProfile;
@@ -87,46 +88,16 @@ fn bad_query(field: &str, detail: &str) -> ApiError {
 }
 
 /// A notification as its LA sees it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NotificationView {
-    #[serde(flatten)]
-    pub notification: Notification,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NotificationList {
-    pub items: Vec<Notification>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-    /// The LA's latest reconciliation report, announced here so the inbox is the one place to look.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latest_reconciliation_report: Option<ReportAnnouncement>,
-}
-
-/// Where the latest reconciliation report is, and its headline.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReportAnnouncement {
-    pub run_id: String,
-    pub generated_at: String,
-    /// Plans the index holds that the latest full extract does not.
-    pub not_in_extract: u64,
-    pub href: &'static str,
-}
-
-impl ReportAnnouncement {
-    fn of(report: &serde_json::Value) -> Option<Self> {
-        Some(Self {
-            run_id: report["runId"].as_str()?.to_owned(),
-            generated_at: report["generatedAt"].as_str()?.to_owned(),
-            not_in_extract: report["findings"]["notInExtract"]["total"]
-                .as_u64()
-                .unwrap_or(0),
-            href: routes::GET_RECONCILIATION_REPORT.path,
-        })
-    }
+/// The headline of the LA's latest reconciliation report, for its inbox listing.
+fn announcement(report: &serde_json::Value) -> Option<ReportAnnouncement> {
+    Some(ReportAnnouncement {
+        run_id: report["runId"].as_str()?.to_owned(),
+        generated_at: report["generatedAt"].as_str()?.to_owned(),
+        not_in_extract: report["findings"]["notInExtract"]["total"]
+            .as_u64()
+            .unwrap_or(0),
+        href: routes::GET_RECONCILIATION_REPORT.path.to_owned(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -182,7 +153,7 @@ async fn list<C: Clock>(
         next_cursor: page
             .next
             .map(|n| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n)),
-        latest_reconciliation_report: report.as_ref().and_then(ReportAnnouncement::of),
+        latest_reconciliation_report: report.as_ref().and_then(announcement),
     }))
 }
 

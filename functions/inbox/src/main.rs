@@ -3,8 +3,7 @@
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
-use adapters::store::Table;
-use cpindex::config::{self, env, CallTimeouts};
+use cpindex::config::{self, CallTimeouts};
 use cpindex::SystemClock;
 use inbox::{router, App};
 
@@ -12,10 +11,7 @@ use inbox::{router, App};
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
-    let table = Table::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        config::required(env::TABLE_NAME)?,
-    );
+    let table = adapters::aws::table_from_env(&sdk)?;
     let retention = config::retention()?;
     let app = App {
         notifications: NotificationStore::new(table.clone()),

@@ -15,26 +15,9 @@ use serde_json::Value;
 use crate::view::{BatchAck, RecordAck, RecordOutcome};
 use adapters::store::plans::PlanStore;
 
-/// Most records in one batch.
-pub const MAX_RECORDS: usize = 1000;
+pub use cpindex::batch::{Mode, MAX_RECORDS};
 /// Plans written at once within a batch (different plan references only).
 pub const WRITE_CONCURRENCY: usize = 16;
-
-/// Delta (changes only) or full (the LA's complete current set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Delta,
-    Full,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Delta => "delta",
-            Mode::Full => "full",
-        }
-    }
-}
 
 /// A batch request, read and checked record by record.
 pub struct Batch {
@@ -49,8 +32,7 @@ impl Batch {
     pub fn parse(body: &Value, today: chrono::NaiveDate) -> Result<Self, FieldError> {
         let mut r = ObjectReader::new(body, "")?;
         let mode = match r.str("mode", ErrorCode::MissingField)? {
-            "delta" => Mode::Delta,
-            "full" => Mode::Full,
+            raw if Mode::parse(raw).is_some() => Mode::parse(raw).expect("just checked"),
             other => {
                 return Err(FieldError::new(
                     ErrorCode::InvalidQuery,
@@ -124,7 +106,7 @@ fn ack_of(
         index,
         plan_ref,
         outcome: RecordOutcome::Failed,
-        code: "ok",
+        code: "ok".into(),
         field: None,
         reason: None,
         current_version: None,
@@ -136,22 +118,22 @@ fn ack_of(
         Ok(WriteOutcome::Moved { .. }) => ack.outcome = RecordOutcome::Moved,
         Ok(WriteOutcome::Stale { current_version }) => {
             ack.outcome = RecordOutcome::Stale;
-            ack.code = ErrorCode::StaleVersion.as_str();
+            ack.code = ErrorCode::StaleVersion.as_str().into();
             ack.reason = Some("a newer version of this plan is already held".into());
             ack.current_version = Some(current_version);
         }
         Ok(WriteOutcome::Conflict { current_version }) => {
             ack.outcome = RecordOutcome::Rejected;
-            ack.code = ErrorCode::VersionConflict.as_str();
+            ack.code = ErrorCode::VersionConflict.as_str().into();
             ack.reason = Some("this version is already held with different content".into());
             ack.current_version = Some(current_version);
         }
         Ok(WriteOutcome::Withdrawn(_) | WriteOutcome::NotFound) => {
-            ack.code = ErrorCode::Internal.as_str();
+            ack.code = ErrorCode::Internal.as_str().into();
         }
         Err(e) => {
             tracing::warn!(error = %e, "a batch record could not be written");
-            ack.code = ErrorCode::StoreUnavailable.as_str();
+            ack.code = ErrorCode::StoreUnavailable.as_str().into();
             ack.reason =
                 Some("not written: the index was unavailable; send this record again".into());
         }
@@ -181,7 +163,7 @@ pub async fn apply(
                     index: i,
                     plan_ref: raw_ref,
                     outcome: RecordOutcome::Rejected,
-                    code: e.code.as_str(),
+                    code: e.code.as_str().into(),
                     field: Some(e.field),
                     reason: Some(e.detail),
                     current_version: None,
@@ -243,7 +225,7 @@ pub async fn apply(
         .collect();
     Ok(BatchAck::new(
         batch_id,
-        batch.mode.as_str(),
+        batch.mode,
         batch.extract_id,
         records,
     ))

@@ -20,7 +20,7 @@ use cpindex::routes;
 use cpindex::{Clock, Plan, PlanRef, Retention};
 use serde::Deserialize;
 
-use crate::view::{PlanList, PlanView};
+use crate::view::{plan_view, PlanList, PlanView};
 use adapters::store::plans::PlanStore;
 
 /// Everything a handler needs: the store port, the clock and the retention rule.
@@ -125,7 +125,10 @@ async fn put_plan<C: Clock>(
             }
         };
     tracing::info!(org = %org, plan_ref = %record.plan_ref, version = record.source_version, outcome = word, "plan written");
-    let view = PlanView::of(&record, now.date_naive(), app.retention).map(|v| v.with_outcome(word));
+    let view = plan_view(&record, now.date_naive(), app.retention).map(|v| PlanView {
+        outcome: Some(word.to_owned()),
+        ..v
+    });
     let mut resp = match view {
         Some(v) => (status, Json(v)).into_response(),
         // Written, but already past retention (an old, long-ended plan): nothing to show.
@@ -151,7 +154,7 @@ async fn get_plan<C: Clock>(
         .await
         .map_err(store_failure)?;
     record
-        .and_then(|r| PlanView::of(&r, app.clock.today(), app.retention))
+        .and_then(|r| plan_view(&r, app.clock.today(), app.retention))
         .map(Json)
         .ok_or_else(not_found)
 }
@@ -197,8 +200,13 @@ async fn withdraw_plan<C: Clock>(
     match outcome {
         WriteOutcome::Withdrawn(record) => {
             tracing::info!(org = %caller.0.org, plan_ref = %plan_ref, version, "plan withdrawn");
-            PlanView::of(&record, now.date_naive(), app.retention)
-                .map(|v| Json(v.with_outcome("withdrawn")))
+            plan_view(&record, now.date_naive(), app.retention)
+                .map(|v| {
+                    Json(PlanView {
+                        outcome: Some("withdrawn".to_owned()),
+                        ..v
+                    })
+                })
                 .ok_or_else(not_found)
         }
         WriteOutcome::NotFound => Err(not_found()),
@@ -265,7 +273,7 @@ async fn list_plans<C: Clock>(
         items: page
             .records
             .iter()
-            .filter_map(|r| PlanView::of(r, today, app.retention))
+            .filter_map(|r| plan_view(r, today, app.retention))
             .collect(),
         next_cursor: page
             .next
@@ -301,9 +309,9 @@ async fn post_batch<C: Clock>(
     .await
     .map_err(store_failure)?;
     tracing::info!(
-        org = %org, batch_id = %ack.batch_id, mode = ack.mode, received = ack.counts.received,
+        org = %org, batch_id = %ack.batch_id, mode = ack.mode.as_str(), received = ack.counts.received,
         rejected = ack.counts.rejected, stale = ack.counts.stale, failed = ack.counts.failed,
-        outcome = ack.file_code, "batch acknowledged"
+        outcome = %ack.file_code, "batch acknowledged"
     );
     Ok((StatusCode::OK, Json(ack)).into_response())
 }

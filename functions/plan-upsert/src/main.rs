@@ -1,8 +1,7 @@
 //! Lambda entry point: wiring only.
 
 use adapters::store::plans::PlanStore;
-use adapters::store::Table;
-use cpindex::config::{self, env, CallTimeouts};
+use cpindex::config::{self, CallTimeouts};
 use cpindex::SystemClock;
 use plan_upsert::{router, App};
 
@@ -10,10 +9,7 @@ use plan_upsert::{router, App};
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
-    let table = Table::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        config::required(env::TABLE_NAME)?,
-    );
+    let table = adapters::aws::table_from_env(&sdk)?;
     let retention = config::retention()?;
     let app = App {
         store: PlanStore::new(table, retention),

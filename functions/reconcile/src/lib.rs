@@ -111,19 +111,13 @@ pub struct Reconciler<C> {
 impl Reconciler<cpindex::SystemClock> {
     /// The reconciler Lambda runs (both binaries): clients built once, names from the environment.
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, cpindex::config::ConfigError> {
+        use adapters::aws::{queue_from_env, table_from_env};
         use cpindex::config::{self, env};
-        let sqs = aws_sdk_sqs::Client::new(sdk);
         Ok(Self {
-            table: Table::new(
-                aws_sdk_dynamodb::Client::new(sdk),
-                config::required(env::TABLE_NAME)?,
-            ),
-            fanout: SqsQueue::new(sqs.clone(), config::required(env::ALERT_FANOUT_QUEUE_URL)?),
-            delivery: SqsQueue::new(
-                sqs.clone(),
-                config::required(env::ALERT_DELIVERY_QUEUE_URL)?,
-            ),
-            delivery_dlq: SqsQueue::new(sqs, config::required(env::ALERT_DELIVERY_DLQ_URL)?),
+            table: table_from_env(sdk)?,
+            fanout: queue_from_env(sdk, env::ALERT_FANOUT_QUEUE_URL)?,
+            delivery: queue_from_env(sdk, env::ALERT_DELIVERY_QUEUE_URL)?,
+            delivery_dlq: queue_from_env(sdk, env::ALERT_DELIVERY_DLQ_URL)?,
             clock: cpindex::SystemClock,
             retention: config::retention()?,
             settings: Settings::default(),

@@ -1,0 +1,401 @@
+//! What the API answers, as JSON: the functions serialise these and clients (the CLI) read them,
+//! so an answer has one definition. Readers ignore fields they do not know (serde's default), so
+//! a newer API does not break an older client.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::Visit;
+use crate::batch::Mode;
+use crate::contact::LaContact;
+use crate::nhs_number::NhsNumber;
+use crate::notification::Notification;
+use crate::org::OrgCode;
+use crate::plan::{Plan, PlanRef, PlanType};
+
+/// Where a shown plan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShownStatus {
+    Active,
+    /// Ended, and still shown for the retention period.
+    Ended,
+    /// Withdrawn by its LA (only the LA's own view shows it).
+    Withdrawn,
+}
+
+/// What every view of a plan shows: its kind, its dates and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanFacts {
+    pub plan_type: PlanType,
+    /// The national service's code for the plan type (CPPI, LACI, UCPI).
+    pub national_code: String,
+    pub start_date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_due_date: Option<NaiveDate>,
+    pub status: ShownStatus,
+}
+
+impl PlanFacts {
+    pub fn of(plan: &Plan, status: ShownStatus) -> Self {
+        Self {
+            plan_type: plan.plan_type,
+            national_code: plan.plan_type.national_code().to_owned(),
+            start_date: plan.start_date,
+            end_date: plan.end_date,
+            expected_due_date: plan.expected_due_date,
+            status,
+        }
+    }
+}
+
+/// The responsible LA and how to reach its team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponsibleLa {
+    pub code: OrgCode,
+    pub name: String,
+    pub team: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_hours_phone: Option<String>,
+    pub emergency_duty_phone: String,
+}
+
+impl ResponsibleLa {
+    pub fn of(code: &OrgCode, contact: &LaContact) -> Self {
+        Self {
+            code: code.clone(),
+            name: contact.name.clone(),
+            team: contact.team.clone(),
+            office_hours_phone: contact
+                .office_hours_phone
+                .as_ref()
+                .map(|p| p.as_str().to_owned()),
+            emergency_duty_phone: contact.emergency_duty_phone.as_str().to_owned(),
+        }
+    }
+}
+
+/// One plan as shown to a clinician.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSummary {
+    #[serde(flatten)]
+    pub facts: PlanFacts,
+    pub responsible_la: ResponsibleLa,
+}
+
+/// The lookup answer (`GET /v1/children/{nhsNumber}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChildView {
+    pub access_id: String,
+    pub nhs_number: NhsNumber,
+    /// True when any plan (active or recently ended) is held.
+    pub has_plan: bool,
+    pub plans: Vec<PlanSummary>,
+    pub visits: Vec<Visit>,
+}
+
+/// A plan as its LA sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanView {
+    pub plan_ref: PlanRef,
+    pub nhs_number: NhsNumber,
+    #[serde(flatten)]
+    pub facts: PlanFacts,
+    pub source_version: u64,
+    pub responsible_la: LaContact,
+    /// What the write that answered this did (`created`, `updated`, `unchanged`, `moved`,
+    /// `withdrawn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_on: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of an LA's plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanList {
+    pub items: Vec<PlanView>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// What happened to one record of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    Moved,
+    /// A newer version is held; nothing changed.
+    Stale,
+    /// The record is invalid (or conflicts with the held version); nothing changed.
+    Rejected,
+    /// The store failed for this record; nothing is known to have changed: send it again.
+    Failed,
+}
+
+impl RecordOutcome {
+    /// The outcome as the acknowledgement names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+            Self::Moved => "moved",
+            Self::Stale => "stale",
+            Self::Rejected => "rejected",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Whether the index now holds what the record said.
+    pub fn loaded(self) -> bool {
+        matches!(
+            self,
+            Self::Created | Self::Updated | Self::Unchanged | Self::Moved
+        )
+    }
+}
+
+/// One record's line in the acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordAck {
+    pub index: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_ref: Option<String>,
+    pub outcome: RecordOutcome,
+    /// `ok`, or a stable error code.
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
+}
+
+impl RecordAck {
+    pub fn loaded(&self) -> bool {
+        self.outcome.loaded()
+    }
+}
+
+/// Counts by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub received: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub moved: usize,
+    pub stale: usize,
+    pub rejected: usize,
+    #[serde(default)]
+    pub failed: usize,
+}
+
+impl Counts {
+    /// Counts of `records`.
+    pub fn of(records: &[RecordAck]) -> Self {
+        let mut counts = Counts {
+            received: records.len(),
+            ..Counts::default()
+        };
+        for r in records {
+            *match r.outcome {
+                RecordOutcome::Created => &mut counts.created,
+                RecordOutcome::Updated => &mut counts.updated,
+                RecordOutcome::Unchanged => &mut counts.unchanged,
+                RecordOutcome::Moved => &mut counts.moved,
+                RecordOutcome::Stale => &mut counts.stale,
+                RecordOutcome::Rejected => &mut counts.rejected,
+                RecordOutcome::Failed => &mut counts.failed,
+            } += 1;
+        }
+        counts
+    }
+
+    /// Records the index now holds as sent.
+    pub fn loaded(&self) -> usize {
+        self.created + self.updated + self.unchanged + self.moved
+    }
+
+    pub fn add(&mut self, other: &Counts) {
+        self.received += other.received;
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.moved += other.moved;
+        self.stale += other.stale;
+        self.rejected += other.rejected;
+        self.failed += other.failed;
+    }
+}
+
+/// The whole-file outcome, with the national service's file codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileOutcome {
+    AllLoaded,
+    PartlyLoaded,
+    NoneLoaded,
+}
+
+impl FileOutcome {
+    /// The outcome as the acknowledgement names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AllLoaded => "all_loaded",
+            Self::PartlyLoaded => "partly_loaded",
+            Self::NoneLoaded => "none_loaded",
+        }
+    }
+
+    /// CP-IS file codes: CPF02 all loaded, CPF03 partly, CPF04 none.
+    pub fn national_code(self) -> &'static str {
+        match self {
+            Self::AllLoaded => "CPF02",
+            Self::PartlyLoaded => "CPF03",
+            Self::NoneLoaded => "CPF04",
+        }
+    }
+
+    pub fn of(records: &[RecordAck]) -> Self {
+        let loaded = records.iter().filter(|r| r.loaded()).count();
+        if loaded == records.len() {
+            Self::AllLoaded
+        } else if loaded == 0 {
+            Self::NoneLoaded
+        } else {
+            Self::PartlyLoaded
+        }
+    }
+}
+
+/// The acknowledgement of a batch upload: it doubles as a reconciliation report for the LA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchAck {
+    pub batch_id: String,
+    pub mode: Mode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extract_id: Option<String>,
+    pub file_outcome: FileOutcome,
+    pub file_code: String,
+    pub counts: Counts,
+    pub records: Vec<RecordAck>,
+}
+
+impl BatchAck {
+    pub fn new(
+        batch_id: String,
+        mode: Mode,
+        extract_id: Option<String>,
+        records: Vec<RecordAck>,
+    ) -> Self {
+        let file_outcome = FileOutcome::of(&records);
+        Self {
+            batch_id,
+            mode,
+            extract_id,
+            file_outcome,
+            file_code: file_outcome.national_code().to_owned(),
+            counts: Counts::of(&records),
+            records,
+        }
+    }
+}
+
+/// A page of an LA's inbox (`GET /v1/notifications`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// The LA's latest reconciliation report, announced here so the inbox is the one place to look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_reconciliation_report: Option<ReportAnnouncement>,
+}
+
+/// Where the latest reconciliation report is, and its headline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportAnnouncement {
+    pub run_id: String,
+    pub generated_at: String,
+    /// Plans the index holds that the latest full extract does not.
+    pub not_in_extract: u64,
+    pub href: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ack(outcome: RecordOutcome) -> RecordAck {
+        RecordAck {
+            index: 0,
+            plan_ref: None,
+            outcome,
+            code: "ok".into(),
+            field: None,
+            reason: None,
+            current_version: None,
+        }
+    }
+
+    #[test]
+    fn the_file_outcome_and_counts_follow_the_records() {
+        let all = [ack(RecordOutcome::Created), ack(RecordOutcome::Unchanged)];
+        let b = BatchAck::new("b".into(), Mode::Full, None, all.to_vec());
+        assert_eq!(
+            (b.file_outcome, b.file_code.as_str()),
+            (FileOutcome::AllLoaded, "CPF02")
+        );
+        assert_eq!((b.counts.received, b.counts.loaded()), (2, 2));
+        let some = [ack(RecordOutcome::Moved), ack(RecordOutcome::Stale)];
+        assert_eq!(FileOutcome::of(&some), FileOutcome::PartlyLoaded);
+        let none = [ack(RecordOutcome::Rejected), ack(RecordOutcome::Failed)];
+        assert_eq!(FileOutcome::of(&none).national_code(), "CPF04");
+        assert_eq!(Counts::of(&none).failed, 1);
+        for o in [
+            FileOutcome::AllLoaded,
+            FileOutcome::PartlyLoaded,
+            FileOutcome::NoneLoaded,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
+        for o in [
+            RecordOutcome::Created,
+            RecordOutcome::Stale,
+            RecordOutcome::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
+    }
+
+    #[test]
+    fn an_answer_reads_back_as_it_was_written_and_ignores_new_fields() {
+        let b = BatchAck::new(
+            "b".into(),
+            Mode::Delta,
+            None,
+            vec![ack(RecordOutcome::Updated)],
+        );
+        let mut json = serde_json::to_value(&b).unwrap();
+        json["somethingNew"] = serde_json::json!(1);
+        assert_eq!(serde_json::from_value::<BatchAck>(json).unwrap(), b);
+    }
+}
