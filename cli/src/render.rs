@@ -76,14 +76,10 @@ fn plan_title(p: &ChildPlan) -> String {
 /// and the access id.
 pub fn child(view: &ChildView) -> String {
     let mut out = String::new();
-    let active = view
-        .plans
-        .iter()
-        .filter(|p| p.facts.status == ShownStatus::Active)
-        .count() as u64;
-    let ended = view.plans.len() as u64 - active;
+    let active = view.plans.len() as u64;
+    let ended = view.ended_plans.len() as u64;
     let _ = write!(out, "NHS number {}: ", nhs(&view.nhs_number));
-    if view.plans.is_empty() {
+    if view.plans.is_empty() && view.ended_plans.is_empty() {
         out.push_str(
             "NO PLAN held in the index (no child protection plan, looked-after status or \
              unborn-child plan)\n",
@@ -92,13 +88,16 @@ pub fn child(view: &ChildView) -> String {
         let mut parts = Vec::new();
         if active > 0 {
             parts.push(plural(active, "ACTIVE PLAN", "ACTIVE PLANS"));
+        } else {
+            parts.push("NO ACTIVE PLAN".to_owned());
         }
         if ended > 0 {
             parts.push(plural(ended, "recently ended plan", "recently ended plans"));
         }
         let _ = writeln!(out, "{}", parts.join(", "));
     }
-    for (i, p) in view.plans.iter().enumerate() {
+    // Active plans first, then the recently ended ones; each says which it is.
+    for (i, p) in view.plans.iter().chain(&view.ended_plans).enumerate() {
         let la = &p.responsible_la;
         let _ = writeln!(out);
         let _ = writeln!(out, "{}. {}", i + 1, plan_title(p));
@@ -566,14 +565,18 @@ mod tests {
         let mut la = leeds();
         la.as_object_mut().unwrap().remove("officeHoursPhone");
         let view: ChildView = read(json!({
-            "accessId": "a", "nhsNumber": "9434765919", "hasPlan": true,
-            "plans": [{"planType": "UCPP", "nationalCode": "UCPI", "startDate": "2026-01-10",
+            "accessId": "a", "nhsNumber": "9434765919", "hasPlan": false,
+            "plans": [],
+            "endedPlans": [{"planType": "UCPP", "nationalCode": "UCPI", "startDate": "2026-01-10",
                        "endDate": "2026-03-01", "expectedDueDate": "2026-06-01",
                        "status": "ended", "responsibleLa": la}],
             "visits": []
         }));
         let text = child(&view);
-        assert!(text.contains("1 recently ended plan"));
+        assert!(
+            text.starts_with("NHS number 943 476 5919: NO ACTIVE PLAN, 1 recently ended plan\n"),
+            "{text}"
+        );
         assert!(text.contains("Unborn child protection plan (UCPP / UCPI)"));
         assert!(text.contains("ended 2026-03-01 (started 2026-01-10"));
         assert!(text.contains("Expected due:    2026-06-01"));

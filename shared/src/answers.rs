@@ -88,16 +88,46 @@ pub struct PlanSummary {
     pub responsible_la: ResponsibleLa,
 }
 
-/// The lookup answer (`GET /v1/children/{nhsNumber}`).
+/// The lookup answer (`GET /v1/children/{nhsNumber}`). Active and recently ended plans are in
+/// separate lists, so one can never be read as the other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChildView {
     pub access_id: String,
     pub nhs_number: NhsNumber,
-    /// True when any plan (active or recently ended) is held.
+    /// True exactly when at least one plan is active (`plans` is not empty).
     pub has_plan: bool,
+    /// Active plans only.
     pub plans: Vec<PlanSummary>,
+    /// Plans that have ended and are still shown for the retention period (12 months).
+    #[serde(default)]
+    pub ended_plans: Vec<PlanSummary>,
+    /// Shown when any plan, active or recently ended, is held.
     pub visits: Vec<Visit>,
+}
+
+impl ChildView {
+    /// The answer for `shown` plans (active and ended, in any order): split by status, so
+    /// `has_plan` cannot disagree with the lists.
+    pub fn new(
+        access_id: String,
+        nhs_number: NhsNumber,
+        shown: Vec<PlanSummary>,
+        visits: Vec<Visit>,
+    ) -> Self {
+        let (plans, ended_plans): (Vec<_>, Vec<_>) = shown
+            .into_iter()
+            .partition(|p| p.facts.status == ShownStatus::Active);
+        let any = !plans.is_empty() || !ended_plans.is_empty();
+        Self {
+            access_id,
+            nhs_number,
+            has_plan: !plans.is_empty(),
+            plans,
+            ended_plans,
+            visits: if any { visits } else { Vec::new() },
+        }
+    }
 }
 
 /// A plan as its LA sees it.

@@ -122,7 +122,7 @@ impl Claims {
             role: Role::parse(role).ok_or(ClaimsError::Invalid(ROLE))?,
             user: UserId::parse(user).ok_or(ClaimsError::Invalid(USER))?,
             org_name: get(ORG_NAME)
-                .map(|n| crate::contact::text(n, ORG_NAME, 120))
+                .map(|n| crate::text::displayed(n, ORG_NAME, 120))
                 .transpose()
                 .map_err(|_| ClaimsError::Invalid(ORG_NAME))?,
         })

@@ -4,27 +4,82 @@ use serde::{Deserialize, Serialize};
 
 use crate::json_object::ObjectReader;
 use crate::problem::{ErrorCode, FieldError};
+use crate::text::displayed as text;
 
-/// A phone number as people dial it: digits with optional `+`, spaces, hyphens, brackets.
+/// A phone number as people dial it. UK national form: `0` then 9 or 10 more digits (`0113 535
+/// 0600`, `0800 123 4567`). International form: `+` (or `00`) and 8 to 15 digits, E.164's limit,
+/// with an optional `(0)` trunk digit (`+44 (0)113 535 0600`). Digits may be grouped with spaces,
+/// hyphens and one pair of brackets; nothing else (no letters, no extensions, no invisible
+/// characters) may appear, so what a clinician reads is what they dial.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Phone(String);
 
+/// The digits of a phone number as written, if it is written as one: (international, digits).
+fn phone_digits(t: &str) -> Option<(bool, String)> {
+    let (plus, rest) = match t.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let mut digits = String::new();
+    let mut open = false;
+    let mut brackets = 0;
+    let mut trunk = false;
+    let mut group = String::new();
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => {
+                digits.push(c);
+                group.push(c);
+            }
+            ' ' | '-' => {}
+            '(' if !open && brackets == 0 => {
+                open = true;
+                group.clear();
+            }
+            ')' if open => {
+                open = false;
+                brackets += 1;
+                // `(0)` after a country code is the national trunk digit, not dialled from abroad.
+                trunk = plus && group == "0";
+            }
+            _ => return None,
+        }
+    }
+    if open {
+        return None;
+    }
+    if trunk {
+        if let Some(at) = rest.find("(0)") {
+            let before = rest[..at].chars().filter(char::is_ascii_digit).count();
+            digits.remove(before);
+        }
+    }
+    match (plus, digits.strip_prefix("00")) {
+        (false, Some(intl)) => Some((true, intl.to_owned())),
+        _ => Some((plus, digits)),
+    }
+}
+
 impl Phone {
     pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let bad = |detail: &str| FieldError::new(ErrorCode::InvalidPhone, field, detail);
+        if raw.chars().any(|c| crate::text::refused(c).is_some()) {
+            return Err(bad("the number holds an invisible or control character"));
+        }
         let trimmed = raw.trim();
-        let digits = trimmed.chars().filter(char::is_ascii_digit).count();
-        let allowed = trimmed
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0));
-        if allowed && (6..=15).contains(&digits) {
+        let ok = match phone_digits(trimmed) {
+            Some((true, d)) => (8..=15).contains(&d.len()) && !d.starts_with('0'),
+            Some((false, d)) => d.starts_with('0') && (10..=11).contains(&d.len()),
+            None => false,
+        };
+        if ok {
             Ok(Self(trimmed.to_owned()))
         } else {
-            Err(FieldError::new(
-                ErrorCode::InvalidPhone,
-                field,
-                "a phone number has 6 to 15 digits, optionally with +, spaces, hyphens or brackets",
+            Err(bad(
+                "a UK number starts with 0 and has 10 or 11 digits; an international one starts \
+                 with + (or 00) and has 8 to 15; spaces, hyphens and one pair of brackets may \
+                 group the digits",
             ))
         }
     }
@@ -32,19 +87,6 @@ impl Phone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// Free text shown to people: trimmed, 1 to `max` characters, no control characters.
-pub fn text(raw: &str, field: &str, max: usize) -> Result<String, FieldError> {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            ErrorCode::InvalidText,
-            field,
-            format!("expected 1 to {max} printable characters"),
-        ));
-    }
-    Ok(t.to_owned())
 }
 
 /// The responsible LA's name and the team to call, in and out of office hours.
@@ -63,21 +105,21 @@ impl LaContact {
     /// Parses the `responsibleLa` object of a plan.
     pub fn read(mut r: ObjectReader<'_>) -> Result<Self, FieldError> {
         let name = text(
-            r.str("name", ErrorCode::MissingField)?,
+            r.str("name", ErrorCode::MissingField, ErrorCode::InvalidText)?,
             &r.pointer("name"),
             120,
         )?;
         let team = text(
-            r.str("team", ErrorCode::MissingField)?,
+            r.str("team", ErrorCode::MissingField, ErrorCode::InvalidText)?,
             &r.pointer("team"),
             120,
         )?;
         let office_hours_phone = r
-            .opt_str("officeHoursPhone")?
+            .opt_str("officeHoursPhone", ErrorCode::InvalidPhone)?
             .map(|p| Phone::parse(p, &r.pointer("officeHoursPhone")))
             .transpose()?;
         let field = r.pointer("emergencyDutyPhone");
-        let emergency_duty_phone = match r.opt_str("emergencyDutyPhone")? {
+        let emergency_duty_phone = match r.opt_str("emergencyDutyPhone", ErrorCode::InvalidPhone)? {
             Some(p) if !p.trim().is_empty() => Phone::parse(p, &field)?,
             _ => {
                 return Err(FieldError::new(
@@ -125,6 +167,48 @@ mod tests {
             let e = read(v).unwrap_err();
             assert_eq!(e.code, ErrorCode::MissingEmergencyPhone);
             assert_eq!(e.field, "/responsibleLa/emergencyDutyPhone");
+        }
+    }
+
+    #[test]
+    fn phones_are_what_uk_and_international_numbers_can_hold() {
+        for good in [
+            "0113 535 0600",
+            "01132224403",
+            "0800 123 4567",
+            "020-7946-0018",
+            "(0113) 535 0600",
+            "+44 113 535 0600",
+            "+44 (0)113 535 0600",
+            "0044 113 535 0600",
+            "+353 1 234 5678",
+            "+1 (212) 555-0123",
+        ] {
+            assert!(Phone::parse(good, "/p").is_ok(), "{good}");
+        }
+        for bad in [
+            "999",
+            "535 0600",
+            "113 535 0600",
+            "0113 535 06001 2",
+            "+44",
+            "+0 113 535 0600",
+            "+44 113 535 0600 1234 5",
+            "0113 535 0600 ext 2",
+            "0113 535 0600\u{202E}",
+            "0113\u{200B}5350600",
+            "+44 ((0)113) 535 0600",
+            "0113) 535 0600",
+            "+44 (0113 535 0600",
+            "0113.535.0600",
+            "O113 535 0600",
+            "",
+        ] {
+            assert_eq!(
+                Phone::parse(bad, "/p").unwrap_err().code,
+                ErrorCode::InvalidPhone,
+                "{bad:?}"
+            );
         }
     }
 

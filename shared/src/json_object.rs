@@ -5,6 +5,23 @@ use serde_json::{Map, Value};
 
 use crate::problem::{ErrorCode, FieldError};
 
+/// The largest integer any field or query parameter takes: 2^53 - 1, the largest every client
+/// language holds exactly (JavaScript's numbers are IEEE doubles; above this, two versions can
+/// read as the same number and an update could be lost or refused as stale).
+pub const MAX_INTEGER: u64 = (1 << 53) - 1;
+
+/// The JSON type of a value, for messages (never the value itself: it may be personal data).
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// A JSON object being parsed; `finish` refuses any field nobody asked for.
 pub struct ObjectReader<'a> {
     path: String,
@@ -42,45 +59,62 @@ impl<'a> ObjectReader<'a> {
         }
     }
 
-    /// An optional string field.
-    pub fn opt_str(&mut self, name: &'static str) -> Result<Option<&'a str>, FieldError> {
+    /// An optional string field (`null` is the same as absent). Any other JSON type is refused
+    /// with the field's own code, `invalid`.
+    pub fn opt_str(
+        &mut self,
+        name: &'static str,
+        invalid: ErrorCode,
+    ) -> Result<Option<&'a str>, FieldError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(FieldError::new(
-                ErrorCode::MalformedJson,
+            Some(other) => Err(FieldError::new(
+                invalid,
                 self.pointer(name),
-                "expected a string",
+                format!("expected a string, got {}", json_type(other)),
             )),
         }
     }
 
-    /// A required string field; `missing` is the code reported when it is absent.
-    pub fn str(&mut self, name: &'static str, missing: ErrorCode) -> Result<&'a str, FieldError> {
-        self.opt_str(name)?.ok_or_else(|| {
+    /// A required string field: `missing` when it is absent or `null`, `invalid` when it is not a
+    /// string.
+    pub fn str(
+        &mut self,
+        name: &'static str,
+        missing: ErrorCode,
+        invalid: ErrorCode,
+    ) -> Result<&'a str, FieldError> {
+        self.opt_str(name, invalid)?.ok_or_else(|| {
             FieldError::new(missing, self.pointer(name), format!("`{name}` is required"))
         })
     }
 
-    /// A required positive integer.
+    /// A required integer from 1 to [`MAX_INTEGER`].
     pub fn positive_u64(&mut self, name: &'static str) -> Result<u64, FieldError> {
         match self.get(name) {
-            Some(Value::Number(n)) => n.as_u64().filter(|v| *v > 0).ok_or_else(|| {
-                FieldError::new(
-                    ErrorCode::InvalidVersion,
-                    self.pointer(name),
-                    "expected a positive integer",
-                )
-            }),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .filter(|v| (1..=MAX_INTEGER).contains(v))
+                .ok_or_else(|| {
+                    FieldError::new(
+                        ErrorCode::InvalidVersion,
+                        self.pointer(name),
+                        format!("expected a whole number from 1 to {MAX_INTEGER}"),
+                    )
+                }),
             None => Err(FieldError::new(
                 ErrorCode::MissingField,
                 self.pointer(name),
                 format!("`{name}` is required"),
             )),
-            Some(_) => Err(FieldError::new(
+            Some(other) => Err(FieldError::new(
                 ErrorCode::InvalidVersion,
                 self.pointer(name),
-                "expected a positive integer",
+                format!(
+                    "expected a whole number from 1 to {MAX_INTEGER}, got {}",
+                    json_type(other)
+                ),
             )),
         }
     }
@@ -135,7 +169,7 @@ mod tests {
     fn names_the_unknown_field() {
         let v = json!({"a": "x", "b": 1});
         let mut r = ObjectReader::new(&v, "/records/2").unwrap();
-        assert_eq!(r.opt_str("a").unwrap(), Some("x"));
+        assert_eq!(r.opt_str("a", ErrorCode::InvalidText).unwrap(), Some("x"));
         let e = r.finish().unwrap_err();
         assert_eq!(e.code, ErrorCode::UnknownField);
         assert_eq!(e.field, "/records/2/b");
@@ -145,12 +179,13 @@ mod tests {
     fn null_counts_as_absent_and_wrong_types_are_named() {
         let v = json!({"a": null, "n": "7", "m": 0});
         let mut r = ObjectReader::new(&v, "").unwrap();
-        assert_eq!(r.opt_str("a").unwrap(), None);
+        assert_eq!(r.opt_str("a", ErrorCode::InvalidText).unwrap(), None);
         assert_eq!(r.positive_u64("n").unwrap_err().field, "/n");
         assert_eq!(
             r.positive_u64("m").unwrap_err().code,
             ErrorCode::InvalidVersion
         );
-        assert_eq!(r.str("z", ErrorCode::MissingField).unwrap_err().field, "/z");
+        let missing = r.str("z", ErrorCode::MissingField, ErrorCode::InvalidText);
+        assert_eq!(missing.unwrap_err().field, "/z");
     }
 }

@@ -19,6 +19,7 @@ pub mod problem;
 pub mod profile;
 pub mod routes;
 pub mod signing;
+pub mod text;
 
 pub use claims::{Claims, Role};
 pub use clock::{Clock, FixedClock, SystemClock};

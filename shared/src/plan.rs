@@ -143,7 +143,7 @@ pub struct Plan {
 }
 
 fn date(r: &mut ObjectReader<'_>, name: &'static str) -> Result<Option<NaiveDate>, FieldError> {
-    let Some(raw) = r.opt_str(name)? else {
+    let Some(raw) = r.opt_str(name, ErrorCode::InvalidDate)? else {
         return Ok(None);
     };
     // Strict ISO calendar date: rejects 2026-02-30, 2026-2-3 and trailing text.
@@ -171,11 +171,19 @@ impl Plan {
         let plan_ref = match plan_ref {
             Some(p) => p,
             None => {
-                let raw = r.str("planRef", ErrorCode::MissingField)?;
+                let raw = r.str(
+                    "planRef",
+                    ErrorCode::MissingField,
+                    ErrorCode::InvalidPlanRef,
+                )?;
                 PlanRef::parse(raw, &r.pointer("planRef"))?
             }
         };
-        let raw_nhs = r.str("nhsNumber", ErrorCode::InvalidNhsNumber)?;
+        let raw_nhs = r.str(
+            "nhsNumber",
+            ErrorCode::InvalidNhsNumber,
+            ErrorCode::InvalidNhsNumber,
+        )?;
         let nhs_number = NhsNumber::parse(raw_nhs).map_err(|e| {
             FieldError::new(
                 ErrorCode::InvalidNhsNumber,
@@ -183,7 +191,11 @@ impl Plan {
                 e.to_string(),
             )
         })?;
-        let raw_type = r.str("planType", ErrorCode::InvalidPlanType)?;
+        let raw_type = r.str(
+            "planType",
+            ErrorCode::InvalidPlanType,
+            ErrorCode::InvalidPlanType,
+        )?;
         let plan_type = PlanType::parse(raw_type).ok_or_else(|| {
             FieldError::new(
                 ErrorCode::InvalidPlanType,

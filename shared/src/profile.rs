@@ -5,10 +5,11 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contact::{text, Phone};
+use crate::contact::Phone;
 use crate::json_object::ObjectReader;
 use crate::org::OrgCode;
 use crate::problem::{ErrorCode, FieldError};
+use crate::text::displayed as text;
 
 /// A webhook address we are willing to call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,22 +117,43 @@ impl LaProfile {
         actor: &str,
     ) -> Result<Self, FieldError> {
         let mut r = ObjectReader::new(value, "")?;
-        let name = text(r.str("name", ErrorCode::MissingField)?, "/name", 120)?;
-        let team = text(r.str("team", ErrorCode::MissingField)?, "/team", 120)?;
-        let phone = |v: Option<&str>, f: &str| v.map(|p| Phone::parse(p, f)).transpose();
-        let office_hours_phone = phone(r.opt_str("officeHoursPhone")?, "/officeHoursPhone")?;
-        let emergency_duty_phone = phone(r.opt_str("emergencyDutyPhone")?, "/emergencyDutyPhone")?;
+        let name = text(
+            r.str("name", ErrorCode::MissingField, ErrorCode::InvalidText)?,
+            "/name",
+            120,
+        )?;
+        let team = text(
+            r.str("team", ErrorCode::MissingField, ErrorCode::InvalidText)?,
+            "/team",
+            120,
+        )?;
+        let office_hours_phone = r
+            .opt_str("officeHoursPhone", ErrorCode::InvalidPhone)?
+            .map(|p| Phone::parse(p, "/officeHoursPhone"))
+            .transpose()?;
+        // Mandatory: the one number a clinician at 3 a.m. must have. Absent, null and blank are
+        // all refused the same way.
+        let emergency_duty_phone = match r.opt_str("emergencyDutyPhone", ErrorCode::InvalidPhone)? {
+            Some(p) if !p.trim().is_empty() => Some(Phone::parse(p, "/emergencyDutyPhone")?),
+            _ => {
+                return Err(FieldError::new(
+                    ErrorCode::MissingEmergencyPhone,
+                    "/emergencyDutyPhone",
+                    "the emergency-duty phone number is mandatory",
+                ))
+            }
+        };
         let webhook = match value.get("webhook") {
             None | Some(serde_json::Value::Null) => None,
             Some(w) => {
                 let mut wr = ObjectReader::new(w, "/webhook")?;
                 let url = WebhookUrl::parse(
-                    wr.str("url", ErrorCode::MissingField)?,
+                    wr.str("url", ErrorCode::MissingField, ErrorCode::InvalidWebhook)?,
                     "/webhook/url",
                     local_mode,
                 )?;
                 let secret_ref = text(
-                    wr.str("secretRef", ErrorCode::MissingField)?,
+                    wr.str("secretRef", ErrorCode::MissingField, ErrorCode::InvalidText)?,
                     "/webhook/secretRef",
                     512,
                 )?;
@@ -190,13 +212,35 @@ mod tests {
         let p = LaProfile::from_json(&v, org.clone(), false, now, "op").unwrap();
         assert_eq!(p.webhook.unwrap().secret_ref, "cpindex/webhook/E08000035");
         let e = LaProfile::from_json(
-            &serde_json::json!({"name": "L", "team": "T", "fax": "1"}),
-            org,
+            &serde_json::json!({"name": "L", "team": "T", "emergencyDutyPhone": "0113 535 0600", "fax": "1"}),
+            org.clone(),
             false,
             now,
             "op",
         )
         .unwrap_err();
         assert_eq!(e.field, "/fax");
+    }
+
+    #[test]
+    fn a_profile_without_an_emergency_duty_number_is_refused_however_it_is_left_out() {
+        let org = OrgCode::parse("E08000035").unwrap();
+        for edt in [
+            None,
+            Some(serde_json::Value::Null),
+            Some(" ".into()),
+            Some("".into()),
+        ] {
+            let mut v = serde_json::json!({"name": "Leeds", "team": "Front door"});
+            if let Some(edt) = edt.clone() {
+                v["emergencyDutyPhone"] = edt;
+            }
+            let e = LaProfile::from_json(&v, org.clone(), false, Utc::now(), "op").unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_str()),
+                (ErrorCode::MissingEmergencyPhone, "/emergencyDutyPhone"),
+                "{edt:?}"
+            );
+        }
     }
 }

@@ -544,7 +544,8 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
 #[tokio::test]
 async fn profiles_are_for_operators_and_refuse_unsafe_webhooks() {
     let f = fixture().await;
-    let body = json!({"name": "Leeds", "team": "T", "webhook": {"url": "https://alerts.example.org/x", "secretRef": "r"}});
+    let body = json!({"name": "Leeds", "team": "T", "emergencyDutyPhone": "0113 535 0600",
+                      "webhook": {"url": "https://alerts.example.org/x", "secretRef": "r"}});
     let by_la = call(
         &f.inbox,
         request(
@@ -568,7 +569,8 @@ async fn profiles_are_for_operators_and_refuse_unsafe_webhooks() {
         "https://10.1.2.3/x",
         "https://169.254.169.254/latest/meta-data",
     ] {
-        let body = json!({"name": "Leeds", "team": "T", "webhook": {"url": url, "secretRef": "r"}});
+        let body = json!({"name": "Leeds", "team": "T", "emergencyDutyPhone": "0113 535 0600",
+                          "webhook": {"url": url, "secretRef": "r"}});
         let a = call(
             &strict,
             request(

@@ -52,6 +52,19 @@ struct Fixture {
     lookup: Router,
 }
 
+/// The `i`th valid NHS number of the never-issued test range (999 000 0000 onwards).
+fn test_child(i: usize) -> String {
+    (0..)
+        .filter_map(|k: u32| {
+            let n = 9_990_000_000u64 + u64::from(k) * 10;
+            let first: [u8; 9] =
+                std::array::from_fn(|d| ((n / 10u64.pow(9 - d as u32)) % 10) as u8);
+            NhsNumber::from_first_nine(first).map(|n| n.digits())
+        })
+        .nth(i)
+        .expect("the test range holds many valid numbers")
+}
+
 fn lookup_router(table: &Table, queue: SqsQueue, clock: FixedClock) -> Router {
     let retention = Retention::default();
     let store = ChildStore {
@@ -304,10 +317,58 @@ async fn withdrawn_moved_and_expired_plans_are_not_shown_and_ended_ones_are() {
     f.load(LEEDS, vec![plan("M-1", MOTHER, "CPP", 2)]).await;
 
     let a = f.look(CHILD, ed("dr-1")).await;
-    let plans = a.body["plans"].as_array().unwrap();
-    assert_eq!(plans.len(), 1, "{plans:?}");
-    assert_eq!(plans[0]["status"], "ended");
-    assert_eq!(a.body["hasPlan"], true);
+    // The only plan shown has ended: it is listed apart, and the child has no (active) plan.
+    assert_eq!(a.body["plans"], json!([]), "{}", a.body);
+    let ended = a.body["endedPlans"].as_array().unwrap();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0]["status"], "ended");
+    assert_eq!(a.body["hasPlan"], false);
+}
+
+#[tokio::test]
+async fn has_plan_means_an_active_plan_whatever_else_is_held() {
+    let f = fixture().await;
+    // Every mix of active and ended plans for one child, in both orders of loading.
+    for (i, mix) in [
+        vec![true],
+        vec![false],
+        vec![true, false],
+        vec![false, true],
+        vec![false, false],
+        vec![true, true, false],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let child = test_child(i);
+        let records: Vec<Value> = mix
+            .iter()
+            .enumerate()
+            .map(|(j, active)| {
+                let mut p = plan(&format!("MIX-{i}-{j}"), &child, "CPP", 1);
+                if !active {
+                    p["endDate"] = json!("2026-06-01");
+                }
+                p
+            })
+            .collect();
+        f.load(LEEDS, records).await;
+        let a = f.look(&child, ed("dr-1")).await;
+        let active = mix.iter().filter(|a| **a).count();
+        assert_eq!(a.body["hasPlan"], active > 0, "{mix:?}: {}", a.body);
+        assert_eq!(a.body["plans"].as_array().unwrap().len(), active, "{mix:?}");
+        assert_eq!(
+            a.body["endedPlans"].as_array().unwrap().len(),
+            mix.len() - active,
+            "{mix:?}"
+        );
+        for p in a.body["plans"].as_array().unwrap() {
+            assert_eq!(p["status"], "active");
+        }
+        for p in a.body["endedPlans"].as_array().unwrap() {
+            assert_eq!(p["status"], "ended");
+        }
+    }
 }
 
 #[tokio::test]

@@ -388,8 +388,9 @@ async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
     )
     .await;
     f.load(CAMDEN, "delta", vec![plan("Z", &nhs(9), 1)]).await;
-    let no_edt = json!({"name": "Camden", "team": "T"});
-    call(
+    // The API refuses a profile without an emergency-duty number (and stores nothing)...
+    let no_edt = json!({"name": "Camden", "team": "T", "emergencyDutyPhone": null});
+    let refused = call(
         &f.inbox,
         request(
             "PUT",
@@ -399,6 +400,27 @@ async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
         ),
     )
     .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code()),
+        (400, "missing_emergency_phone")
+    );
+    let camden_org = OrgCode::parse(CAMDEN).unwrap();
+    let profiles = NotificationStore::new(f.table.clone());
+    assert!(profiles.profile(&camden_org).await.unwrap().is_none());
+    // ...but one stored before that rule is still flagged by reconciliation.
+    profiles
+        .put_profile(&cpindex::profile::LaProfile {
+            org: camden_org,
+            name: "Camden".into(),
+            team: "T".into(),
+            office_hours_phone: None,
+            emergency_duty_phone: None,
+            webhook: None,
+            updated_at: now(),
+            updated_by: "before-the-rule".into(),
+        })
+        .await
+        .unwrap();
 
     assert!(f.run(now()).await.complete);
     let leeds = f.report(LEEDS).await;

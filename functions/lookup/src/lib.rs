@@ -127,20 +127,15 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
         .into_iter()
         .filter(|v| v.access_id != access.access_id)
         .collect();
-    let view = ChildView {
-        access_id: access.access_id.clone(),
-        nhs_number: nhs,
-        has_plan: !plans.is_empty(),
-        visits: if plans.is_empty() {
-            Vec::new()
-        } else {
-            visits_to_show(previous)
-        },
+    let view = ChildView::new(
+        access.access_id.clone(),
+        nhs,
         plans,
-    };
+        visits_to_show(previous),
+    );
     tracing::info!(
         access_id = %access.access_id, org = %claims.org, role = %claims.role,
-        plans = view.plans.len(), alerting = access.alerts(), "lookup answered"
+        plans = view.plans.len(), ended_plans = view.ended_plans.len(), alerting = access.alerts(), "lookup answered"
     );
     let mut resp = Json(view).into_response();
     // Personal data: never cached by a proxy or the browser.

@@ -31,18 +31,16 @@ impl Batch {
     /// Reads the envelope; a bad envelope refuses the whole request, a bad record only itself.
     pub fn parse(body: &Value, today: chrono::NaiveDate) -> Result<Self, FieldError> {
         let mut r = ObjectReader::new(body, "")?;
-        let mode = match r.str("mode", ErrorCode::MissingField)? {
-            raw if Mode::parse(raw).is_some() => Mode::parse(raw).expect("just checked"),
-            other => {
-                return Err(FieldError::new(
-                    ErrorCode::InvalidQuery,
-                    "/mode",
-                    format!("mode `{other}` is not `delta` or `full`"),
-                ))
-            }
-        };
+        let raw_mode = r.str("mode", ErrorCode::MissingField, ErrorCode::InvalidMode)?;
+        let mode = Mode::parse(raw_mode).ok_or_else(|| {
+            FieldError::new(
+                ErrorCode::InvalidMode,
+                "/mode",
+                "`mode` is `delta` or `full`",
+            )
+        })?;
         let extract_id = r
-            .opt_str("extractId")?
+            .opt_str("extractId", ErrorCode::InvalidText)?
             .map(|id| cpindex::PlanRef::parse(id, "/extractId").map(|p| p.as_str().to_owned()))
             .transpose()
             .map_err(|e| {

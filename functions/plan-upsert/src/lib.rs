@@ -15,6 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use base64::Engine;
+use cpindex::json_object::MAX_INTEGER;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::routes;
 use cpindex::{Clock, Plan, PlanRef, Retention};
@@ -176,14 +177,17 @@ async fn withdraw_plan<C: Clock>(
         ApiError::from(
             Problem::new(ErrorCode::InvalidVersion)
                 .field("sourceVersion")
-                .detail("`?sourceVersion=N` (a positive integer, newer than the held version) is required"),
+                .detail(format!(
+                    "`?sourceVersion=N` is required: a whole number from 1 to {MAX_INTEGER}, \
+                     higher than the version held (withdrawing is a change, so it needs a new version)"
+                )),
         )
     };
     let Query(q) = query.map_err(|_| bad_version())?;
     let version = q
         .source_version
         .and_then(|v| v.parse::<u64>().ok())
-        .filter(|v| *v > 0)
+        .filter(|v| (1..=MAX_INTEGER).contains(v))
         .ok_or_else(bad_version)?;
     let now = app.clock.now();
     let outcome = app
