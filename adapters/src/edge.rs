@@ -182,6 +182,37 @@ pub fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value,
     })
 }
 
+/// Turns any error answer that is not already a problem (a framework's own rejection: a path
+/// that does not decode, a body over a built-in limit, a query the extractor refused) into
+/// problem details with a stable code, so a client never has to parse two error formats. The
+/// outermost layer of every HTTP function's router, and of the local stack's.
+pub async fn problems_only(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated,
+        StatusCode::FORBIDDEN => ErrorCode::ForbiddenRole,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::SERVICE_UNAVAILABLE => return problem_response(&Problem::store_unavailable()),
+        s if s.is_client_error() => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    };
+    // The framework's text is not shown: it can quote the request (a path, a query value).
+    tracing::info!(status = status.as_u16(), code = %code, "framework rejection answered as a problem");
+    problem_response(&Problem::new(code))
+}
+
 /// 404 for routes that do not exist (problem details, like every other error).
 pub async fn not_found() -> ApiError {
     ApiError::code(ErrorCode::NotFound)

@@ -42,6 +42,7 @@ error_codes! {
     BodyTooLarge = ("body_too_large", 413, "The body is larger than allowed"),
     TooManyRecords = ("too_many_records", 413, "The batch holds more records than allowed"),
     MalformedJson = ("malformed_json", 400, "The body is not valid JSON"),
+    BadRequest = ("bad_request", 400, "The request could not be read (path, query or headers)"),
     UnknownField = ("unknown_field", 400, "The body holds a field this API does not know"),
     MissingField = ("missing_field", 400, "A required field is missing"),
     InvalidNhsNumber = ("invalid_nhs_number", 400, "Not a valid NHS number"),

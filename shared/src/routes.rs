@@ -201,6 +201,9 @@ pub struct RouteDef {
     pub function: FunctionDef,
     /// Roles allowed; every other verified role gets 403.
     pub roles: &'static [Role],
+    /// The route requires a JSON body (`application/json`, at most 1 MiB); other routes ignore
+    /// any body.
+    pub takes_json: bool,
 }
 
 /// Path of one plan, by the LA's own reference.
@@ -239,6 +242,7 @@ pub const PUT_PLAN: RouteDef = RouteDef {
     path: PLAN_PATH,
     function: PLAN_UPSERT,
     roles: LA,
+    takes_json: true,
 };
 /// One of the LA's own plans.
 pub const GET_PLAN: RouteDef = RouteDef {
@@ -246,6 +250,7 @@ pub const GET_PLAN: RouteDef = RouteDef {
     path: PLAN_PATH,
     function: PLAN_UPSERT,
     roles: LA,
+    takes_json: false,
 };
 /// Withdraw a plan uploaded in error.
 pub const DELETE_PLAN: RouteDef = RouteDef {
@@ -253,6 +258,7 @@ pub const DELETE_PLAN: RouteDef = RouteDef {
     path: PLAN_PATH,
     function: PLAN_UPSERT,
     roles: LA,
+    takes_json: false,
 };
 /// The LA's own plans, paginated.
 pub const LIST_PLANS: RouteDef = RouteDef {
@@ -260,6 +266,7 @@ pub const LIST_PLANS: RouteDef = RouteDef {
     path: PLANS_PATH,
     function: PLAN_UPSERT,
     roles: LA,
+    takes_json: false,
 };
 /// Batch upload with a per-record acknowledgement.
 pub const POST_PLAN_BATCH: RouteDef = RouteDef {
@@ -267,6 +274,7 @@ pub const POST_PLAN_BATCH: RouteDef = RouteDef {
     path: PLAN_BATCHES_PATH,
     function: PLAN_UPSERT,
     roles: LA,
+    takes_json: true,
 };
 /// What a clinician sees for one NHS number.
 pub const GET_CHILD: RouteDef = RouteDef {
@@ -274,6 +282,7 @@ pub const GET_CHILD: RouteDef = RouteDef {
     path: CHILD_PATH,
     function: LOOKUP,
     roles: CARE,
+    takes_json: false,
 };
 /// The LA's inbox.
 pub const LIST_NOTIFICATIONS: RouteDef = RouteDef {
@@ -281,6 +290,7 @@ pub const LIST_NOTIFICATIONS: RouteDef = RouteDef {
     path: NOTIFICATIONS_PATH,
     function: INBOX,
     roles: LA,
+    takes_json: false,
 };
 /// Acknowledge one notification.
 pub const ACK_NOTIFICATION: RouteDef = RouteDef {
@@ -288,6 +298,7 @@ pub const ACK_NOTIFICATION: RouteDef = RouteDef {
     path: NOTIFICATION_ACK_PATH,
     function: INBOX,
     roles: LA,
+    takes_json: false,
 };
 /// Access history of the child of one of the LA's plans.
 pub const GET_PLAN_ACCESSES: RouteDef = RouteDef {
@@ -295,6 +306,7 @@ pub const GET_PLAN_ACCESSES: RouteDef = RouteDef {
     path: PLAN_ACCESSES_PATH,
     function: INBOX,
     roles: LA,
+    takes_json: false,
 };
 /// Create or replace an LA profile.
 pub const PUT_PROFILE: RouteDef = RouteDef {
@@ -302,6 +314,7 @@ pub const PUT_PROFILE: RouteDef = RouteDef {
     path: PROFILE_PATH,
     function: INBOX,
     roles: OPERATOR,
+    takes_json: true,
 };
 /// An LA profile (an LA reads only its own).
 pub const GET_PROFILE: RouteDef = RouteDef {
@@ -309,6 +322,7 @@ pub const GET_PROFILE: RouteDef = RouteDef {
     path: PROFILE_PATH,
     function: INBOX,
     roles: LA_OR_OPERATOR,
+    takes_json: false,
 };
 /// The LA's latest reconciliation report.
 pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
@@ -316,6 +330,7 @@ pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
     path: RECONCILIATION_REPORT_PATH,
     function: INBOX,
     roles: LA,
+    takes_json: false,
 };
 /// Run reconciliation now (one bounded step).
 pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
@@ -323,6 +338,7 @@ pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
     path: RECONCILIATION_RUNS_PATH,
     function: OPS,
     roles: OPERATOR,
+    takes_json: false,
 };
 /// The dead-letter report.
 pub const GET_DEAD_LETTERS: RouteDef = RouteDef {
@@ -330,6 +346,7 @@ pub const GET_DEAD_LETTERS: RouteDef = RouteDef {
     path: DEAD_LETTERS_PATH,
     function: OPS,
     roles: OPERATOR,
+    takes_json: false,
 };
 /// Re-drive dead letters.
 pub const POST_DEAD_LETTERS_REDRIVE: RouteDef = RouteDef {
@@ -337,6 +354,7 @@ pub const POST_DEAD_LETTERS_REDRIVE: RouteDef = RouteDef {
     path: DEAD_LETTERS_REDRIVE_PATH,
     function: OPS,
     roles: OPERATOR,
+    takes_json: false,
 };
 
 /// Every HTTP route the system serves.

@@ -756,3 +756,200 @@ async fn an_unreachable_store_answers_503_with_retry_after() {
     .await;
     assert_eq!(b.status, 503);
 }
+
+/// Every class of bad input the contract rules out, generated member by member: each is refused
+/// with the field's own code and pointer, through both the single-plan and the batch route, and
+/// the table is read back empty afterwards.
+#[tokio::test]
+async fn each_class_of_bad_input_is_refused_with_its_field_and_writes_nothing() {
+    let f = fixture().await;
+    // (pointer inside a plan, a bad value, the code the field answers)
+    let mut cases: Vec<(&str, Value, &str)> = Vec::new();
+    // Wrong JSON types name the field's own code, never `malformed_json`.
+    let wrong_types = [
+        json!(9434765919u64),
+        json!(["x"]),
+        json!({"a": 1}),
+        json!(true),
+    ];
+    for v in &wrong_types {
+        cases.push(("/nhsNumber", v.clone(), "invalid_nhs_number"));
+        cases.push(("/planType", v.clone(), "invalid_plan_type"));
+        cases.push(("/startDate", v.clone(), "invalid_date"));
+        cases.push(("/endDate", v.clone(), "invalid_date"));
+        cases.push(("/responsibleLa/name", v.clone(), "invalid_text"));
+        cases.push((
+            "/responsibleLa/emergencyDutyPhone",
+            v.clone(),
+            "invalid_phone",
+        ));
+        cases.push((
+            "/responsibleLa/officeHoursPhone",
+            v.clone(),
+            "invalid_phone",
+        ));
+    }
+    // Versions outside 1 to 2^53 - 1, or not whole numbers.
+    for v in [
+        json!(0),
+        json!(-1),
+        json!(9007199254740992u64),
+        json!(9223372036854775808u64),
+        json!(18446744073709551615u64),
+        json!(1.5),
+        json!(1e300),
+        json!("7"),
+        json!(null),
+    ] {
+        let code = if v.is_null() {
+            "missing_field"
+        } else {
+            "invalid_version"
+        };
+        cases.push(("/sourceVersion", v, code));
+    }
+    // `null` for a required field is the field missing, with the field's own code.
+    cases.push(("/nhsNumber", json!(null), "invalid_nhs_number"));
+    cases.push(("/planType", json!(null), "invalid_plan_type"));
+    cases.push(("/startDate", json!(null), "missing_field"));
+    cases.push(("/responsibleLa", json!(null), "missing_field"));
+    cases.push(("/responsibleLa/name", json!(null), "missing_field"));
+    cases.push((
+        "/responsibleLa/emergencyDutyPhone",
+        json!(null),
+        "missing_emergency_phone",
+    ));
+    // Text that would display as something else.
+    for c in [
+        '\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{0007}', '\u{2028}', '\u{E000}',
+    ] {
+        cases.push((
+            "/responsibleLa/name",
+            json!(format!("Leeds{c} Council")),
+            "invalid_text",
+        ));
+        cases.push((
+            "/responsibleLa/team",
+            json!(format!("{c}Front Door")),
+            "invalid_text",
+        ));
+        cases.push((
+            "/responsibleLa/emergencyDutyPhone",
+            json!(format!("0113 535{c} 0600")),
+            "invalid_phone",
+        ));
+    }
+    // Phone numbers no UK or international number could be.
+    for p in [
+        "999",
+        "535 0600",
+        "+0 113 535 0600",
+        "0113 535 0600 ext 2",
+        "call 0113 535 0600",
+    ] {
+        cases.push(("/responsibleLa/officeHoursPhone", json!(p), "invalid_phone"));
+    }
+    for (i, (pointer, value, code)) in cases.iter().enumerate() {
+        let mut body = plan(CHILD, 1);
+        // Optional fields absent from the base plan are added by their parent.
+        let (parent, name) = pointer.rsplit_once('/').unwrap();
+        let parent = if parent.is_empty() {
+            &mut body
+        } else {
+            body.pointer_mut(parent).unwrap()
+        };
+        parent[name] = value.clone();
+        let one = f.put(LA_A, &format!("CP-BAD-{i}"), &body).await;
+        assert_eq!(
+            (
+                one.status.as_u16(),
+                one.problem_code(),
+                one.body["field"].as_str()
+            ),
+            (400, *code, Some(*pointer)),
+            "PUT with {pointer} = {value}: {}",
+            one.body
+        );
+        body["planRef"] = json!(format!("CP-BAD-B{i}"));
+        let batch = f
+            .batch(LA_A, &json!({"mode": "delta", "records": [body]}))
+            .await;
+        let rec = &batch.body["records"][0];
+        assert_eq!(
+            (
+                rec["outcome"].as_str(),
+                rec["code"].as_str(),
+                rec["field"].as_str()
+            ),
+            (
+                Some("rejected"),
+                Some(*code),
+                Some(format!("/records/0{pointer}").as_str())
+            ),
+            "batch with {pointer} = {value}: {}",
+            batch.body
+        );
+    }
+    assert_eq!(f.item_count().await, 0, "no bad input wrote anything");
+}
+
+/// Optional fields may be `null`, which means absent (the contract marks them `nullable`).
+#[tokio::test]
+async fn null_for_an_optional_field_means_absent() {
+    let f = fixture().await;
+    let mut body = plan(CHILD, 1);
+    body["endDate"] = Value::Null;
+    body["expectedDueDate"] = Value::Null;
+    body["responsibleLa"]["officeHoursPhone"] = Value::Null;
+    let a = f.put(LA_A, "CP-NULLS", &body).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert!(a.body.get("endDate").is_none());
+    assert!(a.body["responsibleLa"].get("officeHoursPhone").is_none());
+}
+
+/// Query integers outside their documented ranges are refused and change nothing.
+#[tokio::test]
+async fn query_integers_outside_their_ranges_are_refused() {
+    let f = fixture().await;
+    assert_eq!(f.put(LA_A, "CP-Q", &plan(CHILD, 1)).await.status, 201);
+    for v in [
+        "0",
+        "-1",
+        "9007199254740992",
+        "9223372036854775808",
+        "1.5",
+        "x",
+        "",
+    ] {
+        let a = call(
+            &f.router,
+            request(
+                "DELETE",
+                &format!("/v1/plans/CP-Q?sourceVersion={v}"),
+                la(LA_A),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (400, "invalid_version"),
+            "sourceVersion={v}"
+        );
+        let a = call(
+            &f.router,
+            request("GET", &format!("/v1/plans?limit={v}"), la(LA_A), None),
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (400, "invalid_query"),
+            "limit={v}"
+        );
+    }
+    assert_eq!(
+        f.get(LA_A, "CP-Q").await.body["status"],
+        "active",
+        "still held"
+    );
+}

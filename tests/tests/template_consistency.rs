@@ -1142,6 +1142,15 @@ fn openapi_route_problems(o: &Value) -> Vec<String> {
             expect(&mut p, documented == declared, || {
                 format!("{method} {path}: x-roles {documented:?} but the route table declares {declared:?}")
             });
+            let required_body =
+                at(op, &["requestBody", "required"]).and_then(Value::as_bool) == Some(true);
+            expect(&mut p, required_body == route.takes_json, || {
+                format!(
+                    "{method} {path}: the contract {} a JSON body but the route table says takes_json: {}",
+                    if required_body { "requires" } else { "does not require" },
+                    route.takes_json
+                )
+            });
         }
         for status in ["401", "403"] {
             expect(&mut p, at(op, &["responses", status]).is_some(), || {

@@ -41,7 +41,9 @@ type Shared<C> = State<Arc<App<C>>>;
 
 /// The router served by Lambda: the routes plus problem-details 404s.
 pub fn router<C: Clock + 'static>(app: App<C>) -> Router {
-    routes(app).fallback(adapters::edge::not_found)
+    routes(app)
+        .fallback(adapters::edge::not_found)
+        .layer(axum::middleware::from_fn(adapters::edge::problems_only))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.

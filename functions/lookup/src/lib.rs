@@ -37,7 +37,9 @@ pub struct App<R, W, Q, C> {
 pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
     app: App<R, W, Q, C>,
 ) -> Router {
-    routes(app).fallback(adapters::edge::not_found)
+    routes(app)
+        .fallback(adapters::edge::not_found)
+        .layer(axum::middleware::from_fn(adapters::edge::problems_only))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
