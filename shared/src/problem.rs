@@ -40,7 +40,7 @@ error_codes! {
     MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed on this resource"),
     UnsupportedMediaType = ("unsupported_media_type", 415, "The body must be application/json"),
     BodyTooLarge = ("body_too_large", 413, "The body is larger than allowed"),
-    TooManyRecords = ("too_many_records", 413, "The batch holds more records than allowed"),
+    TooManyRecords = ("too_many_records", 400, "The batch holds more than 1,000 records"),
     MalformedJson = ("malformed_json", 400, "The body is not valid JSON"),
     BadRequest = ("bad_request", 400, "The request could not be read (path, query or headers)"),
     UnknownField = ("unknown_field", 400, "The body holds a field this API does not know"),

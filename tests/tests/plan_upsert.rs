@@ -654,7 +654,7 @@ async fn every_kind_of_bad_input_gets_a_problem_and_writes_nothing() {
         .await;
     assert_eq!(
         (too_many.status.as_u16(), too_many.problem_code()),
-        (413, "too_many_records")
+        (400, "too_many_records")
     );
     let bad_mode = f
         .batch(LA_A, &json!({"mode": "sometimes", "records": []}))

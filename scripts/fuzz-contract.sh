@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make fuzz-contract`: schemathesis (installed pinned into .venv-fuzz/) against infra/openapi.yaml
+# on a fresh local stack and emulator of its own, once per role, time-bounded; any finding fails.
+#   FUZZ_SECONDS_PER_ROLE (default 30)   time budget per role
+set -euo pipefail
+SCHEMATHESIS_VERSION="4.32.5"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+venv="$root/.venv-fuzz"
+port="${FUZZ_PORT:-3078}"
+export EMULATOR_PORT="${FUZZ_EMULATOR_PORT:-4569}"
+state="$(mktemp -d)"
+
+if ! "$venv/bin/python" -c "import sys; from importlib.metadata import version; sys.exit(version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
+  echo "fuzz: installing schemathesis==$SCHEMATHESIS_VERSION into .venv-fuzz" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+cleanup() {
+  if [ -n "${stack_pid:-}" ]; then
+    kill -TERM -- "-$stack_pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 -- "-$stack_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$stack_pid" 2>/dev/null || true
+  fi
+  scripts/emulator.sh stop
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+cargo build --quiet -p local-stack
+stack="$CARGO_TARGET_DIR/debug/local-stack"
+scripts/emulator.sh stop
+scripts/emulator.sh start
+setsid env EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT" PORT="$port" CPINDEX_STATE_DIR="$state" \
+  RUST_LOG=warn "$stack" >"$state/stack.log" 2>&1 &
+stack_pid=$!
+for _ in $(seq 1 60); do
+  curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "fuzz: the stack did not come up" >&2; cat "$state/stack.log" >&2; exit 1; }
+
+mkdir -p .local/schemathesis
+"$venv/bin/python" scripts/fuzz-contract.py --url "http://127.0.0.1:$port" \
+  --token-cmd "env CPINDEX_STATE_DIR=$state $stack token" \
+  --seconds-per-role "${FUZZ_SECONDS_PER_ROLE:-30}" --report-dir .local/schemathesis
