@@ -14,7 +14,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract bench emulator-install clean
+.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench emulator-install clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -43,7 +43,7 @@ demo:
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test; exits non-zero on the first failure.
-test: check emulator-test walkthrough fuzz-contract sam-check
+test: check emulator-test nhs-oracle walkthrough fuzz-contract sam-check
 
 # The domain crate links no AWS or HTTP crate, and the CLI links no function or SDK.
 LAYERING_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|aws-smithy-[a-z-]+|axum|lambda_[a-z]+|reqwest|hyper|tokio) v
@@ -57,6 +57,11 @@ check:
 
 emulator-test: emulator-install
 	@EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
+
+## The NHS number rule against an independent implementation, on over a million candidates.
+nhs-oracle:
+	cargo build --quiet -p integration-tests --bin nhs-verdicts
+	@"$$(scripts/tools-venv.sh)" scripts/nhs-oracle.py "$(CARGO_TARGET_DIR)/debug/nhs-verdicts"
 
 ## schemathesis against the contract on a fresh local stack, for every role (time-bounded).
 fuzz-contract: emulator-install

@@ -1,21 +1,15 @@
 #!/usr/bin/env bash
-# `make fuzz-contract`: schemathesis (installed pinned into .venv-fuzz/) against infra/openapi.yaml
+# `make fuzz-contract`: schemathesis (pinned, in .venv-tools/) against infra/openapi.yaml
 # on a fresh local stack and emulator of its own, once per role, time-bounded; any finding fails.
 #   FUZZ_SECONDS_PER_ROLE (default 30)   time budget per role
 set -euo pipefail
-SCHEMATHESIS_VERSION="4.32.5"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-venv="$root/.venv-fuzz"
 port="${FUZZ_PORT:-3078}"
 export EMULATOR_PORT="${FUZZ_EMULATOR_PORT:-4569}"
 state="$(mktemp -d)"
 
-if ! "$venv/bin/python" -c "import sys; from importlib.metadata import version; sys.exit(version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
-  echo "fuzz: installing schemathesis==$SCHEMATHESIS_VERSION into .venv-fuzz" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+python="$(scripts/tools-venv.sh)"
 
 cleanup() {
   if [ -n "${stack_pid:-}" ]; then
@@ -42,6 +36,6 @@ done
 curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "fuzz: the stack did not come up" >&2; cat "$state/stack.log" >&2; exit 1; }
 
 mkdir -p .local/schemathesis
-"$venv/bin/python" scripts/fuzz-contract.py --url "http://127.0.0.1:$port" \
+"$python" scripts/fuzz-contract.py --url "http://127.0.0.1:$port" \
   --token-cmd "env CPINDEX_STATE_DIR=$state $stack token" \
   --seconds-per-role "${FUZZ_SECONDS_PER_ROLE:-30}" --report-dir .local/schemathesis
