@@ -29,22 +29,40 @@ pub enum Issuer {
 
 /// Ranges no registry issues NHS numbers from, with why.
 const NOT_ISSUED: &[(u64, u64, &str)] = &[
-    (0, 99_999_999, "no registry issues numbers below 010 000 0000"),
-    (3_113_000_000, 3_199_999_999, "311 300 0000 to 319 999 9999 is not issued"),
-    (5_000_000_000, 5_999_999_999, "500 000 0000 to 599 999 9999 is reserved and never issued"),
+    (
+        0,
+        99_999_999,
+        "no registry issues numbers below 010 000 0000",
+    ),
+    (
+        3_113_000_000,
+        3_199_999_999,
+        "311 300 0000 to 319 999 9999 is not issued",
+    ),
+    (
+        5_000_000_000,
+        5_999_999_999,
+        "500 000 0000 to 599 999 9999 is reserved and never issued",
+    ),
     (
         8_000_000_000,
         8_599_999_999,
         "800 000 0000 to 859 999 9999 is Ireland's Individual Health Identifier, not an NHS number",
     ),
-    (8_600_000_000, 8_999_999_999, "860 000 0000 to 899 999 9999 is not issued"),
+    (
+        8_600_000_000,
+        8_999_999_999,
+        "860 000 0000 to 899 999 9999 is not issued",
+    ),
 ];
 
 /// Why a string is not an NHS number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NhsNumberError {
     /// Not 10 digits, or not the `DDDDDDDDDD` / `DDD DDD DDDD` / `DDD-DDD-DDDD` shape.
-    #[error("an NHS number is 10 digits, written without spaces or as 3-3-4 with spaces or hyphens")]
+    #[error(
+        "an NHS number is 10 digits, written without spaces or as 3-3-4 with spaces or hyphens"
+    )]
     Shape,
     /// The first nine digits give a check value of 10, which no digit can stand for.
     #[error("no NHS number has these first nine digits (their check value is 10)")]
@@ -56,21 +74,26 @@ pub enum NhsNumberError {
     #[error("{0}")]
     NotIssued(&'static str),
     /// In Scotland's CHI range, but the first six digits are not a date of birth (DDMMYY).
-    #[error("a number in Scotland's CHI range starts with a date of birth (DDMMYY); this one does not")]
+    #[error(
+        "a number in Scotland's CHI range starts with a date of birth (DDMMYY); this one does not"
+    )]
     ChiDate,
 }
 
 /// Whether `dd`/`mm`/`yy` is a calendar date in 19yy or 20yy (CHI numbers carry no century).
 fn is_ddmmyy(dd: u32, mm: u32, yy: u32) -> bool {
-    [1900, 2000].into_iter().any(|century| {
-        chrono::NaiveDate::from_ymd_opt((century + yy) as i32, mm, dd).is_some()
-    })
+    [1900, 2000]
+        .into_iter()
+        .any(|century| chrono::NaiveDate::from_ymd_opt((century + yy) as i32, mm, dd).is_some())
 }
 
 /// The issuer of a well-formed number's range, or why no registry issues it.
 fn issuer(d: &[u8; 10]) -> Result<Issuer, NhsNumberError> {
     let n = d.iter().fold(0u64, |acc, x| acc * 10 + u64::from(*x));
-    if let Some((_, _, why)) = NOT_ISSUED.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&n)) {
+    if let Some((_, _, why)) = NOT_ISSUED
+        .iter()
+        .find(|(lo, hi, _)| (*lo..=*hi).contains(&n))
+    {
         return Err(NhsNumberError::NotIssued(why));
     }
     let two = |i: usize| u32::from(d[i]) * 10 + u32::from(d[i + 1]);
@@ -108,12 +131,16 @@ impl NhsNumber {
         let bytes = input.as_bytes();
         let digits: Vec<u8> = match bytes.len() {
             10 => bytes.to_vec(),
-            12 if (bytes[3] == b' ' && bytes[7] == b' ') || (bytes[3] == b'-' && bytes[7] == b'-') => bytes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != 3 && *i != 7)
-                .map(|(_, b)| *b)
-                .collect(),
+            12 if (bytes[3] == b' ' && bytes[7] == b' ')
+                || (bytes[3] == b'-' && bytes[7] == b'-') =>
+            {
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != 3 && *i != 7)
+                    .map(|(_, b)| *b)
+                    .collect()
+            }
             _ => return Err(NhsNumberError::Shape),
         };
         if !digits.iter().all(u8::is_ascii_digit) {
@@ -264,7 +291,8 @@ mod tests {
 
     #[test]
     fn each_range_is_classified_by_its_rule() {
-        let issuer_of = |start: u64| NhsNumber::parse(&first_checked_from(start)).map(|n| n.issuer());
+        let issuer_of =
+            |start: u64| NhsNumber::parse(&first_checked_from(start)).map(|n| n.issuer());
         assert_eq!(issuer_of(4_000_000_000), Ok(Issuer::EnglandWalesIsleOfMan));
         assert_eq!(issuer_of(6_000_000_000), Ok(Issuer::EnglandWalesIsleOfMan));
         assert_eq!(issuer_of(7_999_999_900), Ok(Issuer::EnglandWalesIsleOfMan));
@@ -280,8 +308,18 @@ mod tests {
         for start in [3_002_900_000, 1_013_900_000, 100_050_000, 2_902_010_000] {
             assert_eq!(issuer_of(start), Err(NhsNumberError::ChiDate), "{start}");
         }
-        for start in [0, 99_999_000, 3_113_000_000, 5_000_000_000, 8_000_000_000, 8_600_000_000] {
-            assert!(matches!(issuer_of(start), Err(NhsNumberError::NotIssued(_))), "{start}");
+        for start in [
+            0,
+            99_999_000,
+            3_113_000_000,
+            5_000_000_000,
+            8_000_000_000,
+            8_600_000_000,
+        ] {
+            assert!(
+                matches!(issuer_of(start), Err(NhsNumberError::NotIssued(_))),
+                "{start}"
+            );
         }
     }
 
