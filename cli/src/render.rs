@@ -472,6 +472,26 @@ pub fn upload(report: &UploadReport) -> String {
         {
             let _ = writeln!(out, "  {line}");
         }
+        // A stale record is not missing: a newer version of its plan is held.
+        let unfound = report
+            .not_loaded
+            .iter()
+            .filter(|n| n.outcome != "stale")
+            .count() as u64;
+        if unfound > 0 {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "NOT FOUND UNTIL FIXED: for {} above, a clinician's lookup will answer that no \
+                 plan is held until the record is fixed and sent again. {}",
+                plural(unfound, "child", "children"),
+                if report.mode == crate::upload::Mode::Full {
+                    "Reconciliation lists them in this LA's report and inbox until then."
+                } else {
+                    "Send them in a full extract to have reconciliation remind you until then."
+                }
+            );
+        }
     }
     let incomplete = unreadable > 0 || report.not_sent > 0 || total.failed > 0;
     if report.mode == crate::upload::Mode::Full && incomplete {
@@ -716,5 +736,9 @@ mod tests {
             ["total", "2", "1", "0", "0", "0", "0", "1", "0"]
         );
         assert!(text.contains("Warning: the index did not receive this full extract whole"));
+        assert!(
+            text.contains("NOT FOUND UNTIL FIXED: for 2 children above"),
+            "{text}"
+        );
     }
 }

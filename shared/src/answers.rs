@@ -367,6 +367,10 @@ pub struct ReportAnnouncement {
     pub generated_at: String,
     /// Plans the index holds that the latest full extract does not.
     pub not_in_extract: u64,
+    /// Records of the latest full extract the index does not hold: children not found until
+    /// the LA fixes them.
+    #[serde(default)]
+    pub not_in_index: u64,
     pub href: String,
 }
 

@@ -569,3 +569,104 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
     .await;
     assert_eq!(run.body["complete"], true);
 }
+
+/// A record refused at upload is a child who looks up as "no plan": reconciliation lists it in
+/// the LA's report, with its reason, and announces it in the inbox, every run until the LA fixes
+/// it; then it is gone.
+#[tokio::test]
+async fn a_rejected_record_of_a_full_extract_is_reported_until_it_is_fixed() {
+    let f = fixture().await;
+    let mut no_edt = plan("CP-NO-EDT", &nhs(1), 1);
+    no_edt["responsibleLa"]
+        .as_object_mut()
+        .unwrap()
+        .remove("emergencyDutyPhone");
+    let mut bad_nhs = plan("CP-BAD-NHS", "9876544321", 1);
+    bad_nhs["planType"] = json!("CPP");
+    let extract = json!({"mode": "full", "extractId": "2026-11-22", "records": [
+        plan("CP-OK", &nhs(2), 1), no_edt, bad_nhs, {"nhsNumber": nhs(3)}
+    ]});
+    let ack = call(
+        &f.upsert,
+        request("POST", "/v1/plan-batches", la(LEEDS), Some(&extract)),
+    )
+    .await;
+    assert_eq!(ack.body["counts"]["rejected"], 3, "{}", ack.body);
+
+    for run in 0..2 {
+        assert!(f.run(now()).await.complete);
+        let report = f.report(LEEDS).await;
+        let missing = &report["notInIndex"];
+        assert_eq!(missing["total"], 3, "run {run}: {report}");
+        let codes: Vec<(Value, Value)> = missing["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["planRef"].clone(), i["code"].clone()))
+            .collect();
+        assert!(
+            codes.contains(&(json!("CP-NO-EDT"), json!("missing_emergency_phone"))),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&(json!("CP-BAD-NHS"), json!("invalid_nhs_number"))),
+            "{codes:?}"
+        );
+        // A record without a readable reference is still listed, by batch and position.
+        assert!(
+            missing["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["index"] == 3 && i.get("planRef").is_none()),
+            "{missing}"
+        );
+        let inbox = call(
+            &f.inbox,
+            request("GET", "/v1/notifications", la(LEEDS), None),
+        )
+        .await;
+        assert_eq!(
+            inbox.body["latestReconciliationReport"]["notInIndex"], 3,
+            "{}",
+            inbox.body
+        );
+    }
+
+    // The LA fixes one record with a delta: the next run no longer lists it.
+    f.load(LEEDS, "delta", vec![plan("CP-NO-EDT", &nhs(1), 2)])
+        .await;
+    assert!(f.run(now()).await.complete);
+    let report = f.report(LEEDS).await;
+    assert_eq!(report["notInIndex"]["total"], 2, "{report}");
+    assert!(!report["notInIndex"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["planRef"] == "CP-NO-EDT"));
+}
+
+/// Sending the same full extract again (whole, or one batch of it) is what the CLI advises after
+/// a failure; the report must count each record once.
+#[tokio::test]
+async fn a_full_extract_sent_again_counts_each_record_once() {
+    let f = fixture().await;
+    let records: Vec<Value> = (0..4)
+        .map(|i| plan(&format!("CP-{i}"), &nhs(10 + i), 1))
+        .collect();
+    let whole = json!({"mode": "full", "extractId": "E-1", "records": records});
+    let half = json!({"mode": "full", "extractId": "E-1", "records": records[..2]});
+    for body in [&whole, &whole, &half] {
+        let a = call(
+            &f.upsert,
+            request("POST", "/v1/plan-batches", la(LEEDS), Some(body)),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    assert!(f.run(now()).await.complete);
+    let report = f.report(LEEDS).await;
+    assert_eq!(report["extract"]["count"], 4, "{report}");
+    assert_eq!(report["findings"]["notInExtract"]["total"], 0, "{report}");
+    assert_eq!(report["notInIndex"]["total"], 0, "{report}");
+}

@@ -22,6 +22,23 @@ pub struct ExtractEntry {
     pub source_version: u64,
 }
 
+/// A record of the extract the index did not take: the child will look up as "no plan" (for
+/// this plan) until the LA fixes it, so reconciliation keeps reporting it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotLoaded {
+    /// Position of the record in its batch.
+    pub index: usize,
+    /// The LA's reference, when the record carried a readable one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_ref: Option<String>,
+    /// The stable code of why it was not taken (`missing_emergency_phone`, `store_unavailable`…).
+    pub code: String,
+    /// The field at fault, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 /// One batch of a full extract.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +47,28 @@ pub struct ExtractPart {
     pub extract_id: String,
     pub batch_id: String,
     pub received_at: DateTime<Utc>,
+    /// The records the batch carried that could be read as plans.
     pub entries: Vec<ExtractEntry>,
+    /// The records the index did not take (rejected, or failed to store).
+    #[serde(default)]
+    pub not_loaded: Vec<NotLoaded>,
+}
+
+impl ExtractPart {
+    /// The part's identity within its extract, from what it says: the same batch sent again
+    /// replaces itself instead of being counted twice.
+    pub fn content_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for e in &self.entries {
+            h.update(format!("e|{}|{}\n", e.plan_ref, e.source_version));
+        }
+        for n in &self.not_loaded {
+            let plan_ref = n.plan_ref.as_deref().unwrap_or("");
+            h.update(format!("n|{}|{plan_ref}|{}\n", n.index, n.code));
+        }
+        hex::encode(&h.finalize()[..16])
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,7 +104,7 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
     let expires_at = (part.received_at + chrono::Duration::days(EXTRACT_KEEP_DAYS)).timestamp();
     let item = PartItem {
         pk: key::extract_pk(&part.org, &part.extract_id),
-        sk: key::extract_part_sk(&part.batch_id),
+        sk: key::extract_part_sk(&part.content_id()),
         entity: Entity::ExtractPart.as_str().into(),
         part: part.clone(),
         expires_at,

@@ -98,6 +98,7 @@ fn announcement(report: &serde_json::Value) -> Option<ReportAnnouncement> {
         not_in_extract: report["findings"]["notInExtract"]["total"]
             .as_u64()
             .unwrap_or(0),
+        not_in_index: report["notInIndex"]["total"].as_u64().unwrap_or(0),
         href: routes::GET_RECONCILIATION_REPORT.path.to_owned(),
     })
 }

@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use adapters::store::extracts::{ExtractEntry, ExtractPart};
+use adapters::store::extracts::{ExtractEntry, ExtractPart, NotLoaded};
 use adapters::store::plans::{Known, WriteOutcome};
 use chrono::{DateTime, Utc};
 use cpindex::json_object::ObjectReader;
 use cpindex::problem::{ErrorCode, FieldError};
-use cpindex::{OrgCode, Plan};
+use cpindex::{OrgCode, Plan, PlanRef};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
@@ -207,20 +207,39 @@ pub async fn apply(
         let i = ack.index;
         acks[i] = Some(ack);
     }
+    let records: Vec<RecordAck> = acks
+        .into_iter()
+        .map(|a| a.expect("every record has an outcome"))
+        .collect();
     if batch.mode == Mode::Full {
+        // Every record the index did not take is kept with its reason, so reconciliation can
+        // remind the LA that this child looks up as "no plan" until the record is fixed. A stale
+        // record is not among them: a newer version of the plan is held.
+        let not_loaded = records
+            .iter()
+            .filter(|r| !r.loaded() && r.outcome != RecordOutcome::Stale)
+            .map(|r| NotLoaded {
+                index: r.index,
+                // Only a reference that is one (a rejected record's could be anything).
+                plan_ref: r
+                    .plan_ref
+                    .as_deref()
+                    .and_then(|p| PlanRef::parse(p, "").ok())
+                    .map(|p| p.as_str().to_owned()),
+                code: r.code.clone(),
+                field: r.field.clone(),
+            })
+            .collect();
         let part = ExtractPart {
             org: org.clone(),
             extract_id: batch.extract_id.clone().unwrap_or_else(|| batch_id.clone()),
             batch_id: batch_id.clone(),
             received_at: now,
             entries,
+            not_loaded,
         };
         adapters::store::extracts::record(store.table(), &part).await?;
     }
-    let records = acks
-        .into_iter()
-        .map(|a| a.expect("every record has an outcome"))
-        .collect();
     Ok(BatchAck::new(
         batch_id,
         batch.mode,

@@ -17,7 +17,7 @@ use std::time::Instant;
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::{PlanRecord, PlanState};
+use adapters::store::plans::{PlanRecord, PlanState, PlanStore};
 use adapters::store::runs::{Checkpoint, RunState, RunStore};
 use adapters::store::scan::{self, Scanned, ScannedItem};
 use adapters::store::{StoreError, Table};
@@ -29,7 +29,8 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::report::{
-    DeadLetters, ExtractSummary, LaReport, OperatorReport, SegmentFindings, VersionMismatch,
+    DeadLetters, ExtractSummary, LaReport, Listed, NotInIndex, OperatorReport, SegmentFindings,
+    VersionMismatch,
 };
 
 /// Tunables (defaults suit production; tests shrink pages to force many checkpoints).
@@ -89,10 +90,12 @@ pub struct RunOutcome {
 
 const CHECKPOINT_KEEP_DAYS: i64 = 7;
 
-/// The latest full extract of every LA: plan reference -> version, and a summary.
+/// The latest full extract of every LA: plan reference -> version, the records the index did
+/// not take, and a summary.
 #[derive(Debug, Default)]
 struct Extracts {
     versions: HashMap<(String, String), u64>,
+    not_loaded: BTreeMap<String, Vec<NotInIndex>>,
     summaries: BTreeMap<String, ExtractSummary>,
 }
 
@@ -211,25 +214,47 @@ impl<C: Clock> Reconciler<C> {
             let Some(parts) = adapters::store::extracts::latest(&self.table, &org).await? else {
                 continue;
             };
-            let mut count = 0;
+            // Records are counted by their reference, so a batch (or the whole extract) sent
+            // again counts once; records without a readable reference count once per part.
+            let mut refs = std::collections::BTreeSet::new();
+            let mut unnamed = 0u64;
             let mut summary = None;
+            let la = org.as_str().to_owned();
             for part in parts {
                 for e in &part.entries {
                     out.versions.insert(
-                        (org.as_str().to_owned(), e.plan_ref.as_str().to_owned()),
+                        (la.clone(), e.plan_ref.as_str().to_owned()),
                         e.source_version,
                     );
-                    count += 1;
+                    refs.insert(e.plan_ref.as_str().to_owned());
+                }
+                for n in &part.not_loaded {
+                    match &n.plan_ref {
+                        Some(r) => {
+                            refs.insert(r.clone());
+                        }
+                        None => unnamed += 1,
+                    }
+                    out.not_loaded
+                        .entry(la.clone())
+                        .or_default()
+                        .push(NotInIndex {
+                            plan_ref: n.plan_ref.clone(),
+                            code: n.code.clone(),
+                            field: n.field.clone(),
+                            batch_id: part.batch_id.clone(),
+                            index: n.index,
+                        });
                 }
                 summary.get_or_insert((part.extract_id.clone(), part.received_at));
             }
             if let Some((extract_id, received_at)) = summary {
                 out.summaries.insert(
-                    org.as_str().to_owned(),
+                    la,
                     ExtractSummary {
                         extract_id,
                         received_at,
-                        count,
+                        count: refs.len() as u64 + unnamed,
                     },
                 );
             }
@@ -384,6 +409,9 @@ impl<C: Clock> Reconciler<C> {
             let Ok(org) = OrgCode::parse(la) else {
                 continue;
             };
+            let not_in_index = self
+                .still_not_in_index(&org, extracts.not_loaded.get(la))
+                .await?;
             let report = LaReport {
                 run_id: state.run_id.clone(),
                 la: la.clone(),
@@ -391,6 +419,7 @@ impl<C: Clock> Reconciler<C> {
                 as_of: now.date_naive(),
                 extract: extracts.summaries.get(la).cloned(),
                 findings: all.per_la.get(la).cloned().unwrap_or_default(),
+                not_in_index,
                 profile_missing_emergency_phone: missing_edt.get(la).copied().unwrap_or(false),
             };
             let value = serde_json::to_value(&report).expect("a report serialises");
@@ -430,6 +459,35 @@ impl<C: Clock> Reconciler<C> {
             })
             .await?;
         Ok(written)
+    }
+
+    /// The extract's records the index did not take at upload and still does not hold live (a
+    /// record fixed since, by a later upload, is no longer listed). One read per such record:
+    /// there are few, and each is a child who is not found until it is fixed.
+    async fn still_not_in_index(
+        &self,
+        org: &OrgCode,
+        not_loaded: Option<&Vec<NotInIndex>>,
+    ) -> Result<Listed<NotInIndex>, ReconcileError> {
+        let plans = PlanStore::new(self.table.clone(), self.retention);
+        let mut out = Listed::default();
+        let mut seen = std::collections::BTreeSet::new();
+        for n in not_loaded.into_iter().flatten() {
+            if let Some(r) = &n.plan_ref {
+                if !seen.insert(r.clone()) {
+                    continue;
+                }
+                if let Ok(plan_ref) = cpindex::PlanRef::parse(r, "") {
+                    if let Some(record) = plans.get(org, &plan_ref).await? {
+                        if record.state == PlanState::Live {
+                            continue;
+                        }
+                    }
+                }
+            }
+            out.push(n.clone());
+        }
+        Ok(out)
     }
 
     /// Messages waiting in the delivery DLQ (`None` when the queue cannot be read).

@@ -112,7 +112,25 @@ impl SegmentFindings {
 pub struct ExtractSummary {
     pub extract_id: String,
     pub received_at: DateTime<Utc>,
+    /// Distinct records in the extract (a batch or the whole extract sent again counts once).
     pub count: u64,
+}
+
+/// A record of the LA's latest full extract that the index does not hold: that child looks up
+/// as "no plan" for this plan until the LA fixes the record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotInIndex {
+    /// The LA's reference, when the record carried a readable one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_ref: Option<String>,
+    /// Why the index did not take it (the code its upload was answered with).
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Which batch of the extract, and which record of it (0-based).
+    pub batch_id: String,
+    pub index: usize,
 }
 
 /// The report an LA reads (`GET /v1/reconciliation-reports/latest`).
@@ -126,6 +144,9 @@ pub struct LaReport {
     /// Absent when the LA has sent no full extract (no comparison possible).
     pub extract: Option<ExtractSummary>,
     pub findings: LaFindings,
+    /// Records of the latest full extract the index does not hold (rejected or failed at upload,
+    /// and not fixed since): those children are not found until they are.
+    pub not_in_index: Listed<NotInIndex>,
     /// The LA's profile lacks the emergency-duty phone clinicians need out of hours.
     pub profile_missing_emergency_phone: bool,
 }
