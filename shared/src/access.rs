@@ -100,6 +100,31 @@ pub fn visits_to_show(mut accesses: Vec<Access>) -> Vec<Visit> {
     kept
 }
 
+/// The attendance `access` belongs to: the first view of the child by the same user that this
+/// one falls within 24 hours of, by the same rule [`visits_to_show`] collapses repeats with.
+/// Returns that view's access id (`access`'s own when it starts a new attendance). `history` is
+/// the child's recent visits, in any order, with or without `access` itself.
+pub fn attendance_of(history: &[Access], access: &Access) -> String {
+    let window = Duration::hours(COLLAPSE_WINDOW_HOURS);
+    let mut same_user: Vec<&Access> = history
+        .iter()
+        .filter(|a| a.user == access.user && a.access_id != access.access_id && a.at <= access.at)
+        .chain(std::iter::once(access))
+        .collect();
+    same_user.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.access_id.cmp(&b.access_id)));
+    let mut first: Option<&Access> = None;
+    for a in same_user {
+        match first {
+            Some(f) if a.at - f.at < window => {}
+            _ => first = Some(a),
+        }
+        if a.access_id == access.access_id {
+            break;
+        }
+    }
+    first.map_or_else(|| access.access_id.clone(), |f| f.access_id.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +161,42 @@ mod tests {
             vec![24 * 60, 30, 0],
             "newest first; the 24 h window is from the first view"
         );
+    }
+
+    #[test]
+    fn an_attendance_is_the_first_view_by_that_user_within_a_day() {
+        let history = vec![
+            access("dr-a", "RR8", 0),
+            access("dr-a", "RR8", 3),
+            access("dr-b", "RR8", 4),
+            access("dr-a", "RR8", 24 * 60 - 1),
+            access("dr-a", "RR8", 24 * 60),
+            access("dr-a", "RR8", 24 * 60 + 5),
+        ];
+        let of = |a: &Access| attendance_of(&history, a);
+        assert_eq!(of(&history[0]), "dr-a-0");
+        assert_eq!(
+            of(&history[1]),
+            "dr-a-0",
+            "three minutes later: the same attendance"
+        );
+        assert_eq!(
+            of(&history[2]),
+            "dr-b-4",
+            "another clinician: an attendance of their own"
+        );
+        assert_eq!(of(&history[3]), "dr-a-0");
+        assert_eq!(
+            of(&history[4]),
+            "dr-a-1440",
+            "24 hours after the first: a new attendance"
+        );
+        assert_eq!(of(&history[5]), "dr-a-1440");
+        // The answer does not depend on whether the history holds the access itself, or on order.
+        let mut shuffled: Vec<Access> = history[..4].iter().rev().cloned().collect();
+        shuffled.retain(|a| a.access_id != "dr-a-3");
+        assert_eq!(attendance_of(&shuffled, &history[1]), "dr-a-0");
+        assert_eq!(attendance_of(&[], &history[1]), "dr-a-3");
     }
 
     #[test]

@@ -78,7 +78,17 @@ pub struct Notification {
     /// The last delivery failure, briefly (status code or "timeout"; never a response body).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Access ids of later views in the same attendance (same clinician, within 24 hours of the
+    /// first): recorded here instead of alerting the LA again. At most [`MAX_LATER_VIEWS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub later_views: Vec<String>,
+    /// When the child was last seen in this attendance, if after the first view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
+
+/// Later views kept on one notification (the item stays small; the count stops there).
+pub const MAX_LATER_VIEWS: usize = 100;
 
 impl Notification {
     /// The notification for `la` about `access`.
@@ -88,8 +98,21 @@ impl Notification {
         plan_types: Vec<PlanType>,
         now: DateTime<Utc>,
     ) -> Self {
+        Self::for_attendance(&access.access_id, access, la, plan_types, now)
+    }
+
+    /// The notification for `la` about the attendance that began with access `attendance`
+    /// ([`crate::access::attendance_of`]): its id depends on the attendance, not the view, so
+    /// repeated views by one clinician within a day are one notification.
+    pub fn for_attendance(
+        attendance: &str,
+        access: &Access,
+        la: OrgCode,
+        plan_types: Vec<PlanType>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
-            notification_id: notification_id(&access.access_id, &la),
+            notification_id: notification_id(attendance, &la),
             la,
             access_id: access.access_id.clone(),
             nhs_number: access.nhs_number,
@@ -106,6 +129,8 @@ impl Notification {
             acknowledged_at: None,
             acknowledged_by: None,
             last_error: None,
+            later_views: Vec::new(),
+            last_seen_at: None,
         }
     }
 

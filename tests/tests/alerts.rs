@@ -619,3 +619,69 @@ async fn profiles_are_for_operators_and_refuse_unsafe_webhooks() {
     .await;
     assert_eq!(other.status, 404);
 }
+
+/// One alert per attendance, not per click: the same clinician opening the same child three
+/// times in a few minutes gives each responsible LA one notification (and one webhook call),
+/// with the later views recorded on it; a redelivered view adds nothing; another clinician's view
+/// is an attendance of its own.
+#[tokio::test]
+async fn repeated_views_by_one_clinician_within_a_day_alert_each_la_once() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("s", vec![Answer::Status(200)]).await;
+    f.profile(LEEDS, Some((&leeds.url, "s"))).await;
+    f.profile(CAMDEN, None).await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "LAC")]).await;
+    f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;
+
+    let first = f.look(CHILD).await;
+    assert_eq!(f.pump_fanout().await, 1);
+    let mut later = Vec::new();
+    for _ in 0..2 {
+        later.push(f.look(CHILD).await);
+    }
+    // Hand the later views to fan-out twice each (at-least-once delivery).
+    let msgs = f.emu.receive(&f.fanout_url).await;
+    assert_eq!(msgs.len(), 2);
+    let batch: Vec<_> = msgs
+        .iter()
+        .map(|m| adapters::sqs_batch::QueueMessage {
+            message_id: m.message_id.clone().unwrap(),
+            receipt_handle: m.receipt_handle.clone().unwrap(),
+            body: m.body.clone().unwrap(),
+            receive_count: 1,
+        })
+        .collect();
+    let event = adapters::sqs_batch::event_of(&batch, "arn");
+    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+
+    let ns = f.all_notifications().await;
+    assert_eq!(ns.len(), 2, "one per LA: {ns:?}");
+    for n in &ns {
+        assert_eq!(n.access_id, first, "the attendance's first view");
+        let mut got = n.later_views.clone();
+        got.sort();
+        let mut want = later.clone();
+        want.sort();
+        assert_eq!(got, want, "each later view once, however often delivered");
+        assert!(n.last_seen_at.is_some());
+    }
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 3).await;
+    assert_eq!(leeds.received().len(), 1, "Leeds' webhook is called once");
+
+    // Another clinician at the same department: an attendance of its own, alerted.
+    let other = call(
+        &f.lookup,
+        request(
+            "GET",
+            &format!("/v1/children/{CHILD}"),
+            Some(("unscheduled_care", "RR801", "dr-2")),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    f.pump_fanout().await;
+    assert_eq!(f.all_notifications().await.len(), 4, "two more, one per LA");
+}

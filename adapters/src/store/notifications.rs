@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::keys::{attr, key, Entity};
-use cpindex::notification::{DeliveryStatus, Notification};
+use cpindex::notification::{DeliveryStatus, Notification, MAX_LATER_VIEWS};
 use cpindex::org::OrgCode;
 use cpindex::profile::LaProfile;
 
@@ -150,6 +150,33 @@ impl NotificationStore {
             Err(StoreError::ConditionFailed { .. }) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Records a later view of the same attendance on its notification, once per access (a
+    /// redelivered access adds nothing), up to [`MAX_LATER_VIEWS`]. Returns whether it was added.
+    pub async fn record_later_view(
+        &self,
+        id: &str,
+        access_id: &str,
+        seen_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let update =
+            Condition::new("SET #v = list_append(if_not_exists(#v, :empty), :one), #l = :at")
+                .name("#v", "laterViews")
+                .name("#l", "lastSeenAt")
+                .value(":empty", AttributeValue::L(Vec::new()))
+                .value(
+                    ":one",
+                    AttributeValue::L(vec![AttributeValue::S(access_id.into())]),
+                )
+                .value(":at", AttributeValue::S(key::sortable_time(seen_at)));
+        let cond = Condition::new(
+            "attribute_exists(#pk) AND (attribute_not_exists(#v) OR (NOT contains(#v, :id) AND size(#v) < :cap))",
+        )
+        .name("#pk", cpindex::keys::attr::PK)
+        .value(":id", AttributeValue::S(access_id.into()))
+        .value(":cap", AttributeValue::N(MAX_LATER_VIEWS.to_string()));
+        self.update_if(id, update, cond).await
     }
 
     /// Returns a failed notification to pending (operator re-drive of a dead letter).

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use adapters::store::plans::PlanState;
 use chrono::{DateTime, Utc};
-use cpindex::access::Access;
+use cpindex::access::{attendance_of, Access};
 use cpindex::notification::{DeliveryMessage, Notification};
 use cpindex::plan::PlanStatus;
 use cpindex::{Clock, OrgCode, PlanType, Retention};
@@ -18,6 +18,9 @@ use crate::port::{DeliveryQueue, Stores};
 
 /// Messages of one batch handled at once.
 pub const CONCURRENCY: usize = 8;
+
+/// Recent visits read to find the attendance an access belongs to (as many as a lookup reads).
+pub const VISITS_READ: usize = 100;
 
 /// Why one message failed (it is retried, then dead-lettered).
 #[derive(Debug, thiserror::Error)]
@@ -55,10 +58,14 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         access: &Access,
         now: DateTime<Utc>,
     ) -> Result<FanoutOutcome, FanoutError> {
-        // The audit write (in case the lookup's was lost) and the plan read are independent.
-        let (recorded, plans) = tokio::join!(
+        // The audit write (in case the lookup's was lost), the plan read and the visit read are
+        // independent.
+        let (recorded, plans, visits) = tokio::join!(
             self.store.accesses.record(access),
-            self.store.plans.projections_for(&access.nhs_number)
+            self.store.plans.projections_for(&access.nhs_number),
+            self.store
+                .accesses
+                .recent_visits(&access.nhs_number, VISITS_READ)
         );
         recorded?;
         let today = access.at.date_naive();
@@ -73,14 +80,30 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                     .push(p.plan.plan_type);
             }
         }
+        // One notification per LA per attendance: a later view by the same clinician within a
+        // day of the first is recorded on the first view's notification, not alerted again.
+        let attendance = attendance_of(&visits?, access);
+        let later_view = attendance != access.access_id;
         let mut already_existed = 0;
         let mut deliveries = Vec::with_capacity(by_la.len());
         for (la, plan_types) in &by_la {
-            let n = Notification::new(access, la.clone(), plan_types.clone(), now);
-            if self.store.notifications.create(&n).await?
-                == adapters::store::notifications::Created::AlreadyThere
-            {
+            let n = Notification::for_attendance(
+                &attendance,
+                access,
+                la.clone(),
+                plan_types.clone(),
+                now,
+            );
+            let created = self.store.notifications.create(&n).await?;
+            if created == adapters::store::notifications::Created::AlreadyThere {
                 already_existed += 1;
+                if later_view {
+                    self.store
+                        .notifications
+                        .record_later_view(&n.notification_id, &access.access_id, access.at)
+                        .await?;
+                    continue;
+                }
             }
             // Sent again on a redelivery too: the first attempt may have died before sending.
             // Delivery skips notifications already final.
