@@ -1,9 +1,18 @@
 # The project's commands. Each installs what it needs on first use.
-#   make dev     run the system locally (emulator + resources + API on http://127.0.0.1:3000)
-#   make test    every check and test (fmt, clippy, unit, emulator, integration)
-#   make bench   every benchmark; `make bench BENCH=<name>` runs one
-#   make token ROLE=<role> ORG=<code> [USER=<id>]   a bearer token the local stack accepts
-#   make demo    load demo data into a running `make dev`
+#   make dev            run the system locally (emulator + resources + API on http://127.0.0.1:3000)
+#   make test           every check and test: fmt, clippy, layering, unit, emulator, the NHS number
+#                       oracle, the README walkthrough, schemathesis on the contract, SAM checks
+#   make bench          every benchmark; `make bench BENCH=<name>` runs one
+#   make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]   a bearer token the local stack accepts
+#   make demo           load demo data into a running `make dev` (safe to run again)
+#   make check          fmt, clippy and the crate layering only
+#   make emulator-test  unit and emulator tests only (cargo test on a fresh emulator)
+#   make nhs-oracle     the NHS number rule against an independent implementation
+#   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
+#   make fuzz-contract  schemathesis against infra/openapi.yaml, every role
+#   make sam-check      sam validate --lint and sam build of every function
+#   make clean          stop the dev emulator and remove local state (.local)
+#   make help           this list
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,7 +26,7 @@ BENCH ?=
 .PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench emulator-install clean
 
 help:
-	@grep -E '^#   make' Makefile | sed 's/^#   //'
+	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
 
 emulator-install:
 	@scripts/emulator.sh install
@@ -26,13 +35,14 @@ emulator-install:
 dev: emulator-install
 	@EMULATOR_PORT=$(DEV_EMULATOR_PORT) scripts/dev.sh $(PORT)
 
-## A token for the local stack: make token ROLE=unscheduled_care ORG=RR801 USER=dr-1
+## A token for the local stack: make token ROLE=unscheduled_care ORG=RR801 USER=dr-1 NAME="Leeds General ED"
 ROLE ?=
 ORG ?=
+NAME ?=
 USER_ID := $(if $(filter command line,$(origin USER)),$(USER),local-user)
 token:
-	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>]" >&2; exit 2; }
-	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)"
+	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]" >&2; exit 2; }
+	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)" $(if $(NAME),--org-name "$(NAME)")
 
 ## The README's walkthrough, run verbatim against a fresh local stack (its own ports).
 walkthrough: emulator-install

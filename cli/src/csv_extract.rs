@@ -114,6 +114,9 @@ pub struct BadRow {
 pub struct Extract {
     /// The header's column names, as understood (normalised), in file order.
     pub columns: Vec<&'static str>,
+    /// Header names that are not extract columns, as written: real LA extracts carry extra
+    /// columns, so they are reported and their cells ignored, never sent.
+    pub ignored_columns: Vec<String>,
     pub rows: Vec<Row>,
     pub bad_rows: Vec<BadRow>,
 }
@@ -125,8 +128,6 @@ pub enum HeaderError {
     Empty,
     /// The header row is not UTF-8 text.
     NotUtf8,
-    /// Header names that are not extract columns.
-    Unknown(Vec<String>),
     /// A column named twice.
     Duplicate(&'static str),
     /// Required columns the header does not name.
@@ -146,21 +147,6 @@ impl fmt::Display for HeaderError {
             Self::NotUtf8 => {
                 f.write_str("the header row is not UTF-8 text: save the extract as UTF-8")
             }
-            Self::Unknown(names) => write!(
-                f,
-                "the header names unknown column{} {}; the columns are {}",
-                if names.len() == 1 { "" } else { "s" },
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                COLUMNS
-                    .iter()
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
             Self::Duplicate(name) => write!(f, "the header names column `{name}` twice"),
             Self::Missing(names) => write!(
                 f,
@@ -221,12 +207,13 @@ pub fn parse(bytes: &[u8]) -> Result<Extract, HeaderError> {
     if !header_ok {
         return Err(HeaderError::Empty);
     }
-    let columns = header_columns(&record)?;
+    let (columns, ignored_columns) = header_columns(&record)?;
 
     // The csv crate's own line count skips blank lines; count from byte offsets instead.
     let lines = LineIndex::new(bytes);
     let mut extract = Extract {
-        columns: columns.iter().map(|c| c.name).collect(),
+        columns: columns.iter().flatten().map(|c| c.name).collect(),
+        ignored_columns,
         ..Extract::default()
     };
     loop {
@@ -288,25 +275,30 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-fn header_columns(header: &csv::ByteRecord) -> Result<Vec<&'static Column>, HeaderError> {
-    let mut found: Vec<&'static Column> = Vec::new();
+/// The header's columns in file order (`None` for a column that is not an extract column), and
+/// the names of those ignored.
+type HeaderColumns = (Vec<Option<&'static Column>>, Vec<String>);
+
+fn header_columns(header: &csv::ByteRecord) -> Result<HeaderColumns, HeaderError> {
+    let mut columns: Vec<Option<&'static Column>> = Vec::new();
     let mut unknown = Vec::new();
     for cell in header {
         let text = std::str::from_utf8(cell).map_err(|_| HeaderError::NotUtf8)?;
         let name = normalise_header(text);
         match COLUMNS.iter().find(|c| c.name == name) {
-            Some(c) if found.iter().any(|f| f.name == c.name) => {
+            Some(c) if columns.iter().flatten().any(|f| f.name == c.name) => {
                 return Err(HeaderError::Duplicate(c.name))
             }
-            Some(c) => found.push(c),
-            None => unknown.push(text.trim().to_owned()),
+            Some(c) => columns.push(Some(c)),
+            None => {
+                columns.push(None);
+                unknown.push(crate::text::clean(text));
+            }
         }
     }
+    let found: Vec<&'static Column> = columns.iter().flatten().copied().collect();
     if found.is_empty() && unknown.iter().all(String::is_empty) {
         return Err(HeaderError::Empty);
-    }
-    if !unknown.is_empty() {
-        return Err(HeaderError::Unknown(unknown));
     }
     let missing: Vec<&'static str> = COLUMNS
         .iter()
@@ -316,11 +308,14 @@ fn header_columns(header: &csv::ByteRecord) -> Result<Vec<&'static Column>, Head
     if !missing.is_empty() {
         return Err(HeaderError::Missing(missing));
     }
-    Ok(found)
+    Ok((columns, unknown))
 }
 
 /// One data row: `Ok(None)` for a blank row, `Err(reason)` for one that cannot be read.
-fn read_row(columns: &[&'static Column], row: &csv::ByteRecord) -> Result<Option<Value>, String> {
+fn read_row(
+    columns: &[Option<&'static Column>],
+    row: &csv::ByteRecord,
+) -> Result<Option<Value>, String> {
     let blank = row.iter().all(|c| c.iter().all(u8::is_ascii_whitespace));
     if blank {
         return Ok(None);
@@ -336,6 +331,8 @@ fn read_row(columns: &[&'static Column], row: &csv::ByteRecord) -> Result<Option
     let mut cells = Vec::with_capacity(columns.len());
     let mut not_text = Vec::new();
     for (column, raw) in columns.iter().zip(row) {
+        // Cells of ignored columns are never read, let alone sent.
+        let Some(column) = column else { continue };
         match std::str::from_utf8(raw) {
             Ok(text) => cells.push((*column, normalise_cell(text))),
             Err(_) => not_text.push(column.name),
@@ -473,9 +470,19 @@ mod tests {
         let missing = parse(b"plan_ref,nhs_number\n").unwrap_err();
         assert!(matches!(&missing, HeaderError::Missing(m) if m.contains(&"emergency_duty_phone")));
         assert!(missing.to_string().contains("emergency_duty_phone"));
-        let unknown = parse(format!("{},colour\n", HEADER.trim_end()).as_bytes()).unwrap_err();
-        assert_eq!(unknown, HeaderError::Unknown(vec!["colour".into()]));
-        assert!(unknown.to_string().contains("`colour`"));
+        // Extra columns are reported and their cells ignored, not a reason to refuse the file.
+        let extra = parse(
+            format!(
+                "Case Worker,{},colour\nJo,P-1,9434765919,CPP,2026-01-10,,,1,Leeds,T,,0113 535 0600,red\n",
+                HEADER.trim_end()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(extra.ignored_columns, vec!["Case Worker", "colour"]);
+        assert_eq!(extra.rows[0].record["planRef"], "P-1");
+        let sent = extra.rows[0].record.to_string();
+        assert!(!sent.contains("Jo") && !sent.contains("red"), "{sent}");
         let twice = parse(format!("{},Team\n", HEADER.trim_end()).as_bytes()).unwrap_err();
         assert_eq!(twice, HeaderError::Duplicate("team"));
         assert_eq!(parse(b"plan_ref,\xff\n").unwrap_err(), HeaderError::NotUtf8);

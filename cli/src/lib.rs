@@ -152,7 +152,8 @@ pub struct TokenArgs {
     /// User id.
     #[arg(long, default_value = "local-user")]
     pub user: String,
-    /// Organisation display name (shown in visit lists).
+    /// Organisation display name (shown in alerts and visit lists); a readable local one by
+    /// default.
     #[arg(long)]
     pub org_name: Option<String>,
     /// Hours the token stays valid.
@@ -405,14 +406,15 @@ pub fn mint_token(args: &TokenArgs) -> Result<String, CliError> {
             "--user must be 1 to 128 printable characters",
         ));
     }
-    let auth = local_token::LocalAuth::load_or_create(&args.state_dir).map_err(|e| {
-        CliError::usage(format!(
-            "{} (in {}); set CPINDEX_STATE_DIR or --state-dir to a writable folder",
-            e,
-            args.state_dir.display()
-        ))
-    })?;
-    Ok(auth.mint(role, &org, &args.user, args.org_name.as_deref(), args.hours))
+    // Never creates a secret: one made here, outside the clone's .local, would sign tokens no
+    // local stack accepts.
+    let auth = local_token::LocalAuth::load(&args.state_dir)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let name = args
+        .org_name
+        .clone()
+        .unwrap_or_else(|| local_token::default_org_name(role, &org));
+    Ok(auth.mint(role, &org, &args.user, Some(&name), args.hours))
 }
 
 async fn upload_file(
@@ -449,8 +451,9 @@ async fn upload_file(
         ),
         Mode::Delta => args.extract_id.clone(),
     };
-    let report = upload::start_report(&name, args.mode, extract_id, &extract);
+    let mut report = upload::start_report(&name, args.mode, extract_id, &extract);
     let Some(api) = api else {
+        upload::check_locally(&mut report, &extract.rows, chrono::Utc::now().date_naive());
         let batches = csv_extract::batches(
             &extract.rows,
             usize::from(args.batch_size),
@@ -463,10 +466,17 @@ async fn upload_file(
                 "batches": batches.len(),
             })));
         } else {
+            let rejected = report
+                .not_loaded
+                .iter()
+                .filter(|n| n.outcome == "rejected")
+                .count();
             console.print(&format!(
-                "Dry run: {} would be sent in {}; nothing was sent.\n",
+                "Dry run: {} would be sent in {}, and {} of them the API would reject (checked \
+                 here by the API's own rules); nothing was sent.\n",
                 plural(extract.rows.len(), "record", "records"),
                 plural(batches.len(), "batch", "batches"),
+                rejected,
             ));
             if !report.not_loaded.is_empty() {
                 console.print(&render::upload(&report));
@@ -732,11 +742,19 @@ mod tests {
             hours: 1,
             state_dir: dir.clone(),
         };
-        let token = mint_token(&args).unwrap();
+        // Outside a clone (no secret yet) it says where it looked, and creates nothing.
+        let none = mint_token(&args).unwrap_err();
+        assert!(none.message.contains("jwt-secret"), "{}", none.message);
+        assert!(!dir.exists());
         let auth = local_token::LocalAuth::load_or_create(&dir).unwrap();
+        let token = mint_token(&args).unwrap();
         let claims = auth.verify(&token).unwrap();
         assert_eq!(claims["org"], "E08000035");
         assert_eq!(claims["role"], "local_authority");
+        assert_eq!(
+            claims["org_name"], "Local authority E08000035",
+            "a readable default"
+        );
         let bad = mint_token(&TokenArgs {
             org: "leeds".into(),
             ..args

@@ -349,6 +349,18 @@ pub fn upload(report: &UploadReport) -> String {
         plural(report.rows as u64, "row", "rows"),
         plural(report.batches.len() as u64, "batch", "batches")
     );
+    if !report.ignored_columns.is_empty() {
+        let _ = writeln!(
+            out,
+            "Ignored column{} (not part of the extract format, never sent): {}",
+            if report.ignored_columns.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            report.ignored_columns.join(", ")
+        );
+    }
     if !report.batches.is_empty() {
         let _ = writeln!(out);
         let count_cells = |c: &crate::model::Counts| {
@@ -674,6 +686,7 @@ mod tests {
     fn the_upload_report_names_lines_codes_fields_and_totals() {
         let extract = Extract {
             columns: vec![],
+            ignored_columns: vec!["Case Worker".into()],
             rows: vec![
                 Row {
                     line: 2,
@@ -738,6 +751,12 @@ mod tests {
         assert!(text.contains("Warning: the index did not receive this full extract whole"));
         assert!(
             text.contains("NOT FOUND UNTIL FIXED: for 2 children above"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Ignored column (not part of the extract format, never sent): Case Worker"
+            ),
             "{text}"
         );
     }

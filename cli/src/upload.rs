@@ -73,6 +73,9 @@ pub struct UploadReport {
     /// Why the upload stopped before the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// Header names that are not extract columns: reported, and their cells never sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_columns: Vec<String>,
 }
 
 impl UploadReport {
@@ -158,6 +161,7 @@ pub fn start_report(
         not_sent: 0,
         first_line_not_sent: None,
         stopped: None,
+        ignored_columns: extract.ignored_columns.clone(),
     }
 }
 
@@ -171,6 +175,32 @@ pub fn batch_body(mode: Mode, extract_id: Option<&str>, rows: &[Row]) -> Value {
         body["extractId"] = json!(id);
     }
     body
+}
+
+/// `--dry-run`: checks every record as the API would (the same domain rules, run here), adding
+/// each record the API would reject to the report, with its column and reason. Nothing is sent.
+pub fn check_locally(report: &mut UploadReport, rows: &[Row], today: chrono::NaiveDate) {
+    for row in rows {
+        if let Err(e) = cpindex::Plan::from_json(&row.record, "", None, today) {
+            report.not_loaded.push(NotLoaded {
+                line: row.line,
+                plan_ref: row
+                    .record
+                    .get("planRef")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                outcome: "rejected".into(),
+                code: e.code.as_str().into(),
+                field: Some(
+                    csv_extract::column_for_field(&format!("/records/0{}", e.field))
+                        .map(str::to_owned)
+                        .unwrap_or(e.field),
+                ),
+                reason: e.detail,
+            });
+        }
+    }
+    report.not_loaded.sort_by_key(|n| n.line);
 }
 
 /// Adds one batch's acknowledgement to the report; the ack's record `index` maps back to the
@@ -410,6 +440,7 @@ mod tests {
     fn extract(lines: &[u64], bad: &[u64]) -> Extract {
         Extract {
             columns: vec![],
+            ignored_columns: vec![],
             rows: rows(lines),
             bad_rows: bad
                 .iter()
@@ -419,6 +450,34 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_dry_run_checks_every_value_by_the_api_s_rules() {
+        let file = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone\n\
+                    P-1,9434765919,CPP,2026-01-10,,,1,Leeds,T,,0113 535 0600\n\
+                    P-2,9434765919,CPP,2026-01-10,,,1,Leeds,T,,call me\n\
+                    P-3,9876544321,CPP,2026-01-10,,,1,Leeds,T,,0113 535 0600\n\
+                    P-4,9434765919,UCPP,2026-01-10,,,1,Leeds,T,,0113 535 0600\n\
+                    P-5,9434765919,CPP,2026-01-10,,,1,Leeds\u{202e},T,,0113 535 0600\n";
+        let ex = csv_extract::parse(file.as_bytes()).unwrap();
+        let mut report = start_report("f.csv", Mode::Full, None, &ex);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        check_locally(&mut report, &ex.rows, today);
+        let got: Vec<(u64, &str, Option<&str>)> = report
+            .not_loaded
+            .iter()
+            .map(|n| (n.line, n.code.as_str(), n.field.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, "invalid_phone", Some("emergency_duty_phone")),
+                (4, "invalid_nhs_number", Some("nhs_number")),
+                (5, "missing_due_date", Some("expected_due_date")),
+                (6, "invalid_text", Some("la_name")),
+            ]
+        );
     }
 
     fn ack(outcomes: &[(RecordOutcome, &str)]) -> BatchAck {

@@ -117,9 +117,13 @@ pub async fn load(api: &str, auth: &LocalAuth, state_dir: &Path) -> Result<(), S
     );
     for (code, contact) in [(LEEDS, &leeds), (CAMDEN, &camden)] {
         let reference = secret_ref(code);
-        let secret = format!("demo-{}", uuid::Uuid::new_v4().simple());
-        std::fs::write(secrets.join(reference.replace('/', "_")), secret)
-            .map_err(|e| e.to_string())?;
+        // Run again, the demo keeps each LA's secret: alerts already on their way stay
+        // verifiable, and the plans (same versions) answer `unchanged`.
+        let path = secrets.join(reference.replace('/', "_"));
+        if !path.exists() {
+            let secret = format!("demo-{}", uuid::Uuid::new_v4().simple());
+            std::fs::write(&path, secret).map_err(|e| e.to_string())?;
+        }
         let mut profile = contact.clone();
         profile["webhook"] =
             json!({"url": format!("{api}/local/webhooks/{code}"), "secretRef": reference});

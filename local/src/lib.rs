@@ -194,9 +194,15 @@ async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) 
         .and_then(|v| v.strip_prefix("Bearer "));
     let claims = match token.map(|t| auth.verify(t)) {
         Some(Ok(claims)) => claims,
-        Some(Err(_)) | None => {
+        // Local mode only: say why, so a developer can fix it (API Gateway says less).
+        Some(Err(e)) => {
+            return ApiError::from(Problem::new(ErrorCode::Unauthenticated).detail(e.to_string()))
+                .into_response()
+        }
+        None => {
             return ApiError::from(
-                Problem::new(ErrorCode::Unauthenticated).detail("a valid bearer token is required"),
+                Problem::new(ErrorCode::Unauthenticated)
+                    .detail("no bearer token: send `Authorization: Bearer <token>` (make token)"),
             )
             .into_response()
         }

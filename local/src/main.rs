@@ -35,7 +35,8 @@ enum Command {
         /// User id.
         #[arg(long, default_value = "local-user")]
         user: String,
-        /// Organisation display name.
+        /// Organisation display name (alerts and visit lists show it); a readable local one by
+        /// default.
         #[arg(long)]
         org_name: Option<String>,
         /// Hours the token is valid.
@@ -45,7 +46,18 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    // One readable line on failure, never Rust's Debug formatting of the error.
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("local-stack: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
     let settings = LocalSettings::from_env()?;
     let auth = LocalAuth::load_or_create(&settings.state_dir)?;
@@ -60,10 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}`; one of local_authority, unscheduled_care, scheduled_care, operator"))?;
             let org =
                 OrgCode::parse(&org).map_err(|e| format!("organisation `{org}`: {}", e.detail))?;
-            println!(
-                "{}",
-                auth.mint(role, &org, &user, org_name.as_deref(), hours)
-            );
+            let name = org_name.unwrap_or_else(|| local_token::default_org_name(role, &org));
+            println!("{}", auth.mint(role, &org, &user, Some(&name), hours));
             Ok(())
         }
         Command::Serve => serve(settings, auth).await,
@@ -75,10 +85,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        // Colour only for a person at a terminal, never in a log file.
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let stack = bootstrap_resources(&settings).await?;
     let retention = cpindex::config::retention()?;
@@ -88,6 +101,10 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
     println!(
         "local stack: table {} and queue {} in the emulator at {}",
         stack.table, stack.fanout_queue, settings.emulator_url
+    );
+    println!(
+        "local stack: data lives in the emulator's memory: it is gone when make dev stops \
+         (make demo loads the demo again; running it twice is safe)"
     );
     println!("local stack: get a token with  make token ROLE=local_authority ORG=E08000035");
     println!(

@@ -117,7 +117,10 @@ fn ack_of(
         Ok(WriteOutcome::Stale { current_version }) => {
             ack.outcome = RecordOutcome::Stale;
             ack.code = ErrorCode::StaleVersion.as_str().into();
-            ack.reason = Some("a newer version of this plan is already held".into());
+            ack.reason = Some(
+                "a newer version of this plan is already held: send changes with a higher sourceVersion"
+                    .into(),
+            );
             ack.current_version = Some(current_version);
         }
         Ok(WriteOutcome::Conflict { current_version }) => {

@@ -81,7 +81,10 @@ fn stale(current_version: u64) -> ApiError {
         Problem::new(ErrorCode::StaleVersion)
             .field("/sourceVersion")
             .current_version(current_version)
-            .detail(format!("version {current_version} is already held")),
+            .detail(format!(
+                "version {current_version} is already held: send this change (an update, an end \
+                 or a withdrawal) with a sourceVersion higher than {current_version}"
+            )),
     )
 }
 

@@ -20,8 +20,13 @@ pub const LOCAL_AUDIENCE: &str = "cpindex";
 pub enum AuthError {
     #[error("no bearer token")]
     Missing,
-    #[error("the token is not valid")]
+    #[error("the token is not valid: {}", why_invalid(.0))]
     Invalid(#[source] jsonwebtoken::errors::Error),
+    #[error(
+        "no local signing secret at {0}: run `make dev` in the clone once (it creates one), or point \
+         --state-dir or CPINDEX_STATE_DIR at the clone's .local folder"
+    )]
+    NoSecret(std::path::PathBuf),
     #[error("the local signing secret could not be read or created")]
     Secret(#[source] std::io::Error),
 }
@@ -39,6 +44,33 @@ struct TokenClaims {
     iat: i64,
 }
 
+/// Why a token was refused, in words a developer can act on.
+fn why_invalid(e: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => "it has expired; mint a new one (make token)",
+        ErrorKind::InvalidIssuer => "it was not issued by this local stack (wrong issuer)",
+        ErrorKind::InvalidAudience => "it is not for this API (wrong audience)",
+        ErrorKind::InvalidSignature => {
+            "it was signed with another secret (a token from another clone, or from before .local was reset)"
+        }
+        ErrorKind::ImmatureSignature => "it is not valid yet",
+        _ => "it is not a JWT this local stack issued",
+    }
+}
+
+/// A readable name for a local organisation, for tokens minted without one: alerts then read
+/// "seen at RR801 (Local emergency department RR801)" rather than "(-)".
+pub fn default_org_name(role: Role, org: &OrgCode) -> String {
+    let kind = match role {
+        Role::LocalAuthority => "Local authority",
+        Role::UnscheduledCare => "Local emergency department",
+        Role::ScheduledCare => "Local GP practice",
+        Role::Operator => "Local operations team",
+    };
+    format!("{kind} {org}")
+}
+
 /// Signs and verifies local tokens (HS256).
 #[derive(Clone)]
 pub struct LocalAuth {
@@ -49,6 +81,17 @@ impl LocalAuth {
     pub fn from_secret(secret: impl Into<Vec<u8>>) -> Self {
         Self {
             secret: secret.into(),
+        }
+    }
+
+    /// The clone's secret in `<dir>/jwt-secret`, which must exist (the CLI never creates one: a
+    /// secret made by the CLI in the wrong folder would sign tokens no stack accepts).
+    pub fn load(dir: &Path) -> Result<Self, AuthError> {
+        let path = dir.join("jwt-secret");
+        match std::fs::read_to_string(&path) {
+            Ok(s) => Ok(Self::from_secret(s.trim().as_bytes().to_vec())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AuthError::NoSecret(path)),
+            Err(e) => Err(AuthError::Secret(e)),
         }
     }
 
@@ -151,6 +194,46 @@ mod tests {
         assert_eq!(claims["org"], "RR801");
         assert_eq!(claims["sub"], "dr-1");
         assert_eq!(claims["org_name"], "Leeds General ED");
+    }
+
+    #[test]
+    fn a_refusal_says_why() {
+        let org = OrgCode::parse("RR801").unwrap();
+        let a = LocalAuth::from_secret(b"a".to_vec());
+        let expired = a.mint(Role::Operator, &org, "op", None, -2);
+        assert!(a
+            .verify(&expired)
+            .unwrap_err()
+            .to_string()
+            .contains("expired"));
+        let other = LocalAuth::from_secret(b"b".to_vec()).mint(Role::Operator, &org, "op", None, 1);
+        assert!(a
+            .verify(&other)
+            .unwrap_err()
+            .to_string()
+            .contains("another secret"));
+        assert!(a
+            .verify("x.y.z")
+            .unwrap_err()
+            .to_string()
+            .contains("not a JWT"));
+        let dir = std::env::temp_dir().join(format!("no-secret-{}", uuid::Uuid::new_v4()));
+        let e = LocalAuth::load(&dir).err().unwrap().to_string();
+        assert!(e.contains("jwt-secret") && e.contains("make dev"), "{e}");
+        assert!(!dir.exists(), "load never creates the secret");
+    }
+
+    #[test]
+    fn a_new_secret_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("secret-{}", uuid::Uuid::new_v4()));
+        LocalAuth::load_or_create(&dir).unwrap();
+        let mode = std::fs::metadata(dir.join("jwt-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
