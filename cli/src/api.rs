@@ -32,6 +32,12 @@ pub const NOTIFICATION_ACK: Route = &routes::ACK_NOTIFICATION;
 pub const RECONCILIATION_RUNS: Route = &routes::POST_RECONCILIATION_RUN;
 pub const DEAD_LETTERS: Route = &routes::GET_DEAD_LETTERS;
 pub const DEAD_LETTERS_REDRIVE: Route = &routes::POST_DEAD_LETTERS_REDRIVE;
+pub const WITHDRAW_PLAN: Route = &routes::DELETE_PLAN;
+pub const PLAN_ACCESSES: Route = &routes::GET_PLAN_ACCESSES;
+pub const RECONCILIATION_REPORT: Route = &routes::GET_RECONCILIATION_REPORT;
+pub const PROFILE: Route = &routes::GET_PROFILE;
+pub const PUT_PROFILE: Route = &routes::PUT_PROFILE;
+pub const PROFILES: Route = &routes::LIST_PROFILES;
 
 /// The role a token needs for `route` (for the "no token" hint): the first the route allows.
 pub fn role_for(route: Route) -> &'static str {

@@ -113,6 +113,53 @@ pub enum Command {
     /// Alerts that could not be delivered (operators).
     #[command(subcommand, name = "dead-letters")]
     DeadLetters(DeadLettersCommand),
+    /// The LA's latest reconciliation report: its extract against the index, records the index
+    /// does not hold, data quality.
+    Report,
+    /// Withdraw a plan recorded in error: gone from lookups at once, kept for audit.
+    #[command(
+        after_help = "Example:\n  cpindex withdraw CP-1001 --source-version 8\n\nA withdrawal is a \
+                            change: its version must be higher than the one held."
+    )]
+    Withdraw {
+        /// The LA's own reference of the plan.
+        plan_ref: String,
+        /// The LA system's version of this withdrawal (higher than the version held).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=cpindex::json_object::MAX_INTEGER))]
+        source_version: u64,
+    },
+    /// Who looked up the child of one of the LA's plans, while the plan was held.
+    Accesses {
+        /// The LA's own reference of the plan.
+        plan_ref: String,
+    },
+    /// LA profiles: contacts clinicians call and where alerts go.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// Every LA's profile (operators).
+    List,
+    /// One LA's profile (an LA reads its own).
+    Show {
+        /// The LA's organisation code.
+        org: String,
+    },
+    /// Create or replace an LA's profile from a JSON file (operators).
+    #[command(
+        after_help = "The file: {\"name\": \"Leeds City Council\", \"team\": \"Children's Front Door\", \
+                      \"officeHoursPhone\": \"0113 222 4403\", \"emergencyDutyPhone\": \"0113 535 0600\", \
+                      \"webhook\": {\"url\": \"https://...\", \"secretRef\": \"cpindex/webhook/E08000035\"}}"
+    )]
+    Set {
+        /// The LA's organisation code.
+        org: String,
+        /// The profile as JSON.
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 fn upload_help() -> String {
@@ -319,13 +366,19 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             limit,
         }) => {
             let api = connect(&cli, console)?;
-            let (items, next) = list_notifications(&api, *unacknowledged, *limit as usize).await?;
+            let (items, next, report) =
+                list_notifications(&api, *unacknowledged, *limit as usize).await?;
             if json {
-                let mut page = json!({ "items": items });
-                if let Some(c) = &next {
-                    page["nextCursor"] = json!(c);
-                }
-                console.print(&pretty_value(&page));
+                // The API's page whole: every field of every notification, the cursor, and
+                // the latest reconciliation report's announcement.
+                let page = NotificationPage {
+                    items,
+                    next_cursor: next,
+                    latest_reconciliation_report: report,
+                };
+                console.print(&pretty_value(
+                    &serde_json::to_value(&page).unwrap_or(Value::Null),
+                ));
             } else {
                 console.print(&render::notifications(
                     &items,
@@ -361,6 +414,68 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             let api = connect(&cli, console)?;
             let body = api.call(api::DEAD_LETTERS, &[], &[], None).await?;
             print_generic(console, json, api::DEAD_LETTERS, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Report => {
+            let api = connect(&cli, console)?;
+            let body = api.call(api::RECONCILIATION_REPORT, &[], &[], None).await?;
+            print_generic(console, json, api::RECONCILIATION_REPORT, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Withdraw {
+            plan_ref,
+            source_version,
+        } => {
+            let api = connect(&cli, console)?;
+            let query = [("sourceVersion", source_version.to_string())];
+            let body = api
+                .call(api::WITHDRAW_PLAN, &[plan_ref], &query, None)
+                .await?;
+            if json {
+                console.print(&pretty(&body));
+            } else {
+                console.print(&format!(
+                    "Plan {} withdrawn at version {source_version}: a lookup no longer shows it; \
+                     the record is kept for audit.\n",
+                    render::clean(plan_ref)
+                ));
+            }
+            Ok(EXIT_OK)
+        }
+        Command::Accesses { plan_ref } => {
+            let api = connect(&cli, console)?;
+            let body = api.call(api::PLAN_ACCESSES, &[plan_ref], &[], None).await?;
+            print_generic(console, json, api::PLAN_ACCESSES, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Profiles(ProfilesCommand::List) => {
+            let api = connect(&cli, console)?;
+            let body = api.call(api::PROFILES, &[], &[], None).await?;
+            print_generic(console, json, api::PROFILES, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Profiles(ProfilesCommand::Show { org }) => {
+            let api = connect(&cli, console)?;
+            let body = api.call(api::PROFILE, &[org], &[], None).await?;
+            print_generic(console, json, api::PROFILE, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Profiles(ProfilesCommand::Set { org, file }) => {
+            let text = std::fs::read(file)
+                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+            let profile: Value = serde_json::from_slice(&text).map_err(|e| {
+                CliError::usage(format!(
+                    "{} is not JSON (line {}, column {})",
+                    file.display(),
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            let api = connect(&cli, console)?;
+            let body = api
+                .call(api::PUT_PROFILE, &[org], &[], Some(&profile))
+                .await?;
+            print_generic(console, json, api::PUT_PROFILE, &body)?;
             Ok(EXIT_OK)
         }
         Command::DeadLetters(DeadLettersCommand::Redrive) => {
@@ -570,13 +685,21 @@ async fn list_notifications(
     api: &Api,
     unacknowledged: bool,
     limit: usize,
-) -> Result<(Vec<Notification>, Option<String>), ApiError> {
+) -> Result<
+    (
+        Vec<Notification>,
+        Option<String>,
+        Option<cpindex::answers::ReportAnnouncement>,
+    ),
+    ApiError,
+> {
     /// Page size asked for (the API may answer fewer).
     const PAGE: usize = 200;
     /// Guards against an API that keeps answering empty pages with a cursor.
     const MAX_PAGES: usize = 1000;
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
+    let mut report = None;
     for _ in 0..MAX_PAGES {
         let mut query = Vec::new();
         if unacknowledged {
@@ -589,12 +712,13 @@ async fn list_notifications(
         let page: NotificationPage = api.call_json(api::NOTIFICATIONS, &[], &query, None).await?;
         items.extend(page.items);
         cursor = page.next_cursor;
+        report = report.or(page.latest_reconciliation_report);
         if cursor.is_none() || items.len() >= limit {
             break;
         }
     }
     items.truncate(limit);
-    Ok((items, cursor))
+    Ok((items, cursor, report))
 }
 
 fn print_generic(

@@ -196,6 +196,7 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
                         .join(",")
                 },
                 setting(n),
+                clean(&n.seen_by),
                 n.status.as_str().to_owned(),
                 n.acknowledged_at.as_ref().map_or("no".into(), when),
             ]
@@ -208,6 +209,7 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
             "NHS NUMBER",
             "PLANS",
             "SETTING",
+            "SEEN BY",
             "DELIVERY",
             "ACKNOWLEDGED",
         ],
@@ -632,6 +634,7 @@ mod tests {
             "943 476 5919",
             "CPP",
             "RR801 Leeds General ED",
+            "dr-1",
             "inbox",
         ] {
             assert!(row.contains(part), "{row} lacks {part}");

@@ -220,6 +220,8 @@ pub const NOTIFICATION_ACK_PATH: &str = "/v1/notifications/{notificationId}/ack"
 pub const PLAN_ACCESSES_PATH: &str = "/v1/plans/{planRef}/accesses";
 /// An LA's profile (contacts, webhook).
 pub const PROFILE_PATH: &str = "/v1/la-profiles/{org}";
+/// Every LA profile (operators).
+pub const PROFILES_PATH: &str = "/v1/la-profiles";
 /// The LA's latest reconciliation report.
 pub const RECONCILIATION_REPORT_PATH: &str = "/v1/reconciliation-reports/latest";
 /// Operators: run reconciliation now (one bounded step).
@@ -316,6 +318,14 @@ pub const PUT_PROFILE: RouteDef = RouteDef {
     roles: OPERATOR,
     takes_json: true,
 };
+/// Every LA profile, for operators checking contacts and webhooks across LAs.
+pub const LIST_PROFILES: RouteDef = RouteDef {
+    method: "GET",
+    path: PROFILES_PATH,
+    function: INBOX,
+    roles: OPERATOR,
+    takes_json: false,
+};
 /// An LA profile (an LA reads only its own).
 pub const GET_PROFILE: RouteDef = RouteDef {
     method: "GET",
@@ -370,6 +380,7 @@ pub const ROUTES: &[RouteDef] = &[
     GET_PLAN_ACCESSES,
     PUT_PROFILE,
     GET_PROFILE,
+    LIST_PROFILES,
     GET_RECONCILIATION_REPORT,
     POST_RECONCILIATION_RUN,
     GET_DEAD_LETTERS,

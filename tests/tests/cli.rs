@@ -316,6 +316,26 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     assert!(out.contains("Office hours:    0113 222 4403"), "{out}");
     assert!(out.contains("Access id: "), "{out}");
 
+    // A second clinician: an attendance of its own, so its LA is alerted again (one clinician's
+    // repeated views would be one alert, docs/ALERTS.md).
+    let ed2 = {
+        let ran = cpindex(&[
+            "token",
+            "--role",
+            "unscheduled_care",
+            "--org",
+            "RR801",
+            "--user",
+            "cli-test-2",
+            "--org-name",
+            "CLI test org",
+            "--state-dir",
+            &state_arg,
+        ])
+        .await;
+        assert_eq!(ran.code, 0, "{}", ran.err);
+        ran.out.trim().to_owned()
+    };
     let ran = cpindex(&[
         "lookup",
         &child.digits(),
@@ -323,7 +343,7 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
         "--api-url",
         &url,
         "--token",
-        &ed,
+        &ed2,
     ])
     .await;
     assert_eq!(ran.code, 0, "{}", ran.err);
@@ -375,7 +395,8 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
         format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
     );
 
-    let refused = "cpindex: the API refused the token (401 unauthenticated): a valid bearer token is required\n";
+    // The local stack says why it refused (API Gateway says less).
+    let refused = "cpindex: the API refused the token (401 unauthenticated): the token is not valid: it is not a JWT this local stack issued\n";
     let ran = cpindex(&[
         "lookup",
         &spaced,
@@ -397,7 +418,13 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
         -2,
     );
     let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &expired]).await;
-    assert_eq!((ran.code, ran.err.as_str()), (2, refused));
+    assert_eq!(
+        (ran.code, ran.err.as_str()),
+        (
+            2,
+            "cpindex: the API refused the token (401 unauthenticated): the token is not valid: it has expired; mint a new one (make token)\n"
+        )
+    );
     let ran = cpindex(&[
         "upload",
         &file_arg,
@@ -448,6 +475,14 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     }
     let items = listed["items"].as_array().expect("items").clone();
     assert_eq!(items.len(), 2, "two lookups, two notifications: {listed}");
+    // --json prints the API's answer whole: who saw the child, the delivery status, the role.
+    for field in ["seenBy", "seenByRole", "status", "createdAt", "la"] {
+        assert!(
+            items[0].get(field).is_some(),
+            "--json dropped {field}: {}",
+            items[0]
+        );
+    }
     let ran = cpindex(&[
         "notifications",
         "list",
@@ -541,6 +576,90 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
             ran.err
         );
     }
+
+    // --- the weekly commands of an LA and an operator -----------------------------------------
+    let profile_file = state.join("profile.json");
+    std::fs::write(
+        &profile_file,
+        r#"{"name": "Leeds City Council", "team": "Children's Front Door", "emergencyDutyPhone": "0113 535 0600"}"#,
+    )
+    .unwrap();
+    let file_arg = profile_file.display().to_string();
+    for (args, who, want) in [
+        (
+            vec![
+                "profiles",
+                "set",
+                la_code.as_str(),
+                "--file",
+                file_arg.as_str(),
+            ],
+            operator.as_str(),
+            "Children's Front Door",
+        ),
+        (
+            vec!["profiles", "show", la_code.as_str()],
+            la.as_str(),
+            "0113 535 0600",
+        ),
+        (
+            vec!["profiles", "list"],
+            operator.as_str(),
+            la_code.as_str(),
+        ),
+        (vec!["accesses", refs[0].as_str()], la.as_str(), "RR801"),
+        (
+            vec!["withdraw", refs[0].as_str(), "--source-version", "4"],
+            la.as_str(),
+            "withdrawn at version 4",
+        ),
+    ] {
+        let mut all = args.clone();
+        all.extend(["--api-url", url.as_str(), "--token", who]);
+        let ran = cpindex(&all).await;
+        assert_eq!(ran.code, 0, "{args:?}: {}{}", ran.out, ran.err);
+        assert!(
+            ran.out.contains(want),
+            "{args:?} lacks {want}:\n{}",
+            ran.out
+        );
+    }
+    // The same withdrawal again is an idempotent success; an older version is refused in one
+    // line that says what to send.
+    let again = [
+        "withdraw",
+        refs[0].as_str(),
+        "--source-version",
+        "4",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ];
+    assert_eq!(cpindex(&again).await.code, 0);
+    let ran = cpindex(&[
+        "withdraw",
+        refs[0].as_str(),
+        "--source-version",
+        "2",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 1);
+    assert!(ran.err.contains("higher than 4"), "{}", ran.err);
+    // The report command reads the LA's latest report (written by the reconcile run above, or
+    // not yet: then a one-line not_found).
+    let ran = cpindex(&["report", "--api-url", &url, "--token", &la]).await;
+    assert!(
+        ran.code == 0
+            || (ran.code == 1 && ran.err.starts_with("cpindex: ") && ran.err.lines().count() == 1),
+        "{}{}",
+        ran.out,
+        ran.err
+    );
 
     let _ = std::fs::remove_dir_all(&state);
 }

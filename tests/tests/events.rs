@@ -222,6 +222,9 @@ fn expectations() -> Vec<Expectation> {
         sample("inbox/get-la-profile.json", Status(200))
             .is("/org", json!(LEEDS))
             .is("/emergencyDutyPhone", json!("0113 535 0600")),
+        sample("inbox/list-la-profiles.json", Status(200))
+            .len("/items", 1)
+            .is("/items/0/org", json!(LEEDS)),
         sample("inbox/get-reconciliation-report.json", Status(200))
             .prep(&[Reconciled])
             .is("/la", json!(LEEDS))

@@ -54,6 +54,7 @@ pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
     let r = serve(r, &routes::GET_PLAN_ACCESSES, history::<C>);
     let r = serve(r, &routes::GET_PROFILE, get_profile::<C>);
     let r = serve(r, &routes::PUT_PROFILE, put_profile::<C>);
+    let r = serve(r, &routes::LIST_PROFILES, list_profiles::<C>);
     let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report::<C>);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
@@ -251,17 +252,30 @@ async fn get_profile<C: Clock>(
     Path(raw): Path<String>,
 ) -> Result<Json<LaProfile>, ApiError> {
     let org = org_of(&raw)?;
+    // Another LA's profile answers exactly as a missing one.
+    let no_profile = || {
+        ApiError::from(
+            Problem::new(ErrorCode::NotFound).detail("no profile is held for that organisation"),
+        )
+    };
     if caller.0.role == Role::LocalAuthority && caller.0.org != org {
-        return Err(ApiError::code(ErrorCode::NotFound));
+        return Err(no_profile());
     }
     let profile = app
         .notifications
         .profile(&org)
         .await
         .map_err(store_failure)?;
-    profile
-        .map(Json)
-        .ok_or_else(|| ApiError::code(ErrorCode::NotFound))
+    profile.map(Json).ok_or_else(no_profile)
+}
+
+/// Every LA profile, by organisation code (operators).
+async fn list_profiles<C: Clock>(
+    State(app): Shared<C>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut profiles = app.notifications.profiles().await.map_err(store_failure)?;
+    profiles.sort_by(|a, b| a.org.as_str().cmp(b.org.as_str()));
+    Ok(Json(serde_json::json!({ "items": profiles })))
 }
 
 async fn put_profile<C: Clock>(
