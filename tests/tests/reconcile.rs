@@ -529,6 +529,10 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
         .unwrap()
         .unwrap();
     assert_eq!(report["deadLettersByLa"][LEEDS]["failed"], 1);
+    assert!(
+        report["deadLettersByLa"][LEEDS]["lastError"].is_string(),
+        "an operator can read why delivery failed: {report}"
+    );
     assert_eq!(report["deadLetterQueueDepth"], 1);
     assert_eq!(f.report(LEEDS).await["findings"]["failedNotifications"], 1);
 

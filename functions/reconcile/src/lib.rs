@@ -331,8 +331,10 @@ impl<C: Clock> Reconciler<C> {
                 if n.status == DeliveryStatus::Failed {
                     let la = f.per_la.entry(n.la.as_str().to_owned()).or_default();
                     la.failed_notifications += 1;
-                    la.oldest_failed =
-                        Some(la.oldest_failed.map_or(n.seen_at, |o| o.min(n.seen_at)));
+                    if la.oldest_failed.is_none_or(|o| n.seen_at < o) {
+                        la.oldest_failed = Some(n.seen_at);
+                        la.oldest_failed_error = n.last_error.clone();
+                    }
                 }
             }
             Scanned::Bookkeeping | Scanned::Other(_) => {}
@@ -436,6 +438,7 @@ impl<C: Clock> Reconciler<C> {
                     DeadLetters {
                         failed: f.failed_notifications,
                         oldest_seen_at: f.oldest_failed,
+                        last_error: f.oldest_failed_error.clone(),
                     },
                 )
             })

@@ -68,6 +68,10 @@ pub struct LaFindings {
     /// Notifications whose delivery failed for good.
     pub failed_notifications: u64,
     pub oldest_failed: Option<DateTime<Utc>>,
+    /// The last delivery error of the oldest failed notification (a status code or `timeout`),
+    /// for the operator who fixes the LA's endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_failed_error: Option<String>,
 }
 
 impl LaFindings {
@@ -78,10 +82,15 @@ impl LaFindings {
         self.unborn_past_due.merge(o.unborn_past_due);
         self.open_too_long.merge(o.open_too_long);
         self.failed_notifications += o.failed_notifications;
-        self.oldest_failed = match (self.oldest_failed, o.oldest_failed) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let theirs_older = match (self.oldest_failed, o.oldest_failed) {
+            (Some(a), Some(b)) => b < a,
+            (None, Some(_)) => true,
+            _ => false,
         };
+        if theirs_older {
+            self.oldest_failed = o.oldest_failed;
+            self.oldest_failed_error = o.oldest_failed_error;
+        }
     }
 }
 
@@ -157,6 +166,9 @@ pub struct LaReport {
 pub struct DeadLetters {
     pub failed: u64,
     pub oldest_seen_at: Option<DateTime<Utc>>,
+    /// The oldest failed notification's last delivery error (status code or `timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 /// The operator's report.
