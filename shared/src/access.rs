@@ -16,6 +16,8 @@ pub enum AccessOutcome {
     Allowed,
     /// The caller's role may not look children up.
     DeniedRole,
+    /// An LA read the child's access history (reads of the audit trail are audited too).
+    HistoryRead,
 }
 
 /// One access, as audited and as handed to the alert fan-out.

@@ -685,3 +685,90 @@ async fn repeated_views_by_one_clinician_within_a_day_alert_each_la_once() {
     f.pump_fanout().await;
     assert_eq!(f.all_notifications().await.len(), 4, "two more, one per LA");
 }
+
+/// Recording a plan must not open a child's past: LA B, recording a plan for a child others
+/// looked up before, sees none of those earlier accesses, only those made while its plan is held;
+/// and its read of the history is itself audited in the child's trail.
+#[tokio::test]
+async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    let before = f.look(CHILD).await;
+    // A refused attempt by an LA user, before Camden's plan too.
+    let denied = call(
+        &f.lookup,
+        request("GET", &format!("/v1/children/{CHILD}"), la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    f.load(CAMDEN, vec![plan("C-9", CHILD, "LAC")]).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let after = call(
+        &f.lookup,
+        request(
+            "GET",
+            &format!("/v1/children/{CHILD}"),
+            Some(("unscheduled_care", "RR801", "dr-7")),
+            None,
+        ),
+    )
+    .await;
+    let after = after.body["accessId"].as_str().unwrap().to_owned();
+
+    let history = call(
+        &f.inbox,
+        request("GET", "/v1/plans/C-9/accesses", la(CAMDEN), None),
+    )
+    .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let ids: Vec<&str> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["accessId"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![after.as_str()],
+        "only the access after Camden recorded its plan"
+    );
+    assert!(!ids.contains(&before.as_str()));
+    // Leeds, whose plan was held throughout, sees both clinicians' reads but not the refusal.
+    let leeds = call(
+        &f.inbox,
+        request("GET", "/v1/plans/L-1/accesses", la(LEEDS), None),
+    )
+    .await;
+    let leeds_ids: Vec<&str> = leeds
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["accessId"].as_str())
+        .collect();
+    assert!(
+        leeds_ids.contains(&before.as_str()) && leeds_ids.contains(&after.as_str()),
+        "{leeds_ids:?}"
+    );
+    assert!(leeds
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["outcome"] == "allowed"));
+
+    // Both history reads are in the child's audit trail, read back from the table.
+    let trail = AccessStore::new(f.table.clone())
+        .history(&cpindex::NhsNumber::parse(CHILD).unwrap(), 100)
+        .await
+        .unwrap();
+    let reads: Vec<&str> = trail
+        .iter()
+        .filter(|(a, _)| a.outcome == cpindex::access::AccessOutcome::HistoryRead)
+        .map(|(a, _)| a.org.as_str())
+        .collect();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads.contains(&CAMDEN) && reads.contains(&LEEDS));
+}

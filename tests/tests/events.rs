@@ -562,7 +562,14 @@ impl World {
     }
 
     async fn seed(&self) {
-        let upsert = self.router(routes::PLAN_UPSERT).unwrap();
+        // The plans were recorded the day before the seeded visit (an LA sees only accesses
+        // made while its plan was held).
+        let retention = Retention::default();
+        let upsert = plan_upsert::router(plan_upsert::App {
+            store: PlanStore::new(self.table.clone(), retention),
+            clock: FixedClock::at(now() - Duration::days(1)),
+            retention,
+        });
         for (code, record) in [
             (
                 LEEDS,

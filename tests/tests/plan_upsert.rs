@@ -256,6 +256,32 @@ async fn a_corrected_nhs_number_moves_the_plan() {
     let late = f.put(LA_A, "CP-9", &plan(OTHER_CHILD, 1)).await;
     assert_eq!(late.status, 409);
     assert!(f.live_projections(OTHER_CHILD).await.is_empty());
+
+    // The tombstone under the old number, read back from the table, holds only what ordering
+    // needs: not the plan, not the LA's contacts, and never the number the plan moved to.
+    let old_partition = format!("CHILD#{OTHER_CHILD}");
+    let items = f.emu.scan_all(&f.table).await;
+    let tomb: Vec<_> = items
+        .iter()
+        .filter(|i| i.get(attr::PK).and_then(|v| v.as_s().ok()) == Some(&old_partition))
+        .collect();
+    assert_eq!(tomb.len(), 1, "{tomb:?}");
+    let text = format!("{:?}", tomb[0]);
+    assert!(
+        !text.contains(CHILD),
+        "the new number is not kept under the old one"
+    );
+    assert!(
+        !text.contains("Leeds") && !text.contains("emergencyDutyPhone"),
+        "{text}"
+    );
+    assert_eq!(
+        tomb[0]
+            .get("state")
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str),
+        Some("moved")
+    );
 }
 
 #[tokio::test]

@@ -48,8 +48,21 @@ pub struct PlanRecord {
     /// The NHS number the plan was last moved from (repairs a move interrupted mid-way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<NhsNumber>,
+    /// When this LA first recorded a plan under this reference for this child (reset by a move
+    /// to another NHS number): the LA sees accesses to the child from then on, never before,
+    /// whatever start date the plan claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_recorded_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+}
+
+impl PlanRecord {
+    /// Since when the LA may see accesses to the child of this plan (records written before
+    /// the first-recorded time was kept: their last update).
+    pub fn held_since(&self) -> DateTime<Utc> {
+        self.first_recorded_at.unwrap_or(self.updated_at)
+    }
 }
 
 /// A plan as a lookup reads it from the child's partition.
@@ -60,7 +73,18 @@ pub struct PlanProjection {
     pub plan_ref: PlanRef,
     pub source_version: u64,
     pub state: PlanState,
-    pub plan: Plan,
+    /// The plan, for a live projection. A tombstone (withdrawn, or moved to another NHS number)
+    /// keeps only what ordering needs (who, which reference, which version): nothing about the
+    /// child, and never the number it moved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+}
+
+impl PlanProjection {
+    /// The plan, when this projection is live.
+    pub fn live_plan(&self) -> Option<&Plan> {
+        self.plan.as_ref().filter(|_| self.state == PlanState::Live)
+    }
 }
 
 /// Stored form of a record: keys and TTL around the record.
@@ -213,7 +237,7 @@ impl PlanStore {
                 plan_ref: record.plan_ref.clone(),
                 source_version: record.source_version,
                 state,
-                plan: record.plan.clone(),
+                plan: (state == PlanState::Live).then(|| record.plan.clone()),
             },
             expires_at,
         };
@@ -295,14 +319,18 @@ impl PlanStore {
             state: PlanState::Live,
             plan,
             moved_from: None,
+            first_recorded_at: Some(now),
             updated_at: now,
             updated_by: actor.to_owned(),
         };
         let mut record = record;
-        // A known earlier record tells us up front whether this write moves the plan.
+        // A known earlier record tells us up front whether this write moves the plan, and since
+        // when the plan has been held for this child.
         if let Known::Present { record: old, .. } = &known {
             if old.nhs_number != record.nhs_number {
                 record.moved_from = Some(old.nhs_number);
+            } else {
+                record.first_recorded_at = Some(old.held_since());
             }
         }
         let condition = Condition::newer_than_stored(attr::SOURCE_VERSION, version);
@@ -345,7 +373,18 @@ impl PlanStore {
                     record,
                 })
             }
-            Some(_) => {
+            Some(old) => {
+                if old.held_since() < record.held_since() {
+                    // Learnt only now (no batch read): keep when the plan was first held.
+                    record.first_recorded_at = Some(old.held_since());
+                    let cond = Condition::new("#v = :v")
+                        .name("#v", attr::SOURCE_VERSION)
+                        .value(":v", AttributeValue::N(version.to_string()));
+                    match self.table.put(self.record_item(&record)?, Some(cond)).await {
+                        Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 self.project(&record, now).await?;
                 Ok(WriteOutcome::Updated(record))
             }

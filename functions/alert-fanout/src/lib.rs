@@ -7,7 +7,6 @@ pub mod port;
 use std::collections::BTreeMap;
 
 use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
-use adapters::store::plans::PlanState;
 use chrono::{DateTime, Utc};
 use cpindex::access::{attendance_of, Access};
 use cpindex::notification::{DeliveryMessage, Notification};
@@ -71,13 +70,10 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         let today = access.at.date_naive();
         let mut by_la: BTreeMap<OrgCode, Vec<PlanType>> = BTreeMap::new();
         for p in plans? {
-            if p.state == PlanState::Live
-                && p.plan.status(today, self.retention) == PlanStatus::Active
-            {
-                by_la
-                    .entry(p.org.clone())
-                    .or_default()
-                    .push(p.plan.plan_type);
+            if let Some(plan) = p.live_plan() {
+                if plan.status(today, self.retention) == PlanStatus::Active {
+                    by_la.entry(p.org.clone()).or_default().push(plan.plan_type);
+                }
             }
         }
         // One notification per LA per attendance: a later view by the same clinician within a

@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use cpindex::access::Access;
+use cpindex::access::{Access, AccessOutcome};
 use cpindex::answers::{NotificationList, ReportAnnouncement};
 use cpindex::notification::Notification;
 use cpindex::problem::{ErrorCode, Problem};
@@ -234,12 +234,30 @@ async fn history<C: Clock>(
             Problem::new(ErrorCode::NotFound).detail("this LA holds no plan with that reference"),
         ));
     };
+    // The read of the history is itself audited, in the child's own trail, before it is served.
+    let read = Access::new(
+        &caller.0,
+        record.nhs_number,
+        app.clock.now(),
+        AccessOutcome::HistoryRead,
+    );
+    app.accesses.record(&read).await.map_err(store_failure)?;
     let accesses = app
         .accesses
         .history(&record.nhs_number, HISTORY_LIMIT)
         .await
         .map_err(store_failure)?;
-    Ok(Json(accesses.into_iter().map(AccessView::from).collect()))
+    // Only what the LA may see: clinicians' reads made while its own plan was held (from when
+    // it first recorded the plan, not from the start date the plan claims). Accesses from before
+    // the plan, refused attempts and other LAs' history reads are not its business.
+    let since = record.held_since();
+    Ok(Json(
+        accesses
+            .into_iter()
+            .filter(|(a, _)| a.at >= since && a.outcome == AccessOutcome::Allowed)
+            .map(AccessView::from)
+            .collect(),
+    ))
 }
 
 fn org_of(raw: &str) -> Result<OrgCode, ApiError> {

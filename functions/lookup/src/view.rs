@@ -1,7 +1,7 @@
 //! What a clinician sees: plans with the responsible LA's contacts, and recent visits. Nothing
 //! else (no LA references, no case notes). The answer's shape is `cpindex::answers`.
 
-use adapters::store::plans::{PlanProjection, PlanState};
+use adapters::store::plans::PlanProjection;
 use chrono::NaiveDate;
 use cpindex::answers::{PlanFacts, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::plan::PlanStatus;
@@ -17,16 +17,16 @@ pub fn plans_to_show(
 ) -> Vec<PlanSummary> {
     let mut shown: Vec<PlanSummary> = projections
         .iter()
-        .filter(|p| p.state == PlanState::Live)
         .filter_map(|p| {
-            let status = match p.plan.status(today, retention) {
+            let plan = p.live_plan()?;
+            let status = match plan.status(today, retention) {
                 PlanStatus::Active => ShownStatus::Active,
                 PlanStatus::Ended => ShownStatus::Ended,
                 PlanStatus::Expired => return None,
             };
             Some(PlanSummary {
-                facts: PlanFacts::of(&p.plan, status),
-                responsible_la: ResponsibleLa::of(&p.org, &p.plan.responsible_la),
+                facts: PlanFacts::of(plan, status),
+                responsible_la: ResponsibleLa::of(&p.org, &plan.responsible_la),
             })
         })
         .collect();
