@@ -55,7 +55,9 @@ demo:
 ## Every check and test; exits non-zero on the first failure.
 test: check emulator-test nhs-oracle walkthrough fuzz-contract sam-check
 
-# The domain crate links no AWS or HTTP crate, and the CLI links no function or SDK.
+# The domain crate links no AWS or HTTP crate, the CLI links no function or SDK, and no Lambda
+# package's build has the local stack's relaxations.
+LAMBDA_PACKAGES := plan-upsert lookup inbox alert-fanout alert-delivery reconcile
 LAYERING_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|aws-smithy-[a-z-]+|axum|lambda_[a-z]+|reqwest|hyper|tokio) v
 CLI_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|lambda_[a-z]+|cpindex-adapters|local-stack|plan-upsert|lookup|inbox|alert-fanout|alert-delivery|reconcile) v
 
@@ -64,6 +66,10 @@ check:
 	cargo clippy --workspace --all-targets -- -D warnings
 	@! cargo tree -q -p cpindex -e normal --prefix none | grep -E '$(LAYERING_FORBIDDEN)' || { echo "check: the domain crate cpindex links an AWS or HTTP crate (above)" >&2; exit 1; }
 	@! cargo tree -q -p cpindex-cli -e normal --prefix none | grep -E '$(CLI_FORBIDDEN)' || { echo "check: the CLI links a function, the adapters or an SDK (above)" >&2; exit 1; }
+	@for f in $(LAMBDA_PACKAGES); do \
+	  if cargo tree -q -p $$f -e features -i cpindex | grep -q 'local-mode'; then \
+	    echo "check: $$f's build has cpindex's local-mode feature: local relaxations would reach a Lambda artefact" >&2; exit 1; fi; \
+	done
 
 emulator-test: emulator-install
 	@EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets

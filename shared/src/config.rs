@@ -53,9 +53,12 @@ pub fn retention() -> Result<Retention, ConfigError> {
     }
 }
 
-/// Whether this process runs in local mode (never in AWS: the template does not set it).
+/// Whether this process runs in local mode (plain-HTTP and loopback webhooks, no SSRF guard).
+/// Only a build with the `local-mode` feature can say yes, and only the local stack enables it:
+/// no Lambda artefact can be switched into local mode by its environment (`make check` proves
+/// no function's build has the feature).
 pub fn local_mode() -> bool {
-    std::env::var(env::LOCAL_MODE).is_ok_and(|v| v == "true")
+    cfg!(feature = "local-mode") && std::env::var(env::LOCAL_MODE).is_ok_and(|v| v == "true")
 }
 
 /// Timeouts for every store and queue call: short, so a sick dependency turns into a quick 503

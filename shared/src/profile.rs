@@ -16,27 +16,56 @@ use crate::text::displayed as text;
 #[serde(transparent)]
 pub struct WebhookUrl(String);
 
-/// True for addresses that must never be called outside local mode (SSRF guard).
+/// True for addresses that must never be called outside local mode (SSRF guard): anything that
+/// is not a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible,
+/// NAT64, 6to4) are judged by the IPv4 address they carry.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
             v4.is_private()
                 || v4.is_loopback()
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
                 || v4.is_documentation()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
-                || v4.octets()[0] == 0
+                || v4.is_multicast()
+                || a == 0
+                // 100.64.0.0/10 carrier-grade NAT; 198.18.0.0/15 benchmarking; 192.0.0.0/24 IETF.
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                // 240.0.0.0/4 reserved.
+                || a >= 240
         }
         IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+            };
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private(IpAddr::V4(v4));
+            }
+            // IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks).
+            if seg[..6] == [0; 6] && !(v6.is_loopback() || v6.is_unspecified()) {
+                return is_private(IpAddr::V4(embedded(seg[6], seg[7])));
+            }
+            // NAT64 64:ff9b::/96 and the local-use 64:ff9b:1::/48.
+            if seg[0] == 0x64 && seg[1] == 0xff9b {
+                return seg[2] != 0 || is_private(IpAddr::V4(embedded(seg[6], seg[7])));
+            }
+            // 6to4 2002::/16 embeds an IPv4 address in segments 1 and 2.
+            if seg[0] == 0x2002 {
+                return is_private(IpAddr::V4(embedded(seg[1], seg[2])));
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
+                || (seg[0] == 0x0100 && seg[1..4] == [0; 3]) // discard-only 100::/64
         }
     }
 }
@@ -179,6 +208,62 @@ impl LaProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_public_unicast_addresses_may_be_called() {
+        for private in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "100.127.255.255",
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.0.8",
+            "192.0.2.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
+            "fec0::1",
+            "100::1",
+        ] {
+            assert!(
+                is_private(private.parse().unwrap()),
+                "{private} must be refused"
+            );
+        }
+        for public in [
+            "8.8.8.8",
+            "81.2.69.142",
+            "100.128.0.1",
+            "198.20.0.1",
+            "2a00:1450:4009::200e",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
+            assert!(!is_private(public.parse().unwrap()), "{public} is public");
+        }
+    }
 
     #[test]
     fn only_public_https_webhooks_outside_local_mode() {

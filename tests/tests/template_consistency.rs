@@ -12,7 +12,7 @@ use cpindex::config::env;
 use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, QUEUES, TABLE};
 use cpindex::plan::Retention;
 use cpindex::problem::ErrorCode;
-use cpindex::routes::{Trigger, FUNCTIONS, ROUTES};
+use cpindex::routes::{self, Trigger, FUNCTIONS, ROUTES};
 use serde_norway::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -1287,6 +1287,50 @@ fn a_role_granting_more_or_less_than_its_ports_is_named() {
         &["LookupFunction", "grants dynamodb:DeleteItem"],
     );
     assert_reports(problems, &["LookupFunction", "issues dynamodb:PutItem"]);
+}
+
+/// The lookup route has its own throttle, above the default and above every other route's, so
+/// no other route's traffic can push a clinician's lookup into 429.
+fn throttle_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let api = &t["Resources"]["HttpApi"]["Properties"];
+    let rate = |v: &Value| v["ThrottlingRateLimit"].as_u64();
+    let default = rate(&api["DefaultRouteSettings"]).unwrap_or(0);
+    let key = format!("{} {}", routes::GET_CHILD.method, routes::GET_CHILD.path);
+    let lookup = api["RouteSettings"].get(key.as_str()).and_then(rate);
+    match lookup {
+        None => p.push(format!("{key} has no throttle of its own (RouteSettings)")),
+        Some(l) => {
+            expect(&mut p, l > default, || {
+                format!("{key}'s rate limit {l} is not above the default {default}")
+            });
+            for (route, settings) in api["RouteSettings"].as_mapping().into_iter().flatten() {
+                let other = rate(settings).unwrap_or(0);
+                let name = route.as_str().unwrap_or("?");
+                expect(&mut p, name == key || other < l, || {
+                    format!("{name}'s rate limit {other} is not below the lookup's {l}")
+                });
+            }
+        }
+    }
+    p
+}
+
+#[test]
+fn the_lookup_has_a_throttle_of_its_own() {
+    assert_none(
+        "infra/template.yaml (throttles)",
+        throttle_problems(&template()),
+    );
+    let mut t = template();
+    t["Resources"]["HttpApi"]["Properties"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("RouteSettings");
+    assert_reports(
+        throttle_problems(&t),
+        &["GET /v1/children/{nhsNumber}", "no throttle"],
+    );
 }
 
 #[test]

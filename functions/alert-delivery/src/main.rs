@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use adapters::secrets::SecretsManager;
+use adapters::secrets::{CachedSecrets, SecretsManager};
 use adapters::store::notifications::NotificationStore;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
@@ -22,7 +22,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let local_mode = config::local_mode();
     let delivery = Delivery {
         store: NotificationStore::new(table),
-        secrets: SecretsManager(aws_sdk_secretsmanager::Client::new(&sdk)),
+        secrets: CachedSecrets::new(SecretsManager(aws_sdk_secretsmanager::Client::new(&sdk))),
         webhook: HttpWebhook::new(Duration::from_secs(5), local_mode),
         visibility,
         clock: SystemClock,

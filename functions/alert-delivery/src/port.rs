@@ -1,10 +1,12 @@
 //! The narrow ports delivery needs: the notification and profile, the secret, the webhook call,
 //! and the message's visibility (back-off).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use adapters::store::notifications::NotificationStore;
 use adapters::store::{BoxError, StoreError};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cpindex::notification::{DeliveryStatus, Notification};
@@ -89,23 +91,88 @@ pub trait WebhookClient: Send + Sync + 'static {
     ) -> Result<(), WebhookError>;
 }
 
-/// The real HTTP client: short timeout, no redirects (a redirect could lead anywhere).
+/// Looks a host name up (the system resolver in production; a scripted one in tests).
+#[async_trait]
+pub trait NameLookup: Send + Sync + 'static {
+    async fn lookup(&self, host: &str) -> std::io::Result<Vec<std::net::IpAddr>>;
+}
+
+/// The system resolver.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemLookup;
+
+#[async_trait]
+impl NameLookup for SystemLookup {
+    async fn lookup(&self, host: &str) -> std::io::Result<Vec<std::net::IpAddr>> {
+        Ok(tokio::net::lookup_host((host, 0))
+            .await?
+            .map(|a| a.ip())
+            .collect())
+    }
+}
+
+/// Why the guard refused a webhook's host.
+#[derive(Debug, thiserror::Error)]
+#[error("the webhook's host resolves to a non-public address")]
+pub struct NonPublicAddress;
+
+/// The HTTP client's only resolver outside local mode: it resolves once, refuses the name if any
+/// answer is not a public address, and hands the client exactly the addresses it checked. The
+/// client never resolves again, so an answer that changes between check and connect (DNS
+/// rebinding) cannot lead it to a private address.
+struct CheckedResolver<L>(Arc<L>);
+
+impl<L: NameLookup> reqwest::dns::Resolve for CheckedResolver<L> {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let lookup = self.0.clone();
+        Box::pin(async move {
+            let ips = lookup.lookup(name.as_str()).await?;
+            if ips.is_empty() || ips.iter().any(|ip| cpindex::profile::is_private(*ip)) {
+                return Err(Box::new(NonPublicAddress) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            let addrs: reqwest::dns::Addrs =
+                Box::new(ips.into_iter().map(|ip| std::net::SocketAddr::new(ip, 0)));
+            Ok(addrs)
+        })
+    }
+}
+
+/// The real HTTP client: short timeout, no redirects (a redirect could lead anywhere), and
+/// outside local mode only the checked resolver.
 #[derive(Debug, Clone)]
 pub struct HttpWebhook {
     client: reqwest::Client,
-    local_mode: bool,
 }
 
 impl HttpWebhook {
     pub fn new(timeout: Duration, local_mode: bool) -> Self {
-        let client = reqwest::Client::builder()
+        Self::with_lookup(timeout, local_mode, SystemLookup)
+    }
+
+    /// As [`HttpWebhook::new`], resolving names with `lookup` (tests script the answers).
+    pub fn with_lookup<L: NameLookup>(timeout: Duration, local_mode: bool, lookup: L) -> Self {
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a TLS client can be built");
-        Self { client, local_mode }
+            .redirect(reqwest::redirect::Policy::none());
+        if !local_mode {
+            builder = builder.dns_resolver(Arc::new(CheckedResolver(Arc::new(lookup))));
+        }
+        let client = builder.build().expect("a TLS client can be built");
+        Self { client }
     }
+}
+
+/// Whether a request failed because the guard refused the host.
+fn refused_by_guard(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<NonPublicAddress>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 #[async_trait]
@@ -116,24 +183,8 @@ impl WebhookClient for HttpWebhook {
         headers: Vec<(&'static str, String)>,
         body: Vec<u8>,
     ) -> Result<(), WebhookError> {
-        if !self.local_mode {
-            // The URL was checked when registered; check what the name resolves to now (SSRF guard).
-            let parsed =
-                reqwest::Url::parse(url).map_err(|_| WebhookError::Refused("not a URL".into()))?;
-            let host = parsed.host_str().unwrap_or_default().to_owned();
-            let port = parsed.port_or_known_default().unwrap_or(443);
-            let addrs = tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|e| WebhookError::Connect(Box::new(e)))?;
-            if addrs
-                .into_iter()
-                .any(|a| cpindex::profile::is_private(a.ip()))
-            {
-                return Err(WebhookError::Refused(
-                    "resolves to a private address".into(),
-                ));
-            }
-        }
+        // The URL was checked when registered; the client's resolver checks what its name
+        // resolves to now, and connects only there (SSRF guard, see CheckedResolver).
         let mut req = self.client.post(url).body(body);
         for (k, v) in headers {
             req = req.header(k, v);
@@ -142,6 +193,9 @@ impl WebhookClient for HttpWebhook {
             Ok(resp) if resp.status().is_success() => Ok(()),
             Ok(resp) => Err(WebhookError::Status(resp.status().as_u16())),
             Err(e) if e.is_timeout() => Err(WebhookError::Timeout),
+            Err(e) if refused_by_guard(&e) => Err(WebhookError::Refused(
+                "resolves to a non-public address".into(),
+            )),
             Err(e) => Err(WebhookError::Connect(Box::new(e))),
         }
     }
@@ -172,5 +226,118 @@ impl Visibility for SqsVisibility {
             .await
             .map(|_| ())
             .map_err(|e| Box::new(e) as BoxError)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Answers from a script, one answer per lookup, the last one repeated.
+    struct Scripted {
+        answers: Vec<Vec<IpAddr>>,
+        calls: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl NameLookup for Scripted {
+        async fn lookup(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            Ok(self.answers[n.min(self.answers.len() - 1)].clone())
+        }
+    }
+
+    /// A loopback listener counting the connections it accepts (what an attacker would reach).
+    async fn loopback() -> (u16, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let h = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((_s, _)) = listener.accept().await {
+                h.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        (port, hits)
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_name_answering_public_then_loopback_is_refused_and_loopback_never_reached() {
+        let (port, hits) = loopback().await;
+        let webhook = HttpWebhook::with_lookup(
+            Duration::from_millis(500),
+            false,
+            Scripted {
+                answers: vec![vec![ip("81.2.69.142"), ip("127.0.0.1")]],
+                calls: AtomicUsize::new(0),
+            },
+        );
+        let e = webhook
+            .post(
+                &format!("http://rebind.example.org:{port}/x"),
+                vec![],
+                b"{}".to_vec(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, WebhookError::Refused(_)), "{e:?}");
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn the_client_connects_only_where_the_guard_checked() {
+        // A rebinding name: public at the check, loopback at any later lookup. The client must
+        // not look it up again, so it never reaches the loopback listener.
+        let (port, hits) = loopback().await;
+        let lookup = Scripted {
+            answers: vec![vec![ip("192.88.99.200")], vec![ip("127.0.0.1")]],
+            calls: AtomicUsize::new(0),
+        };
+        let webhook = HttpWebhook::with_lookup(Duration::from_millis(300), false, lookup);
+        let e = webhook
+            .post(
+                &format!("http://rebind.example.org:{port}/x"),
+                vec![],
+                b"{}".to_vec(),
+            )
+            .await
+            .unwrap_err();
+        assert!(!matches!(e, WebhookError::Refused(_)), "{e:?}");
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            0,
+            "never connected to loopback"
+        );
+    }
+
+    #[tokio::test]
+    async fn private_answers_of_every_kind_are_refused() {
+        for bad in [
+            "10.0.0.5",
+            "::1",
+            "64:ff9b::7f00:1",
+            "::ffff:169.254.169.254",
+            "100.64.1.1",
+        ] {
+            let webhook = HttpWebhook::with_lookup(
+                Duration::from_millis(300),
+                false,
+                Scripted {
+                    answers: vec![vec![ip(bad)]],
+                    calls: AtomicUsize::new(0),
+                },
+            );
+            let e = webhook
+                .post("https://alerts.example.org/x", vec![], b"{}".to_vec())
+                .await
+                .unwrap_err();
+            assert!(matches!(e, WebhookError::Refused(_)), "{bad}: {e:?}");
+        }
     }
 }
