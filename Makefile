@@ -71,8 +71,12 @@ check:
 	    echo "check: $$f's build has cpindex's local-mode feature: local relaxations would reach a Lambda artefact" >&2; exit 1; fi; \
 	done
 
+# Every log event of the emulator tests is captured and scanned: no NHS number in clear, ever.
+TEST_LOG_DIR := $(CURDIR)/.local/test-logs
 emulator-test: emulator-install
-	@EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
+	@rm -rf "$(TEST_LOG_DIR)"
+	@CPINDEX_TEST_LOG_DIR="$(TEST_LOG_DIR)" EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
+	@"$$(scripts/tools-venv.sh)" scripts/scan-logs.py "$(TEST_LOG_DIR)"
 
 ## The NHS number rule against an independent implementation, on over a million candidates.
 nhs-oracle:

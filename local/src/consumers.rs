@@ -54,7 +54,7 @@ pub async fn run(stack: Stack, retention: Retention, base_delay_s: u32) {
             })
             .await;
             if let Err(e) = polled {
-                tracing::warn!(error = %e, "fan-out poller: queue unavailable");
+                tracing::warn!(error = %cpindex::log::chain(&e), "fan-out poller: queue unavailable");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
@@ -66,7 +66,7 @@ pub async fn run(stack: Stack, retention: Retention, base_delay_s: u32) {
             })
             .await;
             if let Err(e) = polled {
-                tracing::warn!(error = %e, "delivery poller: queue unavailable");
+                tracing::warn!(error = %cpindex::log::chain(&e), "delivery poller: queue unavailable");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

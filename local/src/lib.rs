@@ -148,7 +148,7 @@ pub async fn schedule_reconciliation(
                 tracing::info!(run_id = %o.run_id, complete = o.complete, redriven = o.alerts_redriven, "scheduled reconciliation")
             }
             Err(e) => {
-                tracing::warn!(error = %e, "scheduled reconciliation failed; it resumes next time")
+                tracing::warn!(error = %cpindex::log::chain(&e), "scheduled reconciliation failed; it resumes next time")
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod contact;
 pub mod json_object;
 pub mod keys;
+pub mod log;
 pub mod nhs_number;
 pub mod notification;
 pub mod org;

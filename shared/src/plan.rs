@@ -53,10 +53,29 @@ impl PlanType {
     }
 }
 
-/// The LA system's own reference for a plan: 1 to 64 of `A-Z a-z 0-9 . _ -`.
+/// The LA system's own reference for a plan: 1 to 64 of `A-Z a-z 0-9 . _ -`, and never an NHS
+/// number (nor one inside it): references travel in URLs, logs and reports, where an NHS number
+/// must never appear in clear.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PlanRef(String);
+
+/// Whether `raw` holds an NHS number: ten digits, or 3-3-4 with hyphens, not part of a longer
+/// run of digits.
+pub fn holds_nhs_number(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    (0..b.len()).any(|start| {
+        if start > 0 && digit(start - 1) {
+            return false;
+        }
+        [10, 12].into_iter().any(|len| {
+            start + len <= b.len()
+                && !digit(start + len)
+                && crate::NhsNumber::parse(&raw[start..start + len]).is_ok()
+        })
+    })
+}
 
 impl PlanRef {
     pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
@@ -64,15 +83,22 @@ impl PlanRef {
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(FieldError::new(
+        if !ok {
+            return Err(FieldError::new(
                 ErrorCode::InvalidPlanRef,
                 field,
                 "a plan reference is 1 to 64 letters, digits, '.', '_' or '-'",
-            ))
+            ));
         }
+        if holds_nhs_number(raw) {
+            return Err(FieldError::new(
+                ErrorCode::InvalidPlanRef,
+                field,
+                "a plan reference must not be or hold an NHS number: references travel in URLs \
+                 and logs; use the LA system's own case or plan id",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -280,6 +306,30 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_reference_never_holds_an_nhs_number() {
+        for bad in [
+            "9434765919",
+            "CP-9434765919",
+            "943-476-5919",
+            "x9000000009y",
+            "LAC.9434765919",
+        ] {
+            let e = PlanRef::parse(bad, "/planRef").unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidPlanRef, "{bad}");
+        }
+        // Ten digits that are no NHS number, or part of a longer run, are ordinary references.
+        for good in [
+            "9876544321",
+            "19434765919",
+            "CP-1001",
+            "2026-11-22",
+            "94347659190",
+        ] {
+            assert!(PlanRef::parse(good, "/planRef").is_ok(), "{good}");
+        }
+    }
     use proptest::prelude::*;
     use serde_json::json;
 

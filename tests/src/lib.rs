@@ -15,6 +15,35 @@ use aws_sdk_sqs::Client as SqsClient;
 use cpindex::config::CallTimeouts;
 use cpindex::keys::{QueueDef, TABLE};
 
+/// When `CPINDEX_TEST_LOG_DIR` is set (`make test` sets it), every log event of this test process
+/// goes to a file there, at the level production logs at and DEBUG for our own crates, so that
+/// scripts/scan-logs.py can fail the run on any NHS number in clear. Called by every emulator
+/// fixture; once per process.
+pub fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(dir) = std::env::var("CPINDEX_TEST_LOG_DIR") else {
+            return;
+        };
+        let _ = std::fs::create_dir_all(&dir);
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "test".into());
+        let path = std::path::Path::new(&dir).join(format!("{exe}-{}.log", std::process::id()));
+        let Ok(file) = std::fs::File::create(path) else {
+            return;
+        };
+        let ours = "info,cpindex=debug,adapters=debug,plan_upsert=debug,lookup=debug,inbox=debug,\
+                    alert_fanout=debug,alert_delivery=debug,reconcile=debug,local_stack=debug";
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(ours))
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
+}
+
 /// Where the emulator listens (`make test` sets it).
 pub fn emulator_url() -> String {
     std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".to_owned())
@@ -29,11 +58,13 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn connect() -> Self {
+        capture_logs();
         Self::connect_to(&emulator_url(), CallTimeouts::default())
     }
 
     /// Clients whose every request `recorder` sees.
     pub fn recorded(recorder: &io_recorder::IoRecorder) -> Self {
+        capture_logs();
         let (dynamo, sqs) = recorder.clients(&emulator_url());
         Self { dynamo, sqs }
     }

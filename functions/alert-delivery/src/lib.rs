@@ -190,9 +190,9 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
                     // visible at once so SQS moves it to the dead-letter queue without waiting.
                     let delay = if m.receive_count >= self.policy.max_attempts { 0 } else { self.policy.delay_after(m.receive_count) };
                     if let Err(ve) = self.visibility.delay(&m.receipt_handle, delay).await {
-                        tracing::warn!(error = %ve, "could not set back-off; the queue's visibility timeout applies");
+                        tracing::warn!(error = %cpindex::log::chain(ve.as_ref()), "could not set back-off; the queue's visibility timeout applies");
                     }
-                    tracing::warn!(message_id = %m.message_id, error = %e, delay_s = delay, "delivery message failed");
+                    tracing::warn!(message_id = %m.message_id, error = %cpindex::log::chain(&e), delay_s = delay, "delivery message failed");
                     Err(m)
                 }
             }

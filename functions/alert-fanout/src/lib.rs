@@ -134,7 +134,7 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
             match self.one(&m).await {
                 Ok(_) => Ok(()),
                 Err(e) => {
-                    tracing::warn!(message_id = %m.message_id, error = %e, receive_count = m.receive_count, "fan-out failed; will retry");
+                    tracing::warn!(message_id = %m.message_id, error = %cpindex::log::chain(&e), receive_count = m.receive_count, "fan-out failed; will retry");
                     Err(m)
                 }
             }

@@ -74,7 +74,7 @@ async fn latest_report<C: Clock>(
 }
 
 fn store_failure(e: StoreError) -> ApiError {
-    tracing::warn!(error = %e, "store failure");
+    tracing::warn!(error = %cpindex::log::chain(&e), "store failure");
     if e.is_transient() {
         ApiError::from(Problem::store_unavailable())
     } else {

@@ -72,13 +72,13 @@ async fn audit_denial<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     };
     let access = Access::new(&claims, nhs, app.clock.now(), AccessOutcome::DeniedRole);
     if let Err(e) = app.log.record(&access).await {
-        tracing::error!(error = %e, access_id = %access.access_id, "denied access not audited");
+        tracing::error!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "denied access not audited");
     }
     tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
 }
 
 fn unavailable(what: &'static str, e: &dyn std::error::Error) -> ApiError {
-    tracing::warn!(error = %e, what, "lookup could not complete");
+    tracing::warn!(error = %cpindex::log::chain(&e), what, "lookup could not complete");
     ApiError::from(Problem::store_unavailable())
 }
 
@@ -116,10 +116,10 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     // it). With neither, answering would leave an unaudited read: refuse with 503 instead.
     match (&written, &sent) {
         (Ok(()), Some(Err(e))) => {
-            tracing::warn!(error = %e, access_id = %access.access_id, "alert hand-off failed; reconciliation re-drives the pending access");
+            tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "alert hand-off failed; reconciliation re-drives the pending access");
         }
         (Err(e), Some(Ok(()))) => {
-            tracing::warn!(error = %e, access_id = %access.access_id, "access write failed; fan-out records it from the queue");
+            tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "access write failed; fan-out records it from the queue");
         }
         (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e)),
         _ => {}

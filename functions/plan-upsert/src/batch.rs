@@ -133,7 +133,7 @@ fn ack_of(
             ack.code = ErrorCode::Internal.as_str().into();
         }
         Err(e) => {
-            tracing::warn!(error = %e, "a batch record could not be written");
+            tracing::warn!(error = %cpindex::log::chain(&e), "a batch record could not be written");
             ack.code = ErrorCode::StoreUnavailable.as_str().into();
             ack.reason =
                 Some("not written: the index was unavailable; send this record again".into());

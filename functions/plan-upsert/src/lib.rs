@@ -58,10 +58,10 @@ pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
 /// The store failed: 503 with Retry-After; the SDK's details go to the log, never to the caller.
 fn store_failure(e: StoreError) -> ApiError {
     if e.is_transient() {
-        tracing::warn!(error = %e, "store unavailable");
+        tracing::warn!(error = %cpindex::log::chain(&e), "store unavailable");
         ApiError::from(Problem::store_unavailable())
     } else {
-        tracing::error!(error = ?e, "store error");
+        tracing::error!(error = %cpindex::log::chain(&e), "store error");
         ApiError::code(ErrorCode::Internal)
     }
 }

@@ -20,7 +20,7 @@ pub const STEP: Duration = Duration::from_secs(20);
 pub const REDRIVE_MAX: usize = 1000;
 
 fn failure(e: ReconcileError) -> ApiError {
-    tracing::warn!(error = %e, "operator request failed");
+    tracing::warn!(error = %cpindex::log::chain(&e), "operator request failed");
     ApiError::from(Problem::store_unavailable())
 }
 

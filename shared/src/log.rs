@@ -1,0 +1,48 @@
+//! What logs may say about an error: its message and every source's, never its Debug form
+//! (which could print a stored item, and so an NHS number).
+
+use std::fmt;
+
+/// An error with its sources, `outer: cause: root cause`, for a log field (`error = %chain(&e)`).
+pub fn chain<E: std::error::Error + ?Sized>(e: &E) -> Chain<'_, E> {
+    Chain(e)
+}
+
+/// See [`chain`].
+pub struct Chain<'a, E: ?Sized>(&'a E);
+
+impl<E: std::error::Error + ?Sized> fmt::Display for Chain<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner")]
+    struct Inner {
+        #[allow(dead_code)]
+        secret_item: String,
+    }
+
+    #[test]
+    fn the_chain_has_every_message_and_no_debug_fields() {
+        let e = Outer(Inner {
+            secret_item: "9434765919".into(),
+        });
+        let text = super::chain(&e).to_string();
+        assert_eq!(text, "outer: inner");
+        assert!(!text.contains("9434765919"));
+    }
+}
