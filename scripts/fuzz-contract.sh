@@ -40,5 +40,5 @@ mkdir -p .local/schemathesis
   --token-cmd "env CPINDEX_STATE_DIR=$state $stack token" \
   --seconds-per-role "${FUZZ_SECONDS_PER_ROLE:-30}" --report-dir .local/schemathesis
 # Thousands of generated requests went through the stack: its log holds no NHS number in clear.
-mkdir -p "$state/logs" && cp "$state/stack.log" "$state/logs/"
-"$python" scripts/scan-logs.py "$state/logs"
+mkdir -p .local/fuzz-logs && cp "$state/stack.log" .local/fuzz-logs/stack.log
+"$python" scripts/scan-logs.py .local/fuzz-logs

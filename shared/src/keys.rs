@@ -21,6 +21,25 @@ pub mod attr {
     pub const ENTITY: &str = "entity";
 }
 
+/// How long each kind of item is kept: the one definition docs/DATA.md documents, the adapters
+/// stamp into `expiresAt`, reconciliation sweeps by, and the tests check item by item.
+pub mod keep {
+    /// An access (visit, silent read, refused attempt, history read): the audit trail.
+    pub const ACCESS_DAYS: i64 = 730;
+    /// A notification to an LA.
+    pub const NOTIFICATION_DAYS: i64 = 730;
+    /// A plan projection's tombstone (withdrawn or moved).
+    pub const TOMBSTONE_DAYS: i64 = 30;
+    /// A batch of a full extract (reconciliation needs only the latest).
+    pub const EXTRACT_PART_DAYS: i64 = 35;
+    /// A dated copy of a reconciliation report (the latest is kept until replaced).
+    pub const REPORT_COPY_DAYS: i64 = 90;
+    /// A reconciliation segment checkpoint.
+    pub const CHECKPOINT_DAYS: i64 = 7;
+    // Plan records and live projections: the plan's end date (or a withdrawal) plus the
+    // configured retention (`cpindex::plan::Retention`, 12 months by default).
+}
+
 /// Every kind of item the table holds, as stored in its `entity` attribute. Reconciliation and
 /// every reader classify items through this type, never through string literals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

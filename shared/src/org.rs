@@ -16,15 +16,23 @@ impl OrgCode {
             && raw
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(FieldError::new(
+        if !ok {
+            return Err(FieldError::new(
                 ErrorCode::InvalidOrgCode,
                 "",
                 "an organisation code is 3 to 10 upper-case letters or digits",
-            ))
+            ));
         }
+        // No ODS code is ten digits; one that is an NHS number would put a child's number into
+        // URLs and logs, where organisation codes go.
+        if crate::plan::holds_nhs_number(raw) {
+            return Err(FieldError::new(
+                ErrorCode::InvalidOrgCode,
+                "",
+                "an organisation code is never an NHS number",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -60,6 +68,15 @@ impl<'de> Deserialize<'de> for OrgCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_organisation_code_is_never_an_nhs_number() {
+        assert!(OrgCode::parse("9434765919").is_err());
+        assert!(
+            OrgCode::parse("9876544321").is_ok(),
+            "ten digits that are no NHS number"
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

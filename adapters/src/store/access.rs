@@ -8,11 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::access::Access;
-use cpindex::keys::{attr, key, Entity};
+use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::nhs_number::NhsNumber;
-
-/// How long access records are kept for audit (two years).
-pub const ACCESS_RETENTION_DAYS: i64 = 730;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,7 +67,7 @@ impl AccessStore {
             gsi1pk: pending.then(|| key::PENDING_ACCESSES_GSI.to_owned()),
             gsi1sk: pending
                 .then(|| format!("{}#{}", key::sortable_time(access.at), access.access_id)),
-            expires_at: (access.at + Duration::days(ACCESS_RETENTION_DAYS)).timestamp(),
+            expires_at: (access.at + Duration::days(keep::ACCESS_DAYS)).timestamp(),
         };
         match self
             .table

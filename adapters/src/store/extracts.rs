@@ -7,12 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::keys::{key, Entity};
+use cpindex::keys::{keep, key, Entity};
 use cpindex::org::OrgCode;
 use cpindex::plan::PlanRef;
-
-/// Days an extract is kept (reconciliation only needs the latest).
-const EXTRACT_KEEP_DAYS: i64 = 35;
 
 /// One plan as the extract lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +98,8 @@ pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreErro
 
 /// Stores one part and points the LA's "latest extract" at its extract (never backwards in time).
 pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError> {
-    let expires_at = (part.received_at + chrono::Duration::days(EXTRACT_KEEP_DAYS)).timestamp();
+    let expires_at =
+        (part.received_at + chrono::Duration::days(keep::EXTRACT_PART_DAYS)).timestamp();
     let item = PartItem {
         pk: key::extract_pk(&part.org, &part.extract_id),
         sk: key::extract_part_sk(&part.content_id()),

@@ -6,13 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::keys::{attr, key, Entity};
+use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::notification::{DeliveryStatus, Notification, MAX_LATER_VIEWS};
 use cpindex::org::OrgCode;
 use cpindex::profile::LaProfile;
-
-/// Notifications are kept this long (the access records behind them for two years).
-pub const NOTIFICATION_RETENTION_DAYS: i64 = 730;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,7 +79,7 @@ impl NotificationStore {
             gsi1sk: format!("{}#{}", key::sortable_time(n.seen_at), n.notification_id),
             entity: Entity::Notification.as_str().into(),
             notification: n.clone(),
-            expires_at: (n.created_at + Duration::days(NOTIFICATION_RETENTION_DAYS)).timestamp(),
+            expires_at: (n.created_at + Duration::days(keep::NOTIFICATION_DAYS)).timestamp(),
         };
         match self
             .table

@@ -15,13 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::keys::{attr, key, Entity};
+use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::nhs_number::NhsNumber;
 use cpindex::org::OrgCode;
 use cpindex::plan::{Plan, PlanRef, Retention};
-
-/// How long a tombstone (withdrawn or moved projection) fences late writers.
-const TOMBSTONE_DAYS: i64 = 30;
 
 /// Whether a plan is in force as far as the LA is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,14 +194,60 @@ impl PlanStore {
         self.retention
     }
 
-    fn record_item(&self, record: &PlanRecord) -> Result<Item, StoreError> {
-        let expires_at = match record.state {
+    /// When a record (and a live record's projection) expires under the current retention.
+    pub fn expiry_of(&self, record: &PlanRecord) -> Option<i64> {
+        match record.state {
             PlanState::Live => record.plan.delete_on(self.retention).map(epoch_of_day),
             // Withdrawn records stay for the audit trail for the retention period.
             _ => Some(epoch_of_day(
                 self.retention.delete_on(record.updated_at.date_naive()),
             )),
+        }
+    }
+
+    /// Sets a record's expiry (and its live projection's) to what the current retention gives,
+    /// so a change of the retention setting reaches items already stored. Conditional on the
+    /// version, so a newer write in between is left alone. Returns whether anything changed.
+    pub async fn restamp(&self, record: &PlanRecord) -> Result<bool, StoreError> {
+        let expiry = self.expiry_of(record);
+        let update = match expiry {
+            Some(at) => Condition::new("SET #e = :e")
+                .name("#e", attr::EXPIRES_AT)
+                .value(":e", AttributeValue::N(at.to_string())),
+            None => Condition::new("REMOVE #e").name("#e", attr::EXPIRES_AT),
         };
+        let same_version = || {
+            Condition::new("#v = :v")
+                .name("#v", attr::SOURCE_VERSION)
+                .value(":v", AttributeValue::N(record.source_version.to_string()))
+        };
+        let mut targets = vec![(
+            key::plan_ref_pk(&record.org, &record.plan_ref),
+            key::CURRENT.to_owned(),
+        )];
+        if record.state == PlanState::Live {
+            targets.push((
+                key::child_pk(&record.nhs_number),
+                key::child_plan_sk(&record.org, &record.plan_ref),
+            ));
+        }
+        let mut changed = false;
+        for (pk, sk) in targets {
+            match self
+                .table
+                .update(&pk, &sk, update.clone(), Some(same_version()))
+                .await
+            {
+                Ok(_) => changed = true,
+                Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(changed)
+    }
+
+    fn record_item(&self, record: &PlanRecord) -> Result<Item, StoreError> {
+        let expires_at = self.expiry_of(record);
         let item = RecordItem {
             pk: key::plan_ref_pk(&record.org, &record.plan_ref),
             sk: key::CURRENT.to_owned(),
@@ -226,7 +269,7 @@ impl PlanStore {
     ) -> Result<Item, StoreError> {
         let expires_at = match state {
             PlanState::Live => record.plan.delete_on(self.retention).map(epoch_of_day),
-            _ => Some((now + chrono::Duration::days(TOMBSTONE_DAYS)).timestamp()),
+            _ => Some((now + chrono::Duration::days(keep::TOMBSTONE_DAYS)).timestamp()),
         };
         let item = ProjectionItem {
             pk: key::child_pk(nhs),

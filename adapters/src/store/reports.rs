@@ -8,11 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::StoreError;
 use super::table::Table;
-use cpindex::keys::{attr, key, Entity};
+use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::org::OrgCode;
-
-/// Past reports are kept this long.
-const REPORT_KEEP_DAYS: i64 = 90;
 
 async fn put(
     table: &Table,
@@ -35,7 +32,7 @@ async fn put(
             item.insert(
                 attr::EXPIRES_AT.to_owned(),
                 AttributeValue::N(
-                    (at + Duration::days(REPORT_KEEP_DAYS))
+                    (at + Duration::days(keep::REPORT_COPY_DAYS))
                         .timestamp()
                         .to_string(),
                 ),

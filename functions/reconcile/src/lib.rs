@@ -88,8 +88,6 @@ pub struct RunOutcome {
     pub reports_written: usize,
 }
 
-const CHECKPOINT_KEEP_DAYS: i64 = 7;
-
 /// The latest full extract of every LA: plan reference -> version, the records the index did
 /// not take, and a summary.
 #[derive(Debug, Default)]
@@ -294,7 +292,7 @@ impl<C: Clock> Reconciler<C> {
             pages += 1;
             cp.done = next.is_none();
             cp.position = next;
-            let keep_until = now + Duration::days(CHECKPOINT_KEEP_DAYS);
+            let keep_until = now + Duration::days(cpindex::keys::keep::CHECKPOINT_DAYS);
             self.runs()
                 .save_checkpoint(&state.run_id, seg, &cp, keep_until)
                 .await?;
@@ -322,6 +320,13 @@ impl<C: Clock> Reconciler<C> {
         }
         match item.kind {
             Scanned::PlanRecord(record) => {
+                // The retention setting may have changed since the record was written: its expiry
+                // (and its projection's) follows the setting in force, so the change reaches items
+                // already stored (the next run deletes those now past it).
+                let plans = PlanStore::new(self.table.clone(), self.retention);
+                if plans.expiry_of(&record) != item.expires_at && plans.restamp(&record).await? {
+                    f.restamped += 1;
+                }
                 if record.state == PlanState::Live {
                     f.plans += 1;
                     self.examine_plan(&record, extracts, now.date_naive(), f);

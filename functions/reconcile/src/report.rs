@@ -100,6 +100,9 @@ impl LaFindings {
 pub struct SegmentFindings {
     pub scanned: u64,
     pub deleted: u64,
+    /// Plan records whose expiry was re-stamped to the retention setting in force.
+    #[serde(default)]
+    pub restamped: u64,
     pub plans: u64,
     pub per_la: BTreeMap<String, LaFindings>,
 }
@@ -108,6 +111,7 @@ impl SegmentFindings {
     pub fn merge(&mut self, o: SegmentFindings) {
         self.scanned += o.scanned;
         self.deleted += o.deleted;
+        self.restamped += o.restamped;
         self.plans += o.plans;
         for (la, f) in o.per_la {
             self.per_la.entry(la).or_default().merge(f);
