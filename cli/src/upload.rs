@@ -177,6 +177,14 @@ pub fn batch_body(mode: Mode, extract_id: Option<&str>, rows: &[Row]) -> Value {
     body
 }
 
+/// The plan reference a row's record carries, if any.
+fn plan_ref_of(row: &Row) -> Option<String> {
+    row.record
+        .get("planRef")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 /// `--dry-run`: checks every record as the API would (the same domain rules, run here), adding
 /// each record the API would reject to the report, with its column and reason. Nothing is sent.
 pub fn check_locally(report: &mut UploadReport, rows: &[Row], today: chrono::NaiveDate) {
@@ -184,11 +192,7 @@ pub fn check_locally(report: &mut UploadReport, rows: &[Row], today: chrono::Nai
         if let Err(e) = cpindex::Plan::from_json(&row.record, "", None, today) {
             report.not_loaded.push(NotLoaded {
                 line: row.line,
-                plan_ref: row
-                    .record
-                    .get("planRef")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                plan_ref: plan_ref_of(row),
                 outcome: "rejected".into(),
                 code: e.code.as_str().into(),
                 field: Some(
@@ -236,11 +240,7 @@ pub fn record_ack(report: &mut UploadReport, number: usize, rows: &[Row], ack: &
     for (row, _) in rows.iter().zip(&mentioned).filter(|(_, m)| !**m) {
         report.not_loaded.push(NotLoaded {
             line: row.line,
-            plan_ref: row
-                .record
-                .get("planRef")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            plan_ref: plan_ref_of(row),
             outcome: "unknown".into(),
             code: "no_outcome".into(),
             field: None,
@@ -266,11 +266,7 @@ pub fn record_refusal(report: &mut UploadReport, number: usize, rows: &[Row], wh
     for row in rows {
         report.not_loaded.push(NotLoaded {
             line: row.line,
-            plan_ref: row
-                .record
-                .get("planRef")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            plan_ref: plan_ref_of(row),
             outcome: "failed".into(),
             code: code.clone(),
             field: None,

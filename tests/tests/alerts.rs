@@ -206,6 +206,25 @@ impl Fixture {
         }
     }
 
+    /// Takes the accesses waiting for fan-out without deleting them and hands the same event to
+    /// fan-out twice (at-least-once delivery); returns how many accesses there were.
+    async fn fan_out_waiting_twice(&self) -> usize {
+        let msgs = self.emu.receive(&self.fanout_url).await;
+        let batch: Vec<_> = msgs
+            .iter()
+            .map(|m| adapters::sqs_batch::QueueMessage {
+                message_id: m.message_id.clone().unwrap(),
+                receipt_handle: m.receipt_handle.clone().unwrap(),
+                body: m.body.clone().unwrap(),
+                receive_count: 1,
+            })
+            .collect();
+        let event = adapters::sqs_batch::event_of(&batch, "arn");
+        assert_eq!(self.fanout.handle(&event).await, BatchResponse::default());
+        assert_eq!(self.fanout.handle(&event).await, BatchResponse::default());
+        batch.len()
+    }
+
     async fn all_notifications(&self) -> Vec<Notification> {
         let mut out = Vec::new();
         for org in [LEEDS, CAMDEN] {
@@ -267,19 +286,7 @@ async fn the_same_access_delivered_twice_still_makes_one_notification_per_la() {
     f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
     f.look(CHILD).await;
     // Take the message without deleting it, and hand the same event to fan-out twice.
-    let msgs = f.emu.receive(&f.fanout_url).await;
-    let batch: Vec<_> = msgs
-        .iter()
-        .map(|m| adapters::sqs_batch::QueueMessage {
-            message_id: m.message_id.clone().unwrap(),
-            receipt_handle: m.receipt_handle.clone().unwrap(),
-            body: m.body.clone().unwrap(),
-            receive_count: 1,
-        })
-        .collect();
-    let event = adapters::sqs_batch::event_of(&batch, "arn");
-    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
-    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+    assert_eq!(f.fan_out_waiting_twice().await, 1);
     assert_eq!(f.all_notifications().await.len(), 1);
 
     let delivery = f.delivery(f.notifications());
@@ -640,20 +647,7 @@ async fn repeated_views_by_one_clinician_within_a_day_alert_each_la_once() {
         later.push(f.look(CHILD).await);
     }
     // Hand the later views to fan-out twice each (at-least-once delivery).
-    let msgs = f.emu.receive(&f.fanout_url).await;
-    assert_eq!(msgs.len(), 2);
-    let batch: Vec<_> = msgs
-        .iter()
-        .map(|m| adapters::sqs_batch::QueueMessage {
-            message_id: m.message_id.clone().unwrap(),
-            receipt_handle: m.receipt_handle.clone().unwrap(),
-            body: m.body.clone().unwrap(),
-            receive_count: 1,
-        })
-        .collect();
-    let event = adapters::sqs_batch::event_of(&batch, "arn");
-    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
-    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+    assert_eq!(f.fan_out_waiting_twice().await, 2);
 
     let ns = f.all_notifications().await;
     assert_eq!(ns.len(), 2, "one per LA: {ns:?}");
