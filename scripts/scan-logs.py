@@ -14,6 +14,10 @@ import sys
 import nhs_number
 
 CANDIDATE = re.compile(r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4})(?![0-9])")
+# Access and notification ids are random UUIDs; about one in a few thousand ends in ten digits
+# that happen to pass the check (seen: `...-ce7411899224`). An id is removed before scanning, so
+# only its own random digits are spared, never a number written next to it.
+UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 
 
 def main():
@@ -27,7 +31,7 @@ def main():
             with open(path, encoding="utf-8", errors="replace") as f:
                 for n, line in enumerate(f, 1):
                     lines += 1
-                    for m in CANDIDATE.finditer(line):
+                    for m in CANDIDATE.finditer(UUID.sub("<id>", line)):
                         if nhs_number.is_valid(m.group(1)):
                             digits = re.sub("[- ]", "", m.group(1))
                             found.append(f"{path}:{n}: *** *** *{digits[-3:]}")

@@ -57,3 +57,25 @@ pub fn queue_from_env(
         config::required(url_env)?,
     ))
 }
+
+/// Why the child key secret could not be loaded at start (the function then does not start:
+/// without the key it could neither find a child's plans nor audit a lookup).
+#[derive(Debug, thiserror::Error)]
+pub enum ChildKeysError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Fetch(#[from] crate::secrets::SecretError),
+    #[error("the child key secret is not usable")]
+    Unusable(#[from] cpindex::child_key::ChildKeyError),
+}
+
+/// The child key secret named by `CHILD_KEY_SECRET_ARN`, fetched once per process: the key
+/// never rotates (it is the partition key of every child), so no lookup pays for a fetch.
+pub async fn child_keys_from_env(sdk: &SdkConfig) -> Result<cpindex::ChildKeys, ChildKeysError> {
+    use crate::secrets::SecretSource;
+    let arn = config::required(env::CHILD_KEY_SECRET_ARN)?;
+    let source = crate::secrets::SecretsManager(aws_sdk_secretsmanager::Client::new(sdk));
+    let secret = source.secret(&arn).await?;
+    Ok(cpindex::ChildKeys::from_secret(&secret)?)
+}

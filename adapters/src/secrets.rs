@@ -9,7 +9,7 @@ use crate::store::BoxError;
 
 /// A secret could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("the signing secret could not be read")]
+#[error("the secret could not be read")]
 pub struct SecretError(#[source] pub BoxError);
 
 /// Reads a secret's value by reference.

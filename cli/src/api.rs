@@ -34,6 +34,7 @@ pub const DEAD_LETTERS: Route = &routes::GET_DEAD_LETTERS;
 pub const DEAD_LETTERS_REDRIVE: Route = &routes::POST_DEAD_LETTERS_REDRIVE;
 pub const WITHDRAW_PLAN: Route = &routes::DELETE_PLAN;
 pub const PLAN_ACCESSES: Route = &routes::GET_PLAN_ACCESSES;
+pub const CHILD_ACCESSES: Route = &routes::GET_CHILD_ACCESSES;
 pub const RECONCILIATION_REPORT: Route = &routes::GET_RECONCILIATION_REPORT;
 pub const PROFILE: Route = &routes::GET_PROFILE;
 pub const PUT_PROFILE: Route = &routes::PUT_PROFILE;

@@ -136,6 +136,15 @@ pub enum Command {
     /// LA profiles: contacts clinicians call and where alerts go.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Every access to one NHS number, plan or no plan (operators). Your read is audited too.
+    #[command(
+        after_help = "Example:\n  cpindex audit '943 476 5919'\n\nFor a subject access request or \
+                            an investigation; the read is recorded in the child's trail."
+    )]
+    Audit {
+        /// The NHS number (spaces or dashes allowed).
+        nhs_number: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -446,6 +455,16 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             let api = connect(&cli, console)?;
             let body = api.call(api::PLAN_ACCESSES, &[plan_ref], &[], None).await?;
             print_generic(console, json, api::PLAN_ACCESSES, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Audit { nhs_number } => {
+            let nhs = NhsNumber::parse(nhs_number.trim())
+                .map_err(|e| CliError::usage(format!("that is not a valid NHS number: {e}")))?;
+            let api = connect(&cli, console)?;
+            let body = api
+                .call(api::CHILD_ACCESSES, &[&nhs.digits()], &[], None)
+                .await?;
+            print_generic(console, json, api::CHILD_ACCESSES, &body)?;
             Ok(EXIT_OK)
         }
         Command::Profiles(ProfilesCommand::List) => {

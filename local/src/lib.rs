@@ -78,6 +78,8 @@ pub struct Stack {
     pub delivery_dlq: String,
     /// Webhook signing secrets (`<state dir>/secrets`), read by delivery and the local receiver.
     pub secrets_dir: PathBuf,
+    /// The child key secret (`<state dir>/child-key`, 0600), as Secrets Manager holds it in AWS.
+    pub keys: cpindex::ChildKeys,
 }
 
 /// Creates the table and queues (idempotent: a second start reuses them).
@@ -94,6 +96,10 @@ pub async fn bootstrap_resources(
         adapters::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_DELIVERY_QUEUE).await?;
     let secrets_dir = settings.state_dir.join("secrets");
     std::fs::create_dir_all(&secrets_dir)?;
+    let keys = cpindex::ChildKeys::from_secret(&local_token::load_or_create_secret(
+        &settings.state_dir,
+        local_token::CHILD_KEY_FILE,
+    )?)?;
     Ok(Stack {
         dynamo,
         sqs,
@@ -102,6 +108,7 @@ pub async fn bootstrap_resources(
         delivery_queue: delivery.queue,
         delivery_dlq: delivery.dlq,
         secrets_dir,
+        keys,
     })
 }
 
@@ -232,6 +239,7 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
     let functions = Router::new()
         .merge(plan_upsert::routes(plan_upsert::App {
             store: plans,
+            keys: stack.keys.clone(),
             clock: SystemClock,
             retention,
         }))
@@ -241,6 +249,7 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
             queue,
             clock: SystemClock,
             retention,
+            keys: stack.keys.clone(),
         }))
         .merge(inbox)
         .merge(reconcile::ops::routes(reconciler(&stack, retention)))

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::child_key::ChildKey;
 use crate::claims::{Claims, Role, UserId};
-use crate::nhs_number::NhsNumber;
 use crate::org::OrgCode;
 
 /// Why an access was allowed or not.
@@ -20,12 +20,14 @@ pub enum AccessOutcome {
     HistoryRead,
 }
 
-/// One access, as audited and as handed to the alert fan-out.
+/// One access, as audited and as handed to the alert fan-out. It names the child by key, never
+/// by NHS number: most lookups are of children without a plan, and their trail must not be a
+/// register of every child seen in unscheduled care.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Access {
     pub access_id: String,
-    pub nhs_number: NhsNumber,
+    pub child: ChildKey,
     pub at: DateTime<Utc>,
     pub user: UserId,
     pub role: Role,
@@ -40,13 +42,13 @@ impl Access {
     /// A new access by `caller` at `at`, with a fresh id.
     pub fn new(
         caller: &Claims,
-        nhs_number: NhsNumber,
+        child: ChildKey,
         at: DateTime<Utc>,
         outcome: AccessOutcome,
     ) -> Self {
         Self {
             access_id: uuid::Uuid::new_v4().to_string(),
-            nhs_number,
+            child,
             at,
             user: caller.user.clone(),
             role: caller.role,
@@ -135,7 +137,7 @@ mod tests {
     fn access(user: &str, org: &str, minutes: i64) -> Access {
         Access {
             access_id: format!("{user}-{minutes}"),
-            nhs_number: NhsNumber::parse("9434765919").unwrap(),
+            child: ChildKey::parse(&"a".repeat(64)).unwrap(),
             at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() + Duration::minutes(minutes),
             user: UserId::parse(user).unwrap(),
             role: Role::UnscheduledCare,

@@ -5,8 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::access::Visit;
+use crate::access::{Access, AccessOutcome, Visit};
 use crate::batch::Mode;
+use crate::claims::Role;
 use crate::contact::LaContact;
 use crate::nhs_number::NhsNumber;
 use crate::notification::Notification;
@@ -372,6 +373,38 @@ pub struct ReportAnnouncement {
     #[serde(default)]
     pub not_in_index: u64,
     pub href: String,
+}
+
+/// One access in a child's history (an LA's view of its plan's child, or an operator's audit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessView {
+    pub access_id: String,
+    pub at: DateTime<Utc>,
+    pub setting_code: OrgCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting_name: Option<String>,
+    pub user_id: String,
+    pub role: Role,
+    pub outcome: AccessOutcome,
+    /// Whether the child had an active plan when fan-out decided the alert (visits only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_found: Option<bool>,
+}
+
+impl From<(Access, Option<bool>)> for AccessView {
+    fn from((a, plan_found): (Access, Option<bool>)) -> Self {
+        Self {
+            access_id: a.access_id,
+            at: a.at,
+            setting_code: a.org,
+            setting_name: a.org_name,
+            user_id: a.user.as_str().to_owned(),
+            role: a.role,
+            outcome: a.outcome,
+            plan_found,
+        }
+    }
 }
 
 #[cfg(test)]

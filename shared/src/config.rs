@@ -19,6 +19,8 @@ pub mod env {
     pub const LOCAL_MODE: &str = "LOCAL_MODE";
     /// Months an ended plan stays visible (default 12).
     pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
+    /// The Secrets Manager secret (ARN) holding the child key secret (`crate::child_key`).
+    pub const CHILD_KEY_SECRET_ARN: &str = "CHILD_KEY_SECRET_ARN";
     /// Overrides the AWS endpoint (the local emulator); unset means AWS itself.
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 }

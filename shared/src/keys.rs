@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::nhs_number::NhsNumber;
+use crate::child_key::ChildKey;
 use crate::org::OrgCode;
 use crate::plan::PlanRef;
 
@@ -175,9 +175,10 @@ impl QueueDef {
 pub mod key {
     use super::*;
 
-    /// Partition of everything about one child (or, for UCPP, one pregnant woman).
-    pub fn child_pk(nhs: &NhsNumber) -> String {
-        format!("CHILD#{}", nhs.digits())
+    /// Partition of everything about one child (or, for UCPP, one pregnant woman), by the
+    /// child's key: never the NHS number itself (`crate::child_key`).
+    pub fn child_pk(child: &ChildKey) -> String {
+        format!("CHILD#{child}")
     }
 
     pub const PLAN_PREFIX: &str = "PLAN#";
@@ -299,10 +300,13 @@ mod tests {
 
     #[test]
     fn keys_are_stable_and_do_not_collide_across_kinds() {
-        let nhs = NhsNumber::parse("9434765919").unwrap();
+        let nhs = crate::NhsNumber::parse("9434765919").unwrap();
+        let keys = crate::ChildKeys::from_secret(&"k".repeat(32)).unwrap();
         let org = OrgCode::parse("E08000035").unwrap();
         let r = PlanRef::parse("CP-1", "").unwrap();
-        assert_eq!(key::child_pk(&nhs), "CHILD#9434765919");
+        let pk = key::child_pk(&keys.of(&nhs));
+        assert_eq!(pk, format!("CHILD#{}", keys.of(&nhs)));
+        assert!(!pk.contains(&nhs.digits()));
         assert_eq!(key::child_plan_sk(&org, &r), "PLAN#E08000035#CP-1");
         assert_eq!(key::plan_ref_pk(&org, &r), "ORG#E08000035#PLAN#CP-1");
         assert_ne!(key::plan_ref_pk(&org, &r), key::org_plans_gsi(&org));

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod answers;
 pub mod batch;
+pub mod child_key;
 pub mod claims;
 pub mod clock;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod routes;
 pub mod signing;
 pub mod text;
 
+pub use child_key::{ChildKey, ChildKeys};
 pub use claims::{Claims, Role};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use nhs_number::NhsNumber;

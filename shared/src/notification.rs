@@ -91,14 +91,16 @@ pub struct Notification {
 pub const MAX_LATER_VIEWS: usize = 100;
 
 impl Notification {
-    /// The notification for `la` about `access`.
+    /// The notification for `la` about `access` to the child `nhs_number` (taken from the LA's
+    /// plan: the access itself names the child only by key).
     pub fn new(
         access: &Access,
+        nhs_number: NhsNumber,
         la: OrgCode,
         plan_types: Vec<PlanType>,
         now: DateTime<Utc>,
     ) -> Self {
-        Self::for_attendance(&access.access_id, access, la, plan_types, now)
+        Self::for_attendance(&access.access_id, access, nhs_number, la, plan_types, now)
     }
 
     /// The notification for `la` about the attendance that began with access `attendance`
@@ -107,6 +109,7 @@ impl Notification {
     pub fn for_attendance(
         attendance: &str,
         access: &Access,
+        nhs_number: NhsNumber,
         la: OrgCode,
         plan_types: Vec<PlanType>,
         now: DateTime<Utc>,
@@ -115,7 +118,7 @@ impl Notification {
             notification_id: notification_id(attendance, &la),
             la,
             access_id: access.access_id.clone(),
-            nhs_number: access.nhs_number,
+            nhs_number,
             seen_at: access.at,
             setting_code: access.org.clone(),
             setting_name: access.org_name.clone(),

@@ -48,15 +48,21 @@ const SQS_EVENT_SOURCE: [&str; 3] = [
 pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     binary: "plan-upsert",
     logical_id: "PlanUpsertFunction",
-    env: &[env::TABLE_NAME, env::RETENTION_MONTHS],
+    env: &[
+        env::TABLE_NAME,
+        env::RETENTION_MONTHS,
+        env::CHILD_KEY_SECRET_ARN,
+    ],
     trigger: Trigger::Http,
     // PlanWrites: the batched consistent read, the conditional puts (a move's transaction is
-    // two puts, which IAM governs as PutItem), one record, the LA's listing.
+    // two puts, which IAM governs as PutItem), one record, the LA's listing; the child key
+    // secret, read once at start.
     iam: &[
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:GetItem",
         "dynamodb:Query",
+        "secretsmanager:GetSecretValue",
     ],
 };
 
@@ -67,10 +73,17 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::TABLE_NAME,
         env::ALERT_FANOUT_QUEUE_URL,
         env::RETENTION_MONTHS,
+        env::CHILD_KEY_SECRET_ARN,
     ],
     trigger: Trigger::Http,
-    // ChildReads (Query), AccessLog (PutItem), AlertQueue (SendMessage).
-    iam: &["dynamodb:Query", "dynamodb:PutItem", "sqs:SendMessage"],
+    // ChildReads (Query), AccessLog (PutItem), AlertQueue (SendMessage); the child key secret,
+    // read once at start (never per lookup).
+    iam: &[
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "sqs:SendMessage",
+        "secretsmanager:GetSecretValue",
+    ],
 };
 
 pub const INBOX: FunctionDef = FunctionDef {
@@ -232,6 +245,8 @@ pub const DEAD_LETTERS_PATH: &str = "/v1/dead-letters";
 pub const DEAD_LETTERS_REDRIVE_PATH: &str = "/v1/dead-letters/redrive";
 /// What a clinician sees for one NHS number.
 pub const CHILD_PATH: &str = "/v1/children/{nhsNumber}";
+/// Operators: who looked one NHS number up, and when (the whole audit trail, audited itself).
+pub const CHILD_ACCESSES_PATH: &str = "/v1/children/{nhsNumber}/accesses";
 
 const LA: &[Role] = &[Role::LocalAuthority];
 const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
@@ -284,6 +299,15 @@ pub const GET_CHILD: RouteDef = RouteDef {
     path: CHILD_PATH,
     function: LOOKUP,
     roles: CARE,
+    takes_json: false,
+};
+/// Operators: every access to one NHS number, plan or no plan (a subject access request, an
+/// investigation). The trail is keyed by the child key, so only this function can find it.
+pub const GET_CHILD_ACCESSES: RouteDef = RouteDef {
+    method: "GET",
+    path: CHILD_ACCESSES_PATH,
+    function: LOOKUP,
+    roles: OPERATOR,
     takes_json: false,
 };
 /// The LA's inbox.
@@ -375,6 +399,7 @@ pub const ROUTES: &[RouteDef] = &[
     LIST_PLANS,
     POST_PLAN_BATCH,
     GET_CHILD,
+    GET_CHILD_ACCESSES,
     LIST_NOTIFICATIONS,
     ACK_NOTIFICATION,
     GET_PLAN_ACCESSES,

@@ -44,6 +44,19 @@ pub fn capture_logs() {
     });
 }
 
+/// The child key secret every test uses (as Secrets Manager would hold it in AWS).
+pub const TEST_CHILD_KEY_SECRET: &str = "test-child-key-secret-0123456789abcdef";
+
+/// The child keys of [`TEST_CHILD_KEY_SECRET`].
+pub fn child_keys() -> cpindex::ChildKeys {
+    cpindex::ChildKeys::from_secret(TEST_CHILD_KEY_SECRET).expect("test secret is long enough")
+}
+
+/// The child key of an NHS number under the test secret.
+pub fn child_key(nhs: &cpindex::NhsNumber) -> cpindex::ChildKey {
+    child_keys().of(nhs)
+}
+
 /// Where the emulator listens (`make test` sets it).
 pub fn emulator_url() -> String {
     std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".to_owned())

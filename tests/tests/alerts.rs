@@ -76,11 +76,13 @@ async fn fixture() -> Fixture {
     };
     Fixture {
         upsert: plan_upsert::router(plan_upsert::App {
+            keys: integration_tests::child_keys(),
             store: PlanStore::new(table.clone(), retention),
             clock: SystemClock,
             retention,
         }),
         lookup: lookup::router(lookup::App {
+            keys: integration_tests::child_keys(),
             reads: store.clone(),
             log: store,
             queue: fanout_queue,
@@ -537,7 +539,10 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
     assert_eq!((p.received, p.failed), (2, 1));
     assert!(f.all_notifications().await.is_empty());
     let history = AccessStore::new(f.table.clone())
-        .history(&cpindex::NhsNumber::parse(NOBODY).unwrap(), 10)
+        .history(
+            &integration_tests::child_key(&cpindex::NhsNumber::parse(NOBODY).unwrap()),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(history[0].1, Some(false), "closed: no plan found");
@@ -755,7 +760,10 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
 
     // Both history reads are in the child's audit trail, read back from the table.
     let trail = AccessStore::new(f.table.clone())
-        .history(&cpindex::NhsNumber::parse(CHILD).unwrap(), 100)
+        .history(
+            &integration_tests::child_key(&cpindex::NhsNumber::parse(CHILD).unwrap()),
+            100,
+        )
         .await
         .unwrap();
     let reads: Vec<&str> = trail
@@ -765,4 +773,196 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
         .collect();
     assert_eq!(reads.len(), 2, "{reads:?}");
     assert!(reads.contains(&CAMDEN) && reads.contains(&LEEDS));
+}
+
+/// Valid NHS numbers of the never-issued test range, none of which any test gives a plan.
+fn children_without_a_plan(n: usize) -> Vec<cpindex::NhsNumber> {
+    (0u64..)
+        .filter_map(|k| {
+            let first = 999_100_000 + k * 7_919;
+            let digits: [u8; 9] =
+                std::array::from_fn(|d| ((first / 10u64.pow(8 - d as u32)) % 10) as u8);
+            cpindex::NhsNumber::from_first_nine(digits)
+        })
+        .take(n)
+        .collect()
+}
+
+/// Every form an NHS number could be written in: digits, spaced, dashed.
+fn forms(nhs: &cpindex::NhsNumber) -> [String; 3] {
+    let d = nhs.digits();
+    [
+        d.clone(),
+        nhs.to_string(),
+        format!("{}-{}-{}", &d[..3], &d[3..6], &d[6..]),
+    ]
+}
+
+fn holds_any(text: &str, children: &[cpindex::NhsNumber]) -> Option<String> {
+    children
+        .iter()
+        .flat_map(forms)
+        .find(|form| text.contains(form.as_str()))
+}
+
+#[tokio::test]
+async fn no_stored_item_or_queued_alert_holds_the_nhs_number_of_a_child_without_a_plan() {
+    let f = fixture().await;
+    let children = children_without_a_plan(4);
+    let gp = Some(("scheduled_care", "Y02794", "gp-1"));
+    for nhs in &children {
+        let path = format!("/v1/children/{}", nhs.digits());
+        // A visit, a silent read and a refused attempt: three kinds of access record.
+        f.look(&nhs.digits()).await;
+        assert_eq!(
+            call(&f.lookup, request("GET", &path, gp, None))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            call(&f.lookup, request("GET", &path, la(LEEDS), None))
+                .await
+                .status,
+            403
+        );
+    }
+
+    // The queued alerts, read off the queue before fan-out takes them.
+    let msgs = f.emu.receive(&f.fanout_url).await;
+    assert_eq!(msgs.len(), children.len());
+    for m in &msgs {
+        let body = m.body.clone().unwrap();
+        assert_eq!(holds_any(&body, &children), None, "queued: {body}");
+    }
+    let batch: Vec<_> = msgs
+        .iter()
+        .map(|m| adapters::sqs_batch::QueueMessage {
+            message_id: m.message_id.clone().unwrap(),
+            receipt_handle: m.receipt_handle.clone().unwrap(),
+            body: m.body.clone().unwrap(),
+            receive_count: 1,
+        })
+        .collect();
+    let event = adapters::sqs_batch::event_of(&batch, "arn");
+    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+
+    // The whole table, read back after the lookups and fan-out: 12 access records, none with
+    // the number in any form.
+    let items = f.emu.scan_all(&f.table).await;
+    assert_eq!(items.len(), 3 * children.len(), "{items:?}");
+    for item in &items {
+        let text = format!("{item:?}");
+        assert_eq!(holds_any(&text, &children), None, "stored: {text}");
+    }
+    assert!(f.all_notifications().await.is_empty());
+
+    // The audit stays answerable for an operator, by NHS number, and that read is audited too.
+    let nhs = &children[0];
+    let path = format!("/v1/children/{}/accesses", nhs.digits());
+    let trail = call(&f.lookup, request("GET", &path, OPERATOR, None)).await;
+    assert_eq!(trail.status, 200, "{}", trail.body);
+    let outcomes: Vec<(&str, &str)> = trail
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["role"].as_str().unwrap(), a["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes[0], ("operator", "history_read"), "{outcomes:?}");
+    let mut rest = outcomes[1..].to_vec();
+    rest.sort();
+    assert_eq!(
+        rest,
+        vec![
+            ("local_authority", "denied_role"),
+            ("scheduled_care", "allowed"),
+            ("unscheduled_care", "allowed"),
+        ]
+    );
+    let visit = trail
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "unscheduled_care")
+        .unwrap();
+    assert_eq!(visit["planFound"], false);
+    // Nobody but an operator may read it.
+    for caller in [ED, la(LEEDS)] {
+        let refused = call(&f.lookup, request("GET", &path, caller, None)).await;
+        assert_eq!(refused.status, 403);
+    }
+    let again = call(&f.lookup, request("GET", &path, OPERATOR, None)).await;
+    let reads = again
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["outcome"] == "history_read" && a["role"] == "operator")
+        .count();
+    assert_eq!(reads, 2, "each audit read is itself on the trail");
+}
+
+#[tokio::test]
+async fn accesses_from_before_a_plan_are_neither_shown_nor_alerted_once_it_is_recorded() {
+    let f = fixture().await;
+    let [seen_and_closed, seen_while_pending] = children_without_a_plan(2).try_into().unwrap();
+    // One child's visit is fanned out (no plan: closed); the other's waits on the queue.
+    f.look(&seen_and_closed.digits()).await;
+    assert_eq!(f.pump_fanout().await, 1);
+    f.look(&seen_while_pending.digits()).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Then an LA records plans for both.
+    f.load(
+        LEEDS,
+        vec![
+            plan("L-A", &seen_and_closed.digits(), "CPP"),
+            plan("L-B", &seen_while_pending.digits(), "CPP"),
+        ],
+    )
+    .await;
+    // The late fan-out finds a plan recorded after the visit: the LA is not told of it.
+    assert_eq!(f.pump_fanout().await, 1);
+    assert!(f.all_notifications().await.is_empty());
+    // Neither the LA nor a clinician sees the visits from before the plan...
+    for plan_ref in ["L-A", "L-B"] {
+        let history = call(
+            &f.inbox,
+            request(
+                "GET",
+                &format!("/v1/plans/{plan_ref}/accesses"),
+                la(LEEDS),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(history.body, json!([]), "{}", history.body);
+    }
+    for nhs in [&seen_and_closed, &seen_while_pending] {
+        let dr = Some(("unscheduled_care", "RR801", "dr-9"));
+        let path = format!("/v1/children/{}", nhs.digits());
+        let shown = call(&f.lookup, request("GET", &path, dr, None)).await;
+        assert_eq!(shown.body["hasPlan"], true);
+        assert_eq!(shown.body["visits"], json!([]), "{}", shown.body);
+    }
+    // ...while visits made with the plan in place show, and alert.
+    f.pump_fanout().await;
+    assert_eq!(f.all_notifications().await.len(), 2);
+    let later = call(
+        &f.lookup,
+        request(
+            "GET",
+            &format!("/v1/children/{}", seen_and_closed.digits()),
+            ED,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        later.body["visits"].as_array().unwrap().len(),
+        1,
+        "{}",
+        later.body
+    );
 }

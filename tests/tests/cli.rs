@@ -608,6 +608,12 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
             la_code.as_str(),
         ),
         (vec!["accesses", refs[0].as_str()], la.as_str(), "RR801"),
+        // The operator's audit of the number looked up above, including the LA's refused try.
+        (
+            vec!["audit", spaced.as_str()],
+            operator.as_str(),
+            "denied_role",
+        ),
         (
             vec!["withdraw", refs[0].as_str(), "--source-version", "4"],
             la.as_str(),

@@ -200,6 +200,11 @@ fn expectations() -> Vec<Expectation> {
             .len("/plans", 1)
             .is("/plans/0/responsibleLa/code", json!(CAMDEN))
             .after(After::FanoutQueued(0)),
+        // The operator's audit: the read itself is audited first, so it leads the trail.
+        sample("lookup/get-child-accesses.json", Status(200))
+            .is("/0/outcome", json!("history_read"))
+            .is("/0/userId", json!("ops-17"))
+            .after(After::FanoutQueued(0)),
         sample("lookup/get-child-invalid-nhs-number.json", Status(400))
             .is("/code", json!("invalid_nhs_number"))
             .is("/field", json!("/nhsNumber"))
@@ -513,7 +518,7 @@ fn la_contact(name: &str) -> Value {
 fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access {
     Access {
         access_id: id.to_owned(),
-        nhs_number: NhsNumber::parse(nhs).unwrap(),
+        child: integration_tests::child_key(&NhsNumber::parse(nhs).unwrap()),
         at,
         user: UserId::parse("dr-1907").unwrap(),
         role: Role::UnscheduledCare,
@@ -566,6 +571,7 @@ impl World {
         // made while its plan was held).
         let retention = Retention::default();
         let upsert = plan_upsert::router(plan_upsert::App {
+            keys: integration_tests::child_keys(),
             store: PlanStore::new(self.table.clone(), retention),
             clock: FixedClock::at(now() - Duration::days(1)),
             retention,
@@ -663,6 +669,7 @@ impl World {
         let accesses = || AccessStore::new(self.table.clone());
         if f == routes::PLAN_UPSERT {
             Some(plan_upsert::router(plan_upsert::App {
+                keys: integration_tests::child_keys(),
                 store: plans(),
                 clock: clock(),
                 retention,
@@ -673,6 +680,7 @@ impl World {
                 accesses: accesses(),
             };
             Some(lookup::router(lookup::App {
+                keys: integration_tests::child_keys(),
                 reads: store.clone(),
                 log: store,
                 queue: SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),

@@ -72,6 +72,7 @@ fn lookup_router(table: &Table, queue: SqsQueue, clock: FixedClock) -> Router {
         accesses: AccessStore::new(table.clone()),
     };
     lookup::router(lookup::App {
+        keys: integration_tests::child_keys(),
         reads: store.clone(),
         log: store,
         queue,
@@ -86,8 +87,9 @@ async fn fixture() -> Fixture {
     let (queue, urls) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
     let retention = Retention::default();
     let upsert = plan_upsert::router(plan_upsert::App {
+        keys: integration_tests::child_keys(),
         store: PlanStore::new(table.clone(), retention),
-        clock: FixedClock::at(now() - Duration::days(1)),
+        clock: FixedClock::at(now() - Duration::days(2)),
         retention,
     });
     let lookup = lookup_router(&table, queue, FixedClock::at(now()));
@@ -139,7 +141,9 @@ impl Fixture {
     }
 
     async fn partition(&self, nhs: &str, prefix: &str) -> Vec<adapters::store::Item> {
-        let pk = cpindex::keys::key::child_pk(&NhsNumber::parse(nhs).unwrap());
+        let pk = cpindex::keys::key::child_pk(&integration_tests::child_key(
+            &NhsNumber::parse(nhs).unwrap(),
+        ));
         self.table
             .query(Index::Table, &pk, Some(prefix), QueryOptions::default())
             .await

@@ -75,6 +75,7 @@ async fn fixture() -> Fixture {
     let retention = Retention::default();
     Fixture {
         upsert: plan_upsert::router(plan_upsert::App {
+            keys: integration_tests::child_keys(),
             store: PlanStore::new(table.clone(), retention),
             clock: FixedClock::at(now()),
             retention,
@@ -293,6 +294,7 @@ async fn an_alert_lost_to_a_queue_outage_is_redriven_and_delivered_exactly_once(
         accesses: AccessStore::new(f.table.clone()),
     };
     let lookup = lookup::router(lookup::App {
+        keys: integration_tests::child_keys(),
         reads: store.clone(),
         log: store,
         queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
@@ -484,7 +486,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
     // A notification that failed for good, and its message in the dead-letter queue.
     let access = cpindex::access::Access {
         access_id: "acc-1".into(),
-        nhs_number: cpindex::NhsNumber::parse(CHILD).unwrap(),
+        child: integration_tests::child_key(&cpindex::NhsNumber::parse(CHILD).unwrap()),
         at: now() - Duration::hours(2),
         user: cpindex::claims::UserId::parse("dr-1").unwrap(),
         role: cpindex::Role::UnscheduledCare,
@@ -494,6 +496,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
     };
     let n = cpindex::notification::Notification::new(
         &access,
+        cpindex::NhsNumber::parse(CHILD).unwrap(),
         OrgCode::parse(LEEDS).unwrap(),
         vec![cpindex::PlanType::Cpp],
         now(),

@@ -97,6 +97,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         .upsert(
             &org(),
             plan("ENDED", Some("2026-06-01"), 1),
+            integration_tests::child_key(&child()),
             "sw",
             t,
             Known::Unread,
@@ -104,11 +105,25 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         .await
         .unwrap();
     plans
-        .upsert(&org(), plan("OPEN", None, 1), "sw", t, Known::Unread)
+        .upsert(
+            &org(),
+            plan("OPEN", None, 1),
+            integration_tests::child_key(&child()),
+            "sw",
+            t,
+            Known::Unread,
+        )
         .await
         .unwrap();
     plans
-        .upsert(&org(), plan("GONE", None, 1), "sw", t, Known::Unread)
+        .upsert(
+            &org(),
+            plan("GONE", None, 1),
+            integration_tests::child_key(&child()),
+            "sw",
+            t,
+            Known::Unread,
+        )
         .await
         .unwrap();
     plans
@@ -123,12 +138,17 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         _ => None,
     })
     .unwrap();
-    let access = Access::new(&claims, child(), t, AccessOutcome::Allowed);
+    let access = Access::new(
+        &claims,
+        integration_tests::child_key(&child()),
+        t,
+        AccessOutcome::Allowed,
+    );
     AccessStore::new(table.clone())
         .record(&access)
         .await
         .unwrap();
-    let n = Notification::new(&access, org(), vec![PlanType::Cpp], t);
+    let n = Notification::new(&access, child(), org(), vec![PlanType::Cpp], t);
     NotificationStore::new(table.clone())
         .create(&n)
         .await
@@ -255,6 +275,7 @@ async fn a_shorter_retention_reaches_plans_already_stored() {
         .upsert(
             &org(),
             plan("ENDED", Some("2026-05-01"), 1),
+            integration_tests::child_key(&child()),
             "sw",
             now(),
             Known::Unread,

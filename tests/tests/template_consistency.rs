@@ -342,6 +342,80 @@ fn granted_actions<'a>(t: &'a Value, function: &'a Value) -> BTreeSet<&'a str> {
     out
 }
 
+/// The logical id of the child key secret (`cpindex::child_key`).
+const CHILD_KEY_SECRET: &str = "ChildKeySecret";
+
+/// Resources of the statements granting secretsmanager:GetSecretValue in a function's role.
+fn secret_grants<'a>(t: &'a Value, function: &'a Value) -> Vec<&'a Value> {
+    let role = function_prop(t, function, "Role")
+        .and_then(getatt_target)
+        .map(|(role, _)| role);
+    let policies =
+        role.and_then(|role| at(t, &["Resources", role.as_str(), "Properties", "Policies"]));
+    let mut out = Vec::new();
+    for policy in policies.and_then(Value::as_sequence).into_iter().flatten() {
+        let statements = at(policy, &["PolicyDocument", "Statement"]).and_then(Value::as_sequence);
+        for st in statements.into_iter().flatten() {
+            let grants = match at(st, &["Action"]) {
+                Some(Value::String(a)) => a == "secretsmanager:GetSecretValue",
+                Some(Value::Sequence(list)) => list
+                    .iter()
+                    .any(|a| a.as_str() == Some("secretsmanager:GetSecretValue")),
+                _ => false,
+            };
+            if let (true, Some(resource)) = (grants, at(st, &["Resource"])) {
+                out.push(resource);
+            }
+        }
+    }
+    out
+}
+
+/// The child key secret exists, is encrypted with the data key and kept with the table, and
+/// exactly the functions that read CHILD_KEY_SECRET_ARN may read it.
+fn child_key_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let Some(secret) = at(t, &["Resources", CHILD_KEY_SECRET]) else {
+        return vec![format!("no {CHILD_KEY_SECRET} resource")];
+    };
+    expect(
+        &mut p,
+        at(secret, &["Type"]).and_then(Value::as_str) == Some("AWS::SecretsManager::Secret"),
+        || format!("{CHILD_KEY_SECRET} is not a Secrets Manager secret"),
+    );
+    expect(
+        &mut p,
+        at(secret, &["Properties", "KmsKeyId"]).and_then(getatt_target)
+            == Some(("DataKey".to_owned(), "Arn".to_owned())),
+        || format!("{CHILD_KEY_SECRET} is not encrypted with the data key"),
+    );
+    expect(
+        &mut p,
+        at(secret, &["DeletionPolicy"]).and_then(Value::as_str) == Some("Retain"),
+        || {
+            format!(
+                "{CHILD_KEY_SECRET} may be deleted with the stack: the table's keys would be lost"
+            )
+        },
+    );
+    for f in FUNCTIONS {
+        let Some(r) = at(t, &["Resources", f.logical_id]) else {
+            continue;
+        };
+        let reads = secret_grants(t, r)
+            .into_iter()
+            .any(|res| ref_target(res) == Some(CHILD_KEY_SECRET));
+        let needs = f.env.contains(&env::CHILD_KEY_SECRET_ARN);
+        expect(&mut p, reads == needs, || {
+            format!(
+                "{}: may read the child key secret: {reads}; reads CHILD_KEY_SECRET_ARN: {needs}",
+                f.logical_id
+            )
+        });
+    }
+    p
+}
+
 /// Each function's role grants exactly the data-plane actions its FunctionDef (its ports) issue.
 fn iam_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
@@ -383,6 +457,8 @@ fn env_value_problems(t: &Value) -> Vec<String> {
                 queue_id(q)
             } else if name == env::ALERT_DELIVERY_DLQ_URL {
                 dlq_id(&ALERT_DELIVERY_QUEUE)
+            } else if name == env::CHILD_KEY_SECRET_ARN {
+                CHILD_KEY_SECRET.to_owned()
             } else {
                 p.push(format!(
                     "{}: env var {name} has no rule in this test: say which resource it names",
@@ -1339,6 +1415,28 @@ fn env_vars_name_the_table_queues_and_parameters_they_stand_for() {
         "infra/template.yaml (env values)",
         env_value_problems(&template()),
     );
+}
+
+#[test]
+fn only_the_functions_that_key_children_may_read_the_child_key_secret() {
+    assert_none(
+        "infra/template.yaml (child key)",
+        child_key_problems(&template()),
+    );
+    // The check can fail: grant it to a function that has no business with NHS numbers.
+    let mut t = template();
+    let grant: Value = serde_norway::from_str(
+        "PolicyName: x\nPolicyDocument:\n  Statement:\n    - Effect: Allow\n      Action: secretsmanager:GetSecretValue\n      Resource: !Ref ChildKeySecret\n",
+    )
+    .unwrap();
+    let role = "AlertFanoutRole";
+    t["Resources"][role]["Properties"]["Policies"]
+        .as_sequence_mut()
+        .expect("fan-out's role has policies")
+        .push(grant);
+    assert!(child_key_problems(&t)
+        .iter()
+        .any(|p| p.starts_with("AlertFanoutFunction")));
 }
 
 #[test]

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::access::Access;
+use cpindex::child_key::ChildKey;
 use cpindex::keys::{attr, keep, key, Entity};
-use cpindex::nhs_number::NhsNumber;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,7 +59,7 @@ impl AccessStore {
     pub async fn record(&self, access: &Access) -> Result<(), StoreError> {
         let pending = access.alerts();
         let item = AccessItem {
-            pk: key::child_pk(&access.nhs_number),
+            pk: key::child_pk(&access.child),
             sk: access_sort_key(access),
             entity: Entity::Access.as_str().into(),
             access: access.clone(),
@@ -83,7 +83,7 @@ impl AccessStore {
     /// plan at the time.
     pub async fn recent_visits(
         &self,
-        nhs: &NhsNumber,
+        child: &ChildKey,
         limit: usize,
     ) -> Result<Vec<Access>, StoreError> {
         let opts = QueryOptions {
@@ -95,7 +95,7 @@ impl AccessStore {
             .table
             .query(
                 Index::Table,
-                &key::child_pk(nhs),
+                &key::child_pk(child),
                 Some(key::VISIT_PREFIX),
                 opts,
             )
@@ -113,7 +113,7 @@ impl AccessStore {
     /// Every access to a child (visits, silent reads, denials), newest first, at most `limit`.
     pub async fn history(
         &self,
-        nhs: &NhsNumber,
+        child: &ChildKey,
         limit: usize,
     ) -> Result<Vec<(Access, Option<bool>)>, StoreError> {
         let opts = QueryOptions {
@@ -121,7 +121,7 @@ impl AccessStore {
             limit: Some(limit),
             ..QueryOptions::default()
         };
-        let pk = key::child_pk(nhs);
+        let pk = key::child_pk(child);
         let (visits, others) = tokio::join!(
             self.table
                 .query(Index::Table, &pk, Some(key::VISIT_PREFIX), opts),
@@ -147,7 +147,7 @@ impl AccessStore {
             .value(":pf", AttributeValue::Bool(plan_found));
         self.table
             .update(
-                &key::child_pk(&access.nhs_number),
+                &key::child_pk(&access.child),
                 &access_sort_key(access),
                 update,
                 None,

@@ -1,8 +1,9 @@
 //! Plans in the table. Two items per plan:
 //! - the **record** (`ORG#<la>#PLAN#<ref>`), the authority for ordering, addressed by the LA's own
 //!   reference and listed per LA through GSI1;
-//! - the **projection** in the child's partition (`CHILD#<nhs>` / `PLAN#<la>#<ref>`), what a lookup
-//!   reads with one strongly consistent query.
+//! - the **projection** in the child's partition (`CHILD#<child key>` / `PLAN#<la>#<ref>`), what a
+//!   lookup reads with one strongly consistent query. The child key is the keyed pseudonym of the
+//!   NHS number (`cpindex::child_key`), computed by the caller, which holds the secret.
 //!
 //! Every write is conditional on `sourceVersion`, so an older version never overwrites a newer
 //! one, whatever the interleaving. The record is written first; a crash before the projection is
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
+use cpindex::child_key::ChildKey;
 use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::nhs_number::NhsNumber;
 use cpindex::org::OrgCode;
@@ -39,12 +41,15 @@ pub struct PlanRecord {
     pub org: OrgCode,
     pub plan_ref: PlanRef,
     pub nhs_number: NhsNumber,
+    /// The child's key (the partition the projection and the child's accesses live in).
+    pub child: ChildKey,
     pub source_version: u64,
     pub state: PlanState,
     pub plan: Plan,
-    /// The NHS number the plan was last moved from (repairs a move interrupted mid-way).
+    /// The key of the child the plan was last moved from (repairs a move interrupted mid-way).
+    /// Only the key: the number moved from may be a child with no plan at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<NhsNumber>,
+    pub moved_from: Option<ChildKey>,
     /// When this LA first recorded a plan under this reference for this child (reset by a move
     /// to another NHS number): the LA sees accesses to the child from then on, never before,
     /// whatever start date the plan claims.
@@ -75,6 +80,10 @@ pub struct PlanProjection {
     /// child, and never the number it moved to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// Since when the LA has held the plan for this child ([`PlanRecord::held_since`]): accesses
+    /// before it are not shown as visits, nor alerted, on this plan's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_since: Option<DateTime<Utc>>,
 }
 
 impl PlanProjection {
@@ -122,7 +131,7 @@ pub enum WriteOutcome {
     /// Updated with a different NHS number: the plan now shows only under the new one.
     Moved {
         record: PlanRecord,
-        from: NhsNumber,
+        from: ChildKey,
     },
     Withdrawn(PlanRecord),
     /// A newer (or equal, for a withdrawal) version is held; nothing changed.
@@ -227,7 +236,7 @@ impl PlanStore {
         )];
         if record.state == PlanState::Live {
             targets.push((
-                key::child_pk(&record.nhs_number),
+                key::child_pk(&record.child),
                 key::child_plan_sk(&record.org, &record.plan_ref),
             ));
         }
@@ -263,7 +272,7 @@ impl PlanStore {
     fn projection_item(
         &self,
         record: &PlanRecord,
-        nhs: &NhsNumber,
+        child: &ChildKey,
         state: PlanState,
         now: DateTime<Utc>,
     ) -> Result<Item, StoreError> {
@@ -272,7 +281,7 @@ impl PlanStore {
             _ => Some((now + chrono::Duration::days(keep::TOMBSTONE_DAYS)).timestamp()),
         };
         let item = ProjectionItem {
-            pk: key::child_pk(nhs),
+            pk: key::child_pk(child),
             sk: key::child_plan_sk(&record.org, &record.plan_ref),
             entity: Entity::PlanProjection.as_str().to_owned(),
             projection: PlanProjection {
@@ -281,25 +290,24 @@ impl PlanStore {
                 source_version: record.source_version,
                 state,
                 plan: (state == PlanState::Live).then(|| record.plan.clone()),
+                held_since: (state == PlanState::Live).then(|| record.held_since()),
             },
             expires_at,
         };
         Ok(serde_dynamo::to_item(item)?)
     }
 
-    /// Reads, in as few calls as possible, what is stored for each incoming plan of one LA.
+    /// Reads, in as few calls as possible, what is stored for each incoming plan of one LA
+    /// (each with its child's key).
     pub async fn read_known(
         &self,
         org: &OrgCode,
-        plans: &[&Plan],
+        plans: &[(&Plan, &ChildKey)],
     ) -> Result<Vec<Known>, StoreError> {
         let mut keys = Vec::with_capacity(plans.len() * 2);
-        for p in plans {
+        for (p, child) in plans {
             keys.push((key::plan_ref_pk(org, &p.plan_ref), key::CURRENT.to_owned()));
-            keys.push((
-                key::child_pk(&p.nhs_number),
-                key::child_plan_sk(org, &p.plan_ref),
-            ));
+            keys.push((key::child_pk(child), key::child_plan_sk(org, &p.plan_ref)));
         }
         let items = self.table.batch_get(keys).await?;
         let mut by_key = std::collections::HashMap::with_capacity(items.len());
@@ -318,12 +326,9 @@ impl PlanStore {
         }
         plans
             .iter()
-            .map(|p| {
+            .map(|(p, child)| {
                 let rk = (key::plan_ref_pk(org, &p.plan_ref), key::CURRENT.to_owned());
-                let ck = (
-                    key::child_pk(&p.nhs_number),
-                    key::child_plan_sk(org, &p.plan_ref),
-                );
+                let ck = (key::child_pk(child), key::child_plan_sk(org, &p.plan_ref));
                 match by_key.get(&rk) {
                     None => Ok(Known::Absent),
                     Some(item) => Ok(Known::Present {
@@ -335,11 +340,13 @@ impl PlanStore {
             .collect()
     }
 
-    /// Creates or updates a plan for `org`, newest version wins.
+    /// Creates or updates a plan for `org`, newest version wins. `child` is the key of the
+    /// plan's NHS number.
     pub async fn upsert(
         &self,
         org: &OrgCode,
         plan: Plan,
+        child: ChildKey,
         actor: &str,
         now: DateTime<Utc>,
         known: Known,
@@ -358,6 +365,7 @@ impl PlanStore {
             org: org.clone(),
             plan_ref: plan.plan_ref.clone(),
             nhs_number: plan.nhs_number,
+            child,
             source_version: version,
             state: PlanState::Live,
             plan,
@@ -370,8 +378,8 @@ impl PlanStore {
         // A known earlier record tells us up front whether this write moves the plan, and since
         // when the plan has been held for this child.
         if let Known::Present { record: old, .. } = &known {
-            if old.nhs_number != record.nhs_number {
-                record.moved_from = Some(old.nhs_number);
+            if old.child != record.child {
+                record.moved_from = Some(old.child.clone());
             } else {
                 record.first_recorded_at = Some(old.held_since());
             }
@@ -398,10 +406,10 @@ impl PlanStore {
         };
         let old = old.map(decode_record).transpose()?;
         match old {
-            Some(old) if old.nhs_number != record.nhs_number => {
-                if record.moved_from != Some(old.nhs_number) {
+            Some(old) if old.child != record.child => {
+                if record.moved_from.as_ref() != Some(&old.child) {
                     // Learnt only now (no batch read): remember it so a replay can repair the move.
-                    record.moved_from = Some(old.nhs_number);
+                    record.moved_from = Some(old.child.clone());
                     let cond = Condition::new("#v = :v")
                         .name("#v", attr::SOURCE_VERSION)
                         .value(":v", AttributeValue::N(version.to_string()));
@@ -410,9 +418,9 @@ impl PlanStore {
                         Err(e) => return Err(e),
                     }
                 }
-                self.project_move(&record, &old.nhs_number, now).await?;
+                self.project_move(&record, &old.child, now).await?;
                 Ok(WriteOutcome::Moved {
-                    from: old.nhs_number,
+                    from: old.child,
                     record,
                 })
             }
@@ -463,17 +471,17 @@ impl PlanStore {
         }
         // A replay: make sure the projection caught up (the first attempt may have died mid-way).
         if projected_version.is_none_or(|v| v < version) {
-            match stored.moved_from {
-                Some(from) => self.project_move(stored, &from, now).await?,
+            match &stored.moved_from {
+                Some(from) => self.project_move(stored, from, now).await?,
                 None => self.project(stored, now).await?,
             }
         }
         Ok(Some(WriteOutcome::Unchanged(stored.clone())))
     }
 
-    /// Writes the projection under the record's NHS number (older projections only).
+    /// Writes the projection under the record's child key (older projections only).
     async fn project(&self, record: &PlanRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let item = self.projection_item(record, &record.nhs_number, PlanState::Live, now)?;
+        let item = self.projection_item(record, &record.child, PlanState::Live, now)?;
         let cond = Condition::newer_than_stored(attr::SOURCE_VERSION, record.source_version);
         match self.table.put(item, Some(cond)).await {
             Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
@@ -485,11 +493,11 @@ impl PlanStore {
     async fn project_move(
         &self,
         record: &PlanRecord,
-        from: &NhsNumber,
+        from: &ChildKey,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let cond = || Condition::newer_than_stored(attr::SOURCE_VERSION, record.source_version);
-        let live = self.projection_item(record, &record.nhs_number, PlanState::Live, now)?;
+        let live = self.projection_item(record, &record.child, PlanState::Live, now)?;
         let tomb = self.projection_item(record, from, PlanState::Moved, now)?;
         let ops = vec![
             self.table.transact_put(live.clone(), Some(cond()))?,
@@ -552,7 +560,7 @@ impl PlanStore {
             }
         }
         // Tombstone the projection (again, on a replay: it is guarded by version).
-        let tomb = self.projection_item(&record, &record.nhs_number, PlanState::Withdrawn, now)?;
+        let tomb = self.projection_item(&record, &record.child, PlanState::Withdrawn, now)?;
         let cond = Condition::newer_than_stored(attr::SOURCE_VERSION, version);
         match self.table.put(tomb, Some(cond)).await {
             Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
@@ -618,16 +626,16 @@ impl PlanStore {
         Ok(PlanPage { records, next })
     }
 
-    /// Every plan projection held for one NHS number (strongly consistent).
+    /// Every plan projection held for one child (strongly consistent).
     pub async fn projections_for(
         &self,
-        nhs: &NhsNumber,
+        child: &ChildKey,
     ) -> Result<Vec<PlanProjection>, StoreError> {
         let items = self
             .table
             .query(
                 Index::Table,
-                &key::child_pk(nhs),
+                &key::child_pk(child),
                 Some(key::PLAN_PREFIX),
                 QueryOptions::default(),
             )

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use cpindex::access::{attendance_of, Access};
 use cpindex::notification::{DeliveryMessage, Notification};
 use cpindex::plan::PlanStatus;
-use cpindex::{Clock, OrgCode, PlanType, Retention};
+use cpindex::{Clock, NhsNumber, OrgCode, PlanType, Retention};
 
 use crate::port::{DeliveryQueue, Stores};
 
@@ -61,19 +61,26 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         // independent.
         let (recorded, plans, visits) = tokio::join!(
             self.store.accesses.record(access),
-            self.store.plans.projections_for(&access.nhs_number),
+            self.store.plans.projections_for(&access.child),
             self.store
                 .accesses
-                .recent_visits(&access.nhs_number, VISITS_READ)
+                .recent_visits(&access.child, VISITS_READ)
         );
         recorded?;
         let today = access.at.date_naive();
-        let mut by_la: BTreeMap<OrgCode, Vec<PlanType>> = BTreeMap::new();
+        // An LA is told of an access only if its plan was active and already held then: a plan
+        // recorded after the visit does not open the visit to that LA. The NHS number the
+        // notification carries comes from the plan (the access names the child only by key).
+        let mut by_la: BTreeMap<OrgCode, (NhsNumber, Vec<PlanType>)> = BTreeMap::new();
         for p in plans? {
-            if let Some(plan) = p.live_plan() {
-                if plan.status(today, self.retention) == PlanStatus::Active {
-                    by_la.entry(p.org.clone()).or_default().push(plan.plan_type);
-                }
+            let Some(plan) = p.live_plan() else { continue };
+            let held = p.held_since.is_none_or(|since| since <= access.at);
+            if held && plan.status(today, self.retention) == PlanStatus::Active {
+                by_la
+                    .entry(p.org.clone())
+                    .or_insert_with(|| (plan.nhs_number, Vec::new()))
+                    .1
+                    .push(plan.plan_type);
             }
         }
         // One notification per LA per attendance: a later view by the same clinician within a
@@ -82,10 +89,11 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         let later_view = attendance != access.access_id;
         let mut already_existed = 0;
         let mut deliveries = Vec::with_capacity(by_la.len());
-        for (la, plan_types) in &by_la {
+        for (la, (nhs, plan_types)) in &by_la {
             let n = Notification::for_attendance(
                 &attendance,
                 access,
+                *nhs,
                 la.clone(),
                 plan_types.clone(),
                 now,

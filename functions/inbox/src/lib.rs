@@ -14,15 +14,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::{Json, Router};
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use cpindex::access::{Access, AccessOutcome};
-use cpindex::answers::{NotificationList, ReportAnnouncement};
+use cpindex::answers::{AccessView, NotificationList, ReportAnnouncement};
 use cpindex::notification::Notification;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::LaProfile;
 use cpindex::routes;
 use cpindex::{Clock, OrgCode, PlanRef, Role};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Accesses listed in a history.
 pub const HISTORY_LIMIT: usize = 100;
@@ -186,37 +185,6 @@ async fn ack<C: Clock>(
     })
 }
 
-/// One access in a child's history.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessView {
-    pub access_id: String,
-    pub at: DateTime<Utc>,
-    pub setting_code: OrgCode,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub setting_name: Option<String>,
-    pub user_id: String,
-    pub role: Role,
-    pub outcome: cpindex::access::AccessOutcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan_found: Option<bool>,
-}
-
-impl From<(Access, Option<bool>)> for AccessView {
-    fn from((a, plan_found): (Access, Option<bool>)) -> Self {
-        Self {
-            access_id: a.access_id,
-            at: a.at,
-            setting_code: a.org,
-            setting_name: a.org_name,
-            user_id: a.user.as_str().to_owned(),
-            role: a.role,
-            outcome: a.outcome,
-            plan_found,
-        }
-    }
-}
-
 async fn history<C: Clock>(
     State(app): Shared<C>,
     caller: Caller,
@@ -237,14 +205,14 @@ async fn history<C: Clock>(
     // The read of the history is itself audited, in the child's own trail, before it is served.
     let read = Access::new(
         &caller.0,
-        record.nhs_number,
+        record.child.clone(),
         app.clock.now(),
         AccessOutcome::HistoryRead,
     );
     app.accesses.record(&read).await.map_err(store_failure)?;
     let accesses = app
         .accesses
-        .history(&record.nhs_number, HISTORY_LIMIT)
+        .history(&record.child, HISTORY_LIMIT)
         .await
         .map_err(store_failure)?;
     // Only what the LA may see: clinicians' reads made while its own plan was held (from when

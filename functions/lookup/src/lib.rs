@@ -1,6 +1,8 @@
 //! Lookup: what a clinician sees when a child presents. The plan read, the access write and the
 //! hand-off to the alert queue are issued together (one store round trip of latency); a failure
-//! to read answers 503, never "no record".
+//! to read answers 503, never "no record". The child's partition is found by its child key
+//! (`cpindex::child_key`), computed here from the NHS number with a secret loaded at start: no
+//! stored access or queued alert holds the number. Operators read the same trail by NHS number.
 
 pub mod port;
 pub mod view;
@@ -14,15 +16,19 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use cpindex::access::{visits_to_show, Access, AccessOutcome};
+use cpindex::answers::AccessView;
 use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
-use cpindex::{Claims, Clock, NhsNumber, Retention};
+use cpindex::{ChildKeys, Claims, Clock, NhsNumber, Retention};
 
 use crate::port::{AccessLog, AlertQueue, ChildReads};
 use crate::view::{plans_to_show, ChildView};
 
 /// Raw visit records read to fill the 25 shown after collapsing repeats.
 pub const VISITS_READ: usize = 100;
+
+/// Accesses listed in an operator's audit of one NHS number.
+pub const AUDIT_LIMIT: usize = 200;
 
 /// Everything a lookup needs.
 pub struct App<R, W, Q, C> {
@@ -31,6 +37,8 @@ pub struct App<R, W, Q, C> {
     pub queue: Q,
     pub clock: C,
     pub retention: Retention,
+    /// Turns the NHS number asked about into the child's key.
+    pub keys: ChildKeys,
 }
 
 /// The router served by Lambda: the route plus problem-details 404s.
@@ -51,10 +59,15 @@ pub fn routes<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
         let app = app.clone();
         DenialAudit::new(move |claims, parts| audit_denial(app.clone(), claims, parts))
     };
-    serve(Router::new(), &routes::GET_CHILD, lookup::<R, W, Q, C>)
-        .method_not_allowed_fallback(adapters::edge::method_not_allowed)
-        .layer(Extension(audit))
-        .with_state(app)
+    let child =
+        serve(Router::new(), &routes::GET_CHILD, lookup::<R, W, Q, C>).layer(Extension(audit));
+    serve(
+        child,
+        &routes::GET_CHILD_ACCESSES,
+        audit_trail::<R, W, Q, C>,
+    )
+    .method_not_allowed_fallback(adapters::edge::method_not_allowed)
+    .with_state(app)
 }
 
 /// A role the route refuses is audited in the child's own trail too (the refusal stands even if
@@ -70,11 +83,27 @@ async fn audit_denial<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     let Ok(nhs) = NhsNumber::parse(&raw) else {
         return;
     };
-    let access = Access::new(&claims, nhs, app.clock.now(), AccessOutcome::DeniedRole);
+    let access = Access::new(
+        &claims,
+        app.keys.of(&nhs),
+        app.clock.now(),
+        AccessOutcome::DeniedRole,
+    );
     if let Err(e) = app.log.record(&access).await {
         tracing::error!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "denied access not audited");
     }
     tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
+}
+
+fn nhs_number(raw: &str, claims: &Claims) -> Result<NhsNumber, ApiError> {
+    NhsNumber::parse(raw).map_err(|e| {
+        tracing::info!(org = %claims.org, role = %claims.role, "refused: invalid NHS number");
+        ApiError::from(FieldError::new(
+            ErrorCode::InvalidNhsNumber,
+            "/nhsNumber",
+            e.to_string(),
+        ))
+    })
 }
 
 fn unavailable(what: &'static str, e: &dyn std::error::Error) -> ApiError {
@@ -88,12 +117,10 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let claims = caller.0;
-    let nhs = NhsNumber::parse(&raw).map_err(|e| {
-        tracing::info!(org = %claims.org, role = %claims.role, "lookup refused: invalid NHS number");
-        ApiError::from(FieldError::new(ErrorCode::InvalidNhsNumber, "/nhsNumber", e.to_string()))
-    })?;
+    let nhs = nhs_number(&raw, &claims)?;
+    let child = app.keys.of(&nhs);
     let now = app.clock.now();
-    let access = Access::new(&claims, nhs, now, AccessOutcome::Allowed);
+    let access = Access::new(&claims, child.clone(), now, AccessOutcome::Allowed);
 
     // One round trip: the reads, the audit write and the queue hand-off all at once. The access
     // is written pending; fan-out decides whether there is anyone to alert.
@@ -105,8 +132,8 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
         }
     };
     let (plans, visits, written, sent) = tokio::join!(
-        app.reads.plans(&nhs),
-        app.reads.recent_visits(&nhs, VISITS_READ),
+        app.reads.plans(&child),
+        app.reads.recent_visits(&child, VISITS_READ),
         app.log.record(&access),
         send,
     );
@@ -124,10 +151,12 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
         (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e)),
         _ => {}
     }
+    // Visits only while the child had a plan: from when the earliest live plan was first held.
+    let since = crate::view::visible_since(&plans);
     let plans = plans_to_show(&plans, now.date_naive(), app.retention);
     let previous: Vec<Access> = visits
         .into_iter()
-        .filter(|v| v.access_id != access.access_id)
+        .filter(|v| v.access_id != access.access_id && since.is_some_and(|s| v.at >= s))
         .collect();
     let view = ChildView::new(
         access.access_id.clone(),
@@ -141,6 +170,40 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     );
     let mut resp = Json(view).into_response();
     // Personal data: never cached by a proxy or the browser.
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// An operator's audit of one NHS number: every access (visits, silent reads, refusals, history
+/// reads), whether or not the child ever had a plan. The read is audited in the same trail
+/// before it is served.
+async fn audit_trail<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
+    State(app): State<Arc<App<R, W, Q, C>>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let claims = caller.0;
+    let nhs = nhs_number(&raw, &claims)?;
+    let child = app.keys.of(&nhs);
+    let read = Access::new(
+        &claims,
+        child.clone(),
+        app.clock.now(),
+        AccessOutcome::HistoryRead,
+    );
+    app.log
+        .record(&read)
+        .await
+        .map_err(|e| unavailable("audit read record", &e))?;
+    let trail = app
+        .reads
+        .history(&child, AUDIT_LIMIT)
+        .await
+        .map_err(|e| unavailable("audit trail", &e))?;
+    tracing::info!(access_id = %read.access_id, org = %claims.org, accesses = trail.len(), "audit trail read");
+    let views: Vec<AccessView> = trail.into_iter().map(AccessView::from).collect();
+    let mut resp = Json(views).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)

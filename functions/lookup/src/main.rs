@@ -14,6 +14,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let table = adapters::aws::table_from_env(&sdk)?;
     let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_FANOUT_QUEUE_URL)?;
     let retention = config::retention()?;
+    let keys = adapters::aws::child_keys_from_env(&sdk).await?;
     let store = ChildStore {
         plans: PlanStore::new(table.clone(), retention),
         accesses: AccessStore::new(table),
@@ -24,6 +25,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         queue,
         clock: SystemClock,
         retention,
+        keys,
     };
     lambda_http::run(router(app)).await
 }

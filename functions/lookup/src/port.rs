@@ -7,14 +7,23 @@ use adapters::store::plans::{PlanProjection, PlanStore};
 use adapters::store::StoreError;
 use async_trait::async_trait;
 use cpindex::access::Access;
-use cpindex::NhsNumber;
+use cpindex::ChildKey;
 
 /// Reads of one child's partition (strongly consistent).
 #[async_trait]
 pub trait ChildReads: Send + Sync + 'static {
-    async fn plans(&self, nhs: &NhsNumber) -> Result<Vec<PlanProjection>, StoreError>;
-    async fn recent_visits(&self, nhs: &NhsNumber, limit: usize)
-        -> Result<Vec<Access>, StoreError>;
+    async fn plans(&self, child: &ChildKey) -> Result<Vec<PlanProjection>, StoreError>;
+    async fn recent_visits(
+        &self,
+        child: &ChildKey,
+        limit: usize,
+    ) -> Result<Vec<Access>, StoreError>;
+    /// Every access, newest first, with whether fan-out found a plan (the operator's audit).
+    async fn history(
+        &self,
+        child: &ChildKey,
+        limit: usize,
+    ) -> Result<Vec<(Access, Option<bool>)>, StoreError>;
 }
 
 /// The audit trail.
@@ -38,16 +47,24 @@ pub struct ChildStore {
 
 #[async_trait]
 impl ChildReads for ChildStore {
-    async fn plans(&self, nhs: &NhsNumber) -> Result<Vec<PlanProjection>, StoreError> {
-        self.plans.projections_for(nhs).await
+    async fn plans(&self, child: &ChildKey) -> Result<Vec<PlanProjection>, StoreError> {
+        self.plans.projections_for(child).await
     }
 
     async fn recent_visits(
         &self,
-        nhs: &NhsNumber,
+        child: &ChildKey,
         limit: usize,
     ) -> Result<Vec<Access>, StoreError> {
-        self.accesses.recent_visits(nhs, limit).await
+        self.accesses.recent_visits(child, limit).await
+    }
+
+    async fn history(
+        &self,
+        child: &ChildKey,
+        limit: usize,
+    ) -> Result<Vec<(Access, Option<bool>)>, StoreError> {
+        self.accesses.history(child, limit).await
     }
 }
 

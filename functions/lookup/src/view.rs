@@ -2,7 +2,7 @@
 //! else (no LA references, no case notes). The answer's shape is `cpindex::answers`.
 
 use adapters::store::plans::PlanProjection;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use cpindex::answers::{PlanFacts, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::plan::PlanStatus;
 use cpindex::Retention;
@@ -32,4 +32,16 @@ pub fn plans_to_show(
         .collect();
     shown.sort_by_key(|s| (s.facts.status != ShownStatus::Active, s.facts.start_date));
     shown
+}
+
+/// From when the child's visits may be shown: the earliest time a live plan was first held
+/// (`None`, no live plan: no visits are shown, so the trail of a child without a plan is never
+/// read back to anyone but an operator). Projections written before the time was kept count
+/// from the beginning.
+pub fn visible_since(projections: &[PlanProjection]) -> Option<DateTime<Utc>> {
+    projections
+        .iter()
+        .filter(|p| p.live_plan().is_some())
+        .map(|p| p.held_since.unwrap_or(DateTime::<Utc>::MIN_UTC))
+        .min()
 }

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::view::{BatchAck, RecordAck, RecordOutcome};
 use adapters::store::plans::PlanStore;
+use cpindex::{ChildKey, ChildKeys};
 
 pub use cpindex::batch::{Mode, MAX_RECORDS};
 /// Plans written at once within a batch (different plan references only).
@@ -146,6 +147,7 @@ fn ack_of(
 /// received; different plans are written concurrently.
 pub async fn apply(
     store: &PlanStore,
+    keys: &ChildKeys,
     org: &OrgCode,
     actor: &str,
     now: DateTime<Utc>,
@@ -186,7 +188,8 @@ pub async fn apply(
         }
     }
     // One batched read tells which writes are needed at all (unchanged records cost no write).
-    let firsts: Vec<&Plan> = groups.iter().map(|g| &g[0].1).collect();
+    let children: Vec<ChildKey> = groups.iter().map(|g| keys.of(&g[0].1.nhs_number)).collect();
+    let firsts: Vec<(&Plan, &ChildKey)> = groups.iter().map(|g| &g[0].1).zip(&children).collect();
     let known = store.read_known(org, &firsts).await?;
 
     let results = stream::iter(groups.into_iter().zip(known))
@@ -198,7 +201,8 @@ pub async fn apply(
                 // Only the first record of a plan can use the batched read; later ones learn
                 // from the conditional write itself.
                 let k = known.take().unwrap_or(Known::Unread);
-                let result = store.upsert(org, plan, actor, now, k).await;
+                let child = keys.of(&plan.nhs_number);
+                let result = store.upsert(org, plan, child, actor, now, k).await;
                 out.push(ack_of(i, Some(plan_ref), result));
             }
             out

@@ -18,7 +18,7 @@ use base64::Engine;
 use cpindex::json_object::MAX_INTEGER;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::routes;
-use cpindex::{Clock, Plan, PlanRef, Retention};
+use cpindex::{ChildKeys, Clock, Plan, PlanRef, Retention};
 use serde::Deserialize;
 
 use crate::view::{plan_view, PlanList, PlanView};
@@ -28,6 +28,8 @@ use adapters::store::plans::PlanStore;
 pub struct App<C> {
     /// The plan store: this function's whole permission set, so it needs no narrower port.
     pub store: PlanStore,
+    /// Turns each plan's NHS number into the child's key (the partition its projection lives in).
+    pub keys: ChildKeys,
     pub clock: C,
     pub retention: Retention,
 }
@@ -100,11 +102,13 @@ async fn put_plan<C: Clock>(
     let now = app.clock.now();
     let plan = Plan::from_json(&value, "", Some(plan_ref), now.date_naive())?;
     let org = &caller.0.org;
+    let child = app.keys.of(&plan.nhs_number);
     let outcome = app
         .store
         .upsert(
             org,
             plan,
+            child,
             caller.0.user.as_str(),
             now,
             adapters::store::plans::Known::Unread,
@@ -309,6 +313,7 @@ async fn post_batch<C: Clock>(
     let org = &caller.0.org;
     let ack = batch::apply(
         &app.store,
+        &app.keys,
         org,
         caller.0.user.as_str(),
         now,

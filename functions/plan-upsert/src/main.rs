@@ -11,8 +11,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let retention = config::retention()?;
+    let keys = adapters::aws::child_keys_from_env(&sdk).await?;
     let app = App {
         store: PlanStore::new(table, retention),
+        keys,
         clock: SystemClock,
         retention,
     };

@@ -87,7 +87,7 @@ impl LocalAuth {
     /// The clone's secret in `<dir>/jwt-secret`, which must exist (the CLI never creates one: a
     /// secret made by the CLI in the wrong folder would sign tokens no stack accepts).
     pub fn load(dir: &Path) -> Result<Self, AuthError> {
-        let path = dir.join("jwt-secret");
+        let path = dir.join(JWT_SECRET_FILE);
         match std::fs::read_to_string(&path) {
             Ok(s) => Ok(Self::from_secret(s.trim().as_bytes().to_vec())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AuthError::NoSecret(path)),
@@ -97,17 +97,7 @@ impl LocalAuth {
 
     /// The clone's secret in `<dir>/jwt-secret`, created on first use.
     pub fn load_or_create(dir: &Path) -> Result<Self, AuthError> {
-        let path = dir.join("jwt-secret");
-        if let Ok(s) = std::fs::read_to_string(&path) {
-            return Ok(Self::from_secret(s.trim().as_bytes().to_vec()));
-        }
-        std::fs::create_dir_all(dir).map_err(AuthError::Secret)?;
-        let secret = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        write_private(&path, &secret).map_err(AuthError::Secret)?;
+        let secret = load_or_create_secret(dir, JWT_SECRET_FILE).map_err(AuthError::Secret)?;
         Ok(Self::from_secret(secret.into_bytes()))
     }
 
@@ -159,6 +149,34 @@ impl LocalAuth {
             map.insert(claim_names::ORG_NAME.to_owned(), name);
         }
         Ok(map)
+    }
+}
+
+/// The local stack's token signing secret, in the state directory.
+pub const JWT_SECRET_FILE: &str = "jwt-secret";
+/// The local stack's child key secret (`cpindex::child_key`), in the state directory.
+pub const CHILD_KEY_FILE: &str = "child-key";
+
+/// A local secret in `<dir>/<name>` (trimmed), created on first use: 256 random bits as 64 hex
+/// digits, readable by its owner only.
+pub fn load_or_create_secret(dir: &Path, name: &str) -> std::io::Result<String> {
+    let path = dir.join(name);
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return Ok(s.trim().to_owned());
+    }
+    std::fs::create_dir_all(dir)?;
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    match write_private(&path, &secret) {
+        Ok(()) => Ok(secret),
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)?.trim().to_owned())
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -58,6 +58,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let receiver = WebhookReceiver::start("bench-secret", vec![Answer::Status(200)]).await;
 
     let upsert = plan_upsert::router(plan_upsert::App {
+        keys: crate::child_keys(),
         store: PlanStore::new(table.clone(), retention),
         clock: SystemClock,
         retention,
@@ -110,7 +111,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
             .map(|i| {
                 let a = Access {
                     access_id: uuid::Uuid::new_v4().to_string(),
-                    nhs_number: nhs(i % CHILDREN),
+                    child: crate::child_key(&nhs(i % CHILDREN)),
                     at: Utc::now(),
                     user: UserId::parse("bench").unwrap(),
                     role: Role::UnscheduledCare,
@@ -157,6 +158,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     // End to end: the local stack's consumers poll the real queues; time from the lookup's answer
     // to the signed POST arriving at the LA's receiver.
     let stack = local_stack::Stack {
+        keys: crate::child_keys(),
         dynamo: dynamo.clone(),
         sqs: sqs.clone(),
         table: name.clone(),
@@ -171,6 +173,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         accesses: AccessStore::new(table.clone()),
     };
     let lookup = lookup::router(lookup::App {
+        keys: crate::child_keys(),
         reads: child.clone(),
         log: child,
         queue: SqsQueue::new(sqs.clone(), &fanout_q.queue),

@@ -69,8 +69,15 @@ pub fn raw_items(i: usize, template_record: &Item, template_projection: &Item) -
         AttributeValue::S(plan_ref.as_str().into()),
     );
     rec.insert("nhsNumber".into(), AttributeValue::S(n.digits()));
+    rec.insert(
+        "child".into(),
+        AttributeValue::S(crate::child_key(&n).to_string()),
+    );
     let mut proj = template_projection.clone();
-    proj.insert(attr::PK.into(), AttributeValue::S(key::child_pk(&n)));
+    proj.insert(
+        attr::PK.into(),
+        AttributeValue::S(key::child_pk(&crate::child_key(&n))),
+    );
     proj.insert(
         attr::SK.into(),
         AttributeValue::S(key::child_plan_sk(&org, &plan_ref)),
@@ -80,7 +87,10 @@ pub fn raw_items(i: usize, template_record: &Item, template_projection: &Item) -
         AttributeValue::S(plan_ref.as_str().into()),
     );
     let rk = (key::plan_ref_pk(&org, &plan_ref), key::CURRENT.to_owned());
-    let pk = (key::child_pk(&n), key::child_plan_sk(&org, &plan_ref));
+    let pk = (
+        key::child_pk(&crate::child_key(&n)),
+        key::child_plan_sk(&org, &plan_ref),
+    );
     (rec, proj, rk, pk)
 }
 
@@ -174,6 +184,7 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
     let retention = Retention::default();
     let app = plan_upsert::App {
+        keys: crate::child_keys(),
         store: PlanStore::new(Table::new(dynamo.clone(), &ours_name), retention),
         clock,
         retention,
@@ -187,6 +198,7 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
         .await
         .expect("create table");
     let scratch_router = plan_upsert::router(plan_upsert::App {
+        keys: crate::child_keys(),
         store: PlanStore::new(Table::new(dynamo.clone(), &scratch), retention),
         clock: FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()),
         retention,

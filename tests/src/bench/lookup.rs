@@ -55,6 +55,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let records: Vec<_> = (0..children).step_by(2).map(record).collect();
     for name in [&table_name, &raw_table_name] {
         let upsert = plan_upsert::router(plan_upsert::App {
+            keys: crate::child_keys(),
             store: PlanStore::new(Table::new(dynamo.clone(), name.as_str()), retention),
             clock: clock(),
             retention,
@@ -74,6 +75,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     };
     let queue = SqsQueue::new(sqs.clone(), urls.queue.clone());
     let router = lookup::router(lookup::App {
+        keys: crate::child_keys(),
         reads: store.clone(),
         log: store,
         queue,
@@ -98,7 +100,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         max_depth = max_depth.max(critical_path(&spans));
 
         // The same four requests, raw.
-        let pk = key::child_pk(&n);
+        let pk = key::child_pk(&crate::child_key(&n));
         let access_id = uuid::Uuid::new_v4().to_string();
         let at = Utc::now();
         let item = HashMap::from([

@@ -81,6 +81,7 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
         .await
         .expect("table");
     let scratch = plan_upsert::router(plan_upsert::App {
+        keys: crate::child_keys(),
         store: PlanStore::new(Table::new(dynamo.clone(), &scratch_name), retention),
         clock: FixedClock::at(at),
         retention,
