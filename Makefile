@@ -73,10 +73,13 @@ check:
 
 # Every log event of the emulator tests is captured and scanned: no NHS number in clear, ever.
 TEST_LOG_DIR := $(CURDIR)/.local/test-logs
+# Every FHIR answer the tests receive, for the independent R4 validator (scripts/fhir-validate.py).
+FHIR_OUT_DIR := $(CURDIR)/.local/fhir-answers
 emulator-test: emulator-install
-	@rm -rf "$(TEST_LOG_DIR)"
-	@CPINDEX_TEST_LOG_DIR="$(TEST_LOG_DIR)" EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
+	@rm -rf "$(TEST_LOG_DIR)" "$(FHIR_OUT_DIR)"
+	@CPINDEX_TEST_LOG_DIR="$(TEST_LOG_DIR)" CPINDEX_FHIR_OUT="$(FHIR_OUT_DIR)" EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
 	@"$$(scripts/tools-venv.sh)" scripts/scan-logs.py "$(TEST_LOG_DIR)"
+	@"$$(scripts/fhir-venv.sh)" scripts/fhir-validate.py "$(FHIR_OUT_DIR)"
 
 ## The NHS number rule against an independent implementation, on over a million candidates.
 nhs-oracle:

@@ -189,12 +189,13 @@ pub fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value,
 pub async fn problems_only(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_problem = resp
+    // Our own error documents pass: problem details, and FHIR OperationOutcomes.
+    let is_ours = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON) || ct.starts_with(cpindex::fhir::FHIR_JSON));
+    if !(status.is_client_error() || status.is_server_error()) || is_ours {
         return resp;
     }
     let code = match status {

@@ -35,6 +35,7 @@ pub const DEAD_LETTERS_REDRIVE: Route = &routes::POST_DEAD_LETTERS_REDRIVE;
 pub const WITHDRAW_PLAN: Route = &routes::DELETE_PLAN;
 pub const PLAN_ACCESSES: Route = &routes::GET_PLAN_ACCESSES;
 pub const CHILD_ACCESSES: Route = &routes::GET_CHILD_ACCESSES;
+pub const FHIR_CARE_TEAM: Route = &routes::FHIR_CARE_TEAM;
 pub const RECONCILIATION_REPORT: Route = &routes::GET_RECONCILIATION_REPORT;
 pub const PROFILE: Route = &routes::GET_PROFILE;
 pub const PUT_PROFILE: Route = &routes::PUT_PROFILE;
@@ -457,6 +458,47 @@ impl Api {
     }
 
     /// Sends one request and decodes the answer.
+    /// A FHIR search as an ED system sends it (`Accept: application/fhir+json`, a fresh
+    /// `TraceID`): the Bundle's bytes, or the OperationOutcome's national code and diagnostics
+    /// as a refusal like any other.
+    pub async fn call_fhir(
+        &self,
+        route: Route,
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>, ApiError> {
+        let token = self.token.as_deref().ok_or(ApiError::NoToken {
+            role: role_for(route),
+        })?;
+        let response = self
+            .http
+            .get(self.url(&segments(route, &[]), query))
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT, cpindex::fhir::FHIR_JSON)
+            .header("TraceID", uuid::Uuid::new_v4().to_string())
+            .send()
+            .await
+            .map_err(|e| self.transport(&e))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| self.transport(&e))?;
+        if (200..300).contains(&status) {
+            return Ok(bytes.to_vec());
+        }
+        let outcome: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let issue = &outcome["issue"][0];
+        let problem = serde_json::json!({
+            "status": status,
+            "code": issue["details"]["coding"][0]["code"],
+            "detail": issue["diagnostics"],
+        });
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        Err(failure(
+            route,
+            status,
+            cpindex::problem::PROBLEM_JSON,
+            &body,
+        ))
+    }
+
     pub async fn call_json<T: DeserializeOwned>(
         &self,
         route: Route,

@@ -256,6 +256,10 @@ pub struct LookupArgs {
     /// 10 digits, or 3-3-4 with spaces (quote it).
     #[arg(value_name = "NHS_NUMBER")]
     pub nhs_number: String,
+    /// Print the FHIR R4 view instead: the national CareTeam search's Bundle, as an ED system
+    /// receives it (the same audited lookup).
+    #[arg(long)]
+    pub fhir: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -361,6 +365,15 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             let nhs = NhsNumber::parse(args.nhs_number.trim())
                 .map_err(|e| CliError::usage(format!("that is not a valid NHS number: {e}")))?;
             let api = connect(&cli, console)?;
+            if args.fhir {
+                let query = [(
+                    cpindex::fhir::PATIENT_IDENTIFIER,
+                    format!("{}|{}", cpindex::fhir::NHS_NUMBER_SYSTEM, nhs.digits()),
+                )];
+                let body = api.call_fhir(api::FHIR_CARE_TEAM, &query).await?;
+                console.print(&pretty(&body));
+                return Ok(EXIT_OK);
+            }
             let body = api.call(api::CHILD, &[&nhs.digits()], &[], None).await?;
             if json {
                 console.print(&pretty(&body));

@@ -267,4 +267,5 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
         .merge(functions)
         .fallback(adapters::edge::not_found)
         .layer(middleware::from_fn(adapters::edge::problems_only))
+        .layer(middleware::from_fn(lookup::fhir_routes::outcomes_only))
 }

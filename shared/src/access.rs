@@ -16,8 +16,19 @@ pub enum AccessOutcome {
     Allowed,
     /// The caller's role may not look children up.
     DeniedRole,
-    /// An LA read the child's access history (reads of the audit trail are audited too).
+    /// An LA or an operator read the child's access history (reads of the audit trail are
+    /// audited too).
     HistoryRead,
+    /// An unscheduled-care clinician's read declared not an unscheduled access event (FHIR
+    /// `IsUnscheduledAccessEvent: false`): audited, but neither a visit nor an alert.
+    SilentRead,
+}
+
+impl AccessOutcome {
+    /// A clinician's read the index answered (an LA sees these, made while its plan was held).
+    pub fn is_read(self) -> bool {
+        matches!(self, AccessOutcome::Allowed | AccessOutcome::SilentRead)
+    }
 }
 
 /// One access, as audited and as handed to the alert fan-out. It names the child by key, never

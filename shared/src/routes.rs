@@ -248,7 +248,15 @@ pub const CHILD_PATH: &str = "/v1/children/{nhsNumber}";
 /// Operators: who looked one NHS number up, and when (the whole audit trail, audited itself).
 pub const CHILD_ACCESSES_PATH: &str = "/v1/children/{nhsNumber}/accesses";
 
+/// FHIR R4: the national `CareTeam` search (plans, with the responsible LAs' contacts).
+pub const FHIR_CARE_TEAM_PATH: &str = "/FHIR/R4/CareTeam";
+/// FHIR R4: the national `AuditEvent` search (previous unscheduled-care accesses).
+pub const FHIR_AUDIT_EVENT_PATH: &str = "/FHIR/R4/AuditEvent";
+/// FHIR R4: the capability statement.
+pub const FHIR_METADATA_PATH: &str = "/FHIR/R4/metadata";
+
 const LA: &[Role] = &[Role::LocalAuthority];
+const ANY: &[Role] = &Role::ALL;
 const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
 const OPERATOR: &[Role] = &[Role::Operator];
 const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
@@ -308,6 +316,30 @@ pub const GET_CHILD_ACCESSES: RouteDef = RouteDef {
     path: CHILD_ACCESSES_PATH,
     function: LOOKUP,
     roles: OPERATOR,
+    takes_json: false,
+};
+/// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
+pub const FHIR_CARE_TEAM: RouteDef = RouteDef {
+    method: "GET",
+    path: FHIR_CARE_TEAM_PATH,
+    function: LOOKUP,
+    roles: CARE,
+    takes_json: false,
+};
+/// FHIR: the previous unscheduled-care accesses (the same lookup as [`GET_CHILD`]).
+pub const FHIR_AUDIT_EVENT: RouteDef = RouteDef {
+    method: "GET",
+    path: FHIR_AUDIT_EVENT_PATH,
+    function: LOOKUP,
+    roles: CARE,
+    takes_json: false,
+};
+/// FHIR: what the interface supports (any authenticated caller).
+pub const FHIR_METADATA: RouteDef = RouteDef {
+    method: "GET",
+    path: FHIR_METADATA_PATH,
+    function: LOOKUP,
+    roles: ANY,
     takes_json: false,
 };
 /// The LA's inbox.
@@ -400,6 +432,9 @@ pub const ROUTES: &[RouteDef] = &[
     POST_PLAN_BATCH,
     GET_CHILD,
     GET_CHILD_ACCESSES,
+    FHIR_CARE_TEAM,
+    FHIR_AUDIT_EVENT,
+    FHIR_METADATA,
     LIST_NOTIFICATIONS,
     ACK_NOTIFICATION,
     GET_PLAN_ACCESSES,
@@ -411,6 +446,13 @@ pub const ROUTES: &[RouteDef] = &[
     GET_DEAD_LETTERS,
     POST_DEAD_LETTERS_REDRIVE,
 ];
+
+impl RouteDef {
+    /// A FHIR route: answers `application/fhir+json`, errors as `OperationOutcome`.
+    pub fn is_fhir(&self) -> bool {
+        self.path.starts_with(crate::fhir::BASE)
+    }
+}
 
 /// The routes one function serves.
 pub fn routes_of(function: FunctionDef) -> impl Iterator<Item = &'static RouteDef> {
@@ -447,7 +489,7 @@ mod tests {
                 r.method,
                 r.path
             );
-            assert!(r.path.starts_with("/v1/"));
+            assert!(r.path.starts_with("/v1/") || (r.is_fhir() && r.function == LOOKUP));
             assert!(!r.roles.is_empty());
         }
         for f in FUNCTIONS {

@@ -94,6 +94,13 @@ pub async fn call(router: &Router, req: Request<Body>) -> Answer {
     let status = resp.status();
     let headers = resp.headers().clone();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    if headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with(cpindex::fhir::FHIR_JSON))
+    {
+        keep_fhir(&bytes);
+    }
     let body = if bytes.is_empty() {
         Value::Null
     } else {
@@ -105,4 +112,16 @@ pub async fn call(router: &Router, req: Request<Body>) -> Answer {
         headers,
         body,
     }
+}
+
+/// When `CPINDEX_FHIR_OUT` is set (`make test` sets it), every FHIR answer any test receives is
+/// written there, one file each, for scripts/fhir-validate.py to check with an independent FHIR
+/// R4 implementation.
+pub fn keep_fhir(bytes: &[u8]) {
+    let Ok(dir) = std::env::var("CPINDEX_FHIR_OUT") else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(&dir);
+    let path = std::path::Path::new(&dir).join(format!("{}.json", uuid::Uuid::new_v4().simple()));
+    let _ = std::fs::write(path, bytes);
 }

@@ -212,15 +212,7 @@ impl Fixture {
     /// fan-out twice (at-least-once delivery); returns how many accesses there were.
     async fn fan_out_waiting_twice(&self) -> usize {
         let msgs = self.emu.receive(&self.fanout_url).await;
-        let batch: Vec<_> = msgs
-            .iter()
-            .map(|m| adapters::sqs_batch::QueueMessage {
-                message_id: m.message_id.clone().unwrap(),
-                receipt_handle: m.receipt_handle.clone().unwrap(),
-                body: m.body.clone().unwrap(),
-                receive_count: 1,
-            })
-            .collect();
+        let batch = batch_of(&msgs);
         let event = adapters::sqs_batch::event_of(&batch, "arn");
         assert_eq!(self.fanout.handle(&event).await, BatchResponse::default());
         assert_eq!(self.fanout.handle(&event).await, BatchResponse::default());
@@ -241,6 +233,18 @@ impl Fixture {
         }
         out
     }
+}
+
+/// Received messages as the batch SQS hands a consumer (first receive).
+fn batch_of(msgs: &[aws_sdk_sqs::types::Message]) -> Vec<adapters::sqs_batch::QueueMessage> {
+    msgs.iter()
+        .map(|m| adapters::sqs_batch::QueueMessage {
+            message_id: m.message_id.clone().unwrap(),
+            receipt_handle: m.receipt_handle.clone().unwrap(),
+            body: m.body.clone().unwrap(),
+            receive_count: 1,
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -835,16 +839,7 @@ async fn no_stored_item_or_queued_alert_holds_the_nhs_number_of_a_child_without_
         let body = m.body.clone().unwrap();
         assert_eq!(holds_any(&body, &children), None, "queued: {body}");
     }
-    let batch: Vec<_> = msgs
-        .iter()
-        .map(|m| adapters::sqs_batch::QueueMessage {
-            message_id: m.message_id.clone().unwrap(),
-            receipt_handle: m.receipt_handle.clone().unwrap(),
-            body: m.body.clone().unwrap(),
-            receive_count: 1,
-        })
-        .collect();
-    let event = adapters::sqs_batch::event_of(&batch, "arn");
+    let event = adapters::sqs_batch::event_of(&batch_of(&msgs), "arn");
     assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
 
     // The whole table, read back after the lookups and fan-out: 12 access records, none with

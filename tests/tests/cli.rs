@@ -291,6 +291,41 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
 
     // --- lookup --------------------------------------------------------------------------
     let spaced = child.to_string();
+    // The FHIR view: the national CareTeam search's Bundle, through the same lookup.
+    let ran = cpindex(&[
+        "lookup",
+        &spaced,
+        "--fhir",
+        "--api-url",
+        &url,
+        "--token",
+        &ed,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    let bundle: serde_json::Value = serde_json::from_str(&ran.out).expect("the Bundle, as JSON");
+    assert_eq!(
+        (bundle["resourceType"].as_str(), bundle["total"].as_u64()),
+        (Some("Bundle"), Some(2))
+    );
+    integration_tests::http::keep_fhir(ran.out.as_bytes());
+    // A refusal through the FHIR view is one line with the national code.
+    let ran = cpindex(&[
+        "lookup",
+        &spaced,
+        "--fhir",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.err.contains("403 ACCESS_DENIED") && ran.err.lines().count() == 1,
+        "{}",
+        ran.err
+    );
     let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &ed]).await;
     assert_eq!(ran.code, 0, "{}", ran.err);
     let out = &ran.out;

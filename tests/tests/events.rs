@@ -205,6 +205,21 @@ fn expectations() -> Vec<Expectation> {
             .is("/0/outcome", json!("history_read"))
             .is("/0/userId", json!("ops-17"))
             .after(After::FanoutQueued(0)),
+        // FHIR: the national searches, through API Gateway's event as an ED system sends it.
+        sample("lookup/fhir-care-team.json", Status(200))
+            .is("/resourceType", json!("Bundle"))
+            .is("/total", json!(1))
+            .is(
+                "/entry/0/resource/category/0/coding/0/code",
+                json!("342191000000101"),
+            )
+            .after(After::FanoutQueued(1)),
+        sample("lookup/fhir-audit-event-silent.json", Status(200))
+            .is("/resourceType", json!("Bundle"))
+            .is("/type", json!("searchset"))
+            .after(After::FanoutQueued(0)),
+        sample("lookup/fhir-metadata.json", Status(200))
+            .is("/resourceType", json!("CapabilityStatement")),
         sample("lookup/get-child-invalid-nhs-number.json", Status(400))
             .is("/code", json!("invalid_nhs_number"))
             .is("/field", json!("/nhsNumber"))
@@ -949,7 +964,10 @@ async fn http_sample(
             "{sample}: answered {got}, expected {status}: {body}"
         ));
     }
-    let want_type = if got < 400 {
+    let fhir = route_key.contains(cpindex::fhir::BASE);
+    let want_type = if fhir {
+        cpindex::fhir::FHIR_JSON
+    } else if got < 400 {
         "application/json"
     } else {
         cpindex::problem::PROBLEM_JSON

@@ -83,8 +83,33 @@ async fn send(
         .unwrap_or_default()
         .to_owned();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status.is_client_error() || status.is_server_error() {
+    let mut body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let failed = status.is_client_error() || status.is_server_error();
+    if failed && uri.starts_with(cpindex::fhir::BASE) {
+        // A FHIR route answers every rejection as an OperationOutcome with a national code;
+        // read it back as the problem code it stands for, so each check below applies to both.
+        assert_eq!(
+            content_type,
+            cpindex::fhir::FHIR_JSON,
+            "{method} {uri}: {status}"
+        );
+        assert_eq!(
+            body["resourceType"], "OperationOutcome",
+            "{method} {uri}: {body}"
+        );
+        let national = body["issue"][0]["details"]["coding"][0]["code"].as_str();
+        let problem = match (national, status.as_u16()) {
+            (Some("UNAUTHORIZED"), _) => "unauthenticated",
+            (Some("ACCESS_DENIED"), _) => "forbidden_role",
+            (Some("NOT_IMPLEMENTED"), 405) => "method_not_allowed",
+            (Some("NOT_IMPLEMENTED"), _) => "not_found",
+            (Some("INVALID_SEARCH_DATA" | "PRECONDITION_FAILED"), _) => "bad_request",
+            (Some("SERVICE_UNAVAILABLE"), _) => "store_unavailable",
+            (Some("INTERNAL_SERVER_ERROR"), _) => "internal",
+            _ => panic!("{method} {uri}: no national code: {body}"),
+        };
+        body["code"] = Value::from(problem);
+    } else if failed {
         assert_eq!(
             content_type, "application/problem+json",
             "{method} {uri}: {status}"

@@ -1365,27 +1365,39 @@ fn a_role_granting_more_or_less_than_its_ports_is_named() {
     assert_reports(problems, &["LookupFunction", "issues dynamodb:PutItem"]);
 }
 
-/// The lookup route has its own throttle, above the default and above every other route's, so
-/// no other route's traffic can push a clinician's lookup into 429.
+/// The clinicians' lookup routes (JSON and FHIR): each with a throttle of its own.
+const LOOKUP_ROUTES: [routes::RouteDef; 3] = [
+    routes::GET_CHILD,
+    routes::FHIR_CARE_TEAM,
+    routes::FHIR_AUDIT_EVENT,
+];
+
+/// Every lookup route has its own throttle, above the default and above every other route's,
+/// so no other route's traffic can push a clinician's lookup into 429.
 fn throttle_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let api = &t["Resources"]["HttpApi"]["Properties"];
     let rate = |v: &Value| v["ThrottlingRateLimit"].as_u64();
     let default = rate(&api["DefaultRouteSettings"]).unwrap_or(0);
-    let key = format!("{} {}", routes::GET_CHILD.method, routes::GET_CHILD.path);
-    let lookup = api["RouteSettings"].get(key.as_str()).and_then(rate);
-    match lookup {
-        None => p.push(format!("{key} has no throttle of its own (RouteSettings)")),
-        Some(l) => {
-            expect(&mut p, l > default, || {
-                format!("{key}'s rate limit {l} is not above the default {default}")
-            });
-            for (route, settings) in api["RouteSettings"].as_mapping().into_iter().flatten() {
-                let other = rate(settings).unwrap_or(0);
-                let name = route.as_str().unwrap_or("?");
-                expect(&mut p, name == key || other < l, || {
-                    format!("{name}'s rate limit {other} is not below the lookup's {l}")
+    let keys: Vec<String> = LOOKUP_ROUTES
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    for key in &keys {
+        let lookup = api["RouteSettings"].get(key.as_str()).and_then(rate);
+        match lookup {
+            None => p.push(format!("{key} has no throttle of its own (RouteSettings)")),
+            Some(l) => {
+                expect(&mut p, l > default, || {
+                    format!("{key}'s rate limit {l} is not above the default {default}")
                 });
+                for (route, settings) in api["RouteSettings"].as_mapping().into_iter().flatten() {
+                    let other = rate(settings).unwrap_or(0);
+                    let name = route.as_str().unwrap_or("?");
+                    expect(&mut p, keys.iter().any(|k| k == name) || other < l, || {
+                        format!("{name}'s rate limit {other} is not below the lookup's {l}")
+                    });
+                }
             }
         }
     }

@@ -222,7 +222,7 @@ async fn history<C: Clock>(
     Ok(Json(
         accesses
             .into_iter()
-            .filter(|(a, _)| a.at >= since && a.outcome == AccessOutcome::Allowed)
+            .filter(|(a, _)| a.at >= since && a.outcome.is_read())
             .map(AccessView::from)
             .collect(),
     ))

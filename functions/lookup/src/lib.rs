@@ -4,6 +4,8 @@
 //! (`cpindex::child_key`), computed here from the NHS number with a secret loaded at start: no
 //! stored access or queued alert holds the number. Operators read the same trail by NHS number.
 
+pub mod fhir;
+pub mod fhir_routes;
 pub mod port;
 pub mod view;
 
@@ -48,6 +50,7 @@ pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
     routes(app)
         .fallback(adapters::edge::not_found)
         .layer(axum::middleware::from_fn(adapters::edge::problems_only))
+        .layer(axum::middleware::from_fn(fhir_routes::outcomes_only))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
@@ -59,15 +62,28 @@ pub fn routes<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
         let app = app.clone();
         DenialAudit::new(move |claims, parts| audit_denial(app.clone(), claims, parts))
     };
-    let child =
-        serve(Router::new(), &routes::GET_CHILD, lookup::<R, W, Q, C>).layer(Extension(audit));
-    serve(
-        child,
+    // The lookups (JSON and FHIR) audit a refused role in the child's trail.
+    let lookups = serve(Router::new(), &routes::GET_CHILD, lookup::<R, W, Q, C>);
+    let lookups = serve(
+        lookups,
+        &routes::FHIR_CARE_TEAM,
+        fhir_routes::care_team::<R, W, Q, C>,
+    );
+    let lookups = serve(
+        lookups,
+        &routes::FHIR_AUDIT_EVENT,
+        fhir_routes::audit_event::<R, W, Q, C>,
+    )
+    .layer(Extension(audit));
+    let r = serve(
+        lookups,
         &routes::GET_CHILD_ACCESSES,
         audit_trail::<R, W, Q, C>,
-    )
-    .method_not_allowed_fallback(adapters::edge::method_not_allowed)
-    .with_state(app)
+    );
+    serve(r, &routes::FHIR_METADATA, fhir_routes::metadata)
+        .method_not_allowed_fallback(adapters::edge::method_not_allowed)
+        .layer(axum::middleware::from_fn(fhir_routes::outcomes_only))
+        .with_state(app)
 }
 
 /// A role the route refuses is audited in the child's own trail too (the refusal stands even if
@@ -77,10 +93,12 @@ async fn audit_denial<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     claims: Claims,
     mut parts: Parts,
 ) {
-    let Ok(Path(raw)) = Path::<String>::from_request_parts(&mut parts, &()).await else {
-        return;
+    let nhs = match Path::<String>::from_request_parts(&mut parts, &()).await {
+        Ok(Path(raw)) => NhsNumber::parse(&raw).ok(),
+        // A FHIR search names the child in its query.
+        Err(_) => fhir_routes::searched_nhs_number(parts.uri.query()).ok(),
     };
-    let Ok(nhs) = NhsNumber::parse(&raw) else {
+    let Some(nhs) = nhs else {
         return;
     };
     let access = Access::new(
@@ -106,21 +124,35 @@ fn nhs_number(raw: &str, claims: &Claims) -> Result<NhsNumber, ApiError> {
     })
 }
 
-fn unavailable(what: &'static str, e: &dyn std::error::Error) -> ApiError {
+/// The index could not be read, or the access could not be made durable: answer 503, never
+/// "no plan". (Logged where it happened.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unavailable;
+
+fn unavailable(what: &'static str, e: &dyn std::error::Error) -> Unavailable {
     tracing::warn!(error = %cpindex::log::chain(&e), what, "lookup could not complete");
-    ApiError::from(Problem::store_unavailable())
+    Unavailable
 }
 
-async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    State(app): State<Arc<App<R, W, Q, C>>>,
-    caller: Caller,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    let claims = caller.0;
-    let nhs = nhs_number(&raw, &claims)?;
+impl From<Unavailable> for ApiError {
+    fn from(_: Unavailable) -> Self {
+        ApiError::from(Problem::store_unavailable())
+    }
+}
+
+/// One lookup, whichever view answers it (`/v1/children/...` or FHIR): the audit record, the
+/// visit and alert hand-off (for an alerting access), the reads, all in one store round trip.
+/// `outcome` is [`AccessOutcome::Allowed`], or [`AccessOutcome::SilentRead`] for a read its
+/// caller declared not an unscheduled access event.
+pub async fn look_up<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
+    app: &App<R, W, Q, C>,
+    claims: &Claims,
+    nhs: NhsNumber,
+    outcome: AccessOutcome,
+) -> Result<ChildView, Unavailable> {
     let child = app.keys.of(&nhs);
     let now = app.clock.now();
-    let access = Access::new(&claims, child.clone(), now, AccessOutcome::Allowed);
+    let access = Access::new(claims, child.clone(), now, outcome);
 
     // One round trip: the reads, the audit write and the queue hand-off all at once. The access
     // is written pending; fan-out decides whether there is anyone to alert.
@@ -166,8 +198,20 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     );
     tracing::info!(
         access_id = %access.access_id, org = %claims.org, role = %claims.role,
-        plans = view.plans.len(), ended_plans = view.ended_plans.len(), alerting = access.alerts(), "lookup answered"
+        plans = view.plans.len(), ended_plans = view.ended_plans.len(), alerting = access.alerts(),
+        outcome = ?access.outcome, "lookup answered"
     );
+    Ok(view)
+}
+
+async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
+    State(app): State<Arc<App<R, W, Q, C>>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let claims = caller.0;
+    let nhs = nhs_number(&raw, &claims)?;
+    let view = look_up(&app, &claims, nhs, AccessOutcome::Allowed).await?;
     let mut resp = Json(view).into_response();
     // Personal data: never cached by a proxy or the browser.
     resp.headers_mut()

@@ -85,6 +85,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
 
     let (mut ours, mut raw) = (Vec::with_capacity(lookups), Vec::with_capacity(lookups));
     let mut max_depth = 0;
+    let (mut fhir, mut fhir_depth) = (Vec::with_capacity(lookups), 0);
     let mut requests = 0;
     let user = Some(("unscheduled_care", "RR801", "bench"));
     for i in 0..lookups {
@@ -99,6 +100,27 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         requests += spans.len();
         max_depth = max_depth.max(critical_path(&spans));
 
+        // The same lookup through the FHIR view (the national CareTeam search), side by side.
+        let uri = format!(
+            "/FHIR/R4/CareTeam?{}={}%7C{}",
+            cpindex::fhir::PATIENT_IDENTIFIER,
+            cpindex::fhir::NHS_NUMBER_SYSTEM,
+            n.digits()
+        );
+        let mut req = request("GET", &uri, user, None);
+        req.headers_mut().insert(
+            "TraceID",
+            uuid::Uuid::new_v4()
+                .to_string()
+                .parse()
+                .expect("a header value"),
+        );
+        let t = Instant::now();
+        let answer = call(&router, req).await;
+        fhir.push(t.elapsed());
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        fhir_depth = fhir_depth.max(critical_path(&recorder.take()));
+
         // The same four requests, raw.
         let pk = key::child_pk(&crate::child_key(&n));
         let access_id = uuid::Uuid::new_v4().to_string();
@@ -110,7 +132,10 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                 AttributeValue::S(key::visit_sk(at, &access_id)),
             ),
             ("accessId".to_owned(), AttributeValue::S(access_id.clone())),
-            ("nhsNumber".to_owned(), AttributeValue::S(n.digits())),
+            (
+                "child".to_owned(),
+                AttributeValue::S(crate::child_key(&n).to_string()),
+            ),
             (
                 "role".to_owned(),
                 AttributeValue::S("unscheduled_care".into()),
@@ -148,7 +173,10 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         let send = sqs
             .send_message()
             .queue_url(&urls.queue)
-            .message_body(json!({"accessId": access_id, "nhsNumber": n.digits()}).to_string())
+            .message_body(
+                json!({"accessId": access_id, "child": crate::child_key(&n).to_string()})
+                    .to_string(),
+            )
             .send();
         let (a, b, c, d) = tokio::join!(
             query(key::PLAN_PREFIX, true, None),
@@ -167,6 +195,8 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let _ = sqs.purge_queue().queue_url(&urls.queue).send().await;
     ours.sort();
     raw.sort();
+    fhir.sort();
+    let fhir_p50 = percentile(&fhir, 0.50);
     let p50 = percentile(&ours, 0.50);
     let raw_p50 = percentile(&raw, 0.50);
     vec![
@@ -189,6 +219,12 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         (
             "lookup_overhead_ratio".into(),
             format!("{:.3}", p50 / raw_p50),
+        ),
+        ("lookup_fhir_io_depth".into(), fhir_depth.to_string()),
+        ("lookup_fhir_p50_ms".into(), format!("{fhir_p50:.2}")),
+        (
+            "lookup_fhir_over_json_ratio".into(),
+            format!("{:.3}", fhir_p50 / p50),
         ),
     ]
 }

@@ -1,0 +1,431 @@
+//! The FHIR R4 view of a lookup: pure functions from the domain answer ([`ChildView`]) to the
+//! resources the national API returns. No I/O here; the routes are in `fhir_routes.rs`.
+//!
+//! - `CareTeam` search: a `searchset` Bundle, one `CareTeam` per plan shown (active, or ended and
+//!   still within retention), each managed by its LA, an `Organization` (ODS code, emergency duty
+//!   and office-hours contacts) included once.
+//! - `AuditEvent` search: the child's previous unscheduled-care accesses (up to 25, repeats by one
+//!   clinician within a day collapsed, only while a plan was held), each with the accessing
+//!   organisation included.
+
+use chrono::{DateTime, Utc};
+use cpindex::access::Visit;
+use cpindex::answers::{ChildView, PlanSummary, ResponsibleLa, ShownStatus};
+use cpindex::fhir::{
+    plan_concept, ADDRESS_USE_SYSTEM, DICOM_SYSTEM, FHIR_JSON, FHIR_VERSION, NHS_NUMBER_SYSTEM,
+    ODS_SYSTEM, PATIENT_IDENTIFIER, RESTFUL_INTERACTION_SYSTEM, SNOMED_SYSTEM,
+};
+use cpindex::{NhsNumber, OrgCode};
+use serde_json::{json, Value};
+
+/// The id and `fullUrl` of a resource in a Bundle: a UUID derived from the lookup's access id and
+/// the resource's place, so one answer is reproducible from its audit record.
+fn resource_id(access_id: &str, kind: &str, n: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{access_id}/{kind}/{n}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// The organisations a Bundle includes, each once (by ODS code), with their ids.
+struct Included<'a> {
+    access_id: &'a str,
+    ids: Vec<(OrgCode, String)>,
+    entries: Vec<Value>,
+}
+
+impl<'a> Included<'a> {
+    fn new(access_id: &'a str) -> Self {
+        Self {
+            access_id,
+            ids: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// The id of `code`'s entry, made by `resource` (given the id) the first time.
+    fn id_of(&mut self, code: &OrgCode, resource: impl FnOnce(&str) -> Value) -> String {
+        if let Some((_, id)) = self.ids.iter().find(|(c, _)| c == code) {
+            return id.clone();
+        }
+        let id = resource_id(self.access_id, "Organization", self.ids.len());
+        self.entries.push(entry(&id, resource(&id), "include"));
+        self.ids.push((code.clone(), id.clone()));
+        id
+    }
+}
+
+fn entry(id: &str, resource: Value, mode: &str) -> Value {
+    json!({"fullUrl": format!("urn:uuid:{id}"), "resource": resource, "search": {"mode": mode}})
+}
+
+fn patient(nhs: &NhsNumber) -> Value {
+    json!({"identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs.digits()}})
+}
+
+/// The search's own link (relative to the FHIR base).
+pub fn search_url(resource: &str, nhs: &NhsNumber) -> String {
+    format!(
+        "{resource}?{PATIENT_IDENTIFIER}={NHS_NUMBER_SYSTEM}|{}",
+        nhs.digits()
+    )
+}
+
+fn bundle(
+    view: &ChildView,
+    resource: &str,
+    now: DateTime<Utc>,
+    matches: usize,
+    entries: Vec<Value>,
+) -> Value {
+    let mut b = json!({
+        "resourceType": "Bundle",
+        "id": view.access_id,
+        "meta": {"lastUpdated": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)},
+        "type": "searchset",
+        "total": matches,
+        "link": [{"relation": "self", "url": search_url(resource, &view.nhs_number)}],
+    });
+    if !entries.is_empty() {
+        b["entry"] = Value::Array(entries);
+    }
+    b
+}
+
+/// The LA as an `Organization`: ODS code, name, its team's emergency duty (`EC`) and
+/// office-hours (`WP`) numbers.
+fn organization(id: &str, la: &ResponsibleLa) -> Value {
+    let contact = |code: &str, display: &str, phone: &str| {
+        json!({
+            "purpose": {"coding": [{"system": ADDRESS_USE_SYSTEM, "code": code, "display": display}]},
+            "name": {"text": la.team},
+            "telecom": [{"system": "phone", "value": phone}],
+        })
+    };
+    let mut contacts = vec![contact("EC", "emergency contact", &la.emergency_duty_phone)];
+    if let Some(office) = &la.office_hours_phone {
+        contacts.push(contact("WP", "work place", office));
+    }
+    json!({
+        "resourceType": "Organization",
+        "id": id,
+        "identifier": [{"system": ODS_SYSTEM, "value": la.code.as_str()}],
+        "name": la.name,
+        "contact": contacts,
+    })
+}
+
+fn care_team(id: &str, nhs: &NhsNumber, plan: &PlanSummary, la_id: &str) -> Value {
+    let (code, display) = plan_concept(plan.facts.plan_type);
+    let mut period = json!({"start": plan.facts.start_date.to_string()});
+    if let Some(end) = plan.facts.end_date {
+        period["end"] = json!(end.to_string());
+    }
+    let la = &plan.responsible_la;
+    let mut team = json!({
+        "resourceType": "CareTeam",
+        "id": id,
+        "status": if plan.facts.status == ShownStatus::Active { "active" } else { "inactive" },
+        "category": [{"coding": [{"system": SNOMED_SYSTEM, "code": code, "display": display}]}],
+        "name": format!("{}: {}", la.name, la.team),
+        "subject": patient(nhs),
+        "period": period,
+        "participant": [{"member": {"reference": format!("urn:uuid:{la_id}"), "display": la.name}}],
+        "managingOrganization": [{"reference": format!("urn:uuid:{la_id}"), "display": la.name}],
+        "telecom": [{"system": "phone", "value": la.emergency_duty_phone}],
+    });
+    if let Some(due) = plan.facts.expected_due_date {
+        team["note"] = json!([{"text": format!("Expected date of delivery: {due}")}]);
+    }
+    team
+}
+
+/// The `CareTeam` search's answer: every plan shown, active first; `total` 0 when none.
+pub fn care_team_bundle(view: &ChildView, now: DateTime<Utc>) -> Value {
+    let plans: Vec<&PlanSummary> = view.plans.iter().chain(&view.ended_plans).collect();
+    let mut matches = Vec::new();
+    let mut included = Included::new(&view.access_id);
+    for (n, plan) in plans.iter().enumerate() {
+        let la = &plan.responsible_la;
+        let la_id = included.id_of(&la.code, |id| organization(id, la));
+        let id = resource_id(&view.access_id, "CareTeam", n);
+        matches.push(entry(
+            &id,
+            care_team(&id, &view.nhs_number, plan, &la_id),
+            "match",
+        ));
+    }
+    let total = matches.len();
+    matches.extend(included.entries);
+    bundle(view, "CareTeam", now, total, matches)
+}
+
+fn audit_event(id: &str, nhs: &NhsNumber, visit: &Visit, setting_id: &str) -> Value {
+    let who = match &visit.setting_name {
+        Some(name) => json!({"reference": format!("urn:uuid:{setting_id}"), "display": name}),
+        None => json!({"reference": format!("urn:uuid:{setting_id}")}),
+    };
+    json!({
+        "resourceType": "AuditEvent",
+        "id": id,
+        "type": {"system": DICOM_SYSTEM, "code": "110110", "display": "Patient Record"},
+        "subtype": [{"system": RESTFUL_INTERACTION_SYSTEM, "code": "search-type", "display": "search-type"}],
+        "action": "R",
+        "recorded": visit.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "outcome": "0",
+        "agent": [{"who": who, "requestor": true}],
+        "source": {"observer": {"display": "Child protection index"}},
+        "entity": [{"what": patient(nhs)}],
+    })
+}
+
+fn setting(id: &str, code: &OrgCode, name: Option<&str>) -> Value {
+    let mut org = json!({
+        "resourceType": "Organization",
+        "id": id,
+        "identifier": [{"system": ODS_SYSTEM, "value": code.as_str()}],
+    });
+    if let Some(name) = name {
+        org["name"] = json!(name);
+    }
+    org
+}
+
+/// The `AuditEvent` search's answer: the previous unscheduled-care accesses shown with the
+/// record, newest first, each setting included once.
+pub fn audit_event_bundle(view: &ChildView, now: DateTime<Utc>) -> Value {
+    let mut matches = Vec::new();
+    let mut included = Included::new(&view.access_id);
+    for (n, visit) in view.visits.iter().enumerate() {
+        let setting_id = included.id_of(&visit.setting_code, |id| {
+            setting(id, &visit.setting_code, visit.setting_name.as_deref())
+        });
+        let id = resource_id(&view.access_id, "AuditEvent", n);
+        matches.push(entry(
+            &id,
+            audit_event(&id, &view.nhs_number, visit, &setting_id),
+            "match",
+        ));
+    }
+    let total = matches.len();
+    matches.extend(included.entries);
+    bundle(view, "AuditEvent", now, total, matches)
+}
+
+/// When this interface's capability statement was last changed.
+pub const CAPABILITY_DATE: &str = "2026-12-01";
+
+/// `GET /FHIR/R4/metadata`: exactly what is supported, and nothing else.
+pub fn capability_statement() -> Value {
+    let search = |resource: &str, doc: &str| {
+        json!({
+            "type": resource,
+            "interaction": [{"code": "search-type", "documentation": doc}],
+            "searchParam": [{
+                "name": "patient",
+                "type": "reference",
+                "documentation": format!(
+                    "Only as {PATIENT_IDENTIFIER}={NHS_NUMBER_SYSTEM}|<NHS number>, the one parameter"
+                ),
+            }],
+        })
+    };
+    json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": CAPABILITY_DATE,
+        "publisher": "Child protection index",
+        "kind": "instance",
+        "implementation": {"description": "Child protection index: the national CP-IS searches over this index"},
+        "fhirVersion": FHIR_VERSION,
+        "format": [FHIR_JSON],
+        "rest": [{
+            "mode": "server",
+            "documentation": "Headers: Authorization: Bearer <token>; TraceID: <UUID> (required, \
+                echoed); IsUnscheduledAccessEvent: true|false (absent means true; false is a \
+                silent, audited read that alerts nobody).",
+            "security": {
+                "service": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                    "code": "OAuth",
+                }]}],
+                "description": "A bearer token carrying the caller's organisation and role.",
+            },
+            "resource": [
+                search("CareTeam", "One CareTeam per child protection plan, looked-after status or unborn-child plan, with the responsible LA's contacts"),
+                search("AuditEvent", "Up to 25 previous unscheduled-care accesses, with the accessing organisation"),
+            ],
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+    use cpindex::answers::PlanFacts;
+    use cpindex::PlanType;
+
+    fn la(code: &str, office: Option<&str>) -> ResponsibleLa {
+        ResponsibleLa {
+            code: OrgCode::parse(code).unwrap(),
+            name: "Leeds City Council".into(),
+            team: "Children's Front Door".into(),
+            office_hours_phone: office.map(str::to_owned),
+            emergency_duty_phone: "0113 535 0600".into(),
+        }
+    }
+
+    fn plan(t: PlanType, status: ShownStatus, code: &str) -> PlanSummary {
+        PlanSummary {
+            facts: PlanFacts {
+                plan_type: t,
+                national_code: t.national_code().into(),
+                start_date: NaiveDate::from_ymd_opt(2026, 1, 10).unwrap(),
+                end_date: (status == ShownStatus::Ended)
+                    .then(|| NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()),
+                expected_due_date: (t == PlanType::Ucpp)
+                    .then(|| NaiveDate::from_ymd_opt(2027, 1, 15).unwrap()),
+                status,
+            },
+            responsible_la: la(code, Some("0113 222 4403")),
+        }
+    }
+
+    fn view(plans: Vec<PlanSummary>, visits: Vec<Visit>) -> ChildView {
+        ChildView::new(
+            "0a6f5b2e-5d1c-4f7a-9e3b-2c8d7f6a1b01".into(),
+            NhsNumber::parse("9434765919").unwrap(),
+            plans,
+            visits,
+        )
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn no_plan_is_an_empty_searchset_not_an_error() {
+        let b = care_team_bundle(&view(vec![], vec![]), now());
+        assert_eq!(b["resourceType"], "Bundle");
+        assert_eq!(b["type"], "searchset");
+        assert_eq!(b["total"], 0);
+        assert!(b.get("entry").is_none());
+    }
+
+    #[test]
+    fn each_plan_is_a_care_team_with_its_snomed_code_and_its_la_included_once() {
+        let v = view(
+            vec![
+                plan(PlanType::Lac, ShownStatus::Active, "E08000035"),
+                plan(PlanType::Cpp, ShownStatus::Ended, "E08000035"),
+                plan(PlanType::Ucpp, ShownStatus::Active, "E09000007"),
+            ],
+            vec![],
+        );
+        let b = care_team_bundle(&v, now());
+        assert_eq!(b["total"], 3);
+        let entries = b["entry"].as_array().unwrap();
+        let teams: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["search"]["mode"] == "match")
+            .collect();
+        let orgs: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["search"]["mode"] == "include")
+            .collect();
+        assert_eq!((teams.len(), orgs.len()), (3, 2));
+        let codes: Vec<&str> = teams
+            .iter()
+            .map(|t| {
+                t["resource"]["category"][0]["coding"][0]["code"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            codes,
+            ["764841000000100", "818901000000100", "342191000000101"]
+        );
+        let statuses: Vec<&str> = teams
+            .iter()
+            .map(|t| t["resource"]["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["active", "active", "inactive"]);
+        // Every reference resolves to an included Organization, by fullUrl.
+        for t in &teams {
+            let r = t["resource"]["managingOrganization"][0]["reference"]
+                .as_str()
+                .unwrap();
+            assert!(orgs.iter().any(|o| o["fullUrl"] == r), "{r}");
+            assert_eq!(
+                t["resource"]["subject"]["identifier"]["value"],
+                "9434765919"
+            );
+        }
+        let org = &orgs[0]["resource"];
+        assert_eq!(org["identifier"][0]["system"], ODS_SYSTEM);
+        assert_eq!(org["contact"][0]["purpose"]["coding"][0]["code"], "EC");
+        assert_eq!(org["contact"][0]["telecom"][0]["value"], "0113 535 0600");
+        assert_eq!(org["contact"][1]["purpose"]["coding"][0]["code"], "WP");
+        // The ended plan carries its end, the unborn-child plan its due date.
+        assert_eq!(teams[2]["resource"]["period"]["end"], "2026-06-01");
+        assert!(teams[1]["resource"]["note"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("2027-01-15"));
+        // Reproducible: the same answer maps to the same ids.
+        assert_eq!(care_team_bundle(&v, now()), b);
+    }
+
+    #[test]
+    fn previous_accesses_are_audit_events_with_the_setting_included() {
+        let at = |h| Utc.with_ymd_and_hms(2026, 11, 20, h, 0, 0).unwrap();
+        let visit = |h, code: &str, name: Option<&str>| Visit {
+            at: at(h),
+            setting_code: OrgCode::parse(code).unwrap(),
+            setting_name: name.map(str::to_owned),
+        };
+        let v = view(
+            vec![plan(PlanType::Cpp, ShownStatus::Active, "E08000035")],
+            vec![
+                visit(9, "RR801", Some("Leeds General Infirmary ED")),
+                visit(8, "RR801", None),
+                visit(7, "RCB", None),
+            ],
+        );
+        let b = audit_event_bundle(&v, now());
+        assert_eq!(b["total"], 3);
+        let entries = b["entry"].as_array().unwrap();
+        assert_eq!(entries.len(), 5, "3 events, 2 settings");
+        let first = &entries[0]["resource"];
+        assert_eq!(first["resourceType"], "AuditEvent");
+        assert_eq!(first["recorded"], "2026-11-20T09:00:00.000Z");
+        assert_eq!(first["agent"][0]["requestor"], true);
+        assert_eq!(
+            first["entity"][0]["what"]["identifier"]["value"],
+            "9434765919"
+        );
+        assert_eq!(
+            entries[0]["resource"]["agent"][0]["who"]["reference"],
+            entries[1]["resource"]["agent"][0]["who"]["reference"]
+        );
+    }
+
+    #[test]
+    fn the_capability_statement_lists_exactly_the_two_searches() {
+        let c = capability_statement();
+        let types: Vec<&str> = c["rest"][0]["resource"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["CareTeam", "AuditEvent"]);
+        assert_eq!(c["fhirVersion"], "4.0.1");
+    }
+}
