@@ -685,6 +685,13 @@ async fn reconcile(
     for step in 1..=max_steps {
         let body = api.call(route, &[], &[], Some(&json!({}))).await?;
         let answer: Value = api::decode(route, &body)?;
+        if answer.get("busy").and_then(Value::as_bool) == Some(true) {
+            console.print(
+                "Another reconciliation step is running (the schedule's, or another operator's): \
+                 nothing was done; try again in a few minutes.\n",
+            );
+            return Ok(EXIT_NOT_ALL);
+        }
         let complete = answer.get("complete").and_then(Value::as_bool);
         if !json {
             console.print(&render::reconcile_step(step, &answer));

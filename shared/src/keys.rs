@@ -282,6 +282,9 @@ pub mod key {
     /// Reconciliation's run state (sort key [`CURRENT`]).
     pub const RECON_STATE_PK: &str = "RECON#STATE";
 
+    /// The lease one reconciliation step holds while it runs (sort key [`CURRENT`]).
+    pub const RECON_LEASE_PK: &str = "RECON#LEASE";
+
     /// The segment checkpoints of one reconciliation run.
     pub fn recon_run_pk(run_id: &str) -> String {
         format!("{RECON_PREFIX}RUN#{run_id}")
@@ -347,6 +350,7 @@ mod tests {
         assert_eq!(unique.len(), pks.len());
         assert!(key::recon_run_pk("r").starts_with(key::RECON_PREFIX));
         assert!(key::RECON_STATE_PK.starts_with(key::RECON_PREFIX));
+        assert!(key::RECON_LEASE_PK.starts_with(key::RECON_PREFIX));
         assert!(key::report_run_sk(t) < key::report_run_sk(t + chrono::Duration::seconds(1)));
     }
 

@@ -210,6 +210,97 @@ async fn plans_past_retention_are_deleted_even_without_ttl_and_a_second_run_dele
 }
 
 #[tokio::test]
+async fn two_steps_started_together_never_interleave_and_a_crashed_step_s_lease_lapses() {
+    let f = fixture().await;
+    let records: Vec<Value> = (0..20)
+        .map(|i| plan(&format!("P-{i:02}"), &nhs(i), 1))
+        .collect();
+    f.load(LEEDS, "full", records).await;
+    let settings = Settings {
+        segments: 2,
+        page_size: 5,
+        ..Settings::default()
+    };
+    let budget = || Budget {
+        deadline: Instant::now() + StdDuration::from_secs(60),
+        max_pages: Some(2),
+    };
+    // The schedule and an operator, at the same moment, several times over.
+    for _ in 0..3 {
+        let (a, b) = (f.reconciler(now(), settings), f.reconciler(now(), settings));
+        let (x, y) = tokio::join!(a.run(budget()), b.run(budget()));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x.busy != y.busy, "exactly one ran: {x:?} {y:?}");
+        let ran = if x.busy { &y } else { &x };
+        let skipped = if x.busy { &x } else { &y };
+        assert!(ran.pages > 0);
+        assert_eq!(
+            (
+                skipped.pages,
+                skipped.alerts_redriven,
+                skipped.reports_written
+            ),
+            (0, 0, 0)
+        );
+    }
+    // Released after each step: the next one runs.
+    let next = f.reconciler(now(), settings).run(budget()).await.unwrap();
+    assert!(!next.busy);
+
+    // A step that died holding the lease: others are refused until it lapses, then take over.
+    let runs = adapters::store::runs::RunStore::new(f.table.clone());
+    assert!(runs
+        .take_lease("crashed-step", now(), now() + Duration::minutes(10))
+        .await
+        .unwrap());
+    let before = f.emu.scan_all(&f.table).await.len();
+    let refused = f
+        .reconciler(now() + Duration::minutes(5), settings)
+        .run(budget())
+        .await
+        .unwrap();
+    assert!(refused.busy);
+    assert_eq!(
+        f.emu.scan_all(&f.table).await.len(),
+        before,
+        "a refused step writes nothing"
+    );
+    let taken = f
+        .reconciler(now() + Duration::minutes(11), settings)
+        .run(budget())
+        .await
+        .unwrap();
+    assert!(!taken.busy, "the lapsed lease is taken over");
+    // A step releases only its own lease.
+    assert!(runs
+        .take_lease(
+            "mine",
+            now() + Duration::minutes(11),
+            now() + Duration::minutes(30)
+        )
+        .await
+        .unwrap());
+    runs.release_lease("someone-else").await.unwrap();
+    assert!(!runs
+        .take_lease(
+            "third",
+            now() + Duration::minutes(12),
+            now() + Duration::minutes(40)
+        )
+        .await
+        .unwrap());
+    runs.release_lease("mine").await.unwrap();
+    assert!(runs
+        .take_lease(
+            "third",
+            now() + Duration::minutes(12),
+            now() + Duration::minutes(40)
+        )
+        .await
+        .unwrap());
+}
+
+#[tokio::test]
 async fn a_run_stopped_mid_scan_resumes_where_it_stopped() {
     let f = fixture().await;
     let records: Vec<Value> = (0..30)
@@ -546,12 +637,42 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
     )
     .await;
     assert_eq!(refused.status, 403);
+    // Something that is not a delivery message has reached the DLQ too: it must not be lost.
+    f.emu
+        .sqs
+        .send_message()
+        .queue_url(&f.delivery_dlq)
+        .message_body("{not a delivery")
+        .send()
+        .await
+        .unwrap();
     let moved = call(
         &ops,
         request("POST", "/v1/dead-letters/redrive", OPERATOR, None),
     )
     .await;
     assert_eq!(moved.body["redriven"], 1, "{moved:?}");
+    assert_eq!(moved.body["keptUnreadable"], 1, "{moved:?}");
+    let in_flight = f
+        .emu
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&f.delivery_dlq)
+        .attribute_names(
+            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+        )
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    assert_eq!(
+        in_flight
+            .get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .map(String::as_str),
+        Some("1"),
+        "the unreadable message is still in the DLQ, not deleted"
+    );
     assert_eq!(
         notifications
             .get(&n.notification_id)

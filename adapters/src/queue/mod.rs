@@ -139,6 +139,7 @@ impl SqsQueue {
             .unwrap_or_default()
             .into_iter()
             .map(|m| Received {
+                id: m.message_id.unwrap_or_default(),
                 body: m.body.unwrap_or_default(),
                 receipt: m.receipt_handle.unwrap_or_default(),
             })
@@ -158,9 +159,10 @@ impl SqsQueue {
     }
 }
 
-/// A received message: its body and the handle that deletes it.
+/// A received message: its id, its body and the handle that deletes it.
 #[derive(Debug, Clone)]
 pub struct Received {
+    pub id: String,
     pub body: String,
     pub receipt: String,
 }

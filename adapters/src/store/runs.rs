@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::scan::ScanPosition;
-use super::table::Table;
+use super::table::{Condition, Table};
 
 /// The current (or last) reconciliation run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,9 +48,64 @@ fn keyed(pk: String, sk: String) -> Item {
     ])
 }
 
+/// Attribute names of the lease item.
+const LEASE_HOLDER: &str = "holder";
+const LEASE_UNTIL: &str = "leaseUntil";
+
 impl RunStore {
     pub fn new(table: Table) -> Self {
         Self { table }
+    }
+
+    /// Takes the reconciliation lease for `holder` until `until`, when no one holds it or the
+    /// holder's lease has lapsed (a step that crashed). One conditional write: of two steps
+    /// starting together, exactly one gets it. Returns whether it was taken.
+    pub async fn take_lease(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut item = keyed(key::RECON_LEASE_PK.into(), key::CURRENT.into());
+        item.insert(LEASE_HOLDER.into(), AttributeValue::S(holder.into()));
+        item.insert(
+            LEASE_UNTIL.into(),
+            AttributeValue::N(until.timestamp_millis().to_string()),
+        );
+        // Removed by TTL a week after it lapsed, should no step ever release it.
+        let ttl = until + chrono::Duration::days(cpindex::keys::keep::CHECKPOINT_DAYS);
+        item.insert(
+            attr::EXPIRES_AT.into(),
+            AttributeValue::N(ttl.timestamp().to_string()),
+        );
+        let free = Condition::new("attribute_not_exists(#pk) OR #until < :now")
+            .name("#pk", attr::PK)
+            .name("#until", LEASE_UNTIL)
+            .value(
+                ":now",
+                AttributeValue::N(now.timestamp_millis().to_string()),
+            );
+        match self.table.put(item, Some(free)).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives the lease back, if `holder` still holds it (a lapsed lease taken over by another
+    /// step is left alone).
+    pub async fn release_lease(&self, holder: &str) -> Result<(), StoreError> {
+        let mine = Condition::new("#holder = :holder")
+            .name("#holder", LEASE_HOLDER)
+            .value(":holder", AttributeValue::S(holder.into()));
+        match self
+            .table
+            .delete(key::RECON_LEASE_PK, key::CURRENT, Some(mine))
+            .await
+        {
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The run state, if a run was ever started.

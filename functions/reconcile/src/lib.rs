@@ -86,7 +86,14 @@ pub struct RunOutcome {
     pub pages: usize,
     pub alerts_redriven: u64,
     pub reports_written: usize,
+    /// Another step holds the lease (the schedule's, or an operator's): this one did nothing.
+    #[serde(default)]
+    pub busy: bool,
 }
+
+/// How long past its own deadline a step's lease lasts: its last page's calls and checkpoint
+/// (`CallTimeouts::bulk`) finish within it. A crashed step's lease lapses after this.
+pub const LEASE_MARGIN: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The latest full extract of every LA: plan reference -> version, the records the index did
 /// not take, and a summary.
@@ -95,6 +102,16 @@ struct Extracts {
     versions: HashMap<(String, String), u64>,
     not_loaded: BTreeMap<String, Vec<NotInIndex>>,
     summaries: BTreeMap<String, ExtractSummary>,
+}
+
+/// What a dead-letter re-drive did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Redrive {
+    /// Messages sent back to delivery, their notifications reopened.
+    pub redriven: usize,
+    /// Messages that are not delivery messages: left in the dead-letter queue, not deleted.
+    pub kept_unreadable: usize,
 }
 
 /// Everything reconciliation needs.
@@ -128,8 +145,34 @@ impl Reconciler<cpindex::SystemClock> {
 
 impl<C: Clock> Reconciler<C> {
     /// One invocation: re-drive lost alerts, then continue (or start) the scan within `budget`,
-    /// and write the reports when the scan is complete.
+    /// and write the reports when the scan is complete. Only one step runs at a time: a step
+    /// that finds the lease held answers `busy` and changes nothing.
     pub async fn run(&self, budget: Budget) -> Result<RunOutcome, ReconcileError> {
+        let runs = self.runs();
+        let holder = uuid::Uuid::new_v4().to_string();
+        let now = self.clock.now();
+        let lasts = budget.deadline.saturating_duration_since(Instant::now()) + LEASE_MARGIN;
+        let until = now + chrono::Duration::from_std(lasts).unwrap_or(chrono::Duration::hours(1));
+        if !runs.take_lease(&holder, now, until).await? {
+            tracing::info!("reconciliation step skipped: another step holds the lease");
+            return Ok(RunOutcome {
+                run_id: runs.current().await?.map(|s| s.run_id).unwrap_or_default(),
+                complete: false,
+                pages: 0,
+                alerts_redriven: 0,
+                reports_written: 0,
+                busy: true,
+            });
+        }
+        let outcome = self.run_leased(budget).await;
+        if let Err(e) = runs.release_lease(&holder).await {
+            // It lapses by itself after its margin.
+            tracing::warn!(error = %cpindex::log::chain(&e), "reconciliation lease not released");
+        }
+        outcome
+    }
+
+    async fn run_leased(&self, budget: Budget) -> Result<RunOutcome, ReconcileError> {
         let now = self.clock.now();
         let alerts_redriven = self.redrive_lost_alerts(now).await?;
         let state = self.current_or_new_run(now).await?;
@@ -155,6 +198,7 @@ impl<C: Clock> Reconciler<C> {
             pages,
             alerts_redriven,
             reports_written: 0,
+            busy: false,
         };
         if all_done {
             outcome.reports_written = self.finish(&state, &extracts, alerts_redriven).await?;
@@ -504,28 +548,43 @@ impl<C: Clock> Reconciler<C> {
     }
 
     /// Operator command: moves dead-lettered deliveries back to the delivery queue and returns
-    /// their notifications to pending, so delivery tries again. Returns how many were re-driven.
+    /// their notifications to pending, so delivery tries again. A message that is not a delivery
+    /// message is never deleted: it stays in the dead-letter queue (for its 14 days) and is
+    /// counted as kept, for an operator to inspect.
     pub async fn redrive_dead_letters(
         &self,
         max: usize,
         deadline: Instant,
-    ) -> Result<usize, ReconcileError> {
+    ) -> Result<Redrive, ReconcileError> {
         let notifications = NotificationStore::new(self.table.clone());
-        let mut moved = 0;
-        while moved < max && Instant::now() < deadline {
+        let mut out = Redrive::default();
+        let mut kept = std::collections::HashSet::new();
+        while out.redriven < max && Instant::now() < deadline {
             let msgs = self.delivery_dlq.receive(10).await?;
-            if msgs.is_empty() {
+            let mut new = false;
+            for m in msgs {
+                match serde_json::from_str::<DeliveryMessage>(&m.body) {
+                    Ok(d) => {
+                        notifications.reopen(&d.notification_id).await?;
+                        self.delivery.send(m.body).await?;
+                        self.delivery_dlq.delete(&m.receipt).await?;
+                        out.redriven += 1;
+                        new = true;
+                    }
+                    Err(e) => {
+                        if kept.insert(m.id.clone()) {
+                            tracing::error!(message_id = %m.id, error = %cpindex::log::chain(&e), "dead letter is not a delivery message: kept in the queue");
+                            out.kept_unreadable += 1;
+                            new = true;
+                        }
+                    }
+                }
+            }
+            // Nothing received, or only messages already kept: the queue has nothing more.
+            if !new {
                 break;
             }
-            for m in msgs {
-                if let Ok(d) = serde_json::from_str::<DeliveryMessage>(&m.body) {
-                    notifications.reopen(&d.notification_id).await?;
-                    self.delivery.send(m.body).await?;
-                }
-                self.delivery_dlq.delete(&m.receipt).await?;
-                moved += 1;
-            }
         }
-        Ok(moved)
+        Ok(out)
     }
 }

@@ -73,21 +73,22 @@ async fn redrive<C: Clock>(
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
     // Within API Gateway's wait; the operator calls again for the rest.
-    let moved = r
+    let done = r
         .redrive_dead_letters(REDRIVE_MAX, Instant::now() + STEP)
         .await
         .map_err(failure)?;
     tracing::warn!(
         user = caller.0.user.as_str(),
-        moved,
+        redriven = done.redriven,
+        kept_unreadable = done.kept_unreadable,
         "dead letters re-driven by operator"
     );
-    if moved == 0 && r.dlq_depth().await.is_none() {
+    if done == crate::Redrive::default() && r.dlq_depth().await.is_none() {
         return Err(ApiError::from(
             Problem::new(ErrorCode::StoreUnavailable)
                 .detail("the dead-letter queue could not be read")
                 .retry_after(5),
         ));
     }
-    Ok(Json(json!({"redriven": moved})))
+    Ok(Json(json!(done)))
 }
