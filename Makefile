@@ -11,6 +11,7 @@
 #   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
 #   make fuzz-contract  schemathesis against infra/openapi.yaml, every role
 #   make sam-check      sam validate --lint and sam build of every function
+#   make template-scan  checkov on the template (0 failed; every skip with its reason)
 #   make clean          stop the dev emulator and remove local state (.local)
 #   make help           this list
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench emulator-install clean
+.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench emulator-install clean template-scan
 
 help:
 	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
@@ -53,7 +54,7 @@ demo:
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test; exits non-zero on the first failure.
-test: check emulator-test nhs-oracle walkthrough fuzz-contract sam-check
+test: check emulator-test nhs-oracle walkthrough fuzz-contract sam-check template-scan
 
 # The domain crate links no AWS or HTTP crate, the CLI links no function or SDK, and no Lambda
 # package's build has the local stack's relaxations.
@@ -145,3 +146,7 @@ sam-build: sam-install
 	@"$(CURDIR)/.venv-sam/bin/python3" -c "$$SAM_BOOTSTRAP_CHECK" $(SAM_TEMPLATE) $(SAM_BUILD_DIR)
 
 sam-check: sam-validate sam-build
+
+## checkov (a third-party scanner) on the template: 0 failed, every skip explained.
+template-scan:
+	@scripts/checkov.sh

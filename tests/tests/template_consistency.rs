@@ -715,6 +715,25 @@ fn trigger_problems(t: &Value) -> Vec<String> {
                             "{id}.{name}: lacks FunctionResponseTypes: [ReportBatchItemFailures]"
                         )
                     });
+                    // Pollers above the function's reserved concurrency meet throttles, and a
+                    // throttled receive counts towards dead-lettering: keep them below it.
+                    let pollers = at(
+                        event,
+                        &["Properties", "ScalingConfig", "MaximumConcurrency"],
+                    )
+                    .and_then(as_u64);
+                    let reserved =
+                        function_prop(t, r, "ReservedConcurrentExecutions").and_then(as_u64);
+                    expect(
+                        &mut p,
+                        matches!((pollers, reserved), (Some(m), Some(c)) if m < c),
+                        || {
+                            format!(
+                                "{id}.{name}: MaximumConcurrency {pollers:?} must be set and below \
+                                 the function's ReservedConcurrentExecutions {reserved:?}"
+                            )
+                        },
+                    );
                 }
                 let timeout = function_timeout(t, r);
                 expect(&mut p, timeout == u64::from(timeout_s), || {
@@ -1672,6 +1691,11 @@ fn a_consumer_that_drifts_from_its_trigger_is_named() {
     let (_, event) = events.iter_mut().next().unwrap();
     event["Properties"]["BatchSize"] = Value::from(7);
     assert_reports(trigger_problems(&t), &[fanout, "BatchSize", "7"]);
+
+    // As many pollers as the function may run: throttled receives would dead-letter alerts.
+    let mut t = template();
+    t["Resources"][fanout]["Properties"]["ReservedConcurrentExecutions"] = Value::from(10);
+    assert_reports(trigger_problems(&t), &[fanout, "MaximumConcurrency"]);
 
     let mut t = template();
     t["Resources"][fanout]["Properties"]["Timeout"] = Value::from(45);
