@@ -93,39 +93,23 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
 
     // Plans: a live, ended plan (end + retention), a withdrawn one (withdrawal + retention, and
     // its tombstone 30 days), an open plan (no expiry while open).
-    plans
-        .upsert(
-            &org(),
-            plan("ENDED", Some("2026-06-01"), 1),
-            integration_tests::child_key(&child()),
-            "sw",
-            t,
-            Known::Unread,
-        )
-        .await
-        .unwrap();
-    plans
-        .upsert(
-            &org(),
-            plan("OPEN", None, 1),
-            integration_tests::child_key(&child()),
-            "sw",
-            t,
-            Known::Unread,
-        )
-        .await
-        .unwrap();
-    plans
-        .upsert(
-            &org(),
-            plan("GONE", None, 1),
-            integration_tests::child_key(&child()),
-            "sw",
-            t,
-            Known::Unread,
-        )
-        .await
-        .unwrap();
+    for (plan_ref, end) in [
+        ("ENDED", Some("2026-06-01")),
+        ("OPEN", None),
+        ("GONE", None),
+    ] {
+        plans
+            .upsert(
+                &org(),
+                plan(plan_ref, end, 1),
+                integration_tests::child_key(&child()),
+                "sw",
+                t,
+                Known::Unread,
+            )
+            .await
+            .unwrap();
+    }
     plans
         .withdraw(&org(), &PlanRef::parse("GONE", "").unwrap(), 2, "sw", t)
         .await

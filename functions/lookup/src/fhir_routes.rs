@@ -70,7 +70,7 @@ pub async fn search<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     let trace = fhir::trace_id(header(headers, fhir::TRACE_ID_HEADER));
     let checked = trace.clone().and_then(|trace| {
         let unscheduled = fhir::unscheduled(header(headers, fhir::UNSCHEDULED_HEADER))?;
-        let nhs = fhir::nhs_number_of(&fhir::query_pairs(query))?;
+        let nhs = searched_nhs_number(query)?;
         Ok((trace, unscheduled, nhs))
     });
     let (trace, unscheduled, nhs) = match checked {
