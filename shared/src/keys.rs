@@ -294,6 +294,17 @@ pub mod key {
     pub fn segment_sk(segment: u32) -> String {
         format!("SEG#{segment}")
     }
+
+    /// The findings of one page of one segment's scan (pages counted from 1). Each page's are
+    /// an item of their own, so no item grows with the table or the number of LAs.
+    pub fn segment_page_sk(segment: u32, page: u64) -> String {
+        format!("{}{page:08}", segment_pages_prefix(segment))
+    }
+
+    /// Prefix of every page of one segment.
+    pub fn segment_pages_prefix(segment: u32) -> String {
+        format!("SEG#{segment}#P#")
+    }
 }
 
 #[cfg(test)]

@@ -322,6 +322,25 @@ async fn a_run_stopped_mid_scan_resumes_where_it_stopped() {
         .unwrap();
     assert!(!stopped.complete, "forced stop after two pages");
     assert_eq!(stopped.pages, 2);
+    // A step that crashed between writing a page's findings and its checkpoint leaves a page
+    // the checkpoint does not count: the next page, or one far ahead. Neither is counted.
+    let runs = adapters::store::runs::RunStore::new(f.table.clone());
+    for seg in 0..settings.segments {
+        let cp = runs.checkpoint(&stopped.run_id, seg).await.unwrap();
+        for ahead in [1, 50] {
+            let mut ghost = reconcile::report::SegmentFindings::default();
+            ghost.per_la.entry(LEEDS.into()).or_default().index_count = 1000;
+            let item = adapters::store::runs::page_item(
+                &stopped.run_id,
+                seg,
+                cp.pages + ahead,
+                &ghost,
+                now() + Duration::days(7),
+            )
+            .unwrap();
+            f.table.put(item, None).await.unwrap();
+        }
+    }
     let call_again = f.reconciler(now(), settings);
     let resumed = call_again
         .run(Budget {
@@ -797,4 +816,136 @@ async fn a_full_extract_sent_again_counts_each_record_once() {
     assert_eq!(report["extract"]["count"], 4, "{report}");
     assert_eq!(report["findings"]["notInExtract"]["total"], 0, "{report}");
     assert_eq!(report["notInIndex"]["total"], 0, "{report}");
+}
+
+/// An LA code for the national-shape test (E + 8 digits, like England's).
+fn org(i: usize) -> OrgCode {
+    OrgCode::parse(&format!("E{:08}", 6_000_000 + i)).unwrap()
+}
+
+#[tokio::test]
+async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_counted() {
+    use adapters::store::extracts::{self, ExtractPart};
+    use adapters::store::plans::{PlanRecord, PlanState};
+    use adapters::store::size::{item_size, MAX_ITEM_BYTES};
+
+    // 150 LAs; one with more findings than a report lists. Every plan is an unborn-child plan
+    // open six years and a year past due, with the longest reference there is, and absent from
+    // its LA's (empty) full extract: three findings each, 11,000 in all. One scan segment, so
+    // one segment meets them all (the old single checkpoint item would have held ~750 KB).
+    const LAS: usize = 150;
+    const EACH: usize = 25;
+    const BIG: usize = reconcile::report::LIST_CAP + 100;
+    let f = fixture().await;
+    let store = PlanStore::new(f.table.clone(), Retention::default());
+    let today = now().date_naive();
+    let mut items = Vec::new();
+    let mut n = 0u32;
+    for la in 0..LAS {
+        let count = if la == 0 { BIG } else { EACH };
+        for p in 0..count {
+            n += 1;
+            let number = nhs(n);
+            let value = json!({"planRef": format!("{la:03}-{p:0>60}"), "nhsNumber": number,
+                "planType": "UCPP", "startDate": "2020-06-01", "expectedDueDate": "2025-10-01",
+                "sourceVersion": 1,
+                "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}});
+            let plan = cpindex::plan::Plan::from_json(&value, "", None, today).unwrap();
+            let record = PlanRecord {
+                org: org(la),
+                plan_ref: plan.plan_ref.clone(),
+                nhs_number: plan.nhs_number,
+                child: integration_tests::child_key(&plan.nhs_number),
+                source_version: 1,
+                state: PlanState::Live,
+                plan,
+                moved_from: None,
+                first_recorded_at: Some(now()),
+                updated_at: now(),
+                updated_by: "loader".into(),
+            };
+            items.push(store.record_item(&record).unwrap());
+        }
+    }
+    let plans = items.len() as u64;
+    f.table.batch_put(items).await.unwrap();
+    for la in 0..LAS {
+        let part = ExtractPart {
+            org: org(la),
+            extract_id: format!("x-{la}"),
+            batch_id: uuid::Uuid::new_v4().to_string(),
+            received_at: now() - Duration::hours(2),
+            entries: Vec::new(),
+            not_loaded: Vec::new(),
+        };
+        extracts::record(&f.table, &part).await.unwrap();
+    }
+
+    let settings = Settings {
+        segments: 1,
+        ..Settings::default()
+    };
+    let outcome = f
+        .reconciler(now(), settings)
+        .run(Budget {
+            deadline: Instant::now() + StdDuration::from_secs(600),
+            max_pages: None,
+        })
+        .await
+        .unwrap();
+    assert!(outcome.complete, "{outcome:?}");
+    assert_eq!(outcome.reports_written, LAS);
+    assert!(
+        outcome.pages as u64 > plans / reconcile::MAX_PAGE_ITEMS as u64,
+        "bounded pages: {outcome:?}"
+    );
+
+    // Every item in the table, read back raw: none near the limit.
+    let mut largest = 0;
+    let mut start = None;
+    loop {
+        let out = f
+            .emu
+            .dynamo
+            .scan()
+            .table_name(f.table.name())
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in out.items.unwrap_or_default() {
+            largest = largest.max(item_size(&item));
+        }
+        match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    assert!(largest < MAX_ITEM_BYTES, "largest item {largest} bytes");
+
+    // Nothing lost to the bound: exact totals, lists capped.
+    let big = f.report(org(0).as_str()).await;
+    for finding in ["unbornPastDue", "openTooLong", "notInExtract"] {
+        assert_eq!(big["findings"][finding]["total"], BIG, "{finding}");
+        assert_eq!(
+            big["findings"][finding]["items"].as_array().unwrap().len(),
+            reconcile::report::LIST_CAP,
+            "{finding}"
+        );
+    }
+    assert_eq!(big["findings"]["indexCount"], BIG);
+    let small = f.report(org(LAS - 1).as_str()).await;
+    assert_eq!(small["findings"]["unbornPastDue"]["total"], EACH);
+    assert_eq!(
+        small["findings"]["notInExtract"]["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        EACH
+    );
+    let ops = adapters::store::reports::latest_operator(&f.table)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ops["plans"], plans, "{ops}");
 }

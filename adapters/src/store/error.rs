@@ -42,6 +42,9 @@ pub enum StoreError {
     /// A call broke a limit that our own code promises to respect (e.g. 25 writes per batch).
     #[error("limit exceeded: {0}")]
     Limit(&'static str),
+    /// An item would pass DynamoDB's 400 KB item limit (refused before it is sent).
+    #[error("an item of {size} bytes is over the store's item size limit")]
+    TooLarge { size: usize },
 }
 
 impl StoreError {

@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::error::StoreError;
+use super::error::{Item, StoreError};
+use super::size::at_most;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::keys::{keep, key, Entity};
 use cpindex::org::OrgCode;
@@ -96,18 +97,15 @@ pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreErro
         .collect())
 }
 
+/// Longest field name kept for a record not loaded (a JSON pointer into the batch; one naming an
+/// unknown field could be anything the LA sent).
+pub const MAX_FIELD_BYTES: usize = 64;
+
 /// Stores one part and points the LA's "latest extract" at its extract (never backwards in time).
 pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError> {
     let expires_at =
         (part.received_at + chrono::Duration::days(keep::EXTRACT_PART_DAYS)).timestamp();
-    let item = PartItem {
-        pk: key::extract_pk(&part.org, &part.extract_id),
-        sk: key::extract_part_sk(&part.content_id()),
-        entity: Entity::ExtractPart.as_str().into(),
-        part: part.clone(),
-        expires_at,
-    };
-    table.put(serde_dynamo::to_item(item)?, None).await?;
+    table.put(part_item(part, expires_at)?, None).await?;
     let latest = std::collections::HashMap::from([
         (
             cpindex::keys::attr::PK.to_owned(),
@@ -152,6 +150,23 @@ pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError>
     }
 }
 
+/// The item a part is stored as: bounded by the batch's record limit, with each record's free
+/// text bounded too.
+pub fn part_item(part: &ExtractPart, expires_at: i64) -> Result<Item, StoreError> {
+    let mut part = part.clone();
+    for n in &mut part.not_loaded {
+        n.field = n.field.as_deref().map(|f| at_most(f, MAX_FIELD_BYTES));
+    }
+    let item = PartItem {
+        pk: key::extract_pk(&part.org, &part.extract_id),
+        sk: key::extract_part_sk(&part.content_id()),
+        entity: Entity::ExtractPart.as_str().into(),
+        part,
+        expires_at,
+    };
+    Ok(serde_dynamo::to_item(item)?)
+}
+
 /// The LA's latest full extract: every part of it, merged.
 pub async fn latest(table: &Table, org: &OrgCode) -> Result<Option<Vec<ExtractPart>>, StoreError> {
     let Some(pointer) = table
@@ -176,4 +191,41 @@ pub async fn latest(table: &Table, org: &OrgCode) -> Result<Option<Vec<ExtractPa
         .map(|i| Ok(serde_dynamo::from_item::<_, PartItem>(i)?.part))
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Some(parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::size::{item_size, MAX_ITEM_BYTES};
+
+    #[test]
+    fn a_batch_of_the_largest_records_fits_one_part_item() {
+        // The worst a batch can carry: every record readable as a plan and also not loaded
+        // (failed to store), with the longest reference, code and field there can be.
+        let plan_ref = |i: usize| PlanRef::parse(&format!("{i:0>64}"), "").unwrap();
+        let part = ExtractPart {
+            org: OrgCode::parse("E08000035").unwrap(),
+            extract_id: "x".repeat(64),
+            batch_id: uuid::Uuid::new_v4().to_string(),
+            received_at: Utc::now(),
+            entries: (0..cpindex::batch::MAX_RECORDS)
+                .map(|i| ExtractEntry {
+                    plan_ref: plan_ref(i),
+                    source_version: u64::MAX,
+                })
+                .collect(),
+            not_loaded: (0..cpindex::batch::MAX_RECORDS)
+                .map(|i| NotLoaded {
+                    index: usize::MAX,
+                    plan_ref: Some(plan_ref(i).as_str().to_owned()),
+                    code: "x".repeat(40),
+                    field: Some("/records/".repeat(100)),
+                })
+                .collect(),
+        };
+        let item = part_item(&part, i64::MAX).unwrap();
+        let size = item_size(&item);
+        eprintln!("worst case: {size} of {MAX_ITEM_BYTES} bytes");
+        assert!(size < MAX_ITEM_BYTES, "{size} bytes");
+    }
 }

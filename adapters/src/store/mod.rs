@@ -8,6 +8,7 @@ pub mod plans;
 pub mod reports;
 pub mod runs;
 pub mod scan;
+pub mod size;
 pub mod table;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};

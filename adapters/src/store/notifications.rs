@@ -5,11 +5,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
+use super::size::at_most;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::notification::{DeliveryStatus, Notification, MAX_LATER_VIEWS};
 use cpindex::org::OrgCode;
 use cpindex::profile::LaProfile;
+
+/// Longest delivery error kept on a notification (ours are a status code or `timeout`; the cap
+/// keeps the item and the reports that quote it bounded whatever an error says).
+pub const MAX_ERROR_BYTES: usize = 64;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -125,7 +130,7 @@ impl NotificationStore {
             update.expression.push_str(", #e = :e");
             update = update
                 .name("#e", "lastError")
-                .value(":e", AttributeValue::S(e.into()));
+                .value(":e", AttributeValue::S(at_most(e, MAX_ERROR_BYTES)));
         }
         let cond = still_pending();
         self.update_if(id, update, cond).await
@@ -202,7 +207,7 @@ impl NotificationStore {
             .name("#a", "attempts")
             .name("#e", "lastError")
             .value(":a", AttributeValue::N(attempts.to_string()))
-            .value(":e", AttributeValue::S(error.into()));
+            .value(":e", AttributeValue::S(at_most(error, MAX_ERROR_BYTES)));
         // A notification already final is left as it is.
         self.update_if(id, update, still_pending())
             .await

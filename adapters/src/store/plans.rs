@@ -255,7 +255,8 @@ impl PlanStore {
         Ok(changed)
     }
 
-    fn record_item(&self, record: &PlanRecord) -> Result<Item, StoreError> {
+    /// The item a record is stored as (bulk loaders in tests and benchmarks write it directly).
+    pub fn record_item(&self, record: &PlanRecord) -> Result<Item, StoreError> {
         let expires_at = self.expiry_of(record);
         let item = RecordItem {
             pk: key::plan_ref_pk(&record.org, &record.plan_ref),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::scan::ScanPosition;
-use super::table::{Condition, Table};
+use super::table::{Condition, Index, QueryOptions, Table};
 
 /// The current (or last) reconciliation run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,12 +23,13 @@ pub struct RunState {
     pub complete: bool,
 }
 
-/// One segment's checkpoint: done, where it stands, what it found so far.
+/// One segment's checkpoint: done, where it stands, and how many pages of findings it has
+/// committed. The findings themselves are one item per page ([`RunStore::save_page`]).
 #[derive(Debug, Clone, Default)]
-pub struct Checkpoint<F> {
+pub struct Checkpoint {
     pub done: bool,
     pub position: Option<ScanPosition>,
-    pub findings: F,
+    pub pages: u64,
 }
 
 /// Run state and checkpoints in the table.
@@ -126,11 +127,7 @@ impl RunStore {
     }
 
     /// One segment's checkpoint (a fresh one when the segment has not started).
-    pub async fn checkpoint<F: DeserializeOwned + Default>(
-        &self,
-        run_id: &str,
-        segment: u32,
-    ) -> Result<Checkpoint<F>, StoreError> {
+    pub async fn checkpoint(&self, run_id: &str, segment: u32) -> Result<Checkpoint, StoreError> {
         let Some(item) = self
             .table
             .get(&key::recon_run_pk(run_id), &key::segment_sk(segment), true)
@@ -148,31 +145,40 @@ impl RunStore {
             .and_then(|v| v.as_m().ok())
             .cloned()
             .map(ScanPosition);
-        let findings = match item.get("findings") {
-            Some(v) => serde_dynamo::from_attribute_value(v.clone())?,
-            None => F::default(),
-        };
+        let pages = item
+            .get("pages")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
         Ok(Checkpoint {
             done,
             position,
-            findings,
+            pages,
         })
     }
 
-    /// Saves one segment's checkpoint, kept until `expires`.
-    pub async fn save_checkpoint<F: Serialize>(
+    /// Commits one page: its findings as an item of their own, then the segment's checkpoint
+    /// naming it. A step that fails between the two leaves a page item the checkpoint does not
+    /// count; the step that resumes scans that page again and overwrites it, and
+    /// [`RunStore::pages`] never reads past the count. So a page is counted once, and no item
+    /// holds more than one page's findings.
+    pub async fn save_page<F: Serialize>(
         &self,
         run_id: &str,
         segment: u32,
-        cp: &Checkpoint<F>,
+        cp: &Checkpoint,
+        findings: &F,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.table
+            .put(
+                page_item(run_id, segment, cp.pages, findings, expires)?,
+                None,
+            )
+            .await?;
         let mut item = keyed(key::recon_run_pk(run_id), key::segment_sk(segment));
         item.insert("done".into(), AttributeValue::Bool(cp.done));
-        item.insert(
-            "findings".into(),
-            serde_dynamo::to_attribute_value(&cp.findings)?,
-        );
+        item.insert("pages".into(), AttributeValue::N(cp.pages.to_string()));
         item.insert(
             attr::EXPIRES_AT.into(),
             AttributeValue::N(expires.timestamp().to_string()),
@@ -183,4 +189,67 @@ impl RunStore {
         self.table.put(item, None).await?;
         Ok(())
     }
+
+    /// The findings of a segment's committed pages (1 to `committed`), in page order.
+    pub async fn pages<F: DeserializeOwned>(
+        &self,
+        run_id: &str,
+        segment: u32,
+        committed: u64,
+    ) -> Result<Vec<F>, StoreError> {
+        let prefix = key::segment_pages_prefix(segment);
+        let items = self
+            .table
+            .query(
+                Index::Table,
+                &key::recon_run_pk(run_id),
+                Some(&prefix),
+                QueryOptions {
+                    consistent: true,
+                    ascending: true,
+                    ..QueryOptions::default()
+                },
+            )
+            .await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let page = item
+                .get(attr::SK)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|sk| sk.strip_prefix(&prefix))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            if page > committed {
+                continue;
+            }
+            if let Some(v) = item.get("findings") {
+                out.push(serde_dynamo::from_attribute_value(v.clone())?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The item one page's findings are stored as (public so the size bound can be checked at
+/// national shape without a store).
+pub fn page_item<F: Serialize>(
+    run_id: &str,
+    segment: u32,
+    page: u64,
+    findings: &F,
+    expires: DateTime<Utc>,
+) -> Result<Item, StoreError> {
+    let mut item = keyed(
+        key::recon_run_pk(run_id),
+        key::segment_page_sk(segment, page),
+    );
+    item.insert(
+        "findings".into(),
+        serde_dynamo::to_attribute_value(findings)?,
+    );
+    item.insert(
+        attr::EXPIRES_AT.into(),
+        AttributeValue::N(expires.timestamp().to_string()),
+    );
+    Ok(item)
 }

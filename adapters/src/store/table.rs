@@ -201,6 +201,7 @@ impl Table {
         item: Item,
         condition: Option<Condition>,
     ) -> Result<Option<Item>, StoreError> {
+        super::size::check(&item)?;
         let req = self
             .client
             .put_item()
@@ -492,6 +493,7 @@ impl Table {
         item: Item,
         condition: Option<Condition>,
     ) -> Result<TransactWriteItem, StoreError> {
+        super::size::check(&item)?;
         let put = Put::builder().table_name(&self.name).set_item(Some(item));
         let put = conditioned!(put, condition)
             .build()
@@ -502,6 +504,9 @@ impl Table {
     /// Puts items unconditionally in chunks of [`MAX_BATCH_WRITE`], retrying unprocessed ones
     /// with back-off. Returns the number of BatchWriteItem calls made.
     pub async fn batch_put(&self, items: Vec<Item>) -> Result<usize, StoreError> {
+        for item in &items {
+            super::size::check(item)?;
+        }
         let mut calls = 0;
         let mut requests: Vec<WriteRequest> = items
             .into_iter()

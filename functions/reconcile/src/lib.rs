@@ -18,7 +18,7 @@ use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::{PlanRecord, PlanState, PlanStore};
-use adapters::store::runs::{Checkpoint, RunState, RunStore};
+use adapters::store::runs::{RunState, RunStore};
 use adapters::store::scan::{self, Scanned, ScannedItem};
 use adapters::store::{StoreError, Table};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -32,6 +32,11 @@ use crate::report::{
     DeadLetters, ExtractSummary, LaReport, Listed, NotInIndex, OperatorReport, SegmentFindings,
     VersionMismatch,
 };
+
+/// Most items one scan page reads. A page's findings are one item, and each scanned item adds
+/// at most one LA entry and three listed plans to it, so this bounds that item well inside
+/// DynamoDB's 400 KB (checked at the worst case in `report`'s tests).
+pub const MAX_PAGE_ITEMS: usize = 250;
 
 /// Tunables (defaults suit production; tests shrink pages to force many checkpoints).
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +55,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             segments: 4,
-            page_size: 1000,
+            page_size: MAX_PAGE_ITEMS,
             pending_after: Duration::minutes(5),
             open_years: 5,
             due_grace: Duration::weeks(8),
@@ -315,9 +320,9 @@ impl<C: Clock> Reconciler<C> {
         budget: Budget,
         max_pages: Option<usize>,
     ) -> Result<(bool, usize), ReconcileError> {
-        let mut cp: Checkpoint<SegmentFindings> =
-            self.runs().checkpoint(&state.run_id, seg).await?;
+        let mut cp = self.runs().checkpoint(&state.run_id, seg).await?;
         let mut pages = 0;
+        let page_size = self.settings.page_size.clamp(1, MAX_PAGE_ITEMS);
         while !cp.done {
             if Instant::now() >= budget.deadline || max_pages.is_some_and(|m| pages >= m) {
                 return Ok((false, pages));
@@ -326,19 +331,23 @@ impl<C: Clock> Reconciler<C> {
                 &self.table,
                 seg,
                 state.segments,
-                self.settings.page_size,
+                page_size,
                 cp.position.take(),
             )
             .await?;
+            // Each page's findings are kept apart (merged at the end): no item grows with the
+            // number of pages or LAs.
+            let mut found = SegmentFindings::default();
             for item in items {
-                self.examine(item, extracts, now, &mut cp.findings).await?;
+                self.examine(item, extracts, now, &mut found).await?;
             }
             pages += 1;
+            cp.pages += 1;
             cp.done = next.is_none();
             cp.position = next;
             let keep_until = now + Duration::days(cpindex::keys::keep::CHECKPOINT_DAYS);
             self.runs()
-                .save_checkpoint(&state.run_id, seg, &cp, keep_until)
+                .save_page(&state.run_id, seg, &cp, &found, keep_until)
                 .await?;
         }
         Ok((true, pages))
@@ -439,9 +448,12 @@ impl<C: Clock> Reconciler<C> {
         let now = self.clock.now();
         let mut all = SegmentFindings::default();
         for seg in 0..state.segments {
-            let cp: Checkpoint<SegmentFindings> =
-                self.runs().checkpoint(&state.run_id, seg).await?;
-            all.merge(cp.findings);
+            let cp = self.runs().checkpoint(&state.run_id, seg).await?;
+            let pages: Vec<SegmentFindings> =
+                self.runs().pages(&state.run_id, seg, cp.pages).await?;
+            for page in pages {
+                all.merge(page);
+            }
         }
         let profiles = NotificationStore::new(self.table.clone())
             .profiles()
@@ -477,21 +489,22 @@ impl<C: Clock> Reconciler<C> {
             adapters::store::reports::put_la(&self.table, &org, now, &value).await?;
             written += 1;
         }
-        let dead_letters_by_la = all
-            .per_la
-            .iter()
-            .filter(|(_, f)| f.failed_notifications > 0)
-            .map(|(la, f)| {
-                (
-                    la.clone(),
-                    DeadLetters {
-                        failed: f.failed_notifications,
-                        oldest_seen_at: f.oldest_failed,
-                        last_error: f.oldest_failed_error.clone(),
-                    },
-                )
-            })
-            .collect();
+        let (dead_letters_by_la, dead_letters_by_la_total) = report::most_dead_letters(
+            all.per_la
+                .iter()
+                .filter(|(_, f)| f.failed_notifications > 0)
+                .map(|(la, f)| {
+                    (
+                        la.clone(),
+                        DeadLetters {
+                            failed: f.failed_notifications,
+                            oldest_seen_at: f.oldest_failed,
+                            last_error: f.oldest_failed_error.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        );
         let operator = OperatorReport {
             run_id: state.run_id.clone(),
             generated_at: now,
@@ -501,6 +514,7 @@ impl<C: Clock> Reconciler<C> {
             alerts_redriven,
             dead_letter_queue_depth: self.dlq_depth().await,
             dead_letters_by_la,
+            dead_letters_by_la_total,
         };
         let value = serde_json::to_value(&operator).expect("a report serialises");
         adapters::store::reports::put_operator(&self.table, now, &value).await?;

@@ -187,12 +187,182 @@ pub struct OperatorReport {
     pub alerts_redriven: u64,
     /// Messages waiting in the delivery dead-letter queue when the run finished.
     pub dead_letter_queue_depth: Option<u64>,
+    /// At most [`MAX_LAS_LISTED`] LAs, those with the most failures.
     pub dead_letters_by_la: BTreeMap<String, DeadLetters>,
+    /// LAs with failed notifications, listed or not.
+    pub dead_letters_by_la_total: u64,
+}
+
+/// Most LAs the operator report lists by name (a whole country has a few hundred at most; the
+/// cap keeps the report one bounded item whatever the table holds).
+pub const MAX_LAS_LISTED: usize = 1000;
+
+/// The dead letters of at most [`MAX_LAS_LISTED`] LAs, most failures first, and how many LAs
+/// had any.
+pub fn most_dead_letters(
+    mut by_la: Vec<(String, DeadLetters)>,
+) -> (BTreeMap<String, DeadLetters>, u64) {
+    let total = by_la.len() as u64;
+    by_la.sort_by(|a, b| b.1.failed.cmp(&a.1.failed).then_with(|| a.0.cmp(&b.0)));
+    by_la.truncate(MAX_LAS_LISTED);
+    (by_la.into_iter().collect(), total)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use adapters::store::size::{item_size, MAX_ITEM_BYTES};
+
+    /// The longest values each field can hold: a 64-character plan reference, a 10-character
+    /// organisation code, the largest versions.
+    fn longest_ref(i: usize) -> String {
+        format!("{i:0>64}")
+    }
+
+    fn longest_org(i: usize) -> String {
+        format!("{i:0>10}")
+    }
+
+    fn instant() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T03:00:00.123456789Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn full<T: Ord>(make: impl Fn(usize) -> T) -> Listed<T> {
+        let mut l = Listed::default();
+        for i in 0..LIST_CAP * 3 {
+            l.push(make(i));
+        }
+        l
+    }
+
+    fn mismatch(i: usize) -> VersionMismatch {
+        VersionMismatch {
+            plan_ref: longest_ref(i),
+            index_version: u64::MAX,
+            extract_version: u64::MAX - 1,
+        }
+    }
+
+    #[test]
+    fn a_page_of_findings_at_its_worst_fits_one_item() {
+        // Worst case of one page: every scanned item from a different LA, each adding every
+        // finding there is (more than one plan can: the two extract findings exclude each other).
+        let mut page = SegmentFindings {
+            scanned: u64::MAX,
+            deleted: u64::MAX,
+            restamped: u64::MAX,
+            plans: u64::MAX,
+            ..Default::default()
+        };
+        for i in 0..crate::MAX_PAGE_ITEMS {
+            let mut f = LaFindings {
+                index_count: u64::MAX,
+                failed_notifications: u64::MAX,
+                oldest_failed: Some(instant()),
+                oldest_failed_error: Some(
+                    "x".repeat(adapters::store::notifications::MAX_ERROR_BYTES),
+                ),
+                ..Default::default()
+            };
+            f.not_in_extract.push(longest_ref(i));
+            f.version_mismatches.push(mismatch(i));
+            f.unborn_past_due.push(longest_ref(i));
+            f.open_too_long.push(longest_ref(i));
+            page.per_la.insert(longest_org(i), f);
+        }
+        let item = adapters::store::runs::page_item(
+            &uuid::Uuid::new_v4().to_string(),
+            u32::MAX,
+            u64::MAX,
+            &page,
+            instant(),
+        )
+        .unwrap();
+        let size = item_size(&item);
+        eprintln!("worst case: {size} of {MAX_ITEM_BYTES} bytes");
+        assert!(size < MAX_ITEM_BYTES, "{size} bytes");
+    }
+
+    #[test]
+    fn an_la_report_at_its_worst_fits_one_item() {
+        let findings = LaFindings {
+            index_count: u64::MAX,
+            not_in_extract: full(longest_ref),
+            version_mismatches: full(mismatch),
+            unborn_past_due: full(longest_ref),
+            open_too_long: full(longest_ref),
+            failed_notifications: u64::MAX,
+            oldest_failed: Some(instant()),
+            oldest_failed_error: Some("x".repeat(adapters::store::notifications::MAX_ERROR_BYTES)),
+        };
+        let report = LaReport {
+            run_id: uuid::Uuid::new_v4().to_string(),
+            la: longest_org(0),
+            generated_at: instant(),
+            as_of: instant().date_naive(),
+            extract: Some(ExtractSummary {
+                extract_id: "x".repeat(64),
+                received_at: instant(),
+                count: u64::MAX,
+            }),
+            findings,
+            not_in_index: full(|i| NotInIndex {
+                plan_ref: Some(longest_ref(i)),
+                code: "x".repeat(40),
+                field: Some("x".repeat(adapters::store::extracts::MAX_FIELD_BYTES)),
+                batch_id: uuid::Uuid::new_v4().to_string(),
+                index: usize::MAX,
+            }),
+            profile_missing_emergency_phone: true,
+        };
+        // Stored as its JSON text, beside its key attributes (well under a kilobyte).
+        let size = serde_json::to_string(&report).unwrap().len() + 1024;
+        eprintln!("worst case: {size} of {MAX_ITEM_BYTES} bytes");
+        assert!(size < MAX_ITEM_BYTES, "{size} bytes");
+    }
+
+    #[test]
+    fn the_operator_report_at_its_worst_fits_one_item() {
+        let by_la = (0..MAX_LAS_LISTED * 5)
+            .map(|i| {
+                (
+                    longest_org(i),
+                    DeadLetters {
+                        failed: i as u64,
+                        oldest_seen_at: Some(instant()),
+                        last_error: Some(
+                            "x".repeat(adapters::store::notifications::MAX_ERROR_BYTES),
+                        ),
+                    },
+                )
+            })
+            .collect();
+        let (listed, total) = most_dead_letters(by_la);
+        assert_eq!(
+            (listed.len(), total),
+            (MAX_LAS_LISTED, 5 * MAX_LAS_LISTED as u64)
+        );
+        assert!(
+            listed.contains_key(&longest_org(MAX_LAS_LISTED * 5 - 1)),
+            "the LA with the most failures is listed"
+        );
+        let report = OperatorReport {
+            run_id: uuid::Uuid::new_v4().to_string(),
+            generated_at: instant(),
+            scanned: u64::MAX,
+            plans: u64::MAX,
+            deleted_past_retention: u64::MAX,
+            alerts_redriven: u64::MAX,
+            dead_letter_queue_depth: Some(u64::MAX),
+            dead_letters_by_la: listed,
+            dead_letters_by_la_total: total,
+        };
+        let size = serde_json::to_string(&report).unwrap().len() + 1024;
+        eprintln!("worst case: {size} of {MAX_ITEM_BYTES} bytes");
+        assert!(size < MAX_ITEM_BYTES, "{size} bytes");
+    }
 
     #[test]
     fn capped_lists_keep_exact_totals() {

@@ -149,7 +149,7 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
 
     let settings = Settings {
         segments: 4,
-        page_size: 1000,
+        page_size: reconcile::MAX_PAGE_ITEMS,
         ..Settings::default()
     };
     let reconciler = Reconciler {
