@@ -3,6 +3,14 @@
 
 use std::fmt;
 
+/// The `event` field of the error line an adapter logs when a resource is missing or denied.
+/// The template's metric filters match it (`{ $.fields.event = "misconfigured" }`), so one
+/// definition serves the code, the filters and the check that they agree.
+pub const MISCONFIGURED: &str = "misconfigured";
+
+/// The CloudWatch metric those filters count, and the alarm watches.
+pub const MISCONFIGURED_METRIC: &str = "ConfigurationFaults";
+
 /// An error with its sources, `outer: cause: root cause`, for a log field (`error = %chain(&e)`).
 pub fn chain<E: std::error::Error + ?Sized>(e: &E) -> Chain<'_, E> {
     Chain(e)

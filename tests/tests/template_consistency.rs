@@ -1105,6 +1105,31 @@ fn queue_problems(t: &Value) -> Vec<String> {
 
 /// Every function writes JSON logs to its own log group with a retention, traces, and has Errors
 /// and Throttles alarms.
+/// The namespace configuration faults are counted in (the alarm's and every filter's).
+fn fault_namespace() -> Value {
+    serde_norway::from_str("!Sub \"cpindex/${AWS::StackName}\"").expect("a namespace")
+}
+
+/// Whether a metric filter on log group `group` counts the adapters' configuration-fault lines
+/// into the metric the alarm watches.
+fn counts_configuration_faults(t: &Value, group: &str) -> bool {
+    let pattern = format!("{{ $.fields.event = \"{}\" }}", cpindex::log::MISCONFIGURED);
+    resources_of_type(t, "AWS::Logs::MetricFilter")
+        .iter()
+        .any(|(_, f)| {
+            at(f, &["Properties", "LogGroupName"]).and_then(ref_target) == Some(group)
+                && str_at(f, &["Properties", "FilterPattern"]) == Some(pattern.as_str())
+                && at(f, &["Properties", "MetricTransformations"])
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .any(|m| {
+                        str_at(m, &["MetricName"]) == Some(cpindex::log::MISCONFIGURED_METRIC)
+                            && at(m, &["MetricNamespace"]) == Some(&fault_namespace())
+                    })
+        })
+}
+
 fn observability_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let alarms = resources_of_type(t, "AWS::CloudWatch::Alarm");
@@ -1132,15 +1157,24 @@ fn observability_problems(t: &Value) -> Vec<String> {
             || format!("{id}: Tracing is {}, expected Active", show(tracing)),
         );
         let group = at(r, &["Properties", "LoggingConfig", "LogGroup"]).and_then(ref_target);
-        match group.and_then(|g| at(t, &["Resources", g])) {
+        match group.and_then(|g| Some((g, at(t, &["Resources", g])?))) {
             None => p.push(format!(
                 "{id}: LoggingConfig.LogGroup does not !Ref a log group of the template"
             )),
-            Some(g) => expect(
-                &mut p,
-                at(g, &["Properties", "RetentionInDays"]).is_some(),
-                || format!("{id}: its log group has no RetentionInDays"),
-            ),
+            Some((name, g)) => {
+                expect(
+                    &mut p,
+                    at(g, &["Properties", "RetentionInDays"]).is_some(),
+                    || format!("{id}: its log group has no RetentionInDays"),
+                );
+                expect(&mut p, counts_configuration_faults(t, name), || {
+                    format!(
+                        "{id}: no metric filter on {name} counts `{}` lines into {}",
+                        cpindex::log::MISCONFIGURED,
+                        cpindex::log::MISCONFIGURED_METRIC
+                    )
+                });
+            }
         }
         for metric in ["Errors", "Throttles"] {
             let alarmed = alarms.iter().any(|(_, a)| {
@@ -1155,6 +1189,19 @@ fn observability_problems(t: &Value) -> Vec<String> {
             expect(&mut p, alarmed, || format!("{id}: no {metric} alarm"));
         }
     }
+    let fault_alarms = alarms
+        .iter()
+        .filter(|(_, a)| {
+            str_at(a, &["Properties", "MetricName"]) == Some(cpindex::log::MISCONFIGURED_METRIC)
+                && at(a, &["Properties", "Namespace"]) == Some(&fault_namespace())
+        })
+        .count();
+    expect(&mut p, fault_alarms == 1, || {
+        format!(
+            "{fault_alarms} alarms watch {}, expected one",
+            cpindex::log::MISCONFIGURED_METRIC
+        )
+    });
     for (id, a) in &alarms {
         expect(
             &mut p,
@@ -1730,6 +1777,34 @@ fn a_function_without_alarms_or_json_logs_is_named() {
     let mut t = template();
     t["Globals"]["Function"]["LoggingConfig"]["LogFormat"] = Value::from("Text");
     assert_reports(observability_problems(&t), &["LogFormat", "Text"]);
+
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("InboxConfigurationFaults");
+    assert_reports(
+        observability_problems(&t),
+        &["InboxFunction", "InboxLogGroup", "misconfigured"],
+    );
+
+    let mut t = template();
+    t["Resources"]["ReconcileConfigurationFaults"]["Properties"]["FilterPattern"] =
+        Value::from("{ $.fields.event = \"misconfigure\" }");
+    assert_reports(
+        observability_problems(&t),
+        &["ReconcileFunction", "ReconcileLogGroup"],
+    );
+
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("ConfigurationFaultAlarm");
+    assert_reports(
+        observability_problems(&t),
+        &["0 alarms watch ConfigurationFaults"],
+    );
 }
 
 #[test]

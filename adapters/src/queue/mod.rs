@@ -1,6 +1,6 @@
 //! Queues: the SQS adapter behind a narrow port.
 
-use aws_sdk_sqs::error::SdkError;
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use aws_sdk_sqs::Client;
 
@@ -14,6 +14,14 @@ pub const MAX_SEND_BATCH: usize = 10;
 pub enum QueueError {
     #[error("the queue is unavailable")]
     Unavailable(#[source] BoxError),
+    /// The queue is missing, or this function may not use it (or its key): an operator must act.
+    #[error("the queue is misconfigured ({code} on {resource})")]
+    Misconfigured {
+        resource: String,
+        code: String,
+        #[source]
+        source: BoxError,
+    },
     #[error("{failed} of the batch's messages were not accepted")]
     Partial { failed: usize },
     #[error("limit exceeded: {0}")]
@@ -27,9 +35,23 @@ pub struct SqsQueue {
     url: String,
 }
 
-fn unavailable<E: std::error::Error + Send + Sync + 'static>(
-    e: SdkError<E, aws_smithy_runtime_api::http::Response>,
-) -> QueueError {
+/// A failed call on the queue at `url`, classified; a configuration fault is logged, naming it.
+fn classify<E>(url: &str, e: SdkError<E, aws_smithy_runtime_api::http::Response>) -> QueueError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if let SdkError::ServiceError(service) = &e {
+        let code = service.err().code().unwrap_or_default().to_owned();
+        let server_error = service.raw().status().is_server_error();
+        if crate::fault::of(&code, server_error) == crate::fault::Fault::Configuration {
+            crate::fault::log_configuration("sqs", url, &code);
+            return QueueError::Misconfigured {
+                resource: url.to_owned(),
+                code,
+                source: Box::new(e),
+            };
+        }
+    }
     QueueError::Unavailable(Box::new(e))
 }
 
@@ -54,7 +76,7 @@ impl SqsQueue {
             .message_body(body)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| classify(&self.url, e))?;
         Ok(out.message_id.unwrap_or_default())
     }
 
@@ -96,7 +118,7 @@ impl SqsQueue {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| classify(&self.url, e))?;
         match out.failed.len() {
             0 => Ok(()),
             failed => Err(QueueError::Partial { failed }),
@@ -112,7 +134,7 @@ impl SqsQueue {
             .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| classify(&self.url, e))?;
         Ok(out
             .attributes
             .and_then(|a| {
@@ -133,7 +155,7 @@ impl SqsQueue {
             .wait_time_seconds(0)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| classify(&self.url, e))?;
         Ok(out
             .messages
             .unwrap_or_default()
@@ -154,7 +176,7 @@ impl SqsQueue {
             .receipt_handle(receipt)
             .send()
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| classify(&self.url, e))?;
         Ok(())
     }
 }

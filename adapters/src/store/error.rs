@@ -33,6 +33,15 @@ pub enum StoreError {
     /// The store could not be reached, throttled after retries, or timed out.
     #[error("the store is unavailable")]
     Unavailable(#[source] BoxError),
+    /// The table (or an index) is missing, or this function may not use it: an operator must act
+    /// (logged as a configuration fault when classified).
+    #[error("the store is misconfigured ({code} on {resource})")]
+    Misconfigured {
+        resource: String,
+        code: String,
+        #[source]
+        source: BoxError,
+    },
     /// The store refused the request as malformed (a bug on our side).
     #[error("the store rejected the request")]
     Rejected(#[source] BoxError),
@@ -48,9 +57,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True when retrying later could succeed (the caller answers 503 with Retry-After).
+    /// True when the caller answers 503 with Retry-After: the store is unavailable, or
+    /// misconfigured (retrying succeeds once an operator fixes it; never a 500 or an empty answer).
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::Misconfigured { .. }
+        )
     }
 }
 

@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::error::{CancelReason, Item, StoreError};
+use crate::fault::Fault;
 use cpindex::keys::attr;
 
 /// DynamoDB's limit on writes in one BatchWriteItem call.
@@ -47,13 +48,13 @@ macro_rules! conditioned {
 /// A failed condition as the domain outcome it is (with the stored item), any other error
 /// classified: one mapping for every conditional operation.
 macro_rules! condition_or_classify {
-    ($err:expr, $failed:path) => {{
+    ($table:expr, $err:expr, $failed:path) => {{
         let err = $err;
         match err.as_service_error() {
             Some($failed(e)) => StoreError::ConditionFailed {
                 current: e.item().cloned(),
             },
-            _ => classify(err),
+            _ => classify(&$table, err),
         }
     }};
 }
@@ -147,29 +148,26 @@ pub struct Table {
     name: String,
 }
 
-/// Turns a SDK failure into a store error, keeping the source but never exposing it to callers.
-fn classify<E>(err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> StoreError
+/// Turns a SDK failure on `table` into a store error, keeping the source but never exposing it
+/// to callers. A configuration fault is logged here, naming the table.
+fn classify<E>(table: &str, err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match &err {
         SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or_default();
-            let transient = matches!(
-                code,
-                "ProvisionedThroughputExceededException"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalServerError"
-                    | "ServiceUnavailable"
-                    | "TransactionConflictException"
-                    | "TransactionInProgressException"
-                    | "ResourceNotFoundException"
-            ) || service.raw().status().is_server_error();
-            if transient {
-                StoreError::Unavailable(Box::new(err))
-            } else {
-                StoreError::Rejected(Box::new(err))
+            let code = service.err().code().unwrap_or_default().to_owned();
+            match crate::fault::of(&code, service.raw().status().is_server_error()) {
+                Fault::Configuration => {
+                    crate::fault::log_configuration("dynamodb", table, &code);
+                    StoreError::Misconfigured {
+                        resource: table.to_owned(),
+                        code,
+                        source: Box::new(err),
+                    }
+                }
+                Fault::Transient => StoreError::Unavailable(Box::new(err)),
+                Fault::Rejected => StoreError::Rejected(Box::new(err)),
             }
         }
         // Timeouts, dispatch (connection) failures and unreadable responses.
@@ -213,7 +211,11 @@ impl Table {
             .await
             .map(|out| out.attributes)
             .map_err(|err| {
-                condition_or_classify!(err, PutItemError::ConditionalCheckFailedException)
+                condition_or_classify!(
+                    self.name,
+                    err,
+                    PutItemError::ConditionalCheckFailedException
+                )
             })
     }
 
@@ -233,7 +235,7 @@ impl Table {
             .consistent_read(consistent)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| classify(&self.name, e))?;
         Ok(out.item)
     }
 
@@ -271,7 +273,11 @@ impl Table {
             .await
             .map(|out| out.attributes.unwrap_or_default())
             .map_err(|err| {
-                condition_or_classify!(err, UpdateItemError::ConditionalCheckFailedException)
+                condition_or_classify!(
+                    self.name,
+                    err,
+                    UpdateItemError::ConditionalCheckFailedException
+                )
             })
     }
 
@@ -312,7 +318,7 @@ impl Table {
                     .request_items(&self.name, keys_and_attrs)
                     .send()
                     .await
-                    .map_err(classify)?;
+                    .map_err(|e| classify(&self.name, e))?;
                 if let Some(mut responses) = out.responses {
                     found.extend(responses.remove(&self.name).unwrap_or_default());
                 }
@@ -344,7 +350,11 @@ impl Table {
             .await
             .map(|_| ())
             .map_err(|err| {
-                condition_or_classify!(err, DeleteItemError::ConditionalCheckFailedException)
+                condition_or_classify!(
+                    self.name,
+                    err,
+                    DeleteItemError::ConditionalCheckFailedException
+                )
             })
     }
 
@@ -414,7 +424,7 @@ impl Table {
                 .expression_attribute_values(":sk", AttributeValue::S(prefix.into())),
             None => req.key_condition_expression("#pk = :pk"),
         };
-        let out = req.send().await.map_err(classify)?;
+        let out = req.send().await.map_err(|e| classify(&self.name, e))?;
         let next = out.last_evaluated_key.filter(|k| !k.is_empty());
         Ok((out.items.unwrap_or_default(), next))
     }
@@ -439,7 +449,7 @@ impl Table {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| classify(&self.name, e))?;
         let next = out.last_evaluated_key.filter(|k| !k.is_empty());
         Ok((out.items.unwrap_or_default(), next))
     }
@@ -482,7 +492,7 @@ impl Table {
                     }
                     return Err(StoreError::TransactionCancelled { reasons });
                 }
-                Err(classify(err))
+                Err(classify(&self.name, err))
             }
         }
     }
@@ -554,7 +564,7 @@ impl Table {
                 .request_items(&self.name, chunk)
                 .send()
                 .await
-                .map_err(classify)?;
+                .map_err(|e| classify(&self.name, e))?;
             chunk = out
                 .unprocessed_items
                 .and_then(|mut m| m.remove(&self.name))
