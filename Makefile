@@ -3,6 +3,7 @@
 #   make test           every check and test: fmt, clippy, layering, unit, emulator, the NHS number
 #                       oracle, the README walkthrough, schemathesis on the contract, SAM checks
 #   make bench          every benchmark; `make bench BENCH=<name>` runs one
+#   make soak           a mixed load on a fresh local stack for SOAK_SECONDS (600), then its counts
 #   make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]   a bearer token the local stack accepts
 #   make demo           load demo data into a running `make dev` (safe to run again)
 #   make check          fmt, clippy and the crate layering only
@@ -24,7 +25,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench emulator-install clean template-scan
+.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak emulator-install clean template-scan
 
 help:
 	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
@@ -94,6 +95,10 @@ fuzz-contract: emulator-install
 ## Benchmarks (release build, against a fresh emulator).
 bench: emulator-install
 	@EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh scripts/bench.sh $(BENCH)
+
+## A soak (not part of make test): see scripts/soak.sh and BENCHMARKS.md.
+soak: emulator-install
+	@scripts/soak.sh
 
 clean:
 	-scripts/emulator.sh stop

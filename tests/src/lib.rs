@@ -6,6 +6,7 @@ pub mod bench;
 pub mod http;
 pub mod io_recorder;
 pub mod logs;
+pub mod soak;
 pub mod webhook;
 
 use adapters::bootstrap::{self, QueueUrls};
