@@ -1,5 +1,5 @@
 # The project's commands. Each installs what it needs on first use.
-#   make dev            run the system locally (emulator + resources + API on http://127.0.0.1:3000)
+#   make dev            run the system locally (emulator, resources, web app and API on http://127.0.0.1:3000)
 #   make test           every check and test: fmt, clippy, layering, unit, emulator, the NHS number
 #                       oracle, the README walkthrough, schemathesis on the contract, SAM checks
 #   make bench          every benchmark; `make bench BENCH=<name>` runs one
@@ -11,6 +11,7 @@
 #   make nhs-oracle     the NHS number rule against an independent implementation
 #   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
 #   make fuzz-contract  schemathesis against infra/openapi.yaml, every role
+#   make browser-test   the web app in headless Chromium: the seed story, axe-core, CSP
 #   make sam-check      sam validate --lint and sam build of every function
 #   make template-scan  checkov on the template (0 failed; every skip with its reason)
 #   make clean          stop the dev emulator and remove local state (.local)
@@ -25,7 +26,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak emulator-install clean template-scan
+.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak emulator-install clean template-scan web-assets browser-test
 
 help:
 	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
@@ -34,7 +35,7 @@ emulator-install:
 	@scripts/emulator.sh install
 
 ## Run locally: emulator up, table and queues created, API (health, functions) on $(PORT).
-dev: emulator-install
+dev: emulator-install web-assets
 	@EMULATOR_PORT=$(DEV_EMULATOR_PORT) scripts/dev.sh $(PORT)
 
 ## A token for the local stack: make token ROLE=unscheduled_care ORG=RR801 USER=dr-1 NAME="Leeds General ED"
@@ -42,28 +43,37 @@ ROLE ?=
 ORG ?=
 NAME ?=
 USER_ID := $(if $(filter command line,$(origin USER)),$(USER),local-user)
-token:
+token: web-assets
 	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]" >&2; exit 2; }
 	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)" $(if $(NAME),--org-name "$(NAME)")
 
 ## The README's walkthrough, run verbatim against a fresh local stack (its own ports).
-walkthrough: emulator-install
+walkthrough: emulator-install web-assets
 	@WALKTHROUGH_PORT=3077 scripts/walkthrough.sh
 
 ## Demo data into a running `make dev` (two LAs with webhooks, children of every plan type).
-demo:
+demo: web-assets
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test; exits non-zero on the first failure.
-test: check emulator-test nhs-oracle walkthrough fuzz-contract sam-check template-scan
+test: check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check template-scan
 
 # The domain crate links no AWS or HTTP crate, the CLI links no function or SDK, and no Lambda
 # package's build has the local stack's relaxations.
-LAMBDA_PACKAGES := plan-upsert lookup inbox alert-fanout alert-delivery reconcile
+LAMBDA_PACKAGES := plan-upsert lookup inbox alert-fanout alert-delivery reconcile web
 LAYERING_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|aws-smithy-[a-z-]+|axum|lambda_[a-z]+|reqwest|hyper|tokio) v
 CLI_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|lambda_[a-z]+|cpindex-adapters|local-stack|plan-upsert|lookup|inbox|alert-fanout|alert-delivery|reconcile) v
 
-check:
+## The web app's assets (npm packages pinned in web/package-lock.json), embedded by functions/web:
+## every target that compiles the workspace needs them first.
+web-assets:
+	@scripts/web-build.sh
+
+## The web app in headless Chromium against a fresh local stack (axe-core, CSP, the seed story).
+browser-test: emulator-install web-assets
+	@scripts/browser-test.sh
+
+check: web-assets
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	@! cargo tree -q -p cpindex -e normal --prefix none | grep -E '$(LAYERING_FORBIDDEN)' || { echo "check: the domain crate cpindex links an AWS or HTTP crate (above)" >&2; exit 1; }
@@ -77,27 +87,27 @@ check:
 TEST_LOG_DIR := $(CURDIR)/.local/test-logs
 # Every FHIR answer the tests receive, for the independent R4 validator (scripts/fhir-validate.py).
 FHIR_OUT_DIR := $(CURDIR)/.local/fhir-answers
-emulator-test: emulator-install
+emulator-test: emulator-install web-assets
 	@rm -rf "$(TEST_LOG_DIR)" "$(FHIR_OUT_DIR)"
 	@CPINDEX_TEST_LOG_DIR="$(TEST_LOG_DIR)" CPINDEX_FHIR_OUT="$(FHIR_OUT_DIR)" EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
 	@"$$(scripts/tools-venv.sh)" scripts/scan-logs.py "$(TEST_LOG_DIR)"
 	@"$$(scripts/fhir-venv.sh)" scripts/fhir-validate.py "$(FHIR_OUT_DIR)"
 
 ## The NHS number rule against an independent implementation, on over a million candidates.
-nhs-oracle:
+nhs-oracle: web-assets
 	cargo build --quiet -p integration-tests --bin nhs-verdicts
 	@"$$(scripts/tools-venv.sh)" scripts/nhs-oracle.py "$(CARGO_TARGET_DIR)/debug/nhs-verdicts"
 
 ## schemathesis against the contract on a fresh local stack, for every role (time-bounded).
-fuzz-contract: emulator-install
+fuzz-contract: emulator-install web-assets
 	@scripts/fuzz-contract.sh
 
 ## Benchmarks (release build, against a fresh emulator).
-bench: emulator-install
+bench: emulator-install web-assets
 	@EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh scripts/bench.sh $(BENCH)
 
 ## A soak (not part of make test): see scripts/soak.sh and BENCHMARKS.md.
-soak: emulator-install
+soak: emulator-install web-assets
 	@scripts/soak.sh
 
 clean:
@@ -140,13 +150,16 @@ for name in functions:
         elf = False
     if not (elf and os.access(path, os.X_OK)):
         bad.append(path)
+    # The local sign-in (local-stack only) must never reach an artefact.
+    elif b"/local/oidc/" in open(path, "rb").read():
+        bad.append(path + " (links the local sign-in)")
 if not functions or bad:
     sys.exit("sam-build: no executable bootstrap at: " + (", ".join(bad) or "(no functions)"))
 print("sam-build: bootstrap built for " + ", ".join(functions))
 endef
 export SAM_BOOTSTRAP_CHECK
 
-sam-build: sam-install
+sam-build: sam-install web-assets
 	$(SAM) build --template-file $(SAM_TEMPLATE) --build-dir $(SAM_BUILD_DIR) --region $(SAM_REGION)
 	@"$(CURDIR)/.venv-sam/bin/python3" -c "$$SAM_BOOTSTRAP_CHECK" $(SAM_TEMPLATE) $(SAM_BUILD_DIR)
 

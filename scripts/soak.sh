@@ -10,17 +10,24 @@ export EMULATOR_PORT="${SOAK_EMULATOR_PORT:-4590}"
 state="$(mktemp -d)"
 cargo build --quiet -p local-stack -p integration-tests --bin local-stack --bin soak
 stack_pid=""
+started_emulator=""
 cleanup() {
   [ -n "$stack_pid" ] && kill "$stack_pid" 2>/dev/null || true
-  "$root/scripts/emulator.sh" stop
+  [ -n "$started_emulator" ] && "$root/scripts/emulator.sh" stop
   rm -rf "$state"
 }
 trap cleanup EXIT
+# Its own emulator: one left answering on the port (another soak) would carry its data and load.
+if "$root/scripts/emulator.sh" status; then
+  echo "soak: an emulator already answers on :$EMULATOR_PORT; stop it (or set SOAK_EMULATOR_PORT)" >&2
+  exit 2
+fi
 "$root/scripts/emulator.sh" start
-emulator_pid="$(pgrep -g "$(cat "$root/.local/emulator-$EMULATOR_PORT.pid")" -f moto_server | tail -1 || true)"
-# Reconciliation on a schedule of its own, a step a minute (as the template's is, scaled).
+started_emulator=1
+emulator_pid="$(pgrep -f "moto_server -H 127.0.0.1 -p $EMULATOR_PORT" | tail -1 || true)"
+# Reconciliation on a schedule of its own: a step every five minutes (the template's is every 15).
 EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT" PORT="$port" CPINDEX_STATE_DIR="$state" \
-  RECONCILE_EVERY_S="${SOAK_RECONCILE_EVERY_S:-60}" RUST_LOG=warn \
+  RECONCILE_EVERY_S="${SOAK_RECONCILE_EVERY_S:-300}" RUST_LOG=warn \
   "$CARGO_TARGET_DIR/debug/local-stack" >"$state/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 100); do

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod consumers;
 pub mod demo;
+pub mod oidc;
 pub mod poller;
 pub mod receiver;
 
@@ -219,9 +220,10 @@ async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) 
     next.run(req).await
 }
 
-/// Every route the local stack serves: the functions behind the authorizer, plus health and
-/// the OpenAPI contract.
-pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
+/// Every route the local stack serves: the functions behind the authorizer, plus health, the
+/// OpenAPI contract, the web app (as the `web` function serves it) and the local sign-in, for a
+/// stack reachable at `origin` (`http://127.0.0.1:<port>`).
+pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str) -> Router {
     let table = Table::new(stack.dynamo.clone(), &stack.table);
     let inbox = inbox::routes(inbox::App {
         notifications: NotificationStore::new(table.clone()),
@@ -253,8 +255,10 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention) -> Router {
         }))
         .merge(inbox)
         .merge(reconcile::ops::routes(reconciler(&stack, retention)))
-        .layer(middleware::from_fn_with_state(auth, authorize));
+        .layer(middleware::from_fn_with_state(auth.clone(), authorize));
     Router::new()
+        .merge(web::router(oidc::web_config(origin)))
+        .merge(oidc::routes(auth, origin))
         .route("/health", get(health).with_state(stack.clone()))
         .route(
             "/openapi.yaml",

@@ -97,7 +97,7 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
     let retention = cpindex::config::retention()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], settings.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("local stack: API on http://{addr}  (GET /health, GET /openapi.yaml)");
+    println!("local stack: web app on http://{addr}/ (local sign-in), API on http://{addr}  (GET /health, GET /openapi.yaml)");
     println!(
         "local stack: table {} and queue {} in the emulator at {}",
         stack.table, stack.fanout_queue, settings.emulator_url
@@ -121,11 +121,14 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
         retention,
         std::time::Duration::from_secs(every),
     ));
-    axum::serve(listener, router(stack, auth, retention))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router(stack, auth, retention, &format!("http://{addr}")),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     consumers.abort();
     scheduler.abort();
     println!("local stack: stopped");

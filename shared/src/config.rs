@@ -21,6 +21,14 @@ pub mod env {
     pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
     /// The Secrets Manager secret (ARN) holding the child key secret (`crate::child_key`).
     pub const CHILD_KEY_SECRET_ARN: &str = "CHILD_KEY_SECRET_ARN";
+    /// The web app's OpenID Connect issuer (the one the API's JWT authorizer trusts).
+    pub const OIDC_ISSUER: &str = "OIDC_ISSUER";
+    /// The web app's client id at that issuer.
+    pub const OIDC_CLIENT_ID: &str = "OIDC_CLIENT_ID";
+    /// The issuer's authorization endpoint (the browser is sent there to sign in).
+    pub const OIDC_AUTHORIZE_URL: &str = "OIDC_AUTHORIZE_URL";
+    /// The issuer's token endpoint (the browser exchanges its code there).
+    pub const OIDC_TOKEN_URL: &str = "OIDC_TOKEN_URL";
     /// Overrides the AWS endpoint (the local emulator); unset means AWS itself.
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 }

@@ -195,6 +195,20 @@ pub const OPS: FunctionDef = FunctionDef {
     ],
 };
 
+pub const WEB: FunctionDef = FunctionDef {
+    binary: "web",
+    logical_id: "WebFunction",
+    env: &[
+        env::OIDC_ISSUER,
+        env::OIDC_CLIENT_ID,
+        env::OIDC_AUTHORIZE_URL,
+        env::OIDC_TOKEN_URL,
+    ],
+    trigger: Trigger::Http,
+    // Pages and assets embedded in the binary: no store, no queue, no secret.
+    iam: &[],
+};
+
 /// Every function.
 pub const FUNCTIONS: &[FunctionDef] = &[
     PLAN_UPSERT,
@@ -204,7 +218,31 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     ALERT_DELIVERY,
     RECONCILE,
     OPS,
+    WEB,
 ];
+
+/// The site root: sends a browser to the app.
+pub const WEB_ROOT_PATH: &str = "/";
+/// The web app's page (every view is a fragment of it: no NHS number is ever in a URL).
+pub const WEB_APP_PATH: &str = "/app";
+/// The app's sign-in configuration.
+pub const WEB_CONFIG_PATH: &str = "/app/config.json";
+/// The app's assets (API Gateway's greedy syntax; [`axum_path`] gives the router's).
+pub const WEB_ASSETS_PATH: &str = "/app/{proxy+}";
+
+/// The web app's routes: public (no authorizer; they serve no data), all on [`WEB`].
+pub const WEB_ROUTES: &[&str] = &[WEB_ROOT_PATH, WEB_APP_PATH, WEB_ASSETS_PATH];
+
+/// A path in axum's syntax: API Gateway's greedy `{name+}` is axum's `{*name}`.
+pub fn axum_path(path: &str) -> String {
+    match path.strip_suffix("+}") {
+        Some(head) => match head.rfind('{') {
+            Some(i) => format!("{}{{*{}}}", &head[..i], &head[i + 1..]),
+            None => path.to_owned(),
+        },
+        None => path.to_owned(),
+    }
+}
 
 /// One HTTP route. Paths use `{param}` placeholders, the syntax both axum and API Gateway use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -478,6 +516,13 @@ mod tests {
 
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn a_greedy_path_is_written_for_each_router() {
+        assert_eq!(axum_path("/app/{proxy+}"), "/app/{*proxy}");
+        assert_eq!(axum_path("/v1/plans/{planRef}"), "/v1/plans/{planRef}");
+        assert_eq!(axum_path("/"), "/");
+    }
 
     #[test]
     fn routes_are_unique_and_every_function_serves_one() {

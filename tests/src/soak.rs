@@ -173,7 +173,7 @@ fn plan(i: usize, la: &str, version: u64) -> Value {
             "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}})
 }
 
-/// One LA's uploads until `until`: a delta every few seconds (new plans, then new versions),
+/// One LA's uploads until `until`: a delta every ten seconds (new plans, then new versions),
 /// a full extract of everything it holds every two minutes.
 async fn uploader(c: Arc<Client>, counts: Counts, s: Settings, la_index: usize, until: Instant) {
     let la = org(la_index);
@@ -247,7 +247,7 @@ async fn uploader(c: Arc<Client>, counts: Counts, s: Settings, la_index: usize, 
                 }
             }
         }
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
     }
 }
 
@@ -260,7 +260,8 @@ async fn clinicians(c: Arc<Client>, counts: Counts, s: Settings, until: Instant)
     while Instant::now() < until {
         seq += 1;
         // Deterministic spread: even lookups from the children who may have plans.
-        let i = (seq as usize * 7919) % s.children + if seq.is_multiple_of(2) { 0 } else { s.children };
+        let i =
+            (seq as usize * 7919) % s.children + if seq.is_multiple_of(2) { 0 } else { s.children };
         let silent = seq.is_multiple_of(10);
         let user = format!("soak-dr-{seq}");
         let owed = counts

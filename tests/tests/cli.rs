@@ -61,7 +61,7 @@ async fn serve_local_stack(state_dir: &Path) -> String {
         Retention::default(),
         1,
     ));
-    let app = router(stack, auth, Retention::default());
+    let app = router(stack, auth, Retention::default(), "http://127.0.0.1:3000");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -189,6 +189,10 @@ fn expectations() -> Vec<Expectation> {
             .is("/extractId", json!("leeds-2026-11-22"))
             .is("/records/0/outcome", json!("unchanged"))
             .is("/records/1/outcome", json!("created")),
+        // web
+        sample("web/get-app.json", Status(200)),
+        sample("web/get-asset.json", Status(200)),
+        sample("web/get-site-root.json", Status(303)),
         // lookup
         sample("lookup/get-child.json", Status(200))
             .is("/hasPlan", json!(true))
@@ -464,6 +468,21 @@ fn http_event_problems(sample: &str, f: FunctionDef, e: &Value) -> Vec<String> {
         e["requestContext"]["routeKey"] == route_key,
         "routeKey and requestContext.routeKey differ".into(),
     );
+    if f == routes::WEB {
+        // The web app's pages: public GETs, without an authorizer's claims.
+        let public = routes::WEB_ROUTES
+            .iter()
+            .any(|path| format!("GET {path}") == route_key);
+        expect(
+            public,
+            format!("routeKey `{route_key}` is not a web page route"),
+        );
+        expect(
+            e["requestContext"]["authorizer"].is_null(),
+            "a web page request carries no authorizer context".into(),
+        );
+        return p;
+    }
     let route = ROUTES
         .iter()
         .find(|r| format!("{} {}", r.method, r.path) == route_key);
@@ -712,6 +731,15 @@ impl World {
             }))
         } else if f == routes::OPS {
             Some(reconcile::ops::router(self.reconciler()))
+        } else if f == routes::WEB {
+            Some(web::router(web::WebConfig {
+                issuer: "https://idp.example.org/".into(),
+                client_id: "cpindex-web".into(),
+                authorize_url: "https://idp.example.org/authorize".into(),
+                token_url: "https://idp.example.org/token".into(),
+                scope: "openid".into(),
+                local: false,
+            }))
         } else {
             None
         }
@@ -942,6 +970,22 @@ async fn http_sample(
     };
     let resp = router.oneshot(req).await.expect("routers are infallible");
     let got = resp.status().as_u16();
+    if f == routes::WEB {
+        if got != status {
+            p.push(format!("{sample}: answered {got}, expected {status}"));
+        }
+        let csp = resp
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !csp.starts_with("default-src 'none'") {
+            p.push(format!(
+                "{sample}: no strict Content-Security-Policy ({csp:?})"
+            ));
+        }
+        return (Value::Null, p);
+    }
     let content_type = resp
         .headers()
         .get("content-type")

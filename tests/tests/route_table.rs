@@ -131,7 +131,12 @@ async fn local_stack() -> (axum::Router, LocalAuth, std::path::PathBuf) {
         .unwrap_or_else(|e| panic!("is the emulator running at {}? {e}", emulator_url()));
     let auth = LocalAuth::load_or_create(&state).expect("local secret");
     (
-        router(stack, auth.clone(), Retention::default()),
+        router(
+            stack,
+            auth.clone(),
+            Retention::default(),
+            "http://127.0.0.1:3000",
+        ),
         auth,
         state,
     )

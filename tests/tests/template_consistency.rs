@@ -459,6 +459,15 @@ fn env_value_problems(t: &Value) -> Vec<String> {
                 dlq_id(&ALERT_DELIVERY_QUEUE)
             } else if name == env::CHILD_KEY_SECRET_ARN {
                 CHILD_KEY_SECRET.to_owned()
+            } else if name == env::OIDC_ISSUER {
+                // The web app signs in where the API's JWT authorizer trusts, and nowhere else.
+                "JwtIssuer".to_owned()
+            } else if name == env::OIDC_CLIENT_ID {
+                "WebClientId".to_owned()
+            } else if name == env::OIDC_AUTHORIZE_URL {
+                "OidcAuthorizeUrl".to_owned()
+            } else if name == env::OIDC_TOKEN_URL {
+                "OidcTokenUrl".to_owned()
             } else {
                 p.push(format!(
                     "{}: env var {name} has no rule in this test: say which resource it names",
@@ -750,6 +759,7 @@ fn trigger_problems(t: &Value) -> Vec<String> {
 fn route_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let mut got = BTreeSet::new();
+    let mut got_public = BTreeSet::new();
     for (id, name, event) in function_events(t) {
         let kind = str_at(event, &["Type"]).unwrap_or("?");
         if kind == "Api" {
@@ -762,12 +772,26 @@ fn route_problems(t: &Value) -> Vec<String> {
         }
         let method = str_at(event, &["Properties", "Method"]).unwrap_or("?");
         let path = str_at(event, &["Properties", "Path"]).unwrap_or("?");
-        got.insert((id.to_owned(), method.to_ascii_uppercase(), path.to_owned()));
         let api = at(event, &["Properties", "ApiId"]).and_then(ref_target);
         expect(&mut p, api == Some("HttpApi"), || {
             format!("{id}.{name} ({method} {path}): ApiId is not !Ref HttpApi")
         });
         let authorizer = str_at(event, &["Properties", "Auth", "Authorizer"]);
+        // The web app's pages: public GETs on the web function, and nothing else is public.
+        if id == routes::WEB.logical_id && routes::WEB_ROUTES.contains(&path) {
+            expect(
+                &mut p,
+                method == "GET" && authorizer == Some("NONE"),
+                || {
+                    format!(
+                    "{id}.{name} ({method} {path}): a web page is a GET with Auth.Authorizer NONE"
+                )
+                },
+            );
+            got_public.insert(path.to_owned());
+            continue;
+        }
+        got.insert((id.to_owned(), method.to_ascii_uppercase(), path.to_owned()));
         expect(&mut p, authorizer.is_none(), || {
             format!(
                 "{id}.{name} ({method} {path}): overrides the authorizer with {}; every route \
@@ -795,6 +819,11 @@ fn route_problems(t: &Value) -> Vec<String> {
         p.push(format!(
             "HttpApi event {method} {path} on {id} is not in cpindex::routes::ROUTES"
         ));
+    }
+    for path in routes::WEB_ROUTES {
+        expect(&mut p, got_public.contains(*path), || {
+            format!("web page GET {path} has no public HttpApi event on WebFunction")
+        });
     }
 
     let api = at(t, &["Resources", "HttpApi"]);
@@ -1763,6 +1792,25 @@ fn a_consumer_that_drifts_from_its_trigger_is_named() {
         serde_norway::from_str("Type: SQS\nProperties:\n  Queue: !GetAtt AlertFanoutQueue.Arn\n")
             .unwrap();
     assert_reports(trigger_problems(&t), &["LookupFunction.Stray", "HTTP only"]);
+}
+
+#[test]
+fn a_web_page_behind_the_authorizer_or_an_api_route_made_public_is_named() {
+    let web = routes::WEB.logical_id;
+    let mut t = template();
+    t["Resources"][web]["Properties"]["Events"]["AppPage"]["Properties"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("Auth");
+    assert_reports(route_problems(&t), &["WebFunction.AppPage", "NONE"]);
+
+    let mut t = template();
+    t["Resources"][routes::LOOKUP.logical_id]["Properties"]["Events"]["GetChild"]["Properties"]
+        ["Auth"] = serde_norway::from_str("Authorizer: NONE").unwrap();
+    assert_reports(
+        route_problems(&t),
+        &["GET /v1/children/{nhsNumber}", "NONE"],
+    );
 }
 
 #[test]

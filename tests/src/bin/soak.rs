@@ -19,13 +19,13 @@ struct Args {
     #[arg(long, default_value_t = 600)]
     seconds: u64,
     /// LAs uploading (half with webhooks, half inbox only).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 6)]
     las: usize,
     /// Children who may get plans (as many again never do).
     #[arg(long, default_value_t = 300)]
     children: usize,
     /// Lookups per second, all clinicians together.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 1.5)]
     lookups_per_s: f64,
     /// The local stack's process id (its memory is reported).
     #[arg(long)]

@@ -1,0 +1,210 @@
+//! The web app's pages and assets, served by the deployment itself (no CDN, no request to any
+//! other origin): the files `web/` builds, embedded at compile time, behind a strict
+//! Content-Security-Policy. The app signs in against the configured OpenID Connect issuer and
+//! calls the JSON API on the same origin; this function holds no data and reads no store.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use cpindex::config::{env, required, ConfigError};
+use cpindex::problem::{ErrorCode, Problem};
+use cpindex::routes;
+
+mod assets {
+    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+}
+
+/// Where the app signs in: the issuer the API's JWT authorizer trusts, and its endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub scope: String,
+    /// A laptop's local sign-in: the app marks every page so.
+    pub local: bool,
+}
+
+impl WebConfig {
+    /// The configuration Lambda runs with (the template's parameters).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            issuer: required(env::OIDC_ISSUER)?,
+            client_id: required(env::OIDC_CLIENT_ID)?,
+            authorize_url: https(env::OIDC_AUTHORIZE_URL)?,
+            token_url: https(env::OIDC_TOKEN_URL)?,
+            scope: "openid".into(),
+            local: false,
+        })
+    }
+
+    /// The policy every answer carries: our own origin only, plus the token endpoint the app
+    /// posts its code to.
+    pub fn content_security_policy(&self) -> String {
+        let token_origin = origin(&self.token_url).unwrap_or_default();
+        format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             font-src 'self'; connect-src 'self' {token_origin}; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'"
+        )
+    }
+}
+
+fn https(name: &'static str) -> Result<String, ConfigError> {
+    let v = required(name)?;
+    if !v.starts_with("https://") {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "an https URL".into(),
+        });
+    }
+    Ok(v)
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next()?;
+    Some(format!("{scheme}://{host}"))
+}
+
+/// The content type of an asset, by its extension.
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The built asset at `path` (relative to `/app/`), if there is one.
+pub fn asset(path: &str) -> Option<&'static [u8]> {
+    assets::ASSETS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, bytes)| *bytes)
+}
+
+fn not_found() -> Response {
+    let p = Problem::new(ErrorCode::NotFound).detail("no such page");
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::to_string(&p).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+fn serve(path: &str) -> Response {
+    let path = if path.is_empty() { "index.html" } else { path };
+    match asset(path) {
+        Some(bytes) => {
+            // The shell and its config change with a deploy; assets are small and revalidated.
+            ([(header::CONTENT_TYPE, content_type(path))], bytes).into_response()
+        }
+        None => not_found(),
+    }
+}
+
+async fn app_file(Path(path): Path<String>) -> Response {
+    serve(&path)
+}
+
+async fn index() -> Response {
+    serve("index.html")
+}
+
+async fn config(State(cfg): State<WebConfig>) -> Response {
+    axum::Json(cfg).into_response()
+}
+
+/// Security headers on every answer of the web app.
+async fn secure(
+    State(csp): State<HeaderValue>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+    );
+    resp
+}
+
+/// The web app's routes (`routes::WEB_ROUTES`), with their security headers.
+pub fn router(cfg: WebConfig) -> Router {
+    let csp = HeaderValue::from_str(&cfg.content_security_policy())
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
+    Router::new()
+        .route(
+            routes::WEB_ROOT_PATH,
+            get(|| async { Redirect::to(routes::WEB_APP_PATH) }),
+        )
+        .route(routes::WEB_APP_PATH, get(index))
+        .route(&format!("{}/", routes::WEB_APP_PATH), get(index))
+        .route(routes::WEB_CONFIG_PATH, get(config))
+        .route(&routes::axum_path(routes::WEB_ASSETS_PATH), get(app_file))
+        .with_state(cfg)
+        .layer(axum::middleware::from_fn_with_state(csp, secure))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> WebConfig {
+        WebConfig {
+            issuer: "https://id.example".into(),
+            client_id: "web".into(),
+            authorize_url: "https://id.example/authorize".into(),
+            token_url: "https://id.example:8443/token".into(),
+            scope: "openid".into(),
+            local: false,
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_our_origin_and_the_token_endpoint_only() {
+        let csp = cfg().content_security_policy();
+        assert!(csp.starts_with("default-src 'none';"));
+        assert!(csp.contains("connect-src 'self' https://id.example:8443;"));
+        assert!(!csp.contains("unsafe"), "{csp}");
+    }
+
+    #[test]
+    fn the_built_app_is_embedded_and_refers_to_no_other_origin() {
+        for page in ["index.html", "app.js", "app.css", "nhsuk-frontend.min.js"] {
+            let bytes = asset(page).unwrap_or_else(|| panic!("{page} is embedded"));
+            let text = String::from_utf8_lossy(bytes);
+            for other in ["https://", "http://", "//fonts", "assets.nhs.uk"] {
+                let found = text.match_indices(other).any(|(i, _)| {
+                    // The SVG namespace and a URL the app builds from its own config are not requests.
+                    !text[i..].starts_with("http://www.w3.org/")
+                });
+                assert!(!found, "{page} refers to {other}");
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! A local OpenID Connect sign-in for `make dev`: the authorization code flow with PKCE, as the
+//! web app runs it against a real issuer, ending in the same locally signed token `make token`
+//! prints. The person chooses a role, an organisation and a user id; every page says it is local.
+//! It lives in the local stack only: no Lambda artefact links it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::Engine;
+use cpindex::{OrgCode, Role};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::LocalAuth;
+
+/// Where the local issuer lives on the stack.
+pub const AUTHORIZE_PATH: &str = "/local/oidc/authorize";
+pub const TOKEN_PATH: &str = "/local/oidc/token";
+/// The web app's client id locally.
+pub const CLIENT_ID: &str = "cpindex-web-local";
+
+/// A code is good for one exchange, within this long.
+const CODE_LIFETIME: Duration = Duration::from_secs(120);
+/// Hours a locally issued token lasts (a working shift).
+const TOKEN_HOURS: i64 = 12;
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+struct Pending {
+    challenge: String,
+    redirect_uri: String,
+    role: Role,
+    org: OrgCode,
+    user: String,
+    org_name: Option<String>,
+    issued: Instant,
+}
+
+#[derive(Clone)]
+struct Issuer {
+    auth: LocalAuth,
+    /// The stack's own origin: the only place a code is ever sent.
+    origin: String,
+    codes: Arc<Mutex<HashMap<String, Pending>>>,
+}
+
+#[derive(Deserialize)]
+struct AuthorizeQuery {
+    response_type: String,
+    client_id: String,
+    redirect_uri: String,
+    state: String,
+    code_challenge: String,
+    code_challenge_method: String,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    redirect_uri: String,
+    state: String,
+    code_challenge: String,
+    role: String,
+    org: String,
+    user: String,
+    #[serde(default)]
+    org_name: String,
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    grant_type: String,
+    code: String,
+    redirect_uri: String,
+    client_id: String,
+    code_verifier: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn page(body: String) -> Response {
+    (
+        [(header::CONTENT_SECURITY_POLICY, CSP)],
+        Html(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Local sign-in - Child protection information</title>\
+             <link rel=\"stylesheet\" href=\"/app/app.css\"></head><body>\
+             <div class=\"app-local-banner\" role=\"note\">Local sign-in: for development only. \
+             Never use real patient details here.</div>\
+             <div class=\"nhsuk-width-container\"><main class=\"nhsuk-main-wrapper\" id=\"maincontent\">\
+             {body}</main></div></body></html>"
+        )),
+    )
+        .into_response()
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    let mut r = page(format!(
+        "<h1>Sign-in refused</h1><p class=\"nhsuk-body\">{}</p>",
+        escape(why)
+    ));
+    *r.status_mut() = status;
+    r
+}
+
+fn radio(value: &str, label: &str, checked: bool) -> String {
+    format!(
+        "<div class=\"nhsuk-radios__item\"><input class=\"nhsuk-radios__input\" id=\"role-{value}\" \
+         name=\"role\" type=\"radio\" value=\"{value}\"{}><label class=\"nhsuk-label nhsuk-radios__label\" \
+         for=\"role-{value}\">{label}</label></div>",
+        if checked { " checked" } else { "" }
+    )
+}
+
+fn field(id: &str, label: &str, hint: &str, value: &str) -> String {
+    format!(
+        "<div class=\"nhsuk-form-group\"><label class=\"nhsuk-label\" for=\"{id}\">{label}</label>\
+         <div class=\"nhsuk-hint\" id=\"{id}-hint\">{hint}</div><input class=\"nhsuk-input nhsuk-input--width-20\" \
+         id=\"{id}\" name=\"{id}\" type=\"text\" value=\"{value}\" aria-describedby=\"{id}-hint\"></div>"
+    )
+}
+
+async fn authorize(State(issuer): State<Issuer>, Query(q): Query<AuthorizeQuery>) -> Response {
+    if q.response_type != "code" || q.client_id != CLIENT_ID {
+        return refuse(StatusCode::BAD_REQUEST, "Unknown client or response type.");
+    }
+    if q.code_challenge_method != "S256" || q.code_challenge.len() < 43 {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "A PKCE S256 code challenge is required.",
+        );
+    }
+    if !q.redirect_uri.starts_with(&format!("{}/", issuer.origin)) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Codes are only sent back to this stack.",
+        );
+    }
+    let hidden = |n: &str, v: &str| {
+        format!(
+            "<input type=\"hidden\" name=\"{n}\" value=\"{}\">",
+            escape(v)
+        )
+    };
+    page(format!(
+        "<h1>Local sign-in</h1><p class=\"nhsuk-body\">Choose who to be. The token is signed with this \
+         laptop's local key and is accepted only by this local stack.</p>\
+         <form method=\"post\" action=\"{AUTHORIZE_PATH}\" novalidate>{}{}{}\
+         <div class=\"nhsuk-form-group\"><fieldset class=\"nhsuk-fieldset\"><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--m\">Role</legend>\
+         <div class=\"nhsuk-radios\">{}{}{}{}</div></fieldset></div>{}{}{}\
+         <button class=\"nhsuk-button\" type=\"submit\">Sign in</button></form>",
+        hidden("redirect_uri", &q.redirect_uri),
+        hidden("state", &q.state),
+        hidden("code_challenge", &q.code_challenge),
+        radio("unscheduled_care", "Clinician in unscheduled care (emergency department)", true),
+        radio("scheduled_care", "Clinician in scheduled care (silent look-up)", false),
+        radio("local_authority", "Local authority team", false),
+        radio("operator", "Service operator", false),
+        field("org", "Organisation code", "For example RR801 (an ED), E08000035 (Leeds), X26 (operator)", "RR801"),
+        field("user", "User id", "Shown to LAs as who looked the child up", "local-user"),
+        field("org_name", "Organisation name (optional)", "For example Leeds General Infirmary ED", ""),
+    ))
+}
+
+async fn choose(State(issuer): State<Issuer>, Form(c): Form<Choice>) -> Response {
+    let Some(role) = Role::parse(&c.role) else {
+        return refuse(StatusCode::BAD_REQUEST, "Choose a role.");
+    };
+    let org = match OrgCode::parse(c.org.trim()) {
+        Ok(o) => o,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("Organisation code: {}", e.detail),
+            )
+        }
+    };
+    let user = c.user.trim();
+    if user.is_empty() || user.len() > 64 {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Give a user id of 1 to 64 characters.",
+        );
+    }
+    if !c.redirect_uri.starts_with(&format!("{}/", issuer.origin)) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Codes are only sent back to this stack.",
+        );
+    }
+    let code = uuid::Uuid::new_v4().simple().to_string();
+    let name = c.org_name.trim();
+    issuer.codes.lock().expect("codes").insert(
+        code.clone(),
+        Pending {
+            challenge: c.code_challenge,
+            redirect_uri: c.redirect_uri.clone(),
+            role,
+            org,
+            user: user.to_owned(),
+            org_name: (!name.is_empty()).then(|| name.to_owned()),
+            issued: Instant::now(),
+        },
+    );
+    let sep = if c.redirect_uri.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    Redirect::to(&format!(
+        "{}{sep}code={code}&state={}",
+        c.redirect_uri,
+        url_escape(&c.state)
+    ))
+    .into_response()
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn token_error(code: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({"error": code})),
+    )
+        .into_response()
+}
+
+async fn token(State(issuer): State<Issuer>, Form(f): Form<TokenForm>) -> Response {
+    if f.grant_type != "authorization_code" || f.client_id != CLIENT_ID {
+        return token_error("unsupported_grant_type");
+    }
+    // One exchange per code, whatever its outcome.
+    let Some(p) = issuer.codes.lock().expect("codes").remove(&f.code) else {
+        return token_error("invalid_grant");
+    };
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(f.code_verifier.as_bytes()));
+    if p.issued.elapsed() > CODE_LIFETIME
+        || p.redirect_uri != f.redirect_uri
+        || challenge != p.challenge
+    {
+        return token_error("invalid_grant");
+    }
+    let access = issuer
+        .auth
+        .mint(p.role, &p.org, &p.user, p.org_name.as_deref(), TOKEN_HOURS);
+    Json(serde_json::json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_HOURS * 3600,
+    }))
+    .into_response()
+}
+
+/// The local issuer's routes, for a stack reachable at `origin`.
+pub fn routes(auth: LocalAuth, origin: &str) -> Router {
+    let issuer = Issuer {
+        auth,
+        origin: origin.trim_end_matches('/').to_owned(),
+        codes: Arc::default(),
+    };
+    Router::new()
+        .route(AUTHORIZE_PATH, get(authorize).post(choose))
+        .route(TOKEN_PATH, post(token))
+        .with_state(issuer)
+}
+
+/// The web app's configuration for a local stack at `origin`: this issuer, marked local.
+pub fn web_config(origin: &str) -> web::WebConfig {
+    let origin = origin.trim_end_matches('/');
+    web::WebConfig {
+        issuer: local_token::LOCAL_ISSUER.into(),
+        client_id: CLIENT_ID.into(),
+        authorize_url: format!("{origin}{AUTHORIZE_PATH}"),
+        token_url: format!("{origin}{TOKEN_PATH}"),
+        scope: "openid".into(),
+        local: true,
+    }
+}

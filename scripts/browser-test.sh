@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The web app in headless Chromium (Debian's, installed here if missing) against a fresh local
+# stack on ports of its own. SCREENSHOTS=docs/screenshots keeps an image of every page and state.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+port="${BROWSER_PORT:-3078}"
+export EMULATOR_PORT="${BROWSER_EMULATOR_PORT:-4578}"
+if ! command -v chromium >/dev/null; then
+  echo "browser: installing Debian's chromium" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+fi
+"$root/scripts/web-build.sh"
+cargo build --quiet -p local-stack
+state="$(mktemp -d)"
+stack_pid=""
+cleanup() {
+  [ -n "$stack_pid" ] && kill "$stack_pid" 2>/dev/null || true
+  "$root/scripts/emulator.sh" stop
+  rm -rf "$state"
+}
+trap cleanup EXIT
+"$root/scripts/emulator.sh" start
+EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT" PORT="$port" CPINDEX_STATE_DIR="$state" \
+  RECONCILE_EVERY_S=3600 "$CARGO_TARGET_DIR/debug/local-stack" >"$state/stack.log" 2>&1 &
+stack_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
+  sleep 0.2
+done
+BASE_URL="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" \
+  STOP_STORE="EMULATOR_PORT=$EMULATOR_PORT $root/scripts/emulator.sh stop" \
+  SCREENSHOTS="${SCREENSHOTS:+$root/$SCREENSHOTS}" \
+  node "$root/web/test/browser.mjs" || { echo "browser: failed; the stack's log:" >&2; tail -30 "$state/stack.log" >&2; exit 1; }

@@ -1,0 +1,34 @@
+// Builds the web app into dist/ (embedded by functions/web at compile time): NHS.UK frontend's
+// styles compiled with our settings, its script and images copied, our own files alongside.
+import { compile } from "sass";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const nhsuk = join(here, "node_modules", "nhsuk-frontend", "dist", "nhsuk");
+const dist = join(here, "dist");
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, "assets", "images"), { recursive: true });
+
+const css = compile(join(here, "src", "app.scss"), {
+  loadPaths: [join(here, "node_modules")],
+  style: "compressed",
+  quietDeps: true,
+  silenceDeprecations: ["import"],
+});
+if (/url\(\s*["']?(https?:)?\/\//.test(css.css)) {
+  throw new Error("the compiled CSS still refers to another origin");
+}
+writeFileSync(join(dist, "app.css"), css.css);
+// Without its source-map comment: nothing asks for a file we do not serve.
+const js = readFileSync(join(nhsuk, "nhsuk-frontend.min.js"), "utf8").replace(/\/\/# sourceMappingURL=.*$/m, "");
+writeFileSync(join(dist, "nhsuk-frontend.min.js"), js);
+for (const f of readdirSync(join(nhsuk, "assets", "images"))) {
+  cpSync(join(nhsuk, "assets", "images", f), join(dist, "assets", "images", f));
+}
+for (const f of ["index.html", "app.js"]) {
+  cpSync(join(here, "src", f), join(dist, f));
+}
+console.log(`web: built ${readdirSync(dist).length} entries into web/dist`);
