@@ -5,10 +5,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${BROWSER_PORT:-3078}"
 export EMULATOR_PORT="${BROWSER_EMULATOR_PORT:-4578}"
-if ! command -v chromium >/dev/null; then
-  echo "browser: installing Debian's chromium" >&2
+# Debian's chromium, and Liberation fonts (metric-compatible with the Arial NHS.UK falls back to).
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi liberation; then
+  echo "browser: installing Debian's chromium and fonts-liberation" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+  apt-get install -y -qq chromium fonts-liberation >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq chromium fonts-liberation >/dev/null; }
 fi
 "$root/scripts/web-build.sh"
 cargo build --quiet -p local-stack
@@ -30,5 +32,5 @@ for _ in $(seq 1 100); do
 done
 BASE_URL="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" \
   STOP_STORE="EMULATOR_PORT=$EMULATOR_PORT $root/scripts/emulator.sh stop" \
-  SCREENSHOTS="${SCREENSHOTS:+$root/$SCREENSHOTS}" \
+  SCREENSHOTS="${SCREENSHOTS:+$(cd "$root" && mkdir -p "$SCREENSHOTS" && cd "$SCREENSHOTS" && pwd)}" \
   node "$root/web/test/browser.mjs" || { echo "browser: failed; the stack's log:" >&2; tail -30 "$state/stack.log" >&2; exit 1; }

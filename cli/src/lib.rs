@@ -4,7 +4,7 @@
 //! in small modules (CSV reading and rendering are pure and unit tested).
 
 pub mod api;
-pub mod csv_extract;
+pub use cpindex::csv_extract;
 pub mod model;
 pub mod render;
 pub mod text;

@@ -93,7 +93,7 @@ fn page(body: String) -> Response {
     (
         [(header::CONTENT_SECURITY_POLICY, CSP)],
         Html(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+            "<!doctype html><html lang=\"en\" class=\"nhsuk-template\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>Local sign-in - Child protection information</title>\
              <link rel=\"stylesheet\" href=\"/app/app.css\"></head><body>\

@@ -328,6 +328,29 @@ pub struct BatchAck {
     pub records: Vec<RecordAck>,
 }
 
+/// A CSV row that could not be read (not sent: the others were).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadRow {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The answer to a CSV extract: the batch's acknowledgement, and where each record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractAck {
+    pub batch: BatchAck,
+    /// The file line of each record of `batch.records`, by position.
+    pub lines: Vec<u64>,
+    /// The column at fault for each record, by position (absent when none is).
+    pub columns: Vec<Option<String>>,
+    /// Rows that could not be read as records at all.
+    pub unread_rows: Vec<UnreadRow>,
+    /// Header names that are not extract columns: their cells were ignored.
+    pub ignored_columns: Vec<String>,
+}
+
 impl BatchAck {
     pub fn new(
         batch_id: String,

@@ -10,6 +10,7 @@ pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod contact;
+pub mod csv_extract;
 pub mod fhir;
 pub mod json_object;
 pub mod keys;

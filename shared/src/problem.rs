@@ -42,6 +42,7 @@ error_codes! {
     BodyTooLarge = ("body_too_large", 413, "The body is larger than allowed"),
     TooManyRecords = ("too_many_records", 400, "The batch holds more than 1,000 records"),
     MalformedJson = ("malformed_json", 400, "The body is not valid JSON"),
+    InvalidCsv = ("invalid_csv", 400, "The extract is not a CSV file with the extract's header row"),
     BadRequest = ("bad_request", 400, "The request could not be read (path, query or headers)"),
     UnknownField = ("unknown_field", 400, "The body holds a field this API does not know"),
     MissingField = ("missing_field", 400, "A required field is missing"),

@@ -255,8 +255,13 @@ pub struct RouteDef {
     /// The route requires a JSON body (`application/json`, at most 1 MiB); other routes ignore
     /// any body.
     pub takes_json: bool,
+    /// The route requires a CSV body (`text/csv`, at most 1 MiB): an LA extract as its case
+    /// system exports it (`crate::csv_extract`).
+    pub takes_csv: bool,
 }
 
+/// An extract uploaded as CSV (the web app's upload; the CLI sends the same file as batches).
+pub const PLAN_EXTRACTS_PATH: &str = "/v1/plan-extracts";
 /// Path of one plan, by the LA's own reference.
 pub const PLAN_PATH: &str = "/v1/plans/{planRef}";
 /// The LA's own plans, paginated.
@@ -306,6 +311,7 @@ pub const PUT_PLAN: RouteDef = RouteDef {
     function: PLAN_UPSERT,
     roles: LA,
     takes_json: true,
+    takes_csv: false,
 };
 /// One of the LA's own plans.
 pub const GET_PLAN: RouteDef = RouteDef {
@@ -314,6 +320,7 @@ pub const GET_PLAN: RouteDef = RouteDef {
     function: PLAN_UPSERT,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// Withdraw a plan uploaded in error.
 pub const DELETE_PLAN: RouteDef = RouteDef {
@@ -322,6 +329,7 @@ pub const DELETE_PLAN: RouteDef = RouteDef {
     function: PLAN_UPSERT,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// The LA's own plans, paginated.
 pub const LIST_PLANS: RouteDef = RouteDef {
@@ -330,6 +338,7 @@ pub const LIST_PLANS: RouteDef = RouteDef {
     function: PLAN_UPSERT,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// Batch upload with a per-record acknowledgement.
 pub const POST_PLAN_BATCH: RouteDef = RouteDef {
@@ -338,6 +347,16 @@ pub const POST_PLAN_BATCH: RouteDef = RouteDef {
     function: PLAN_UPSERT,
     roles: LA,
     takes_json: true,
+    takes_csv: false,
+};
+/// Upload a CSV extract (at most one batch of records).
+pub const POST_PLAN_EXTRACT: RouteDef = RouteDef {
+    method: "POST",
+    path: PLAN_EXTRACTS_PATH,
+    function: PLAN_UPSERT,
+    roles: LA,
+    takes_json: false,
+    takes_csv: true,
 };
 /// What a clinician sees for one NHS number.
 pub const GET_CHILD: RouteDef = RouteDef {
@@ -346,6 +365,7 @@ pub const GET_CHILD: RouteDef = RouteDef {
     function: LOOKUP,
     roles: CARE,
     takes_json: false,
+    takes_csv: false,
 };
 /// Operators: every access to one NHS number, plan or no plan (a subject access request, an
 /// investigation). The trail is keyed by the child key, so only this function can find it.
@@ -355,6 +375,7 @@ pub const GET_CHILD_ACCESSES: RouteDef = RouteDef {
     function: LOOKUP,
     roles: OPERATOR,
     takes_json: false,
+    takes_csv: false,
 };
 /// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
 pub const FHIR_CARE_TEAM: RouteDef = RouteDef {
@@ -363,6 +384,7 @@ pub const FHIR_CARE_TEAM: RouteDef = RouteDef {
     function: LOOKUP,
     roles: CARE,
     takes_json: false,
+    takes_csv: false,
 };
 /// FHIR: the previous unscheduled-care accesses (the same lookup as [`GET_CHILD`]).
 pub const FHIR_AUDIT_EVENT: RouteDef = RouteDef {
@@ -371,6 +393,7 @@ pub const FHIR_AUDIT_EVENT: RouteDef = RouteDef {
     function: LOOKUP,
     roles: CARE,
     takes_json: false,
+    takes_csv: false,
 };
 /// FHIR: what the interface supports (any authenticated caller).
 pub const FHIR_METADATA: RouteDef = RouteDef {
@@ -379,6 +402,7 @@ pub const FHIR_METADATA: RouteDef = RouteDef {
     function: LOOKUP,
     roles: ANY,
     takes_json: false,
+    takes_csv: false,
 };
 /// The LA's inbox.
 pub const LIST_NOTIFICATIONS: RouteDef = RouteDef {
@@ -387,6 +411,7 @@ pub const LIST_NOTIFICATIONS: RouteDef = RouteDef {
     function: INBOX,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// Acknowledge one notification.
 pub const ACK_NOTIFICATION: RouteDef = RouteDef {
@@ -395,6 +420,7 @@ pub const ACK_NOTIFICATION: RouteDef = RouteDef {
     function: INBOX,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// Access history of the child of one of the LA's plans.
 pub const GET_PLAN_ACCESSES: RouteDef = RouteDef {
@@ -403,6 +429,7 @@ pub const GET_PLAN_ACCESSES: RouteDef = RouteDef {
     function: INBOX,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// Create or replace an LA profile.
 pub const PUT_PROFILE: RouteDef = RouteDef {
@@ -411,6 +438,7 @@ pub const PUT_PROFILE: RouteDef = RouteDef {
     function: INBOX,
     roles: OPERATOR,
     takes_json: true,
+    takes_csv: false,
 };
 /// Every LA profile, for operators checking contacts and webhooks across LAs.
 pub const LIST_PROFILES: RouteDef = RouteDef {
@@ -419,6 +447,7 @@ pub const LIST_PROFILES: RouteDef = RouteDef {
     function: INBOX,
     roles: OPERATOR,
     takes_json: false,
+    takes_csv: false,
 };
 /// An LA profile (an LA reads only its own).
 pub const GET_PROFILE: RouteDef = RouteDef {
@@ -427,6 +456,7 @@ pub const GET_PROFILE: RouteDef = RouteDef {
     function: INBOX,
     roles: LA_OR_OPERATOR,
     takes_json: false,
+    takes_csv: false,
 };
 /// The LA's latest reconciliation report.
 pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
@@ -435,6 +465,7 @@ pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
     function: INBOX,
     roles: LA,
     takes_json: false,
+    takes_csv: false,
 };
 /// Run reconciliation now (one bounded step).
 pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
@@ -443,6 +474,7 @@ pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
     function: OPS,
     roles: OPERATOR,
     takes_json: false,
+    takes_csv: false,
 };
 /// The dead-letter report.
 pub const GET_DEAD_LETTERS: RouteDef = RouteDef {
@@ -451,6 +483,7 @@ pub const GET_DEAD_LETTERS: RouteDef = RouteDef {
     function: OPS,
     roles: OPERATOR,
     takes_json: false,
+    takes_csv: false,
 };
 /// Re-drive dead letters.
 pub const POST_DEAD_LETTERS_REDRIVE: RouteDef = RouteDef {
@@ -459,6 +492,7 @@ pub const POST_DEAD_LETTERS_REDRIVE: RouteDef = RouteDef {
     function: OPS,
     roles: OPERATOR,
     takes_json: false,
+    takes_csv: false,
 };
 
 /// Every HTTP route the system serves.
@@ -468,6 +502,7 @@ pub const ROUTES: &[RouteDef] = &[
     DELETE_PLAN,
     LIST_PLANS,
     POST_PLAN_BATCH,
+    POST_PLAN_EXTRACT,
     GET_CHILD,
     GET_CHILD_ACCESSES,
     FHIR_CARE_TEAM,

@@ -489,7 +489,7 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     let emulator_end = rss_mb(s.emulator_pid);
 
     // Let the last alerts arrive: until every owed webhook alert is in, or nothing moves for 30 s.
-    let owed_webhook = |k: &Shared| -> usize {
+    let missing_webhook = |k: &Shared| -> usize {
         k.lookups
             .iter()
             .flat_map(|(user, e)| e.owed.iter().map(move |la| (la.clone(), user.clone())))
@@ -502,7 +502,7 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     let mut last = usize::MAX;
     let mut still = Instant::now();
     loop {
-        let missing = owed_webhook(&counts.lock().expect("counts"));
+        let missing = missing_webhook(&counts.lock().expect("counts"));
         if missing == 0 || settle.elapsed() > Duration::from_secs(300) {
             break;
         }
@@ -538,10 +538,12 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
 
     let k = counts.lock().expect("counts");
     let mut v = Verdict::default();
-    let (mut owed, mut lost_webhook, mut lost_inbox, mut raced) = (0u64, 0u64, 0u64, 0u64);
+    let (mut owed, mut owed_webhook, mut lost_webhook, mut lost_inbox, mut raced) =
+        (0u64, 0u64, 0u64, 0u64, 0u64);
     for (user, e) in &k.lookups {
         for la in &e.owed {
             owed += 1;
+            owed_webhook += u64::from(la_has_webhook(la, s.las));
             if la_has_webhook(la, s.las) && !k.received.contains_key(&(la.clone(), user.clone())) {
                 lost_webhook += 1;
             }
@@ -549,7 +551,9 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
                 lost_inbox += 1;
             }
         }
-        raced += e.shown.difference(&e.owed).count() as u64;
+        if !e.silent {
+            raced += e.shown.difference(&e.owed).count() as u64;
+        }
     }
     let lookup_of = |user: &str| k.lookups.get(user);
     // An alert no lookup owed or showed: to an LA without a plan, or for a silent read.
@@ -593,6 +597,7 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     v.put("soak_full_extracts", k.full_extracts);
     v.put("soak_records_not_loaded", k.upload_errors);
     v.put("soak_alerts_owed", owed);
+    v.put("soak_webhook_alerts_owed", owed_webhook);
     v.put("soak_webhook_alerts_delivered", delivered);
     v.put("soak_webhook_alerts_lost", lost_webhook);
     v.put("soak_webhook_duplicates", duplicates);

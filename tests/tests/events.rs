@@ -184,6 +184,11 @@ fn expectations() -> Vec<Expectation> {
             .len("/items", 1)
             .is("/items/0/planRef", json!("CP-2026-0001")),
         sample("plan-upsert/withdraw-plan.json", Status(200)).is("/status", json!("withdrawn")),
+        sample("plan-upsert/post-csv-extract.json", Status(200))
+            .is("/batch/records/0/outcome", json!("created"))
+            .is("/batch/records/1/outcome", json!("rejected"))
+            .is("/lines", json!([2, 3]))
+            .is("/columns/1", json!("nhs_number")),
         sample("plan-upsert/post-full-extract.json", Status(200))
             .is("/fileOutcome", json!("all_loaded"))
             .is("/extractId", json!("leeds-2026-11-22"))
@@ -533,9 +538,14 @@ fn http_event_problems(sample: &str, f: FunctionDef, e: &Value) -> Vec<String> {
         );
     }
     let has_body = e["body"].is_string();
+    let body_type = if route.takes_csv {
+        "text/csv"
+    } else {
+        "application/json"
+    };
     expect(
-        has_body == (e["headers"]["content-type"] == "application/json"),
-        "a body goes with content-type application/json, and only a body".into(),
+        has_body == (e["headers"]["content-type"] == body_type),
+        format!("a body goes with content-type {body_type}, and only a body"),
     );
     p
 }

@@ -991,3 +991,138 @@ async fn query_integers_outside_their_ranges_are_refused() {
         "still held"
     );
 }
+
+/// A valid test-range NHS number for `i`, and an invalid one (its check digit changed).
+fn numbers(i: u32) -> (String, String) {
+    let good = (0..)
+        .find_map(|k| {
+            let d: Vec<u8> = format!("{:09}", 999_200_000 + i * 10 + k)
+                .bytes()
+                .map(|b| b - b'0')
+                .collect();
+            NhsNumber::from_first_nine(d.try_into().unwrap())
+        })
+        .unwrap()
+        .digits();
+    let last = good.as_bytes()[9] - b'0';
+    let bad = format!("{}{}", &good[..9], (last + 1) % 10);
+    (good, bad)
+}
+
+#[tokio::test]
+async fn a_csv_extract_is_acknowledged_line_by_line_and_only_its_good_rows_are_stored() {
+    let f = fixture().await;
+    let header = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone,case_worker";
+    let row = |r: &str, nhs: &str, ty: &str, start: &str, due: &str, edt: &str| {
+        format!("{r},{nhs},{ty},{start},,{due},1,Leeds City Council,Front Door,0113 222 4403,{edt},someone")
+    };
+    // Good rows, and bad ones of each kind generated in turn: a wrong check digit, a missing
+    // emergency-duty phone, an impossible date, an unborn-child plan without its due date, and a
+    // row whose cells do not fit the header (unreadable: never sent).
+    let mut lines = vec![header.to_owned()];
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for i in 0..20u32 {
+        let (ok, wrong) = numbers(i);
+        let r = format!("CSV-{i:03}");
+        let line = lines.len() as u64 + 1;
+        match i % 6 {
+            0 | 1 => {
+                lines.push(row(&r, &ok, "CPP", "2026-02-01", "", "0113 535 0600"));
+                good.push((r, line));
+            }
+            2 => {
+                lines.push(row(&r, &wrong, "CPP", "2026-02-01", "", "0113 535 0600"));
+                bad.push((r, line, "nhs_number"));
+            }
+            3 => {
+                lines.push(row(&r, &ok, "LAC", "2026-02-01", "", ""));
+                bad.push((r, line, "emergency_duty_phone"));
+            }
+            4 => {
+                lines.push(row(&r, &ok, "CPP", "2026-02-30", "", "0113 535 0600"));
+                bad.push((r, line, "start_date"));
+            }
+            _ => {
+                lines.push(row(&r, &ok, "UCPP", "2026-02-01", "", "0113 535 0600"));
+                bad.push((r, line, "expected_due_date"));
+            }
+        }
+    }
+    let unreadable_line = lines.len() as u64 + 1;
+    lines.push("CSV-999,only,three".into());
+    let csv = lines.join("\n") + "\n";
+    let a = call(
+        &f.router,
+        raw_request(
+            "POST",
+            "/v1/plan-extracts?mode=delta",
+            la(LA_A),
+            "text/csv",
+            csv.into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let records = a.body["batch"]["records"].as_array().unwrap();
+    let line_of = |i: usize| a.body["lines"][i].as_u64().unwrap();
+    for (i, r) in records.iter().enumerate() {
+        let plan_ref = r["planRef"].as_str().unwrap();
+        if let Some((_, line)) = good.iter().find(|(g, _)| g == plan_ref) {
+            assert_eq!(r["outcome"], "created", "{r}");
+            assert_eq!(line_of(i), *line);
+        } else {
+            let (_, line, column) = bad.iter().find(|(b, _, _)| b == plan_ref).unwrap();
+            assert_eq!(r["outcome"], "rejected", "{r}");
+            assert_eq!(line_of(i), *line, "{r}");
+            assert_eq!(a.body["columns"][i], *column, "{r}");
+        }
+    }
+    assert_eq!(records.len(), good.len() + bad.len());
+    assert_eq!(a.body["unreadRows"][0]["line"], unreadable_line);
+    assert_eq!(a.body["ignoredColumns"], json!(["case_worker"]));
+
+    // Read back: the good rows are held, no bad or unreadable one is.
+    for (r, _) in &good {
+        assert_eq!(f.get(LA_A, r).await.status, 200, "{r} is stored");
+    }
+    for (r, _, _) in &bad {
+        assert_eq!(f.get(LA_A, r).await.status, 404, "{r} is not stored");
+    }
+    assert_eq!(f.get(LA_A, "CSV-999").await.status, 404);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_an_extract_is_refused_whole_and_nothing_is_stored() {
+    let f = fixture().await;
+    let cases: [(&str, Vec<u8>, u16, &str); 4] = [
+        ("text/csv", b"name,age\nx,1\n".to_vec(), 400, "invalid_csv"),
+        (
+            "text/csv",
+            vec![0xff, 0xfe, 0x00, b'\n'],
+            400,
+            "invalid_csv",
+        ),
+        ("text/csv", Vec::new(), 400, "invalid_csv"),
+        (
+            "application/json",
+            b"{}".to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+    ];
+    for (content_type, body, status, code) in cases {
+        let a = call(
+            &f.router,
+            raw_request("POST", "/v1/plan-extracts", la(LA_A), content_type, body),
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (status, code),
+            "{a:?}"
+        );
+    }
+    let listed = call(&f.router, request("GET", "/v1/plans", la(LA_A), None)).await;
+    assert_eq!(listed.body["items"], json!([]), "nothing was stored");
+}

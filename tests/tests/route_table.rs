@@ -274,6 +274,45 @@ async fn every_rejection_on_every_route_is_a_problem_with_a_stable_code() {
                 route.method
             );
         }
+        if route.takes_csv {
+            let csv = "text/csv";
+            for (content_type, body, want, code) in [
+                (
+                    "application/json",
+                    Body::from("a,b\n"),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                ),
+                (
+                    csv,
+                    Body::from(vec![b'a'; 3 * 1024 * 1024]),
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                ),
+                (
+                    csv,
+                    Body::from("not,an,extract\n1,2,3\n"),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_csv",
+                ),
+                (
+                    csv,
+                    Body::from(vec![0xff, 0xfe, b'\n']),
+                    StatusCode::BAD_REQUEST,
+                    "invalid_csv",
+                ),
+                (csv, Body::empty(), StatusCode::BAD_REQUEST, "invalid_csv"),
+            ] {
+                let (status, _, body) =
+                    send(&app, route.method, &path, t, content_type, body).await;
+                assert_eq!(
+                    (status, body["code"].as_str()),
+                    (want, Some(code)),
+                    "{} {path} ({content_type}): {body}",
+                    route.method
+                );
+            }
+        }
     }
     // An unknown route, with and without a token.
     for t in [None, Some(auth.mint(Role::Operator, &org, "u", None, 1))] {

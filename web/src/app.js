@@ -33,7 +33,7 @@ function h(tag, attrs = {}, ...children) {
 function show(title, ...content) {
   stopPolling();
   const heading = h("h1", { tabindex: "-1", id: "page-title" }, title);
-  document.getElementById("view").replaceChildren(heading, ...content);
+  document.getElementById("view").replaceChildren(heading, ...content.filter(Boolean));
   document.title = `${title} - Child protection information`;
   heading.focus();
 }
@@ -84,11 +84,12 @@ function table(caption, head, rows) {
 // The API: every call carries the token; a failure is a value, never an exception.
 // ---------------------------------------------------------------------------------------------
 
-async function api(method, path, body) {
+async function api(method, path, body, contentType = "application/json") {
   const headers = { authorization: `Bearer ${session.token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
+  if (body !== undefined) headers["content-type"] = contentType;
+  const payload = body === undefined || contentType !== "application/json" ? body : JSON.stringify(body);
   try {
-    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(path, { method, headers, body: payload });
     const data = await r.json().catch(() => null);
     if (r.status === 401) expire("Your session has ended. Sign in again.");
     return { status: r.status, ok: r.ok, body: data };
@@ -191,7 +192,7 @@ function signInPage(message) {
 const PAGES = {
   unscheduled_care: [["#/lookup", "Look up a child"]],
   scheduled_care: [["#/lookup", "Look up a child"]],
-  local_authority: [["#/inbox", "Alerts"], ["#/plans", "Plans"], ["#/record", "Record a plan"], ["#/report", "Reconciliation"], ["#/profile", "Profile"]],
+  local_authority: [["#/inbox", "Alerts"], ["#/plans", "Plans"], ["#/record", "Record a plan"], ["#/upload", "Upload an extract"], ["#/report", "Reconciliation"], ["#/profile", "Profile"]],
   operator: [["#/profiles", "LA profiles"], ["#/dead-letters", "Dead letters"], ["#/reconciliation", "Run reconciliation"]],
 };
 
@@ -227,7 +228,7 @@ async function route() {
   if (!allowed.includes(page)) {
     return show("You cannot use this page", inset("This page is not part of your role. Use the menu above."));
   }
-  const views = { lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage, reconciliation: reconciliationPage };
+  const views = { lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage, report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage, reconciliation: reconciliationPage };
   return views[page](arg && decodeURIComponent(arg));
 }
 
@@ -473,6 +474,47 @@ async function recordPage() {
     result.replaceChildren(inset(`Recorded ${ref}: clinicians who look this NHS number up now see the plan.`));
   });
   show("Record a plan", errors, form, result);
+}
+
+const OUTCOMES = {
+  created: "Created", updated: "Updated", unchanged: "Unchanged", moved: "Moved to another NHS number",
+  stale: "Not applied: a newer version is held", rejected: "Rejected", failed: "Failed: send it again",
+};
+
+function uploadPage() {
+  const errors = h("div", { id: "form-errors" });
+  const result = h("div", { id: "upload-result", "aria-live": "polite" });
+  const file = h("input", { class: "nhsuk-file-upload", id: "extract-file", name: "file", type: "file", accept: ".csv,text/csv", "aria-describedby": "extract-file-hint" });
+  const form = h("form", { novalidate: true },
+    h("div", { class: "nhsuk-form-group", "data-field": "file" },
+      h("label", { class: "nhsuk-label", for: "extract-file" }, "Extract file (CSV)"),
+      h("div", { class: "nhsuk-hint", id: "extract-file-hint" },
+        "Your case system's export with a header row: plan_ref, nhs_number, plan_type, start_date, end_date, expected_due_date, source_version, la_name, team, office_hours_phone, emergency_duty_phone (docs/CLI.md). At most 1,000 plans; the command-line tool uploads larger files."),
+      file),
+    radios("mode", "What the file holds", [["delta", "Changes only"], ["full", "Every plan we hold (a full extract)"]]),
+    h("button", { class: "nhsuk-button", type: "submit" }, "Upload"));
+  form.querySelector("#mode-delta").checked = true;
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    result.replaceChildren();
+    const f = file.files[0];
+    if (!f) return showProblem(form, errors, { status: 400, body: { detail: "Choose the extract file to upload.", field: "/file" } });
+    const mode = form.querySelector("input[name=mode]:checked").value;
+    const r = await api("POST", `/v1/plan-extracts?mode=${mode}`, await f.arrayBuffer(), "text/csv");
+    if (!r.ok) return showProblem(form, errors, { ...r, body: { ...r.body, field: "/file" } });
+    errors.replaceChildren();
+    const a = r.body;
+    const c = a.batch.counts;
+    result.replaceChildren(
+      h("h2", { tabindex: "-1" }, `${f.name}: ${a.batch.fileOutcome.replace(/_/g, " ")}`),
+      summaryList([["Records read", c.received], ["Loaded", c.received - c.rejected - c.failed - c.stale], ["Rejected", c.rejected], ["Not applied (newer held)", c.stale], ["Failed (send again)", c.failed],
+        ["Columns ignored", a.ignoredColumns.length ? a.ignoredColumns.join(", ") : null]]),
+      table("Each line of the file", ["Line", "Reference", "Outcome", "Column at fault", "Why"],
+        a.batch.records.map((rec, i) => [a.lines[i], rec.planRef || "", OUTCOMES[rec.outcome] || rec.outcome, a.columns[i] || "", rec.code === "ok" ? "" : (rec.reason || rec.code)])),
+      ...(a.unreadRows.length ? [table("Lines that could not be read (not sent)", ["Line", "Why"], a.unreadRows.map((u) => [u.line, u.reason]))] : []));
+    result.querySelector("h2").focus();
+  });
+  show("Upload an extract", errors, form, result);
 }
 
 async function reportPage() {

@@ -3,7 +3,8 @@
 // (WCAG 2.2 AA) with zero violations, no Content-Security-Policy violation, no request to another
 // origin. Run by scripts/browser-test.sh (which starts the stack); SCREENSHOTS=<dir> keeps images.
 import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -41,6 +42,7 @@ async function audit(page, state) {
     console.error(`  axe ${state}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   }
   ok(result.violations.length === 0, `axe finds nothing on: ${state}`);
+  ok(!/\bnull\b|\bundefined\b|\[object /.test(await page.textContent("body")), `no stray null or undefined shown on: ${state}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, `${state.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.png`), fullPage: true });
 }
 
@@ -152,6 +154,20 @@ async function main() {
     ok((await a.textContent("[data-field=nhsNumber] .nhsuk-error-message") || "").length > 0, "the field at fault is named");
     await audit(a, "LA record a plan refused");
 
+    // An extract file, acknowledged line by line with the column at fault.
+    const csvPath = join(tmpdir(), `extract-${process.pid}.csv`);
+    const cols = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone";
+    const tail = `,,,1,${LA_A.name},${LA_A.team},${LA_A.office},${LA_A.edt}`;
+    writeFileSync(csvPath, `${cols}\nLDS-CPP-2,9990000042,CPP,2026-04-01${tail}\nLDS-BAD-2,9990000043,CPP,2026-04-01${tail}\n`);
+    await go(a, "#/upload");
+    await a.waitForSelector("#extract-file");
+    await a.setInputFiles("#extract-file", csvPath);
+    await a.getByRole("button", { name: "Upload" }).click();
+    await a.waitForSelector("#upload-result table");
+    const uploaded = await a.textContent("#upload-result");
+    ok(uploaded.includes("Created") && uploaded.includes("Rejected") && uploaded.includes("nhs_number"), "an uploaded extract is acknowledged line by line, naming the column at fault");
+    await audit(a, "LA upload an extract");
+
     const b = await newPage(browser);
     await signIn(b, "local_authority", LA_B.code, "sw-camden");
     await recordPlan(b, { ref: "CAM-UCPP-1", nhs: YOUNG_WOMAN, type: "UCPP", start: "2026-09-01", due: "2027-02-01" });
@@ -221,7 +237,7 @@ async function main() {
     ok(plans.includes("LDS-LAC-1") && !plans.includes("CAM-UCPP-1"), "an LA's plan list holds its own plans only");
     await audit(a, "LA plans");
     await a.click('a[href="#/plans/LDS-LAC-1"]');
-    await a.waitForSelector("table");
+    await a.waitForFunction(() => document.querySelector("#page-title")?.textContent === "Plan LDS-LAC-1");
     ok((await a.textContent("table")).includes("dr-ed-1"), "the access history names the clinician");
     await audit(a, "LA plan access history");
     await go(a, "#/report");

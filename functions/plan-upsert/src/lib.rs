@@ -51,6 +51,7 @@ pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
     let r = serve(r, &routes::DELETE_PLAN, withdraw_plan::<C>);
     let r = serve(r, &routes::LIST_PLANS, list_plans::<C>);
     let r = serve(r, &routes::POST_PLAN_BATCH, post_batch::<C>);
+    let r = serve(r, &routes::POST_PLAN_EXTRACT, post_extract::<C>);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         // Our own limit applies (with a problem body); axum's would answer in plain text.
         .layer(DefaultBodyLimit::disable())
@@ -66,6 +67,113 @@ fn store_failure(e: StoreError) -> ApiError {
         tracing::error!(error = %cpindex::log::chain(&e), "store error");
         ApiError::code(ErrorCode::Internal)
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct ExtractQuery {
+    mode: Option<String>,
+    #[serde(rename = "extractId")]
+    extract_id: Option<String>,
+}
+
+/// `POST /v1/plan-extracts`: an extract as the LA's case system exports it (the CLI's CSV
+/// format, `cpindex::csv_extract`), read into one batch and applied exactly as
+/// `POST /v1/plan-batches` applies it. Larger files go through the CLI, which splits them.
+async fn post_extract<C: Clock>(
+    State(app): Shared<C>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(q): Query<ExtractQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    use cpindex::csv_extract;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("text/csv") {
+        return Err(Problem::new(ErrorCode::UnsupportedMediaType)
+            .detail(format!(
+                "an extract is text/csv; got content type `{content_type}`"
+            ))
+            .into());
+    }
+    if body.len() > adapters::edge::MAX_BODY_BYTES {
+        return Err(Problem::new(ErrorCode::BodyTooLarge)
+            .detail(format!(
+                "the file is {} bytes; the limit here is {} (the CLI uploads larger extracts in batches)",
+                body.len(),
+                adapters::edge::MAX_BODY_BYTES
+            ))
+            .into());
+    }
+    let unreadable = |p: Problem| ApiError::from(p.file_outcome("unreadable"));
+    let extract = csv_extract::parse(&body)
+        .map_err(|e| unreadable(Problem::new(ErrorCode::InvalidCsv).detail(e.to_string())))?;
+    if extract.rows.len() > cpindex::batch::MAX_RECORDS {
+        return Err(unreadable(
+            Problem::new(ErrorCode::TooManyRecords).detail(format!(
+                "the file holds {} records; upload at most {} here, or use the CLI, which splits it",
+                extract.rows.len(),
+                cpindex::batch::MAX_RECORDS
+            )),
+        ));
+    }
+    let mut batch = serde_json::json!({
+        "mode": q.mode.as_deref().unwrap_or("delta"),
+        "records": extract.rows.iter().map(|r| r.record.clone()).collect::<Vec<_>>(),
+    });
+    if let Some(id) = &q.extract_id {
+        batch["extractId"] = serde_json::Value::String(id.clone());
+    }
+    let now = app.clock.now();
+    let parsed = batch::Batch::parse(&batch, now.date_naive()).map_err(|e| {
+        let p: Problem = e.into();
+        unreadable(p)
+    })?;
+    let org = &caller.0.org;
+    let ack = batch::apply(
+        &app.store,
+        &app.keys,
+        org,
+        caller.0.user.as_str(),
+        now,
+        uuid::Uuid::new_v4().to_string(),
+        parsed,
+    )
+    .await
+    .map_err(store_failure)?;
+    tracing::info!(
+        org = %org, batch_id = %ack.batch_id, received = ack.counts.received,
+        rejected = ack.counts.rejected, unread = extract.bad_rows.len(), outcome = %ack.file_code,
+        "CSV extract acknowledged"
+    );
+    let columns = ack
+        .records
+        .iter()
+        .map(|r| {
+            r.field
+                .as_deref()
+                .and_then(csv_extract::column_for_field)
+                .map(str::to_owned)
+        })
+        .collect();
+    let answer = cpindex::answers::ExtractAck {
+        lines: extract.rows.iter().map(|r| r.line).collect(),
+        columns,
+        unread_rows: extract
+            .bad_rows
+            .iter()
+            .map(|b| cpindex::answers::UnreadRow {
+                line: b.line,
+                reason: b.reason.clone(),
+            })
+            .collect(),
+        ignored_columns: extract.ignored_columns.clone(),
+        batch: ack,
+    };
+    Ok((StatusCode::OK, Json(answer)).into_response())
 }
 
 fn plan_ref(raw: &str) -> Result<PlanRef, ApiError> {

@@ -8,6 +8,19 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
+/// A header name as written, made safe to show on one line (reports quote it back).
+fn one_line(s: &str) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out: String = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().count() > 80 {
+        out = out.chars().take(80).collect::<String>() + "…";
+    }
+    out
+}
+
 /// One CSV column and where its cell goes in a `POST /v1/plan-batches` record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
@@ -292,7 +305,7 @@ fn header_columns(header: &csv::ByteRecord) -> Result<HeaderColumns, HeaderError
             Some(c) => columns.push(Some(c)),
             None => {
                 columns.push(None);
-                unknown.push(crate::text::clean(text));
+                unknown.push(one_line(text));
             }
         }
     }
@@ -386,7 +399,7 @@ pub fn record_of(cells: &[(&Column, &str)]) -> Value {
 }
 
 /// Most records in one batch (the API's limit).
-pub const MAX_BATCH_RECORDS: usize = cpindex::batch::MAX_RECORDS;
+pub const MAX_BATCH_RECORDS: usize = crate::batch::MAX_RECORDS;
 /// Largest serialised records per batch: the API takes bodies of at most 1 MiB.
 pub const MAX_BATCH_BYTES: usize = 900 * 1024;
 
