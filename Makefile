@@ -12,7 +12,9 @@
 #   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
 #   make fuzz-contract  schemathesis against infra/openapi.yaml, every role
 #   make browser-test   the web app in headless Chromium: the seed story, axe-core, CSP
+#   make web-assets     build the web app (pinned npm packages) into web/dist, which functions/web embeds
 #   make sam-check      sam validate --lint and sam build of every function
+#   make artefact-check each built bootstrap run under a loopback Lambda Runtime API, answer checked
 #   make template-scan  checkov on the template (0 failed; every skip with its reason)
 #   make clean          stop the dev emulator and remove local state (.local)
 #   make help           this list
@@ -56,7 +58,7 @@ demo: web-assets
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test; exits non-zero on the first failure.
-test: check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check template-scan
+test: check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check artefact-check template-scan
 
 # The domain crate links no AWS or HTTP crate, the CLI links no function or SDK, and no Lambda
 # package's build has the local stack's relaxations.
@@ -121,7 +123,7 @@ SAM_BUILD_DIR := .aws-sam/build
 SAM_TEMPLATE := infra/template.yaml
 SAM := PATH="$(CURDIR)/.venv-sam/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam
 
-.PHONY: sam-install sam-validate sam-build sam-check
+.PHONY: sam-install sam-validate sam-build sam-check artefact-check
 
 sam-install:
 	@scripts/install-sam.sh
@@ -164,6 +166,13 @@ sam-build: sam-install web-assets
 	@"$(CURDIR)/.venv-sam/bin/python3" -c "$$SAM_BOOTSTRAP_CHECK" $(SAM_TEMPLATE) $(SAM_BUILD_DIR)
 
 sam-check: sam-validate sam-build
+
+## Every built bootstrap started as Lambda starts it (a Runtime API on loopback), with its sample
+## event, against a fresh emulator: it must answer as its function should.
+ARTEFACT_EMULATOR_PORT ?= 4579
+artefact-check: sam-build emulator-install
+	@cargo build --quiet -p integration-tests --bin runtime-check
+	@EMULATOR_PORT=$(ARTEFACT_EMULATOR_PORT) scripts/with-emulator.sh "$(CARGO_TARGET_DIR)/debug/runtime-check" --build-dir $(SAM_BUILD_DIR)
 
 ## checkov (a third-party scanner) on the template: 0 failed, every skip explained.
 template-scan:

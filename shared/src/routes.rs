@@ -570,10 +570,12 @@ mod tests {
                 r.path
             );
             assert!(r.path.starts_with("/v1/") || (r.is_fhir() && r.function == LOOKUP));
+            assert!(r.function != WEB, "the web function serves pages only");
             assert!(!r.roles.is_empty());
         }
         for f in FUNCTIONS {
-            let serves = routes_of(*f).next().is_some();
+            // The web function serves the public pages (WEB_ROUTES), not API routes.
+            let serves = routes_of(*f).next().is_some() || (*f == WEB && !WEB_ROUTES.is_empty());
             assert_eq!(
                 serves,
                 f.trigger == Trigger::Http,

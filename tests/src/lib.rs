@@ -2,10 +2,12 @@
 //! `make test` starts the emulator and sets `EMULATOR_URL`; each test creates its own table and
 //! queues (random names), so tests run in parallel without seeing each other.
 
+pub mod artefacts;
 pub mod bench;
 pub mod http;
 pub mod io_recorder;
 pub mod logs;
+pub mod runtime_api;
 pub mod soak;
 pub mod webhook;
 

@@ -1,0 +1,276 @@
+//! The deployable artefacts, run as Lambda runs them: every `bootstrap` that `sam build` made is
+//! started as a fresh process under [`crate::runtime_api`], with the environment the template
+//! gives its function (pointed at the emulator), handed its own sample event from `events/`, and
+//! its answer checked. Each start is measured: init (process start to its first request for an
+//! event), first invoke (that request to its answer) and peak resident memory.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use cpindex::config::env;
+use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::routes::{self, FunctionDef, Trigger, FUNCTIONS};
+use serde_json::Value;
+
+use crate::runtime_api::{Outcome, RuntimeApi};
+
+/// The sample each function is started with, and what its answer must be.
+pub struct Case {
+    pub function: FunctionDef,
+    pub sample: &'static str,
+    /// For an HTTP function, the status its answer must carry.
+    pub status: Option<u16>,
+}
+
+/// One sample per function: answers that need no seeded data.
+pub fn cases() -> Vec<Case> {
+    let http = |function, sample, status| Case {
+        function,
+        sample,
+        status: Some(status),
+    };
+    let other = |function, sample| Case {
+        function,
+        sample,
+        status: None,
+    };
+    vec![
+        http(routes::PLAN_UPSERT, "plan-upsert/put-plan.json", 201),
+        http(routes::LOOKUP, "lookup/get-child.json", 200),
+        http(routes::INBOX, "inbox/list-notifications.json", 200),
+        http(routes::OPS, "ops/get-dead-letters.json", 200),
+        http(routes::WEB, "web/get-app.json", 200),
+        other(
+            routes::ALERT_FANOUT,
+            "alert-fanout/accesses-with-poison.json",
+        ),
+        other(
+            routes::ALERT_DELIVERY,
+            "alert-delivery/deliveries-with-poison.json",
+        ),
+        other(routes::RECONCILE, "reconcile/scheduled-run.json"),
+    ]
+}
+
+/// What one fresh start measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    pub init: Duration,
+    pub first_invoke: Duration,
+    pub peak_rss_mb: f64,
+}
+
+/// The emulator resources the functions' environment names.
+pub struct Resources {
+    pub emulator: String,
+    pub table: String,
+    pub fanout_queue: String,
+    pub delivery_queue: String,
+    pub delivery_dlq: String,
+    pub child_key_secret_arn: String,
+}
+
+impl Resources {
+    /// A table, the queues and the child key secret, freshly made in the emulator.
+    pub async fn create(emulator: &str) -> Result<Self, String> {
+        let sdk = adapters::aws::for_emulator(emulator, cpindex::config::CallTimeouts::default());
+        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let table = format!("artefacts-{id}");
+        adapters::bootstrap::create_table(&dynamo, &table, &TABLE)
+            .await
+            .map_err(|e| format!("table: {e}"))?;
+        let stack = format!("artefacts-{id}");
+        let fanout = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
+            .await
+            .map_err(|e| format!("queue: {e}"))?;
+        let delivery = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_DELIVERY_QUEUE)
+            .await
+            .map_err(|e| format!("queue: {e}"))?;
+        let secret = secrets
+            .create_secret()
+            .name(format!("artefacts/{id}/child-key"))
+            .secret_string(crate::TEST_CHILD_KEY_SECRET)
+            .send()
+            .await
+            .map_err(|e| format!("secret: {}", cpindex::log::chain(&e)))?;
+        Ok(Self {
+            emulator: emulator.to_owned(),
+            table,
+            fanout_queue: fanout.queue,
+            delivery_queue: delivery.queue,
+            delivery_dlq: delivery.dlq,
+            child_key_secret_arn: secret.arn.unwrap_or_default(),
+        })
+    }
+
+    /// The value the template gives `name`, here.
+    fn value_of(&self, name: &str) -> Result<String, String> {
+        Ok(match name {
+            n if n == env::TABLE_NAME => self.table.clone(),
+            n if n == env::ALERT_FANOUT_QUEUE_URL => self.fanout_queue.clone(),
+            n if n == env::ALERT_DELIVERY_QUEUE_URL => self.delivery_queue.clone(),
+            n if n == env::ALERT_DELIVERY_DLQ_URL => self.delivery_dlq.clone(),
+            n if n == env::RETENTION_MONTHS => "12".into(),
+            n if n == env::CHILD_KEY_SECRET_ARN => self.child_key_secret_arn.clone(),
+            n if n == env::OIDC_ISSUER => "https://idp.example.org/".into(),
+            n if n == env::OIDC_CLIENT_ID => "cpindex-web".into(),
+            n if n == env::OIDC_AUTHORIZE_URL => "https://idp.example.org/authorize".into(),
+            n if n == env::OIDC_TOKEN_URL => "https://idp.example.org/token".into(),
+            other => return Err(format!("no value for env var {other}: say what it names")),
+        })
+    }
+}
+
+fn repo(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+/// The built bootstrap of `f` under `build_dir` (`.aws-sam/build/<LogicalId>/bootstrap`).
+pub fn bootstrap_of(build_dir: &Path, f: FunctionDef) -> PathBuf {
+    build_dir.join(f.logical_id).join("bootstrap")
+}
+
+/// Resident memory high-water mark of a running process, in MB.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Checks an answer against the case: the status of an HTTP answer, the poison message reported
+/// (and only it) for a queue consumer, a complete run for the schedule.
+fn check(case: &Case, event: &Value, answer: &[u8]) -> Result<(), String> {
+    let v: Value = serde_json::from_slice(answer).map_err(|_| {
+        format!(
+            "the answer is not JSON: {}",
+            String::from_utf8_lossy(answer)
+        )
+    })?;
+    match case.function.trigger {
+        Trigger::Http => {
+            let want = case.status.unwrap_or(200);
+            if v["statusCode"].as_u64() != Some(u64::from(want)) {
+                return Err(format!("answered {}, expected {want}", v["statusCode"]));
+            }
+        }
+        Trigger::Queue { .. } => {
+            let poison: Vec<&str> = event["Records"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| {
+                    r["body"]
+                        .as_str()
+                        .is_none_or(|b| serde_json::from_str::<Value>(b).is_err())
+                })
+                .filter_map(|r| r["messageId"].as_str())
+                .collect();
+            let failed: Vec<&str> = v["batchItemFailures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["itemIdentifier"].as_str())
+                .collect();
+            if poison.is_empty() || !poison.iter().all(|p| failed.contains(p)) {
+                return Err(format!("poison {poison:?} not all reported: {v}"));
+            }
+        }
+        Trigger::Schedule => {
+            if v["complete"] != Value::Bool(true) {
+                return Err(format!("the run is not complete: {v}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Starts `case`'s bootstrap once, as a fresh process, and checks and measures its answer.
+pub async fn start_once(case: &Case, build_dir: &Path, res: &Resources) -> Result<Start, String> {
+    let f = case.function;
+    let event_text = std::fs::read_to_string(repo(&format!("events/{}", case.sample)))
+        .map_err(|e| format!("{}: {e}", case.sample))?;
+    let event: Value = serde_json::from_str(&event_text).map_err(|e| e.to_string())?;
+    let api = RuntimeApi::start(f.binary, event_text.into_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let bin = bootstrap_of(build_dir, f);
+    let mut cmd = tokio::process::Command::new(&bin);
+    cmd.env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", f.binary)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
+        .env("AWS_REGION", "eu-west-2")
+        .env("AWS_DEFAULT_REGION", "eu-west-2")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_ENDPOINT_URL", &res.emulator)
+        .env("_HANDLER", "bootstrap")
+        .env("LAMBDA_TASK_ROOT", bin.parent().unwrap_or(build_dir))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for name in f.env {
+        cmd.env(name, res.value_of(name)?);
+    }
+    let spawned = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let pid = child.id().unwrap_or(0);
+    let (first_next, outcome) = api.wait(Duration::from_secs(60)).await;
+    let peak = peak_rss_mb(pid).unwrap_or(0.0);
+    let _ = child.kill().await;
+    let stderr = match child.stderr.take() {
+        Some(mut e) => {
+            use tokio::io::AsyncReadExt;
+            let mut s = String::new();
+            let _ = tokio::time::timeout(Duration::from_secs(2), e.read_to_string(&mut s)).await;
+            s
+        }
+        None => String::new(),
+    };
+    let Some(first_next) = first_next else {
+        return Err(format!("never asked for an event: {}", stderr.trim()));
+    };
+    let Some((answered, outcome)) = outcome else {
+        return Err("asked for an event but never answered within 60 s".into());
+    };
+    match outcome {
+        Outcome::Response(body) => check(case, &event, &body)?,
+        Outcome::InvocationError(body) | Outcome::InitError(body) => {
+            return Err(format!(
+                "reported an error: {}",
+                String::from_utf8_lossy(&body)
+            ))
+        }
+    }
+    Ok(Start {
+        init: first_next.duration_since(spawned),
+        first_invoke: answered.duration_since(first_next),
+        peak_rss_mb: peak,
+    })
+}
+
+/// Every function has a case (a function added without one fails the check).
+pub fn missing_cases() -> Vec<&'static str> {
+    let cases = cases();
+    FUNCTIONS
+        .iter()
+        .filter(|f| !cases.iter().any(|c| c.function == **f))
+        .map(|f| f.binary)
+        .collect()
+}
