@@ -195,20 +195,65 @@ fn check(case: &Case, event: &Value, answer: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Where a function's binary is: `sam build`'s layout, or cargo's release directory.
+#[derive(Debug, Clone)]
+pub enum Layout {
+    /// `<dir>/<LogicalId>/bootstrap`.
+    Sam(PathBuf),
+    /// `<dir>/<binary>`.
+    Cargo(PathBuf),
+}
+
+impl Layout {
+    pub fn binary(&self, f: FunctionDef) -> PathBuf {
+        match self {
+            Layout::Sam(dir) => bootstrap_of(dir, f),
+            Layout::Cargo(dir) => dir.join(f.binary),
+        }
+    }
+}
+
 /// Starts `case`'s bootstrap once, as a fresh process, and checks and measures its answer.
-pub async fn start_once(case: &Case, build_dir: &Path, res: &Resources) -> Result<Start, String> {
+pub async fn start_once(case: &Case, layout: &Layout, res: &Resources) -> Result<Start, String> {
     let f = case.function;
     let event_text = std::fs::read_to_string(repo(&format!("events/{}", case.sample)))
         .map_err(|e| format!("{}: {e}", case.sample))?;
     let event: Value = serde_json::from_str(&event_text).map_err(|e| e.to_string())?;
-    let api = RuntimeApi::start(f.binary, event_text.into_bytes())
+    let bin = layout.binary(f);
+    let (start, answer) = run_binary(&bin, f.binary, f.env, event_text.into_bytes(), res).await?;
+    check(case, &event, &answer)?;
+    Ok(start)
+}
+
+/// The empty baseline function started once with `{}`: it must answer with it.
+pub async fn start_baseline(bin: &Path, res: &Resources) -> Result<Start, String> {
+    let (start, answer) = run_binary(bin, "empty", &[], b"{}".to_vec(), res).await?;
+    if answer != b"{}" {
+        return Err(format!(
+            "the empty function answered {}",
+            String::from_utf8_lossy(&answer)
+        ));
+    }
+    Ok(start)
+}
+
+/// Starts `bin` as a fresh process under a Runtime API that hands it `event`; returns what
+/// the start measured and the answer it posted.
+async fn run_binary(
+    bin: &Path,
+    name: &str,
+    env_vars: &[&str],
+    event: Vec<u8>,
+    res: &Resources,
+) -> Result<(Start, Vec<u8>), String> {
+    let api = RuntimeApi::start(name, event)
         .await
         .map_err(|e| e.to_string())?;
-    let bin = bootstrap_of(build_dir, f);
-    let mut cmd = tokio::process::Command::new(&bin);
+    let build_dir = bin.parent().unwrap_or(Path::new("."));
+    let mut cmd = tokio::process::Command::new(bin);
     cmd.env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", f.binary)
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
@@ -219,12 +264,12 @@ pub async fn start_once(case: &Case, build_dir: &Path, res: &Resources) -> Resul
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_ENDPOINT_URL", &res.emulator)
         .env("_HANDLER", "bootstrap")
-        .env("LAMBDA_TASK_ROOT", bin.parent().unwrap_or(build_dir))
+        .env("LAMBDA_TASK_ROOT", build_dir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
-    for name in f.env {
-        cmd.env(name, res.value_of(name)?);
+    for var in env_vars {
+        cmd.env(var, res.value_of(var)?);
     }
     let spawned = Instant::now();
     let mut child = cmd
@@ -249,20 +294,23 @@ pub async fn start_once(case: &Case, build_dir: &Path, res: &Resources) -> Resul
     let Some((answered, outcome)) = outcome else {
         return Err("asked for an event but never answered within 60 s".into());
     };
-    match outcome {
-        Outcome::Response(body) => check(case, &event, &body)?,
+    let answer = match outcome {
+        Outcome::Response(body) => body,
         Outcome::InvocationError(body) | Outcome::InitError(body) => {
             return Err(format!(
                 "reported an error: {}",
                 String::from_utf8_lossy(&body)
             ))
         }
-    }
-    Ok(Start {
-        init: first_next.duration_since(spawned),
-        first_invoke: answered.duration_since(first_next),
-        peak_rss_mb: peak,
-    })
+    };
+    Ok((
+        Start {
+            init: first_next.duration_since(spawned),
+            first_invoke: answered.duration_since(first_next),
+            peak_rss_mb: peak,
+        },
+        answer,
+    ))
 }
 
 /// Every function has a case (a function added without one fails the check).
