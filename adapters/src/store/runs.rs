@@ -1,5 +1,5 @@
-//! Reconciliation's run state and segment checkpoints: which run is current, and where each
-//! segment of its scan stands with the findings so far.
+//! Reconciliation's run state, lease and segment checkpoints: which run is current, which step
+//! holds it, where each segment of its scan stands, and each committed page's findings.
 
 use std::collections::HashMap;
 

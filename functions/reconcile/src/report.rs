@@ -1,5 +1,5 @@
-//! What a reconciliation run finds, per LA and for operators. Accumulated per scan segment,
-//! checkpointed with the segment, merged when every segment is done.
+//! What a reconciliation run finds, per LA and for operators. Kept per page of each segment's scan
+//! (one bounded item each), merged when every segment is done.
 
 use std::collections::BTreeMap;
 
