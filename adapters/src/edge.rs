@@ -150,18 +150,26 @@ async fn guard(def: &'static RouteDef, mut req: Request, next: Next) -> Response
     next.run(req).await
 }
 
-/// Parses a JSON body: `application/json` only, at most [`MAX_BODY_BYTES`], well formed.
-pub fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, ApiError> {
+/// Refuses a body whose media type is not `wanted` (parameters such as `charset` aside): 415.
+pub fn require_media_type(headers: &HeaderMap, wanted: &str) -> Result<(), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if !essence.eq_ignore_ascii_case(wanted) {
         return Err(Problem::new(ErrorCode::UnsupportedMediaType)
-            .detail(format!("got content type `{content_type}`"))
+            .detail(format!(
+                "the body must be {wanted}; got content type `{content_type}`"
+            ))
             .into());
     }
+    Ok(())
+}
+
+/// Parses a JSON body: `application/json` only, at most [`MAX_BODY_BYTES`], well formed.
+pub fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<serde_json::Value, ApiError> {
+    require_media_type(headers, "application/json")?;
     if body.len() > MAX_BODY_BYTES {
         return Err(Problem::new(ErrorCode::BodyTooLarge)
             .detail(format!(

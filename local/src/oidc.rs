@@ -222,20 +222,9 @@ async fn choose(State(issuer): State<Issuer>, Form(c): Form<Choice>) -> Response
     Redirect::to(&format!(
         "{}{sep}code={code}&state={}",
         c.redirect_uri,
-        url_escape(&c.state)
+        url::form_urlencoded::byte_serialize(c.state.as_bytes()).collect::<String>()
     ))
     .into_response()
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn token_error(code: &str) -> Response {

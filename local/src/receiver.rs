@@ -35,11 +35,13 @@ pub async fn receive(
         );
         return StatusCode::UNAUTHORIZED;
     };
-    let ts: i64 = header(signing::TIMESTAMP_HEADER).parse().unwrap_or(0);
-    let now = chrono::Utc::now().timestamp();
-    let verified = signing::secrets_from(&secret)
-        .iter()
-        .any(|s| signing::verify(s, &header(signing::SIGNATURE_HEADER), ts, now, &body));
+    let verified = signing::verify_any(
+        &secret,
+        &header(signing::SIGNATURE_HEADER),
+        &header(signing::TIMESTAMP_HEADER),
+        chrono::Utc::now().timestamp(),
+        &body,
+    );
     if !verified {
         println!("webhook {org}: signature check FAILED; refusing");
         return StatusCode::UNAUTHORIZED;

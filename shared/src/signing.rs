@@ -52,6 +52,21 @@ pub fn verify(secret: &[u8], header: &str, timestamp: i64, now: i64, body: &[u8]
 
 /// Splits a stored secret into its active keys: one per line (current first, then the one being
 /// retired during a rotation).
+/// What a receiver does with an alert's headers: the signature checked against every secret in
+/// `secret_text` (one per line while a secret is rotated) at the stated `timestamp`.
+pub fn verify_any(
+    secret_text: &str,
+    signature: &str,
+    timestamp: &str,
+    now: i64,
+    body: &[u8],
+) -> bool {
+    let ts: i64 = timestamp.trim().parse().unwrap_or(0);
+    secrets_from(secret_text)
+        .iter()
+        .any(|s| verify(s, signature, ts, now, body))
+}
+
 pub fn secrets_from(value: &str) -> Vec<Vec<u8>> {
     value
         .lines()

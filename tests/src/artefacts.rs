@@ -137,15 +137,7 @@ pub fn bootstrap_of(build_dir: &Path, f: FunctionDef) -> PathBuf {
 
 /// Resident memory high-water mark of a running process, in MB.
 fn peak_rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    crate::proc_status_mb(pid, "VmHWM")
 }
 
 /// Checks an answer against the case: the status of an HTTP answer, the poison message reported

@@ -48,6 +48,19 @@ pub fn capture_logs() {
     });
 }
 
+/// A memory figure of a running process (`VmRSS`, `VmHWM`…) from `/proc/<pid>/status`, in MB.
+pub fn proc_status_mb(pid: u32, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
 /// The child key secret every test uses (as Secrets Manager would hold it in AWS).
 pub const TEST_CHILD_KEY_SECRET: &str = "test-child-key-secret-0123456789abcdef";
 

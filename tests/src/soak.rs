@@ -111,12 +111,14 @@ async fn receive(
             .unwrap_or_default()
             .to_owned()
     };
-    let ts: i64 = header(signing::TIMESTAMP_HEADER).parse().unwrap_or(0);
-    let now = chrono::Utc::now().timestamp();
     let verified = secrets.get(&org).is_some_and(|secret| {
-        signing::secrets_from(secret)
-            .iter()
-            .any(|s| signing::verify(s, &header(signing::SIGNATURE_HEADER), ts, now, &body))
+        signing::verify_any(
+            secret,
+            &header(signing::SIGNATURE_HEADER),
+            &header(signing::TIMESTAMP_HEADER),
+            chrono::Utc::now().timestamp(),
+            &body,
+        )
     });
     let mut c = counts.lock().expect("counts");
     if !verified {
@@ -338,15 +340,7 @@ async fn watch_reconciliation(c: Arc<Client>, counts: Counts, until: Instant) {
 
 /// Resident memory of a process in MB, from `/proc`.
 fn rss_mb(pid: Option<u32>) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    crate::proc_status_mb(pid?, "VmRSS")
 }
 
 /// Every page of a listing, by `nextCursor`.
@@ -355,7 +349,10 @@ async fn all_pages(c: &Client, path: &str, token: &str) -> Result<Vec<Value>, u1
     let mut cursor: Option<String> = None;
     loop {
         let url = match &cursor {
-            Some(k) => format!("{path}?limit=200&cursor={}", urlencode(k)),
+            Some(k) => format!(
+                "{path}?limit=200&cursor={}",
+                url::form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>()
+            ),
             None => format!("{path}?limit=200"),
         };
         let (status, body) = c.call(reqwest::Method::GET, &url, token, None).await;
@@ -368,17 +365,6 @@ async fn all_pages(c: &Client, path: &str, token: &str) -> Result<Vec<Value>, u1
             None => return Ok(out),
         }
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The soak's verdict: `metric: value` lines, and whether every target held.

@@ -87,18 +87,7 @@ async fn post_extract<C: Clock>(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     use cpindex::csv_extract;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    if !essence.eq_ignore_ascii_case("text/csv") {
-        return Err(Problem::new(ErrorCode::UnsupportedMediaType)
-            .detail(format!(
-                "an extract is text/csv; got content type `{content_type}`"
-            ))
-            .into());
-    }
+    adapters::edge::require_media_type(&headers, "text/csv")?;
     if body.len() > adapters::edge::MAX_BODY_BYTES {
         return Err(Problem::new(ErrorCode::BodyTooLarge)
             .detail(format!(
