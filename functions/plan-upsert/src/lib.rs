@@ -76,6 +76,32 @@ struct ExtractQuery {
     extract_id: Option<String>,
 }
 
+/// Reads `value` as a batch and applies it for the caller's LA: the one path both uploads
+/// (`POST /v1/plan-batches`, `POST /v1/plan-extracts`) take. An unreadable batch is refused
+/// whole, with `fileOutcome: unreadable`.
+async fn apply_batch<C: Clock>(
+    app: &App<C>,
+    caller: &Caller,
+    value: &serde_json::Value,
+) -> Result<cpindex::answers::BatchAck, ApiError> {
+    let now = app.clock.now();
+    let parsed = batch::Batch::parse(value, now.date_naive()).map_err(|e| {
+        let p: Problem = e.into();
+        ApiError::from(p.file_outcome("unreadable"))
+    })?;
+    batch::apply(
+        &app.store,
+        &app.keys,
+        &caller.0.org,
+        caller.0.user.as_str(),
+        now,
+        uuid::Uuid::new_v4().to_string(),
+        parsed,
+    )
+    .await
+    .map_err(store_failure)
+}
+
 /// `POST /v1/plan-extracts`: an extract as the LA's case system exports it (the CLI's CSV
 /// format, `cpindex::csv_extract`), read into one batch and applied exactly as
 /// `POST /v1/plan-batches` applies it. Larger files go through the CLI, which splits them.
@@ -116,23 +142,8 @@ async fn post_extract<C: Clock>(
     if let Some(id) = &q.extract_id {
         batch["extractId"] = serde_json::Value::String(id.clone());
     }
-    let now = app.clock.now();
-    let parsed = batch::Batch::parse(&batch, now.date_naive()).map_err(|e| {
-        let p: Problem = e.into();
-        unreadable(p)
-    })?;
     let org = &caller.0.org;
-    let ack = batch::apply(
-        &app.store,
-        &app.keys,
-        org,
-        caller.0.user.as_str(),
-        now,
-        uuid::Uuid::new_v4().to_string(),
-        parsed,
-    )
-    .await
-    .map_err(store_failure)?;
+    let ack = apply_batch(&app, &caller, &batch).await?;
     tracing::info!(
         org = %org, batch_id = %ack.batch_id, received = ack.counts.received,
         rejected = ack.counts.rejected, unread = extract.bad_rows.len(), outcome = %ack.file_code,
@@ -401,24 +412,8 @@ async fn post_batch<C: Clock>(
         "malformed_json" => ApiError::from(e.0.file_outcome("unreadable")),
         _ => e,
     })?;
-    let now = app.clock.now();
-    let batch = batch::Batch::parse(&value, now.date_naive()).map_err(|e| {
-        let p: Problem = e.into();
-        ApiError::from(p.file_outcome("unreadable"))
-    })?;
-    let batch_id = uuid::Uuid::new_v4().to_string();
     let org = &caller.0.org;
-    let ack = batch::apply(
-        &app.store,
-        &app.keys,
-        org,
-        caller.0.user.as_str(),
-        now,
-        batch_id,
-        batch,
-    )
-    .await
-    .map_err(store_failure)?;
+    let ack = apply_batch(&app, &caller, &value).await?;
     tracing::info!(
         org = %org, batch_id = %ack.batch_id, mode = ack.mode.as_str(), received = ack.counts.received,
         rejected = ack.counts.rejected, stale = ack.counts.stale, failed = ack.counts.failed,
