@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark (or the one named) against the emulator at $EMULATOR_URL and ends by
 # printing one `metric: value` line per figure. Release build: the numbers are for shipped code.
-#   benchmarks: lookup ingest alerts reconcile bootstrap coldstart
+#   benchmarks: lookup ingest alerts reconcile cost bootstrap coldstart
 set -euo pipefail
-all=(bootstrap coldstart lookup ingest alerts reconcile)
+all=(bootstrap coldstart lookup ingest alerts reconcile cost)
 if [ "$#" -eq 0 ] || [ -z "${1:-}" ]; then selected=("${all[@]}"); else selected=("$@"); fi
 cargo build --release --quiet -p integration-tests --bin bench
 bench="$CARGO_TARGET_DIR/release/bench"

@@ -21,10 +21,13 @@ pub struct Span {
     pub operation: String,
     pub start: Instant,
     pub end: Instant,
+    /// DynamoDB capacity units it consumed (0 for other services), by [`crate::capacity`].
+    pub read_units: f64,
+    pub write_units: f64,
 }
 
 #[derive(Debug, Clone)]
-struct Started(Instant);
+struct Started(Instant, crate::capacity::Planned);
 
 impl Storable for Started {
     type Storer = StoreReplace<Self>;
@@ -89,21 +92,30 @@ impl Intercept for IoRecorder {
 
     fn read_before_execution(
         &self,
-        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        ctx: &BeforeSerializationInterceptorContextRef<'_>,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        cfg.interceptor_state().store_put(Started(Instant::now()));
+        let planned = crate::capacity::planned(ctx.input());
+        cfg.interceptor_state()
+            .store_put(Started(Instant::now(), planned));
         Ok(())
     }
 
     fn read_after_execution(
         &self,
-        _ctx: &FinalizerInterceptorContextRef<'_>,
+        ctx: &FinalizerInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let end = Instant::now();
-        let start = cfg.load::<Started>().map_or(end, |s| s.0);
+        let (start, planned) = cfg
+            .load::<Started>()
+            .map_or((end, Default::default()), |s| (s.0, s.1));
+        // A failed request is counted at its planned writes: a refused condition still costs.
+        let read_units = match ctx.output_or_error() {
+            Some(Ok(output)) => crate::capacity::read_units(output, planned.read_factor),
+            _ => planned.read_factor,
+        };
         let (service, operation) = cfg.load::<Metadata>().map_or_else(
             || ("unknown".to_owned(), "unknown".to_owned()),
             |m| (m.service().to_owned(), m.name().to_owned()),
@@ -113,6 +125,8 @@ impl Intercept for IoRecorder {
             operation,
             start,
             end,
+            read_units,
+            write_units: planned.write_units,
         });
         Ok(())
     }
@@ -146,6 +160,8 @@ mod tests {
             operation: "op".into(),
             start: base + Duration::from_millis(start_ms),
             end: base + Duration::from_millis(end_ms),
+            read_units: 0.0,
+            write_units: 0.0,
         }
     }
 
@@ -156,6 +172,8 @@ mod tests {
             operation: operation.into(),
             start: Instant::now(),
             end: Instant::now(),
+            read_units: 0.0,
+            write_units: 0.0,
         };
         assert_eq!(
             at("SQS", "SendMessageBatch").iam_action(),

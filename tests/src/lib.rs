@@ -4,6 +4,7 @@
 
 pub mod artefacts;
 pub mod bench;
+pub mod capacity;
 pub mod http;
 pub mod io_recorder;
 pub mod logs;

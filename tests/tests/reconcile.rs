@@ -953,3 +953,64 @@ async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_co
         .unwrap();
     assert_eq!(ops["plans"], plans, "{ops}");
 }
+
+#[tokio::test]
+async fn the_schedule_scans_once_a_day_but_re_drives_lost_alerts_at_every_step() {
+    let f = fixture().await;
+    f.load(LEEDS, "full", vec![plan("D-1", &nhs(1), 1)]).await;
+    let daily = Settings {
+        pass_every: Some(reconcile::DAILY_PASS),
+        ..Settings::default()
+    };
+    let f = &f;
+    let step = |at| async move {
+        let budget = Budget {
+            deadline: Instant::now() + StdDuration::from_secs(60),
+            max_pages: None,
+        };
+        f.reconciler(at, daily).run(budget).await.unwrap()
+    };
+    let first = step(now()).await;
+    assert!(first.complete && first.pages > 0 && first.reports_written > 0);
+
+    // A plan arrives, and a lookup's alert is lost to a queue outage.
+    f.load(LEEDS, "delta", vec![plan("D-2", CHILD, 1)]).await;
+    let down = unreachable_store();
+    let store = lookup::port::ChildStore {
+        plans: PlanStore::new(f.table.clone(), Retention::default()),
+        accesses: AccessStore::new(f.table.clone()),
+    };
+    let lookup = lookup::router(lookup::App {
+        keys: integration_tests::child_keys(),
+        reads: store.clone(),
+        log: store,
+        queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
+        clock: FixedClock::at(now()),
+        retention: Retention::default(),
+    });
+    let looked = call(
+        &lookup,
+        request("GET", &format!("/v1/children/{CHILD}"), ED, None),
+    )
+    .await;
+    assert_eq!(looked.status, 200);
+
+    // The next steps that day scan nothing and write no report, but the lost alert goes back.
+    for minutes in [15, 30] {
+        let s = step(now() + Duration::minutes(minutes)).await;
+        assert_eq!(
+            (s.run_id.as_str(), s.pages, s.reports_written),
+            (first.run_id.as_str(), 0, 0),
+            "step at +{minutes} min"
+        );
+        // Still pending (no fan-out has confirmed it), so it goes back at every step.
+        assert_eq!(s.alerts_redriven, 1, "+{minutes} min");
+        assert_eq!(f.emu.receive(&f.fanout_url).await.len(), 1);
+        assert_eq!(f.report(LEEDS).await["findings"]["indexCount"], 1);
+    }
+
+    // The next day's pass sees the new plan.
+    let next = step(now() + reconcile::DAILY_PASS + Duration::minutes(1)).await;
+    assert!(next.complete && next.pages > 0 && next.run_id != first.run_id);
+    assert_eq!(f.report(LEEDS).await["findings"]["indexCount"], 2);
+}

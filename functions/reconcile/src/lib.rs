@@ -49,7 +49,15 @@ pub struct Settings {
     pub open_years: u32,
     /// Unborn-child plans this long past the expected due date are flagged (eight weeks).
     pub due_grace: Duration,
+    /// A new pass starts only this long after the last one started (`None`: as soon as it is
+    /// complete). The schedule steps every few minutes so that lost alerts are re-driven
+    /// promptly; scanning the whole table on every step would cost hundreds of times more.
+    pub pass_every: Option<Duration>,
 }
+
+/// The scheduled function's pass interval: one full pass a day (a little under, so that the
+/// steps' granularity does not push the start later each day).
+pub const DAILY_PASS: Duration = Duration::hours(23);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -59,6 +67,7 @@ impl Default for Settings {
             pending_after: Duration::minutes(5),
             open_years: 5,
             due_grace: Duration::weeks(8),
+            pass_every: None,
         }
     }
 }
@@ -117,6 +126,14 @@ pub struct Redrive {
     pub redriven: usize,
     /// Messages that are not delivery messages: left in the dead-letter queue, not deleted.
     pub kept_unreadable: usize,
+}
+
+/// What a step works on.
+enum Pass {
+    /// An unfinished pass, or a new one.
+    Work(RunState),
+    /// Nothing: the last pass (this one) is complete and the next is not yet due.
+    NotDue(RunState),
 }
 
 /// Everything reconciliation needs.
@@ -180,7 +197,20 @@ impl<C: Clock> Reconciler<C> {
     async fn run_leased(&self, budget: Budget) -> Result<RunOutcome, ReconcileError> {
         let now = self.clock.now();
         let alerts_redriven = self.redrive_lost_alerts(now).await?;
-        let state = self.current_or_new_run(now).await?;
+        let state = match self.current_or_new_run(now).await? {
+            Pass::Work(state) => state,
+            Pass::NotDue(last) => {
+                tracing::info!(run_id = %last.run_id, alerts_redriven, "reconciliation step: the last pass is complete and the next is not due");
+                return Ok(RunOutcome {
+                    run_id: last.run_id,
+                    complete: true,
+                    pages: 0,
+                    alerts_redriven,
+                    reports_written: 0,
+                    busy: false,
+                });
+            }
+        };
         let extracts = self.load_extracts().await?;
         let mut pages = 0;
         let pages_per_segment = budget
@@ -239,10 +269,17 @@ impl<C: Clock> Reconciler<C> {
         RunStore::new(self.table.clone())
     }
 
-    async fn current_or_new_run(&self, now: DateTime<Utc>) -> Result<RunState, ReconcileError> {
+    async fn current_or_new_run(&self, now: DateTime<Utc>) -> Result<Pass, ReconcileError> {
         if let Some(state) = self.runs().current().await? {
             if !state.complete {
-                return Ok(state);
+                return Ok(Pass::Work(state));
+            }
+            if self
+                .settings
+                .pass_every
+                .is_some_and(|every| now - state.started_at < every)
+            {
+                return Ok(Pass::NotDue(state));
             }
         }
         let state = RunState {
@@ -252,7 +289,7 @@ impl<C: Clock> Reconciler<C> {
             complete: false,
         };
         self.runs().put_state(&state).await?;
-        Ok(state)
+        Ok(Pass::Work(state))
     }
 
     async fn load_extracts(&self) -> Result<Extracts, ReconcileError> {

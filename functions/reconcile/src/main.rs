@@ -14,7 +14,10 @@ const MARGIN: Duration = Duration::from_secs(100);
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let sdk = adapters::aws::from_env(CallTimeouts::bulk()).await;
-    let reconciler = Reconciler::from_env(&sdk)?;
+    let mut reconciler = Reconciler::from_env(&sdk)?;
+    // The schedule's steps re-drive lost alerts every time; a full pass runs once a day (the
+    // operators' route still starts one whenever it is asked).
+    reconciler.settings.pass_every = Some(reconcile::DAILY_PASS);
     let reconciler = &reconciler;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

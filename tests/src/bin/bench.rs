@@ -13,6 +13,9 @@ enum Bench {
     Reconcile,
     /// Alerts end to end (lookup to webhook) and fan-out throughput.
     Alerts,
+    /// Every kind of operation metered (capacity units, requests, handler time) and priced at
+    /// England's volumes: `cost_england_usd_month`.
+    Cost,
     /// Prints the Lambda binaries, one per line (for the bootstrap-size benchmark).
     Functions,
 }
@@ -35,6 +38,12 @@ struct Args {
     /// Lookups timed end to end to the webhook.
     #[arg(long, default_value_t = 200)]
     alerts: usize,
+    /// Plans in the cost benchmark's LA (England's average: 135,000 plans over 150 LAs).
+    #[arg(long, default_value_t = 900)]
+    la_plans: usize,
+    /// Lookups of each kind (plan found, none) in the cost benchmark.
+    #[arg(long, default_value_t = 40)]
+    cost_lookups: usize,
 }
 
 #[tokio::main]
@@ -46,6 +55,9 @@ async fn main() {
         Bench::Lookup => integration_tests::bench::lookup::run(&url, args.lookups).await,
         Bench::Reconcile => integration_tests::bench::reconcile::run(&url, args.plans).await,
         Bench::Alerts => integration_tests::bench::alerts::run(&url, args.alerts).await,
+        Bench::Cost => {
+            integration_tests::bench::cost::run(&url, args.la_plans, args.cost_lookups).await
+        }
         Bench::Functions => {
             for f in cpindex::routes::FUNCTIONS {
                 println!("{}", f.binary);
