@@ -37,6 +37,29 @@ impl SecretSource for SecretsManager {
     }
 }
 
+/// Reads what `reference` names: a whole secret (`cpindex/webhook/E08000035`), or one entry of
+/// a shared secret (`cpindex/webhook/all#E08000035`, the secret a JSON object of entry name to
+/// value). Secrets Manager charges per secret a month, so a national deployment keeps its LAs'
+/// keys in one (BENCHMARKS.md, the cost benchmark); `#` cannot occur in a secret's name.
+pub async fn read<S: SecretSource + ?Sized>(
+    source: &S,
+    reference: &str,
+) -> Result<String, SecretError> {
+    let Some((id, entry)) = reference.split_once('#') else {
+        return source.secret(reference).await;
+    };
+    let whole = source.secret(id).await?;
+    // The parse error says where the text stopped parsing, never what it held.
+    let entries: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&whole).map_err(|e| SecretError(Box::new(e)))?;
+    match entries.get(entry) {
+        Some(serde_json::Value::String(value)) => Ok(value.clone()),
+        _ => Err(SecretError(
+            format!("the shared secret has no text entry {entry:?}").into(),
+        )),
+    }
+}
+
 /// How long a fetched secret is reused before it is fetched again. Short enough that a rotation
 /// (whose overlap lasts days, docs/OPERATIONS.md) or an emergency replacement takes effect within
 /// minutes; long enough that a burst of deliveries to one LA costs one Secrets Manager call.
@@ -109,6 +132,52 @@ impl SecretSource for FileSecrets {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Answers each reference with a fixed text.
+    struct Fixed(std::collections::HashMap<&'static str, &'static str>);
+
+    #[async_trait]
+    impl SecretSource for Fixed {
+        async fn secret(&self, reference: &str) -> Result<String, SecretError> {
+            self.0
+                .get(reference)
+                .map(|v| (*v).to_owned())
+                .ok_or_else(|| SecretError("no such secret".into()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reference_names_a_whole_secret_or_one_entry_of_a_shared_one() {
+        let source = Fixed(
+            [
+                ("cpindex/webhook/E08000035", "k1\nk0"),
+                (
+                    "cpindex/webhook/all",
+                    r#"{"E08000035": "a1\na0", "E09000007": "b1", "X": 3}"#,
+                ),
+                ("cpindex/webhook/broken", "k1"),
+            ]
+            .into(),
+        );
+        let got = |r: &'static str| {
+            let source = &source;
+            async move { read(source, r).await.map_err(|e| e.to_string()) }
+        };
+        assert_eq!(got("cpindex/webhook/E08000035").await.unwrap(), "k1\nk0");
+        assert_eq!(
+            got("cpindex/webhook/all#E08000035").await.unwrap(),
+            "a1\na0"
+        );
+        assert_eq!(got("cpindex/webhook/all#E09000007").await.unwrap(), "b1");
+        for bad in [
+            "cpindex/webhook/all#E06000001",
+            "cpindex/webhook/all#X",
+            "cpindex/webhook/broken#E08000035",
+            "cpindex/webhook/none#E08000035",
+        ] {
+            assert!(got(bad).await.is_err(), "{bad}");
+        }
+    }
 
     /// Counts fetches; the value is the fetch number (so a refetch is visible).
     struct Counting(AtomicUsize);

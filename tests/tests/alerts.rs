@@ -285,6 +285,48 @@ async fn one_lookup_of_a_child_with_two_las_is_one_signed_post_to_each() {
 }
 
 #[tokio::test]
+async fn las_whose_keys_share_one_secret_are_each_signed_with_their_own() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("leeds-key", vec![Answer::Status(200)]).await;
+    let camden = WebhookReceiver::start("camden-key", vec![Answer::Status(200)]).await;
+    // One secret for every LA (a JSON object of LA code to keys), as a national deployment keeps
+    // them; Camden is mid-rotation (two keys).
+    std::fs::write(
+        f.secrets_dir.join("cpindex_webhook_all"),
+        json!({LEEDS: "leeds-key", CAMDEN: "camden-next\ncamden-key"}).to_string(),
+    )
+    .unwrap();
+    for (org, receiver) in [(LEEDS, &leeds), (CAMDEN, &camden)] {
+        let body = json!({"name": format!("LA {org}"), "team": "Front door",
+            "emergencyDutyPhone": "0113 535 0600",
+            "webhook": {"url": receiver.url, "secretRef": format!("cpindex/webhook/all#{org}")}});
+        let a = call(
+            &f.inbox,
+            request(
+                "PUT",
+                &format!("/v1/la-profiles/{org}"),
+                OPERATOR,
+                Some(&body),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{a:?}");
+    }
+    f.load(LEEDS, vec![plan("L-1", CHILD, "LAC")]).await;
+    f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;
+    f.look(CHILD).await;
+    assert_eq!(f.pump_fanout().await, 1);
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 2).await;
+    for (receiver, org) in [(&leeds, LEEDS), (&camden, CAMDEN)] {
+        let got = receiver.received();
+        assert_eq!(got.len(), 1, "{org}: exactly one POST");
+        assert!(got[0].signature_ok, "{org}: signed with its own key");
+        assert_eq!(got[0].body["la"], org);
+    }
+}
+
+#[tokio::test]
 async fn the_same_access_delivered_twice_still_makes_one_notification_per_la() {
     let f = fixture().await;
     let leeds = WebhookReceiver::start("s", vec![Answer::Status(200)]).await;

@@ -97,8 +97,14 @@ async fn fixture() -> Fixture {
 
 impl Fixture {
     fn reconciler(&self, at: chrono::DateTime<Utc>, settings: Settings) -> Reconciler<FixedClock> {
+        // The bulk timeouts the reconcile function runs with: a scan page of a large table may
+        // take the emulator seconds while the rest of the suite runs beside it.
+        let bulk = aws_sdk_dynamodb::Client::new(&adapters::aws::for_emulator(
+            &integration_tests::emulator_url(),
+            cpindex::config::CallTimeouts::bulk(),
+        ));
         Reconciler {
-            table: self.table.clone(),
+            table: Table::new(bulk, self.table.name()),
             fanout: SqsQueue::new(self.emu.sqs.clone(), &self.fanout_url),
             delivery: SqsQueue::new(self.emu.sqs.clone(), &self.delivery_url),
             delivery_dlq: SqsQueue::new(self.emu.sqs.clone(), &self.delivery_dlq),
@@ -351,9 +357,10 @@ async fn a_run_stopped_mid_scan_resumes_where_it_stopped() {
         .unwrap();
     assert!(resumed.complete);
     assert_eq!(resumed.run_id, stopped.run_id, "the same run continued");
-    // 30 records + 30 projections + extract part + pointer = 62 items; pages of 5 over 2 segments.
+    // GSI1 holds the 30 records (not their projections) and the extract's items; pages of 5
+    // over 2 segments.
     assert!(
-        resumed.pages + stopped.pages >= 62 / 5,
+        resumed.pages + stopped.pages >= 30 / 5,
         "{} + {}",
         resumed.pages,
         stopped.pages

@@ -347,6 +347,11 @@ const CHILD_KEY_SECRET: &str = "ChildKeySecret";
 
 /// Resources of the statements granting secretsmanager:GetSecretValue in a function's role.
 fn secret_grants<'a>(t: &'a Value, function: &'a Value) -> Vec<&'a Value> {
+    grants_of(t, function, "secretsmanager:GetSecretValue")
+}
+
+/// Resources of the statements granting `action` in a function's role.
+fn grants_of<'a>(t: &'a Value, function: &'a Value, action: &str) -> Vec<&'a Value> {
     let role = function_prop(t, function, "Role")
         .and_then(getatt_target)
         .map(|(role, _)| role);
@@ -357,10 +362,8 @@ fn secret_grants<'a>(t: &'a Value, function: &'a Value) -> Vec<&'a Value> {
         let statements = at(policy, &["PolicyDocument", "Statement"]).and_then(Value::as_sequence);
         for st in statements.into_iter().flatten() {
             let grants = match at(st, &["Action"]) {
-                Some(Value::String(a)) => a == "secretsmanager:GetSecretValue",
-                Some(Value::Sequence(list)) => list
-                    .iter()
-                    .any(|a| a.as_str() == Some("secretsmanager:GetSecretValue")),
+                Some(Value::String(a)) => a == action,
+                Some(Value::Sequence(list)) => list.iter().any(|a| a.as_str() == Some(action)),
                 _ => false,
             };
             if let (true, Some(resource)) = (grants, at(st, &["Resource"])) {
@@ -1451,6 +1454,29 @@ fn every_function_is_in_the_template_with_its_binary_and_exactly_its_env_vars() 
         "infra/template.yaml (functions)",
         function_problems(&template()),
     );
+}
+
+#[test]
+fn the_reconciliation_scan_is_granted_on_the_index_it_reads_not_the_table() {
+    let t = template();
+    let index: Value = serde_norway::from_str(&format!(
+        "!Sub \"${{Table.Arn}}/index/{}\"",
+        cpindex::keys::GSI1.name
+    ))
+    .expect("a resource");
+    let scanners: Vec<_> = cpindex::routes::FUNCTIONS
+        .iter()
+        .filter(|f| f.iam.contains(&"dynamodb:Scan"))
+        .collect();
+    assert!(!scanners.is_empty());
+    for f in scanners {
+        let function = at(&t, &["Resources", f.logical_id]).expect("the function");
+        let grants = grants_of(&t, function, "dynamodb:Scan");
+        assert!(!grants.is_empty(), "{}: no Scan grant", f.logical_id);
+        for g in grants {
+            assert_eq!(g, &index, "{}: Scan granted on {g:?}", f.logical_id);
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,11 @@
-//! Reconciliation's view of the whole table: a parallel scan in bounded pages whose items come
-//! back classified by kind ([`Entity`]), with an opaque position to resume from. Raw attribute
-//! maps stay inside the adapter.
+//! Reconciliation's view of the index: a parallel scan in bounded pages whose items come back
+//! classified by kind ([`Entity`]), with an opaque position to resume from. Raw attribute maps
+//! stay inside the adapter.
+//!
+//! The scan reads GSI1, not the table: it holds every plan record, notification and extract
+//! part (what reconciliation checks) and none of the audit trail of visits, which is most of
+//! the table at national scale and which DynamoDB's TTL retires. Reading the table would cost
+//! about twenty times as much a night (BENCHMARKS.md, the cost benchmark).
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use cpindex::keys::{attr, key, Entity};
@@ -8,7 +13,7 @@ use cpindex::notification::Notification;
 
 use super::error::{Item, StoreError};
 use super::plans::PlanRecord;
-use super::table::{Condition, Table};
+use super::table::{Condition, Index, Table};
 
 /// Where a segment's scan stands (DynamoDB's `LastEvaluatedKey`), kept in checkpoints.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +79,7 @@ impl ScannedItem {
     }
 }
 
-/// One page of one segment of a parallel scan (strongly consistent), classified.
+/// One page of one segment of a parallel scan of GSI1, classified.
 pub async fn page(
     table: &Table,
     segment: u32,
@@ -83,7 +88,13 @@ pub async fn page(
     from: Option<ScanPosition>,
 ) -> Result<(Vec<ScannedItem>, Option<ScanPosition>), StoreError> {
     let (items, next) = table
-        .scan_page(segment, total_segments, page_size, from.map(|p| p.0))
+        .scan_page(
+            Index::Gsi1,
+            segment,
+            total_segments,
+            page_size,
+            from.map(|p| p.0),
+        )
         .await?;
     let items = items
         .into_iter()

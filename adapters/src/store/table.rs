@@ -429,23 +429,27 @@ impl Table {
         Ok((out.items.unwrap_or_default(), next))
     }
 
-    /// One page of one segment of a parallel scan (strongly consistent). Returns the items and
-    /// the key to continue from, if there is more in this segment.
+    /// One page of one segment of a parallel scan of `index` (strongly consistent on the table;
+    /// an index is read eventually consistent, the only way DynamoDB reads one). Returns the
+    /// items and the key to continue from, if there is more in this segment.
     pub async fn scan_page(
         &self,
+        index: Index,
         segment: u32,
         total_segments: u32,
         page_size: usize,
         start: Option<Item>,
     ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let (_, _, index_name) = index.attributes();
         let out = self
             .client
             .scan()
             .table_name(&self.name)
+            .set_index_name(index_name.map(str::to_owned))
             .segment(i32::try_from(segment).unwrap_or(0))
             .total_segments(i32::try_from(total_segments).unwrap_or(1))
             .limit(i32::try_from(page_size).unwrap_or(i32::MAX))
-            .consistent_read(true)
+            .consistent_read(index_name.is_none())
             .set_exclusive_start_key(start)
             .send()
             .await

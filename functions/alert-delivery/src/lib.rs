@@ -94,7 +94,8 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
         secret_ref: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DeliveryError> {
-        let secrets = signing::secrets_from(&self.secrets.secret(secret_ref).await?);
+        let secrets =
+            signing::secrets_from(&adapters::secrets::read(&self.secrets, secret_ref).await?);
         if secrets.is_empty() {
             return Err(DeliveryError::Secret(adapters::secrets::SecretError(
                 "the secret is empty".into(),

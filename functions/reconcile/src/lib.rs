@@ -406,6 +406,21 @@ impl<C: Clock> Reconciler<C> {
             if scan::delete_expired(&self.table, &item).await? {
                 f.deleted += 1;
             }
+            // A live plan's projection (in the child's partition, outside the scanned index)
+            // carries the record's expiry and goes with it.
+            if let Scanned::PlanRecord(record) = &item.kind {
+                if record.state == PlanState::Live {
+                    let projection = scan::ScannedItem {
+                        pk: cpindex::keys::key::child_pk(&record.child),
+                        sk: cpindex::keys::key::child_plan_sk(&record.org, &record.plan_ref),
+                        expires_at: item.expires_at,
+                        kind: Scanned::Other(Some(cpindex::keys::Entity::PlanProjection)),
+                    };
+                    if scan::delete_expired(&self.table, &projection).await? {
+                        f.deleted += 1;
+                    }
+                }
+            }
             return Ok(());
         }
         match item.kind {

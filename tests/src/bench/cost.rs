@@ -702,8 +702,11 @@ pub async fn run(url: &str, plans_per_la: usize, lookups: usize) -> Vec<(String,
     sqs_cost += idle_polls * p.sqs_request;
     let stored_gb = national.stored / 1e9;
     let storage = stored_gb * p.dynamo_gb_month;
-    // Fixed: the child key and one webhook secret per LA, the alarms, the table's key.
-    let secrets_fixed = (1.0 + v.las) * p.secret_month;
+    // Fixed: the child key and the LAs' webhook keys in one shared secret (what OPERATIONS.md
+    // recommends nationally; a secret per LA would add the figure printed below), the alarms,
+    // the table's key.
+    let secrets_fixed = 2.0 * p.secret_month;
+    let per_la_secrets = (v.las - 1.0) * p.secret_month;
     let alarms = template_count("AWS::CloudWatch::Alarm") * p.alarm_month;
     let kms = template_count("AWS::KMS::Key") * p.kms_key_month;
     // Every DynamoDB and SQS request is encrypted under the table's and queues' key; SSE with
@@ -754,6 +757,10 @@ pub async fn run(url: &str, plans_per_la: usize, lookups: usize) -> Vec<(String,
     ));
     out.push(("cost_usage_usd_month".into(), usd(usage)));
     out.push(("cost_fixed_usd_month".into(), usd(fixed)));
+    out.push((
+        "cost_secret_per_la_extra_usd_month".into(),
+        usd(per_la_secrets),
+    ));
     out.push(("cost_england_usd_month".into(), usd(total)));
     out
 }
