@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod contact;
 pub mod csv_extract;
+pub mod disclosure;
 pub mod fhir;
 pub mod json_object;
 pub mod keys;
