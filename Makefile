@@ -4,6 +4,7 @@
 #                       oracle, the README walkthrough, schemathesis on the contract, SAM checks
 #   make bench          every benchmark; `make bench BENCH=<name>` runs one
 #   make soak           a mixed load on a fresh local stack for SOAK_SECONDS (600), then its counts
+#   make arm64-check    every function built for arm64, each answering its sample event under qemu
 #   make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]   a bearer token the local stack accepts
 #   make demo           load demo data into a running `make dev` (safe to run again)
 #   make check          fmt, clippy and the crate layering only
@@ -28,7 +29,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak emulator-install clean template-scan web-assets browser-test
+.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak arm64-check emulator-install clean template-scan web-assets browser-test
 
 help:
 	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
@@ -107,6 +108,12 @@ fuzz-contract: emulator-install web-assets
 ## Benchmarks (release build, against a fresh emulator).
 bench: emulator-install web-assets
 	@EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh scripts/bench.sh $(BENCH)
+
+## arm64 (not part of make test: CI carries only the x86_64 target): every function built for
+## arm64 and answering its sample event under qemu. See scripts/arm64-check.sh.
+ARM64_EMULATOR_PORT ?= 4584
+arm64-check: emulator-install web-assets sam-install
+	@EMULATOR_PORT=$(ARM64_EMULATOR_PORT) scripts/with-emulator.sh scripts/arm64-check.sh
 
 ## A soak (not part of make test): see scripts/soak.sh and BENCHMARKS.md.
 soak: emulator-install web-assets

@@ -140,10 +140,19 @@ impl Fixture {
     }
 
     async fn profile(&self, org: &str, webhook: Option<(&str, &str)>) {
-        let mut body = json!({"name": format!("LA {org}"), "team": "Front door", "emergencyDutyPhone": "0113 535 0600"});
-        if let Some((url, secret)) = webhook {
+        let webhook = webhook.map(|(url, secret)| {
             let secret_ref = format!("cpindex/webhook/{org}");
             std::fs::write(self.secrets_dir.join(secret_ref.replace('/', "_")), secret).unwrap();
+            (url, secret_ref)
+        });
+        self.profile_naming(org, webhook.as_ref().map(|(u, r)| (*u, r.as_str())))
+            .await;
+    }
+
+    /// Writes `org`'s profile, its webhook (if any) signed with the secret `secret_ref` names.
+    async fn profile_naming(&self, org: &str, webhook: Option<(&str, &str)>) {
+        let mut body = json!({"name": format!("LA {org}"), "team": "Front door", "emergencyDutyPhone": "0113 535 0600"});
+        if let Some((url, secret_ref)) = webhook {
             body["webhook"] = json!({"url": url, "secretRef": secret_ref});
         }
         let a = call(
@@ -297,20 +306,9 @@ async fn las_whose_keys_share_one_secret_are_each_signed_with_their_own() {
     )
     .unwrap();
     for (org, receiver) in [(LEEDS, &leeds), (CAMDEN, &camden)] {
-        let body = json!({"name": format!("LA {org}"), "team": "Front door",
-            "emergencyDutyPhone": "0113 535 0600",
-            "webhook": {"url": receiver.url, "secretRef": format!("cpindex/webhook/all#{org}")}});
-        let a = call(
-            &f.inbox,
-            request(
-                "PUT",
-                &format!("/v1/la-profiles/{org}"),
-                OPERATOR,
-                Some(&body),
-            ),
-        )
-        .await;
-        assert_eq!(a.status, 200, "{a:?}");
+        let secret_ref = format!("cpindex/webhook/all#{org}");
+        f.profile_naming(org, Some((&receiver.url, &secret_ref)))
+            .await;
     }
     f.load(LEEDS, vec![plan("L-1", CHILD, "LAC")]).await;
     f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;

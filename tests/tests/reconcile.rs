@@ -114,6 +114,23 @@ impl Fixture {
         }
     }
 
+    /// The lookup function with its fan-out queue unreachable: its alerts are lost.
+    fn lookup_with_queue_down(&self) -> Router {
+        let down = unreachable_store();
+        let store = lookup::port::ChildStore {
+            plans: PlanStore::new(self.table.clone(), Retention::default()),
+            accesses: AccessStore::new(self.table.clone()),
+        };
+        lookup::router(lookup::App {
+            keys: integration_tests::child_keys(),
+            reads: store.clone(),
+            log: store,
+            queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
+            clock: FixedClock::at(now()),
+            retention: Retention::default(),
+        })
+    }
+
     async fn run(&self, at: chrono::DateTime<Utc>) -> RunOutcome {
         let budget = Budget {
             deadline: Instant::now() + StdDuration::from_secs(60),
@@ -405,19 +422,7 @@ async fn an_alert_lost_to_a_queue_outage_is_redriven_and_delivered_exactly_once(
     f.load(LEEDS, "delta", vec![plan("L-1", CHILD, 1)]).await;
 
     // The queue is down while the clinician looks the child up: the lookup still answers.
-    let down = unreachable_store();
-    let store = lookup::port::ChildStore {
-        plans: PlanStore::new(f.table.clone(), Retention::default()),
-        accesses: AccessStore::new(f.table.clone()),
-    };
-    let lookup = lookup::router(lookup::App {
-        keys: integration_tests::child_keys(),
-        reads: store.clone(),
-        log: store,
-        queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
-        clock: FixedClock::at(now()),
-        retention: Retention::default(),
-    });
+    let lookup = f.lookup_with_queue_down();
     assert_eq!(
         call(
             &lookup,
@@ -982,19 +987,7 @@ async fn the_schedule_scans_once_a_day_but_re_drives_lost_alerts_at_every_step()
 
     // A plan arrives, and a lookup's alert is lost to a queue outage.
     f.load(LEEDS, "delta", vec![plan("D-2", CHILD, 1)]).await;
-    let down = unreachable_store();
-    let store = lookup::port::ChildStore {
-        plans: PlanStore::new(f.table.clone(), Retention::default()),
-        accesses: AccessStore::new(f.table.clone()),
-    };
-    let lookup = lookup::router(lookup::App {
-        keys: integration_tests::child_keys(),
-        reads: store.clone(),
-        log: store,
-        queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
-        clock: FixedClock::at(now()),
-        retention: Retention::default(),
-    });
+    let lookup = f.lookup_with_queue_down();
     let looked = call(
         &lookup,
         request("GET", &format!("/v1/children/{CHILD}"), ED, None),

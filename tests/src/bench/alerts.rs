@@ -7,22 +7,18 @@ use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
-use adapters::store::Table;
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use chrono::Utc;
 use cpindex::access::{Access, AccessOutcome};
 use cpindex::claims::UserId;
-use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
 use cpindex::{OrgCode, Retention, Role, SystemClock};
 use futures::stream::{self, StreamExt};
 use serde_json::json;
 
 use crate::bench::ingest::{nhs, record};
+use crate::bench::world::ORG;
 use crate::http::{call, la, request};
-use crate::webhook::{Answer, WebhookReceiver};
-
-const ORG: &str = "E08000035";
 const CHILDREN: usize = 100;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -34,28 +30,15 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let sdk = adapters::aws::for_emulator(url, cpindex::config::CallTimeouts::bulk());
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let name = format!("bench-alerts-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &name, &TABLE)
-        .await
-        .expect("table");
-    let stack_name = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let fanout_q = adapters::bootstrap::create_queue(&sqs, &stack_name, &ALERT_FANOUT_QUEUE)
-        .await
-        .expect("queue");
-    let delivery_q = adapters::bootstrap::create_queue(&sqs, &stack_name, &ALERT_DELIVERY_QUEUE)
-        .await
-        .expect("queue");
-    let table = Table::new(dynamo.clone(), &name);
+    let crate::bench::world::World {
+        table_name: name,
+        table,
+        fanout: fanout_q,
+        delivery: delivery_q,
+        secrets_dir,
+        receiver,
+    } = crate::bench::world::create(&dynamo, &sqs, "alerts").await;
     let retention = Retention::default();
-    let secrets_dir =
-        std::env::temp_dir().join(format!("cpindex-bench-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&secrets_dir).unwrap();
-    std::fs::write(
-        secrets_dir.join("cpindex_webhook_E08000035"),
-        "bench-secret",
-    )
-    .unwrap();
-    let receiver = WebhookReceiver::start("bench-secret", vec![Answer::Status(200)]).await;
 
     let upsert = plan_upsert::router(plan_upsert::App {
         keys: crate::child_keys(),
@@ -74,22 +57,6 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         ),
     )
     .await;
-    NotificationStore::new(table.clone())
-        .put_profile(&cpindex::profile::LaProfile {
-            org: OrgCode::parse(ORG).unwrap(),
-            name: "Leeds".into(),
-            team: "Front door".into(),
-            office_hours_phone: None,
-            emergency_duty_phone: None,
-            webhook: Some(cpindex::profile::Webhook {
-                url: cpindex::profile::WebhookUrl::parse(&receiver.url, "/url", true).unwrap(),
-                secret_ref: "cpindex/webhook/E08000035".into(),
-            }),
-            updated_at: Utc::now(),
-            updated_by: "bench".into(),
-        })
-        .await
-        .unwrap();
 
     // Fan-out throughput: accesses queued directly, drained by four concurrent consumers (Lambda
     // runs several at once), each handling batches of ten.

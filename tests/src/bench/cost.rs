@@ -12,14 +12,12 @@ use adapters::secrets::FileSecrets;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
-use adapters::store::Table;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
-use chrono::Utc;
-use cpindex::keys::{attr, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
-use cpindex::{OrgCode, Retention, SystemClock};
+use cpindex::keys::attr;
+use cpindex::{Retention, SystemClock};
 use local_stack::poller::poll_once;
 use reconcile::{Budget, Reconciler, Settings};
 use serde_json::{json, Value};
@@ -27,9 +25,8 @@ use serde_json::{json, Value};
 use crate::bench::ingest::{nhs, record};
 use crate::http::{call, la, request};
 use crate::io_recorder::{IoRecorder, Span};
-use crate::webhook::{Answer, WebhookReceiver};
 
-const ORG: &str = "E08000035";
+use crate::bench::world::ORG;
 
 /// England's volumes (sources in BENCHMARKS.md).
 #[derive(Debug, Clone, Copy)]
@@ -318,40 +315,15 @@ async fn metered<F: std::future::Future<Output = T>, T>(
 pub async fn run(url: &str, plans_per_la: usize, lookups: usize) -> Vec<(String, String)> {
     let recorder = IoRecorder::default();
     let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
-    let name = format!("bench-cost-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &name, &TABLE)
-        .await
-        .expect("table");
-    let stack = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let fanout_q = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_FANOUT_QUEUE)
-        .await
-        .expect("queue");
-    let delivery_q = adapters::bootstrap::create_queue(&sqs, &stack, &ALERT_DELIVERY_QUEUE)
-        .await
-        .expect("queue");
-    let table = Table::new(dynamo.clone(), &name);
+    let crate::bench::world::World {
+        table_name: name,
+        table,
+        fanout: fanout_q,
+        delivery: delivery_q,
+        secrets_dir,
+        receiver,
+    } = crate::bench::world::create(&dynamo, &sqs, "cost").await;
     let retention = Retention::default();
-    let secrets_dir =
-        std::env::temp_dir().join(format!("cpindex-cost-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&secrets_dir).unwrap();
-    std::fs::write(secrets_dir.join("cpindex_webhook_E08000035"), "cost-secret").unwrap();
-    let receiver = WebhookReceiver::start("cost-secret", vec![Answer::Status(200)]).await;
-    NotificationStore::new(table.clone())
-        .put_profile(&cpindex::profile::LaProfile {
-            org: OrgCode::parse(ORG).unwrap(),
-            name: "Leeds".into(),
-            team: "Front door".into(),
-            office_hours_phone: None,
-            emergency_duty_phone: None,
-            webhook: Some(cpindex::profile::Webhook {
-                url: cpindex::profile::WebhookUrl::parse(&receiver.url, "/url", true).unwrap(),
-                secret_ref: "cpindex/webhook/E08000035".into(),
-            }),
-            updated_at: Utc::now(),
-            updated_by: "bench".into(),
-        })
-        .await
-        .unwrap();
 
     let upsert = plan_upsert::router(plan_upsert::App {
         keys: crate::child_keys(),

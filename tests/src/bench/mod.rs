@@ -5,3 +5,4 @@ pub mod cost;
 pub mod ingest;
 pub mod lookup;
 pub mod reconcile;
+pub mod world;
