@@ -4,8 +4,8 @@
 //!
 //! The scan reads GSI1, not the table: it holds every plan record, notification and extract
 //! part (what reconciliation checks) and none of the audit trail of visits, which is most of
-//! the table at national scale and which DynamoDB's TTL retires. Reading the table would cost
-//! about twenty times as much a night (BENCHMARKS.md, the cost benchmark).
+//! the table at national scale and which DynamoDB's TTL retires. Reading the table would read
+//! about twenty times the bytes a night (BENCHMARKS.md, the cost benchmark).
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use cpindex::keys::{attr, key, Entity};

@@ -51,7 +51,7 @@ pub struct Settings {
     pub due_grace: Duration,
     /// A new pass starts only this long after the last one started (`None`: as soon as it is
     /// complete). The schedule steps every few minutes so that lost alerts are re-driven
-    /// promptly; scanning the whole table on every step would cost hundreds of times more.
+    /// promptly; a whole pass at every step would cost nearly a hundred times more.
     pub pass_every: Option<Duration>,
 }
 
