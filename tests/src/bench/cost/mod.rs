@@ -4,7 +4,12 @@
 //! volumes and priced at published on-demand prices. BENCHMARKS.md states every volume, price
 //! and assumption; this file holds the same numbers, once.
 
-use std::collections::BTreeMap;
+mod england;
+mod meter;
+mod template;
+
+pub use england::{Prices, Volumes, ENGLAND, LONDON};
+
 use std::time::{Duration, Instant};
 
 use adapters::queue::SqsQueue;
@@ -16,155 +21,21 @@ use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
-use cpindex::keys::attr;
 use cpindex::{Retention, SystemClock};
 use local_stack::poller::poll_once;
 use reconcile::{Budget, Reconciler, Settings};
 use serde_json::{json, Value};
 
 use crate::bench::ingest::{nhs, record};
-use crate::http::{call, la, request};
-use crate::io_recorder::{IoRecorder, Span};
-
 use crate::bench::world::ORG;
-
-/// England's volumes (sources in BENCHMARKS.md).
-#[derive(Debug, Clone, Copy)]
-pub struct Volumes {
-    /// Unscheduled-care contacts with children a year, each one lookup.
-    pub lookups_per_year: f64,
-    /// Share of lookups that find a plan (and so alert the responsible LA).
-    pub plan_found_share: f64,
-    /// Local authorities, each sending one full extract a day.
-    pub las: f64,
-    /// Plans held nationally (child protection plans, looked-after children, unborn).
-    pub plans: f64,
-    /// Share of an LA's records that change from one day's extract to the next.
-    pub daily_changed_share: f64,
-    /// Web app sessions a day (LA teams reading their inbox, clinicians without an EPR link).
-    pub web_sessions_per_day: f64,
-}
-
-pub const ENGLAND: Volumes = Volumes {
-    lookups_per_year: 10_000_000.0,
-    plan_found_share: 0.03,
-    las: 150.0,
-    plans: 135_000.0,
-    daily_changed_share: 0.01,
-    web_sessions_per_day: 3_000.0,
+use crate::http::{call, la, request};
+use crate::io_recorder::IoRecorder;
+use england::{
+    DAYS_PER_MONTH, IDLE_RECEIVES_PER_QUEUE_MINUTE, LOG_BYTES_PER_INVOCATION, READ_UNIT_BYTES,
+    RECONCILE_STEP_S, STEPS_PER_DAY,
 };
-
-/// On-demand prices, eu-west-2 (London), arm64, USD, no free tier.
-#[derive(Debug, Clone, Copy)]
-pub struct Prices {
-    pub lambda_gb_s: f64,
-    pub lambda_request: f64,
-    pub http_api_request: f64,
-    pub dynamo_write_unit: f64,
-    pub dynamo_read_unit: f64,
-    pub dynamo_gb_month: f64,
-    pub sqs_request: f64,
-    pub secret_month: f64,
-    pub secret_call: f64,
-    pub log_gb: f64,
-    pub alarm_month: f64,
-    pub kms_key_month: f64,
-    pub kms_request: f64,
-    pub pitr_gb_month: f64,
-}
-
-pub const LONDON: Prices = Prices {
-    lambda_gb_s: 0.000_013_333_4,
-    lambda_request: 0.20 / 1e6,
-    http_api_request: 1.11 / 1e6,
-    dynamo_write_unit: 0.7425 / 1e6,
-    dynamo_read_unit: 0.1485 / 1e6,
-    dynamo_gb_month: 0.297,
-    sqs_request: 0.40 / 1e6,
-    secret_month: 0.40,
-    secret_call: 0.05 / 1e4,
-    log_gb: 0.5985,
-    alarm_month: 0.10,
-    kms_key_month: 1.0,
-    kms_request: 0.03 / 1e4,
-    pitr_gb_month: 0.2376,
-};
-
-const DAYS_PER_MONTH: f64 = 30.4;
-/// How often the schedule starts a reconciliation step (the template's default).
-const STEPS_PER_DAY: f64 = 24.0 * 4.0;
-/// Lambda's SQS event source keeps long-polling an idle queue: AWS documents five pollers to
-/// start with, each a 20-second receive, so 15 receives a minute per queue.
-const IDLE_RECEIVES_PER_QUEUE_MINUTE: f64 = 15.0;
-/// Log bytes per invocation: the platform's START/END/REPORT lines and our own few lines.
-const LOG_BYTES_PER_INVOCATION: f64 = 1_000.0;
-/// Per-item storage overhead DynamoDB charges on top of the item's size.
-const ITEM_OVERHEAD_BYTES: f64 = 100.0;
-/// What a strongly consistent read unit reads.
-const READ_UNIT_BYTES: f64 = 4096.0;
-/// A reconciliation step's working time (the function's 900 s timeout less its margin).
-const RECONCILE_STEP_S: f64 = 800.0;
-
-/// What a set of requests consumed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Use {
-    pub read_units: f64,
-    pub write_units: f64,
-    pub sqs_requests: f64,
-    pub secret_calls: f64,
-}
-
-impl Use {
-    fn of(spans: &[Span]) -> Self {
-        let mut u = Use::default();
-        for s in spans {
-            u.read_units += s.read_units;
-            u.write_units += s.write_units;
-            match s.service.as_str() {
-                "SQS" => u.sqs_requests += 1.0,
-                "Secrets Manager" => u.secret_calls += 1.0,
-                _ => {}
-            }
-        }
-        u
-    }
-
-    fn scaled(self, k: f64) -> Self {
-        Use {
-            read_units: self.read_units * k,
-            write_units: self.write_units * k,
-            sqs_requests: self.sqs_requests * k,
-            secret_calls: self.secret_calls * k,
-        }
-    }
-
-    fn plus(self, o: Use) -> Self {
-        Use {
-            read_units: self.read_units + o.read_units,
-            write_units: self.write_units + o.write_units,
-            sqs_requests: self.sqs_requests + o.sqs_requests,
-            secret_calls: self.secret_calls + o.secret_calls,
-        }
-    }
-}
-
-/// One kind of operation, measured: what one of it consumed and how long its handler took.
-#[derive(Debug, Clone, Copy)]
-struct Measured {
-    uses: Use,
-    invocations: f64,
-    handler_ms: f64,
-}
-
-impl Measured {
-    fn per(self, n: f64) -> Self {
-        Measured {
-            uses: self.uses.scaled(1.0 / n),
-            invocations: self.invocations / n,
-            handler_ms: self.handler_ms / n,
-        }
-    }
-}
+use meter::{held, metered, Held, Measured, Use};
+use template::{memory_mb, template_count, template_number};
 
 /// A month of one operation: how many, on which function.
 struct Line {
@@ -175,144 +46,34 @@ struct Line {
     http_requests_each: f64,
 }
 
-fn template_path() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")
-}
-
-/// Each function's memory, as the template configures it.
-fn memory_mb() -> BTreeMap<String, f64> {
-    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
-    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
-    cpindex::routes::FUNCTIONS
-        .iter()
-        .map(|f| {
-            let mb = t["Resources"][f.logical_id]["Properties"]["MemorySize"]
-                .as_f64()
-                .unwrap_or_else(|| panic!("{} has a MemorySize", f.logical_id));
-            (f.binary.to_owned(), mb)
-        })
-        .collect()
-}
-
-/// A number the template sets on one resource.
-fn template_number(resource: &str, property: &str) -> f64 {
-    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
-    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
-    t["Resources"][resource]["Properties"][property]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{resource} sets {property}"))
-}
-
-/// How many resources of `kind` the template declares.
-fn template_count(kind: &str) -> f64 {
-    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
-    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
-    t["Resources"]
-        .as_mapping()
-        .map_or(0, |m| m.values().filter(|r| r["Type"] == kind).count()) as f64
-}
-
-/// What a table holds, per kind of item (`entity`): items, their bytes (what a scan reads),
-/// and what DynamoDB bills as stored (per-item overhead; the index's copies).
-#[derive(Debug, Clone, Copy, Default)]
-struct Held {
-    items: f64,
-    bytes: f64,
-    stored: f64,
-    /// Of them, in GSI1 (what reconciliation's scan reads).
-    indexed_items: f64,
-    indexed_bytes: f64,
-}
-
-async fn held(dynamo: &aws_sdk_dynamodb::Client, name: &str) -> BTreeMap<String, Held> {
-    let mut out: BTreeMap<String, Held> = BTreeMap::new();
-    let mut start = None;
-    loop {
-        let page = dynamo
-            .scan()
-            .table_name(name)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("scan");
-        for i in page.items() {
-            let kind = i
-                .get(attr::ENTITY)
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_else(|| "other".into());
-            let copies = if i.contains_key(attr::GSI1_PK) {
-                2.0
-            } else {
-                1.0
-            };
-            let bytes = adapters::store::size::item_size(i) as f64;
-            let h = out.entry(kind).or_default();
-            h.items += 1.0;
-            h.bytes += bytes;
-            h.stored += copies * (bytes + ITEM_OVERHEAD_BYTES);
-            if copies > 1.0 {
-                h.indexed_items += 1.0;
-                h.indexed_bytes += bytes;
-            }
-        }
-        match page.last_evaluated_key.filter(|k| !k.is_empty()) {
-            Some(k) => start = Some(k),
-            None => return out,
-        }
-    }
-}
-
-/// What a request to DynamoDB or SQS takes on AWS, counted along each operation's critical
-/// path (the emulator's own times are far slower and say nothing of Lambda's bill).
-const AWS_REQUEST_MS: f64 = 20.0;
-
-/// Time inside requests: the union of their spans.
-fn in_requests(spans: &[Span]) -> Duration {
-    let mut sorted: Vec<(Instant, Instant)> = spans.iter().map(|s| (s.start, s.end)).collect();
-    sorted.sort();
-    let mut total = Duration::ZERO;
-    let mut current: Option<(Instant, Instant)> = None;
-    for (start, end) in sorted {
-        current = match current {
-            Some((s, e)) if start <= e => Some((s, e.max(end))),
-            Some((s, e)) => {
-                total += e - s;
-                Some((start, end))
-            }
-            None => Some((start, end)),
-        };
-    }
-    total + current.map_or(Duration::ZERO, |(s, e)| e - s)
-}
-
-/// Runs `f`, returning what it consumed by the recorder and the time Lambda would bill: our
-/// own time (wall time less time inside requests) plus [`AWS_REQUEST_MS`] per request on the
-/// critical path.
-async fn metered<F: std::future::Future<Output = T>, T>(
-    recorder: &IoRecorder,
-    invocations: f64,
-    f: F,
-) -> (T, Measured) {
-    recorder.take();
-    let t = Instant::now();
-    let out = f.await;
-    let wall = t.elapsed();
-    let spans = recorder.take();
-    let own = wall.saturating_sub(in_requests(&spans));
-    let handler_ms = own.as_secs_f64() * 1000.0
-        + crate::io_recorder::critical_path(&spans) as f64 * AWS_REQUEST_MS;
-    (
-        out,
-        Measured {
-            uses: Use::of(&spans),
-            invocations,
-            handler_ms,
-        },
-    )
-}
-
 pub async fn run(url: &str, plans_per_la: usize, lookups: usize) -> Vec<(String, String)> {
+    price(measure(url, plans_per_la, lookups).await)
+}
+
+/// What the bench measured: each kind of operation over `lookups` of it (or one of it), the
+/// pass at two page sizes, and what the table holds at the end.
+struct Measurements {
+    plans_per_la: usize,
+    lookups: f64,
+    first_extract: Measured,
+    daily_extract: Measured,
+    miss: Measured,
+    miss_fanout: Measured,
+    hit: Measured,
+    hit_fanout: Measured,
+    hit_delivery: Measured,
+    inbox_reads: Measured,
+    acks: Measured,
+    idle_step: Measured,
+    pass_all: Measured,
+    pass_small: Measured,
+    bench_pages: f64,
+    small_pages: f64,
+    held: std::collections::BTreeMap<String, Held>,
+}
+
+/// One LA of England's average size through a month's kinds of operation, metered.
+async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements {
     let recorder = IoRecorder::default();
     let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
     let crate::bench::world::World {
@@ -534,6 +295,48 @@ pub async fn run(url: &str, plans_per_la: usize, lookups: usize) -> Vec<(String,
     let small_pages = pass.pages.max(1) as f64;
     let held = held(&dynamo, &name).await;
 
+    Measurements {
+        plans_per_la,
+        lookups: n,
+        first_extract,
+        daily_extract,
+        miss,
+        miss_fanout,
+        hit,
+        hit_fanout,
+        hit_delivery,
+        inbox_reads,
+        acks,
+        idle_step,
+        pass_all,
+        pass_small,
+        bench_pages,
+        small_pages,
+        held,
+    }
+}
+
+/// The measurements scaled to England's month and priced: the `cost_*` metrics.
+fn price(m: Measurements) -> Vec<(String, String)> {
+    let Measurements {
+        plans_per_la,
+        lookups: n,
+        first_extract,
+        daily_extract,
+        miss,
+        miss_fanout,
+        hit,
+        hit_fanout,
+        hit_delivery,
+        inbox_reads,
+        acks,
+        idle_step,
+        pass_all,
+        pass_small,
+        bench_pages,
+        small_pages,
+        held,
+    } = m;
     // England, a month.
     let v = ENGLAND;
     let lookups_m = v.lookups_per_year / 12.0;
@@ -791,41 +594,4 @@ pub async fn run(url: &str, plans_per_la: usize, lookups: usize) -> Vec<(String,
     ));
     out.push(("cost_england_usd_month".into(), usd(total)));
     out
-}
-
-impl Measured {
-    /// Queue consumers at England's rate see one message per invocation (a lookup every few
-    /// seconds): bill each message as its own invocation.
-    fn one_invocation(self) -> Self {
-        Measured {
-            invocations: 1.0,
-            ..self
-        }
-    }
-
-    /// Delivery reads the LA's webhook secret; the cache holds it for a warm instance, so one
-    /// read per invocation is an upper bound.
-    fn with_secret_call(mut self) -> Self {
-        self.uses.secret_calls += 1.0;
-        self
-    }
-
-    /// A lookup with no plan still passes through fan-out (which records that no LA needed
-    /// telling): its cost belongs to the lookup.
-    fn with_fanout(self, f: Measured) -> Self {
-        Measured {
-            uses: self.uses.plus(f.uses),
-            invocations: self.invocations + 1.0,
-            handler_ms: self.handler_ms + f.handler_ms,
-        }
-    }
-
-    /// Another operation's cost added to this one's.
-    fn with(self, o: Measured) -> Self {
-        Measured {
-            uses: self.uses.plus(o.uses),
-            invocations: self.invocations + o.invocations,
-            handler_ms: self.handler_ms + o.handler_ms,
-        }
-    }
 }

@@ -1,0 +1,208 @@
+//! Metering: what a set of SDK requests consumed (capacity units, SQS requests, secret reads),
+//! the time Lambda would bill for it, and what a table holds per kind of item.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use cpindex::keys::attr;
+
+use super::england::ITEM_OVERHEAD_BYTES;
+use crate::io_recorder::{IoRecorder, Span};
+
+/// What a set of requests consumed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Use {
+    pub read_units: f64,
+    pub write_units: f64,
+    pub sqs_requests: f64,
+    pub secret_calls: f64,
+}
+
+impl Use {
+    pub fn of(spans: &[Span]) -> Self {
+        let mut u = Use::default();
+        for s in spans {
+            u.read_units += s.read_units;
+            u.write_units += s.write_units;
+            match s.service.as_str() {
+                "SQS" => u.sqs_requests += 1.0,
+                "Secrets Manager" => u.secret_calls += 1.0,
+                _ => {}
+            }
+        }
+        u
+    }
+
+    pub fn scaled(self, k: f64) -> Self {
+        Use {
+            read_units: self.read_units * k,
+            write_units: self.write_units * k,
+            sqs_requests: self.sqs_requests * k,
+            secret_calls: self.secret_calls * k,
+        }
+    }
+
+    pub fn plus(self, o: Use) -> Self {
+        Use {
+            read_units: self.read_units + o.read_units,
+            write_units: self.write_units + o.write_units,
+            sqs_requests: self.sqs_requests + o.sqs_requests,
+            secret_calls: self.secret_calls + o.secret_calls,
+        }
+    }
+}
+
+/// One kind of operation, measured: what one of it consumed and how long its handler took.
+#[derive(Debug, Clone, Copy)]
+pub struct Measured {
+    pub uses: Use,
+    pub invocations: f64,
+    pub handler_ms: f64,
+}
+
+impl Measured {
+    pub fn per(self, n: f64) -> Self {
+        Measured {
+            uses: self.uses.scaled(1.0 / n),
+            invocations: self.invocations / n,
+            handler_ms: self.handler_ms / n,
+        }
+    }
+}
+
+impl Measured {
+    /// Queue consumers at England's rate see one message per invocation (a lookup every few
+    /// seconds): bill each message as its own invocation.
+    pub fn one_invocation(self) -> Self {
+        Measured {
+            invocations: 1.0,
+            ..self
+        }
+    }
+
+    /// Delivery reads the LA's webhook secret; the cache holds it for a warm instance, so one
+    /// read per invocation is an upper bound.
+    pub fn with_secret_call(mut self) -> Self {
+        self.uses.secret_calls += 1.0;
+        self
+    }
+
+    /// A lookup with no plan still passes through fan-out (which records that no LA needed
+    /// telling): its cost belongs to the lookup.
+    pub fn with_fanout(self, f: Measured) -> Self {
+        Measured {
+            uses: self.uses.plus(f.uses),
+            invocations: self.invocations + 1.0,
+            handler_ms: self.handler_ms + f.handler_ms,
+        }
+    }
+
+    /// Another operation's cost added to this one's.
+    pub fn with(self, o: Measured) -> Self {
+        Measured {
+            uses: self.uses.plus(o.uses),
+            invocations: self.invocations + o.invocations,
+            handler_ms: self.handler_ms + o.handler_ms,
+        }
+    }
+}
+
+/// What a table holds, per kind of item (`entity`): items, their bytes (what a scan reads),
+/// and what DynamoDB bills as stored (per-item overhead; the index's copies).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Held {
+    pub items: f64,
+    pub bytes: f64,
+    pub stored: f64,
+    /// Of them, in GSI1 (what reconciliation's scan reads).
+    pub indexed_items: f64,
+    pub indexed_bytes: f64,
+}
+
+pub async fn held(dynamo: &aws_sdk_dynamodb::Client, name: &str) -> BTreeMap<String, Held> {
+    let mut out: BTreeMap<String, Held> = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let page = dynamo
+            .scan()
+            .table_name(name)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
+        for i in page.items() {
+            let kind = i
+                .get(attr::ENTITY)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_else(|| "other".into());
+            let copies = if i.contains_key(attr::GSI1_PK) {
+                2.0
+            } else {
+                1.0
+            };
+            let bytes = adapters::store::size::item_size(i) as f64;
+            let h = out.entry(kind).or_default();
+            h.items += 1.0;
+            h.bytes += bytes;
+            h.stored += copies * (bytes + ITEM_OVERHEAD_BYTES);
+            if copies > 1.0 {
+                h.indexed_items += 1.0;
+                h.indexed_bytes += bytes;
+            }
+        }
+        match page.last_evaluated_key.filter(|k| !k.is_empty()) {
+            Some(k) => start = Some(k),
+            None => return out,
+        }
+    }
+}
+
+/// What a request to DynamoDB or SQS takes on AWS, counted along each operation's critical
+/// path (the emulator's own times are far slower and say nothing of Lambda's bill).
+pub const AWS_REQUEST_MS: f64 = 20.0;
+
+/// Time inside requests: the union of their spans.
+pub fn in_requests(spans: &[Span]) -> Duration {
+    let mut sorted: Vec<(Instant, Instant)> = spans.iter().map(|s| (s.start, s.end)).collect();
+    sorted.sort();
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in sorted {
+        current = match current {
+            Some((s, e)) if start <= e => Some((s, e.max(end))),
+            Some((s, e)) => {
+                total += e - s;
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    total + current.map_or(Duration::ZERO, |(s, e)| e - s)
+}
+
+/// Runs `f`, returning what it consumed by the recorder and the time Lambda would bill: our
+/// own time (wall time less time inside requests) plus [`AWS_REQUEST_MS`] per request on the
+/// critical path.
+pub async fn metered<F: std::future::Future<Output = T>, T>(
+    recorder: &IoRecorder,
+    invocations: f64,
+    f: F,
+) -> (T, Measured) {
+    recorder.take();
+    let t = Instant::now();
+    let out = f.await;
+    let wall = t.elapsed();
+    let spans = recorder.take();
+    let own = wall.saturating_sub(in_requests(&spans));
+    let handler_ms = own.as_secs_f64() * 1000.0
+        + crate::io_recorder::critical_path(&spans) as f64 * AWS_REQUEST_MS;
+    (
+        out,
+        Measured {
+            uses: Use::of(&spans),
+            invocations,
+            handler_ms,
+        },
+    )
+}

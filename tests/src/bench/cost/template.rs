@@ -1,0 +1,41 @@
+//! What the cost model reads from the SAM template: each function's memory, a resource's
+//! setting, how many resources of a kind.
+
+use std::collections::BTreeMap;
+
+pub fn template_path() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml")
+}
+
+/// Each function's memory, as the template configures it.
+pub fn memory_mb() -> BTreeMap<String, f64> {
+    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
+    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+    cpindex::routes::FUNCTIONS
+        .iter()
+        .map(|f| {
+            let mb = t["Resources"][f.logical_id]["Properties"]["MemorySize"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{} has a MemorySize", f.logical_id));
+            (f.binary.to_owned(), mb)
+        })
+        .collect()
+}
+
+/// A number the template sets on one resource.
+pub fn template_number(resource: &str, property: &str) -> f64 {
+    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
+    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+    t["Resources"][resource]["Properties"][property]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{resource} sets {property}"))
+}
+
+/// How many resources of `kind` the template declares.
+pub fn template_count(kind: &str) -> f64 {
+    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
+    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+    t["Resources"]
+        .as_mapping()
+        .map_or(0, |m| m.values().filter(|r| r["Type"] == kind).count()) as f64
+}
