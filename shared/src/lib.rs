@@ -16,6 +16,7 @@ pub mod fhir;
 pub mod json_object;
 pub mod keys;
 pub mod log;
+pub mod logging;
 pub mod nhs_number;
 pub mod notification;
 pub mod org;

@@ -12,7 +12,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    cpindex::logging::init();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let visibility = SqsVisibility {

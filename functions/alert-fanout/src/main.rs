@@ -11,7 +11,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    cpindex::logging::init();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_DELIVERY_QUEUE_URL)?;

@@ -7,7 +7,7 @@ use plan_upsert::{router, App};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    cpindex::logging::init();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let retention = config::retention()?;

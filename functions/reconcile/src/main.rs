@@ -12,7 +12,7 @@ const MARGIN: Duration = Duration::from_secs(100);
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    cpindex::logging::init();
     let sdk = adapters::aws::from_env(CallTimeouts::bulk()).await;
     let mut reconciler = Reconciler::from_env(&sdk)?;
     // The schedule's steps re-drive lost alerts every time; a full pass runs once a day (the

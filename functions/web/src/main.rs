@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    cpindex::logging::init();
     let cfg = web::WebConfig::from_env()?;
     lambda_http::run(web::router(cfg)).await
 }

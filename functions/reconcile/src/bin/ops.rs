@@ -5,7 +5,7 @@ use reconcile::Reconciler;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    cpindex::logging::init();
     let sdk = adapters::aws::from_env(CallTimeouts::bulk()).await;
     lambda_http::run(reconcile::ops::router(Reconciler::from_env(&sdk)?)).await
 }
