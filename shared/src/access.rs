@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::child_key::ChildKey;
-use crate::claims::{Claims, Role, UserId};
+use crate::claims::{Claims, Role, SettingType, UserId};
 use crate::org::OrgCode;
 
 /// Why an access was allowed or not.
@@ -46,6 +46,9 @@ pub struct Access {
     pub org: OrgCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
+    /// The kind of setting, when the caller's claims state it (counted in indicators).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting_type: Option<SettingType>,
     pub outcome: AccessOutcome,
 }
 
@@ -65,6 +68,7 @@ impl Access {
             role: caller.role,
             org: caller.org.clone(),
             org_name: caller.org_name.clone(),
+            setting_type: caller.setting_type,
             outcome,
         }
     }
@@ -154,6 +158,7 @@ mod tests {
             role: Role::UnscheduledCare,
             org: OrgCode::parse(org).unwrap(),
             org_name: None,
+            setting_type: None,
             outcome: AccessOutcome::Allowed,
         }
     }

@@ -14,6 +14,46 @@ pub mod claim_names {
     pub const USER: &str = "sub";
     /// Optional: the organisation's display name (shown in visit lists).
     pub const ORG_NAME: &str = "org_name";
+    /// Optional: what kind of unscheduled-care setting the organisation is
+    /// ([`super::SettingType`]); counted, never per child, in the LA's indicators.
+    pub const SETTING_TYPE: &str = "setting_type";
+}
+
+/// Kinds of unscheduled-care setting, as the identity provider states them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingType {
+    EmergencyDepartment,
+    /// Urgent treatment centres, minor injury units and walk-in centres.
+    UrgentTreatmentCentre,
+    /// GP out-of-hours services and NHS 111.
+    OutOfHours,
+    Ambulance,
+    Other,
+}
+
+impl SettingType {
+    pub const ALL: [SettingType; 5] = [
+        SettingType::EmergencyDepartment,
+        SettingType::UrgentTreatmentCentre,
+        SettingType::OutOfHours,
+        SettingType::Ambulance,
+        SettingType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingType::EmergencyDepartment => "emergency_department",
+            SettingType::UrgentTreatmentCentre => "urgent_treatment_centre",
+            SettingType::OutOfHours => "out_of_hours",
+            SettingType::Ambulance => "ambulance",
+            SettingType::Other => "other",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
 }
 
 /// What a caller may do.
@@ -82,6 +122,9 @@ pub struct Claims {
     /// The organisation's display name, when the identity provider supplies it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
+    /// The kind of setting, when the identity provider states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting_type: Option<SettingType>,
 }
 
 /// Why claims could not be read: always a 401, never a guess.
@@ -125,6 +168,9 @@ impl Claims {
                 .map(|n| crate::text::displayed(n, ORG_NAME, 120))
                 .transpose()
                 .map_err(|_| ClaimsError::Invalid(ORG_NAME))?,
+            setting_type: get(SETTING_TYPE)
+                .map(|t| SettingType::parse(t).ok_or(ClaimsError::Invalid(SETTING_TYPE)))
+                .transpose()?,
         })
     }
 
@@ -193,6 +239,20 @@ mod tests {
             Problem::from(c.require(&[Role::LocalAuthority]).unwrap_err()).status,
             403
         );
+    }
+
+    #[test]
+    fn the_setting_type_is_optional_but_must_be_known() {
+        let base = [("org", "RR8"), ("role", "unscheduled_care"), ("sub", "u")];
+        assert_eq!(claims(&base).unwrap().setting_type, None);
+        for t in SettingType::ALL {
+            let mut with = base.to_vec();
+            with.push(("setting_type", t.as_str()));
+            assert_eq!(claims(&with).unwrap().setting_type, Some(t));
+        }
+        let mut bad = base.to_vec();
+        bad.push(("setting_type", "hospital"));
+        assert_eq!(claims(&bad), Err(ClaimsError::Invalid("setting_type")));
     }
 
     #[test]

@@ -78,6 +78,64 @@ pub fn breakdown(parts: &[u64]) -> Breakdown {
     }
 }
 
+/// One total and several partitions of it (each partition's parts sum to the total: alerts by
+/// delivery outcome, by setting, read or not), published together. With one partition this is
+/// [`breakdown`]; with more, a suppressed part could be worked out across them, so:
+///
+/// - nothing suppressed anywhere: the total and every part are shown;
+/// - otherwise, if some partition has no suppressed part (so its sum gives the total away, and
+///   the total is shown) every partition with a suppressed part is withheld whole; if every
+///   partition has one, the total is withheld, only the first partition (the most useful) is
+///   shown and the rest are withheld (two shown partitions with suppressed parts would give away
+///   the difference of those parts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Partitioned {
+    pub total: Shown,
+    pub partitions: Vec<Vec<Shown>>,
+}
+
+/// Publishes `partitions` of one total (the sum of the first; each should sum to it).
+pub fn partitioned(partitions: &[&[u64]]) -> Partitioned {
+    let total = partitions.first().map_or(0, |p| p.iter().sum());
+    let shown: Vec<Vec<Shown>> = partitions
+        .iter()
+        .map(|p| p.iter().map(|&n| count(n)).collect())
+        .collect();
+    let suppressed: Vec<bool> = shown
+        .iter()
+        .map(|p| p.contains(&Shown::FewerThan5))
+        .collect();
+    if !suppressed.contains(&true) {
+        return Partitioned {
+            total: count(total),
+            partitions: shown,
+        };
+    }
+    let total_known = suppressed.contains(&false);
+    let first_suppressed = suppressed.iter().position(|&s| s);
+    let partitions = shown
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let keep = !suppressed[i] || (!total_known && Some(i) == first_suppressed);
+            if keep {
+                p
+            } else {
+                vec![Shown::Withheld; p.len()]
+            }
+        })
+        .collect();
+    Partitioned {
+        // A fully shown partition already gives the total: showing it adds nothing.
+        total: if total_known {
+            count(total)
+        } else {
+            Shown::Withheld
+        },
+        partitions,
+    }
+}
+
 /// A statistic of event times (already computed), shown only over enough events.
 pub fn statistic(value: u64, events: u64) -> Shown {
     if events >= THRESHOLD {
@@ -115,6 +173,90 @@ mod tests {
     fn a_statistic_over_fewer_than_5_events_is_withheld() {
         assert_eq!(statistic(40, 4), Shown::Withheld);
         assert_eq!(statistic(40, 5), Shown::Exact { value: 40 });
+    }
+
+    /// Every way of writing `total` as `parts` counts (a partition's possible values).
+    fn compositions(total: u64, parts: usize) -> Vec<Vec<u64>> {
+        if parts == 1 {
+            return vec![vec![total]];
+        }
+        (0..=total)
+            .flat_map(|first| {
+                compositions(total - first, parts - 1)
+                    .into_iter()
+                    .map(move |mut rest| {
+                        rest.insert(0, first);
+                        rest
+                    })
+            })
+            .collect()
+    }
+
+    /// The attacker, exhaustively over small worlds: for every total up to 30 and every pair
+    /// of partitions of it (any pair of marginals is a possible set of events), nothing
+    /// published pins down a suppressed part. Figures that publish alike are grouped; within a
+    /// group, each part shown as "fewer than 5" must still take more than one value. Only
+    /// publications whose shown figures sum to at most 14 are judged, so the world's bound
+    /// (30) never constrains what a suppressed part could be.
+    #[test]
+    fn no_suppressed_part_is_pinned_down_across_partitions() {
+        use std::collections::{BTreeSet, HashMap};
+        for sizes in [[2usize, 2], [3, 2], [2, 3]] {
+            let mut seen: HashMap<String, Vec<Vec<Vec<u64>>>> = HashMap::new();
+            for total in 0..=30 {
+                for a in compositions(total, sizes[0]) {
+                    for b in compositions(total, sizes[1]) {
+                        let published = partitioned(&[&a, &b]);
+                        assert!(published
+                            .partitions
+                            .iter()
+                            .flatten()
+                            .all(|s| s.value().is_none_or(|v| v == 0 || v >= THRESHOLD)));
+                        let key = format!("{published:?}");
+                        seen.entry(key)
+                            .or_default()
+                            .push(vec![a.clone(), b.clone()]);
+                    }
+                }
+            }
+            for (key, worlds) in seen {
+                let published = partitioned(&[&worlds[0][0], &worlds[0][1]]);
+                let shown: u64 = published
+                    .partitions
+                    .iter()
+                    .flatten()
+                    .filter_map(|s| s.value())
+                    .sum();
+                if shown > 14 {
+                    continue;
+                }
+                for (p, part) in published.partitions.iter().enumerate() {
+                    for (i, s) in part.iter().enumerate() {
+                        if *s == Shown::FewerThan5 {
+                            let values: BTreeSet<u64> = worlds.iter().map(|w| w[p][i]).collect();
+                            assert!(values.len() > 1, "{key}: part {p}/{i} is always {values:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partitions_show_everything_when_nothing_is_small() {
+        let p = partitioned(&[&[10, 5], &[0, 15]]);
+        assert_eq!(p.total, Shown::Exact { value: 15 });
+        assert!(p.partitions.iter().flatten().all(|s| s.value().is_some()));
+        // A small part elsewhere: the fully shown partition would give the total away.
+        let p = partitioned(&[&[10, 5], &[2, 13]]);
+        assert_eq!(p.total, Shown::Exact { value: 15 });
+        assert_eq!(p.partitions[0], vec![count(10), count(5)]);
+        assert_eq!(p.partitions[1], vec![Shown::Withheld; 2]);
+        // Small parts in both: only the first is shown.
+        let p = partitioned(&[&[3, 12], &[2, 13]]);
+        assert_eq!(p.total, Shown::Withheld);
+        assert_eq!(p.partitions[0], vec![Shown::FewerThan5, count(12)]);
+        assert_eq!(p.partitions[1], vec![Shown::Withheld; 2]);
     }
 
     proptest! {

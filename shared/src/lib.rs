@@ -13,6 +13,7 @@ pub mod contact;
 pub mod csv_extract;
 pub mod disclosure;
 pub mod fhir;
+pub mod indicators;
 pub mod json_object;
 pub mod keys;
 pub mod log;

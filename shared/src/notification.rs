@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::access::Access;
-use crate::claims::Role;
+use crate::claims::{Role, SettingType};
 use crate::nhs_number::NhsNumber;
 use crate::org::OrgCode;
 use crate::plan::PlanType;
@@ -61,6 +61,8 @@ pub struct Notification {
     pub setting_code: OrgCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting_type: Option<SettingType>,
     pub seen_by: String,
     pub seen_by_role: Role,
     /// This LA's plan types for the child at the time.
@@ -122,6 +124,7 @@ impl Notification {
             seen_at: access.at,
             setting_code: access.org.clone(),
             setting_name: access.org_name.clone(),
+            setting_type: access.setting_type,
             seen_by: access.user.as_str().to_owned(),
             seen_by_role: access.role,
             plan_types,

@@ -568,6 +568,7 @@ fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access {
         role: Role::UnscheduledCare,
         org: org("RR801"),
         org_name: Some("Leeds General Infirmary ED".into()),
+        setting_type: None,
         outcome: AccessOutcome::Allowed,
     }
 }

@@ -614,6 +614,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
         role: cpindex::Role::UnscheduledCare,
         org: OrgCode::parse("RR801").unwrap(),
         org_name: None,
+        setting_type: None,
         outcome: cpindex::access::AccessOutcome::Allowed,
     };
     let n = cpindex::notification::Notification::new(

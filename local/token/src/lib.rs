@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use cpindex::claims::claim_names;
+use cpindex::claims::{claim_names, SettingType};
 use cpindex::{OrgCode, Role};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,8 @@ struct TokenClaims {
     role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     org_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    setting_type: Option<String>,
     iss: String,
     aud: String,
     exp: i64,
@@ -116,6 +118,9 @@ impl LocalAuth {
             org: org.as_str().to_owned(),
             role: role.as_str().to_owned(),
             org_name: org_name.map(str::to_owned),
+            // Local clinicians work in an emergency department (as their default name says).
+            setting_type: (role == Role::UnscheduledCare)
+                .then(|| SettingType::EmergencyDepartment.as_str().to_owned()),
             iss: LOCAL_ISSUER.into(),
             aud: LOCAL_AUDIENCE.into(),
             exp: now + hours * 3600,
@@ -147,6 +152,9 @@ impl LocalAuth {
         ]);
         if let Some(name) = c.org_name {
             map.insert(claim_names::ORG_NAME.to_owned(), name);
+        }
+        if let Some(t) = c.setting_type {
+            map.insert(claim_names::SETTING_TYPE.to_owned(), t);
         }
         Ok(map)
     }

@@ -84,6 +84,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                     role: Role::UnscheduledCare,
                     org: OrgCode::parse("RR801").unwrap(),
                     org_name: None,
+                    setting_type: None,
                     outcome: AccessOutcome::Allowed,
                 };
                 serde_json::to_string(&a).unwrap()
