@@ -36,6 +36,8 @@ pub mod keep {
     pub const REPORT_COPY_DAYS: i64 = 90;
     /// A reconciliation segment checkpoint.
     pub const CHECKPOINT_DAYS: i64 = 7;
+    /// An LA's indicators for one week (counts only), from the end of the week.
+    pub const INDICATOR_DAYS: i64 = 730;
     // Plan records and live projections: the plan's end date (or a withdrawal) plus the
     // configured retention (`cpindex::plan::Retention`, 12 months by default).
 }
@@ -59,10 +61,12 @@ pub enum Entity {
     ReconciliationReport,
     /// Reconciliation's run state and segment checkpoints.
     ReconciliationRun,
+    /// An LA's indicator counts for one week (events, or what the nightly pass measured).
+    Indicators,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 10] = [
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
@@ -72,6 +76,7 @@ impl Entity {
         Entity::ExtractLatest,
         Entity::ReconciliationReport,
         Entity::ReconciliationRun,
+        Entity::Indicators,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +90,7 @@ impl Entity {
             Entity::ExtractLatest => "extract_latest",
             Entity::ReconciliationReport => "reconciliation_report",
             Entity::ReconciliationRun => "reconciliation_run",
+            Entity::Indicators => "indicators",
         }
     }
 
@@ -299,6 +305,22 @@ pub mod key {
     /// an item of their own, so no item grows with the table or the number of LAs.
     pub fn segment_page_sk(segment: u32, page: u64) -> String {
         format!("{}{page:08}", segment_pages_prefix(segment))
+    }
+
+    /// Every LA's indicators for one ISO week (`2026-W49`): one partition a page view queries
+    /// whole, for the LA's figures and the national median at once.
+    pub fn indicators_pk(week: &crate::indicators::IsoWeek) -> String {
+        format!("IND#{week}")
+    }
+
+    /// An LA's event counts of the week (added to as events happen).
+    pub fn indicator_events_sk(org: &OrgCode) -> String {
+        format!("ORG#{org}#EVENTS")
+    }
+
+    /// What the nightly pass last measured for an LA that week (replaced on each pass).
+    pub fn indicator_state_sk(org: &OrgCode) -> String {
+        format!("ORG#{org}#STATE")
     }
 
     /// Prefix of every page of one segment.

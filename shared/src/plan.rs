@@ -12,7 +12,7 @@ use crate::nhs_number::NhsNumber;
 use crate::problem::{ErrorCode, FieldError};
 
 /// The kind of plan. National codes (CPPI, LACI, UCPI) are accepted as aliases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PlanType {
     /// Child protection plan.
     #[serde(rename = "CPP", alias = "CPPI")]

@@ -55,13 +55,14 @@ pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     ],
     trigger: Trigger::Http,
     // PlanWrites: the batched consistent read, the conditional puts (a move's transaction is
-    // two puts, which IAM governs as PutItem), one record, the LA's listing; the child key
-    // secret, read once at start.
+    // two puts, which IAM governs as PutItem), one record, the LA's listing, the upload
+    // counts (`ADD` to the LA's indicators); the child key secret, read once at start.
     iam: &[
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:GetItem",
         "dynamodb:Query",
+        "dynamodb:UpdateItem",
         "secretsmanager:GetSecretValue",
     ],
 };
@@ -280,6 +281,8 @@ pub const PROFILE_PATH: &str = "/v1/la-profiles/{org}";
 pub const PROFILES_PATH: &str = "/v1/la-profiles";
 /// The LA's latest reconciliation report.
 pub const RECONCILIATION_REPORT_PATH: &str = "/v1/reconciliation-reports/latest";
+/// Indicators: an LA's own (operators: any LA's, or national) beside the national median.
+pub const INDICATORS_PATH: &str = "/v1/indicators";
 /// Operators: run reconciliation now (one bounded step).
 pub const RECONCILIATION_RUNS_PATH: &str = "/v1/reconciliation-runs";
 /// Operators: dead-letter report.
@@ -467,6 +470,15 @@ pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
     takes_json: false,
     takes_csv: false,
 };
+/// Indicators over the last weeks (JSON, or CSV with `Accept: text/csv`).
+pub const GET_INDICATORS: RouteDef = RouteDef {
+    method: "GET",
+    path: INDICATORS_PATH,
+    function: INBOX,
+    roles: LA_OR_OPERATOR,
+    takes_json: false,
+    takes_csv: false,
+};
 /// Run reconciliation now (one bounded step).
 pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
     method: "POST",
@@ -515,6 +527,7 @@ pub const ROUTES: &[RouteDef] = &[
     GET_PROFILE,
     LIST_PROFILES,
     GET_RECONCILIATION_REPORT,
+    GET_INDICATORS,
     POST_RECONCILIATION_RUN,
     GET_DEAD_LETTERS,
     POST_DEAD_LETTERS_REDRIVE,

@@ -379,6 +379,14 @@ impl DeliveryStore for CrashOnceAfterPost {
     async fn attempt_failed(&self, id: &str, attempts: u32, error: &str) -> Result<(), StoreError> {
         self.inner.attempt_failed(id, attempts, error).await
     }
+    async fn count(
+        &self,
+        la: &OrgCode,
+        week: cpindex::indicators::IsoWeek,
+        counters: &[(cpindex::indicators::Counter, u64)],
+    ) {
+        self.inner.count(la, week, counters).await
+    }
 }
 
 #[tokio::test]

@@ -203,7 +203,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
                 Some((t + Duration::days(keep::CHECKPOINT_DAYS)).timestamp())
             }
             Entity::ReconciliationRun | Entity::ExtractLatest | Entity::LaProfile => None,
-            Entity::ReconciliationReport => continue,
+            Entity::ReconciliationReport | Entity::Indicators => continue,
         };
         assert_eq!(expires(item), want, "{kind:?} {pk} {sk}");
         checked.insert(kind.as_str());
@@ -234,6 +234,28 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         assert_eq!(expires(item), want, "report {sk}");
         checked.insert(Entity::ReconciliationReport.as_str());
     }
+    // The pass's indicators: kept two years after the end of the week they count.
+    for item in emu
+        .scan_all(&table)
+        .await
+        .iter()
+        .filter(|i| entity(i) == Some(Entity::Indicators))
+    {
+        let pk = item
+            .get(attr::PK)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        let week: cpindex::indicators::IsoWeek = pk.trim_start_matches("IND#").parse().unwrap();
+        assert_eq!(week, cpindex::indicators::IsoWeek::of(t));
+        assert_eq!(
+            expires(item),
+            Some(week.kept_until().timestamp()),
+            "indicators {pk}"
+        );
+        assert!(week.kept_until() >= t + Duration::days(keep::INDICATOR_DAYS));
+        checked.insert(Entity::Indicators.as_str());
+    }
     for kind in [
         Entity::PlanRecord,
         Entity::PlanProjection,
@@ -243,6 +265,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         Entity::ExtractLatest,
         Entity::ReconciliationReport,
         Entity::ReconciliationRun,
+        Entity::Indicators,
     ] {
         assert!(
             checked.contains(kind.as_str()),

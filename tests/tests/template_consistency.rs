@@ -1623,6 +1623,46 @@ fn the_openapi_contract_has_exactly_the_routes() {
     );
 }
 
+/// The contract's indicator keys (the query's and each series') are exactly those the API
+/// publishes, in order.
+#[test]
+fn the_openapi_indicator_keys_are_exactly_the_published_indicators() {
+    let o = openapi();
+    let published: Vec<&str> = cpindex::indicators::INDICATORS
+        .iter()
+        .map(|d| d.key)
+        .collect();
+    let param = at(&o, &["paths", "/v1/indicators", "get", "parameters"])
+        .and_then(|p| p.as_sequence())
+        .and_then(|ps| {
+            ps.iter()
+                .find(|p| str_at(p, &["name"]) == Some("indicator"))
+        })
+        .and_then(|p| at(p, &["schema", "enum"]))
+        .expect("the indicator parameter has an enum");
+    let series = at(
+        &o,
+        &[
+            "components",
+            "schemas",
+            "IndicatorSeries",
+            "properties",
+            "key",
+            "enum",
+        ],
+    )
+    .expect("IndicatorSeries.key has an enum");
+    for listed in [param, series] {
+        let listed: Vec<&str> = listed
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(listed, published);
+    }
+}
+
 #[test]
 fn the_openapi_error_codes_are_exactly_error_code_all() {
     assert_none(

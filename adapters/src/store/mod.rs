@@ -3,6 +3,7 @@
 pub mod access;
 pub mod error;
 pub mod extracts;
+pub mod indicators;
 pub mod notifications;
 pub mod plans;
 pub mod reports;

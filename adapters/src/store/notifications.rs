@@ -214,14 +214,16 @@ impl NotificationStore {
             .map(|_| ())
     }
 
-    /// Acknowledges an LA's own notification. `None` when it is not this LA's (or does not exist).
+    /// Acknowledges an LA's own notification. `None` when it is not this LA's (or does not exist);
+    /// otherwise the notification and whether this call acknowledged it (exactly one call does,
+    /// however many race: the condition decides).
     pub async fn acknowledge(
         &self,
         la: &OrgCode,
         id: &str,
         by: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<Notification>, StoreError> {
+    ) -> Result<Option<(Notification, bool)>, StoreError> {
         let Some(current) = self.get(id).await? else {
             return Ok(None);
         };
@@ -229,15 +231,14 @@ impl NotificationStore {
             return Ok(None);
         }
         if current.acknowledged_at.is_some() {
-            return Ok(Some(current));
+            return Ok(Some((current, false)));
         }
-        let update =
-            Condition::new("SET #at = if_not_exists(#at, :at), #by = if_not_exists(#by, :by)")
-                .name("#at", "acknowledgedAt")
-                .name("#by", "acknowledgedBy")
-                .value(":at", AttributeValue::S(at.to_rfc3339()))
-                .value(":by", AttributeValue::S(by.into()));
-        let cond = Condition::new("#la = :la")
+        let update = Condition::new("SET #at = :at, #by = :by")
+            .name("#at", "acknowledgedAt")
+            .name("#by", "acknowledgedBy")
+            .value(":at", AttributeValue::S(at.to_rfc3339()))
+            .value(":by", AttributeValue::S(by.into()));
+        let cond = Condition::new("#la = :la AND attribute_not_exists(#at)")
             .name("#la", "la")
             .value(":la", AttributeValue::S(la.as_str().into()));
         match self
@@ -245,8 +246,13 @@ impl NotificationStore {
             .update(&key::notification_pk(id), key::CURRENT, update, Some(cond))
             .await
         {
-            Ok(item) => decode(item).map(Some),
-            Err(StoreError::ConditionFailed { .. }) => Ok(None),
+            Ok(item) => decode(item).map(|n| Some((n, true))),
+            // Acknowledged meanwhile by another call.
+            Err(StoreError::ConditionFailed { .. }) => Ok(self
+                .get(id)
+                .await?
+                .filter(|n| &n.la == la)
+                .map(|n| (n, false))),
             Err(e) => Err(e),
         }
     }

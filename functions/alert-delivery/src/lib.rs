@@ -7,7 +7,9 @@ pub mod port;
 
 use adapters::secrets::SecretSource;
 use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
+use adapters::store::StoreError;
 use chrono::{DateTime, Utc};
+use cpindex::indicators::{Counter, IsoWeek, TimeBand};
 use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
 use cpindex::profile::WebhookUrl;
 use cpindex::signing;
@@ -116,6 +118,39 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
         Ok(())
     }
 
+    /// Moves `n` to a final status and, if this call moved it (a duplicate finishing second
+    /// changes nothing), counts the outcome in the LA's indicators for the week of the access.
+    async fn finish(
+        &self,
+        n: &Notification,
+        status: DeliveryStatus,
+        at: DateTime<Utc>,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let moved = self
+            .store
+            .finish(&n.notification_id, status, at, attempts, error)
+            .await?;
+        let outcome = match status {
+            DeliveryStatus::Delivered => Counter::DeliveredByWebhook,
+            DeliveryStatus::Inbox => Counter::LeftInInbox,
+            DeliveryStatus::Failed => Counter::DeadLettered,
+            DeliveryStatus::Pending => return Ok(()),
+        };
+        if moved {
+            let mut counters = vec![(outcome, 1)];
+            if status == DeliveryStatus::Delivered {
+                let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
+                counters.push((Counter::DeliveredWithin(took), 1));
+            }
+            self.store
+                .count(&n.la, IsoWeek::of(n.seen_at), &counters)
+                .await;
+        }
+        Ok(())
+    }
+
     /// Delivers one message received for the `receive_count`-th time.
     pub async fn deliver(&self, m: &QueueMessage) -> Result<Delivered, DeliveryError> {
         let msg: DeliveryMessage = serde_json::from_str(&m.body).map_err(DeliveryError::Poison)?;
@@ -131,9 +166,7 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
         let now = self.clock.now();
         let webhook = self.store.profile(&n.la).await?.and_then(|p| p.webhook);
         let Some(webhook) = webhook else {
-            self.store
-                .finish(&id, DeliveryStatus::Inbox, now, 0, None)
-                .await?;
+            self.finish(&n, DeliveryStatus::Inbox, now, 0, None).await?;
             return Ok(Delivered::Inbox);
         };
         let attempt = m.receive_count;
@@ -147,14 +180,8 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
         };
         match result {
             Ok(()) => {
-                self.store
-                    .finish(
-                        &id,
-                        DeliveryStatus::Delivered,
-                        self.clock.now(),
-                        attempt,
-                        None,
-                    )
+                let at = self.clock.now();
+                self.finish(&n, DeliveryStatus::Delivered, at, attempt, None)
                     .await?;
                 Ok(Delivered::Webhook)
             }
@@ -165,8 +192,7 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
                 };
                 if attempt >= self.policy.max_attempts {
                     // Last attempt: failed, reported, still in the inbox; SQS dead-letters the message.
-                    self.store
-                        .finish(&id, DeliveryStatus::Failed, now, attempt, Some(&brief))
+                    self.finish(&n, DeliveryStatus::Failed, now, attempt, Some(&brief))
                         .await?;
                     tracing::error!(notification_id = %id, la = %n.la, attempt, error = %brief, "alert delivery failed for good; dead-lettering");
                 } else {

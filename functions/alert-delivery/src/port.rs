@@ -9,6 +9,7 @@ use adapters::store::{BoxError, StoreError};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::notification::{DeliveryStatus, Notification};
 use cpindex::profile::LaProfile;
 use cpindex::OrgCode;
@@ -27,6 +28,8 @@ pub trait DeliveryStore: Send + Sync + 'static {
         error: Option<&str>,
     ) -> Result<bool, StoreError>;
     async fn attempt_failed(&self, id: &str, attempts: u32, error: &str) -> Result<(), StoreError>;
+    /// Adds to the LA's indicator counts (a failure is logged, never returned).
+    async fn count(&self, la: &OrgCode, week: IsoWeek, counters: &[(Counter, u64)]);
 }
 
 #[async_trait]
@@ -52,6 +55,10 @@ impl DeliveryStore for NotificationStore {
 
     async fn attempt_failed(&self, id: &str, attempts: u32, error: &str) -> Result<(), StoreError> {
         NotificationStore::attempt_failed(self, id, attempts, error).await
+    }
+
+    async fn count(&self, la: &OrgCode, week: IsoWeek, counters: &[(Counter, u64)]) {
+        adapters::store::indicators::add_or_log(self.table(), la, week, counters).await
     }
 }
 

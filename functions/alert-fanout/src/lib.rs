@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use chrono::{DateTime, Utc};
 use cpindex::access::{attendance_of, Access};
+use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::notification::{DeliveryMessage, Notification};
 use cpindex::plan::PlanStatus;
 use cpindex::{Clock, NhsNumber, OrgCode, PlanType, Retention};
@@ -99,6 +100,18 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                 now,
             );
             let created = self.store.notifications.create(&n).await?;
+            if created == adapters::store::notifications::Created::New {
+                // Counted once, by the write that created the notification (a redelivery
+                // finds it there and counts nothing).
+                let sent = Counter::AlertSent(access.setting_type);
+                adapters::store::indicators::add_or_log(
+                    self.store.notifications.table(),
+                    la,
+                    IsoWeek::of(access.at),
+                    &[(sent, 1)],
+                )
+                .await;
+            }
             if created == adapters::store::notifications::Created::AlreadyThere {
                 already_existed += 1;
                 if later_view {

@@ -2,6 +2,8 @@
 //! holds plans for, and (for operators) LA profiles with contacts and webhooks. An LA without a
 //! webhook works from this inbox alone.
 
+mod indicators;
+
 use std::sync::Arc;
 
 use adapters::edge::{json_body, serve, ApiError, Caller};
@@ -16,6 +18,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use cpindex::access::{Access, AccessOutcome};
 use cpindex::answers::{AccessView, NotificationList, ReportAnnouncement};
+use cpindex::indicators::{Counter, IsoWeek, TimeBand};
 use cpindex::notification::Notification;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::LaProfile;
@@ -55,6 +58,7 @@ pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
     let r = serve(r, &routes::PUT_PROFILE, put_profile::<C>);
     let r = serve(r, &routes::LIST_PROFILES, list_profiles::<C>);
     let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report::<C>);
+    let r = serve(r, &routes::GET_INDICATORS, indicators::get::<C>);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
 }
@@ -175,9 +179,22 @@ async fn ack<C: Clock>(
         .acknowledge(&caller.0.org, &id, caller.0.user.as_str(), app.clock.now())
         .await
         .map_err(store_failure)?;
+    if let Some((n, true)) = &n {
+        // Read in the inbox: counted once, in the week of the access, with the time it took.
+        let at = n.acknowledged_at.unwrap_or(n.seen_at);
+        let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
+        let counters = [(Counter::Read, 1), (Counter::ReadWithin(took), 1)];
+        adapters::store::indicators::add_or_log(
+            app.notifications.table(),
+            &n.la,
+            IsoWeek::of(n.seen_at),
+            &counters,
+        )
+        .await;
+    }
     // Another LA's notification answers exactly as a missing one. The id is ours (hex), safe
     // to echo, and tells the person which one it was.
-    n.map(Json).ok_or_else(|| {
+    n.map(|(n, _)| Json(n)).ok_or_else(|| {
         ApiError::from(
             Problem::new(ErrorCode::NotFound)
                 .detail(format!("this LA's inbox holds no notification {id}")),

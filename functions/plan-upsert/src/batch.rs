@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use adapters::store::extracts::{ExtractEntry, ExtractPart, NotLoaded};
 use adapters::store::plans::{Known, WriteOutcome};
 use chrono::{DateTime, Utc};
+use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::json_object::ObjectReader;
 use cpindex::problem::{ErrorCode, FieldError};
 use cpindex::{OrgCode, Plan, PlanRef};
@@ -218,6 +219,12 @@ pub async fn apply(
         .into_iter()
         .map(|a| a.expect("every record has an outcome"))
         .collect();
+    // The LA's upload outcomes, one write for the whole batch.
+    let outcomes: Vec<(Counter, u64)> = records
+        .iter()
+        .map(|r| (Counter::Record(r.outcome), 1))
+        .collect();
+    adapters::store::indicators::add_or_log(store.table(), org, IsoWeek::of(now), &outcomes).await;
     if batch.mode == Mode::Full {
         // Every record the index did not take is kept with its reason, so reconciliation can
         // remind the LA that this child looks up as "no plan" until the record is fixed. A stale

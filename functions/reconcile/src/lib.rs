@@ -22,6 +22,7 @@ use adapters::store::runs::{RunState, RunStore};
 use adapters::store::scan::{self, Scanned, ScannedItem};
 use adapters::store::{StoreError, Table};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use cpindex::indicators::IsoWeek;
 use cpindex::notification::{DeliveryMessage, DeliveryStatus};
 use cpindex::plan::{PlanStatus, PlanType};
 use cpindex::{Clock, OrgCode, Retention};
@@ -465,6 +466,7 @@ impl<C: Clock> Reconciler<C> {
             return;
         }
         la.index_count += 1;
+        *la.active_by_type.entry(r.plan.plan_type).or_default() += 1;
         let plan_ref = r.plan_ref.as_str().to_owned();
         if extracts.summaries.contains_key(&org) {
             match extracts.versions.get(&(org, plan_ref.clone())) {
@@ -539,6 +541,16 @@ impl<C: Clock> Reconciler<C> {
             };
             let value = serde_json::to_value(&report).expect("a report serialises");
             adapters::store::reports::put_la(&self.table, &org, now, &value).await?;
+            // The LA's indicators for this week: replaced by each pass, so a pass run twice in
+            // a week leaves the later measurement.
+            adapters::store::indicators::put_state(
+                &self.table,
+                &org,
+                IsoWeek::of(now),
+                &report.indicator_state(now),
+                now,
+            )
+            .await?;
             written += 1;
         }
         let (dead_letters_by_la, dead_letters_by_la_total) = report::most_dead_letters(

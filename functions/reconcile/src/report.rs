@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use cpindex::indicators::StateValue;
+use cpindex::PlanType;
 use serde::{Deserialize, Serialize};
 
 /// Most entries listed per finding (the totals are always exact).
@@ -57,6 +59,9 @@ pub struct VersionMismatch {
 pub struct LaFindings {
     /// Live plans the index holds for the LA.
     pub index_count: u64,
+    /// The same, by plan type (the LA's indicators).
+    #[serde(default)]
+    pub active_by_type: BTreeMap<PlanType, u64>,
     /// Held by the index, absent from the LA's latest full extract: for the LA to act on
     /// (never deleted by us).
     pub not_in_extract: Listed<String>,
@@ -77,6 +82,9 @@ pub struct LaFindings {
 impl LaFindings {
     pub fn merge(&mut self, o: LaFindings) {
         self.index_count += o.index_count;
+        for (t, n) in o.active_by_type {
+            *self.active_by_type.entry(t).or_default() += n;
+        }
         self.not_in_extract.merge(o.not_in_extract);
         self.version_mismatches.merge(o.version_mismatches);
         self.unborn_past_due.merge(o.unborn_past_due);
@@ -162,6 +170,32 @@ pub struct LaReport {
     pub not_in_index: Listed<NotInIndex>,
     /// The LA's profile lacks the emergency-duty phone clinicians need out of hours.
     pub profile_missing_emergency_phone: bool,
+}
+
+impl LaReport {
+    /// What the LA's indicators record of this run, for the week it ran in.
+    pub fn indicator_state(&self, now: DateTime<Utc>) -> Vec<(StateValue, u64)> {
+        let f = &self.findings;
+        let mut values: Vec<(StateValue, u64)> = [PlanType::Cpp, PlanType::Lac, PlanType::Ucpp]
+            .into_iter()
+            .map(|t| {
+                let n = f.active_by_type.get(&t).copied().unwrap_or(0);
+                (StateValue::ActivePlans(t), n)
+            })
+            .collect();
+        values.extend([
+            (StateValue::NotInIndex, self.not_in_index.total),
+            (StateValue::NotInExtract, f.not_in_extract.total),
+            (StateValue::VersionMismatches, f.version_mismatches.total),
+            (StateValue::UnbornPastDue, f.unborn_past_due.total),
+            (StateValue::OpenTooLong, f.open_too_long.total),
+        ]);
+        if let Some(e) = &self.extract {
+            let days = (now - e.received_at).num_days().max(0);
+            values.push((StateValue::ExtractAgeDays, days.unsigned_abs()));
+        }
+        values
+    }
 }
 
 /// Dead letters for one LA.
@@ -289,6 +323,10 @@ mod tests {
     fn an_la_report_at_its_worst_fits_one_item() {
         let findings = LaFindings {
             index_count: u64::MAX,
+            active_by_type: [PlanType::Cpp, PlanType::Lac, PlanType::Ucpp]
+                .into_iter()
+                .map(|t| (t, u64::MAX))
+                .collect(),
             not_in_extract: full(longest_ref),
             version_mismatches: full(mismatch),
             unborn_past_due: full(longest_ref),

@@ -34,6 +34,12 @@ impl IsoWeek {
         self.monday
     }
 
+    /// When its indicators may be deleted ([`crate::keys::keep::INDICATOR_DAYS`] after it ends).
+    pub fn kept_until(self) -> DateTime<Utc> {
+        let end = self.monday + Duration::days(7 + crate::keys::keep::INDICATOR_DAYS);
+        end.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+    }
+
     pub fn previous(self) -> Self {
         Self {
             monday: self.monday - Duration::days(7),
