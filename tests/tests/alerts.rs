@@ -1009,3 +1009,224 @@ async fn accesses_from_before_a_plan_are_neither_shown_nor_alerted_once_it_is_re
         later.body
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Indicators: the alert flow counts each event once, into the LA's week, and the API publishes
+// the counts with small numbers suppressed.
+// ---------------------------------------------------------------------------------------------
+
+/// The `n`-th valid NHS number from 943 000 000 (check digit by the modulus 11 rule).
+fn nhs_number(n: u64) -> String {
+    (0..)
+        .map(|i| 943_000_000 + n * 20 + i)
+        .find_map(|base| {
+            let digits: Vec<u64> = base
+                .to_string()
+                .bytes()
+                .map(|b| u64::from(b - b'0'))
+                .collect();
+            let sum: u64 = digits.iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+            let check = (11 - sum % 11) % 11;
+            (check != 10).then(|| format!("{base}{check}"))
+        })
+        .unwrap()
+}
+
+async fn indicators(f: &Fixture, query: &str, caller: As<'_>) -> Value {
+    let a = call(
+        &f.inbox,
+        request("GET", &format!("/v1/indicators{query}"), caller, None),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    a.body
+}
+
+/// The figure of `key` for the latest week: (own, national median).
+fn figure(report: &Value, key: &str) -> (Value, Value) {
+    let s = report["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap_or_else(|| panic!("no {key}"));
+    let last = |v: &Value| v.as_array().unwrap().last().cloned().unwrap();
+    (last(&s["values"]), last(&s["nationalMedian"]))
+}
+
+#[tokio::test]
+async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown() {
+    let f = fixture().await;
+    let leeds = WebhookReceiver::start("s", vec![Answer::Status(200)]).await;
+    f.profile(LEEDS, Some((&leeds.url, "s"))).await;
+    // Camden has no webhook: its alerts wait in the inbox.
+    f.profile(CAMDEN, None).await;
+    let leeds_children: Vec<String> = (0..6).map(nhs_number).collect();
+    let camden_children: Vec<String> = (10..12).map(nhs_number).collect();
+    f.load(
+        LEEDS,
+        leeds_children
+            .iter()
+            .enumerate()
+            .map(|(i, n)| plan(&format!("L-{i}"), n, "CPP"))
+            .collect(),
+    )
+    .await;
+    f.load(
+        CAMDEN,
+        camden_children
+            .iter()
+            .enumerate()
+            .map(|(i, n)| plan(&format!("C-{i}"), n, "LAC"))
+            .collect(),
+    )
+    .await;
+    for n in leeds_children.iter().chain(&camden_children) {
+        f.look(n).await;
+    }
+    // At-least-once delivery: every access handed to fan-out twice.
+    assert_eq!(f.fan_out_waiting_twice().await, 8);
+    let delivery = f.delivery(f.notifications());
+    f.pump_delivery(&delivery, 2).await;
+    // Camden reads one alert, twice.
+    let camden = la(CAMDEN);
+    let list = call(&f.inbox, request("GET", "/v1/notifications", camden, None)).await;
+    let id = list.body["items"][0]["notificationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..2 {
+        let a = call(
+            &f.inbox,
+            request("POST", &format!("/v1/notifications/{id}/ack"), camden, None),
+        )
+        .await;
+        assert_eq!(a.status, 200);
+    }
+
+    // The store holds each event once (read back, not inferred).
+    let week = cpindex::indicators::IsoWeek::of(Utc::now());
+    let stored = adapters::store::indicators::week(&f.table, week)
+        .await
+        .unwrap();
+    let counts = |org: &str| {
+        stored
+            .iter()
+            .find(|w| w.org.as_str() == org)
+            .map(|w| w.counts.clone())
+            .unwrap_or_default()
+    };
+    use cpindex::indicators::Counter;
+    let (l, c) = (counts(LEEDS), counts(CAMDEN));
+    assert_eq!(l.counter(Counter::AlertSent(None)), 6, "{l:?}");
+    assert_eq!(l.counter(Counter::DeliveredByWebhook), 6);
+    assert_eq!(l.bands(false).iter().sum::<u64>(), 6, "six delivery times");
+    assert_eq!(c.counter(Counter::AlertSent(None)), 2);
+    assert_eq!(c.counter(Counter::LeftInInbox), 2);
+    assert_eq!(c.counter(Counter::Read), 1, "read twice, counted once");
+    assert_eq!(c.bands(true).iter().sum::<u64>(), 1);
+    assert_eq!(
+        l.counter(Counter::Record(cpindex::answers::RecordOutcome::Created)),
+        6,
+        "the upload's outcomes"
+    );
+
+    // Leeds sees its figures exactly; the median of Leeds (6) and Camden (2) is 4: fewer than 5.
+    let r = indicators(&f, "?weeks=4", la(LEEDS)).await;
+    assert_eq!(r["scope"], LEEDS);
+    assert_eq!(r["weeks"].as_array().unwrap().len(), 4);
+    assert_eq!(r["weeks"][3], week.to_string());
+    assert_eq!(r["lasCompared"], 2);
+    let exact = |n: u64| json!({"shown": "exact", "value": n});
+    let fewer = json!({"shown": "fewer_than_5"});
+    let withheld = json!({"shown": "withheld"});
+    assert_eq!(figure(&r, "alerts_sent"), (exact(6), fewer.clone()));
+    assert_eq!(figure(&r, "alerts_webhook").0, exact(6));
+    assert_eq!(figure(&r, "setting_not_stated").0, exact(6));
+    assert_eq!(figure(&r, "records_changed").0, exact(6));
+    assert_eq!(figure(&r, "read_median_s").0, withheld);
+    assert!(
+        figure(&r, "delivered_median_s").0["value"]
+            .as_u64()
+            .unwrap()
+            <= 60
+    );
+    // No pass has run this week: plan figures are "no data", not zero.
+    assert_eq!(figure(&r, "plans_total").0, Value::Null);
+
+    // Camden's two alerts and one read: every partition has a small part, so only the first
+    // (delivery outcomes) is shown, suppressed, and the rest are withheld.
+    let r = indicators(&f, "", camden).await;
+    assert_eq!(figure(&r, "alerts_sent").0, withheld);
+    assert_eq!(figure(&r, "alerts_inbox").0, fewer);
+    assert_eq!(figure(&r, "alerts_webhook").0, exact(0));
+    assert_eq!(figure(&r, "setting_not_stated").0, withheld);
+    assert_eq!(figure(&r, "alerts_read").0, withheld);
+    assert_eq!(figure(&r, "read_median_s").0, withheld);
+    // Nothing from 1 to 4 anywhere in Camden's answer.
+    let text = r.to_string();
+    for n in 1..5 {
+        assert!(
+            !text.contains(&format!("\"value\":{n}}}")),
+            "{n} shown in {text}"
+        );
+    }
+
+    // Operators: the national totals (8 sent, all "not stated": the settings give the total away,
+    // so it is shown, and the outcomes, with Camden's 2, are withheld whole); or any one LA.
+    let national = indicators(&f, "", OPERATOR).await;
+    assert_eq!(national["scope"], "national");
+    assert_eq!(figure(&national, "alerts_sent").0, exact(8));
+    assert_eq!(figure(&national, "alerts_webhook").0, withheld);
+    let as_leeds = indicators(&f, &format!("?org={LEEDS}"), OPERATOR).await;
+    assert_eq!(figure(&as_leeds, "alerts_sent").0, exact(6));
+
+    // An LA may not read another LA's figures.
+    let a = call(
+        &f.inbox,
+        request("GET", &format!("/v1/indicators?org={LEEDS}"), camden, None),
+    )
+    .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(a.problem_code(), "invalid_query");
+    assert_eq!(a.body["field"], "org");
+
+    // The CSV is the JSON, cell for cell.
+    let mut req = request("GET", "/v1/indicators?weeks=2", camden, None);
+    req.headers_mut()
+        .insert("accept", "text/csv".parse().unwrap());
+    let a = call(&f.inbox, req).await;
+    assert_eq!(a.status, 200);
+    assert!(a.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = a.body.as_str().unwrap().to_owned();
+    let json = indicators(&f, "?weeks=2", camden).await;
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), json["indicators"].as_array().unwrap().len() * 2);
+    let text_of = |v: &Value| match v["shown"].as_str() {
+        None => "no data".to_owned(),
+        Some("exact") => v["value"].to_string(),
+        Some("fewer_than_5") => "fewer than 5".into(),
+        Some(_) => "not shown".into(),
+    };
+    for s in json["indicators"].as_array().unwrap() {
+        for (i, week) in json["weeks"].as_array().unwrap().iter().enumerate() {
+            let row = rows
+                .iter()
+                .find(|r| r[1] == week.as_str().unwrap() && r[3] == s["key"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(row[row.len() - 2], text_of(&s["values"][i]), "{row:?}");
+            assert_eq!(
+                row[row.len() - 1],
+                text_of(&s["nationalMedian"][i]),
+                "{row:?}"
+            );
+        }
+    }
+}

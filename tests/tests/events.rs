@@ -259,6 +259,13 @@ fn expectations() -> Vec<Expectation> {
             .is("/la", json!(LEEDS))
             .is("/findings/indexCount", json!(1))
             .is("/extract", Value::Null),
+        // After a pass: Leeds's one plan counted, and shown as "fewer than 5".
+        sample("inbox/get-indicators.json", Status(200))
+            .prep(&[Reconciled])
+            .is("/scope", json!(LEEDS))
+            .len("/weeks", 4)
+            .is("/indicators/1/key", json!("plans_cpp"))
+            .is("/indicators/1/values/3", json!({"shown": "fewer_than_5"})),
         // ops
         sample("ops/run-reconciliation.json", Status(200))
             .is("/complete", json!(true))

@@ -7,6 +7,8 @@ use adapters::store::plans::{PlanState, PlanStore};
 use adapters::store::Table;
 use axum::Router;
 use chrono::{TimeZone, Utc};
+use cpindex::answers::RecordOutcome;
+use cpindex::indicators::Counter;
 use cpindex::keys::attr;
 use cpindex::{FixedClock, NhsNumber, Retention};
 use integration_tests::http::{call, la, raw_request, request, Answer};
@@ -85,8 +87,32 @@ impl Fixture {
         .await
     }
 
+    /// Items other than the LA's indicator counts (a batch counts its outcomes, rejected
+    /// records too, in one item of counts: no plan data).
     async fn item_count(&self) -> usize {
-        self.emu.scan_all(&self.table).await.len()
+        self.emu
+            .scan_all(&self.table)
+            .await
+            .iter()
+            .filter(|i| {
+                i.get(cpindex::keys::attr::ENTITY)
+                    .and_then(|e| e.as_s().ok())
+                    .map(String::as_str)
+                    != Some(cpindex::keys::Entity::Indicators.as_str())
+            })
+            .count()
+    }
+
+    /// The LA's upload counts for this week, by outcome.
+    async fn upload_counts(&self, org: &str) -> cpindex::indicators::Counts {
+        let week = cpindex::indicators::IsoWeek::of(cpindex::Clock::now(&clock()));
+        adapters::store::indicators::week(&self.table, week)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w.org.as_str() == org)
+            .map(|w| w.counts)
+            .unwrap_or_default()
     }
 
     fn store(&self) -> PlanStore {
@@ -480,6 +506,31 @@ async fn a_batch_acknowledges_each_record_in_order_and_bad_records_write_nothing
     );
     // OLD, NEW-1, DUP: three records and three projections.
     assert_eq!(f.item_count().await, 6);
+    // Every record's outcome counted once in the LA's upload indicators.
+    let counts = f.upload_counts(LA_A).await;
+    let acks = batch_outcomes(&ack.body);
+    for outcome in [
+        RecordOutcome::Created,
+        RecordOutcome::Updated,
+        RecordOutcome::Rejected,
+        RecordOutcome::Stale,
+    ] {
+        let acked = acks.iter().filter(|o| **o == outcome.as_str()).count() as u64;
+        assert_eq!(
+            counts.counter(Counter::Record(outcome)),
+            acked,
+            "{outcome:?}"
+        );
+    }
+}
+
+fn batch_outcomes(body: &serde_json::Value) -> Vec<String> {
+    body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
