@@ -28,7 +28,7 @@ writeFileSync(join(dist, "nhsuk-frontend.min.js"), js);
 for (const f of readdirSync(join(nhsuk, "assets", "images"))) {
   cpSync(join(nhsuk, "assets", "images", f), join(dist, "assets", "images", f));
 }
-for (const f of ["index.html", "app.js"]) {
+for (const f of ["index.html", "app.js", "indicators.js"]) {
   cpSync(join(here, "src", f), join(dist, f));
 }
 console.log(`web: built ${readdirSync(dist).length} entries into web/dist`);

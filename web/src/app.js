@@ -2,6 +2,7 @@
 // only (never localStorage): a reload signs you in again. Nothing here puts an NHS number in a
 // URL, so none reaches a history, a log or a referrer.
 import { initAll } from "/app/nhsuk-frontend.min.js";
+import { indicatorCharts } from "/app/indicators.js";
 
 const session = { token: null, claims: null, config: null, expiryTimer: null };
 let pollTimer = null;
@@ -192,8 +193,8 @@ function signInPage(message) {
 const PAGES = {
   unscheduled_care: [["#/lookup", "Look up a child"]],
   scheduled_care: [["#/lookup", "Look up a child"]],
-  local_authority: [["#/inbox", "Alerts"], ["#/plans", "Plans"], ["#/record", "Record a plan"], ["#/upload", "Upload an extract"], ["#/report", "Reconciliation"], ["#/profile", "Profile"]],
-  operator: [["#/profiles", "LA profiles"], ["#/dead-letters", "Dead letters"], ["#/reconciliation", "Run reconciliation"]],
+  local_authority: [["#/inbox", "Alerts"], ["#/plans", "Plans"], ["#/record", "Record a plan"], ["#/upload", "Upload an extract"], ["#/report", "Reconciliation"], ["#/indicators", "Indicators"], ["#/profile", "Profile"]],
+  operator: [["#/profiles", "LA profiles"], ["#/dead-letters", "Dead letters"], ["#/reconciliation", "Run reconciliation"], ["#/indicators", "Indicators"]],
 };
 
 function renderChrome() {
@@ -228,7 +229,7 @@ async function route() {
   if (!allowed.includes(page)) {
     return show("You cannot use this page", inset("This page is not part of your role. Use the menu above."));
   }
-  const views = { lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage, report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage, reconciliation: reconciliationPage };
+  const views = { lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage, report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage, reconciliation: reconciliationPage, indicators: indicatorsPage };
   return views[page](arg && decodeURIComponent(arg));
 }
 
@@ -645,6 +646,61 @@ function reconciliationPage() {
         ? summaryList([["Run", r.body.runId], ["Complete", r.body.complete ? "Yes" : "Not yet: run again"], ["Pages", r.body.pages], ["Reports written", r.body.reportsWritten], ["Busy", r.body.busy ? "Another step was running" : "No"]])
         : warning("The step failed", problemText(r)));
     }), out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indicators: an LA's own beside the national median; operators choose England or any LA.
+// ---------------------------------------------------------------------------------------------
+
+const INDICATOR_WEEKS = 12;
+
+function indicatorsQuery(org, key) {
+  const q = new URLSearchParams({ weeks: String(INDICATOR_WEEKS) });
+  if (org) q.set("org", org);
+  if (key) q.set("indicator", key);
+  return `/v1/indicators?${q}`;
+}
+
+// The API's own CSV for one indicator, saved as a file.
+async function downloadCsv(org, key) {
+  try {
+    const r = await fetch(indicatorsQuery(org, key), { headers: { authorization: `Bearer ${session.token}`, accept: "text/csv" } });
+    if (r.status === 401) return expire("Your session has ended. Sign in again.");
+    if (!r.ok) return;
+    const url = URL.createObjectURL(new Blob([await r.text()], { type: "text/csv" }));
+    const a = h("a", { href: url, download: `indicators-${org || session.claims.org}-${key}.csv`, class: "app-hidden" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch {
+    // The page stays as it is; nothing was saved.
+  }
+}
+
+async function indicatorsPage(arg) {
+  const operator = session.claims.role === "operator";
+  const org = operator ? arg || "" : "";
+  const controls = [];
+  if (operator) {
+    const profiles = await api("GET", "/v1/la-profiles");
+    const orgs = profiles.ok ? profiles.body.items.map((p) => [p.org, `${p.name} (${p.org})`]) : [];
+    const select = h("select", { class: "nhsuk-select", id: "indicator-org", name: "org" },
+      h("option", { value: "", selected: org === "" }, "England (every LA)"),
+      orgs.map(([code, name]) => h("option", { value: code, selected: code === org }, name)));
+    select.addEventListener("change", () => { location.hash = select.value ? `#/indicators/${encodeURIComponent(select.value)}` : "#/indicators"; });
+    controls.push(h("div", { class: "nhsuk-form-group" }, h("label", { class: "nhsuk-label", for: "indicator-org" }, "Whose indicators"), select));
+  }
+  const r = await api("GET", indicatorsQuery(org));
+  const intro = h("p", { class: "nhsuk-body" },
+    `The last ${INDICATOR_WEEKS} weeks, counted as alerts, reads and uploads happen and by the nightly reconciliation. `,
+    "Counts from 1 to 4 read “fewer than 5”, and a figure that would give one away is not shown, so no child can be identified from a chart or a download. ",
+    "In each chart the bars are these figures and the red line is the national median.");
+  if (!r.ok) return show("Indicators", ...controls, warning("Could not load the indicators", problemText(r)));
+  const scope = r.body.scope === "national" ? "England" : r.body.scope;
+  show("Indicators", ...controls, intro,
+    summaryList([["Showing", scope], ["Compared with", `the median of ${r.body.lasCompared} LAs`]]),
+    h("div", { id: "indicators" }, indicatorCharts(r.body, { h, table, download: (key) => downloadCsv(org, key) })));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,17 @@ const NOBODY = "9990000034";
 const LA_A = { code: "E08000035", name: "Leeds City Council", team: "Children's Front Door", office: "0113 222 4403", edt: "0113 535 0600" };
 const LA_B = { code: "E09000007", name: "London Borough of Camden", team: "Children and Families Contact Service", office: "020 7974 3317", edt: "020 7974 4444" };
 
+// `n` valid NHS numbers of the test range from 999 000 0100 (modulus 11 check digit).
+function testNumbers(n) {
+  const out = [];
+  for (let base = 999000010; out.length < n; base += 1) {
+    const digits = String(base).split("").map(Number);
+    const check = (11 - (digits.reduce((s, d, i) => s + d * (10 - i), 0) % 11)) % 11;
+    if (check !== 10) out.push(`${base}${check}`);
+  }
+  return out;
+}
+
 let failures = 0;
 let checks = 0;
 const violations = [];
@@ -47,14 +58,14 @@ async function audit(page, state) {
 }
 
 async function newPage(browser, viewport = { width: 1100, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
   });
   page.on("request", (r) => {
     const url = r.url();
-    if (!url.startsWith(BASE) && !url.startsWith("data:")) violations.push(`request to another origin: ${url}`);
+    if (!url.startsWith(BASE) && !url.startsWith("data:") && !url.startsWith(`blob:${BASE}`)) violations.push(`request to another origin: ${url}`);
   });
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => console.log(`Refused to load: CSP ${e.violatedDirective} ${e.blockedURI}`));
@@ -158,7 +169,9 @@ async function main() {
     const csvPath = join(tmpdir(), `extract-${process.pid}.csv`);
     const cols = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone";
     const tail = `,,,1,${LA_A.name},${LA_A.team},${LA_A.office},${LA_A.edt}`;
-    writeFileSync(csvPath, `${cols}\nLDS-CPP-2,9990000042,CPP,2026-04-01${tail}\nLDS-BAD-2,9990000043,CPP,2026-04-01${tail}\n`);
+    // Five more children, so that LA A's upload counts pass the disclosure threshold.
+    const more = testNumbers(5).map((n, i) => `LDS-CPP-${i + 3},${n},CPP,2026-04-01${tail}\n`).join("");
+    writeFileSync(csvPath, `${cols}\nLDS-CPP-2,9990000042,CPP,2026-04-01${tail}\nLDS-BAD-2,9990000043,CPP,2026-04-01${tail}\n${more}`);
     await go(a, "#/upload");
     await a.waitForSelector("#extract-file");
     await a.setInputFiles("#extract-file", csvPath);
@@ -248,6 +261,40 @@ async function main() {
     await a.waitForSelector("dl");
     ok((await a.textContent("dl")).includes(LA_A.edt), "an LA sees its own profile");
     await audit(a, "LA profile");
+
+    // Indicators: LA A's charts beside the national median, small numbers suppressed, and each
+    // chart's CSV (the API's own) saying what its table says.
+    await go(a, "#/indicators");
+    await a.waitForSelector("#indicators figure");
+    const charts = await a.$$eval("#indicators figure", (fs) => fs.map((f) => ({
+      key: f.dataset.indicator,
+      svg: !!f.querySelector("svg[role=img] title"),
+      rows: [...f.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    })));
+    ok(charts.length >= 30 && charts.every((c) => c.svg && c.rows.length === 12), "every indicator is a chart with a twelve-week table");
+    const latest = (key) => charts.find((c) => c.key === key).rows[11];
+    ok(latest("records_changed")[1] === "6", "LA A's six changed records are shown exactly");
+    ok(latest("records_changed")[2] === "fewer than 5", "the national median beside them is suppressed (median of 6 and 0)");
+    ok(latest("alerts_inbox")[1] === "fewer than 5", "LA A's one alert in the inbox reads fewer than 5");
+    ok(!charts.some((c) => c.rows.some((r) => /^[1-4]$/.test(r[1]) || /^[1-4]$/.test(r[2]))), "no count from 1 to 4 appears in any chart's table");
+    ok(await a.isVisible("#chart-alerts_inbox text:has-text('<5')"), "the chart marks the suppressed bar");
+    await audit(a, "LA indicators");
+    for (const key of ["records_changed", "alerts_inbox"]) {
+      const [download] = await Promise.all([a.waitForEvent("download"), a.click(`button[data-csv=${key}]`)]);
+      const csv = readFileSync(await download.path(), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+      const table = charts.find((c) => c.key === key).rows;
+      ok(csv.length === 12 && csv.every((r, i) => r[1] === table[i][0] && r[3] === key && r[6] === table[i][1] && r[7] === table[i][2]),
+        `the ${key} CSV from the API matches its chart's table`);
+    }
+    // Operators: England, then any LA.
+    await go(op, "#/indicators");
+    await op.waitForSelector("#indicators figure");
+    ok((await op.textContent("dl")).includes("England"), "an operator sees England's indicators");
+    await audit(op, "operator indicators England");
+    await op.selectOption("#indicator-org", LA_A.code);
+    await op.waitForFunction((code) => document.querySelector("dl")?.textContent.includes(code), LA_A.code);
+    const opRow = await op.$eval("#chart-records_changed tbody tr:last-child", (tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent));
+    ok(opRow[1] === "6", "an operator sees any LA's indicators");
 
     // Keyboard only: a clinician signs in and looks up without the mouse.
     const kb = await newPage(browser);

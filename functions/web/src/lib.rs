@@ -195,7 +195,13 @@ mod tests {
 
     #[test]
     fn the_built_app_is_embedded_and_refers_to_no_other_origin() {
-        for page in ["index.html", "app.js", "app.css", "nhsuk-frontend.min.js"] {
+        for page in [
+            "index.html",
+            "app.js",
+            "indicators.js",
+            "app.css",
+            "nhsuk-frontend.min.js",
+        ] {
             let bytes = asset(page).unwrap_or_else(|| panic!("{page} is embedded"));
             let text = String::from_utf8_lossy(bytes);
             for other in ["https://", "http://", "//fonts", "assets.nhs.uk"] {
