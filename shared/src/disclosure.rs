@@ -7,6 +7,9 @@
 //!   with one part of 5-7 shown as about 5, a rounded total of 5 leaves only 1 or 2.)
 //! - A time statistic (a median, a 90th percentile) over fewer than 5 events is withheld: it
 //!   would be one event's own time.
+//! - A count of a state measured again each week (plans held, data-quality findings) is also
+//!   rounded to the nearest 5 ([`rounded`]): two weeks' exact counts would give away the small
+//!   change between them (20 plans, then 18: two ended).
 //!
 //! The test of the rule is the attacker's: for every suppressed count, each value it could
 //! have had (1 to 4) publishes exactly the same figures.
@@ -23,6 +26,10 @@ pub enum Shown {
     Exact {
         value: u64,
     },
+    /// To the nearest multiple of 5.
+    Rounded {
+        value: u64,
+    },
     #[serde(rename = "fewer_than_5")]
     FewerThan5,
     /// Not published: it would let a suppressed count, or one event, be worked out.
@@ -33,16 +40,16 @@ impl Shown {
     /// The figure as a CSV cell or a table reads it.
     pub fn text(self) -> String {
         match self {
-            Shown::Exact { value } => value.to_string(),
+            Shown::Exact { value } | Shown::Rounded { value } => value.to_string(),
             Shown::FewerThan5 => "fewer than 5".into(),
             Shown::Withheld => "not shown".into(),
         }
     }
 
-    /// The value, where it is shown exactly.
+    /// The value, where it is shown (exactly or rounded).
     pub fn value(self) -> Option<u64> {
         match self {
-            Shown::Exact { value } => Some(value),
+            Shown::Exact { value } | Shown::Rounded { value } => Some(value),
             _ => None,
         }
     }
@@ -54,6 +61,31 @@ pub fn count(n: u64) -> Shown {
         Shown::Exact { value: n }
     } else {
         Shown::FewerThan5
+    }
+}
+
+/// A count of a state measured again each week: 1 to 4 as "fewer than 5", others to the nearest 5.
+pub fn rounded(n: u64) -> Shown {
+    match count(n) {
+        Shown::Exact { value } if value > 0 => Shown::Rounded {
+            value: (value + 2) / 5 * 5,
+        },
+        shown => shown,
+    }
+}
+
+/// A breakdown of a measured state and its total, each rounded (the total withheld when a part
+/// is suppressed, as in [`breakdown`]).
+pub fn rounded_breakdown(parts: &[u64]) -> Breakdown {
+    let shown: Vec<Shown> = parts.iter().map(|&n| rounded(n)).collect();
+    let total = if shown.contains(&Shown::FewerThan5) {
+        Shown::Withheld
+    } else {
+        rounded(parts.iter().sum())
+    };
+    Breakdown {
+        parts: shown,
+        total,
     }
 }
 
@@ -167,6 +199,50 @@ mod tests {
             serde_json::to_value(count(12)).unwrap(),
             serde_json::json!({"shown": "exact", "value": 12})
         );
+    }
+
+    #[test]
+    fn measured_states_are_rounded_to_the_nearest_5_and_small_ones_suppressed() {
+        assert_eq!(rounded(0), Shown::Exact { value: 0 });
+        for n in 1..5 {
+            assert_eq!(rounded(n), Shown::FewerThan5);
+        }
+        for (n, r) in [
+            (5, 5),
+            (7, 5),
+            (8, 10),
+            (18, 20),
+            (20, 20),
+            (22, 20),
+            (23, 25),
+        ] {
+            assert_eq!(rounded(n), Shown::Rounded { value: r }, "{n}");
+        }
+        assert_eq!(rounded(18).text(), "20");
+        assert_eq!(
+            serde_json::to_value(rounded(18)).unwrap(),
+            serde_json::json!({"shown": "rounded", "value": 20})
+        );
+        let b = rounded_breakdown(&[18, 3]);
+        assert_eq!((b.parts[1], b.total), (Shown::FewerThan5, Shown::Withheld));
+        assert_eq!(
+            rounded_breakdown(&[18, 6]).total,
+            Shown::Rounded { value: 25 }
+        );
+    }
+
+    proptest! {
+        /// Two weeks' rounded counts never tell a change from 1 to 4 exactly: for every pair of
+        /// counts, some other pair with a different change publishes the same figures.
+        #[test]
+        fn a_small_change_between_weeks_is_never_told_exactly(a in 5u64..200, change in 1u64..5) {
+            let b = a + change;
+            let published = (rounded(a), rounded(b));
+            let alternatives = (a.saturating_sub(2)..=a + 2)
+                .flat_map(|x| (b.saturating_sub(2)..=b + 2).map(move |y| (x, y)))
+                .filter(|&(x, y)| (rounded(x), rounded(y)) == published && y.abs_diff(x) != change);
+            prop_assert!(alternatives.count() > 0, "{a} then {b}");
+        }
     }
 
     #[test]

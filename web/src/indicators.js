@@ -43,9 +43,9 @@ function chart(series, weeks, id) {
   const bottom = 24;
   const left = 8;
   const plot = H - top - bottom;
-  const exact = (f) => (f && f.shown === "exact" ? f.value : null);
+  const shownValue = (f) => (f && (f.shown === "exact" || f.shown === "rounded") ? f.value : null);
   // A suppressed count is drawn at the threshold's height, marked, never at a guessed value.
-  const heightOf = (f) => (f && f.shown === "fewer_than_5" ? 4 : exact(f));
+  const heightOf = (f) => (f && f.shown === "fewer_than_5" ? 4 : shownValue(f));
   const max = Math.max(5, ...series.values.map((f) => heightOf(f) ?? 0), ...series.nationalMedian.map((f) => heightOf(f) ?? 0));
   const step = (W - left * 2) / weeks.length;
   const y = (v) => top + plot - (v / max) * plot;
@@ -58,13 +58,14 @@ function chart(series, weeks, id) {
     const x = left + i * step + step * 0.15;
     const v = heightOf(f);
     if (v !== null) {
-      const cls = f.shown === "exact" ? "app-chart__bar" : "app-chart__bar app-chart__bar--suppressed";
+      const cls = shownValue(f) !== null ? "app-chart__bar" : "app-chart__bar app-chart__bar--suppressed";
       root.append(svg("rect", { x, y: y(v), width: step * 0.7, height: Math.max(1, top + plot - y(v)), class: cls }));
     }
-    if (!f || f.shown !== "exact") {
+    if (shownValue(f) === null) {
       root.append(svg("text", { x: x + step * 0.35, y: y(v ?? 0) - 4, class: "app-chart__mark", "text-anchor": "middle" }, !f ? "·" : f.shown === "fewer_than_5" ? "<5" : "–"));
     }
-    if (i % 2 === weeks.length % 2 || weeks.length <= 6) {
+    // Every other week labelled, always the latest.
+    if ((weeks.length - 1 - i) % 2 === 0 || weeks.length <= 6) {
       root.append(svg("text", { x: x + step * 0.35, y: H - 6, class: "app-chart__label", "text-anchor": "middle" }, weeks[i].slice(5)));
     }
   });
@@ -90,10 +91,12 @@ export function indicatorCharts(report, { h, table, download }) {
     const series = report.indicators.filter((s) => s.group === group);
     if (series.length === 0) continue;
     sections.push(h("h2", {}, heading));
+    const figures = h("div", { class: "app-figures" });
+    sections.push(figures);
     for (const s of series) {
       const id = `chart-${s.key}`;
       const latest = s.values[s.values.length - 1];
-      sections.push(h("figure", { class: "app-figure", id, "data-indicator": s.key },
+      figures.append(h("figure", { class: "app-figure", id, "data-indicator": s.key },
         h("figcaption", {}, h("h3", { class: "nhsuk-heading-s" }, s.label),
           h("p", { class: "nhsuk-body-s" }, `This week: ${figureText(latest, s.unit)} (national median ${figureText(s.nationalMedian[s.nationalMedian.length - 1], s.unit)}).`)),
         chart(s, report.weeks, id),
@@ -102,8 +105,8 @@ export function indicatorCharts(report, { h, table, download }) {
           h("div", { class: "nhsuk-details__text" },
             table(`${s.label}, by week`, ["Week", scopeName, "National median"],
               report.weeks.map((w, i) => [w, figureText(s.values[i], s.unit), figureText(s.nationalMedian[i], s.unit)])))),
-        h("button", { class: "nhsuk-button nhsuk-button--secondary app-csv", type: "button", "data-csv": s.key, onclick: () => download(s.key) },
-          `Download ${s.label} (CSV)`)));
+        h("button", { class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small app-csv", type: "button", "data-csv": s.key, onclick: () => download(s.key) },
+          "Download CSV", h("span", { class: "nhsuk-u-visually-hidden" }, ` of ${s.label}`))));
     }
   }
   return sections;

@@ -62,10 +62,30 @@ use Unit::*;
 
 /// Every indicator, in the order the API, the CSV and the page list them.
 pub const INDICATORS: &[IndicatorDef] = &[
-    def("plans_total", "Active plans", Plans, Count),
-    def("plans_cpp", "Child protection plans", Plans, Count),
-    def("plans_lac", "Looked-after children", Plans, Count),
-    def("plans_ucpp", "Unborn child protection plans", Plans, Count),
+    def(
+        "plans_total",
+        "Active plans (to the nearest 5)",
+        Plans,
+        Count,
+    ),
+    def(
+        "plans_cpp",
+        "Child protection plans (to the nearest 5)",
+        Plans,
+        Count,
+    ),
+    def(
+        "plans_lac",
+        "Looked-after children (to the nearest 5)",
+        Plans,
+        Count,
+    ),
+    def(
+        "plans_ucpp",
+        "Unborn child protection plans (to the nearest 5)",
+        Plans,
+        Count,
+    ),
     def(
         "alerts_sent",
         "Attendances alerted (one alert each)",
@@ -172,31 +192,31 @@ pub const INDICATORS: &[IndicatorDef] = &[
     ),
     def(
         "dq_not_in_index",
-        "Extract records the index does not hold",
+        "Extract records the index does not hold (to the nearest 5)",
         DataQuality,
         Count,
     ),
     def(
         "dq_not_in_extract",
-        "Plans held but not in the latest extract",
+        "Plans held but not in the latest extract (to the nearest 5)",
         DataQuality,
         Count,
     ),
     def(
         "dq_version_mismatches",
-        "Plans whose version differs from the extract",
+        "Plans whose version differs from the extract (to the nearest 5)",
         DataQuality,
         Count,
     ),
     def(
         "dq_unborn_past_due",
-        "Unborn-child plans past the due date",
+        "Unborn-child plans past the due date (to the nearest 5)",
         DataQuality,
         Count,
     ),
     def(
         "dq_open_too_long",
-        "Plans open longer than the set limit",
+        "Plans open longer than the set limit (to the nearest 5)",
         DataQuality,
         Count,
     ),

@@ -171,7 +171,7 @@ fn figures(c: &Counts) -> BTreeMap<&'static str, Option<Shown>> {
     let measured = c.has(&StateValue::ActivePlans(PlanType::Cpp).attribute());
     let plans = [PlanType::Cpp, PlanType::Lac, PlanType::Ucpp]
         .map(|t| c.state(StateValue::ActivePlans(t)).unwrap_or(0));
-    let b = disclosure::breakdown(&plans);
+    let b = disclosure::rounded_breakdown(&plans);
     let m = |s: Shown| measured.then_some(s);
     f.insert("plans_total", m(b.total));
     for (k, s) in ["plans_cpp", "plans_lac", "plans_ucpp"]
@@ -210,7 +210,7 @@ fn figures(c: &Counts) -> BTreeMap<&'static str, Option<Shown>> {
             .map(|value| Shown::Exact { value }),
     );
     for (k, s) in QUALITY {
-        f.insert(k, c.state(s).map(disclosure::count));
+        f.insert(k, c.state(s).map(disclosure::rounded));
     }
     f
 }
@@ -246,8 +246,9 @@ fn national_median(per_la: &[Counts]) -> BTreeMap<&'static str, Option<Shown>> {
                 pooled[d.key]
             } else {
                 let values: Vec<u64> = raws.iter().filter_map(|r| r[d.key]).collect();
-                median(values).map(|m| match d.unit {
-                    Unit::Count => disclosure::count(m),
+                median(values).map(|m| match (d.unit, d.group) {
+                    (Unit::Count, Group::Plans | Group::DataQuality) => disclosure::rounded(m),
+                    (Unit::Count, _) => disclosure::count(m),
                     _ => Shown::Exact { value: m },
                 })
             };

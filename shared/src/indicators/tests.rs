@@ -64,13 +64,14 @@ fn a_large_la_sees_its_exact_figures_beside_the_national_median() {
     let sent = series(&r, "alerts_sent");
     assert_eq!(sent.values, vec![Some(Shown::Exact { value: 40 })]);
     assert_eq!(sent.national_median, vec![Some(Shown::Exact { value: 20 })]);
+    // Plans are a state measured again each week: rounded to the nearest 5.
     assert_eq!(
         series(&r, "plans_cpp").values,
-        vec![Some(Shown::Exact { value: 120 })]
+        vec![Some(Shown::Rounded { value: 120 })]
     );
     assert_eq!(
         series(&r, "plans_total").national_median,
-        vec![Some(Shown::Exact { value: 60 })]
+        vec![Some(Shown::Rounded { value: 60 })]
     );
     // Every delivery within 10 s: median and 90th percentile read 10.
     assert_eq!(
