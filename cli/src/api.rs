@@ -40,6 +40,7 @@ pub const RECONCILIATION_REPORT: Route = &routes::GET_RECONCILIATION_REPORT;
 pub const PROFILE: Route = &routes::GET_PROFILE;
 pub const PUT_PROFILE: Route = &routes::PUT_PROFILE;
 pub const PROFILES: Route = &routes::LIST_PROFILES;
+pub const INDICATORS: Route = &routes::GET_INDICATORS;
 
 /// The role a token needs for `route` (for the "no token" hint): the first the route allows.
 pub fn role_for(route: Route) -> &'static str {
@@ -419,6 +420,19 @@ impl Api {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Vec<u8>, ApiError> {
+        self.call_accepting(route, params, query, body, "application/json")
+            .await
+    }
+
+    /// As [`Api::call`], asking for the answer as `accept` (`text/csv` where a route offers it).
+    pub async fn call_accepting(
+        &self,
+        route: Route,
+        params: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        accept: &str,
+    ) -> Result<Vec<u8>, ApiError> {
         let token = self.token.as_deref().ok_or(ApiError::NoToken {
             role: role_for(route),
         })?;
@@ -427,7 +441,7 @@ impl Api {
             .http
             .request(method, self.url(&segments(route, params), query))
             .bearer_auth(token)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, accept);
         if let Some(body) = body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")

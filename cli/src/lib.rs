@@ -116,6 +116,24 @@ pub enum Command {
     /// The LA's latest reconciliation report: its extract against the index, records the index
     /// does not hold, data quality.
     Report,
+    /// Indicators per week beside the national median, small numbers suppressed (LAs: their
+    /// own; operators: England, or one LA with --org).
+    #[command(
+        after_help = "Examples:\n  cpindex indicators\n  cpindex indicators --weeks 52 --csv > \
+                            indicators.csv\n\nCounts from 1 to 4 read \"fewer than 5\"; a figure \
+                            that would give one away reads \"not shown\"."
+    )]
+    Indicators {
+        /// How many weeks, ending with this one (1 to 52).
+        #[arg(long, default_value_t = cpindex::indicators::DEFAULT_WEEKS)]
+        weeks: u32,
+        /// Operators: the LA whose indicators (England when left out).
+        #[arg(long)]
+        org: Option<String>,
+        /// Print the API's CSV (one row per indicator per week) instead of this week's figures.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Withdraw a plan recorded in error: gone from lookups at once, kept for audit.
     #[command(
         after_help = "Example:\n  cpindex withdraw CP-1001 --source-version 8\n\nA withdrawal is a \
@@ -442,6 +460,27 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             let api = connect(&cli, console)?;
             let body = api.call(api::RECONCILIATION_REPORT, &[], &[], None).await?;
             print_generic(console, json, api::RECONCILIATION_REPORT, &body)?;
+            Ok(EXIT_OK)
+        }
+        Command::Indicators { weeks, org, csv } => {
+            let api = connect(&cli, console)?;
+            let mut query = vec![("weeks", weeks.to_string())];
+            if let Some(org) = org {
+                query.push(("org", org.clone()));
+            }
+            if *csv {
+                let body = api
+                    .call_accepting(api::INDICATORS, &[], &query, None, "text/csv")
+                    .await?;
+                console.print(&String::from_utf8_lossy(&body));
+            } else if json {
+                let body = api.call(api::INDICATORS, &[], &query, None).await?;
+                console.print(&pretty(&body));
+            } else {
+                let body = api.call(api::INDICATORS, &[], &query, None).await?;
+                let report: model::Indicators = api::decode(api::INDICATORS, &body)?;
+                console.print(&render::indicators(&report));
+            }
             Ok(EXIT_OK)
         }
         Command::Withdraw {

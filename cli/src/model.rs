@@ -32,3 +32,24 @@ pub use cpindex::answers::{
     RecordAck, RecordOutcome, ResponsibleLa, ShownStatus,
 };
 pub use cpindex::notification::Notification;
+
+/// `GET /v1/indicators` as the CLI reads it (the figures are the API's own `Shown` values).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Indicators {
+    pub scope: String,
+    pub weeks: Vec<String>,
+    pub las_compared: usize,
+    pub indicators: Vec<IndicatorSeries>,
+}
+
+/// One indicator over the weeks.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorSeries {
+    pub key: String,
+    pub label: String,
+    pub unit: String,
+    pub values: Vec<Option<cpindex::disclosure::Shown>>,
+    pub national_median: Vec<Option<cpindex::disclosure::Shown>>,
+}

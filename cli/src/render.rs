@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use cpindex::PlanType;
 
-use crate::model::{ChildPlan, ChildView, Notification, ShownStatus};
+use crate::model::{ChildPlan, ChildView, Indicators, Notification, ShownStatus};
 pub use crate::text::{clean, MAX_TEXT};
 use crate::upload::UploadReport;
 
@@ -516,6 +516,38 @@ pub fn upload(report: &UploadReport) -> String {
              see the rows above as missing from it. Fix them and upload the whole file again."
         );
     }
+    out
+}
+
+/// This week's indicators, one line each, beside the national median.
+pub fn indicators(report: &Indicators) -> String {
+    let week = report.weeks.last().map(String::as_str).unwrap_or("-");
+    let scope = if report.scope == "national" {
+        "England".to_owned()
+    } else {
+        clean(&report.scope)
+    };
+    let mut out = format!(
+        "Indicators for {scope}, week {}: this week (national median of {} LAs)\n",
+        clean(week),
+        report.las_compared
+    );
+    let text =
+        |f: Option<&Option<cpindex::disclosure::Shown>>, unit: &str| match f.copied().flatten() {
+            None => "no data".to_owned(),
+            Some(s) if unit == "seconds" && s.value().is_some() => format!("{} s", s.text()),
+            Some(s) => s.text(),
+        };
+    for s in &report.indicators {
+        let _ = writeln!(
+            out,
+            "  {}: {} ({})",
+            clean(&s.label),
+            text(s.values.last(), &s.unit),
+            text(s.national_median.last(), &s.unit)
+        );
+    }
+    out.push_str("Counts from 1 to 4 read \"fewer than 5\"; a figure that would give one away reads \"not shown\".\n");
     out
 }
 

@@ -14,13 +14,13 @@
 //! The test of the rule is the attacker's: for every suppressed count, each value it could
 //! have had (1 to 4) publishes exactly the same figures.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The smallest count shown as itself (other than zero).
 pub const THRESHOLD: u64 = 5;
 
 /// A figure as it may be published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "shown", rename_all = "snake_case")]
 pub enum Shown {
     Exact {

@@ -702,5 +702,47 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
         ran.err
     );
 
+    // Indicators: this week's figures beside the national median, and the API's own CSV.
+    let ran = cpindex(&["indicators", "--api-url", &url, "--token", &la]).await;
+    assert_eq!(ran.code, 0, "{}{}", ran.out, ran.err);
+    assert!(ran.out.contains("Records uploaded: "), "{}", ran.out);
+    assert_eq!(
+        ran.out.lines().count(),
+        cpindex::indicators::INDICATORS.len() + 2,
+        "{}",
+        ran.out
+    );
+    // No count from 1 to 4 is ever printed as itself.
+    for line in ran.out.lines() {
+        for n in 1..5 {
+            assert!(
+                !line.contains(&format!(": {n} (")) && !line.contains(&format!("({n})")),
+                "{line}"
+            );
+        }
+    }
+    let ran = cpindex(&[
+        "indicators",
+        "--csv",
+        "--weeks",
+        "2",
+        "--api-url",
+        &url,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(
+        ran.out
+            .starts_with("scope,week,week_start,indicator,label,unit,value,national_median"),
+        "{}",
+        ran.out
+    );
+    assert_eq!(
+        ran.out.lines().count(),
+        1 + 2 * cpindex::indicators::INDICATORS.len()
+    );
+
     let _ = std::fs::remove_dir_all(&state);
 }
