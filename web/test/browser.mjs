@@ -146,6 +146,10 @@ async function main() {
     await audit(op, "operator profiles");
     await addLa(op, LA_A);
     await addLa(op, LA_B);
+    // Three more LAs, so that a national median (taken over five LAs at least) is shown.
+    for (const [i, code] of ["E06000001", "E06000002", "E06000003"].entries()) {
+      await addLa(op, { code, name: `Test LA ${i + 1}`, team: "Front door", office: "0113 222 4400", edt: "0113 535 0601" });
+    }
     await go(op, "#/profiles/new");
     await op.waitForSelector("#org");
     await audit(op, "operator add an LA");
@@ -274,7 +278,7 @@ async function main() {
     ok(charts.length >= 30 && charts.every((c) => c.svg && c.rows.length === 12), "every indicator is a chart with a twelve-week table");
     const latest = (key) => charts.find((c) => c.key === key).rows[11];
     ok(latest("records_changed")[1] === "6", "LA A's six changed records are shown exactly");
-    ok(latest("records_changed")[2] === "fewer than 5", "the national median beside them is suppressed (median of 6 and 0)");
+    ok(latest("records_changed")[2] === "0", "the national median beside them (of five LAs: 6, 0, 0, 0, 0)");
     ok(latest("alerts_inbox")[1] === "fewer than 5", "LA A's one alert in the inbox reads fewer than 5");
     ok(!charts.some((c) => c.rows.some((r) => /^[1-4]$/.test(r[1]) || /^[1-4]$/.test(r[2]))), "no count from 1 to 4 appears in any chart's table");
     ok(await a.isVisible("#chart-alerts_inbox text:has-text('<5')"), "the chart marks the suppressed bar");

@@ -14,7 +14,7 @@ mod week;
 
 pub use counters::{percentile, Counter, Counts, StateValue, TimeBand, TIME_BANDS_S};
 pub use csv::to_csv;
-pub use publish::{publish, IndicatorSeries, LaWeek, Report, Scope};
+pub use publish::{publish, IndicatorSeries, LaWeek, Report, Scope, MIN_LAS_FOR_MEDIAN};
 pub use week::{IsoWeek, WeekError};
 
 /// How an indicator's value reads.

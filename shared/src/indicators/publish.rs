@@ -229,9 +229,14 @@ fn median(mut xs: Vec<u64>) -> Option<u64> {
     })
 }
 
+/// Fewest LAs a national median is taken over. With fewer, an LA could work another LA's figure
+/// out from the median and its own (of two LAs, the median is their mean).
+pub const MIN_LAS_FOR_MEDIAN: usize = 5;
+
 /// The national median of one week, by indicator key: for counts, the median LA's figure (over
 /// every LA known, those without events counting zero); for times, the percentile of every
 /// LA's events pooled (a median of LAs' medians would weigh a small LA like a large one).
+/// Withheld over fewer than [`MIN_LAS_FOR_MEDIAN`] LAs.
 fn national_median(per_la: &[Counts]) -> BTreeMap<&'static str, Option<Shown>> {
     let raws: Vec<_> = per_la.iter().map(raw).collect();
     let mut pooled = Counts::default();
@@ -243,9 +248,13 @@ fn national_median(per_la: &[Counts]) -> BTreeMap<&'static str, Option<Shown>> {
         .iter()
         .map(|d| {
             let value = if d.group == Group::Timeliness {
-                pooled[d.key]
+                let enough = per_la.len() >= MIN_LAS_FOR_MEDIAN;
+                pooled[d.key].map(|p| if enough { p } else { Shown::Withheld })
             } else {
                 let values: Vec<u64> = raws.iter().filter_map(|r| r[d.key]).collect();
+                if !values.is_empty() && values.len() < MIN_LAS_FOR_MEDIAN {
+                    return (d.key, Some(Shown::Withheld));
+                }
                 median(values).map(|m| match (d.unit, d.group) {
                     (Unit::Count, Group::Plans | Group::DataQuality) => disclosure::rounded(m),
                     (Unit::Count, _) => disclosure::count(m),

@@ -56,11 +56,13 @@ fn a_large_la_sees_its_exact_figures_beside_the_national_median() {
         la_week("E08000035", 40, 40, 120),
         la_week("E09000007", 10, 10, 30),
         la_week("E06000001", 20, 20, 60),
+        la_week("E06000002", 30, 30, 90),
+        la_week("E06000003", 0, 0, 0),
     ];
     let las: Vec<OrgCode> = data.iter().map(|d| d.org.clone()).collect();
     let r = publish(&Scope::La(org("E08000035")), &[week()], &las, &data);
     assert_eq!(r.scope, "E08000035");
-    assert_eq!(r.las_compared, 3);
+    assert_eq!(r.las_compared, 5);
     let sent = series(&r, "alerts_sent");
     assert_eq!(sent.values, vec![Some(Shown::Exact { value: 40 })]);
     assert_eq!(sent.national_median, vec![Some(Shown::Exact { value: 20 })]);
@@ -90,7 +92,16 @@ fn a_large_la_sees_its_exact_figures_beside_the_national_median() {
 #[test]
 fn an_la_with_nothing_stored_counts_zero_in_the_median_and_plans_read_no_data() {
     let data = [la_week("E08000035", 40, 40, 120)];
-    let las = vec![org("E08000035"), org("E09000007"), org("E06000001")];
+    let las: Vec<OrgCode> = [
+        "E08000035",
+        "E09000007",
+        "E06000001",
+        "E06000002",
+        "E06000003",
+    ]
+    .into_iter()
+    .map(org)
+    .collect();
     let r = publish(
         &Scope::La(org("E09000007")),
         &[week().previous(), week()],
@@ -162,6 +173,24 @@ fn the_csv_is_the_report_cell_for_cell() {
     assert_eq!(v("alerts_webhook"), Some(Shown::Withheld));
     assert_eq!(v("alerts_pending"), Some(Shown::Withheld));
     assert_eq!(v("alerts_sent"), Some(Shown::Exact { value: 43 }));
+}
+
+#[test]
+fn over_fewer_than_5_las_the_median_is_withheld() {
+    // Of two LAs the median is their mean: Leeds (20) could work Camden's 3 out from it.
+    let data = [
+        la_week("E08000035", 20, 20, 20),
+        la_week("E09000007", 3, 3, 3),
+    ];
+    let r = publish(&Scope::La(org("E08000035")), &[week()], &[], &data);
+    // (What no LA measured, such as an extract's age, is "no data".)
+    for s in r.indicators.iter().filter(|s| s.values[0].is_some()) {
+        assert_eq!(s.national_median, vec![Some(Shown::Withheld)], "{}", s.key);
+    }
+    assert_eq!(
+        series(&r, "alerts_sent").values,
+        vec![Some(Shown::Exact { value: 20 })]
+    );
 }
 
 #[test]
