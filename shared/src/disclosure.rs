@@ -77,16 +77,7 @@ pub fn rounded(n: u64) -> Shown {
 /// A breakdown of a measured state and its total, each rounded (the total withheld when a part
 /// is suppressed, as in [`breakdown`]).
 pub fn rounded_breakdown(parts: &[u64]) -> Breakdown {
-    let shown: Vec<Shown> = parts.iter().map(|&n| rounded(n)).collect();
-    let total = if shown.contains(&Shown::FewerThan5) {
-        Shown::Withheld
-    } else {
-        rounded(parts.iter().sum())
-    };
-    Breakdown {
-        parts: shown,
-        total,
-    }
+    breakdown_by(parts, rounded)
 }
 
 /// A breakdown and its total, published together (they are one set of equations).
@@ -98,11 +89,17 @@ pub struct Breakdown {
 
 /// Publishes `parts` and their sum.
 pub fn breakdown(parts: &[u64]) -> Breakdown {
-    let shown: Vec<Shown> = parts.iter().map(|&n| count(n)).collect();
+    breakdown_by(parts, count)
+}
+
+/// `parts` and their sum, each published by `publish`; the total withheld when a part is
+/// suppressed.
+fn breakdown_by(parts: &[u64], publish: fn(u64) -> Shown) -> Breakdown {
+    let shown: Vec<Shown> = parts.iter().map(|&n| publish(n)).collect();
     let total = if shown.contains(&Shown::FewerThan5) {
         Shown::Withheld
     } else {
-        count(parts.iter().sum())
+        publish(parts.iter().sum())
     };
     Breakdown {
         parts: shown,
