@@ -694,12 +694,14 @@ async function indicatorsPage(arg) {
   const r = await api("GET", indicatorsQuery(org));
   const intro = h("p", { class: "nhsuk-body" },
     `The last ${INDICATOR_WEEKS} weeks, counted as alerts, reads and uploads happen and by the nightly reconciliation. `,
-    "Counts from 1 to 4 read “fewer than 5”, and a figure that would give one away is not shown, so no child can be identified from a chart or a download. ",
+    "Counts from 1 to 4 read “fewer than 5”, a figure that would give one away is not shown, and plans and data-quality counts are to the nearest 5, so no child can be identified from a chart or a download. ",
     "In each chart the bars are these figures and the red line is the national median.");
   if (!r.ok) return show("Indicators", ...controls, warning("Could not load the indicators", problemText(r)));
   const scope = r.body.scope === "national" ? "England" : r.body.scope;
   show("Indicators", ...controls, intro,
-    summaryList([["Showing", scope], ["Compared with", `the median of ${r.body.lasCompared} LAs`]]),
+    summaryList([["Showing", scope], ["Compared with", r.body.lasCompared >= 5
+      ? `the median of ${r.body.lasCompared} LAs`
+      : `no median: it is shown over 5 LAs or more, and ${r.body.lasCompared} use the service`]]),
     h("div", { id: "indicators" }, indicatorCharts(r.body, { h, table, download: (key) => downloadCsv(org, key) })));
 }
 
