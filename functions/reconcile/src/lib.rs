@@ -540,17 +540,21 @@ impl<C: Clock> Reconciler<C> {
                 profile_missing_emergency_phone: missing_edt.get(la).copied().unwrap_or(false),
             };
             let value = serde_json::to_value(&report).expect("a report serialises");
-            adapters::store::reports::put_la(&self.table, &org, now, &value).await?;
-            // The LA's indicators for this week: replaced by each pass, so a pass run twice in
-            // a week leaves the later measurement.
-            adapters::store::indicators::put_state(
-                &self.table,
-                &org,
-                IsoWeek::of(now),
-                &report.indicator_state(now),
-                now,
-            )
-            .await?;
+            // With the report, the LA's indicators for this week (independent writes): replaced
+            // by each pass, so a pass run twice in a week leaves the later measurement.
+            let state = report.indicator_state(now);
+            let (reported, measured) = tokio::join!(
+                adapters::store::reports::put_la(&self.table, &org, now, &value),
+                adapters::store::indicators::put_state(
+                    &self.table,
+                    &org,
+                    IsoWeek::of(now),
+                    &state,
+                    now
+                ),
+            );
+            reported?;
+            measured?;
             written += 1;
         }
         let (dead_letters_by_la, dead_letters_by_la_total) = report::most_dead_letters(

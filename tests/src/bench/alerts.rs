@@ -5,10 +5,7 @@ use std::time::{Duration, Instant};
 
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
-use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
-use alert_fanout::port::Stores;
-use alert_fanout::Fanout;
 use chrono::Utc;
 use cpindex::access::{Access, AccessOutcome};
 use cpindex::claims::UserId;
@@ -30,6 +27,9 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let sdk = adapters::aws::for_emulator(url, cpindex::config::CallTimeouts::bulk());
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let world = crate::bench::world::create(&dynamo, &sqs, "alerts").await;
+    let upsert = world.upsert();
+    let fanout = world.fanout(&sqs);
     let crate::bench::world::World {
         table_name: name,
         table,
@@ -37,15 +37,9 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         delivery: delivery_q,
         secrets_dir,
         receiver,
-    } = crate::bench::world::create(&dynamo, &sqs, "alerts").await;
+    } = world;
     let retention = Retention::default();
 
-    let upsert = plan_upsert::router(plan_upsert::App {
-        keys: crate::child_keys(),
-        store: PlanStore::new(table.clone(), retention),
-        clock: SystemClock,
-        retention,
-    });
     let records: Vec<_> = (0..CHILDREN).map(record).collect();
     call(
         &upsert,
@@ -60,16 +54,6 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
 
     // Fan-out throughput: accesses queued directly, drained by four concurrent consumers (Lambda
     // runs several at once), each handling batches of ten.
-    let fanout = Fanout {
-        store: Stores {
-            plans: PlanStore::new(table.clone(), retention),
-            accesses: AccessStore::new(table.clone()),
-            notifications: NotificationStore::new(table.clone()),
-        },
-        queue: SqsQueue::new(sqs.clone(), &delivery_q.queue),
-        clock: SystemClock,
-        retention,
-    };
     let queued = 300;
     let fq = SqsQueue::new(sqs.clone(), &fanout_q.queue);
     for chunk in (0..queued).collect::<Vec<_>>().chunks(10) {
@@ -149,8 +133,11 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         retention,
     });
     let mut latencies = Vec::with_capacity(lookups);
-    let user = Some(("unscheduled_care", "RR801", "bench-dr"));
     for i in 0..lookups {
+        // Each lookup by a clinician of its own: one clinician's repeated views of a child within
+        // a day are one attendance, alerted once (and the children repeat after 100 lookups).
+        let clinician = format!("bench-dr-{i}");
+        let user = Some(("unscheduled_care", "RR801", clinician.as_str()));
         let a = call(
             &lookup,
             request(

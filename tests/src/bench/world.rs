@@ -2,11 +2,16 @@
 //! webhook is a local receiver that verifies each signature.
 
 use adapters::bootstrap::QueueUrls;
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
+use adapters::store::plans::PlanStore;
 use adapters::store::Table;
+use alert_fanout::port::Stores;
+use alert_fanout::Fanout;
 use chrono::Utc;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
-use cpindex::OrgCode;
+use cpindex::{OrgCode, Retention, SystemClock};
 
 use crate::webhook::{Answer, WebhookReceiver};
 
@@ -21,6 +26,34 @@ pub struct World {
     /// Where the local secret source finds the LA's webhook key.
     pub secrets_dir: std::path::PathBuf,
     pub receiver: WebhookReceiver,
+}
+
+impl World {
+    /// The plan-upsert router over this world's table.
+    pub fn upsert(&self) -> axum::Router {
+        let retention = Retention::default();
+        plan_upsert::router(plan_upsert::App {
+            keys: crate::child_keys(),
+            store: PlanStore::new(self.table.clone(), retention),
+            clock: SystemClock,
+            retention,
+        })
+    }
+
+    /// Alert fan-out over this world's table, queueing deliveries on its delivery queue.
+    pub fn fanout(&self, sqs: &aws_sdk_sqs::Client) -> Fanout<SqsQueue, SystemClock> {
+        let retention = Retention::default();
+        Fanout {
+            store: Stores {
+                plans: PlanStore::new(self.table.clone(), retention),
+                accesses: AccessStore::new(self.table.clone()),
+                notifications: NotificationStore::new(self.table.clone()),
+            },
+            queue: SqsQueue::new(sqs.clone(), &self.delivery.queue),
+            clock: SystemClock,
+            retention,
+        }
+    }
 }
 
 /// Creates it all with the given clients (`prefix` names the table, for the emulator's log).

@@ -19,8 +19,6 @@ use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
-use alert_fanout::port::Stores;
-use alert_fanout::Fanout;
 use cpindex::{Retention, SystemClock};
 use local_stack::poller::poll_once;
 use reconcile::{Budget, Reconciler, Settings};
@@ -76,6 +74,9 @@ struct Measurements {
 async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements {
     let recorder = IoRecorder::default();
     let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
+    let world = crate::bench::world::create(&dynamo, &sqs, "cost").await;
+    let upsert = world.upsert();
+    let fanout = world.fanout(&sqs);
     let crate::bench::world::World {
         table_name: name,
         table,
@@ -83,15 +84,9 @@ async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements
         delivery: delivery_q,
         secrets_dir,
         receiver,
-    } = crate::bench::world::create(&dynamo, &sqs, "cost").await;
+    } = world;
     let retention = Retention::default();
 
-    let upsert = plan_upsert::router(plan_upsert::App {
-        keys: crate::child_keys(),
-        store: PlanStore::new(table.clone(), retention),
-        clock: SystemClock,
-        retention,
-    });
     let child = lookup::port::ChildStore {
         plans: PlanStore::new(table.clone(), retention),
         accesses: AccessStore::new(table.clone()),
@@ -111,16 +106,6 @@ async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements
         clock: SystemClock,
         local_mode: true,
     });
-    let fanout = Fanout {
-        store: Stores {
-            plans: PlanStore::new(table.clone(), retention),
-            accesses: AccessStore::new(table.clone()),
-            notifications: NotificationStore::new(table.clone()),
-        },
-        queue: SqsQueue::new(sqs.clone(), &delivery_q.queue),
-        clock: SystemClock,
-        retention,
-    };
     let delivery = Delivery {
         store: NotificationStore::new(table.clone()),
         secrets: FileSecrets(secrets_dir),
