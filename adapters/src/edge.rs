@@ -33,6 +33,20 @@ impl<T: Into<Problem>> From<T> for ApiError {
     }
 }
 
+/// The one place a store failure becomes an answer: 503 with `Retry-After` when retrying can
+/// help (never "no record"), 500 otherwise. The SDK's details go to the log, never the caller.
+impl From<crate::store::StoreError> for Problem {
+    fn from(e: crate::store::StoreError) -> Self {
+        if e.is_transient() {
+            tracing::warn!(error = %cpindex::log::chain(&e), "store unavailable");
+            Problem::store_unavailable()
+        } else {
+            tracing::error!(error = %cpindex::log::chain(&e), "store error");
+            Problem::new(ErrorCode::Internal)
+        }
+    }
+}
+
 impl ApiError {
     pub fn code(code: ErrorCode) -> Self {
         ApiError(Box::new(Problem::new(code)))

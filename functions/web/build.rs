@@ -1,4 +1,7 @@
 //! Embeds the built web app (`web/dist`, made by `scripts/web-build.sh`) as a table of assets.
+//! Without it (a machine without Node, `cargo test` alone) the table is empty and the crate is
+//! built with `cfg(web_app_missing)`: the pages answer 500 and say how to build them. `make
+//! sam-build` refuses a web bootstrap without the app, so an empty one never ships.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -23,14 +26,17 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let dist = root.join("../../web/dist");
     println!("cargo:rerun-if-changed={}", dist.display());
-    if !dist.join("index.html").exists() {
-        panic!(
-            "the web app is not built: run `scripts/web-build.sh` (make does it) to create {}",
+    println!("cargo:rustc-check-cfg=cfg(web_app_missing)");
+    let mut files = Vec::new();
+    if dist.join("index.html").exists() {
+        walk(&dist, &dist, &mut files);
+    } else {
+        println!("cargo:rustc-cfg=web_app_missing");
+        println!(
+            "cargo:warning=the web app is not built ({} is missing): its pages will answer 500; `make web-assets` builds it",
             dist.display()
         );
     }
-    let mut files = Vec::new();
-    walk(&dist, &dist, &mut files);
     let mut code = String::from("/// Every built asset: path under /app/, and its bytes.\npub static ASSETS: &[(&str, &[u8])] = &[\n");
     for (rel, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());

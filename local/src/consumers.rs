@@ -5,14 +5,11 @@ use std::time::Duration;
 
 use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
-use adapters::store::access::AccessStore;
-use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::Table;
-use alert_delivery::port::{HttpWebhook, SqsVisibility};
-use alert_delivery::{Delivery, RetryPolicy};
-use alert_fanout::port::Stores;
+use alert_delivery::port::SqsVisibility;
+use alert_delivery::Delivery;
 use alert_fanout::Fanout;
+use cpindex::profile::WebhookPolicy;
 use cpindex::{Retention, SystemClock};
 
 use crate::poller::poll_once;
@@ -21,31 +18,23 @@ use crate::Stack;
 /// Polls both alert queues until the task is dropped. `base_delay_s` is the delivery back-off base.
 pub async fn run(stack: Stack, retention: Retention, base_delay_s: u32) {
     let table = Table::new(stack.dynamo.clone(), &stack.table);
-    let fanout = Fanout {
-        store: Stores {
-            plans: PlanStore::new(table.clone(), retention),
-            accesses: AccessStore::new(table.clone()),
-            notifications: NotificationStore::new(table.clone()),
-        },
-        queue: SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue),
-        clock: SystemClock,
+    let fanout = Fanout::new(
+        table.clone(),
+        SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue),
         retention,
-    };
-    let delivery = Delivery {
-        store: NotificationStore::new(table),
-        secrets: FileSecrets(stack.secrets_dir.clone()),
-        webhook: HttpWebhook::new(Duration::from_secs(5), true),
-        visibility: SqsVisibility {
+        SystemClock,
+    );
+    let mut delivery = Delivery::new(
+        table,
+        FileSecrets(stack.secrets_dir.clone()),
+        SqsVisibility {
             client: stack.sqs.clone(),
             queue_url: stack.delivery_queue.clone(),
         },
-        clock: SystemClock,
-        policy: RetryPolicy {
-            base_delay_s,
-            ..RetryPolicy::default()
-        },
-        local_mode: true,
-    };
+        SystemClock,
+        WebhookPolicy::LocalHttpAllowed,
+    );
+    delivery.policy.base_delay_s = base_delay_s;
     let (fanout, delivery) = (&fanout, &delivery);
     let fanout_loop = async {
         loop {

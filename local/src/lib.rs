@@ -13,9 +13,6 @@ use std::path::PathBuf;
 
 use adapters::edge::ApiError;
 use adapters::queue::SqsQueue;
-use adapters::store::access::AccessStore;
-use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::Table;
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_sqs::Client as SqsClient;
@@ -28,6 +25,7 @@ use axum::{Json, Router};
 use cpindex::config::CallTimeouts;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
 use cpindex::problem::{ErrorCode, Problem};
+use cpindex::profile::WebhookPolicy;
 use cpindex::{Retention, SystemClock};
 use serde_json::json;
 
@@ -225,34 +223,27 @@ async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) 
 /// stack reachable at `origin` (`http://127.0.0.1:<port>`).
 pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str) -> Router {
     let table = Table::new(stack.dynamo.clone(), &stack.table);
-    let inbox = inbox::routes(inbox::App {
-        notifications: NotificationStore::new(table.clone()),
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-        clock: SystemClock,
-        local_mode: true,
-    });
-    let plans = PlanStore::new(table.clone(), retention);
-    let child = lookup::port::ChildStore {
-        plans: plans.clone(),
-        accesses: AccessStore::new(table),
-    };
+    let inbox = inbox::routes(inbox::App::new(
+        table.clone(),
+        retention,
+        SystemClock,
+        WebhookPolicy::LocalHttpAllowed,
+    ));
     let queue = SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue);
     let functions = Router::new()
-        .merge(plan_upsert::routes(plan_upsert::App {
-            store: plans,
-            keys: stack.keys.clone(),
-            clock: SystemClock,
+        .merge(plan_upsert::routes(plan_upsert::App::new(
+            table.clone(),
+            stack.keys.clone(),
             retention,
-        }))
-        .merge(lookup::routes(lookup::App {
-            reads: child.clone(),
-            log: child,
+            SystemClock,
+        )))
+        .merge(lookup::routes(lookup::App::new(
+            table,
             queue,
-            clock: SystemClock,
+            stack.keys.clone(),
             retention,
-            keys: stack.keys.clone(),
-        }))
+            SystemClock,
+        )))
         .merge(inbox)
         .merge(reconcile::ops::routes(reconciler(&stack, retention)))
         .layer(middleware::from_fn_with_state(auth.clone(), authorize));

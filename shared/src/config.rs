@@ -16,7 +16,6 @@ pub mod env {
     /// The delivery queue's dead-letter queue (operators' report and re-drive).
     pub const ALERT_DELIVERY_DLQ_URL: &str = "ALERT_DELIVERY_DLQ_URL";
     /// Set to `true` only on a laptop: allows `http://` and loopback webhooks.
-    pub const LOCAL_MODE: &str = "LOCAL_MODE";
     /// Months an ended plan stays visible (default 12).
     pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
     /// The Secrets Manager secret (ARN) holding the child key secret (`crate::child_key`).
@@ -61,14 +60,6 @@ pub fn retention() -> Result<Retention, ConfigError> {
                 reason: "expected whole months between 1 and 120".into(),
             }),
     }
-}
-
-/// Whether this process runs in local mode (plain-HTTP and loopback webhooks, no SSRF guard).
-/// Only a build with the `local-mode` feature can say yes, and only the local stack enables it:
-/// no Lambda artefact can be switched into local mode by its environment (`make check` proves
-/// no function's build has the feature).
-pub fn local_mode() -> bool {
-    cfg!(feature = "local-mode") && std::env::var(env::LOCAL_MODE).is_ok_and(|v| v == "true")
 }
 
 /// Timeouts for every store and queue call: short, so a sick dependency turns into a quick 503

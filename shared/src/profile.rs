@@ -70,6 +70,25 @@ pub fn is_private(ip: IpAddr) -> bool {
     }
 }
 
+/// Which webhook addresses a process accepts. Lambda's entry points name
+/// [`WebhookPolicy::PublicHttpsOnly`] in their code; only the local stack (a laptop, whose
+/// receiver listens on loopback) builds its functions with [`WebhookPolicy::LocalHttpAllowed`].
+/// Nothing in the environment chooses it, so no deployed function can be switched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookPolicy {
+    /// `https://` to a public address only (every deployed function).
+    PublicHttpsOnly,
+    /// `http://` and loopback addresses too (the local stack alone).
+    LocalHttpAllowed,
+}
+
+impl WebhookPolicy {
+    /// Whether plain HTTP and loopback addresses are allowed.
+    pub fn allows_local(self) -> bool {
+        self == WebhookPolicy::LocalHttpAllowed
+    }
+}
+
 impl WebhookUrl {
     /// `https://` with a public host; in local mode `http://` and loopback are allowed too.
     pub fn parse(raw: &str, field: &str, local_mode: bool) -> Result<Self, FieldError> {

@@ -9,11 +9,9 @@ use adapters::secrets::FileSecrets;
 use adapters::sqs_batch::BatchResponse;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::{StoreError, Table};
-use alert_delivery::port::{DeliveryStore, HttpWebhook, SqsVisibility};
+use alert_delivery::port::{DeliveryStore, DeliveryStores, HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
-use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use async_trait::async_trait;
 use axum::Router;
@@ -70,42 +68,28 @@ async fn fixture() -> Fixture {
     let secrets_dir =
         std::env::temp_dir().join(format!("cpindex-secrets-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&secrets_dir).unwrap();
-    let store = lookup::port::ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
+    let store = table.clone();
     Fixture {
-        upsert: plan_upsert::router(plan_upsert::App {
-            keys: integration_tests::child_keys(),
-            store: PlanStore::new(table.clone(), retention),
-            clock: SystemClock,
+        upsert: plan_upsert::router(plan_upsert::App::new(
+            table.clone(),
+            integration_tests::child_keys(),
             retention,
-        }),
-        lookup: lookup::router(lookup::App {
-            keys: integration_tests::child_keys(),
-            reads: store.clone(),
-            log: store,
-            queue: fanout_queue,
-            clock: SystemClock,
+            SystemClock,
+        )),
+        lookup: lookup::router(lookup::App::new(
+            store.clone(),
+            fanout_queue,
+            integration_tests::child_keys(),
             retention,
-        }),
-        inbox: inbox::router(inbox::App {
-            notifications: NotificationStore::new(table.clone()),
-            plans: PlanStore::new(table.clone(), retention),
-            accesses: AccessStore::new(table.clone()),
-            clock: SystemClock,
-            local_mode: true,
-        }),
-        fanout: Fanout {
-            store: Stores {
-                plans: PlanStore::new(table.clone(), retention),
-                accesses: AccessStore::new(table.clone()),
-                notifications: NotificationStore::new(table.clone()),
-            },
-            queue: delivery_queue,
-            clock: SystemClock,
+            SystemClock,
+        )),
+        inbox: inbox::router(inbox::App::new(
+            table.clone(),
             retention,
-        },
+            SystemClock,
+            cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+        )),
+        fanout: Fanout::new(table.clone(), delivery_queue, retention, SystemClock),
         fanout_url: fanout.queue,
         delivery_url: delivery.queue,
         delivery_dlq: delivery.dlq,
@@ -120,7 +104,10 @@ impl Fixture {
         Delivery {
             store,
             secrets: FileSecrets(self.secrets_dir.clone()),
-            webhook: HttpWebhook::new(Duration::from_millis(800), true),
+            webhook: HttpWebhook::new(
+                Duration::from_millis(800),
+                cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+            ),
             visibility: SqsVisibility {
                 client: self.emu.sqs.clone(),
                 queue_url: self.delivery_url.clone(),
@@ -131,8 +118,12 @@ impl Fixture {
                 base_delay_s: 0,
                 max_delay_s: 0,
             },
-            local_mode: true,
+            webhooks: cpindex::profile::WebhookPolicy::LocalHttpAllowed,
         }
+    }
+
+    fn delivery_stores(&self) -> DeliveryStores {
+        DeliveryStores::new(self.table.clone())
     }
 
     fn notifications(&self) -> NotificationStore {
@@ -269,7 +260,7 @@ async fn one_lookup_of_a_child_with_two_las_is_one_signed_post_to_each() {
 
     let access_id = f.look(CHILD).await;
     assert_eq!(f.pump_fanout().await, 1);
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 2).await;
 
     for (receiver, org) in [(&leeds, LEEDS), (&camden, CAMDEN)] {
@@ -314,7 +305,7 @@ async fn las_whose_keys_share_one_secret_are_each_signed_with_their_own() {
     f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;
     f.look(CHILD).await;
     assert_eq!(f.pump_fanout().await, 1);
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 2).await;
     for (receiver, org) in [(&leeds, LEEDS), (&camden, CAMDEN)] {
         let got = receiver.received();
@@ -335,7 +326,7 @@ async fn the_same_access_delivered_twice_still_makes_one_notification_per_la() {
     assert_eq!(f.fan_out_waiting_twice().await, 1);
     assert_eq!(f.all_notifications().await.len(), 1);
 
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 3).await;
     let got = leeds.received();
     assert!(!got.is_empty());
@@ -351,14 +342,14 @@ async fn the_same_access_delivered_twice_still_makes_one_notification_per_la() {
 /// The real store, except that recording the outcome fails the first time: a consumer that
 /// crashed after the webhook answered but before the message was deleted.
 struct CrashOnceAfterPost {
-    inner: NotificationStore,
+    inner: DeliveryStores,
     crashed: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
 impl DeliveryStore for CrashOnceAfterPost {
     async fn notification(&self, id: &str) -> Result<Option<Notification>, StoreError> {
-        self.inner.get(id).await
+        self.inner.notification(id).await
     }
     async fn profile(&self, la: &OrgCode) -> Result<Option<LaProfile>, StoreError> {
         self.inner.profile(la).await
@@ -398,7 +389,7 @@ async fn a_crash_after_the_webhook_repeats_the_post_with_the_same_key_and_delive
     f.look(CHILD).await;
     f.pump_fanout().await;
     let delivery = f.delivery(CrashOnceAfterPost {
-        inner: f.notifications(),
+        inner: f.delivery_stores(),
         crashed: Default::default(),
     });
     f.pump_delivery(&delivery, 3).await;
@@ -429,7 +420,7 @@ async fn a_webhook_failing_twice_then_answering_is_delivered_on_the_third_attemp
     f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
     f.look(CHILD).await;
     f.pump_fanout().await;
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 5).await;
     let got = leeds.received();
     assert_eq!(got.len(), 3);
@@ -450,7 +441,7 @@ async fn a_webhook_that_never_answers_dead_letters_and_the_notification_shows_fa
     f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
     f.look(CHILD).await;
     f.pump_fanout().await;
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 5).await;
     assert_eq!(leeds.received().len(), 3, "three attempts, each timed out");
     let inbox = call(
@@ -475,7 +466,7 @@ async fn an_la_without_a_webhook_works_from_its_inbox_and_sees_only_its_own() {
     f.load(CAMDEN, vec![plan("C-1", CHILD, "CPP")]).await;
     f.look(CHILD).await;
     f.pump_fanout().await;
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 2).await;
 
     let leeds = call(
@@ -621,13 +612,12 @@ async fn profiles_are_for_operators_and_refuse_unsafe_webhooks() {
     )
     .await;
     assert_eq!(by_la.status, 403);
-    let strict = inbox::router(inbox::App {
-        notifications: f.notifications(),
-        plans: PlanStore::new(f.table.clone(), Retention::default()),
-        accesses: AccessStore::new(f.table.clone()),
-        clock: SystemClock,
-        local_mode: false,
-    });
+    let strict = inbox::router(inbox::App::new(
+        f.table.clone(),
+        Retention::default(),
+        SystemClock,
+        cpindex::profile::WebhookPolicy::PublicHttpsOnly,
+    ));
     for url in [
         "http://alerts.example.org/x",
         "https://10.1.2.3/x",
@@ -717,7 +707,7 @@ async fn repeated_views_by_one_clinician_within_a_day_alert_each_la_once() {
         assert_eq!(got, want, "each later view once, however often delivered");
         assert!(n.last_seen_at.is_some());
     }
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 3).await;
     assert_eq!(leeds.received().len(), 1, "Leeds' webhook is called once");
 
@@ -1086,7 +1076,7 @@ async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown
     }
     // At-least-once delivery: every access handed to fan-out twice.
     assert_eq!(f.fan_out_waiting_twice().await, 8);
-    let delivery = f.delivery(f.notifications());
+    let delivery = f.delivery(f.delivery_stores());
     f.pump_delivery(&delivery, 2).await;
     // Camden reads one alert, twice.
     let camden = la(CAMDEN);
@@ -1106,7 +1096,8 @@ async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown
 
     // The store holds each event once (read back, not inferred).
     let week = cpindex::indicators::IsoWeek::of(Utc::now());
-    let stored = adapters::store::indicators::week(&f.table, week)
+    let stored = adapters::store::indicators::IndicatorStore::new(f.table.clone())
+        .week(week)
         .await
         .unwrap();
     let counts = |org: &str| {

@@ -21,11 +21,9 @@ use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
 use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::Table;
-use alert_delivery::port::{HttpWebhook, SqsVisibility};
+use alert_delivery::port::{DeliveryStores, HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
-use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use axum::Router;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -622,12 +620,12 @@ impl World {
         // The plans were recorded the day before the seeded visit (an LA sees only accesses
         // made while its plan was held).
         let retention = Retention::default();
-        let upsert = plan_upsert::router(plan_upsert::App {
-            keys: integration_tests::child_keys(),
-            store: PlanStore::new(self.table.clone(), retention),
-            clock: FixedClock::at(now() - Duration::days(1)),
+        let upsert = plan_upsert::router(plan_upsert::App::new(
+            self.table.clone(),
+            integration_tests::child_keys(),
             retention,
-        });
+            FixedClock::at(now() - Duration::days(1)),
+        ));
         for (code, record) in [
             (
                 LEEDS,
@@ -717,36 +715,29 @@ impl World {
     /// The router of an HTTP function, wired as its `main.rs` wires it (over this world).
     fn router(&self, f: FunctionDef) -> Option<Router> {
         let retention = Retention::default();
-        let plans = || PlanStore::new(self.table.clone(), retention);
-        let accesses = || AccessStore::new(self.table.clone());
+        let table = self.table.clone();
         if f == routes::PLAN_UPSERT {
-            Some(plan_upsert::router(plan_upsert::App {
-                keys: integration_tests::child_keys(),
-                store: plans(),
-                clock: clock(),
+            Some(plan_upsert::router(plan_upsert::App::new(
+                table,
+                integration_tests::child_keys(),
                 retention,
-            }))
+                clock(),
+            )))
         } else if f == routes::LOOKUP {
-            let store = lookup::port::ChildStore {
-                plans: plans(),
-                accesses: accesses(),
-            };
-            Some(lookup::router(lookup::App {
-                keys: integration_tests::child_keys(),
-                reads: store.clone(),
-                log: store,
-                queue: SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
-                clock: clock(),
+            Some(lookup::router(lookup::App::new(
+                table,
+                SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
+                integration_tests::child_keys(),
                 retention,
-            }))
+                clock(),
+            )))
         } else if f == routes::INBOX {
-            Some(inbox::router(inbox::App {
-                notifications: self.notifications(),
-                plans: plans(),
-                accesses: accesses(),
-                clock: clock(),
-                local_mode: false,
-            }))
+            Some(inbox::router(inbox::App::new(
+                table,
+                retention,
+                clock(),
+                cpindex::profile::WebhookPolicy::PublicHttpsOnly,
+            )))
         } else if f == routes::OPS {
             Some(reconcile::ops::router(self.reconciler()))
         } else if f == routes::WEB {
@@ -765,32 +756,31 @@ impl World {
 
     fn fanout(&self) -> Fanout<SqsQueue, FixedClock> {
         let retention = Retention::default();
-        Fanout {
-            store: Stores {
-                plans: PlanStore::new(self.table.clone(), retention),
-                accesses: AccessStore::new(self.table.clone()),
-                notifications: self.notifications(),
-            },
-            queue: SqsQueue::new(self.emu.sqs.clone(), &self.delivery.queue),
-            clock: clock(),
+        Fanout::new(
+            self.table.clone(),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery.queue),
             retention,
-        }
+            clock(),
+        )
     }
 
     fn delivery(
         &self,
-    ) -> Delivery<NotificationStore, FileSecrets, HttpWebhook, SqsVisibility, FixedClock> {
+    ) -> Delivery<DeliveryStores, FileSecrets, HttpWebhook, SqsVisibility, FixedClock> {
         Delivery {
-            store: self.notifications(),
+            store: DeliveryStores::new(self.table.clone()),
             secrets: FileSecrets(self.secrets_dir.clone()),
-            webhook: HttpWebhook::new(StdDuration::from_secs(2), false),
+            webhook: HttpWebhook::new(
+                StdDuration::from_secs(2),
+                cpindex::profile::WebhookPolicy::PublicHttpsOnly,
+            ),
             visibility: SqsVisibility {
                 client: self.emu.sqs.clone(),
                 queue_url: self.delivery.queue.clone(),
             },
             clock: clock(),
             policy: RetryPolicy::default(),
-            local_mode: false,
+            webhooks: cpindex::profile::WebhookPolicy::PublicHttpsOnly,
         }
     }
 

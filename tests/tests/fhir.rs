@@ -4,8 +4,6 @@
 //! validated by an independent FHIR R4 implementation (scripts/fhir-validate.py, in make test).
 
 use adapters::queue::SqsQueue;
-use adapters::store::access::AccessStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::{Index, QueryOptions, Table};
 use aws_sdk_sqs::Client as SqsClient;
 use axum::Router;
@@ -16,7 +14,6 @@ use cpindex::{FixedClock, NhsNumber, Retention};
 use integration_tests::http::{call, la, request, Answer, As};
 use integration_tests::io_recorder::{critical_path, IoRecorder};
 use integration_tests::{emulator_url, unreachable_store, Emulator};
-use lookup::port::ChildStore;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -45,18 +42,14 @@ fn plan(plan_ref: &str, plan_type: &str, office: Option<&str>) -> Value {
 
 fn router(table: &Table, queue: SqsQueue, at: chrono::DateTime<Utc>) -> Router {
     let retention = Retention::default();
-    let store = ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
-    lookup::router(lookup::App {
-        keys: integration_tests::child_keys(),
-        reads: store.clone(),
-        log: store,
+    let store = table.clone();
+    lookup::router(lookup::App::new(
+        store.clone(),
         queue,
-        clock: FixedClock::at(at),
+        integration_tests::child_keys(),
         retention,
-    })
+        FixedClock::at(at),
+    ))
 }
 
 struct Fixture {
@@ -70,12 +63,12 @@ async fn fixture(plans: &[(&str, Value)]) -> Fixture {
     let emu = Emulator::connect();
     let table = emu.fresh_table().await;
     let (queue, urls) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
-    let upsert = plan_upsert::router(plan_upsert::App {
-        keys: integration_tests::child_keys(),
-        store: PlanStore::new(table.clone(), Retention::default()),
-        clock: FixedClock::at(now() - Duration::days(3)),
-        retention: Retention::default(),
-    });
+    let upsert = plan_upsert::router(plan_upsert::App::new(
+        table.clone(),
+        integration_tests::child_keys(),
+        Retention::default(),
+        FixedClock::at(now() - Duration::days(3)),
+    ));
     for (org, p) in plans {
         let body = json!({"mode": "delta", "records": [p]});
         let ack = call(

@@ -3,7 +3,6 @@
 
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::{Index, QueryOptions, Table};
 use aws_sdk_sqs::Client as SqsClient;
 use axum::Router;
@@ -14,7 +13,6 @@ use cpindex::{FixedClock, NhsNumber, Retention};
 use integration_tests::http::{call, la, request, Answer, As};
 use integration_tests::io_recorder::{critical_path, IoRecorder};
 use integration_tests::{emulator_url, unreachable_store, Emulator};
-use lookup::port::ChildStore;
 use serde_json::{json, Value};
 
 const LEEDS: &str = "E08000035";
@@ -67,18 +65,14 @@ fn test_child(i: usize) -> String {
 
 fn lookup_router(table: &Table, queue: SqsQueue, clock: FixedClock) -> Router {
     let retention = Retention::default();
-    let store = ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
-    lookup::router(lookup::App {
-        keys: integration_tests::child_keys(),
-        reads: store.clone(),
-        log: store,
+    let store = table.clone();
+    lookup::router(lookup::App::new(
+        store.clone(),
         queue,
-        clock,
+        integration_tests::child_keys(),
         retention,
-    })
+        clock,
+    ))
 }
 
 async fn fixture() -> Fixture {
@@ -86,12 +80,12 @@ async fn fixture() -> Fixture {
     let table = emu.fresh_table().await;
     let (queue, urls) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
     let retention = Retention::default();
-    let upsert = plan_upsert::router(plan_upsert::App {
-        keys: integration_tests::child_keys(),
-        store: PlanStore::new(table.clone(), retention),
-        clock: FixedClock::at(now() - Duration::days(2)),
+    let upsert = plan_upsert::router(plan_upsert::App::new(
+        table.clone(),
+        integration_tests::child_keys(),
         retention,
-    });
+        FixedClock::at(now() - Duration::days(2)),
+    ));
     let lookup = lookup_router(&table, queue, FixedClock::at(now()));
     Fixture {
         emu,

@@ -3,9 +3,6 @@
 //! template's metric filters count), and every caller still answers 503, never "no plan".
 
 use adapters::queue::{QueueError, SqsQueue};
-use adapters::store::access::AccessStore;
-use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::{Index, QueryOptions, StoreError, Table};
 use chrono::{TimeZone, Utc};
 use cpindex::keys::ALERT_FANOUT_QUEUE;
@@ -14,7 +11,6 @@ use cpindex::{FixedClock, Retention};
 use integration_tests::http::{call, la, request};
 use integration_tests::logs;
 use integration_tests::Emulator;
-use lookup::port::ChildStore;
 
 const CHILD: &str = "9434765919";
 
@@ -80,31 +76,26 @@ async fn every_function_over_a_missing_table_answers_503_and_the_operator_is_tol
     let table = missing_table(&emu);
     let (queue, _) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
     let retention = Retention::default();
-    let store = ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
-    let lookup = lookup::router(lookup::App {
-        keys: integration_tests::child_keys(),
-        reads: store.clone(),
-        log: store,
+    let store = table.clone();
+    let lookup = lookup::router(lookup::App::new(
+        store.clone(),
         queue,
-        clock: FixedClock::at(now()),
+        integration_tests::child_keys(),
         retention,
-    });
-    let upsert = plan_upsert::router(plan_upsert::App {
-        keys: integration_tests::child_keys(),
-        store: PlanStore::new(table.clone(), retention),
-        clock: FixedClock::at(now()),
+        FixedClock::at(now()),
+    ));
+    let upsert = plan_upsert::router(plan_upsert::App::new(
+        table.clone(),
+        integration_tests::child_keys(),
         retention,
-    });
-    let inbox = inbox::router(inbox::App {
-        notifications: NotificationStore::new(table.clone()),
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-        clock: FixedClock::at(now()),
-        local_mode: true,
-    });
+        FixedClock::at(now()),
+    ));
+    let inbox = inbox::router(inbox::App::new(
+        table.clone(),
+        retention,
+        FixedClock::at(now()),
+        cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+    ));
     let (captured, _guard) = logs::capture();
     let ed = Some(("unscheduled_care", "RR801", "dr-1"));
     let plan = serde_json::json!({"nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-10",

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use adapters::store::plans::{PlanState, PlanStore};
+use adapters::store::plans::PlanStore;
 use adapters::store::Table;
 use axum::Router;
 use chrono::{TimeZone, Utc};
 use cpindex::answers::RecordOutcome;
 use cpindex::indicators::Counter;
 use cpindex::keys::attr;
+use cpindex::PlanState;
 use cpindex::{FixedClock, NhsNumber, Retention};
 use integration_tests::http::{call, la, raw_request, request, Answer};
 use integration_tests::{unreachable_store, Emulator};
@@ -45,12 +46,12 @@ struct Fixture {
 async fn fixture_with(retention: Retention) -> Fixture {
     let emu = Emulator::connect();
     let table = emu.fresh_table().await;
-    let app = App {
-        keys: integration_tests::child_keys(),
-        store: PlanStore::new(table.clone(), retention),
-        clock: clock(),
+    let app = App::new(
+        table.clone(),
+        integration_tests::child_keys(),
         retention,
-    };
+        clock(),
+    );
     Fixture {
         router: router(app),
         emu,
@@ -106,7 +107,8 @@ impl Fixture {
     /// The LA's upload counts for this week, by outcome.
     async fn upload_counts(&self, org: &str) -> cpindex::indicators::Counts {
         let week = cpindex::indicators::IsoWeek::of(cpindex::Clock::now(&clock()));
-        adapters::store::indicators::week(&self.table, week)
+        adapters::store::indicators::IndicatorStore::new(self.table.clone())
+            .week(week)
             .await
             .unwrap()
             .into_iter()
@@ -542,7 +544,8 @@ async fn a_full_extract_is_kept_for_reconciliation() {
     assert_eq!(ack.body["fileOutcome"], "all_loaded");
     assert_eq!(ack.body["fileCode"], "CPF02");
     let org = cpindex::OrgCode::parse(LA_A).unwrap();
-    let parts = adapters::store::extracts::latest(&f.table, &org)
+    let parts = adapters::store::extracts::ExtractStore::new(f.table.clone())
+        .latest(&org)
         .await
         .unwrap()
         .unwrap();
@@ -557,10 +560,13 @@ async fn a_full_extract_is_kept_for_reconciliation() {
     entries.sort();
     assert_eq!(entries, vec![("F-1".to_owned(), 1), ("F-2".to_owned(), 4)]);
     let other = cpindex::OrgCode::parse(LA_B).unwrap();
-    assert!(adapters::store::extracts::latest(&f.table, &other)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        adapters::store::extracts::ExtractStore::new(f.table.clone())
+            .latest(&other)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -811,12 +817,12 @@ async fn unknown_routes_and_methods_answer_with_problems() {
 async fn an_unreachable_store_answers_503_with_retry_after() {
     let emu = unreachable_store();
     let table = Table::new(emu.dynamo.clone(), "anything");
-    let app = App {
-        keys: integration_tests::child_keys(),
-        store: PlanStore::new(table, Retention::default()),
-        clock: clock(),
-        retention: Retention::default(),
-    };
+    let app = App::new(
+        table,
+        integration_tests::child_keys(),
+        Retention::default(),
+        clock(),
+    );
     let router = router(app);
     let a = call(
         &router,

@@ -5,13 +5,11 @@ use std::time::{Duration as StdDuration, Instant};
 
 use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
-use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
 use adapters::store::Table;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
-use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use axum::Router;
 use chrono::{Duration, TimeZone, Utc};
@@ -74,19 +72,18 @@ async fn fixture() -> Fixture {
     let (_, delivery) = emu.fresh_queue(&TEST_DELIVERY_QUEUE).await;
     let retention = Retention::default();
     Fixture {
-        upsert: plan_upsert::router(plan_upsert::App {
-            keys: integration_tests::child_keys(),
-            store: PlanStore::new(table.clone(), retention),
-            clock: FixedClock::at(now()),
+        upsert: plan_upsert::router(plan_upsert::App::new(
+            table.clone(),
+            integration_tests::child_keys(),
             retention,
-        }),
-        inbox: inbox::router(inbox::App {
-            notifications: NotificationStore::new(table.clone()),
-            plans: PlanStore::new(table.clone(), retention),
-            accesses: AccessStore::new(table.clone()),
-            clock: FixedClock::at(now()),
-            local_mode: true,
-        }),
+            FixedClock::at(now()),
+        )),
+        inbox: inbox::router(inbox::App::new(
+            table.clone(),
+            retention,
+            FixedClock::at(now()),
+            cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+        )),
         fanout_url: fanout.queue,
         delivery_url: delivery.queue,
         delivery_dlq: delivery.dlq,
@@ -117,18 +114,14 @@ impl Fixture {
     /// The lookup function with its fan-out queue unreachable: its alerts are lost.
     fn lookup_with_queue_down(&self) -> Router {
         let down = unreachable_store();
-        let store = lookup::port::ChildStore {
-            plans: PlanStore::new(self.table.clone(), Retention::default()),
-            accesses: AccessStore::new(self.table.clone()),
-        };
-        lookup::router(lookup::App {
-            keys: integration_tests::child_keys(),
-            reads: store.clone(),
-            log: store,
-            queue: SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
-            clock: FixedClock::at(now()),
-            retention: Retention::default(),
-        })
+        let store = self.table.clone();
+        lookup::router(lookup::App::new(
+            store.clone(),
+            SqsQueue::new(down.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
+            integration_tests::child_keys(),
+            Retention::default(),
+            FixedClock::at(now()),
+        ))
     }
 
     async fn run(&self, at: chrono::DateTime<Utc>) -> RunOutcome {
@@ -211,13 +204,15 @@ async fn plans_past_retention_are_deleted_even_without_ttl_and_a_second_run_dele
         != Some("OLD")));
 
     let ops = f.reconciler(now(), Settings::default());
-    let report = adapters::store::reports::latest_operator(&ops.table)
+    let report = adapters::store::reports::ReportStore::new(ops.table.clone())
+        .latest_operator()
         .await
         .unwrap()
         .unwrap();
     assert_eq!(report["deletedPastRetention"], 2);
     f.run(now()).await;
-    let again = adapters::store::reports::latest_operator(&ops.table)
+    let again = adapters::store::reports::ReportStore::new(ops.table.clone())
+        .latest_operator()
         .await
         .unwrap()
         .unwrap();
@@ -438,20 +433,19 @@ async fn an_alert_lost_to_a_queue_outage_is_redriven_and_delivered_exactly_once(
     let later = now() + Duration::minutes(6);
     assert_eq!(f.run(later).await.alerts_redriven, 1);
 
-    let fanout = Fanout {
-        store: Stores {
-            plans: PlanStore::new(f.table.clone(), Retention::default()),
-            accesses: AccessStore::new(f.table.clone()),
-            notifications: NotificationStore::new(f.table.clone()),
-        },
-        queue: SqsQueue::new(f.emu.sqs.clone(), &f.delivery_url),
-        clock: SystemClock,
-        retention: Retention::default(),
-    };
+    let fanout = Fanout::new(
+        f.table.clone(),
+        SqsQueue::new(f.emu.sqs.clone(), &f.delivery_url),
+        Retention::default(),
+        SystemClock,
+    );
     let delivery = Delivery {
-        store: NotificationStore::new(f.table.clone()),
+        store: alert_delivery::port::DeliveryStores::new(f.table.clone()),
         secrets: FileSecrets(secrets),
-        webhook: HttpWebhook::new(StdDuration::from_secs(2), true),
+        webhook: HttpWebhook::new(
+            StdDuration::from_secs(2),
+            cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+        ),
         visibility: SqsVisibility {
             client: f.emu.sqs.clone(),
             queue_url: f.delivery_url.clone(),
@@ -462,7 +456,7 @@ async fn an_alert_lost_to_a_queue_outage_is_redriven_and_delivered_exactly_once(
             base_delay_s: 0,
             max_delay_s: 0,
         },
-        local_mode: true,
+        webhooks: cpindex::profile::WebhookPolicy::LocalHttpAllowed,
     };
     let (fanout, delivery) = (&fanout, &delivery);
     for _ in 0..2 {
@@ -650,7 +644,8 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
 
     f.run(now()).await;
     let r = f.reconciler(now(), Settings::default());
-    let report = adapters::store::reports::latest_operator(&r.table)
+    let report = adapters::store::reports::ReportStore::new(r.table.clone())
+        .latest_operator()
         .await
         .unwrap()
         .unwrap();
@@ -839,8 +834,8 @@ fn org(i: usize) -> OrgCode {
 #[tokio::test]
 async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_counted() {
     use adapters::store::extracts::{self, ExtractPart};
-    use adapters::store::plans::{PlanRecord, PlanState};
     use adapters::store::size::{item_size, MAX_ITEM_BYTES};
+    use cpindex::{PlanRecord, PlanState};
 
     // 150 LAs; one with more findings than a report lists. Every plan is an unborn-child plan
     // open six years and a year past due, with the longest reference there is, and absent from
@@ -891,7 +886,10 @@ async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_co
             entries: Vec::new(),
             not_loaded: Vec::new(),
         };
-        extracts::record(&f.table, &part).await.unwrap();
+        extracts::ExtractStore::new(f.table.clone())
+            .record(&part)
+            .await
+            .unwrap();
     }
 
     let settings = Settings {
@@ -960,7 +958,8 @@ async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_co
             .len(),
         EACH
     );
-    let ops = adapters::store::reports::latest_operator(&f.table)
+    let ops = adapters::store::reports::ReportStore::new(f.table.clone())
+        .latest_operator()
         .await
         .unwrap()
         .unwrap();

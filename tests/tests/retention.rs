@@ -140,9 +140,8 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         .create(&n)
         .await
         .unwrap();
-    extracts::record(
-        &table,
-        &ExtractPart {
+    extracts::ExtractStore::new(table.clone())
+        .record(&ExtractPart {
             org: org(),
             extract_id: "E-1".into(),
             batch_id: "b-1".into(),
@@ -152,10 +151,9 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
                 source_version: 1,
             }],
             not_loaded: vec![],
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     // A reconciliation step small enough to leave checkpoints, then a whole run (reports).
     let r = reconciler(
         &emu,

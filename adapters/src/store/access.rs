@@ -50,10 +50,6 @@ impl AccessStore {
         Self { table }
     }
 
-    pub fn table(&self) -> &Table {
-        &self.table
-    }
-
     /// Records an access (idempotent: the same access id twice is one record). An alerting
     /// access is written pending, listed in GSI1 until fan-out confirms it.
     pub async fn record(&self, access: &Access) -> Result<(), StoreError> {

@@ -80,75 +80,9 @@ struct PartItem {
     expires_at: i64,
 }
 
-/// Every LA that has sent a full extract.
-pub async fn orgs_with_extracts(table: &Table) -> Result<Vec<OrgCode>, StoreError> {
-    let items = table
-        .query(
-            Index::Gsi1,
-            key::EXTRACTS_GSI,
-            None,
-            QueryOptions::default(),
-        )
-        .await?;
-    Ok(items
-        .iter()
-        .filter_map(|i| i.get(cpindex::keys::attr::GSI1_SK)?.as_s().ok())
-        .filter_map(|s| OrgCode::parse(s).ok())
-        .collect())
-}
-
 /// Longest field name kept for a record not loaded (a JSON pointer into the batch; one naming an
 /// unknown field could be anything the LA sent).
 pub const MAX_FIELD_BYTES: usize = 64;
-
-/// Stores one part and points the LA's "latest extract" at its extract (never backwards in time).
-pub async fn record(table: &Table, part: &ExtractPart) -> Result<(), StoreError> {
-    let expires_at =
-        (part.received_at + chrono::Duration::days(keep::EXTRACT_PART_DAYS)).timestamp();
-    table.put(part_item(part, expires_at)?, None).await?;
-    let latest = std::collections::HashMap::from([
-        (
-            cpindex::keys::attr::PK.to_owned(),
-            AttributeValue::S(key::latest_extract_pk(&part.org)),
-        ),
-        (
-            cpindex::keys::attr::SK.to_owned(),
-            AttributeValue::S(key::LATEST.into()),
-        ),
-        (
-            cpindex::keys::attr::ENTITY.to_owned(),
-            AttributeValue::S(Entity::ExtractLatest.as_str().into()),
-        ),
-        (
-            "extractId".to_owned(),
-            AttributeValue::S(part.extract_id.clone()),
-        ),
-        // Listed in GSI1 so reconciliation can find every LA with an extract.
-        (
-            cpindex::keys::attr::GSI1_PK.to_owned(),
-            AttributeValue::S(key::EXTRACTS_GSI.into()),
-        ),
-        (
-            cpindex::keys::attr::GSI1_SK.to_owned(),
-            AttributeValue::S(part.org.as_str().into()),
-        ),
-        (
-            "receivedAt".to_owned(),
-            AttributeValue::S(key::sortable_time(part.received_at)),
-        ),
-    ]);
-    let cond = Condition::new("attribute_not_exists(#pk) OR #at <= :at")
-        .name("#pk", cpindex::keys::attr::PK)
-        .name("#at", "receivedAt")
-        .value(
-            ":at",
-            AttributeValue::S(key::sortable_time(part.received_at)),
-        );
-    match table.put(latest, Some(cond)).await {
-        Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
 
 /// The item a part is stored as: bounded by the batch's record limit, with each record's free
 /// text bounded too.
@@ -167,30 +101,111 @@ pub fn part_item(part: &ExtractPart, expires_at: i64) -> Result<Item, StoreError
     Ok(serde_dynamo::to_item(item)?)
 }
 
-/// The LA's latest full extract: every part of it, merged.
-pub async fn latest(table: &Table, org: &OrgCode) -> Result<Option<Vec<ExtractPart>>, StoreError> {
-    let Some(pointer) = table
-        .get(&key::latest_extract_pk(org), key::LATEST, true)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(extract_id) = pointer.get("extractId").and_then(|v| v.as_s().ok()) else {
-        return Ok(None);
-    };
-    let items = table
-        .query(
-            Index::Table,
-            &key::extract_pk(org, extract_id),
-            Some(key::EXTRACT_PART_PREFIX),
-            QueryOptions::default(),
-        )
-        .await?;
-    let parts = items
-        .into_iter()
-        .map(|i| Ok(serde_dynamo::from_item::<_, PartItem>(i)?.part))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(Some(parts))
+/// The LAs' full extracts, as reconciliation compares them with the index.
+#[derive(Debug, Clone)]
+pub struct ExtractStore {
+    table: Table,
+}
+
+impl ExtractStore {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// Every LA that has sent a full extract.
+    pub async fn orgs_with_extracts(&self) -> Result<Vec<OrgCode>, StoreError> {
+        let items = self
+            .table
+            .query(
+                Index::Gsi1,
+                key::EXTRACTS_GSI,
+                None,
+                QueryOptions::default(),
+            )
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| i.get(cpindex::keys::attr::GSI1_SK)?.as_s().ok())
+            .filter_map(|s| OrgCode::parse(s).ok())
+            .collect())
+    }
+
+    /// Stores one part and points the LA's "latest extract" at its extract (never backwards in time).
+    pub async fn record(&self, part: &ExtractPart) -> Result<(), StoreError> {
+        let expires_at =
+            (part.received_at + chrono::Duration::days(keep::EXTRACT_PART_DAYS)).timestamp();
+        self.table.put(part_item(part, expires_at)?, None).await?;
+        let latest = std::collections::HashMap::from([
+            (
+                cpindex::keys::attr::PK.to_owned(),
+                AttributeValue::S(key::latest_extract_pk(&part.org)),
+            ),
+            (
+                cpindex::keys::attr::SK.to_owned(),
+                AttributeValue::S(key::LATEST.into()),
+            ),
+            (
+                cpindex::keys::attr::ENTITY.to_owned(),
+                AttributeValue::S(Entity::ExtractLatest.as_str().into()),
+            ),
+            (
+                "extractId".to_owned(),
+                AttributeValue::S(part.extract_id.clone()),
+            ),
+            // Listed in GSI1 so reconciliation can find every LA with an extract.
+            (
+                cpindex::keys::attr::GSI1_PK.to_owned(),
+                AttributeValue::S(key::EXTRACTS_GSI.into()),
+            ),
+            (
+                cpindex::keys::attr::GSI1_SK.to_owned(),
+                AttributeValue::S(part.org.as_str().into()),
+            ),
+            (
+                "receivedAt".to_owned(),
+                AttributeValue::S(key::sortable_time(part.received_at)),
+            ),
+        ]);
+        let cond = Condition::new("attribute_not_exists(#pk) OR #at <= :at")
+            .name("#pk", cpindex::keys::attr::PK)
+            .name("#at", "receivedAt")
+            .value(
+                ":at",
+                AttributeValue::S(key::sortable_time(part.received_at)),
+            );
+        match self.table.put(latest, Some(cond)).await {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The LA's latest full extract: every part of it, merged.
+    pub async fn latest(&self, org: &OrgCode) -> Result<Option<Vec<ExtractPart>>, StoreError> {
+        let Some(pointer) = self
+            .table
+            .get(&key::latest_extract_pk(org), key::LATEST, true)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(extract_id) = pointer.get("extractId").and_then(|v| v.as_s().ok()) else {
+            return Ok(None);
+        };
+        let items = self
+            .table
+            .query(
+                Index::Table,
+                &key::extract_pk(org, extract_id),
+                Some(key::EXTRACT_PART_PREFIX),
+                QueryOptions::default(),
+            )
+            .await?;
+        let parts = items
+            .into_iter()
+            .map(|i| Ok(serde_dynamo::from_item::<_, PartItem>(i)?.part))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(parts))
+    }
 }
 
 #[cfg(test)]

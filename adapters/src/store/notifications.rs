@@ -71,10 +71,6 @@ impl NotificationStore {
         Self { table }
     }
 
-    pub fn table(&self) -> &Table {
-        &self.table
-    }
-
     /// Creates a notification unless one with its (deterministic) id exists.
     pub async fn create(&self, n: &Notification) -> Result<Created, StoreError> {
         let item = NotificationItem {

@@ -57,34 +57,43 @@ async fn get(table: &Table, pk: &str) -> Result<Option<serde_json::Value>, Store
         .map_err(|e| StoreError::Mapping(Box::new(e)))
 }
 
-/// Stores an LA's report as its latest (and keeps a dated copy).
-pub async fn put_la(
-    table: &Table,
-    org: &OrgCode,
-    at: DateTime<Utc>,
-    report: &serde_json::Value,
-) -> Result<(), StoreError> {
-    put(table, &key::la_report_pk(org), at, report).await
+/// The reconciliation reports: each LA's latest (read by that LA only) and the operators'.
+#[derive(Debug, Clone)]
+pub struct ReportStore {
+    table: Table,
 }
 
-/// The LA's latest report.
-pub async fn latest_la(
-    table: &Table,
-    org: &OrgCode,
-) -> Result<Option<serde_json::Value>, StoreError> {
-    get(table, &key::la_report_pk(org)).await
-}
+impl ReportStore {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
 
-/// Stores the operator's report.
-pub async fn put_operator(
-    table: &Table,
-    at: DateTime<Utc>,
-    report: &serde_json::Value,
-) -> Result<(), StoreError> {
-    put(table, key::OPERATOR_REPORT_PK, at, report).await
-}
+    /// Stores an LA's report as its latest (and keeps a dated copy).
+    pub async fn put_la(
+        &self,
+        org: &OrgCode,
+        at: DateTime<Utc>,
+        report: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        put(&self.table, &key::la_report_pk(org), at, report).await
+    }
 
-/// The operator's latest report.
-pub async fn latest_operator(table: &Table) -> Result<Option<serde_json::Value>, StoreError> {
-    get(table, key::OPERATOR_REPORT_PK).await
+    /// The LA's latest report.
+    pub async fn latest_la(&self, org: &OrgCode) -> Result<Option<serde_json::Value>, StoreError> {
+        get(&self.table, &key::la_report_pk(org)).await
+    }
+
+    /// Stores the operator's report.
+    pub async fn put_operator(
+        &self,
+        at: DateTime<Utc>,
+        report: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        put(&self.table, key::OPERATOR_REPORT_PK, at, report).await
+    }
+
+    /// The operator's latest report.
+    pub async fn latest_operator(&self) -> Result<Option<serde_json::Value>, StoreError> {
+        get(&self.table, key::OPERATOR_REPORT_PK).await
+    }
 }

@@ -12,8 +12,8 @@ use cpindex::keys::{attr, key, Entity};
 use cpindex::notification::Notification;
 
 use super::error::{Item, StoreError};
-use super::plans::PlanRecord;
 use super::table::{Condition, Index, Table};
+use cpindex::PlanRecord;
 
 /// Where a segment's scan stands (DynamoDB's `LastEvaluatedKey`), kept in checkpoints.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,7 @@ use adapters::store::StoreError;
 use chrono::{DateTime, Utc};
 use cpindex::indicators::{Counter, IsoWeek, TimeBand};
 use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
-use cpindex::profile::WebhookUrl;
+use cpindex::profile::{WebhookPolicy, WebhookUrl};
 use cpindex::signing;
 use cpindex::Clock;
 
@@ -83,7 +83,35 @@ pub struct Delivery<S, K, W, V, C> {
     pub visibility: V,
     pub clock: C,
     pub policy: RetryPolicy,
-    pub local_mode: bool,
+    /// Which webhook addresses are allowed (Lambda's main names the public-only policy).
+    pub webhooks: WebhookPolicy,
+}
+
+/// How long one webhook call may take.
+pub const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl<K: SecretSource, C: Clock>
+    Delivery<port::DeliveryStores, K, port::HttpWebhook, port::SqsVisibility, C>
+{
+    /// The one wiring of delivery over the real adapters: main, the local stack, the tests
+    /// and the benchmarks build it here (a test that injects a fault builds the struct).
+    pub fn new(
+        table: adapters::store::Table,
+        secrets: K,
+        visibility: port::SqsVisibility,
+        clock: C,
+        webhooks: WebhookPolicy,
+    ) -> Self {
+        Self {
+            store: port::DeliveryStores::new(table),
+            secrets,
+            webhook: port::HttpWebhook::new(WEBHOOK_TIMEOUT, webhooks),
+            visibility,
+            clock,
+            policy: RetryPolicy::default(),
+            webhooks,
+        }
+    }
 }
 
 impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Clock>
@@ -172,8 +200,12 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
         let attempt = m.receive_count;
         // Re-check the stored address under this process's mode (a profile written in local mode
         // must not be called from AWS).
-        let checked = WebhookUrl::parse(webhook.url.as_str(), "/webhook/url", self.local_mode)
-            .map_err(|e| WebhookError::Refused(e.detail));
+        let checked = WebhookUrl::parse(
+            webhook.url.as_str(),
+            "/webhook/url",
+            self.webhooks.allows_local(),
+        )
+        .map_err(|e| WebhookError::Refused(e.detail));
         let result = match checked {
             Ok(url) => self.post(&n, &url, &webhook.secret_ref, now).await,
             Err(e) => Err(DeliveryError::Webhook(e)),

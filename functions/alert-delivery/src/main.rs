@@ -1,12 +1,10 @@
 //! Lambda entry point: wiring only.
 
-use std::time::Duration;
-
 use adapters::secrets::{CachedSecrets, SecretsManager};
-use adapters::store::notifications::NotificationStore;
-use alert_delivery::port::{HttpWebhook, SqsVisibility};
-use alert_delivery::{Delivery, RetryPolicy};
+use alert_delivery::port::SqsVisibility;
+use alert_delivery::Delivery;
 use cpindex::config::{self, env, CallTimeouts};
+use cpindex::profile::WebhookPolicy;
 use cpindex::SystemClock;
 use lambda_runtime::{service_fn, LambdaEvent};
 
@@ -19,16 +17,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         client: aws_sdk_sqs::Client::new(&sdk),
         queue_url: config::required(env::ALERT_DELIVERY_QUEUE_URL)?,
     };
-    let local_mode = config::local_mode();
-    let delivery = Delivery {
-        store: NotificationStore::new(table),
-        secrets: CachedSecrets::new(SecretsManager(aws_sdk_secretsmanager::Client::new(&sdk))),
-        webhook: HttpWebhook::new(Duration::from_secs(5), local_mode),
+    let secrets = CachedSecrets::new(SecretsManager(aws_sdk_secretsmanager::Client::new(&sdk)));
+    let delivery = Delivery::new(
+        table,
+        secrets,
         visibility,
-        clock: SystemClock,
-        policy: RetryPolicy::default(),
-        local_mode,
-    };
+        SystemClock,
+        WebhookPolicy::PublicHttpsOnly,
+    );
     let delivery = &delivery;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

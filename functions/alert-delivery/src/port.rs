@@ -4,14 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::{BoxError, StoreError};
+use adapters::store::{BoxError, StoreError, Table};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::notification::{DeliveryStatus, Notification};
-use cpindex::profile::LaProfile;
+use cpindex::profile::{LaProfile, WebhookPolicy};
 use cpindex::OrgCode;
 
 /// Store operations of delivery.
@@ -32,14 +33,31 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn count(&self, la: &OrgCode, week: IsoWeek, counters: &[(Counter, u64)]);
 }
 
+/// The DynamoDB adapters behind [`DeliveryStore`]: notifications and profiles, and the
+/// indicator counts.
+#[derive(Debug, Clone)]
+pub struct DeliveryStores {
+    notifications: NotificationStore,
+    indicators: IndicatorStore,
+}
+
+impl DeliveryStores {
+    pub fn new(table: Table) -> Self {
+        Self {
+            notifications: NotificationStore::new(table.clone()),
+            indicators: IndicatorStore::new(table),
+        }
+    }
+}
+
 #[async_trait]
-impl DeliveryStore for NotificationStore {
+impl DeliveryStore for DeliveryStores {
     async fn notification(&self, id: &str) -> Result<Option<Notification>, StoreError> {
-        self.get(id).await
+        self.notifications.get(id).await
     }
 
     async fn profile(&self, la: &OrgCode) -> Result<Option<LaProfile>, StoreError> {
-        NotificationStore::profile(self, la).await
+        self.notifications.profile(la).await
     }
 
     async fn finish(
@@ -50,15 +68,17 @@ impl DeliveryStore for NotificationStore {
         attempts: u32,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        NotificationStore::finish(self, id, status, at, attempts, error).await
+        self.notifications
+            .finish(id, status, at, attempts, error)
+            .await
     }
 
     async fn attempt_failed(&self, id: &str, attempts: u32, error: &str) -> Result<(), StoreError> {
-        NotificationStore::attempt_failed(self, id, attempts, error).await
+        self.notifications.attempt_failed(id, attempts, error).await
     }
 
     async fn count(&self, la: &OrgCode, week: IsoWeek, counters: &[(Counter, u64)]) {
-        adapters::store::indicators::add_or_log(self.table(), la, week, counters).await
+        self.indicators.add_or_log(la, week, counters).await
     }
 }
 
@@ -152,17 +172,24 @@ pub struct HttpWebhook {
 }
 
 impl HttpWebhook {
-    pub fn new(timeout: Duration, local_mode: bool) -> Self {
-        Self::with_lookup(timeout, local_mode, SystemLookup)
+    pub fn new(timeout: Duration, webhooks: WebhookPolicy) -> Self {
+        Self::with_lookup(timeout, webhooks, SystemLookup)
     }
 
     /// As [`HttpWebhook::new`], resolving names with `lookup` (tests script the answers).
-    pub fn with_lookup<L: NameLookup>(timeout: Duration, local_mode: bool, lookup: L) -> Self {
+    pub fn with_lookup<L: NameLookup>(
+        timeout: Duration,
+        webhooks: WebhookPolicy,
+        lookup: L,
+    ) -> Self {
+        // No proxy from the environment either: a proxy would resolve and connect for us,
+        // past the checked resolver.
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none());
-        if !local_mode {
+        if !webhooks.allows_local() {
             builder = builder.dns_resolver(Arc::new(CheckedResolver(Arc::new(lookup))));
         }
         let client = builder.build().expect("a TLS client can be built");
@@ -279,7 +306,7 @@ mod tests {
         let (port, hits) = loopback().await;
         let webhook = HttpWebhook::with_lookup(
             Duration::from_millis(500),
-            false,
+            WebhookPolicy::PublicHttpsOnly,
             Scripted {
                 answers: vec![vec![ip("81.2.69.142"), ip("127.0.0.1")]],
                 calls: AtomicUsize::new(0),
@@ -306,7 +333,11 @@ mod tests {
             answers: vec![vec![ip("192.88.99.200")], vec![ip("127.0.0.1")]],
             calls: AtomicUsize::new(0),
         };
-        let webhook = HttpWebhook::with_lookup(Duration::from_millis(300), false, lookup);
+        let webhook = HttpWebhook::with_lookup(
+            Duration::from_millis(300),
+            WebhookPolicy::PublicHttpsOnly,
+            lookup,
+        );
         let e = webhook
             .post(
                 &format!("http://rebind.example.org:{port}/x"),
@@ -334,7 +365,7 @@ mod tests {
         ] {
             let webhook = HttpWebhook::with_lookup(
                 Duration::from_millis(300),
-                false,
+                WebhookPolicy::PublicHttpsOnly,
                 Scripted {
                     answers: vec![vec![ip(bad)]],
                     calls: AtomicUsize::new(0),

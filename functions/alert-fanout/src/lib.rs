@@ -51,6 +51,24 @@ pub struct Fanout<Q, C> {
     pub retention: Retention,
 }
 
+impl<C: Clock> Fanout<adapters::queue::SqsQueue, C> {
+    /// The one wiring of fan-out: main, the local stack, the tests and the benchmarks build it
+    /// here.
+    pub fn new(
+        table: adapters::store::Table,
+        queue: adapters::queue::SqsQueue,
+        retention: Retention,
+        clock: C,
+    ) -> Self {
+        Self {
+            store: Stores::new(table, retention),
+            queue,
+            clock,
+            retention,
+        }
+    }
+}
+
 impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
     /// Handles one access. Every step is idempotent, so a redelivery repeats it harmlessly.
     pub async fn fan_out(
@@ -104,13 +122,10 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                 // Counted once, by the write that created the notification (a redelivery
                 // finds it there and counts nothing).
                 let sent = Counter::AlertSent(access.setting_type);
-                adapters::store::indicators::add_or_log(
-                    self.store.notifications.table(),
-                    la,
-                    IsoWeek::of(access.at),
-                    &[(sent, 1)],
-                )
-                .await;
+                self.store
+                    .indicators
+                    .add_or_log(la, IsoWeek::of(access.at), &[(sent, 1)])
+                    .await;
             }
             if created == adapters::store::notifications::Created::AlreadyThere {
                 already_existed += 1;

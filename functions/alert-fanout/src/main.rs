@@ -1,9 +1,5 @@
 //! Lambda entry point: wiring only.
 
-use adapters::store::access::AccessStore;
-use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
-use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use cpindex::config::{self, env, CallTimeouts};
 use cpindex::SystemClock;
@@ -15,18 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_DELIVERY_QUEUE_URL)?;
-    let retention = config::retention()?;
-    let store = Stores {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-        notifications: NotificationStore::new(table),
-    };
-    let fanout = Fanout {
-        store,
-        queue,
-        clock: SystemClock,
-        retention,
-    };
+    let fanout = Fanout::new(table, queue, config::retention()?, SystemClock);
     let fanout = &fanout;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

@@ -2,10 +2,13 @@
 
 use adapters::queue::{QueueError, SqsQueue};
 use adapters::store::access::AccessStore;
+use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 use async_trait::async_trait;
 use cpindex::notification::DeliveryMessage;
+use cpindex::Retention;
 
 /// The delivery queue.
 #[async_trait]
@@ -20,6 +23,18 @@ pub struct Stores {
     pub plans: PlanStore,
     pub accesses: AccessStore,
     pub notifications: NotificationStore,
+    pub indicators: IndicatorStore,
+}
+
+impl Stores {
+    pub fn new(table: Table, retention: Retention) -> Self {
+        Self {
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table.clone()),
+            notifications: NotificationStore::new(table.clone()),
+            indicators: IndicatorStore::new(table),
+        }
+    }
 }
 
 #[async_trait]

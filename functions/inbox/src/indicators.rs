@@ -10,10 +10,10 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cpindex::indicators::{self, IsoWeek, Scope, DEFAULT_WEEKS, MAX_WEEKS};
-use cpindex::{Clock, OrgCode, Role};
+use cpindex::{OrgCode, Role};
 use serde::Deserialize;
 
-use crate::{bad_query, store_failure, App};
+use crate::{bad_query, App};
 
 /// The CSV media type (asked for with `Accept`).
 pub const CSV: &str = "text/csv";
@@ -43,8 +43,8 @@ fn scope(caller: &Caller, org: Option<&str>) -> Result<Scope, ApiError> {
     }
 }
 
-pub(crate) async fn get<C: Clock>(
-    State(app): State<Arc<App<C>>>,
+pub(crate) async fn get(
+    State(app): State<Arc<App>>,
     caller: Caller,
     headers: HeaderMap,
     query: Result<Query<IndicatorQuery>, axum::extract::rejection::QueryRejection>,
@@ -81,21 +81,12 @@ pub(crate) async fn get<C: Clock>(
     };
     let scope = scope(&caller, q.org.as_deref())?;
     let weeks = until.last(weeks);
-    let table = app.notifications.table();
     let (data, profiles) = tokio::join!(
-        futures::future::try_join_all(
-            weeks
-                .iter()
-                .map(|w| adapters::store::indicators::week(table, *w))
-        ),
+        futures::future::try_join_all(weeks.iter().map(|w| app.indicators.week(*w))),
         app.notifications.profiles(),
     );
-    let data: Vec<_> = data.map_err(store_failure)?.into_iter().flatten().collect();
-    let las: Vec<OrgCode> = profiles
-        .map_err(store_failure)?
-        .into_iter()
-        .map(|p| p.org)
-        .collect();
+    let data: Vec<_> = data?.into_iter().flatten().collect();
+    let las: Vec<OrgCode> = profiles?.into_iter().map(|p| p.org).collect();
     let mut report = indicators::publish(&scope, &weeks, &las, &data);
     if let Some(k) = only {
         report.indicators.retain(|s| s.key == k);

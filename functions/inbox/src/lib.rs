@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use adapters::edge::{json_body, serve, ApiError, Caller};
 use adapters::store::access::AccessStore;
+use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::{PlanState, PlanStore};
-use adapters::store::StoreError;
+use adapters::store::plans::PlanStore;
+use adapters::store::reports::ReportStore;
+use adapters::store::Table;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -21,68 +23,80 @@ use cpindex::answers::{AccessView, NotificationList, ReportAnnouncement};
 use cpindex::indicators::{Counter, IsoWeek, TimeBand};
 use cpindex::notification::Notification;
 use cpindex::problem::{ErrorCode, Problem};
-use cpindex::profile::LaProfile;
+use cpindex::profile::{LaProfile, WebhookPolicy};
 use cpindex::routes;
-use cpindex::{Clock, OrgCode, PlanRef, Role};
+use cpindex::{Clock, OrgCode, PlanRef, PlanState, Retention, Role};
 use serde::Deserialize;
 
 /// Accesses listed in a history.
 pub const HISTORY_LIMIT: usize = 100;
 
 /// Everything the inbox needs.
-pub struct App<C> {
-    pub notifications: NotificationStore,
-    pub plans: PlanStore,
-    pub accesses: AccessStore,
-    pub clock: C,
-    /// Allows `http://` and loopback webhooks (laptops only).
-    pub local_mode: bool,
+pub struct App {
+    notifications: NotificationStore,
+    plans: PlanStore,
+    accesses: AccessStore,
+    reports: ReportStore,
+    indicators: IndicatorStore,
+    clock: Arc<dyn Clock>,
+    webhooks: WebhookPolicy,
 }
 
-type Shared<C> = State<Arc<App<C>>>;
+impl App {
+    /// The one wiring of the inbox: main, the local stack, the tests and the benchmarks all
+    /// build it here. Lambda's main passes [`WebhookPolicy::PublicHttpsOnly`] as a literal: no
+    /// setting a deployed function reads can relax it.
+    pub fn new(
+        table: Table,
+        retention: Retention,
+        clock: impl Clock + 'static,
+        webhooks: WebhookPolicy,
+    ) -> Self {
+        Self {
+            notifications: NotificationStore::new(table.clone()),
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table.clone()),
+            reports: ReportStore::new(table.clone()),
+            indicators: IndicatorStore::new(table),
+            clock: Arc::new(clock),
+            webhooks,
+        }
+    }
+}
+
+type Shared = State<Arc<App>>;
 
 /// The router served by Lambda: the routes plus problem-details 404s.
-pub fn router<C: Clock + 'static>(app: App<C>) -> Router {
+pub fn router(app: App) -> Router {
     routes(app)
         .fallback(adapters::edge::not_found)
         .layer(axum::middleware::from_fn(adapters::edge::problems_only))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
-pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
+pub fn routes(app: App) -> Router {
     let r = Router::new();
-    let r = serve(r, &routes::LIST_NOTIFICATIONS, list::<C>);
-    let r = serve(r, &routes::ACK_NOTIFICATION, ack::<C>);
-    let r = serve(r, &routes::GET_PLAN_ACCESSES, history::<C>);
-    let r = serve(r, &routes::GET_PROFILE, get_profile::<C>);
-    let r = serve(r, &routes::PUT_PROFILE, put_profile::<C>);
-    let r = serve(r, &routes::LIST_PROFILES, list_profiles::<C>);
-    let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report::<C>);
-    let r = serve(r, &routes::GET_INDICATORS, indicators::get::<C>);
+    let r = serve(r, &routes::LIST_NOTIFICATIONS, list);
+    let r = serve(r, &routes::ACK_NOTIFICATION, ack);
+    let r = serve(r, &routes::GET_PLAN_ACCESSES, history);
+    let r = serve(r, &routes::GET_PROFILE, get_profile);
+    let r = serve(r, &routes::PUT_PROFILE, put_profile);
+    let r = serve(r, &routes::LIST_PROFILES, list_profiles);
+    let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report);
+    let r = serve(r, &routes::GET_INDICATORS, indicators::get);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
 }
 
 /// The LA's latest reconciliation report (its own only).
-async fn latest_report<C: Clock>(
-    State(app): Shared<C>,
+async fn latest_report(
+    State(app): Shared,
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let report = adapters::store::reports::latest_la(app.notifications.table(), &caller.0.org)
-        .await
-        .map_err(store_failure)?;
+    let report = app.reports.latest_la(&caller.0.org).await?;
     report.map(Json).ok_or_else(|| {
         ApiError::from(Problem::new(ErrorCode::NotFound).detail("no reconciliation report yet"))
     })
-}
-
-fn store_failure(e: StoreError) -> ApiError {
-    tracing::warn!(error = %cpindex::log::chain(&e), "store failure");
-    if e.is_transient() {
-        ApiError::from(Problem::store_unavailable())
-    } else {
-        ApiError::code(ErrorCode::Internal)
-    }
 }
 
 fn bad_query(field: &str, detail: &str) -> ApiError {
@@ -115,8 +129,8 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-async fn list<C: Clock>(
-    State(app): Shared<C>,
+async fn list(
+    State(app): Shared,
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<NotificationList>, ApiError> {
@@ -151,10 +165,10 @@ async fn list<C: Clock>(
     let (page, report) = tokio::join!(
         app.notifications
             .list(org, unacknowledged, limit, after.as_deref()),
-        adapters::store::reports::latest_la(app.notifications.table(), org),
+        app.reports.latest_la(org),
     );
-    let page = page.map_err(store_failure)?;
-    let report = report.map_err(store_failure)?;
+    let page = page?;
+    let report = report?;
     Ok(Json(NotificationList {
         items: page.items,
         next_cursor: page
@@ -164,8 +178,8 @@ async fn list<C: Clock>(
     }))
 }
 
-async fn ack<C: Clock>(
-    State(app): Shared<C>,
+async fn ack(
+    State(app): Shared,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Notification>, ApiError> {
@@ -177,20 +191,15 @@ async fn ack<C: Clock>(
     let n = app
         .notifications
         .acknowledge(&caller.0.org, &id, caller.0.user.as_str(), app.clock.now())
-        .await
-        .map_err(store_failure)?;
+        .await?;
     if let Some((n, true)) = &n {
         // Read in the inbox: counted once, in the week of the access, with the time it took.
         let at = n.acknowledged_at.unwrap_or(n.seen_at);
         let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
         let counters = [(Counter::Read, 1), (Counter::ReadWithin(took), 1)];
-        adapters::store::indicators::add_or_log(
-            app.notifications.table(),
-            &n.la,
-            IsoWeek::of(n.seen_at),
-            &counters,
-        )
-        .await;
+        app.indicators
+            .add_or_log(&n.la, IsoWeek::of(n.seen_at), &counters)
+            .await;
     }
     // Another LA's notification answers exactly as a missing one. The id is ours (hex), safe
     // to echo, and tells the person which one it was.
@@ -202,17 +211,13 @@ async fn ack<C: Clock>(
     })
 }
 
-async fn history<C: Clock>(
-    State(app): Shared<C>,
+async fn history(
+    State(app): Shared,
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<Vec<AccessView>>, ApiError> {
     let plan_ref = PlanRef::parse(&raw, "/planRef")?;
-    let record = app
-        .plans
-        .get(&caller.0.org, &plan_ref)
-        .await
-        .map_err(store_failure)?;
+    let record = app.plans.get(&caller.0.org, &plan_ref).await?;
     // Only children the LA (still) holds a plan for.
     let Some(record) = record.filter(|r| r.state == PlanState::Live) else {
         return Err(ApiError::from(
@@ -226,12 +231,8 @@ async fn history<C: Clock>(
         app.clock.now(),
         AccessOutcome::HistoryRead,
     );
-    app.accesses.record(&read).await.map_err(store_failure)?;
-    let accesses = app
-        .accesses
-        .history(&record.child, HISTORY_LIMIT)
-        .await
-        .map_err(store_failure)?;
+    app.accesses.record(&read).await?;
+    let accesses = app.accesses.history(&record.child, HISTORY_LIMIT).await?;
     // Only what the LA may see: clinicians' reads made while its own plan was held (from when
     // it first recorded the plan, not from the start date the plan claims). Accesses from before
     // the plan, refused attempts and other LAs' history reads are not its business.
@@ -249,8 +250,8 @@ fn org_of(raw: &str) -> Result<OrgCode, ApiError> {
     OrgCode::parse(raw).map_err(|e| ApiError::from(e.within("/org")))
 }
 
-async fn get_profile<C: Clock>(
-    State(app): Shared<C>,
+async fn get_profile(
+    State(app): Shared,
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<LaProfile>, ApiError> {
@@ -264,25 +265,19 @@ async fn get_profile<C: Clock>(
     if caller.0.role == Role::LocalAuthority && caller.0.org != org {
         return Err(no_profile());
     }
-    let profile = app
-        .notifications
-        .profile(&org)
-        .await
-        .map_err(store_failure)?;
+    let profile = app.notifications.profile(&org).await?;
     profile.map(Json).ok_or_else(no_profile)
 }
 
 /// Every LA profile, by organisation code (operators).
-async fn list_profiles<C: Clock>(
-    State(app): Shared<C>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut profiles = app.notifications.profiles().await.map_err(store_failure)?;
+async fn list_profiles(State(app): Shared) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut profiles = app.notifications.profiles().await?;
     profiles.sort_by(|a, b| a.org.as_str().cmp(b.org.as_str()));
     Ok(Json(serde_json::json!({ "items": profiles })))
 }
 
-async fn put_profile<C: Clock>(
-    State(app): Shared<C>,
+async fn put_profile(
+    State(app): Shared,
     caller: Caller,
     Path(raw): Path<String>,
     headers: HeaderMap,
@@ -293,14 +288,11 @@ async fn put_profile<C: Clock>(
     let profile = LaProfile::from_json(
         &value,
         org,
-        app.local_mode,
+        app.webhooks.allows_local(),
         app.clock.now(),
         caller.0.user.as_str(),
     )?;
-    app.notifications
-        .put_profile(&profile)
-        .await
-        .map_err(store_failure)?;
+    app.notifications.put_profile(&profile).await?;
     tracing::info!(org = %profile.org, webhook = profile.webhook.is_some(), "LA profile written");
     Ok(Json(profile))
 }

@@ -11,10 +11,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cpindex::access::AccessOutcome;
 use cpindex::fhir::{self, FhirError, SearchError};
-use cpindex::{Clock, Role};
+use cpindex::Role;
 use serde_json::Value;
 
-use crate::port::{AccessLog, AlertQueue, ChildReads};
 use crate::{look_up, App};
 
 /// Seconds a caller should wait before retrying a 503 (as the JSON API says).
@@ -60,8 +59,8 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Runs one search: headers and parameters checked first (nothing is recorded for a refused
 /// request), then the lookup, then the view.
-pub async fn search<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    app: &App<R, W, Q, C>,
+pub async fn search(
+    app: &App,
     claims: &cpindex::Claims,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -107,8 +106,8 @@ pub async fn search<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     }
 }
 
-pub async fn care_team<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    State(app): State<Arc<App<R, W, Q, C>>>,
+pub async fn care_team(
+    State(app): State<Arc<App>>,
     caller: Caller,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -123,8 +122,8 @@ pub async fn care_team<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     .await
 }
 
-pub async fn audit_event<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    State(app): State<Arc<App<R, W, Q, C>>>,
+pub async fn audit_event(
+    State(app): State<Arc<App>>,
     caller: Caller,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

@@ -6,7 +6,6 @@
 
 pub mod fhir;
 pub mod fhir_routes;
-pub mod port;
 pub mod view;
 
 use std::sync::Arc;
@@ -23,8 +22,11 @@ use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
 use cpindex::{ChildKeys, Claims, Clock, NhsNumber, Retention};
 
-use crate::port::{AccessLog, AlertQueue, ChildReads};
 use crate::view::{plans_to_show, ChildView};
+use adapters::queue::SqsQueue;
+use adapters::store::access::AccessStore;
+use adapters::store::plans::PlanStore;
+use adapters::store::Table;
 
 /// Raw visit records read to fill the 25 shown after collapsing repeats.
 pub const VISITS_READ: usize = 100;
@@ -32,21 +34,42 @@ pub const VISITS_READ: usize = 100;
 /// Accesses listed in an operator's audit of one NHS number.
 pub const AUDIT_LIMIT: usize = 200;
 
-/// Everything a lookup needs.
-pub struct App<R, W, Q, C> {
-    pub reads: R,
-    pub log: W,
-    pub queue: Q,
-    pub clock: C,
-    pub retention: Retention,
+/// Everything a lookup needs: the child's partition (read its plans and visits, append an
+/// access) and the alert queue, the three permissions (`Query`, `PutItem`, `SendMessage`) its
+/// three concurrent requests use.
+pub struct App {
+    plans: PlanStore,
+    accesses: AccessStore,
+    queue: SqsQueue,
+    clock: Arc<dyn Clock>,
+    retention: Retention,
     /// Turns the NHS number asked about into the child's key.
-    pub keys: ChildKeys,
+    keys: ChildKeys,
+}
+
+impl App {
+    /// The one wiring of the lookup: main, the local stack, the tests and the benchmarks all
+    /// build it here.
+    pub fn new(
+        table: Table,
+        queue: SqsQueue,
+        keys: ChildKeys,
+        retention: Retention,
+        clock: impl Clock + 'static,
+    ) -> Self {
+        Self {
+            plans: PlanStore::new(table.clone(), retention),
+            accesses: AccessStore::new(table),
+            queue,
+            clock: Arc::new(clock),
+            retention,
+            keys,
+        }
+    }
 }
 
 /// The router served by Lambda: the route plus problem-details 404s.
-pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
-    app: App<R, W, Q, C>,
-) -> Router {
+pub fn router(app: App) -> Router {
     routes(app)
         .fallback(adapters::edge::not_found)
         .layer(axum::middleware::from_fn(adapters::edge::problems_only))
@@ -54,32 +77,18 @@ pub fn router<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
-pub fn routes<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
-    app: App<R, W, Q, C>,
-) -> Router {
+pub fn routes(app: App) -> Router {
     let app = Arc::new(app);
     let audit = {
         let app = app.clone();
         DenialAudit::new(move |claims, parts| audit_denial(app.clone(), claims, parts))
     };
     // The lookups (JSON and FHIR) audit a refused role in the child's trail.
-    let lookups = serve(Router::new(), &routes::GET_CHILD, lookup::<R, W, Q, C>);
-    let lookups = serve(
-        lookups,
-        &routes::FHIR_CARE_TEAM,
-        fhir_routes::care_team::<R, W, Q, C>,
-    );
-    let lookups = serve(
-        lookups,
-        &routes::FHIR_AUDIT_EVENT,
-        fhir_routes::audit_event::<R, W, Q, C>,
-    )
-    .layer(Extension(audit));
-    let r = serve(
-        lookups,
-        &routes::GET_CHILD_ACCESSES,
-        audit_trail::<R, W, Q, C>,
-    );
+    let lookups = serve(Router::new(), &routes::GET_CHILD, lookup);
+    let lookups = serve(lookups, &routes::FHIR_CARE_TEAM, fhir_routes::care_team);
+    let lookups =
+        serve(lookups, &routes::FHIR_AUDIT_EVENT, fhir_routes::audit_event).layer(Extension(audit));
+    let r = serve(lookups, &routes::GET_CHILD_ACCESSES, audit_trail);
     serve(r, &routes::FHIR_METADATA, fhir_routes::metadata)
         .method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .layer(axum::middleware::from_fn(fhir_routes::outcomes_only))
@@ -88,11 +97,7 @@ pub fn routes<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock + 'static>(
 
 /// A role the route refuses is audited in the child's own trail too (the refusal stands even if
 /// the audit write fails).
-async fn audit_denial<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    app: Arc<App<R, W, Q, C>>,
-    claims: Claims,
-    mut parts: Parts,
-) {
+async fn audit_denial(app: Arc<App>, claims: Claims, mut parts: Parts) {
     let nhs = match Path::<String>::from_request_parts(&mut parts, &()).await {
         Ok(Path(raw)) => NhsNumber::parse(&raw).ok(),
         // A FHIR search names the child in its query.
@@ -107,7 +112,7 @@ async fn audit_denial<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
         app.clock.now(),
         AccessOutcome::DeniedRole,
     );
-    if let Err(e) = app.log.record(&access).await {
+    if let Err(e) = app.accesses.record(&access).await {
         tracing::error!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "denied access not audited");
     }
     tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
@@ -144,8 +149,8 @@ impl From<Unavailable> for ApiError {
 /// visit and alert hand-off (for an alerting access), the reads, all in one store round trip.
 /// `outcome` is [`AccessOutcome::Allowed`], or [`AccessOutcome::SilentRead`] for a read its
 /// caller declared not an unscheduled access event.
-pub async fn look_up<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    app: &App<R, W, Q, C>,
+pub async fn look_up(
+    app: &App,
     claims: &Claims,
     nhs: NhsNumber,
     outcome: AccessOutcome,
@@ -158,15 +163,15 @@ pub async fn look_up<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     // is written pending; fan-out decides whether there is anyone to alert.
     let send = async {
         if access.alerts() {
-            Some(app.queue.enqueue(&access).await)
+            Some(app.queue.enqueue_access(&access).await.map(|_| ()))
         } else {
             None
         }
     };
     let (plans, visits, written, sent) = tokio::join!(
-        app.reads.plans(&child),
-        app.reads.recent_visits(&child, VISITS_READ),
-        app.log.record(&access),
+        app.plans.projections_for(&child),
+        app.accesses.recent_visits(&child, VISITS_READ),
+        app.accesses.record(&access),
         send,
     );
     let plans = plans.map_err(|e| unavailable("plans", &e))?;
@@ -204,8 +209,8 @@ pub async fn look_up<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
     Ok(view)
 }
 
-async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    State(app): State<Arc<App<R, W, Q, C>>>,
+async fn lookup(
+    State(app): State<Arc<App>>,
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -222,8 +227,8 @@ async fn lookup<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
 /// An operator's audit of one NHS number: every access (visits, silent reads, refusals, history
 /// reads), whether or not the child ever had a plan. The read is audited in the same trail
 /// before it is served.
-async fn audit_trail<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
-    State(app): State<Arc<App<R, W, Q, C>>>,
+async fn audit_trail(
+    State(app): State<Arc<App>>,
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -236,12 +241,12 @@ async fn audit_trail<R: ChildReads, W: AccessLog, Q: AlertQueue, C: Clock>(
         app.clock.now(),
         AccessOutcome::HistoryRead,
     );
-    app.log
+    app.accesses
         .record(&read)
         .await
         .map_err(|e| unavailable("audit read record", &e))?;
     let trail = app
-        .reads
+        .accesses
         .history(&child, AUDIT_LIMIT)
         .await
         .map_err(|e| unavailable("audit trail", &e))?;

@@ -1,10 +1,10 @@
 //! What a clinician sees: plans with the responsible LA's contacts, and recent visits. Nothing
 //! else (no LA references, no case notes). The answer's shape is `cpindex::answers`.
 
-use adapters::store::plans::PlanProjection;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpindex::answers::{PlanFacts, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::plan::PlanStatus;
+use cpindex::PlanProjection;
 use cpindex::Retention;
 
 pub use cpindex::answers::ChildView;

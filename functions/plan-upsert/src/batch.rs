@@ -14,8 +14,8 @@ use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
 use crate::view::{BatchAck, RecordAck, RecordOutcome};
-use adapters::store::plans::PlanStore;
-use cpindex::{ChildKey, ChildKeys};
+use crate::App;
+use cpindex::ChildKey;
 
 pub use cpindex::batch::{Mode, MAX_RECORDS};
 /// Plans written at once within a batch (different plan references only).
@@ -147,14 +147,14 @@ fn ack_of(
 /// Applies a parsed batch for `org`. Records of one plan reference are applied in the order
 /// received; different plans are written concurrently.
 pub async fn apply(
-    store: &PlanStore,
-    keys: &ChildKeys,
+    app: &App,
     org: &OrgCode,
     actor: &str,
     now: DateTime<Utc>,
     batch_id: String,
     batch: Batch,
 ) -> Result<BatchAck, adapters::store::StoreError> {
+    let (store, keys) = (&app.plans, &app.keys);
     let mut acks: Vec<Option<RecordAck>> = vec![None; batch.records.len()];
     // Group valid records by plan reference, keeping the order received within a group.
     let mut groups: Vec<Vec<(usize, Plan)>> = Vec::new();
@@ -224,7 +224,9 @@ pub async fn apply(
         .iter()
         .map(|r| (Counter::Record(r.outcome), 1))
         .collect();
-    adapters::store::indicators::add_or_log(store.table(), org, IsoWeek::of(now), &outcomes).await;
+    app.indicators
+        .add_or_log(org, IsoWeek::of(now), &outcomes)
+        .await;
     if batch.mode == Mode::Full {
         // Every record the index did not take is kept with its reason, so reconciliation can
         // remind the LA that this child looks up as "no plan" until the record is fixed. A stale
@@ -252,7 +254,7 @@ pub async fn apply(
             entries,
             not_loaded,
         };
-        adapters::store::extracts::record(store.table(), &part).await?;
+        app.extracts.record(&part).await?;
     }
     Ok(BatchAck::new(
         batch_id,

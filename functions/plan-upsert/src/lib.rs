@@ -7,8 +7,10 @@ pub mod view;
 use std::sync::Arc;
 
 use adapters::edge::{json_body, serve, ApiError, Caller};
+use adapters::store::extracts::ExtractStore;
+use adapters::store::indicators::IndicatorStore;
 use adapters::store::plans::WriteOutcome;
-use adapters::store::StoreError;
+use adapters::store::Table;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -24,49 +26,60 @@ use serde::Deserialize;
 use crate::view::{plan_view, PlanList, PlanView};
 use adapters::store::plans::PlanStore;
 
-/// Everything a handler needs: the store port, the clock and the retention rule.
-pub struct App<C> {
-    /// The plan store: this function's whole permission set, so it needs no narrower port.
-    pub store: PlanStore,
+/// Everything a handler needs: the stores (this function's whole permission set, so no
+/// narrower port), the child keys, the clock and the retention rule.
+pub struct App {
+    pub(crate) plans: PlanStore,
+    pub(crate) extracts: ExtractStore,
+    pub(crate) indicators: IndicatorStore,
     /// Turns each plan's NHS number into the child's key (the partition its projection lives in).
-    pub keys: ChildKeys,
-    pub clock: C,
-    pub retention: Retention,
+    pub(crate) keys: ChildKeys,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) retention: Retention,
 }
 
-type Shared<C> = State<Arc<App<C>>>;
+impl App {
+    /// The one wiring of plan-upsert: main, the local stack, the tests and the benchmarks all
+    /// build it here.
+    pub fn new(
+        table: Table,
+        keys: ChildKeys,
+        retention: Retention,
+        clock: impl Clock + 'static,
+    ) -> Self {
+        Self {
+            plans: PlanStore::new(table.clone(), retention),
+            extracts: ExtractStore::new(table.clone()),
+            indicators: IndicatorStore::new(table),
+            keys,
+            clock: Arc::new(clock),
+            retention,
+        }
+    }
+}
+
+type Shared = State<Arc<App>>;
 
 /// The router served by Lambda (through `lambda_http`): the routes plus problem-details 404s.
-pub fn router<C: Clock + 'static>(app: App<C>) -> Router {
+pub fn router(app: App) -> Router {
     routes(app)
         .fallback(adapters::edge::not_found)
         .layer(axum::middleware::from_fn(adapters::edge::problems_only))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
-pub fn routes<C: Clock + 'static>(app: App<C>) -> Router {
+pub fn routes(app: App) -> Router {
     let r = Router::new();
-    let r = serve(r, &routes::GET_PLAN, get_plan::<C>);
-    let r = serve(r, &routes::PUT_PLAN, put_plan::<C>);
-    let r = serve(r, &routes::DELETE_PLAN, withdraw_plan::<C>);
-    let r = serve(r, &routes::LIST_PLANS, list_plans::<C>);
-    let r = serve(r, &routes::POST_PLAN_BATCH, post_batch::<C>);
-    let r = serve(r, &routes::POST_PLAN_EXTRACT, post_extract::<C>);
+    let r = serve(r, &routes::GET_PLAN, get_plan);
+    let r = serve(r, &routes::PUT_PLAN, put_plan);
+    let r = serve(r, &routes::DELETE_PLAN, withdraw_plan);
+    let r = serve(r, &routes::LIST_PLANS, list_plans);
+    let r = serve(r, &routes::POST_PLAN_BATCH, post_batch);
+    let r = serve(r, &routes::POST_PLAN_EXTRACT, post_extract);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         // Our own limit applies (with a problem body); axum's would answer in plain text.
         .layer(DefaultBodyLimit::disable())
         .with_state(Arc::new(app))
-}
-
-/// The store failed: 503 with Retry-After; the SDK's details go to the log, never to the caller.
-fn store_failure(e: StoreError) -> ApiError {
-    if e.is_transient() {
-        tracing::warn!(error = %cpindex::log::chain(&e), "store unavailable");
-        ApiError::from(Problem::store_unavailable())
-    } else {
-        tracing::error!(error = %cpindex::log::chain(&e), "store error");
-        ApiError::code(ErrorCode::Internal)
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,8 +92,8 @@ struct ExtractQuery {
 /// Reads `value` as a batch and applies it for the caller's LA: the one path both uploads
 /// (`POST /v1/plan-batches`, `POST /v1/plan-extracts`) take. An unreadable batch is refused
 /// whole, with `fileOutcome: unreadable`.
-async fn apply_batch<C: Clock>(
-    app: &App<C>,
+async fn apply_batch(
+    app: &App,
     caller: &Caller,
     value: &serde_json::Value,
 ) -> Result<cpindex::answers::BatchAck, ApiError> {
@@ -90,8 +103,7 @@ async fn apply_batch<C: Clock>(
         ApiError::from(p.file_outcome("unreadable"))
     })?;
     batch::apply(
-        &app.store,
-        &app.keys,
+        app,
         &caller.0.org,
         caller.0.user.as_str(),
         now,
@@ -99,14 +111,14 @@ async fn apply_batch<C: Clock>(
         parsed,
     )
     .await
-    .map_err(store_failure)
+    .map_err(ApiError::from)
 }
 
 /// `POST /v1/plan-extracts`: an extract as the LA's case system exports it (the CLI's CSV
 /// format, `cpindex::csv_extract`), read into one batch and applied exactly as
 /// `POST /v1/plan-batches` applies it. Larger files go through the CLI, which splits them.
-async fn post_extract<C: Clock>(
-    State(app): Shared<C>,
+async fn post_extract(
+    State(app): Shared,
     caller: Caller,
     headers: HeaderMap,
     Query(q): Query<ExtractQuery>,
@@ -198,8 +210,8 @@ fn stale(current_version: u64) -> ApiError {
     )
 }
 
-async fn put_plan<C: Clock>(
-    State(app): Shared<C>,
+async fn put_plan(
+    State(app): Shared,
     caller: Caller,
     Path(raw_ref): Path<String>,
     headers: HeaderMap,
@@ -212,7 +224,7 @@ async fn put_plan<C: Clock>(
     let org = &caller.0.org;
     let child = app.keys.of(&plan.nhs_number);
     let outcome = app
-        .store
+        .plans
         .upsert(
             org,
             plan,
@@ -221,8 +233,7 @@ async fn put_plan<C: Clock>(
             now,
             adapters::store::plans::Known::Unread,
         )
-        .await
-        .map_err(store_failure)?;
+        .await?;
     let (status, record, word) =
         match outcome {
             WriteOutcome::Created(r) => (StatusCode::CREATED, r, "created"),
@@ -260,17 +271,13 @@ async fn put_plan<C: Clock>(
     Ok(resp)
 }
 
-async fn get_plan<C: Clock>(
-    State(app): Shared<C>,
+async fn get_plan(
+    State(app): Shared,
     caller: Caller,
     Path(raw_ref): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
     let plan_ref = plan_ref(&raw_ref)?;
-    let record = app
-        .store
-        .get(&caller.0.org, &plan_ref)
-        .await
-        .map_err(store_failure)?;
+    let record = app.plans.get(&caller.0.org, &plan_ref).await?;
     record
         .and_then(|r| plan_view(&r, app.clock.today(), app.retention))
         .map(Json)
@@ -283,8 +290,8 @@ struct WithdrawQuery {
     source_version: Option<String>,
 }
 
-async fn withdraw_plan<C: Clock>(
-    State(app): Shared<C>,
+async fn withdraw_plan(
+    State(app): Shared,
     caller: Caller,
     Path(raw_ref): Path<String>,
     query: Result<Query<WithdrawQuery>, axum::extract::rejection::QueryRejection>,
@@ -308,7 +315,7 @@ async fn withdraw_plan<C: Clock>(
         .ok_or_else(bad_version)?;
     let now = app.clock.now();
     let outcome = app
-        .store
+        .plans
         .withdraw(
             &caller.0.org,
             &plan_ref,
@@ -316,8 +323,7 @@ async fn withdraw_plan<C: Clock>(
             caller.0.user.as_str(),
             now,
         )
-        .await
-        .map_err(store_failure)?;
+        .await?;
     match outcome {
         WriteOutcome::Withdrawn(record) => {
             tracing::info!(org = %caller.0.org, plan_ref = %plan_ref, version, "plan withdrawn");
@@ -347,8 +353,8 @@ struct ListQuery {
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 200;
 
-async fn list_plans<C: Clock>(
-    State(app): Shared<C>,
+async fn list_plans(
+    State(app): Shared,
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PlanList>, ApiError> {
@@ -384,11 +390,7 @@ async fn list_plans<C: Clock>(
             )
         }
     };
-    let page = app
-        .store
-        .list(&caller.0.org, limit, after.as_ref())
-        .await
-        .map_err(store_failure)?;
+    let page = app.plans.list(&caller.0.org, limit, after.as_ref()).await?;
     let today = app.clock.today();
     Ok(Json(PlanList {
         items: page
@@ -402,8 +404,8 @@ async fn list_plans<C: Clock>(
     }))
 }
 
-async fn post_batch<C: Clock>(
-    State(app): Shared<C>,
+async fn post_batch(
+    State(app): Shared,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,

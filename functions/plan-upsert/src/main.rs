@@ -1,6 +1,5 @@
 //! Lambda entry point: wiring only.
 
-use adapters::store::plans::PlanStore;
 use cpindex::config::{self, CallTimeouts};
 use cpindex::SystemClock;
 use plan_upsert::{router, App};
@@ -10,13 +9,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     cpindex::logging::init();
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
-    let retention = config::retention()?;
     let keys = adapters::aws::child_keys_from_env(&sdk).await?;
-    let app = App {
-        store: PlanStore::new(table, retention),
-        keys,
-        clock: SystemClock,
-        retention,
-    };
+    let app = App::new(table, keys, config::retention()?, SystemClock);
     lambda_http::run(router(app)).await
 }

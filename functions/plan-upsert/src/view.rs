@@ -1,11 +1,11 @@
 //! What the LA write path answers: a plan as the LA sees it, and batch acknowledgements. The
 //! answers' shapes are `cpindex::answers`; this builds them from stored records.
 
-use adapters::store::plans::{PlanRecord, PlanState};
 use chrono::NaiveDate;
 use cpindex::answers::{PlanFacts, ShownStatus};
 use cpindex::plan::PlanStatus;
 use cpindex::Retention;
+use cpindex::{PlanRecord, PlanState};
 
 pub use cpindex::answers::{BatchAck, PlanList, PlanView, RecordAck, RecordOutcome};
 

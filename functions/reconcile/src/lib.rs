@@ -16,8 +16,11 @@ use std::time::Instant;
 
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
+use adapters::store::extracts::ExtractStore;
+use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::{PlanRecord, PlanState, PlanStore};
+use adapters::store::plans::PlanStore;
+use adapters::store::reports::ReportStore;
 use adapters::store::runs::{RunState, RunStore};
 use adapters::store::scan::{self, Scanned, ScannedItem};
 use adapters::store::{StoreError, Table};
@@ -26,6 +29,7 @@ use cpindex::indicators::IsoWeek;
 use cpindex::notification::{DeliveryMessage, DeliveryStatus};
 use cpindex::plan::{PlanStatus, PlanType};
 use cpindex::{Clock, OrgCode, Retention};
+use cpindex::{PlanRecord, PlanState};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
@@ -270,6 +274,19 @@ impl<C: Clock> Reconciler<C> {
         RunStore::new(self.table.clone())
     }
 
+    /// The reconciliation reports (the LAs' and the operators').
+    pub fn reports(&self) -> ReportStore {
+        ReportStore::new(self.table.clone())
+    }
+
+    fn extracts(&self) -> ExtractStore {
+        ExtractStore::new(self.table.clone())
+    }
+
+    fn indicators(&self) -> IndicatorStore {
+        IndicatorStore::new(self.table.clone())
+    }
+
     async fn current_or_new_run(&self, now: DateTime<Utc>) -> Result<Pass, ReconcileError> {
         if let Some(state) = self.runs().current().await? {
             if !state.complete {
@@ -295,8 +312,9 @@ impl<C: Clock> Reconciler<C> {
 
     async fn load_extracts(&self) -> Result<Extracts, ReconcileError> {
         let mut out = Extracts::default();
-        for org in adapters::store::extracts::orgs_with_extracts(&self.table).await? {
-            let Some(parts) = adapters::store::extracts::latest(&self.table, &org).await? else {
+        let extracts = self.extracts();
+        for org in extracts.orgs_with_extracts().await? {
+            let Some(parts) = extracts.latest(&org).await? else {
                 continue;
             };
             // Records are counted by their reference, so a batch (or the whole extract) sent
@@ -543,15 +561,10 @@ impl<C: Clock> Reconciler<C> {
             // With the report, the LA's indicators for this week (independent writes): replaced
             // by each pass, so a pass run twice in a week leaves the later measurement.
             let state = report.indicator_state(now);
+            let (reports, indicators) = (self.reports(), self.indicators());
             let (reported, measured) = tokio::join!(
-                adapters::store::reports::put_la(&self.table, &org, now, &value),
-                adapters::store::indicators::put_state(
-                    &self.table,
-                    &org,
-                    IsoWeek::of(now),
-                    &state,
-                    now
-                ),
+                reports.put_la(&org, now, &value),
+                indicators.put_state(&org, IsoWeek::of(now), &state, now),
             );
             reported?;
             measured?;
@@ -585,7 +598,7 @@ impl<C: Clock> Reconciler<C> {
             dead_letters_by_la_total,
         };
         let value = serde_json::to_value(&operator).expect("a report serialises");
-        adapters::store::reports::put_operator(&self.table, now, &value).await?;
+        self.reports().put_operator(now, &value).await?;
         self.runs()
             .put_state(&RunState {
                 complete: true,

@@ -60,7 +60,9 @@ async fn run_now<C: Clock>(
 async fn dead_letters<C: Clock>(
     State(r): State<Arc<Reconciler<C>>>,
 ) -> Result<Json<Value>, ApiError> {
-    let report = adapters::store::reports::latest_operator(&r.table)
+    let report = r
+        .reports()
+        .latest_operator()
         .await
         .map_err(|e| failure(e.into()))?;
     Ok(Json(

@@ -4,8 +4,6 @@
 use std::time::{Duration, Instant};
 
 use adapters::queue::SqsQueue;
-use adapters::store::access::AccessStore;
-use adapters::store::plans::PlanStore;
 use chrono::Utc;
 use cpindex::access::{Access, AccessOutcome};
 use cpindex::claims::UserId;
@@ -120,18 +118,14 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         secrets_dir,
     };
     let consumers = tokio::spawn(local_stack::consumers::run(stack, retention, 1));
-    let child = lookup::port::ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
-    let lookup = lookup::router(lookup::App {
-        keys: crate::child_keys(),
-        reads: child.clone(),
-        log: child,
-        queue: SqsQueue::new(sqs.clone(), &fanout_q.queue),
-        clock: SystemClock,
+    let child = table.clone();
+    let lookup = lookup::router(lookup::App::new(
+        child.clone(),
+        SqsQueue::new(sqs.clone(), &fanout_q.queue),
+        crate::child_keys(),
         retention,
-    });
+        SystemClock,
+    ));
     let mut latencies = Vec::with_capacity(lookups);
     for i in 0..lookups {
         // Each lookup by a clinician of its own: one clinician's repeated views of a child within

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use adapters::store::plans::PlanStore;
 use adapters::store::{Item, Table};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use chrono::{TimeZone, Utc};
@@ -183,12 +182,12 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     }
     let clock = FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
     let retention = Retention::default();
-    let app = plan_upsert::App {
-        keys: crate::child_keys(),
-        store: PlanStore::new(Table::new(dynamo.clone(), &ours_name), retention),
-        clock,
+    let app = plan_upsert::App::new(
+        Table::new(dynamo.clone(), &ours_name),
+        crate::child_keys(),
         retention,
-    };
+        clock,
+    );
     let router = plan_upsert::router(app);
 
     // Templates for the raw items: exactly what our code stores for one record (built by our code,
@@ -197,12 +196,12 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     adapters::bootstrap::create_table(&dynamo, &scratch, &TABLE)
         .await
         .expect("create table");
-    let scratch_router = plan_upsert::router(plan_upsert::App {
-        keys: crate::child_keys(),
-        store: PlanStore::new(Table::new(dynamo.clone(), &scratch), retention),
-        clock: FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()),
+    let scratch_router = plan_upsert::router(plan_upsert::App::new(
+        Table::new(dynamo.clone(), &scratch),
+        crate::child_keys(),
         retention,
-    });
+        FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()),
+    ));
     let body = json!({"mode": "full", "extractId": "tmpl", "records": [record(0)]});
     call(
         &scratch_router,

@@ -7,14 +7,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use adapters::queue::SqsQueue;
-use adapters::store::access::AccessStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use cpindex::keys::{attr, key, ALERT_FANOUT_QUEUE, TABLE};
 use cpindex::{FixedClock, Retention};
-use lookup::port::ChildStore;
 use serde_json::json;
 
 use crate::bench::ingest::{nhs, record};
@@ -60,12 +57,12 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         .expect("table");
     let records: Vec<_> = (0..children).step_by(2).map(record).collect();
     for name in [&table_name, &raw_table_name, &fhir_table_name] {
-        let upsert = plan_upsert::router(plan_upsert::App {
-            keys: crate::child_keys(),
-            store: PlanStore::new(Table::new(dynamo.clone(), name.as_str()), retention),
-            clock: clock(),
+        let upsert = plan_upsert::router(plan_upsert::App::new(
+            Table::new(dynamo.clone(), name.as_str()),
+            crate::child_keys(),
             retention,
-        });
+            clock(),
+        ));
         let body = json!({"mode": "delta", "records": records});
         let ack = call(
             &upsert,
@@ -75,33 +72,25 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         assert_eq!(ack.body["fileOutcome"], "all_loaded");
     }
 
-    let store = ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
+    let store = table.clone();
     let queue = SqsQueue::new(sqs.clone(), urls.queue.clone());
-    let router = lookup::router(lookup::App {
-        keys: crate::child_keys(),
-        reads: store.clone(),
-        log: store,
+    let router = lookup::router(lookup::App::new(
+        store.clone(),
         queue,
-        clock: clock(),
+        crate::child_keys(),
         retention,
-    });
+        clock(),
+    ));
 
     let fhir_table = Table::new(dynamo.clone(), &fhir_table_name);
-    let fhir_store = ChildStore {
-        plans: PlanStore::new(fhir_table.clone(), retention),
-        accesses: AccessStore::new(fhir_table),
-    };
-    let fhir_router = lookup::router(lookup::App {
-        keys: crate::child_keys(),
-        reads: fhir_store.clone(),
-        log: fhir_store,
-        queue: SqsQueue::new(sqs.clone(), urls.queue.clone()),
-        clock: clock(),
+    let fhir_store = fhir_table.clone();
+    let fhir_router = lookup::router(lookup::App::new(
+        fhir_store.clone(),
+        SqsQueue::new(sqs.clone(), urls.queue.clone()),
+        crate::child_keys(),
         retention,
-    });
+        clock(),
+    ));
 
     let (mut ours, mut raw) = (Vec::with_capacity(lookups), Vec::with_capacity(lookups));
     let mut max_depth = 0;

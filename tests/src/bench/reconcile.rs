@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use adapters::queue::SqsQueue;
-use adapters::store::plans::PlanStore;
 use adapters::store::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
@@ -81,12 +80,12 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
     adapters::bootstrap::create_table(&dynamo, &scratch_name, &TABLE)
         .await
         .expect("table");
-    let scratch = plan_upsert::router(plan_upsert::App {
-        keys: crate::child_keys(),
-        store: PlanStore::new(Table::new(dynamo.clone(), &scratch_name), retention),
-        clock: FixedClock::at(at),
+    let scratch = plan_upsert::router(plan_upsert::App::new(
+        Table::new(dynamo.clone(), &scratch_name),
+        crate::child_keys(),
         retention,
-    });
+        FixedClock::at(at),
+    ));
     call(
         &scratch,
         request(
@@ -183,11 +182,11 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
             ours[round].as_secs_f64()
         );
     }
-    let report =
-        adapters::store::reports::latest_la(&table, &cpindex::OrgCode::parse(ORG).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+    let report = adapters::store::reports::ReportStore::new(table.clone())
+        .latest_la(&cpindex::OrgCode::parse(ORG).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         report["findings"]["indexCount"], plans as u64,
         "every plan counted once"

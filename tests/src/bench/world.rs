@@ -3,11 +3,8 @@
 
 use adapters::bootstrap::QueueUrls;
 use adapters::queue::SqsQueue;
-use adapters::store::access::AccessStore;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use adapters::store::Table;
-use alert_fanout::port::Stores;
 use alert_fanout::Fanout;
 use chrono::Utc;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
@@ -32,27 +29,23 @@ impl World {
     /// The plan-upsert router over this world's table.
     pub fn upsert(&self) -> axum::Router {
         let retention = Retention::default();
-        plan_upsert::router(plan_upsert::App {
-            keys: crate::child_keys(),
-            store: PlanStore::new(self.table.clone(), retention),
-            clock: SystemClock,
+        plan_upsert::router(plan_upsert::App::new(
+            self.table.clone(),
+            crate::child_keys(),
             retention,
-        })
+            SystemClock,
+        ))
     }
 
     /// Alert fan-out over this world's table, queueing deliveries on its delivery queue.
     pub fn fanout(&self, sqs: &aws_sdk_sqs::Client) -> Fanout<SqsQueue, SystemClock> {
         let retention = Retention::default();
-        Fanout {
-            store: Stores {
-                plans: PlanStore::new(self.table.clone(), retention),
-                accesses: AccessStore::new(self.table.clone()),
-                notifications: NotificationStore::new(self.table.clone()),
-            },
-            queue: SqsQueue::new(sqs.clone(), &self.delivery.queue),
-            clock: SystemClock,
+        Fanout::new(
+            self.table.clone(),
+            SqsQueue::new(sqs.clone(), &self.delivery.queue),
             retention,
-        }
+            SystemClock,
+        )
     }
 }
 

@@ -14,9 +14,6 @@ use std::time::{Duration, Instant};
 
 use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
-use adapters::store::access::AccessStore;
-use adapters::store::notifications::NotificationStore;
-use adapters::store::plans::PlanStore;
 use alert_delivery::port::{HttpWebhook, SqsVisibility};
 use alert_delivery::{Delivery, RetryPolicy};
 use cpindex::{Retention, SystemClock};
@@ -87,36 +84,34 @@ async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements
     } = world;
     let retention = Retention::default();
 
-    let child = lookup::port::ChildStore {
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-    };
-    let lookup = lookup::router(lookup::App {
-        keys: crate::child_keys(),
-        reads: child.clone(),
-        log: child,
-        queue: SqsQueue::new(sqs.clone(), &fanout_q.queue),
-        clock: SystemClock,
+    let child = table.clone();
+    let lookup = lookup::router(lookup::App::new(
+        child.clone(),
+        SqsQueue::new(sqs.clone(), &fanout_q.queue),
+        crate::child_keys(),
         retention,
-    });
-    let inbox = inbox::router(inbox::App {
-        notifications: NotificationStore::new(table.clone()),
-        plans: PlanStore::new(table.clone(), retention),
-        accesses: AccessStore::new(table.clone()),
-        clock: SystemClock,
-        local_mode: true,
-    });
+        SystemClock,
+    ));
+    let inbox = inbox::router(inbox::App::new(
+        table.clone(),
+        retention,
+        SystemClock,
+        cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+    ));
     let delivery = Delivery {
-        store: NotificationStore::new(table.clone()),
+        store: alert_delivery::port::DeliveryStores::new(table.clone()),
         secrets: FileSecrets(secrets_dir),
-        webhook: HttpWebhook::new(Duration::from_secs(5), true),
+        webhook: HttpWebhook::new(
+            Duration::from_secs(5),
+            cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+        ),
         visibility: SqsVisibility {
             client: sqs.clone(),
             queue_url: delivery_q.queue.clone(),
         },
         clock: SystemClock,
         policy: RetryPolicy::default(),
-        local_mode: true,
+        webhooks: cpindex::profile::WebhookPolicy::LocalHttpAllowed,
     };
     let reconciler = Reconciler {
         table: table.clone(),
