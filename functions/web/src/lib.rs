@@ -86,9 +86,22 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// A table of assets: path under `/app/`, and its bytes.
+pub type Assets = &'static [(&'static str, &'static [u8])];
+
+/// Whether this binary embeds the built app (a build without Node embeds none).
+pub const APP_EMBEDDED: bool = !cfg!(web_app_missing);
+
+/// The app this binary embeds (empty without [`APP_EMBEDDED`]).
+pub const EMBEDDED: Assets = assets::ASSETS;
+
 /// The built asset at `path` (relative to `/app/`), if there is one.
 pub fn asset(path: &str) -> Option<&'static [u8]> {
-    assets::ASSETS
+    find(EMBEDDED, path)
+}
+
+fn find(assets: Assets, path: &str) -> Option<&'static [u8]> {
+    assets
         .iter()
         .find(|(p, _)| *p == path)
         .map(|(_, bytes)| *bytes)
@@ -117,12 +130,12 @@ fn not_built() -> Response {
         .into_response()
 }
 
-fn serve(path: &str) -> Response {
-    if cfg!(web_app_missing) {
+fn serve(assets: Assets, path: &str) -> Response {
+    if assets.is_empty() {
         return not_built();
     }
     let path = if path.is_empty() { "index.html" } else { path };
-    match asset(path) {
+    match find(assets, path) {
         Some(bytes) => {
             // The shell and its config change with a deploy; assets are small and revalidated.
             ([(header::CONTENT_TYPE, content_type(path))], bytes).into_response()
@@ -131,16 +144,22 @@ fn serve(path: &str) -> Response {
     }
 }
 
-async fn app_file(Path(path): Path<String>) -> Response {
-    serve(&path)
+#[derive(Clone)]
+struct Site {
+    cfg: WebConfig,
+    assets: Assets,
 }
 
-async fn index() -> Response {
-    serve("index.html")
+async fn app_file(State(site): State<Site>, Path(path): Path<String>) -> Response {
+    serve(site.assets, &path)
 }
 
-async fn config(State(cfg): State<WebConfig>) -> Response {
-    axum::Json(cfg).into_response()
+async fn index(State(site): State<Site>) -> Response {
+    serve(site.assets, "index.html")
+}
+
+async fn config(State(site): State<Site>) -> Response {
+    axum::Json(site.cfg).into_response()
 }
 
 /// Security headers on every answer of the web app.
@@ -169,8 +188,14 @@ async fn secure(
     resp
 }
 
-/// The web app's routes (`routes::WEB_ROUTES`), with their security headers.
+/// The web app's routes (`routes::WEB_ROUTES`) serving the embedded app, with their security
+/// headers.
 pub fn router(cfg: WebConfig) -> Router {
+    router_with(cfg, EMBEDDED)
+}
+
+/// As [`router`], serving `assets` (tests on a machine that built no app bring their own).
+pub fn router_with(cfg: WebConfig, assets: Assets) -> Router {
     let csp = HeaderValue::from_str(&cfg.content_security_policy())
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
     Router::new()
@@ -182,7 +207,7 @@ pub fn router(cfg: WebConfig) -> Router {
         .route(&format!("{}/", routes::WEB_APP_PATH), get(index))
         .route(routes::WEB_CONFIG_PATH, get(config))
         .route(&routes::axum_path(routes::WEB_ASSETS_PATH), get(app_file))
-        .with_state(cfg)
+        .with_state(Site { cfg, assets })
         .layer(axum::middleware::from_fn_with_state(csp, secure))
 }
 
@@ -207,6 +232,66 @@ mod tests {
         assert!(csp.starts_with("default-src 'none';"));
         assert!(csp.contains("connect-src 'self' https://id.example:8443;"));
         assert!(!csp.contains("unsafe"), "{csp}");
+    }
+
+    async fn get(router: Router, path: &str) -> (StatusCode, String, Vec<u8>) {
+        use tower::ServiceExt;
+        let resp = router
+            .oneshot(
+                axum::http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = resp.status();
+        let ct = resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(resp.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, ct, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn assets_are_served_with_their_type_and_a_missing_one_is_a_problem() {
+        const ASSETS: Assets = &[("index.html", b"<p>shell"), ("x/app.css", b"p{}")];
+        let (s, ct, body) = get(router_with(cfg(), ASSETS), "/app").await;
+        assert_eq!(
+            (s, ct.as_str(), body.as_slice()),
+            (StatusCode::OK, "text/html; charset=utf-8", &b"<p>shell"[..])
+        );
+        let (s, ct, _) = get(router_with(cfg(), ASSETS), "/app/x/app.css").await;
+        assert_eq!(
+            (s, ct.as_str()),
+            (StatusCode::OK, "text/css; charset=utf-8")
+        );
+        let (s, ct, _) = get(router_with(cfg(), ASSETS), "/app/nope.js").await;
+        assert_eq!(
+            (s, ct.as_str()),
+            (StatusCode::NOT_FOUND, "application/problem+json")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_build_without_the_app_says_so_on_every_page() {
+        for path in ["/app", "/app/", "/app/app.js"] {
+            let (s, ct, body) = get(router_with(cfg(), &[]), path).await;
+            assert_eq!(
+                (s, ct.as_str()),
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "application/problem+json"
+                )
+            );
+            assert!(
+                String::from_utf8_lossy(&body).contains("make web-assets"),
+                "{path}"
+            );
+        }
     }
 
     // Only where the app was built (make builds it before any cargo step; `cargo test` alone on
