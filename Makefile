@@ -58,8 +58,11 @@ walkthrough: emulator-install web-assets
 demo:
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
-## Every check and test; exits non-zero on the first failure.
-test: check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check artefact-check template-scan
+## Every check and test, stage by stage (scripts/stages.sh); stops at the first failure and ends
+## with each stage's time.
+TEST_STAGES := check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check artefact-check template-scan
+test:
+	@scripts/stages.sh $(TEST_STAGES)
 
 # The domain crate links no AWS or HTTP crate, and the CLI links no function or SDK.
 LAYERING_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|aws-smithy-[a-z-]+|axum|lambda_[a-z]+|reqwest|hyper|tokio) v

@@ -236,6 +236,19 @@ pub async fn problems_only(req: Request, next: Next) -> Response {
     problem_response(&Problem::new(code))
 }
 
+/// Headers every API answer carries, error or not: answers name children, so no proxy or
+/// browser may keep them (`no-store`), and none may be read as another media type. A header a
+/// route set itself (the web app's pages) is left alone.
+pub async fn api_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    resp
+}
+
 /// 404 for routes that do not exist (problem details, like every other error).
 pub async fn not_found() -> ApiError {
     ApiError::code(ErrorCode::NotFound)

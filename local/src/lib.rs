@@ -263,4 +263,5 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
         .fallback(adapters::edge::not_found)
         .layer(middleware::from_fn(adapters::edge::problems_only))
         .layer(middleware::from_fn(lookup::fhir_routes::outcomes_only))
+        .layer(axum::middleware::from_fn(adapters::edge::api_headers))
 }

@@ -2,6 +2,7 @@
 //! serves), so a route added to the table is checked here too:
 //! - roles are declared once and enforced by that declaration: every route answers 403
 //!   `forbidden_role` exactly for the roles its entry does not list, and 401 without a token;
+//! - every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`;
 //! - every rejection, whoever makes it (a handler or the framework), is problem details with a
 //!   stable code: wrong method, unknown route, a path that does not decode, a bad query, a body
 //!   of the wrong media type or over the limit.
@@ -76,6 +77,18 @@ async fn send(
         .await
         .expect("the router answers");
     let status = resp.status();
+    // Every answer names (or could name) a child: never cached, never sniffed. Checked on every
+    // request this file sends: each route, with each role, and every kind of rejection.
+    for (name, want) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        assert_eq!(
+            resp.headers().get(&name).and_then(|v| v.to_str().ok()),
+            Some(want),
+            "{method} {uri}: {status} without {name}: {want}"
+        );
+    }
     let content_type = resp
         .headers()
         .get(header::CONTENT_TYPE)

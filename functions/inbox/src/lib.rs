@@ -71,6 +71,7 @@ pub fn router(app: App) -> Router {
     routes(app)
         .fallback(adapters::edge::not_found)
         .layer(axum::middleware::from_fn(adapters::edge::problems_only))
+        .layer(axum::middleware::from_fn(adapters::edge::api_headers))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.

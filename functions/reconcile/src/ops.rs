@@ -29,6 +29,7 @@ pub fn router<C: Clock + 'static>(r: Reconciler<C>) -> Router {
     routes(r)
         .fallback(adapters::edge::not_found)
         .layer(axum::middleware::from_fn(adapters::edge::problems_only))
+        .layer(axum::middleware::from_fn(adapters::edge::api_headers))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.

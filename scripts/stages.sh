@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make test`: runs each stage (a make target) in order, stops at the first failure, and ends with
+# every stage's time. The Python tool environments install in the background meanwhile (they wait
+# on the network, the first stages on the CPU); a stage that needs one waits for it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mkdir -p .local
+log=".local/tool-installs.log"
+(
+  scripts/emulator.sh install
+  scripts/tools-venv.sh >/dev/null
+  scripts/fhir-venv.sh >/dev/null
+  scripts/checkov.sh --install-only
+  scripts/install-sam.sh
+) >"$log" 2>&1 &
+installs=$!
+# Stages that need none of the tool environments, run before waiting for them.
+no_tools=" check web-check "
+names=() secs=()
+summary() {
+  local total=0 i
+  echo
+  echo "make test: time by stage"
+  for i in "${!names[@]}"; do
+    printf '  %-16s %5ss\n' "${names[$i]}" "${secs[$i]}"
+    total=$((total + secs[i]))
+  done
+  printf '  %-16s %5ss (%dm %02ds)\n' "total" "$total" $((total / 60)) $((total % 60))
+}
+trap summary EXIT
+waited=""
+for stage in "$@"; do
+  if [ -z "$waited" ] && [[ "$no_tools" != *" $stage "* ]]; then
+    start=$(date +%s)
+    wait "$installs" || { echo "test: installing the tool environments failed:" >&2; tail -20 "$log" >&2; exit 1; }
+    waited=1
+    names+=("(tool installs)") secs+=($(( $(date +%s) - start )))
+  fi
+  start=$(date +%s)
+  status=0
+  make --no-print-directory "$stage" || status=$?
+  names+=("$stage") secs+=($(( $(date +%s) - start )))
+  if [ "$status" -ne 0 ]; then
+    echo "test: stage $stage failed" >&2
+    exit "$status"
+  fi
+done
