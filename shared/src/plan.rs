@@ -60,21 +60,43 @@ impl PlanType {
 #[serde(transparent)]
 pub struct PlanRef(String);
 
-/// Whether `raw` holds an NHS number: ten digits, or 3-3-4 with hyphens, not part of a longer
-/// run of digits.
+/// Characters that may separate the digits of a number written in a reference.
+const SEPARATORS: &[u8] = b"._- /";
+
+/// Whether `raw` holds an NHS number however its digits are separated (`9434765919`,
+/// `943-476-5919`, `943_476_5919`, `943.476..5919`): ten digits that pass the check, made of
+/// whole groups of a run of digits and separators, and not part of a longer such number.
 pub fn holds_nhs_number(raw: &str) -> bool {
     let b = raw.as_bytes();
-    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    (0..b.len()).any(|start| {
-        if start > 0 && digit(start - 1) {
-            return false;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
         }
-        [10, 12].into_iter().any(|len| {
-            start + len <= b.len()
-                && !digit(start + len)
-                && crate::NhsNumber::parse(&raw[start..start + len]).is_ok()
-        })
-    })
+        // One run: digit groups joined by separators. `bounds` are the digit counts at which a
+        // group starts or the run ends; a number counts only between two of them.
+        let (mut digits, mut bounds) = (String::new(), vec![0]);
+        while i < b.len() && (b[i].is_ascii_digit() || SEPARATORS.contains(&b[i])) {
+            if b[i].is_ascii_digit() {
+                digits.push(b[i] as char);
+            } else if bounds.last() != Some(&digits.len()) {
+                bounds.push(digits.len());
+            }
+            i += 1;
+        }
+        if bounds.last() != Some(&digits.len()) {
+            bounds.push(digits.len());
+        }
+        let found = bounds.iter().any(|&from| {
+            bounds.contains(&(from + 10))
+                && crate::NhsNumber::parse(&digits[from..from + 10]).is_ok()
+        });
+        if found {
+            return true;
+        }
+    }
+    false
 }
 
 impl PlanRef {
@@ -485,6 +507,34 @@ mod tests {
                 Ok(p) => prop_assert_eq!(p.end_date.map(|d| d.format("%Y-%m-%d").to_string()), Some(s.clone())),
                 Err(e) => prop_assert!(!strict || e.code == ErrorCode::EndBeforeStart, "{:?}", e),
             }
+        }
+
+        #[test]
+        fn a_reference_holding_an_nhs_number_is_refused_however_it_is_separated(
+            first_nine in proptest::array::uniform9(0u8..10),
+            cuts in proptest::collection::btree_set(1usize..10, 0..4),
+            seps in proptest::collection::vec("[._-]{1,3}", 4),
+            prefix in "([A-Z]{1,5}[._-]?)?",
+            suffix in "([._-]?[A-Z]{1,5})?",
+        ) {
+            let check = crate::nhs_number::check_digit(&first_nine);
+            prop_assume!(check.is_some());
+            let digits: String = first_nine.iter().chain(check.as_ref()).map(|d| char::from(b'0' + d)).collect();
+            prop_assume!(crate::NhsNumber::parse(&digits).is_ok());
+            let mut written = prefix.clone();
+            let mut last = 0;
+            for (cut, sep) in cuts.iter().zip(&seps) {
+                written.push_str(&digits[last..*cut]);
+                written.push_str(sep);
+                last = *cut;
+            }
+            written.push_str(&digits[last..]);
+            written.push_str(&suffix);
+            prop_assert!(holds_nhs_number(&written), "{}", written);
+            prop_assert!(PlanRef::parse(&written, "/planRef").is_err(), "{}", written);
+            // The same digits inside a longer number are not an NHS number.
+            let longer = format!("{digits}1");
+            prop_assert!(!holds_nhs_number(&longer), "{}", longer);
         }
 
         #[test]

@@ -1183,3 +1183,82 @@ async fn a_file_that_is_not_an_extract_is_refused_whole_and_nothing_is_stored() 
     let listed = call(&f.router, request("GET", "/v1/plans", la(LA_A), None)).await;
     assert_eq!(listed.body["items"], json!([]), "nothing was stored");
 }
+
+/// Envelopes refused whole, of every kind: each answers with the acknowledgement's
+/// `fileOutcome: unreadable` and writes nothing.
+#[tokio::test]
+async fn every_refused_upload_says_unreadable_and_stores_nothing() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let f = fixture().await;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    // Unknown modes, generated: anything but the two the API knows.
+    let modes = "[a-zA-Z_ -]{0,12}".prop_filter("not a mode", |m| m != "delta" && m != "full");
+    let mut bodies: Vec<(String, Vec<u8>, &str)> = (0..12)
+        .map(|_| {
+            let mode = modes.new_tree(&mut runner).unwrap().current();
+            let body = json!({"mode": mode, "records": [plan(CHILD, 1)]});
+            (
+                format!("mode {mode:?}"),
+                serde_json::to_vec(&body).unwrap(),
+                "application/json",
+            )
+        })
+        .collect();
+    let too_many: Vec<Value> = (0..=cpindex::batch::MAX_RECORDS)
+        .map(|_| plan(CHILD, 1))
+        .collect();
+    for (what, body, ct) in [
+        (
+            "no mode",
+            json!({"records": [plan(CHILD, 1)]}),
+            "application/json",
+        ),
+        (
+            "mode not a string",
+            json!({"mode": 1, "records": []}),
+            "application/json",
+        ),
+        (
+            "too many records",
+            json!({"mode": "delta", "records": too_many}),
+            "application/json",
+        ),
+        ("not an object", json!([plan(CHILD, 1)]), "application/json"),
+        (
+            "wrong media type",
+            json!({"mode": "delta", "records": [plan(CHILD, 1)]}),
+            "text/plain",
+        ),
+    ] {
+        bodies.push((what.into(), serde_json::to_vec(&body).unwrap(), ct));
+    }
+    bodies.push((
+        "malformed JSON".into(),
+        b"{\"mode\": ".to_vec(),
+        "application/json",
+    ));
+    for (what, body, ct) in bodies {
+        let a = call(
+            &f.router,
+            integration_tests::http::raw_request("POST", "/v1/plan-batches", la(LA_A), ct, body),
+        )
+        .await;
+        assert!(a.status.is_client_error(), "{what}: {}", a.status);
+        assert_eq!(a.body["fileOutcome"], "unreadable", "{what}: {}", a.body);
+    }
+    // The CSV route: wrong media type, an unknown mode in its query.
+    for (uri, ct) in [
+        ("/v1/plan-extracts", "application/json"),
+        ("/v1/plan-extracts?mode=sideways", "text/csv"),
+    ] {
+        let csv = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone\n".to_owned();
+        let a = call(
+            &f.router,
+            integration_tests::http::raw_request("POST", uri, la(LA_A), ct, csv.into_bytes()),
+        )
+        .await;
+        assert!(a.status.is_client_error(), "{uri}: {}", a.status);
+        assert_eq!(a.body["fileOutcome"], "unreadable", "{uri}: {}", a.body);
+    }
+    assert_eq!(f.item_count().await, 0, "a refused upload stores nothing");
+}

@@ -126,17 +126,15 @@ async fn post_extract(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     use cpindex::csv_extract;
-    adapters::edge::require_media_type(&headers, "text/csv")?;
-    if body.len() > adapters::edge::MAX_BODY_BYTES {
-        return Err(Problem::new(ErrorCode::BodyTooLarge)
-            .detail(format!(
-                "the file is {} bytes; the limit here is {} (the CLI uploads larger extracts in batches)",
-                body.len(),
-                adapters::edge::MAX_BODY_BYTES
-            ))
-            .into());
-    }
     let unreadable = |p: Problem| ApiError::from(p.file_outcome("unreadable"));
+    adapters::edge::require_media_type(&headers, "text/csv").map_err(|e| unreadable(*e.0))?;
+    if body.len() > adapters::edge::MAX_BODY_BYTES {
+        return Err(unreadable(Problem::new(ErrorCode::BodyTooLarge).detail(format!(
+            "the file is {} bytes; the limit here is {} (the CLI uploads larger extracts in batches)",
+            body.len(),
+            adapters::edge::MAX_BODY_BYTES
+        ))));
+    }
     let extract = csv_extract::parse(&body)
         .map_err(|e| unreadable(Problem::new(ErrorCode::InvalidCsv).detail(e.to_string())))?;
     if extract.rows.len() > cpindex::batch::MAX_RECORDS {
@@ -411,10 +409,9 @@ async fn post_batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let value = json_body(&headers, &body).map_err(|e| match e.0.code {
-        "malformed_json" => ApiError::from(e.0.file_outcome("unreadable")),
-        _ => e,
-    })?;
+    // Every refusal of the whole upload has one shape: the acknowledgement's file outcome.
+    let value =
+        json_body(&headers, &body).map_err(|e| ApiError::from(e.0.file_outcome("unreadable")))?;
     let org = &caller.0.org;
     let ack = apply_batch(&app, &caller, &value).await?;
     tracing::info!(
