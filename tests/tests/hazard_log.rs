@@ -252,3 +252,65 @@ fn every_test_the_dpia_cites_exists() {
         "docs/DPIA.md cites tests that do not exist: {missing:?}"
     );
 }
+
+/// Every file of the repository (not the build, dependencies or git), relative to its root.
+fn repo_files(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                if !(name.starts_with('.') || name == "target" || name == "node_modules") {
+                    walk(&p, root, out);
+                }
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// docs/ARCHITECTURE.md names files to say where things are: each one it names must exist
+/// (named from the root, or as the end of a path under a named folder, like `store/scan.rs`).
+#[test]
+fn every_file_architecture_names_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).expect("the doc");
+    let files = repo_files(&root);
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for quoted in doc.split('`').skip(1).step_by(2) {
+        let path = quoted.split("::").next().unwrap_or(quoted);
+        let named = path.contains('/')
+            && !path.contains(' ')
+            && !path.starts_with('/')
+            && !path.contains('*')
+            && [".rs", ".sh", ".py", ".mjs", ".js", ".yaml", ".md", ".toml"]
+                .iter()
+                .any(|ext| path.ends_with(ext));
+        if !named {
+            continue;
+        }
+        checked += 1;
+        if !files
+            .iter()
+            .any(|f| f == path || f.ends_with(&format!("/{path}")))
+        {
+            missing.push(path.to_owned());
+        }
+    }
+    assert!(
+        checked > 10,
+        "only {checked} file names found: is the doc still there?"
+    );
+    assert!(
+        missing.is_empty(),
+        "docs/ARCHITECTURE.md names files that do not exist: {missing:?}"
+    );
+}
