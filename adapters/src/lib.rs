@@ -7,6 +7,7 @@ pub mod aws;
 pub mod bootstrap;
 pub mod edge;
 pub mod fault;
+pub mod key_guard;
 pub mod queue;
 pub mod secrets;
 pub mod sqs_batch;

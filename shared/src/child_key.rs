@@ -75,23 +75,64 @@ impl fmt::Debug for ChildKey {
     }
 }
 
+/// The id of a secret given as a bare value (no `{"id": ..., "secret": ...}` wrapper).
+pub const DEFAULT_KEY_ID: &str = "1";
+
+/// The fixed text whose MAC identifies a secret without revealing it.
+const CANARY: &[u8] = b"cpindex: child key canary, v1";
+
+/// What the data says about the key it was written under: the key's id and the MAC of a fixed
+/// canary. Stored once with the data; lookup and plan writes compare theirs with it at start,
+/// so a changed secret is an outage, never a quiet "no plan" for every child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyFingerprint {
+    pub key_id: String,
+    /// Hex HMAC-SHA-256 of the canary under the key.
+    pub canary: String,
+}
+
 /// The secret that turns NHS numbers into child keys. Held only by the functions whose input is
 /// an NHS number (lookup, plan writes); everything else works from stored keys.
 #[derive(Clone)]
 pub struct ChildKeys {
     mac: Hmac<Sha256>,
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifiedSecret {
+    id: String,
+    secret: String,
 }
 
 impl ChildKeys {
-    /// From the secret's value (Secrets Manager's string, or the local state file's contents).
+    /// From the secret's value (Secrets Manager's string, or the local state file's contents):
+    /// the secret itself (its id is [`DEFAULT_KEY_ID`]), or `{"id": "<id>", "secret": "<secret>"}`.
     pub fn from_secret(secret: &str) -> Result<Self, ChildKeyError> {
+        let secret = secret.trim();
+        let (id, secret) = match serde_json::from_str::<IdentifiedSecret>(secret) {
+            Ok(s) => (s.id, s.secret),
+            Err(_) => (DEFAULT_KEY_ID.to_owned(), secret.to_owned()),
+        };
         let secret = secret.trim();
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ChildKeyError::SecretTooShort);
         }
         let mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
             .expect("HMAC takes keys of any length");
-        Ok(Self { mac })
+        Ok(Self { mac, id })
+    }
+
+    /// This key's id and canary MAC, to compare with what the data was written under.
+    pub fn fingerprint(&self) -> KeyFingerprint {
+        let mut mac = self.mac.clone();
+        mac.update(CANARY);
+        KeyFingerprint {
+            key_id: self.id.clone(),
+            canary: hex::encode(mac.finalize().into_bytes()),
+        }
     }
 
     /// The child key of `nhs`.
@@ -104,7 +145,7 @@ impl ChildKeys {
 
 impl fmt::Debug for ChildKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ChildKeys(<secret>)")
+        write!(f, "ChildKeys(id {}, <secret>)", self.id)
     }
 }
 
@@ -114,6 +155,23 @@ mod tests {
     use proptest::prelude::*;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_fingerprint_tells_keys_apart_and_reveals_neither() {
+        let a = ChildKeys::from_secret(SECRET).unwrap();
+        let b = ChildKeys::from_secret(&format!("{SECRET}x")).unwrap();
+        let wrapped =
+            ChildKeys::from_secret(&format!(r#"{{"id": "2026-12", "secret": "{SECRET}"}}"#))
+                .unwrap();
+        assert_eq!(a.fingerprint().key_id, DEFAULT_KEY_ID);
+        assert_eq!(wrapped.fingerprint().key_id, "2026-12");
+        // The same secret under another id keys children the same way, and its canary agrees.
+        assert_eq!(a.fingerprint().canary, wrapped.fingerprint().canary);
+        assert_eq!(a.of(&nhs("9434765919")), wrapped.of(&nhs("9434765919")));
+        assert_ne!(a.fingerprint().canary, b.fingerprint().canary);
+        assert!(!a.fingerprint().canary.contains(SECRET));
+        assert!(!format!("{a:?}").contains(SECRET));
+    }
 
     fn nhs(raw: &str) -> NhsNumber {
         NhsNumber::parse(raw).unwrap()

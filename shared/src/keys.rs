@@ -63,10 +63,12 @@ pub enum Entity {
     ReconciliationRun,
     /// An LA's indicator counts for one week (events, or what the nightly pass measured).
     Indicators,
+    /// The fingerprint of the child key the data is written under (one item, kept for good).
+    KeyFingerprint,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 11] = [
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
@@ -77,6 +79,7 @@ impl Entity {
         Entity::ReconciliationReport,
         Entity::ReconciliationRun,
         Entity::Indicators,
+        Entity::KeyFingerprint,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -91,6 +94,7 @@ impl Entity {
             Entity::ReconciliationReport => "reconciliation_report",
             Entity::ReconciliationRun => "reconciliation_run",
             Entity::Indicators => "indicators",
+            Entity::KeyFingerprint => "key_fingerprint",
         }
     }
 
@@ -276,6 +280,10 @@ pub mod key {
 
     /// The operator's reconciliation reports.
     pub const OPERATOR_REPORT_PK: &str = "OPS#RECON";
+
+    /// The child key's fingerprint: partition and sort key of its one item.
+    pub const KEY_FINGERPRINT_PK: &str = "CONFIG#CHILD-KEY";
+    pub const KEY_FINGERPRINT_SK: &str = "CURRENT";
 
     /// A dated copy of a report.
     pub fn report_run_sk(at: DateTime<Utc>) -> String {

@@ -29,7 +29,7 @@ pub mod routes;
 pub mod signing;
 pub mod text;
 
-pub use child_key::{ChildKey, ChildKeys};
+pub use child_key::{ChildKey, ChildKeys, KeyFingerprint};
 pub use claims::{Claims, Role};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use nhs_number::NhsNumber;

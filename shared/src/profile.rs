@@ -35,6 +35,8 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 198 && (b == 18 || b == 19))
                 || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                // 192.88.99.0/24: the deprecated 6to4 relay anycast (RFC 7526).
+                || (a == 192 && b == 88 && v4.octets()[2] == 99)
                 // 240.0.0.0/4 reserved.
                 || a >= 240
         }
@@ -65,7 +67,13 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
                 || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
+                || (seg[0] == 0x3fff && seg[1] < 0x1000) // documentation 3fff::/20
                 || (seg[0] == 0x0100 && seg[1..4] == [0; 3]) // discard-only 100::/64
+                // IANA's IPv6 special-purpose registry: the IETF protocol block 2001::/23 as a
+                // whole (Teredo 2001::/32 hides the client's address, so it cannot be judged;
+                // benchmarking, ORCHID; no webhook lives there), and SRv6 SIDs 5f00::/16.
+                || (seg[0] == 0x2001 && seg[1] < 0x0200)
+                || seg[0] == 0x5f00
         }
     }
 }
@@ -264,6 +272,17 @@ mod tests {
             "2002:a9fe:a9fe::1",
             "fec0::1",
             "100::1",
+            // Teredo (the client's address is hidden in it), the 6to4 relay anycast, and the
+            // rest of IANA's special-purpose blocks that are not globally reachable.
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "192.88.99.1",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:1ff::1",
+            "3fff::1",
+            "3fff:fff::1",
+            "5f00::1",
         ] {
             assert!(
                 is_private(private.parse().unwrap()),
@@ -279,6 +298,10 @@ mod tests {
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
             "2002:808:808::1",
+            "2001:200::1",
+            "2001:4860:4860::8888",
+            "192.88.100.1",
+            "3fff:1000::1",
         ] {
             assert!(!is_private(public.parse().unwrap()), "{public} is public");
         }

@@ -77,11 +77,13 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::CHILD_KEY_SECRET_ARN,
     ],
     trigger: Trigger::Http,
-    // ChildReads (Query), AccessLog (PutItem), AlertQueue (SendMessage); the child key secret,
+    // The child's partition (Query), the audit trail (PutItem), the alert queue (SendMessage);
+    // the child key secret and the data's key fingerprint (GetItem; PutItem on an empty table),
     // read once at start (never per lookup).
     iam: &[
         "dynamodb:Query",
         "dynamodb:PutItem",
+        "dynamodb:GetItem",
         "sqs:SendMessage",
         "secretsmanager:GetSecretValue",
     ],

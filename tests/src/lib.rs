@@ -75,6 +75,17 @@ pub fn child_key(nhs: &cpindex::NhsNumber) -> cpindex::ChildKey {
     child_keys().of(nhs)
 }
 
+/// A fresh state directory for a local stack in a test, holding the test child key: the local
+/// stacks of the tests share one table in the emulator, and the data of one table is written
+/// under one key (a stack with another is refused, as `tests/tests/misconfiguration.rs` shows).
+pub fn local_state_dir(label: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cpindex-{label}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    std::fs::write(dir.join(local_token::CHILD_KEY_FILE), TEST_CHILD_KEY_SECRET)
+        .expect("the child key file");
+    dir
+}
+
 /// Where the emulator listens (`make test` sets it).
 pub fn emulator_url() -> String {
     std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".to_owned())
@@ -124,6 +135,20 @@ impl Emulator {
             .await
             .unwrap_or_else(|e| panic!("is the emulator running at {}? {e:?}", emulator_url()));
         (SqsQueue::new(self.sqs.clone(), urls.queue.clone()), urls)
+    }
+
+    /// Every item in a table but the child key's fingerprint, which the first lookup or plan
+    /// write on a fresh table records: what a request wrote, or did not.
+    pub async fn scan_data(&self, table: &Table) -> Vec<adapters::store::Item> {
+        let fingerprint = cpindex::keys::Entity::KeyFingerprint.as_str();
+        let mut items = self.scan_all(table).await;
+        items.retain(|i| {
+            i.get(cpindex::keys::attr::ENTITY)
+                .and_then(|e| e.as_s().ok())
+                .map(String::as_str)
+                != Some(fingerprint)
+        });
+        items
     }
 
     /// Every item in a table (tests read the table back to prove what was, or was not, written).

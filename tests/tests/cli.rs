@@ -87,9 +87,7 @@ fn test_nhs_number() -> NhsNumber {
 }
 
 fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cpindex-cli-test-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    integration_tests::local_state_dir("cli-test")
 }
 
 async fn token(url: &str, state: &str, role: &str, org: &str) -> String {

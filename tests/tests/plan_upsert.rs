@@ -92,7 +92,7 @@ impl Fixture {
     /// records too, in one item of counts: no plan data).
     async fn item_count(&self) -> usize {
         self.emu
-            .scan_all(&self.table)
+            .scan_data(&self.table)
             .await
             .iter()
             .filter(|i| {

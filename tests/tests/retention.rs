@@ -200,7 +200,10 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
             Entity::ReconciliationRun if sk.starts_with("SEG#") => {
                 Some((t + Duration::days(keep::CHECKPOINT_DAYS)).timestamp())
             }
-            Entity::ReconciliationRun | Entity::ExtractLatest | Entity::LaProfile => None,
+            Entity::ReconciliationRun
+            | Entity::ExtractLatest
+            | Entity::LaProfile
+            | Entity::KeyFingerprint => None,
             Entity::ReconciliationReport | Entity::Indicators => continue,
         };
         assert_eq!(expires(item), want, "{kind:?} {pk} {sk}");

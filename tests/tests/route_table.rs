@@ -133,7 +133,7 @@ async fn send(
 }
 
 async fn local_stack() -> (axum::Router, LocalAuth, std::path::PathBuf) {
-    let state = std::env::temp_dir().join(format!("cpindex-routes-{}", uuid::Uuid::new_v4()));
+    let state = integration_tests::local_state_dir("routes");
     let settings = LocalSettings {
         port: 0,
         emulator_url: emulator_url(),

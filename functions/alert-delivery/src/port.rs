@@ -330,7 +330,7 @@ mod tests {
         // not look it up again, so it never reaches the loopback listener.
         let (port, hits) = loopback().await;
         let lookup = Scripted {
-            answers: vec![vec![ip("192.88.99.200")], vec![ip("127.0.0.1")]],
+            answers: vec![vec![ip("100.128.0.200")], vec![ip("127.0.0.1")]],
             calls: AtomicUsize::new(0),
         };
         let webhook = HttpWebhook::with_lookup(

@@ -23,6 +23,7 @@ use cpindex::routes;
 use cpindex::{ChildKeys, Claims, Clock, NhsNumber, Retention};
 
 use crate::view::{plans_to_show, ChildView};
+use adapters::key_guard::{require_key, KeyFault, KeyGuard};
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::plans::PlanStore;
@@ -45,6 +46,8 @@ pub struct App {
     retention: Retention,
     /// Turns the NHS number asked about into the child's key.
     keys: ChildKeys,
+    /// Refuses every request while the key is not the one the data was written under.
+    key_guard: KeyGuard,
 }
 
 impl App {
@@ -57,14 +60,22 @@ impl App {
         retention: Retention,
         clock: impl Clock + 'static,
     ) -> Self {
+        let table_for_guard = table.clone();
         Self {
             plans: PlanStore::new(table.clone(), retention),
             accesses: AccessStore::new(table),
             queue,
             clock: Arc::new(clock),
             retention,
+            key_guard: KeyGuard::new(table_for_guard, &keys),
             keys,
         }
+    }
+
+    /// Compares the child key with the data's now (main calls it at start, so no request pays
+    /// for it); a fault is logged, and every request answers 503 until the key is right.
+    pub async fn check_key(&self) -> Result<(), KeyFault> {
+        self.key_guard.check().await
     }
 }
 
@@ -79,6 +90,7 @@ pub fn router(app: App) -> Router {
 
 /// This function's routes alone, for the local stack to combine with the others.
 pub fn routes(app: App) -> Router {
+    let guard = app.key_guard.clone();
     let app = Arc::new(app);
     let audit = {
         let app = app.clone();
@@ -93,6 +105,7 @@ pub fn routes(app: App) -> Router {
     serve(r, &routes::FHIR_METADATA, fhir_routes::metadata)
         .method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .layer(axum::middleware::from_fn(fhir_routes::outcomes_only))
+        .route_layer(axum::middleware::from_fn_with_state(guard, require_key))
         .with_state(app)
 }
 

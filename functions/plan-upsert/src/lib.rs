@@ -7,6 +7,7 @@ pub mod view;
 use std::sync::Arc;
 
 use adapters::edge::{json_body, serve, ApiError, Caller};
+use adapters::key_guard::{require_key, KeyFault, KeyGuard};
 use adapters::store::extracts::ExtractStore;
 use adapters::store::indicators::IndicatorStore;
 use adapters::store::plans::WriteOutcome;
@@ -36,6 +37,8 @@ pub struct App {
     pub(crate) keys: ChildKeys,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retention: Retention,
+    /// Refuses every request while the key is not the one the data was written under.
+    key_guard: KeyGuard,
 }
 
 impl App {
@@ -50,11 +53,18 @@ impl App {
         Self {
             plans: PlanStore::new(table.clone(), retention),
             extracts: ExtractStore::new(table.clone()),
-            indicators: IndicatorStore::new(table),
+            indicators: IndicatorStore::new(table.clone()),
+            key_guard: KeyGuard::new(table, &keys),
             keys,
             clock: Arc::new(clock),
             retention,
         }
+    }
+
+    /// Compares the child key with the data's now (main calls it at start, so no request pays
+    /// for it); a fault is logged, and every request answers 503 until the key is right.
+    pub async fn check_key(&self) -> Result<(), KeyFault> {
+        self.key_guard.check().await
     }
 }
 
@@ -77,9 +87,11 @@ pub fn routes(app: App) -> Router {
     let r = serve(r, &routes::LIST_PLANS, list_plans);
     let r = serve(r, &routes::POST_PLAN_BATCH, post_batch);
     let r = serve(r, &routes::POST_PLAN_EXTRACT, post_extract);
+    let guard = app.key_guard.clone();
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         // Our own limit applies (with a problem body); axum's would answer in plain text.
         .layer(DefaultBodyLimit::disable())
+        .route_layer(axum::middleware::from_fn_with_state(guard, require_key))
         .with_state(Arc::new(app))
 }
 

@@ -11,5 +11,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let table = adapters::aws::table_from_env(&sdk)?;
     let keys = adapters::aws::child_keys_from_env(&sdk).await?;
     let app = App::new(table, keys, config::retention()?, SystemClock);
+    // At start, so no request pays for it; a fault is logged and every request answers 503.
+    let _ = app.check_key().await;
     lambda_http::run(router(app)).await
 }
