@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The web app in headless Chromium (Debian's, installed here if missing) against a fresh local
-# stack on ports of its own. SCREENSHOTS=docs/screenshots keeps an image of every page and state.
+# stack on ports of its own, with @playwright/test (web/playwright.config.mjs): a trace of every
+# failed test in web/test-results. SCREENSHOTS=docs/screenshots keeps an image of every page and
+# state.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${BROWSER_PORT:-3078}"
@@ -33,4 +35,6 @@ done
 BASE_URL="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" \
   STOP_STORE="EMULATOR_PORT=$EMULATOR_PORT $root/scripts/emulator.sh stop" \
   SCREENSHOTS="${SCREENSHOTS:+$(cd "$root" && mkdir -p "$SCREENSHOTS" && cd "$SCREENSHOTS" && pwd)}" \
-  node "$root/web/test/browser.mjs" || { echo "browser: failed; the stack's log:" >&2; tail -30 "$state/stack.log" >&2; exit 1; }
+  "$root/web/node_modules/.bin/playwright" test --config "$root/web/playwright.config.mjs" \
+  || { echo "browser: failed (traces: web/test-results/*/trace.zip, npx playwright show-trace <file>); the stack's log:" >&2
+       tail -30 "$state/stack.log" >&2; exit 1; }
