@@ -32,6 +32,12 @@ for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
   sleep 0.2
 done
+# The stack must serve this checkout's app: CARGO_TARGET_DIR may be shared with other checkouts,
+# whose builds embed their own web/dist into the same binary.
+(cd "$root/web/dist" && find . -type f | while read -r f; do
+  curl -sf "http://127.0.0.1:$port/app/${f#./}" | cmp -s - "$f" \
+    || { echo "browser: the local stack does not serve web/dist/${f#./} as built (another checkout's build?): run again" >&2; exit 1; }
+done)
 BASE_URL="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" \
   STOP_STORE="EMULATOR_PORT=$EMULATOR_PORT $root/scripts/emulator.sh stop" \
   SCREENSHOTS="${SCREENSHOTS:+$(cd "$root" && mkdir -p "$SCREENSHOTS" && cd "$SCREENSHOTS" && pwd)}" \
