@@ -12,6 +12,7 @@
 #   make nhs-oracle     the NHS number rule against an independent implementation
 #   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
 #   make fuzz-contract  schemathesis against infra/openapi.yaml, every role
+#   make web-check      the web app's ESLint, type check (tsc) and unit tests
 #   make browser-test   the web app in headless Chromium: the seed story, axe-core, CSP
 #   make web-assets     build the web app (pinned npm packages) into web/dist, which functions/web embeds
 #   make sam-check      sam validate --lint and sam build of every function
@@ -29,7 +30,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak arm64-check emulator-install clean template-scan web-assets browser-test
+.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak arm64-check emulator-install clean template-scan web-assets web-check browser-test
 
 help:
 	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
@@ -60,7 +61,7 @@ demo:
 
 ## Every check and test, stage by stage (scripts/stages.sh); stops at the first failure and ends
 ## with each stage's time.
-TEST_STAGES := check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check artefact-check template-scan
+TEST_STAGES := check web-check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check artefact-check template-scan
 test:
 	@scripts/stages.sh $(TEST_STAGES)
 
@@ -73,7 +74,12 @@ CLI_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|lambda_[a-z]+|cpindex-adapters|loca
 web-assets:
 	@scripts/web-build.sh
 
-## The web app in headless Chromium against a fresh local stack (axe-core, CSP, the seed story).
+## The web app checked like code: ESLint, tsc --noEmit on its JSDoc types, unit tests (node --test).
+web-check: web-assets
+	@scripts/web-check.sh
+
+## The web app in headless Chromium against a fresh local stack (@playwright/test: axe-core, CSP,
+## the seed story; a trace of each failed test in web/test-results).
 browser-test: emulator-install web-assets
 	@scripts/browser-test.sh
 

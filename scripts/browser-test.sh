@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The web app in headless Chromium (Debian's, installed here if missing) against a fresh local
-# stack on ports of its own. SCREENSHOTS=docs/screenshots keeps an image of every page and state.
+# stack on ports of its own, with @playwright/test (web/playwright.config.mjs): a trace of every
+# failed test in web/test-results. SCREENSHOTS=docs/screenshots keeps an image of every page and
+# state.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${BROWSER_PORT:-3078}"
@@ -30,7 +32,15 @@ for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
   sleep 0.2
 done
+# The stack must serve this checkout's app: CARGO_TARGET_DIR may be shared with other checkouts,
+# whose builds embed their own web/dist into the same binary.
+(cd "$root/web/dist" && find . -type f | while read -r f; do
+  curl -sf "http://127.0.0.1:$port/app/${f#./}" | cmp -s - "$f" \
+    || { echo "browser: the local stack does not serve web/dist/${f#./} as built (another checkout's build?): run again" >&2; exit 1; }
+done)
 BASE_URL="http://127.0.0.1:$port" CHROMIUM="$(command -v chromium)" \
   STOP_STORE="EMULATOR_PORT=$EMULATOR_PORT $root/scripts/emulator.sh stop" \
   SCREENSHOTS="${SCREENSHOTS:+$(cd "$root" && mkdir -p "$SCREENSHOTS" && cd "$SCREENSHOTS" && pwd)}" \
-  node "$root/web/test/browser.mjs" || { echo "browser: failed; the stack's log:" >&2; tail -30 "$state/stack.log" >&2; exit 1; }
+  "$root/web/node_modules/.bin/playwright" test --config "$root/web/playwright.config.mjs" \
+  || { echo "browser: failed (traces: web/test-results/*/trace.zip, npx playwright show-trace <file>); the stack's log:" >&2
+       tail -30 "$state/stack.log" >&2; exit 1; }

@@ -1,6 +1,9 @@
 //! A local OpenID Connect sign-in for `make dev`: the authorization code flow with PKCE, as the
 //! web app runs it against a real issuer, ending in the same locally signed token `make token`
 //! prints. The person chooses a role, an organisation and a user id; every page says it is local.
+//! Like a real issuer it then keeps a session (a cookie on its own path), so the web app's
+//! silent sign-in (`prompt=none`) after a reload gets a code without asking again, and
+//! `login_required` when there is no session.
 //! It lives in the local stack only: no Lambda artefact links it.
 
 use std::collections::HashMap;
@@ -8,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -27,20 +30,34 @@ pub const CLIENT_ID: &str = "cpindex-web-local";
 
 /// A code is good for one exchange, within this long.
 const CODE_LIFETIME: Duration = Duration::from_secs(120);
-/// Hours a locally issued token lasts (a working shift).
+/// Hours a locally issued token lasts (a working shift), and the issuer's session with it.
 const TOKEN_HOURS: i64 = 12;
+/// The issuer's session cookie, sent only to the issuer's own paths.
+const SESSION_COOKIE: &str = "cpindex_local_session";
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
-struct Pending {
-    challenge: String,
-    redirect_uri: String,
+/// Who the person chose to be.
+#[derive(Clone)]
+struct Person {
     role: Role,
     org: OrgCode,
     user: String,
     org_name: Option<String>,
+}
+
+struct Pending {
+    challenge: String,
+    redirect_uri: String,
+    person: Person,
     issued: Instant,
+}
+
+/// The issuer's own session: who signed in, and when.
+struct Session {
+    person: Person,
+    started: Instant,
 }
 
 #[derive(Clone)]
@@ -49,6 +66,7 @@ struct Issuer {
     /// The stack's own origin: the only place a code is ever sent.
     origin: String,
     codes: Arc<Mutex<HashMap<String, Pending>>>,
+    sessions: Arc<Mutex<HashMap<String, Session>>>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +77,9 @@ struct AuthorizeQuery {
     state: String,
     code_challenge: String,
     code_challenge_method: String,
+    /// `none`: answer at once from the session, never with a page (OIDC Core 3.1.2.1).
+    #[serde(default)]
+    prompt: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,7 +153,55 @@ fn field(id: &str, label: &str, hint: &str, value: &str) -> String {
     )
 }
 
-async fn authorize(State(issuer): State<Issuer>, Query(q): Query<AuthorizeQuery>) -> Response {
+/// The session a request's cookie names, if it is still current.
+fn session_of(issuer: &Issuer, headers: &HeaderMap) -> Option<Person> {
+    let id = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))?;
+    let mut sessions = issuer.sessions.lock().expect("sessions");
+    sessions.retain(|_, s| s.started.elapsed() < Duration::from_secs(TOKEN_HOURS as u64 * 3600));
+    sessions.get(id).map(|s| s.person.clone())
+}
+
+/// A one-time code for `person`, sent back to the app with its state.
+fn issue_code(
+    issuer: &Issuer,
+    person: Person,
+    challenge: String,
+    redirect_uri: &str,
+    state: &str,
+) -> Response {
+    let code = uuid::Uuid::new_v4().simple().to_string();
+    issuer.codes.lock().expect("codes").insert(
+        code.clone(),
+        Pending {
+            challenge,
+            redirect_uri: redirect_uri.to_owned(),
+            person,
+            issued: Instant::now(),
+        },
+    );
+    back_to_app(redirect_uri, &format!("code={code}"), state)
+}
+
+/// Back to the app's redirect URI with `params` and the state it sent.
+fn back_to_app(redirect_uri: &str, params: &str, state: &str) -> Response {
+    let sep = if redirect_uri.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!(
+        "{redirect_uri}{sep}{params}&state={}",
+        url::form_urlencoded::byte_serialize(state.as_bytes()).collect::<String>()
+    ))
+    .into_response()
+}
+
+async fn authorize(
+    State(issuer): State<Issuer>,
+    headers: HeaderMap,
+    Query(q): Query<AuthorizeQuery>,
+) -> Response {
     if q.response_type != "code" || q.client_id != CLIENT_ID {
         return refuse(StatusCode::BAD_REQUEST, "Unknown client or response type.");
     }
@@ -147,6 +216,14 @@ async fn authorize(State(issuer): State<Issuer>, Query(q): Query<AuthorizeQuery>
             StatusCode::BAD_REQUEST,
             "Codes are only sent back to this stack.",
         );
+    }
+    if q.prompt.as_deref() == Some("none") {
+        return match session_of(&issuer, &headers) {
+            Some(person) => {
+                issue_code(&issuer, person, q.code_challenge, &q.redirect_uri, &q.state)
+            }
+            None => back_to_app(&q.redirect_uri, "error=login_required", &q.state),
+        };
     }
     let hidden = |n: &str, v: &str| {
         format!(
@@ -200,31 +277,30 @@ async fn choose(State(issuer): State<Issuer>, Form(c): Form<Choice>) -> Response
             "Codes are only sent back to this stack.",
         );
     }
-    let code = uuid::Uuid::new_v4().simple().to_string();
     let name = c.org_name.trim();
-    issuer.codes.lock().expect("codes").insert(
-        code.clone(),
-        Pending {
-            challenge: c.code_challenge,
-            redirect_uri: c.redirect_uri.clone(),
-            role,
-            org,
-            user: user.to_owned(),
-            org_name: (!name.is_empty()).then(|| name.to_owned()),
-            issued: Instant::now(),
+    let person = Person {
+        role,
+        org,
+        user: user.to_owned(),
+        org_name: (!name.is_empty()).then(|| name.to_owned()),
+    };
+    let session = uuid::Uuid::new_v4().simple().to_string();
+    issuer.sessions.lock().expect("sessions").insert(
+        session.clone(),
+        Session {
+            person: person.clone(),
+            started: Instant::now(),
         },
     );
-    let sep = if c.redirect_uri.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    Redirect::to(&format!(
-        "{}{sep}code={code}&state={}",
-        c.redirect_uri,
-        url::form_urlencoded::byte_serialize(c.state.as_bytes()).collect::<String>()
-    ))
-    .into_response()
+    let mut r = issue_code(&issuer, person, c.code_challenge, &c.redirect_uri, &c.state);
+    // HttpOnly and on the issuer's path only: the app's scripts never see it.
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={session}; Path={AUTHORIZE_PATH}; HttpOnly; SameSite=Lax; Max-Age={}",
+        TOKEN_HOURS * 3600
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }
 
 fn token_error(code: &str) -> Response {
@@ -251,9 +327,14 @@ async fn token(State(issuer): State<Issuer>, Form(f): Form<TokenForm>) -> Respon
     {
         return token_error("invalid_grant");
     }
-    let access = issuer
-        .auth
-        .mint(p.role, &p.org, &p.user, p.org_name.as_deref(), TOKEN_HOURS);
+    let who = &p.person;
+    let access = issuer.auth.mint(
+        who.role,
+        &who.org,
+        &who.user,
+        who.org_name.as_deref(),
+        TOKEN_HOURS,
+    );
     Json(serde_json::json!({
         "access_token": access,
         "token_type": "Bearer",
@@ -268,6 +349,7 @@ pub fn routes(auth: LocalAuth, origin: &str) -> Router {
         auth,
         origin: origin.trim_end_matches('/').to_owned(),
         codes: Arc::default(),
+        sessions: Arc::default(),
     };
     Router::new()
         .route(AUTHORIZE_PATH, get(authorize).post(choose))

@@ -1,8 +1,14 @@
+// @ts-check
 // Indicators: one chart per indicator (bars for the LA or England, a line for the national
 // median), each with its table for screen readers and its CSV from the API itself. Figures are
 // shown exactly as the API publishes them: a suppressed count reads "fewer than 5" everywhere.
 
+import { h, table } from "./dom.js";
+
 const SVG = "http://www.w3.org/2000/svg";
+
+/** @typedef {{ shown: string, value?: number } | null | undefined} Figure */
+/** @typedef {{ key: string, group: string, label: string, unit: string, values: Figure[], nationalMedian: Figure[] }} Series */
 
 const GROUPS = {
   plans: "Active plans",
@@ -12,22 +18,34 @@ const GROUPS = {
   data_quality: "Data quality",
 };
 
-// A published figure as words (the CSV's own words, so the table and the download agree).
+/**
+ * A published figure as words (the CSV's own words, so the table and the download agree).
+ * @param {Figure} f
+ * @param {string} unit
+ */
 export function figureText(f, unit) {
   if (f === null || f === undefined) return "no data";
   if (f.shown === "fewer_than_5") return "fewer than 5";
   if (f.shown === "withheld") return "not shown";
-  return unit === "seconds" ? duration(f.value) : String(f.value);
+  return unit === "seconds" ? duration(f.value ?? 0) : String(f.value);
 }
 
-// Seconds as a person reads a band's upper bound ("within 2 min").
-function duration(s) {
+/**
+ * Seconds as a person reads a band's upper bound ("within 2 min").
+ * @param {number} s
+ */
+export function duration(s) {
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
   if (s < 172800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86400)} days`;
 }
 
+/**
+ * @param {string} tag
+ * @param {Record<string, string | number>} attrs
+ * @param {...(Node | string)} children
+ */
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
@@ -35,7 +53,12 @@ function svg(tag, attrs, ...children) {
   return el;
 }
 
-// A bar chart of one series over the weeks, the national median as a line over it.
+/**
+ * A bar chart of one series over the weeks, the national median as a line over it.
+ * @param {Series} series
+ * @param {string[]} weeks
+ * @param {string} id
+ */
 function chart(series, weeks, id) {
   const W = 600;
   const H = 170;
@@ -43,12 +66,12 @@ function chart(series, weeks, id) {
   const bottom = 24;
   const left = 8;
   const plot = H - top - bottom;
-  const shownValue = (f) => (f && (f.shown === "exact" || f.shown === "rounded") ? f.value : null);
+  const shownValue = (/** @type {Figure} */ f) => (f && (f.shown === "exact" || f.shown === "rounded") ? f.value ?? null : null);
   // A suppressed count is drawn at the threshold's height, marked, never at a guessed value.
-  const heightOf = (f) => (f && f.shown === "fewer_than_5" ? 4 : shownValue(f));
+  const heightOf = (/** @type {Figure} */ f) => (f && f.shown === "fewer_than_5" ? 4 : shownValue(f));
   const max = Math.max(5, ...series.values.map((f) => heightOf(f) ?? 0), ...series.nationalMedian.map((f) => heightOf(f) ?? 0));
   const step = (W - left * 2) / weeks.length;
-  const y = (v) => top + plot - (v / max) * plot;
+  const y = (/** @type {number} */ v) => top + plot - (v / max) * plot;
   const title = `${series.label}: ${weeks.length} weeks, bars for these figures, a line for the national median. The table below gives every value.`;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title`, class: "app-chart", focusable: "false" },
     svg("title", { id: `${id}-title` }, title));
@@ -69,10 +92,10 @@ function chart(series, weeks, id) {
       root.append(svg("text", { x: x + step * 0.35, y: H - 6, class: "app-chart__label", "text-anchor": "middle" }, weeks[i].slice(5)));
     }
   });
-  const points = series.nationalMedian
-    .map((f, i) => [left + i * step + step / 2, heightOf(f)])
-    .filter(([, v]) => v !== null)
-    .map(([x, v]) => `${x},${y(v)}`);
+  const points = series.nationalMedian.flatMap((f, i) => {
+    const v = heightOf(f);
+    return v === null ? [] : [`${left + i * step + step / 2},${y(v)}`];
+  });
   if (points.length > 0) {
     root.append(svg("polyline", { points: points.join(" "), class: "app-chart__median" }));
     for (const p of points) {
@@ -83,8 +106,12 @@ function chart(series, weeks, id) {
   return root;
 }
 
-// The indicators page's content: sections of charts. `h`, `table` and `download` come from the app.
-export function indicatorCharts(report, { h, table, download }) {
+/**
+ * The indicators page's content: sections of charts, each with its table and its CSV.
+ * @param {{ scope: string, weeks: string[], indicators: Series[] }} report
+ * @param {(key: string) => void} download
+ */
+export function indicatorCharts(report, download) {
   const scopeName = report.scope === "national" ? "England" : report.scope;
   const sections = [];
   for (const [group, heading] of Object.entries(GROUPS)) {

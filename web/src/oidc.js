@@ -1,0 +1,141 @@
+// @ts-check
+// Sign-in: OpenID Connect authorization code with PKCE (S256) against the configured issuer.
+// A page load without a token first asks the issuer silently (`prompt=none`): while the
+// issuer's own session lasts, a reload or a link opened in a new tab lands where it pointed,
+// and no token is ever kept in storage. Only the PKCE verifier, the state and the place to
+// return to wait in sessionStorage across the redirect; none of them is a credential.
+
+import { config, session } from "./session.js";
+
+const PENDING = "pkce";
+// Set by "Sign out": no silent sign-in in this tab until the person signs in again.
+const SIGNED_OUT = "signed-out";
+
+/** The issuer's answers that mean "not signed in there, ask the person" (OIDC Core 3.1.2.6). */
+const SILENT_REFUSALS = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
+
+/** Fired when the session ends (expiry, a 401, sign-out); `detail` is the message to show. */
+export const sessionEnded = new EventTarget();
+
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let expiryTimer;
+
+/**
+ * Bytes as base64url without padding (RFC 7636).
+ * @param {ArrayBuffer | Uint8Array} bytes
+ */
+export function b64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function randomString() {
+  return b64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/**
+ * The claims of a JWT (not verified here: the API verifies every request).
+ * @param {string} token
+ * @returns {import("./session.js").Claims}
+ */
+export function claimsOf(token) {
+  const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+}
+
+/**
+ * The authorization request: silent ones carry `prompt=none`, so the issuer answers at once.
+ * @param {import("./session.js").WebConfig} c
+ * @param {{ redirectUri: string, state: string, challenge: string, silent: boolean }} req
+ */
+export function authorizeUrl(c, req) {
+  const q = new URLSearchParams({
+    response_type: "code", client_id: c.clientId, redirect_uri: req.redirectUri, scope: c.scope,
+    state: req.state, code_challenge: req.challenge, code_challenge_method: "S256",
+  });
+  if (req.silent) q.set("prompt", "none");
+  return `${c.authorizeUrl}?${q}`;
+}
+
+function redirectUri() {
+  return `${location.origin}/app/`;
+}
+
+/** Whether this page load may ask the issuer silently. */
+export function maySignInSilently() {
+  return sessionStorage.getItem(SIGNED_OUT) === null;
+}
+
+/**
+ * Leaves for the issuer, remembering where the person was.
+ * @param {{ silent: boolean }} how
+ */
+export async function signIn({ silent }) {
+  const verifier = randomString();
+  const state = randomString();
+  const challenge = b64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, silent, place: location.hash }));
+  if (!silent) sessionStorage.removeItem(SIGNED_OUT);
+  location.assign(authorizeUrl(config(), { redirectUri: redirectUri(), state, challenge, silent }));
+}
+
+/**
+ * Completes a sign-in the issuer answered (`?code=` or `?error=`). The message is for the
+ * person (null when signed in, or when a silent attempt found no session: nothing went wrong).
+ * @param {URLSearchParams} params
+ * @returns {Promise<{ message: string | null, place: string }>}
+ */
+export async function completeSignIn(params) {
+  const saved = JSON.parse(sessionStorage.getItem(PENDING) || "null");
+  sessionStorage.removeItem(PENDING);
+  const place = typeof saved?.place === "string" && saved.place.startsWith("#/") ? saved.place : "#/";
+  if (!saved || saved.state !== params.get("state")) {
+    return { message: "The sign-in could not be completed (its state did not match). Try again.", place };
+  }
+  const error = params.get("error");
+  if (error) {
+    return { message: saved.silent && SILENT_REFUSALS.includes(error) ? null : "The sign-in was refused. Try again.", place };
+  }
+  const c = config();
+  const form = new URLSearchParams({
+    grant_type: "authorization_code", code: params.get("code") || "", redirect_uri: redirectUri(),
+    client_id: c.clientId, code_verifier: saved.verifier,
+  });
+  try {
+    const r = await fetch(c.tokenUrl, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const t = await r.json();
+    if (!r.ok || !t.access_token) return { message: "The sign-in was refused. Try again.", place };
+    startSession(t.access_token);
+    return { message: null, place };
+  } catch {
+    return { message: "The sign-in service could not be reached. Try again.", place };
+  }
+}
+
+/**
+ * Holds the token in memory until it expires.
+ * @param {string} token
+ */
+function startSession(token) {
+  session.token = token;
+  session.claims = claimsOf(token);
+  clearTimeout(expiryTimer);
+  const left = session.claims.exp * 1000 - Date.now();
+  expiryTimer = setTimeout(() => endSession("Your session has ended. Sign in again."), Math.max(0, left));
+}
+
+/**
+ * Forgets the token and tells the app.
+ * @param {string} message
+ */
+export function endSession(message) {
+  session.token = null;
+  session.claims = null;
+  clearTimeout(expiryTimer);
+  sessionEnded.dispatchEvent(new CustomEvent("ended", { detail: message }));
+}
+
+/** "Sign out": forgets the token, and no silent sign-in brings it back in this tab. */
+export function signOut() {
+  sessionStorage.setItem(SIGNED_OUT, "1");
+  endSession("You have signed out.");
+}

@@ -1,0 +1,74 @@
+// @ts-check
+// An LA records (or changes) one plan by its own reference. Dates are typed as NHS.UK's day,
+// month and year fields; the expected due date is asked only for an unborn child's plan.
+
+import { api, fieldOf, problemText } from "../api.js";
+import { h, inset, show, warning } from "../dom.js";
+import { clearErrors, dateInput, dateValue, radios, showErrors, textField } from "../forms.js";
+import { PLAN_NAMES } from "../format.js";
+import { nextVersion } from "../plan-version.js";
+import { claims } from "../session.js";
+
+/** @typedef {import("../forms.js").FieldError} FieldError */
+
+export async function recordPage() {
+  const org = claims().org;
+  const profile = await api("GET", `/v1/la-profiles/${encodeURIComponent(org)}`);
+  if (!profile.ok) return show("Record a plan", warning("Your authority has no profile yet", "Ask the service operator to create it: clinicians need your emergency duty number."));
+  const p = profile.body;
+  const errors = h("div", { id: "form-errors" });
+  const result = h("div", { id: "record-result", "aria-live": "polite" });
+  const form = h("form", { novalidate: true },
+    textField("planRef", "Your plan reference", { hint: "Your case system's reference for this plan. To change a plan you recorded, use its reference again." }),
+    textField("nhsNumber", "NHS number", { hint: "The child's, or for an unborn child the mother's. For example 943 476 5919", width: 10, inputmode: "numeric", autocomplete: "off" }),
+    radios("planType", "Plan", [["CPP", PLAN_NAMES.CPP], ["LAC", PLAN_NAMES.LAC], ["UCPP", PLAN_NAMES.UCPP]],
+      { UCPP: dateInput("expectedDueDate", "Expected due date", "For example, 1 2 2027") }),
+    dateInput("startDate", "Start date", "For example, 14 3 2026"),
+    dateInput("endDate", "End date (optional)", "Only when the plan has ended or its end is decided. For example, 14 9 2026"),
+    inset(`Clinicians will be told to contact ${p.name}, ${p.team}, emergency duty ${p.emergencyDutyPhone || "(not set)"}.`),
+    h("button", { class: "nhsuk-button", type: "submit" }, "Record the plan"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    result.replaceChildren();
+    const text = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (form.querySelector(`#${id}`)).value.trim();
+    const planType = /** @type {HTMLInputElement | null} */ (form.querySelector("input[name=planType]:checked"))?.value;
+    /** @type {FieldError[]} */
+    const problems = [];
+    const ref = text("planRef");
+    if (!ref) problems.push({ field: "planRef", message: "Enter your plan reference" });
+    if (!planType) problems.push({ field: "planType", message: "Select the plan" });
+    const start = dateValue(form, "startDate", "Start date");
+    const end = dateValue(form, "endDate", "End date");
+    // A due date typed before choosing another plan is not sent: only an unborn child has one.
+    /** @type {import("../dates.js").DateReading} */
+    const due = planType === "UCPP" ? dateValue(form, "expectedDueDate", "Expected due date") : { kind: "empty" };
+    if (start.kind === "empty") problems.push({ field: "startDate", message: "Enter the start date" });
+    if (due.kind === "empty" && planType === "UCPP") problems.push({ field: "expectedDueDate", message: "Enter the expected due date" });
+    for (const [field, d] of /** @type {const} */ ([["startDate", start], ["endDate", end], ["expectedDueDate", due]])) {
+      if (d.kind === "error") problems.push({ field, message: d.message, parts: d.parts });
+    }
+    if (problems.length > 0) return showErrors(form, errors, problems);
+
+    // The next version after the one held: see plan-version.js.
+    const held = await api("GET", `/v1/plans/${encodeURIComponent(ref)}`);
+    if (!held.ok && held.status !== 404) return showErrors(form, errors, [{ field: null, message: problemText(held) }]);
+    const version = nextVersion(held.ok ? held.body.sourceVersion : null);
+    if (version === null) return showErrors(form, errors, [{ field: "planRef", message: "This plan's version cannot go higher: record the change in your case system's extract" }]);
+    const iso = (/** @type {import("../dates.js").DateReading} */ d) => (d.kind === "date" ? d.iso : undefined);
+    const body = {
+      nhsNumber: text("nhsNumber").replace(/\s+/g, ""),
+      planType,
+      startDate: iso(start), endDate: iso(end), expectedDueDate: iso(due),
+      sourceVersion: version,
+      responsibleLa: { name: p.name, team: p.team, officeHoursPhone: p.officeHoursPhone, emergencyDutyPhone: p.emergencyDutyPhone },
+    };
+    const r = await api("PUT", `/v1/plans/${encodeURIComponent(ref)}`, body);
+    if (r.status === 409) {
+      return showErrors(form, errors, [{ field: "planRef", message: "This plan was changed while you were recording it (by an upload or another person). Check it and record your change again" }]);
+    }
+    if (!r.ok) return showErrors(form, errors, [{ field: fieldOf(r.body?.field), message: problemText(r) }]);
+    clearErrors(form, errors);
+    result.replaceChildren(inset(`Recorded ${ref} (version ${version}): clinicians who look this NHS number up now see the plan.`));
+  });
+  show("Record a plan", errors, form, result);
+}
