@@ -219,7 +219,7 @@ fn check(case: &Case, event: &Value, answer: &[u8]) -> Result<(), String> {
             if v["complete"] != Value::Bool(true) {
                 // A step stops starting pages a margin before its deadline: a timeout no longer
                 // than that margin never starts one.
-                let why = if v["pages"] == Value::from(0) {
+                let why = if v["pages"] == 0 {
                     " (it started no page: does its timeout leave time after its margin?)"
                 } else {
                     ""

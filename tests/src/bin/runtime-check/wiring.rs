@@ -539,7 +539,7 @@ mod tests {
         );
     }
 
-    fn function<'a>(stack: &'a mut Stack, f: FunctionDef) -> &'a mut Function {
+    fn function(stack: &mut Stack, f: FunctionDef) -> &mut Function {
         stack.functions.get_mut(f.logical_id).unwrap()
     }
 
