@@ -25,6 +25,8 @@ const FROM_PARAMETERS: [(&str, &str); 4] = [
 /// What a Rust function of the template runs on.
 const RUNTIME: &str = "provided.al2023";
 const HANDLER: &str = "bootstrap";
+/// Lambda's longest timeout: AWS refuses more, the emulator and cfn-lint do not.
+const LAMBDA_MAX_TIMEOUT_S: u64 = 900;
 
 /// Why the created queues could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -104,8 +106,8 @@ fn expect(problems: &mut Vec<String>, ok: bool, message: impl FnOnce() -> String
     }
 }
 
-/// Every function of the code is created, on the Rust runtime, with exactly the variables it
-/// reads; the stack has no function the code does not know.
+/// Every function of the code is created, on the Rust runtime, within Lambda's longest timeout,
+/// with exactly the variables it reads; the stack has no function the code does not know.
 pub fn function_problems(stack: &Stack) -> Vec<String> {
     let mut p = Vec::new();
     for id in stack.functions.keys() {
@@ -124,6 +126,12 @@ pub fn function_problems(stack: &Stack) -> Vec<String> {
         });
         expect(&mut p, created.handler.as_deref() == Some(HANDLER), || {
             format!("{id}: handler {:?}, expected {HANDLER}", created.handler)
+        });
+        expect(&mut p, created.timeout_s <= LAMBDA_MAX_TIMEOUT_S, || {
+            format!(
+                "{id}: timeout {} s, Lambda allows at most {LAMBDA_MAX_TIMEOUT_S} s",
+                created.timeout_s
+            )
         });
         let got: BTreeSet<&str> = created.env.keys().map(String::as_str).collect();
         let want: BTreeSet<&str> = f.env.iter().copied().collect();
@@ -581,6 +589,13 @@ mod tests {
         let (mut stack, _) = agreeing();
         function(&mut stack, routes::WEB).runtime = Some("python3.12".into());
         assert_reports(function_problems(&stack), &["WebFunction", "python3.12"]);
+
+        let (mut stack, _) = agreeing();
+        function(&mut stack, routes::RECONCILE).timeout_s = 901;
+        assert_reports(
+            function_problems(&stack),
+            &["ReconcileFunction", "901 s", "at most 900"],
+        );
     }
 
     #[test]
