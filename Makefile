@@ -16,7 +16,9 @@
 #   make browser-test   the web app in headless Chromium: the seed story, axe-core, CSP
 #   make web-assets     build the web app (pinned npm packages) into web/dist, which functions/web embeds
 #   make sam-check      sam validate --lint and sam build of every function
-#   make artefact-check each built bootstrap run under a loopback Lambda Runtime API, answer checked
+#   make deploy-rehearsal  the template created as a stack in the emulator's CloudFormation; each built
+#                       bootstrap started with the environment the stack gives it, answer checked
+#   make artefact-check the same as deploy-rehearsal (its former name)
 #   make template-scan  checkov on the template (0 failed; every skip with its reason)
 #   make clean          stop the dev emulator and remove local state (.local)
 #   make help           this list
@@ -61,7 +63,7 @@ demo:
 
 ## Every check and test, stage by stage (scripts/stages.sh); stops at the first failure and ends
 ## with each stage's time.
-TEST_STAGES := check web-check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check artefact-check template-scan
+TEST_STAGES := check web-check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check deploy-rehearsal template-scan
 test:
 	@scripts/stages.sh $(TEST_STAGES)
 
@@ -133,7 +135,7 @@ SAM_BUILD_DIR := .aws-sam/build
 SAM_TEMPLATE := infra/template.yaml
 SAM := PATH="$(CURDIR)/.venv-sam/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam
 
-.PHONY: sam-install sam-validate sam-build sam-check artefact-check
+.PHONY: sam-install sam-validate sam-build sam-check deploy-rehearsal artefact-check
 
 sam-install:
 	@scripts/install-sam.sh
@@ -186,12 +188,19 @@ sam-build: sam-install web-assets
 
 sam-check: sam-validate sam-build
 
-## Every built bootstrap started as Lambda starts it (a Runtime API on loopback), with its sample
-## event, against a fresh emulator: it must answer as its function should.
-ARTEFACT_EMULATOR_PORT ?= 4579
-artefact-check: sam-build emulator-install
+## A deploy rehearsed on a real CloudFormation engine: the template translated by AWS's SAM
+## translator and created as a stack in a fresh emulator, the stack's wiring (functions, their
+## variables, queues, triggers) checked against the code, and every built bootstrap started as
+## Lambda starts it (a Runtime API on loopback) with the environment, timeout and memory the
+## stack gives its function, answering its sample event. See scripts/deploy-rehearsal.sh.
+REHEARSAL_EMULATOR_PORT ?= 4579
+deploy-rehearsal: sam-build emulator-install
 	@cargo build --quiet -p integration-tests --bin runtime-check
-	@EMULATOR_PORT=$(ARTEFACT_EMULATOR_PORT) scripts/with-emulator.sh "$(CARGO_TARGET_DIR)/debug/runtime-check" --build-dir $(SAM_BUILD_DIR)
+	@EMULATOR_PORT=$(REHEARSAL_EMULATOR_PORT) scripts/with-emulator.sh scripts/deploy-rehearsal.sh \
+	  $(SAM_BUILD_DIR) "$(CARGO_TARGET_DIR)/debug/runtime-check"
+
+# The rehearsal's former name, still used in the docs.
+artefact-check: deploy-rehearsal
 
 ## checkov (a third-party scanner) on the template: 0 failed, every skip explained.
 template-scan:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the deployment tool chain into a project-local venv, .venv-sam/ (git-ignored), so that
 # `sam validate`, `sam build` and `sam deploy` need nothing installed by hand:
-#   aws-sam-cli   validates, builds and deploys infra/template.yaml
+#   aws-sam-cli   validates, builds and deploys infra/template.yaml; the aws-sam-translator and
+#                 boto3 it pins also run the deploy rehearsal (scripts/deploy-rehearsal.py)
 #   cargo-lambda  the builder behind `BuildMethod: rust-cargolambda`
 #   ziglang       the linker cargo-lambda cross-compiles with
 # Idempotent: a venv that already holds the pinned versions is left alone.

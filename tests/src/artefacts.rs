@@ -1,9 +1,15 @@
 //! The deployable artefacts, run as Lambda runs them: every `bootstrap` that `sam build` made is
-//! started as a fresh process under [`crate::runtime_api`], with the environment the template
-//! gives its function (pointed at the emulator), handed its own sample event from `events/`, and
-//! its answer checked. Each start is measured: init (process start to its first request for an
-//! event), first invoke (that request to its answer) and peak resident memory.
+//! started as a fresh process under [`crate::runtime_api`], with what Lambda would give its
+//! function (a [`Launch`]: name, ARN, timeout, memory, environment), pointed at the emulator,
+//! handed its own sample event from `events/`, and its answer checked. Each start is measured:
+//! init (process start to its first request for an event), first invoke (that request to its
+//! answer) and peak resident memory.
+//!
+//! `make deploy-rehearsal` takes each [`Launch`] from a stack the emulator's CloudFormation
+//! created from the template (`runtime-check --stack`); [`Resources`] makes one up instead, for
+//! the cold-start benchmark and the arm64 check, which measure starts rather than wiring.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -60,9 +66,21 @@ pub struct Start {
     pub peak_rss_mb: f64,
 }
 
-/// The emulator resources the functions' environment names.
+/// What Lambda gives one function's process: the function's name and ARN, its timeout (the
+/// invocation's deadline) and memory, and its own environment variables (the harness adds
+/// Lambda's reserved ones and the emulator's endpoint).
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub name: String,
+    pub arn: String,
+    pub timeout: Duration,
+    pub memory_mb: u32,
+    pub env: BTreeMap<String, String>,
+}
+
+/// Emulator resources made up by the harness (not by a deploy): the environment of the
+/// cold-start benchmark and the arm64 check.
 pub struct Resources {
-    pub emulator: String,
     pub table: String,
     pub fanout_queue: String,
     pub delivery_queue: String,
@@ -97,7 +115,6 @@ impl Resources {
             .await
             .map_err(|e| format!("secret: {}", cpindex::log::chain(&e)))?;
         Ok(Self {
-            emulator: emulator.to_owned(),
             table,
             fanout_queue: fanout.queue,
             delivery_queue: delivery.queue,
@@ -106,7 +123,27 @@ impl Resources {
         })
     }
 
-    /// The value the template gives `name`, here.
+    /// What Lambda would give `f` here: the longest timeout the template gives a function
+    /// (reconcile's 15 minutes), and a value for each variable the function reads.
+    pub fn launch(&self, f: FunctionDef) -> Result<Launch, String> {
+        let env = f
+            .env
+            .iter()
+            .map(|name| Ok(((*name).to_owned(), self.value_of(name)?)))
+            .collect::<Result<_, String>>()?;
+        Ok(Launch {
+            name: f.binary.to_owned(),
+            arn: format!(
+                "arn:aws:lambda:eu-west-2:123456789012:function:{}",
+                f.binary
+            ),
+            timeout: Duration::from_secs(900),
+            memory_mb: 128,
+            env,
+        })
+    }
+
+    /// A value for variable `name`, here.
     fn value_of(&self, name: &str) -> Result<String, String> {
         Ok(match name {
             n if n == env::TABLE_NAME => self.table.clone(),
@@ -180,7 +217,14 @@ fn check(case: &Case, event: &Value, answer: &[u8]) -> Result<(), String> {
         }
         Trigger::Schedule => {
             if v["complete"] != Value::Bool(true) {
-                return Err(format!("the run is not complete: {v}"));
+                // A step stops starting pages a margin before its deadline: a timeout no longer
+                // than that margin never starts one.
+                let why = if v["pages"] == 0 {
+                    " (it started no page: does its timeout leave time after its margin?)"
+                } else {
+                    ""
+                };
+                return Err(format!("the run is not complete{why}: {v}"));
             }
         }
     }
@@ -205,21 +249,33 @@ impl Layout {
     }
 }
 
-/// Starts `case`'s bootstrap once, as a fresh process, and checks and measures its answer.
-pub async fn start_once(case: &Case, layout: &Layout, res: &Resources) -> Result<Start, String> {
-    let f = case.function;
+/// Starts `case`'s bootstrap once, as a fresh process launched as `launch` says with the SDK
+/// pointed at `emulator`, and checks and measures its answer.
+pub async fn start_once(
+    case: &Case,
+    layout: &Layout,
+    launch: &Launch,
+    emulator: &str,
+) -> Result<Start, String> {
     let event_text = std::fs::read_to_string(repo(&format!("events/{}", case.sample)))
         .map_err(|e| format!("{}: {e}", case.sample))?;
     let event: Value = serde_json::from_str(&event_text).map_err(|e| e.to_string())?;
-    let bin = layout.binary(f);
-    let (start, answer) = run_binary(&bin, f.binary, f.env, event_text.into_bytes(), res).await?;
+    let bin = layout.binary(case.function);
+    let (start, answer) = run_binary(&bin, launch, event_text.into_bytes(), emulator).await?;
     check(case, &event, &answer)?;
     Ok(start)
 }
 
 /// The empty baseline function started once with `{}`: it must answer with it.
-pub async fn start_baseline(bin: &Path, res: &Resources) -> Result<Start, String> {
-    let (start, answer) = run_binary(bin, "empty", &[], b"{}".to_vec(), res).await?;
+pub async fn start_baseline(bin: &Path, emulator: &str) -> Result<Start, String> {
+    let launch = Launch {
+        name: "empty".into(),
+        arn: "arn:aws:lambda:eu-west-2:123456789012:function:empty".into(),
+        timeout: Duration::from_secs(3),
+        memory_mb: 128,
+        env: BTreeMap::new(),
+    };
+    let (start, answer) = run_binary(bin, &launch, b"{}".to_vec(), emulator).await?;
     if answer != b"{}" {
         return Err(format!(
             "the empty function answered {}",
@@ -258,37 +314,37 @@ fn lambda_like_certificates() -> Vec<(&'static str, std::ffi::OsString)> {
 /// the start measured and the answer it posted.
 async fn run_binary(
     bin: &Path,
-    name: &str,
-    env_vars: &[&str],
+    launch: &Launch,
     event: Vec<u8>,
-    res: &Resources,
+    emulator: &str,
 ) -> Result<(Start, Vec<u8>), String> {
-    let api = RuntimeApi::start(name, event)
+    let api = RuntimeApi::start(&launch.arn, launch.timeout, event)
         .await
         .map_err(|e| e.to_string())?;
     let build_dir = bin.parent().unwrap_or(Path::new("."));
     let mut cmd = tokio::process::Command::new(bin);
     cmd.env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_NAME", &launch.name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env(
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            launch.memory_mb.to_string(),
+        )
         .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
         .env("AWS_REGION", "eu-west-2")
         .env("AWS_DEFAULT_REGION", "eu-west-2")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_ENDPOINT_URL", &res.emulator)
+        .env("AWS_ENDPOINT_URL", emulator)
         .env("_HANDLER", "bootstrap")
         .env("LAMBDA_TASK_ROOT", build_dir)
         .envs(lambda_like_certificates())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
+        .envs(&launch.env)
         .kill_on_drop(true);
-    for var in env_vars {
-        cmd.env(var, res.value_of(var)?);
-    }
     let spawned = Instant::now();
     let mut child = cmd
         .spawn()

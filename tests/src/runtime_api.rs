@@ -37,8 +37,10 @@ pub struct RuntimeApi {
     inner: Arc<Mutex<Inner>>,
     done: Arc<Notify>,
     pub addr: SocketAddr,
-    /// The function's name, for its ARN.
-    name: String,
+    /// The function's ARN, as Lambda hands it to the runtime.
+    arn: String,
+    /// The function's timeout: the invocation's deadline is this far from when it is handed out.
+    timeout: std::time::Duration,
 }
 
 const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
@@ -54,9 +56,11 @@ async fn next(State(api): State<RuntimeApi>) -> Response {
         std::future::pending::<()>().await;
         unreachable!("pending never completes");
     };
-    // The longest timeout the template gives a function (reconcile's 15 minutes): a scheduled
-    // step budgets its pages from it.
-    let deadline = chrono::Utc::now().timestamp_millis() + 900_000;
+    // The function's own timeout, as Lambda sets it: a scheduled step budgets its pages from it.
+    let timeout_ms = i64::try_from(api.timeout.as_millis()).unwrap_or(i64::MAX);
+    let deadline = chrono::Utc::now()
+        .timestamp_millis()
+        .saturating_add(timeout_ms);
     let mut h = HeaderMap::new();
     h.insert(
         "lambda-runtime-aws-request-id",
@@ -68,11 +72,7 @@ async fn next(State(api): State<RuntimeApi>) -> Response {
     );
     h.insert(
         "lambda-runtime-invoked-function-arn",
-        HeaderValue::from_str(&format!(
-            "arn:aws:lambda:eu-west-2:123456789012:function:{}",
-            api.name
-        ))
-        .expect("ascii"),
+        HeaderValue::from_str(&api.arn).expect("an ARN is ascii"),
     );
     h.insert(
         "lambda-runtime-trace-id",
@@ -112,8 +112,13 @@ async fn init_error(State(api): State<RuntimeApi>, body: Bytes) -> StatusCode {
 }
 
 impl RuntimeApi {
-    /// Starts a Runtime API on a free loopback port that will hand `event` to the first caller.
-    pub async fn start(name: &str, event: Vec<u8>) -> std::io::Result<Self> {
+    /// Starts a Runtime API on a free loopback port that will hand `event` to the first caller,
+    /// as the invocation of function `arn` with `timeout`.
+    pub async fn start(
+        arn: &str,
+        timeout: std::time::Duration,
+        event: Vec<u8>,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let api = RuntimeApi {
             inner: Arc::new(Mutex::new(Inner {
@@ -122,7 +127,8 @@ impl RuntimeApi {
             })),
             done: Arc::new(Notify::new()),
             addr: listener.local_addr()?,
-            name: name.to_owned(),
+            arn: arn.to_owned(),
+            timeout,
         };
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))

@@ -1,0 +1,198 @@
+//! `make deploy-rehearsal` (in `make test`, after `sam build`), `make bench BENCH=coldstart` and
+//! `make arm64-check`: every built bootstrap started under a loopback Lambda Runtime API with
+//! its sample event (the cases and answer checks are `integration_tests::artefacts`).
+//!
+//! With `--stack`, each function is launched as the stack the rehearsal created says (its
+//! environment, timeout, memory, name), after the stack's wiring is checked against the code
+//! (`wiring`); without it, against resources the harness makes up (a measure of starts only).
+
+mod stack;
+mod wiring;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use integration_tests::artefacts::{self, Launch, Layout, Resources};
+use stack::Stack;
+
+#[derive(Debug, Parser)]
+#[command(about = "Start each built bootstrap as Lambda does and check its answer")]
+struct Args {
+    /// Where `sam build` put the functions (`<dir>/<LogicalId>/bootstrap`).
+    #[arg(long, default_value = ".aws-sam/build")]
+    build_dir: PathBuf,
+    /// Take each function's binary from cargo's release directory (`<dir>/<binary>`) instead.
+    #[arg(long)]
+    release_dir: Option<PathBuf>,
+    /// Fresh starts per function (the benchmark uses 15 and reports medians).
+    #[arg(long, default_value_t = 1)]
+    starts: usize,
+    /// An empty `lambda_runtime` function built the same way: its median init is the baseline
+    /// of `init_ratio_max`.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// The stack `scripts/deploy-rehearsal.py` created and wrote down: launch each function as
+    /// it says (one start each: the stack's table is the world every start shares).
+    #[arg(long)]
+    stack: Option<PathBuf>,
+}
+
+/// Where each function's launch comes from.
+enum World {
+    /// A stack created from the template: every start shares it.
+    Deployed(Stack),
+    /// Resources the harness made up; later starts of a function get fresh ones, so each
+    /// write answers as the first did.
+    MadeUp(Resources),
+}
+
+impl World {
+    async fn launch(
+        &self,
+        f: cpindex::routes::FunctionDef,
+        start: usize,
+        emulator: &str,
+    ) -> Result<Launch, String> {
+        match self {
+            World::Deployed(stack) => stack
+                .launch(f)
+                .map_err(|e| cpindex::log::chain(&e).to_string()),
+            World::MadeUp(res) if start == 0 => res.launch(f),
+            World::MadeUp(_) => Resources::create(emulator).await?.launch(f),
+        }
+    }
+}
+
+/// The stack, once its wiring agrees with the code.
+async fn deployed(path: &std::path::Path, emulator: &str) -> Result<Stack, String> {
+    let stack = Stack::read(path).map_err(|e| cpindex::log::chain(&e).to_string())?;
+    let sdk = adapters::aws::for_emulator(emulator, cpindex::config::CallTimeouts::default());
+    let queues = wiring::queue_attributes(&aws_sdk_sqs::Client::new(&sdk), &stack)
+        .await
+        .map_err(|e| cpindex::log::chain(&e).to_string())?;
+    let problems = wiring::problems(&stack, &queues);
+    if !problems.is_empty() {
+        return Err(format!(
+            "the created stack disagrees with the code:\n  - {}",
+            problems.join("\n  - ")
+        ));
+    }
+    println!(
+        "deploy-rehearsal: the stack's {} functions, their variables, queues and triggers agree \
+         with the code",
+        stack.functions.len()
+    );
+    Ok(stack)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let a = Args::parse();
+    let missing = artefacts::missing_cases();
+    if !missing.is_empty() {
+        eprintln!("artefacts: no case for {missing:?}");
+        return ExitCode::FAILURE;
+    }
+    if a.stack.is_some() && a.starts != 1 {
+        eprintln!("deploy-rehearsal: --stack starts each function once");
+        return ExitCode::from(2);
+    }
+    let emulator = integration_tests::emulator_url();
+    let world = match &a.stack {
+        Some(path) => match deployed(path, &emulator).await {
+            Ok(stack) => World::Deployed(stack),
+            Err(e) => {
+                eprintln!("deploy-rehearsal: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => match Resources::create(&emulator).await {
+            Ok(r) => World::MadeUp(r),
+            Err(e) => {
+                eprintln!("artefacts: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let layout = match &a.release_dir {
+        Some(d) => Layout::Cargo(d.clone()),
+        None => Layout::Sam(a.build_dir.clone()),
+    };
+    let mut failed = false;
+    let (mut init_max, mut invoke_max, mut rss_max, mut size_max) = (0f64, 0f64, 0f64, 0f64);
+    for case in artefacts::cases() {
+        let bin = layout.binary(case.function);
+        let size_mb = std::fs::metadata(&bin).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
+        let (mut inits, mut invokes, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+        for start in 0..a.starts {
+            let launch = match world.launch(case.function, start, &emulator).await {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("artefacts: {}: {e}", case.function.logical_id);
+                    return ExitCode::from(2);
+                }
+            };
+            match artefacts::start_once(&case, &layout, &launch, &emulator).await {
+                Ok(s) => {
+                    inits.push(s.init.as_secs_f64() * 1000.0);
+                    invokes.push(s.first_invoke.as_secs_f64() * 1000.0);
+                    rss.push(s.peak_rss_mb);
+                }
+                Err(e) => {
+                    eprintln!("artefacts: {} ({}): {e}", case.function.binary, case.sample);
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if inits.len() == a.starts {
+            let (i, f, r) = (median(inits), median(invokes), median(rss));
+            println!(
+                "artefacts: {:<15} answered {:<45} init {i:>6.1} ms  first invoke {f:>7.1} ms  peak RSS {r:>5.1} MB  size {size_mb:>5.1} MB",
+                case.function.binary, case.sample
+            );
+            init_max = init_max.max(i);
+            invoke_max = invoke_max.max(f);
+            rss_max = rss_max.max(r);
+            size_max = size_max.max(size_mb);
+        }
+    }
+    if failed {
+        return ExitCode::FAILURE;
+    }
+    if let Some(bin) = &a.baseline {
+        let mut inits = Vec::new();
+        let mut rss = Vec::new();
+        for _ in 0..a.starts {
+            match artefacts::start_baseline(bin, &emulator).await {
+                Ok(s) => {
+                    inits.push(s.init.as_secs_f64() * 1000.0);
+                    rss.push(s.peak_rss_mb);
+                }
+                Err(e) => {
+                    eprintln!("artefacts: the empty baseline: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        let base = median(inits);
+        println!(
+            "artefacts: {:<15} (baseline)                                       init {base:>6.1} ms  peak RSS {:>5.1} MB",
+            "empty",
+            median(rss)
+        );
+        println!("init_empty_ms: {base:.1}");
+        println!("init_ratio_max: {:.2}", init_max / base.max(0.001));
+    }
+    println!("init_ms_max: {init_max:.1}");
+    println!("first_invoke_ms_max: {invoke_max:.1}");
+    println!("peak_rss_mb_max: {rss_max:.1}");
+    println!("bootstrap_max_mb: {size_max:.1}");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,224 @@
+//! What an operator is told, in `infra/template.yaml`: every function logs JSON to its own log
+//! group (kept for a retention), traces, is alarmed on errors and throttles, and has its
+//! configuration-fault lines counted into the one alarm that watches them; every dead-letter
+//! queue is alarmed; every alarm notifies someone. The emulator's CloudFormation creates no
+//! alarm or metric filter, so the rehearsal cannot stand for these.
+
+mod infra_yaml;
+
+use cpindex::routes::FUNCTIONS;
+use infra_yaml::*;
+
+/// The namespace configuration faults are counted in (the alarm's and every filter's).
+fn fault_namespace() -> Value {
+    serde_norway::from_str("!Sub \"cpindex/${AWS::StackName}\"").expect("a namespace")
+}
+
+/// Whether a metric filter on log group `group` counts the adapters' configuration-fault lines
+/// into the metric the alarm watches.
+fn counts_configuration_faults(t: &Value, group: &str) -> bool {
+    let pattern = format!("{{ $.fields.event = \"{}\" }}", cpindex::log::MISCONFIGURED);
+    resources_of_type(t, "AWS::Logs::MetricFilter")
+        .iter()
+        .any(|(_, f)| {
+            at(f, &["Properties", "LogGroupName"]).and_then(ref_target) == Some(group)
+                && str_at(f, &["Properties", "FilterPattern"]) == Some(pattern.as_str())
+                && at(f, &["Properties", "MetricTransformations"])
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .any(|m| {
+                        str_at(m, &["MetricName"]) == Some(cpindex::log::MISCONFIGURED_METRIC)
+                            && at(m, &["MetricNamespace"]) == Some(&fault_namespace())
+                    })
+        })
+}
+
+/// Every queue some queue dead-letters to has an alarm on its visible messages: a dead letter is
+/// an alert that did not reach an LA.
+fn dead_letter_alarm_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let alarms = resources_of_type(t, "AWS::CloudWatch::Alarm");
+    let dead_letter_queues: Vec<String> = resources_of_type(t, "AWS::SQS::Queue")
+        .into_iter()
+        .filter_map(|(_, q)| {
+            at(q, &["Properties", "RedrivePolicy", "deadLetterTargetArn"]).and_then(getatt_target)
+        })
+        .map(|(dlq, _)| dlq)
+        .collect();
+    expect(&mut p, !dead_letter_queues.is_empty(), || {
+        "no queue has a dead-letter queue".to_owned()
+    });
+    for dlq in dead_letter_queues {
+        let alarmed = alarms.iter().any(|(_, a)| {
+            str_at(a, &["Properties", "MetricName"]) == Some("ApproximateNumberOfMessagesVisible")
+                && at(a, &["Properties", "Dimensions"])
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .any(|d| {
+                        at(d, &["Value"]).and_then(getatt_target)
+                            == Some((dlq.clone(), "QueueName".to_owned()))
+                    })
+        });
+        expect(&mut p, alarmed, || {
+            format!(
+                "{dlq}: no alarm on ApproximateNumberOfMessagesVisible of the dead-letter queue"
+            )
+        });
+    }
+    p
+}
+
+/// Every function writes JSON logs to its own log group with a retention, traces, and has Errors
+/// and Throttles alarms; its configuration faults are counted into the one alarm on them.
+fn observability_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let alarms = resources_of_type(t, "AWS::CloudWatch::Alarm");
+    for f in FUNCTIONS {
+        let id = f.logical_id;
+        let Some(r) = at(t, &["Resources", id]) else {
+            continue; // reported by function_problems
+        };
+        let format = at(r, &["Properties", "LoggingConfig", "LogFormat"])
+            .or_else(|| at(t, &["Globals", "Function", "LoggingConfig", "LogFormat"]));
+        expect(
+            &mut p,
+            format.and_then(Value::as_str) == Some("JSON"),
+            || {
+                format!(
+                    "{id}: LoggingConfig.LogFormat is {}, expected JSON",
+                    show(format)
+                )
+            },
+        );
+        let tracing = function_prop(t, r, "Tracing");
+        expect(
+            &mut p,
+            tracing.and_then(Value::as_str) == Some("Active"),
+            || format!("{id}: Tracing is {}, expected Active", show(tracing)),
+        );
+        let group = at(r, &["Properties", "LoggingConfig", "LogGroup"]).and_then(ref_target);
+        match group.and_then(|g| Some((g, at(t, &["Resources", g])?))) {
+            None => p.push(format!(
+                "{id}: LoggingConfig.LogGroup does not !Ref a log group of the template"
+            )),
+            Some((name, g)) => {
+                expect(
+                    &mut p,
+                    at(g, &["Properties", "RetentionInDays"]).is_some(),
+                    || format!("{id}: its log group has no RetentionInDays"),
+                );
+                expect(&mut p, counts_configuration_faults(t, name), || {
+                    format!(
+                        "{id}: no metric filter on {name} counts `{}` lines into {}",
+                        cpindex::log::MISCONFIGURED,
+                        cpindex::log::MISCONFIGURED_METRIC
+                    )
+                });
+            }
+        }
+        for metric in ["Errors", "Throttles"] {
+            let alarmed = alarms.iter().any(|(_, a)| {
+                str_at(a, &["Properties", "Namespace"]) == Some("AWS/Lambda")
+                    && str_at(a, &["Properties", "MetricName"]) == Some(metric)
+                    && at(a, &["Properties", "Dimensions"])
+                        .and_then(Value::as_sequence)
+                        .into_iter()
+                        .flatten()
+                        .any(|d| at(d, &["Value"]).and_then(ref_target) == Some(id))
+            });
+            expect(&mut p, alarmed, || format!("{id}: no {metric} alarm"));
+        }
+    }
+    let fault_alarms = alarms
+        .iter()
+        .filter(|(_, a)| {
+            str_at(a, &["Properties", "MetricName"]) == Some(cpindex::log::MISCONFIGURED_METRIC)
+                && at(a, &["Properties", "Namespace"]) == Some(&fault_namespace())
+        })
+        .count();
+    expect(&mut p, fault_alarms == 1, || {
+        format!(
+            "{fault_alarms} alarms watch {}, expected one",
+            cpindex::log::MISCONFIGURED_METRIC
+        )
+    });
+    for (id, a) in &alarms {
+        expect(
+            &mut p,
+            at(a, &["Properties", "AlarmActions"])
+                .and_then(Value::as_sequence)
+                .is_some_and(|s| !s.is_empty()),
+            || format!("alarm {id} notifies nobody (no AlarmActions)"),
+        );
+    }
+    p
+}
+
+#[test]
+fn every_function_logs_json_traces_and_is_alarmed() {
+    assert_none(
+        "infra/template.yaml (logs, traces, alarms)",
+        observability_problems(&template()),
+    );
+}
+
+#[test]
+fn every_dead_letter_queue_is_alarmed() {
+    assert_none(
+        "infra/template.yaml (dead-letter alarms)",
+        dead_letter_alarm_problems(&template()),
+    );
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("AlertDeliveryDlqNotEmptyAlarm");
+    assert_reports(
+        dead_letter_alarm_problems(&t),
+        &["AlertDeliveryDlq", "no alarm"],
+    );
+}
+
+#[test]
+fn a_function_without_alarms_or_json_logs_is_named() {
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("LookupThrottlesAlarm");
+    assert_reports(observability_problems(&t), &["LookupFunction", "Throttles"]);
+
+    let mut t = template();
+    t["Globals"]["Function"]["LoggingConfig"]["LogFormat"] = Value::from("Text");
+    assert_reports(observability_problems(&t), &["LogFormat", "Text"]);
+
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("InboxConfigurationFaults");
+    assert_reports(
+        observability_problems(&t),
+        &["InboxFunction", "InboxLogGroup", "misconfigured"],
+    );
+
+    let mut t = template();
+    t["Resources"]["ReconcileConfigurationFaults"]["Properties"]["FilterPattern"] =
+        Value::from("{ $.fields.event = \"misconfigure\" }");
+    assert_reports(
+        observability_problems(&t),
+        &["ReconcileFunction", "ReconcileLogGroup"],
+    );
+
+    let mut t = template();
+    t["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("ConfigurationFaultAlarm");
+    assert_reports(
+        observability_problems(&t),
+        &["0 alarms watch ConfigurationFaults"],
+    );
+}
