@@ -249,6 +249,16 @@ pub async fn api_headers(req: Request, next: Next) -> Response {
     resp
 }
 
+/// Points to the next page of a listing, when there is one: `Link: <path?cursor=…>; rel="next"`
+/// (RFC 8288). The body stays what it was (a JSON array); a client follows the link to the end.
+pub fn link_next(resp: &mut Response, path: &str, cursor: Option<String>) {
+    if let Some(c) = cursor {
+        if let Ok(v) = HeaderValue::from_str(&format!("<{path}?cursor={c}>; rel=\"next\"")) {
+            resp.headers_mut().insert(header::LINK, v);
+        }
+    }
+}
+
 /// 404 for routes that do not exist (problem details, like every other error).
 pub async fn not_found() -> ApiError {
     ApiError::code(ErrorCode::NotFound)

@@ -194,6 +194,14 @@ pub mod key {
     pub const PLAN_PREFIX: &str = "PLAN#";
     pub const VISIT_PREFIX: &str = "VISIT#";
     pub const ACCESS_PREFIX: &str = "ACCESS#";
+    /// Refused attempts and reads of the audit trail: kept apart from accesses, so that no number
+    /// of them can push a real access out of a window that lists accesses.
+    pub const AUDIT_PREFIX: &str = "AUDIT#";
+    /// The first view of each attendance (one per user per day, written by fan-out for a child
+    /// on a plan), inside the visits' own range but sorting before every raw visit ('~' is above
+    /// every digit): the newest-first read of visits meets every attendance before any repeat,
+    /// however many repeats there are.
+    pub const ATTENDANCE_PREFIX: &str = "VISIT#~";
 
     /// A plan as a lookup sees it, inside the child's partition.
     pub fn child_plan_sk(org: &OrgCode, plan_ref: &PlanRef) -> String {
@@ -216,6 +224,16 @@ pub mod key {
     /// Timestamps in sort keys: fixed width, so they sort as time does.
     pub fn sortable_time(t: DateTime<Utc>) -> String {
         t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// Refused attempts and history reads (see [`AUDIT_PREFIX`]).
+    pub fn audit_sk(at: DateTime<Utc>, access_id: &str) -> String {
+        format!("{AUDIT_PREFIX}{}#{access_id}", sortable_time(at))
+    }
+
+    /// An attendance's first view (see [`ATTENDANCE_PREFIX`]).
+    pub fn attendance_sk(at: DateTime<Utc>, access_id: &str) -> String {
+        format!("{ATTENDANCE_PREFIX}{}#{access_id}", sortable_time(at))
     }
 
     /// A visit to unscheduled care, newest last in key order.

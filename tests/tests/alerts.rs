@@ -7,7 +7,7 @@ use std::time::Duration;
 use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
 use adapters::sqs_batch::BatchResponse;
-use adapters::store::access::AccessStore;
+use adapters::store::access::{AccessStore, Trail};
 use adapters::store::notifications::NotificationStore;
 use adapters::store::{StoreError, Table};
 use alert_delivery::port::{DeliveryStore, DeliveryStores, HttpWebhook, SqsVisibility};
@@ -582,12 +582,17 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
     assert_eq!((p.received, p.failed), (2, 1));
     assert!(f.all_notifications().await.is_empty());
     let history = AccessStore::new(f.table.clone())
-        .history(
+        .history_page(
             &integration_tests::child_key(&cpindex::NhsNumber::parse(NOBODY).unwrap()),
+            &[Trail::Visits, Trail::SilentReads, Trail::Audit],
+            None,
+            Utc::now(),
+            None,
             10,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .accesses;
     assert_eq!(history[0].1, Some(false), "closed: no plan found");
     let pending = AccessStore::new(f.table.clone())
         .pending_before(Utc::now() + chrono::Duration::minutes(1), 10)
@@ -802,12 +807,17 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
 
     // Both history reads are in the child's audit trail, read back from the table.
     let trail = AccessStore::new(f.table.clone())
-        .history(
+        .history_page(
             &integration_tests::child_key(&cpindex::NhsNumber::parse(CHILD).unwrap()),
+            &[Trail::Visits, Trail::SilentReads, Trail::Audit],
+            None,
+            Utc::now(),
+            None,
             100,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .accesses;
     let reads: Vec<&str> = trail
         .iter()
         .filter(|(a, _)| a.outcome == cpindex::access::AccessOutcome::HistoryRead)
@@ -1220,5 +1230,142 @@ async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown
                 "{row:?}"
             );
         }
+    }
+}
+
+/// Sends `n` requests (sequentially: the emulator serves one at a time) and returns the answers.
+async fn many(
+    router: &Router,
+    n: usize,
+    make: impl Fn() -> http::Request<axum::body::Body>,
+) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(n);
+    for _ in 0..n {
+        statuses.push(call(router, make()).await.status.as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn a_flood_of_repeat_views_never_hides_an_attendance_elsewhere() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    let path = format!("/v1/children/{CHILD}");
+    // Given an attendance at another emergency department…
+    let elsewhere = Some(("unscheduled_care", "RXX01", "dr-elsewhere"));
+    assert_eq!(
+        call(&f.lookup, request("GET", &path, elsewhere, None))
+            .await
+            .status,
+        200
+    );
+    f.pump_fanout().await;
+    // …and then one user (or a runaway integration) looking the child up over and over, more
+    // times than the visit list reads raw visits.
+    let flood = lookup::VISITS_READ + 30;
+    let statuses = many(&f.lookup, flood, || request("GET", &path, ED, None)).await;
+    assert!(statuses.iter().all(|s| *s == 200));
+    assert_eq!(f.pump_fanout().await, flood);
+    // Then a third clinician still sees both attendances, each once.
+    let third = Some(("unscheduled_care", "RYY02", "dr-3"));
+    let a = call(&f.lookup, request("GET", &path, third, None)).await;
+    let settings: Vec<&str> = a.body["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["settingCode"].as_str())
+        .collect();
+    assert_eq!(
+        settings.iter().filter(|s| **s == "RXX01").count(),
+        1,
+        "{settings:?}"
+    );
+    assert_eq!(
+        settings.iter().filter(|s| **s == "RR801").count(),
+        1,
+        "{settings:?}"
+    );
+    // The audit trail still holds every view (the flood is not lost, only not repeated).
+    let op = Some(("operator", "X26", "op-1"));
+    let mut ids = std::collections::HashSet::new();
+    let mut next = Some(format!("{path}/accesses"));
+    while let Some(uri) = next.take() {
+        let page = call(&f.lookup, request("GET", &uri, op, None)).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        for a in page.body.as_array().unwrap() {
+            assert!(
+                ids.insert(a["accessId"].as_str().unwrap().to_owned()),
+                "listed twice: {a}"
+            );
+        }
+        next = page
+            .headers
+            .get("link")
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| l.strip_prefix('<'))
+            .and_then(|l| l.split_once('>'))
+            .map(|(u, _)| u.to_owned());
+    }
+    // The clinicians' views, and each audit page read but the last (recorded after its window).
+    assert!(ids.len() > flood + 2, "{}", ids.len());
+}
+
+#[tokio::test]
+async fn refusals_and_history_reads_never_push_a_clinicians_read_out_of_the_las_history() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    let visit = f.look(CHILD).await;
+    f.pump_fanout().await;
+    let path = format!("/v1/children/{CHILD}");
+    // More refused lookups (an LA token on the clinicians' route) and more reads of the history
+    // itself than a page holds.
+    let refused = many(&f.lookup, inbox::HISTORY_LIMIT + 20, || {
+        request("GET", &path, la(LEEDS), None)
+    })
+    .await;
+    assert!(refused.iter().all(|s| *s == 403));
+    let reads = many(&f.inbox, inbox::HISTORY_LIMIT + 5, || {
+        request("GET", "/v1/plans/L-1/accesses", la(LEEDS), None)
+    })
+    .await;
+    assert!(reads.iter().all(|s| *s == 200));
+    let history = call(
+        &f.inbox,
+        request("GET", "/v1/plans/L-1/accesses", la(LEEDS), None),
+    )
+    .await;
+    let ids: Vec<&str> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["accessId"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![visit.as_str()],
+        "the clinician's read, and nothing else"
+    );
+    assert!(
+        history.headers.get("link").is_none(),
+        "one page holds it all"
+    );
+    // A cursor that this API did not give out is refused, naming the parameter.
+    for bad in ["zz", "41", "%00"] {
+        let a = call(
+            &f.inbox,
+            request(
+                "GET",
+                &format!("/v1/plans/L-1/accesses?cursor={bad}"),
+                la(LEEDS),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (400, "invalid_query"),
+            "{bad}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use super::table::{Condition, Index, QueryOptions, Table};
-use cpindex::access::Access;
+use cpindex::access::{Access, AccessCursor, AccessOutcome};
 use cpindex::child_key::ChildKey;
 use cpindex::keys::{attr, keep, key, Entity};
 
@@ -29,14 +29,45 @@ struct AccessItem {
     expires_at: i64,
 }
 
-/// The sort key of an access: visits (alerting accesses) and other accesses sort apart, so the
-/// visit list is one bounded query.
+/// The sort key of an access: visits (alerting accesses), other reads (silent), and refused
+/// attempts and history reads each sort apart, so every list is a bounded query of its own kind
+/// and no flood of one kind can push another out of its window.
 pub fn access_sort_key(access: &Access) -> String {
-    if access.alerts() {
-        key::visit_sk(access.at, &access.access_id)
-    } else {
-        key::access_sk(access.at, &access.access_id)
+    match access.outcome {
+        _ if access.alerts() => key::visit_sk(access.at, &access.access_id),
+        AccessOutcome::DeniedRole | AccessOutcome::HistoryRead => {
+            key::audit_sk(access.at, &access.access_id)
+        }
+        _ => key::access_sk(access.at, &access.access_id),
     }
+}
+
+/// The kinds of access a history lists, each under its own sort-key prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trail {
+    /// Unscheduled-care reads (visits; not the attendance copies).
+    Visits,
+    /// Other clinical reads (silent).
+    SilentReads,
+    /// Refused attempts and reads of the trail itself (new ones; older ones sit with the reads).
+    Audit,
+}
+
+impl Trail {
+    fn prefix(self) -> &'static str {
+        match self {
+            Trail::Visits => key::VISIT_PREFIX,
+            Trail::SilentReads => key::ACCESS_PREFIX,
+            Trail::Audit => key::AUDIT_PREFIX,
+        }
+    }
+}
+
+/// One page of a history: accesses newest first, and where the next page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPage {
+    pub accesses: Vec<(Access, Option<bool>)>,
+    pub next: Option<AccessCursor>,
 }
 
 /// The access-record port over DynamoDB.
@@ -96,42 +127,95 @@ impl AccessStore {
                 opts,
             )
             .await?;
+        // The attendances' first views come first (their keys sort above every raw visit), then
+        // the newest raw visits; an access read both ways is listed once.
+        let mut seen = std::collections::HashSet::new();
         let mut visits = Vec::with_capacity(items.len());
         for item in items {
             let a: AccessItem = serde_dynamo::from_item(item)?;
-            if a.plan_found != Some(false) {
+            if a.plan_found != Some(false) && seen.insert(a.access.access_id.clone()) {
                 visits.push(a.access);
             }
         }
         Ok(visits)
     }
 
-    /// Every access to a child (visits, silent reads, denials), newest first, at most `limit`.
-    pub async fn history(
+    /// Records `access` as the first view of an attendance of a child on a plan (fan-out, once
+    /// per attendance; idempotent). The visit list reads these before any repeat view.
+    pub async fn record_attendance(&self, access: &Access) -> Result<(), StoreError> {
+        let item = AccessItem {
+            pk: key::child_pk(&access.child),
+            sk: key::attendance_sk(access.at, &access.access_id),
+            entity: Entity::Access.as_str().into(),
+            access: access.clone(),
+            plan_found: Some(true),
+            gsi1pk: None,
+            gsi1sk: None,
+            expires_at: (access.at + Duration::days(keep::ACCESS_DAYS)).timestamp(),
+        };
+        match self
+            .table
+            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
+            .await
+        {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of a child's accesses of the `kinds` made between `from` (when given) and `to`,
+    /// newest first, after `cursor`: each kind read by key within the window, so the page holds
+    /// `limit` of the accesses asked for whatever else the partition holds, and a cursor leads to
+    /// the end of retention.
+    pub async fn history_page(
         &self,
         child: &ChildKey,
+        kinds: &[Trail],
+        from: Option<DateTime<Utc>>,
+        to: DateTime<Utc>,
+        cursor: Option<&AccessCursor>,
         limit: usize,
-    ) -> Result<Vec<(Access, Option<bool>)>, StoreError> {
+    ) -> Result<HistoryPage, StoreError> {
+        let pk = key::child_pk(child);
+        let lo = from.map(key::sortable_time).unwrap_or_default();
+        let hi = cursor
+            .map(AccessCursor::key_part)
+            .unwrap_or_else(|| format!("{}#~", key::sortable_time(to)));
         let opts = QueryOptions {
             ascending: false,
-            limit: Some(limit),
+            limit: Some(limit + 1),
             ..QueryOptions::default()
         };
-        let pk = key::child_pk(child);
-        let (visits, others) = tokio::join!(
-            self.table
-                .query(Index::Table, &pk, Some(key::VISIT_PREFIX), opts),
-            self.table
-                .query(Index::Table, &pk, Some(key::ACCESS_PREFIX), opts),
-        );
+        let reads = kinds.iter().map(|k| {
+            let (lo, hi) = (format!("{}{lo}", k.prefix()), format!("{}{hi}", k.prefix()));
+            let pk = pk.clone();
+            async move { self.table.query_between(&pk, &lo, &hi, opts).await }
+        });
+        let mut more = false;
         let mut all = Vec::new();
-        for item in visits?.into_iter().chain(others?) {
-            let a: AccessItem = serde_dynamo::from_item(item)?;
-            all.push((a.access, a.plan_found));
+        for items in futures::future::try_join_all(reads).await? {
+            more |= items.len() > limit;
+            for item in items {
+                let a: AccessItem = serde_dynamo::from_item(item)?;
+                if cursor.is_some_and(|c| c.names(&a.access)) {
+                    continue;
+                }
+                all.push((a.access, a.plan_found));
+            }
         }
-        all.sort_by_key(|a| std::cmp::Reverse(a.0.at));
+        // In key order (time to the millisecond, then id), which the cursor follows.
+        all.sort_by_cached_key(|(a, _)| {
+            std::cmp::Reverse((key::sortable_time(a.at), a.access_id.clone()))
+        });
+        more |= all.len() > limit;
         all.truncate(limit);
-        Ok(all)
+        let next = more
+            .then(|| all.last().map(|(a, _)| AccessCursor::after(a)))
+            .flatten();
+        Ok(HistoryPage {
+            accesses: all,
+            next,
+        })
     }
 
     /// Marks an access as fanned out: no longer pending; records whether a plan was found.

@@ -394,6 +394,51 @@ impl Table {
         }
     }
 
+    /// Items of one partition of the table whose sort key lies between `lo` and `hi`
+    /// (inclusive), up to `opts.limit`: a window read by key, so nothing outside the window
+    /// (however much of it there is) takes a place in the result.
+    pub async fn query_between(
+        &self,
+        pk: &str,
+        lo: &str,
+        hi: &str,
+        opts: QueryOptions,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let want = opts.limit.map(|l| l.saturating_sub(items.len()).max(1));
+            let out = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .consistent_read(opts.consistent)
+                .scan_index_forward(opts.ascending)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
+                .expression_attribute_values(":lo", AttributeValue::S(lo.into()))
+                .expression_attribute_values(":hi", AttributeValue::S(hi.into()))
+                .set_limit(want.map(|p| i32::try_from(p).unwrap_or(i32::MAX)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| classify(&self.name, e))?;
+            items.extend(out.items.unwrap_or_default());
+            if let Some(limit) = opts.limit {
+                if items.len() >= limit {
+                    items.truncate(limit);
+                    return Ok(items);
+                }
+            }
+            match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(key) => start = Some(key),
+                None => return Ok(items),
+            }
+        }
+    }
+
     /// One page of a query, for callers that hand a cursor to their own callers.
     /// Returns the items and the key to continue from, if there is more.
     pub async fn query_page(

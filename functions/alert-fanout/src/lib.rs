@@ -144,6 +144,10 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
             });
         }
         self.queue.send(&deliveries).await?;
+        // The attendance's first view, where the visit list meets it before any repeat view.
+        if !later_view && !by_la.is_empty() {
+            self.store.accesses.record_attendance(access).await?;
+        }
         self.store
             .accesses
             .confirm(access, !by_la.is_empty())

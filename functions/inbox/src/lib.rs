@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use adapters::edge::{json_body, serve, ApiError, Caller};
 use adapters::store::access::AccessStore;
+use adapters::store::access::Trail;
 use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
@@ -18,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::{Json, Router};
 use base64::Engine;
-use cpindex::access::{Access, AccessOutcome};
+use cpindex::access::{Access, AccessCursor, AccessOutcome};
 use cpindex::answers::{AccessView, NotificationList, ReportAnnouncement};
 use cpindex::indicators::{Counter, IsoWeek, TimeBand};
 use cpindex::notification::Notification;
@@ -216,8 +217,12 @@ async fn history(
     State(app): Shared,
     caller: Caller,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<AccessView>>, ApiError> {
+    Query(q): Query<PageQuery>,
+    uri: axum::http::Uri,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let plan_ref = PlanRef::parse(&raw, "/planRef")?;
+    let cursor = q.cursor.as_deref().map(AccessCursor::parse).transpose()?;
     let record = app.plans.get(&caller.0.org, &plan_ref).await?;
     // Only children the LA (still) holds a plan for.
     let Some(record) = record.filter(|r| r.state == PlanState::Live) else {
@@ -226,25 +231,61 @@ async fn history(
         ));
     };
     // The read of the history is itself audited, in the child's own trail, before it is served.
+    let now = app.clock.now();
     let read = Access::new(
         &caller.0,
         record.child.clone(),
-        app.clock.now(),
+        now,
         AccessOutcome::HistoryRead,
     );
     app.accesses.record(&read).await?;
-    let accesses = app.accesses.history(&record.child, HISTORY_LIMIT).await?;
     // Only what the LA may see: clinicians' reads made while its own plan was held (from when
-    // it first recorded the plan, not from the start date the plan claims). Accesses from before
-    // the plan, refused attempts and other LAs' history reads are not its business.
-    let since = record.held_since();
-    Ok(Json(
-        accesses
-            .into_iter()
-            .filter(|(a, _)| a.at >= since && a.outcome.is_read())
-            .map(AccessView::from)
-            .collect(),
-    ))
+    // it first recorded the plan, not from the start date the plan claims, to the plan's end).
+    // Refused attempts and history reads sit apart, so however many there are they never take
+    // a place on the page; the window is read by key, in pages to its end.
+    let (from, to) = la_window(&record, now);
+    let page = app
+        .accesses
+        .history_page(
+            &record.child,
+            &[Trail::Visits, Trail::SilentReads],
+            Some(from),
+            to,
+            cursor.as_ref(),
+            HISTORY_LIMIT,
+        )
+        .await?;
+    let views: Vec<AccessView> = page
+        .accesses
+        .into_iter()
+        // Refusals and history reads recorded before they had a range of their own.
+        .filter(|(a, _)| a.outcome.is_read())
+        .map(AccessView::from)
+        .collect();
+    let mut resp = Json(views).into_response();
+    adapters::edge::link_next(&mut resp, uri.path(), page.next.map(|c| c.encode()));
+    Ok(resp)
+}
+
+/// The accesses an LA may see on its plan's account: from when it first recorded the plan to
+/// the end of the plan's last day (or now, for a plan not ended).
+fn la_window(
+    record: &cpindex::PlanRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let end = record
+        .plan
+        .end_date
+        .and_then(|d| d.succ_opt())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
+    (record.held_since(), end.map_or(now, |e| e.min(now)))
+}
+
+/// A listing's page: where the previous page stopped.
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
 }
 
 fn org_of(raw: &str) -> Result<OrgCode, ApiError> {

@@ -11,12 +11,13 @@ pub mod view;
 use std::sync::Arc;
 
 use adapters::edge::{serve, ApiError, Caller, DenialAudit};
-use axum::extract::{FromRequestParts, Path, State};
+use adapters::store::access::Trail;
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
-use cpindex::access::{visits_to_show, Access, AccessOutcome};
+use cpindex::access::{visits_to_show, Access, AccessCursor, AccessOutcome};
 use cpindex::answers::AccessView;
 use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
@@ -32,8 +33,15 @@ use adapters::store::Table;
 /// Raw visit records read to fill the 25 shown after collapsing repeats.
 pub const VISITS_READ: usize = 100;
 
-/// Accesses listed in an operator's audit of one NHS number.
+/// Accesses listed on one page of an operator's audit of one NHS number (the `Link` header leads
+/// to the next).
 pub const AUDIT_LIMIT: usize = 200;
+
+/// A listing's page: where the previous page stopped.
+#[derive(Debug, serde::Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+}
 
 /// Everything a lookup needs: the child's partition (read its plans and visits, append an
 /// access) and the alert queue, the three permissions (`Query`, `PutItem`, `SendMessage`) its
@@ -245,9 +253,12 @@ async fn audit_trail(
     State(app): State<Arc<App>>,
     caller: Caller,
     Path(raw): Path<String>,
+    Query(q): Query<PageQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let claims = caller.0;
     let nhs = nhs_number(&raw, &claims)?;
+    let cursor = q.cursor.as_deref().map(AccessCursor::parse).transpose()?;
     let child = app.keys.of(&nhs);
     let read = Access::new(
         &claims,
@@ -259,15 +270,18 @@ async fn audit_trail(
         .record(&read)
         .await
         .map_err(|e| unavailable("audit read record", &e))?;
-    let trail = app
+    // Every kind of access, in pages to the end of retention.
+    let kinds = [Trail::Visits, Trail::SilentReads, Trail::Audit];
+    let page = app
         .accesses
-        .history(&child, AUDIT_LIMIT)
+        .history_page(&child, &kinds, None, read.at, cursor.as_ref(), AUDIT_LIMIT)
         .await
         .map_err(|e| unavailable("audit trail", &e))?;
-    tracing::info!(access_id = %read.access_id, org = %claims.org, accesses = trail.len(), "audit trail read");
-    let views: Vec<AccessView> = trail.into_iter().map(AccessView::from).collect();
+    tracing::info!(access_id = %read.access_id, org = %claims.org, accesses = page.accesses.len(), "audit trail read");
+    let views: Vec<AccessView> = page.accesses.into_iter().map(AccessView::from).collect();
     let mut resp = Json(views).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    adapters::edge::link_next(&mut resp, uri.path(), page.next.map(|c| c.encode()));
     Ok(resp)
 }
