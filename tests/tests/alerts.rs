@@ -1369,3 +1369,81 @@ async fn refusals_and_history_reads_never_push_a_clinicians_read_out_of_the_las_
         );
     }
 }
+
+/// The ids in an LA's history of one of its plans, as `inbox` answers it.
+async fn history_ids(inbox: &Router, org: &str, plan_ref: &str) -> Vec<String> {
+    let a = call(
+        inbox,
+        request(
+            "GET",
+            &format!("/v1/plans/{plan_ref}/accesses"),
+            la(org),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    a.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["accessId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_withdrawn_plan_recorded_again_opens_a_fresh_window() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    let before = f.look(CHILD).await;
+    let withdrawn = call(
+        &f.upsert,
+        request("DELETE", "/v1/plans/L-1?sourceVersion=2", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(withdrawn.status, 200, "{:?}", withdrawn.body);
+    let mut again = plan("L-1", CHILD, "CPP");
+    again["sourceVersion"] = json!(3);
+    f.load(LEEDS, vec![again]).await;
+    let after = f.look(CHILD).await;
+    f.pump_fanout().await;
+    // The read made while the plan stood withdrawn (or before it) is not the LA's business.
+    assert_eq!(history_ids(&f.inbox, LEEDS, "L-1").await, vec![after]);
+    assert_ne!(before, String::new());
+}
+
+#[tokio::test]
+async fn an_las_history_ends_with_its_plan() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    let during = f.look(CHILD).await;
+    // The plan ends today.
+    let today = Utc::now().date_naive();
+    let mut ended = plan("L-1", CHILD, "CPP");
+    ended["sourceVersion"] = json!(2);
+    ended["endDate"] = json!(today.to_string());
+    f.load(LEEDS, vec![ended]).await;
+    // Two days later a clinician looks the child up (the plan still shows as ended)…
+    let later = Utc::now() + chrono::Duration::days(2);
+    let lookup_later = lookup::router(lookup::App::new(
+        f.table.clone(),
+        SqsQueue::new(f.emu.sqs.clone(), f.fanout_url.clone()),
+        integration_tests::child_keys(),
+        Retention::default(),
+        cpindex::FixedClock::at(later),
+    ));
+    let after = call(
+        &lookup_later,
+        request("GET", &format!("/v1/children/{CHILD}"), ED, None),
+    )
+    .await;
+    assert_eq!(after.status, 200);
+    // …and the LA, asking the next day, sees the read made while its plan was active only.
+    let inbox_later = inbox::router(inbox::App::new(
+        f.table.clone(),
+        Retention::default(),
+        cpindex::FixedClock::at(later + chrono::Duration::days(1)),
+        cpindex::profile::WebhookPolicy::LocalHttpAllowed,
+    ));
+    assert_eq!(history_ids(&inbox_later, LEEDS, "L-1").await, vec![during]);
+}

@@ -306,7 +306,8 @@ impl PlanStore {
         if let Known::Present { record: old, .. } = &known {
             if old.child != record.child {
                 record.moved_from = Some(old.child.clone());
-            } else {
+            } else if old.state == PlanState::Live {
+                // A withdrawn plan recorded again starts afresh: the LA held nothing meanwhile.
                 record.first_recorded_at = Some(old.held_since());
             }
         }
@@ -351,7 +352,7 @@ impl PlanStore {
                 })
             }
             Some(old) => {
-                if old.held_since() < record.held_since() {
+                if old.state == PlanState::Live && old.held_since() < record.held_since() {
                     // Learnt only now (no batch read): keep when the plan was first held.
                     record.first_recorded_at = Some(old.held_since());
                     let cond = Condition::new("#v = :v")
