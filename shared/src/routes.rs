@@ -255,12 +255,46 @@ pub struct RouteDef {
     pub function: FunctionDef,
     /// Roles allowed; every other verified role gets 403.
     pub roles: &'static [Role],
-    /// The route requires a JSON body (`application/json`, at most 1 MiB); other routes ignore
-    /// any body.
-    pub takes_json: bool,
-    /// The route requires a CSV body (`text/csv`, at most 1 MiB): an LA extract as its case
-    /// system exports it (`crate::csv_extract`).
-    pub takes_csv: bool,
+    /// The body the route requires.
+    pub body: Body,
+}
+
+/// The body a route requires (each at most 1 MiB); a route without one ignores any body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    None,
+    /// `application/json`.
+    Json,
+    /// `text/csv`: an LA extract as its case system exports it (`crate::csv_extract`).
+    Csv,
+}
+
+impl RouteDef {
+    const fn new(
+        method: &'static str,
+        path: &'static str,
+        function: FunctionDef,
+        roles: &'static [Role],
+        body: Body,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            function,
+            roles,
+            body,
+        }
+    }
+
+    /// The route requires a JSON body.
+    pub fn takes_json(&self) -> bool {
+        self.body == Body::Json
+    }
+
+    /// The route requires a CSV body.
+    pub fn takes_csv(&self) -> bool {
+        self.body == Body::Csv
+    }
 }
 
 /// An extract uploaded as CSV (the web app's upload; the CLI sends the same file as batches).
@@ -310,204 +344,66 @@ const OPERATOR: &[Role] = &[Role::Operator];
 const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
 
 /// Create or update one plan.
-pub const PUT_PLAN: RouteDef = RouteDef {
-    method: "PUT",
-    path: PLAN_PATH,
-    function: PLAN_UPSERT,
-    roles: LA,
-    takes_json: true,
-    takes_csv: false,
-};
+pub const PUT_PLAN: RouteDef = RouteDef::new("PUT", PLAN_PATH, PLAN_UPSERT, LA, Body::Json);
 /// One of the LA's own plans.
-pub const GET_PLAN: RouteDef = RouteDef {
-    method: "GET",
-    path: PLAN_PATH,
-    function: PLAN_UPSERT,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_PLAN: RouteDef = RouteDef::new("GET", PLAN_PATH, PLAN_UPSERT, LA, Body::None);
 /// Withdraw a plan uploaded in error.
-pub const DELETE_PLAN: RouteDef = RouteDef {
-    method: "DELETE",
-    path: PLAN_PATH,
-    function: PLAN_UPSERT,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const DELETE_PLAN: RouteDef = RouteDef::new("DELETE", PLAN_PATH, PLAN_UPSERT, LA, Body::None);
 /// The LA's own plans, paginated.
-pub const LIST_PLANS: RouteDef = RouteDef {
-    method: "GET",
-    path: PLANS_PATH,
-    function: PLAN_UPSERT,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const LIST_PLANS: RouteDef = RouteDef::new("GET", PLANS_PATH, PLAN_UPSERT, LA, Body::None);
 /// Batch upload with a per-record acknowledgement.
-pub const POST_PLAN_BATCH: RouteDef = RouteDef {
-    method: "POST",
-    path: PLAN_BATCHES_PATH,
-    function: PLAN_UPSERT,
-    roles: LA,
-    takes_json: true,
-    takes_csv: false,
-};
+pub const POST_PLAN_BATCH: RouteDef =
+    RouteDef::new("POST", PLAN_BATCHES_PATH, PLAN_UPSERT, LA, Body::Json);
 /// Upload a CSV extract (at most one batch of records).
-pub const POST_PLAN_EXTRACT: RouteDef = RouteDef {
-    method: "POST",
-    path: PLAN_EXTRACTS_PATH,
-    function: PLAN_UPSERT,
-    roles: LA,
-    takes_json: false,
-    takes_csv: true,
-};
+pub const POST_PLAN_EXTRACT: RouteDef =
+    RouteDef::new("POST", PLAN_EXTRACTS_PATH, PLAN_UPSERT, LA, Body::Csv);
 /// What a clinician sees for one NHS number.
-pub const GET_CHILD: RouteDef = RouteDef {
-    method: "GET",
-    path: CHILD_PATH,
-    function: LOOKUP,
-    roles: CARE,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_CHILD: RouteDef = RouteDef::new("GET", CHILD_PATH, LOOKUP, CARE, Body::None);
 /// Operators: every access to one NHS number, plan or no plan (a subject access request, an
 /// investigation). The trail is keyed by the child key, so only this function can find it.
-pub const GET_CHILD_ACCESSES: RouteDef = RouteDef {
-    method: "GET",
-    path: CHILD_ACCESSES_PATH,
-    function: LOOKUP,
-    roles: OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_CHILD_ACCESSES: RouteDef =
+    RouteDef::new("GET", CHILD_ACCESSES_PATH, LOOKUP, OPERATOR, Body::None);
 /// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
-pub const FHIR_CARE_TEAM: RouteDef = RouteDef {
-    method: "GET",
-    path: FHIR_CARE_TEAM_PATH,
-    function: LOOKUP,
-    roles: CARE,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const FHIR_CARE_TEAM: RouteDef =
+    RouteDef::new("GET", FHIR_CARE_TEAM_PATH, LOOKUP, CARE, Body::None);
 /// FHIR: the previous unscheduled-care accesses (the same lookup as [`GET_CHILD`]).
-pub const FHIR_AUDIT_EVENT: RouteDef = RouteDef {
-    method: "GET",
-    path: FHIR_AUDIT_EVENT_PATH,
-    function: LOOKUP,
-    roles: CARE,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const FHIR_AUDIT_EVENT: RouteDef =
+    RouteDef::new("GET", FHIR_AUDIT_EVENT_PATH, LOOKUP, CARE, Body::None);
 /// FHIR: what the interface supports (any authenticated caller).
-pub const FHIR_METADATA: RouteDef = RouteDef {
-    method: "GET",
-    path: FHIR_METADATA_PATH,
-    function: LOOKUP,
-    roles: ANY,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const FHIR_METADATA: RouteDef =
+    RouteDef::new("GET", FHIR_METADATA_PATH, LOOKUP, ANY, Body::None);
 /// The LA's inbox.
-pub const LIST_NOTIFICATIONS: RouteDef = RouteDef {
-    method: "GET",
-    path: NOTIFICATIONS_PATH,
-    function: INBOX,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const LIST_NOTIFICATIONS: RouteDef =
+    RouteDef::new("GET", NOTIFICATIONS_PATH, INBOX, LA, Body::None);
 /// Acknowledge one notification.
-pub const ACK_NOTIFICATION: RouteDef = RouteDef {
-    method: "POST",
-    path: NOTIFICATION_ACK_PATH,
-    function: INBOX,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const ACK_NOTIFICATION: RouteDef =
+    RouteDef::new("POST", NOTIFICATION_ACK_PATH, INBOX, LA, Body::None);
 /// Access history of the child of one of the LA's plans.
-pub const GET_PLAN_ACCESSES: RouteDef = RouteDef {
-    method: "GET",
-    path: PLAN_ACCESSES_PATH,
-    function: INBOX,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_PLAN_ACCESSES: RouteDef =
+    RouteDef::new("GET", PLAN_ACCESSES_PATH, INBOX, LA, Body::None);
 /// Create or replace an LA profile.
-pub const PUT_PROFILE: RouteDef = RouteDef {
-    method: "PUT",
-    path: PROFILE_PATH,
-    function: INBOX,
-    roles: OPERATOR,
-    takes_json: true,
-    takes_csv: false,
-};
+pub const PUT_PROFILE: RouteDef = RouteDef::new("PUT", PROFILE_PATH, INBOX, OPERATOR, Body::Json);
 /// Every LA profile, for operators checking contacts and webhooks across LAs.
-pub const LIST_PROFILES: RouteDef = RouteDef {
-    method: "GET",
-    path: PROFILES_PATH,
-    function: INBOX,
-    roles: OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const LIST_PROFILES: RouteDef =
+    RouteDef::new("GET", PROFILES_PATH, INBOX, OPERATOR, Body::None);
 /// An LA profile (an LA reads only its own).
-pub const GET_PROFILE: RouteDef = RouteDef {
-    method: "GET",
-    path: PROFILE_PATH,
-    function: INBOX,
-    roles: LA_OR_OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_PROFILE: RouteDef =
+    RouteDef::new("GET", PROFILE_PATH, INBOX, LA_OR_OPERATOR, Body::None);
 /// The LA's latest reconciliation report.
-pub const GET_RECONCILIATION_REPORT: RouteDef = RouteDef {
-    method: "GET",
-    path: RECONCILIATION_REPORT_PATH,
-    function: INBOX,
-    roles: LA,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_RECONCILIATION_REPORT: RouteDef =
+    RouteDef::new("GET", RECONCILIATION_REPORT_PATH, INBOX, LA, Body::None);
 /// Indicators over the last weeks (JSON, or CSV with `Accept: text/csv`).
-pub const GET_INDICATORS: RouteDef = RouteDef {
-    method: "GET",
-    path: INDICATORS_PATH,
-    function: INBOX,
-    roles: LA_OR_OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_INDICATORS: RouteDef =
+    RouteDef::new("GET", INDICATORS_PATH, INBOX, LA_OR_OPERATOR, Body::None);
 /// Run reconciliation now (one bounded step).
-pub const POST_RECONCILIATION_RUN: RouteDef = RouteDef {
-    method: "POST",
-    path: RECONCILIATION_RUNS_PATH,
-    function: OPS,
-    roles: OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const POST_RECONCILIATION_RUN: RouteDef =
+    RouteDef::new("POST", RECONCILIATION_RUNS_PATH, OPS, OPERATOR, Body::None);
 /// The dead-letter report.
-pub const GET_DEAD_LETTERS: RouteDef = RouteDef {
-    method: "GET",
-    path: DEAD_LETTERS_PATH,
-    function: OPS,
-    roles: OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const GET_DEAD_LETTERS: RouteDef =
+    RouteDef::new("GET", DEAD_LETTERS_PATH, OPS, OPERATOR, Body::None);
 /// Re-drive dead letters.
-pub const POST_DEAD_LETTERS_REDRIVE: RouteDef = RouteDef {
-    method: "POST",
-    path: DEAD_LETTERS_REDRIVE_PATH,
-    function: OPS,
-    roles: OPERATOR,
-    takes_json: false,
-    takes_csv: false,
-};
+pub const POST_DEAD_LETTERS_REDRIVE: RouteDef =
+    RouteDef::new("POST", DEAD_LETTERS_REDRIVE_PATH, OPS, OPERATOR, Body::None);
 
 /// Every HTTP route the system serves.
 pub const ROUTES: &[RouteDef] = &[

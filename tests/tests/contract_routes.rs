@@ -78,21 +78,21 @@ fn openapi_route_problems(o: &Value) -> Vec<String> {
             let required_body =
                 at(op, &["requestBody", "required"]).and_then(Value::as_bool) == Some(true);
             let csv = at(op, &["requestBody", "content", "text/csv"]).is_some();
-            expect(&mut p, csv == route.takes_csv, || {
+            expect(&mut p, csv == route.takes_csv(), || {
                 format!(
                     "{method} {path}: the contract {} a CSV body but the route table says takes_csv: {}",
                     if csv { "takes" } else { "does not take" },
-                    route.takes_csv
+                    route.takes_csv()
                 )
             });
             expect(
                 &mut p,
-                required_body == (route.takes_json || route.takes_csv),
+                required_body == (route.takes_json() || route.takes_csv()),
                 || {
                     format!(
                     "{method} {path}: the contract {} a JSON body but the route table says takes_json: {}",
                     if required_body { "requires" } else { "does not require" },
-                    route.takes_json
+                    route.takes_json()
                 )
                 },
             );

@@ -543,7 +543,7 @@ fn http_event_problems(sample: &str, f: FunctionDef, e: &Value) -> Vec<String> {
         );
     }
     let has_body = e["body"].is_string();
-    let body_type = if route.takes_csv {
+    let body_type = if route.takes_csv() {
         "text/csv"
     } else {
         "application/json"

@@ -255,7 +255,7 @@ async fn every_rejection_on_every_route_is_a_problem_with_a_stable_code() {
                 route.method
             );
         }
-        if route.takes_json {
+        if route.takes_json() {
             // The wrong media type.
             let (status, _, body) =
                 send(&app, route.method, &path, t, "text/plain", Body::from("{}")).await;
@@ -287,7 +287,7 @@ async fn every_rejection_on_every_route_is_a_problem_with_a_stable_code() {
                 route.method
             );
         }
-        if route.takes_csv {
+        if route.takes_csv() {
             let csv = "text/csv";
             for (content_type, body, want, code) in [
                 (

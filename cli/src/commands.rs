@@ -1,0 +1,189 @@
+//! One function per command that talks to the API (upload and reconcile have their own, longer
+//! ones in `lib.rs` and `upload.rs`): read the arguments, call, print as text or `--json`.
+
+use std::path::Path;
+
+use cpindex::NhsNumber;
+use serde_json::Value;
+
+use crate::api::{self, Route};
+use crate::model::{ChildView, Notification, NotificationPage};
+use crate::{
+    connect, list_notifications, pretty, pretty_value, print_generic, render, Cli, CliError,
+    Console, LookupArgs, EXIT_OK,
+};
+
+/// An NHS number as a person types it (spaces allowed), or a usage error.
+pub(crate) fn nhs_number(raw: &str) -> Result<NhsNumber, CliError> {
+    NhsNumber::parse(raw.trim())
+        .map_err(|e| CliError::usage(format!("that is not a valid NHS number: {e}")))
+}
+
+/// Calls `route` and prints its answer as it comes (JSON) or as a generic listing.
+pub(crate) async fn show(
+    cli: &Cli,
+    route: Route,
+    params: &[&str],
+    body: Option<&Value>,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let api = connect(cli, console)?;
+    let answer = api.call(route, params, &[], body).await?;
+    print_generic(console, cli.json, route, &answer)?;
+    Ok(EXIT_OK)
+}
+
+/// `cpindex lookup`: the clinician's answer, or the national FHIR search's Bundle.
+pub(crate) async fn lookup(
+    cli: &Cli,
+    args: &LookupArgs,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let nhs = nhs_number(&args.nhs_number)?;
+    let api = connect(cli, console)?;
+    if args.fhir {
+        let query = [(
+            cpindex::fhir::PATIENT_IDENTIFIER,
+            format!("{}|{}", cpindex::fhir::NHS_NUMBER_SYSTEM, nhs.digits()),
+        )];
+        let body = api.call_fhir(api::FHIR_CARE_TEAM, &query).await?;
+        console.print(&pretty(&body));
+        return Ok(EXIT_OK);
+    }
+    let body = api.call(api::CHILD, &[&nhs.digits()], &[], None).await?;
+    if cli.json {
+        console.print(&pretty(&body));
+    } else {
+        let view: ChildView = api::decode(api::CHILD, &body)?;
+        console.print(&render::child(&view));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `cpindex notifications list`.
+pub(crate) async fn notifications(
+    cli: &Cli,
+    unacknowledged: bool,
+    limit: usize,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let api = connect(cli, console)?;
+    let (items, next, report) = list_notifications(&api, unacknowledged, limit).await?;
+    if cli.json {
+        // The API's page whole: every field of every notification, the cursor, and the latest
+        // reconciliation report's announcement.
+        let page = NotificationPage {
+            items,
+            next_cursor: next,
+            latest_reconciliation_report: report,
+        };
+        console.print(&pretty_value(
+            &serde_json::to_value(&page).unwrap_or(Value::Null),
+        ));
+    } else {
+        console.print(&render::notifications(
+            &items,
+            unacknowledged,
+            next.is_some(),
+        ));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `cpindex notifications ack`.
+pub(crate) async fn acknowledge(
+    cli: &Cli,
+    notification_id: &str,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let api = connect(cli, console)?;
+    let body = api
+        .call(
+            api::NOTIFICATION_ACK,
+            &[notification_id],
+            &[],
+            Some(&serde_json::json!({})),
+        )
+        .await?;
+    if cli.json {
+        console.print(&pretty(&body));
+    } else {
+        let n: Notification = api::decode(api::NOTIFICATION_ACK, &body)?;
+        console.print(&render::acknowledged(&n));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `cpindex indicators`: this week beside the national median, JSON, or the API's CSV.
+pub(crate) async fn indicators(
+    cli: &Cli,
+    weeks: u32,
+    org: Option<&str>,
+    csv: bool,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let api = connect(cli, console)?;
+    let mut query = vec![("weeks", weeks.to_string())];
+    if let Some(org) = org {
+        query.push(("org", org.to_owned()));
+    }
+    if csv {
+        let body = api
+            .call_accepting(api::INDICATORS, &[], &query, None, "text/csv")
+            .await?;
+        console.print(&String::from_utf8_lossy(&body));
+        return Ok(EXIT_OK);
+    }
+    let body = api.call(api::INDICATORS, &[], &query, None).await?;
+    if cli.json {
+        console.print(&pretty(&body));
+    } else {
+        let report: crate::model::Indicators = api::decode(api::INDICATORS, &body)?;
+        console.print(&render::indicators(&report));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `cpindex withdraw`.
+pub(crate) async fn withdraw(
+    cli: &Cli,
+    plan_ref: &str,
+    source_version: u64,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let api = connect(cli, console)?;
+    let query = [("sourceVersion", source_version.to_string())];
+    let body = api
+        .call(api::WITHDRAW_PLAN, &[plan_ref], &query, None)
+        .await?;
+    if cli.json {
+        console.print(&pretty(&body));
+    } else {
+        console.print(&format!(
+            "Plan {} withdrawn at version {source_version}: a lookup no longer shows it; \
+             the record is kept for audit.\n",
+            render::clean(plan_ref)
+        ));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `cpindex profiles set`: a profile from a JSON file.
+pub(crate) async fn set_profile(
+    cli: &Cli,
+    org: &str,
+    file: &Path,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let text = std::fs::read(file)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+    let profile: Value = serde_json::from_slice(&text).map_err(|e| {
+        CliError::usage(format!(
+            "{} is not JSON (line {}, column {})",
+            file.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    show(cli, api::PUT_PROFILE, &[org], Some(&profile), console).await
+}
