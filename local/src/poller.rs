@@ -53,7 +53,7 @@ where
         })
         .collect();
     let response = handler(event_of(&batch, queue_url)).await;
-    let failed = response.failed_ids();
+    let failed = adapters::sqs_batch::failed_ids(&response);
     for m in batch
         .iter()
         .filter(|m| !failed.contains(&m.message_id.as_str()))

@@ -1071,7 +1071,7 @@ async fn queue_sample(
         );
     };
     let mut p = Vec::new();
-    let got: BTreeSet<&str> = response.failed_ids().into_iter().collect();
+    let got: BTreeSet<&str> = adapters::sqs_batch::failed_ids(&response).into_iter().collect();
     let want: BTreeSet<&str> = failed.iter().copied().collect();
     if got != want {
         p.push(format!(
