@@ -98,13 +98,13 @@ FHIR_OUT_DIR := $(CURDIR)/.local/fhir-answers
 emulator-test: emulator-install web-assets
 	@rm -rf "$(TEST_LOG_DIR)" "$(FHIR_OUT_DIR)"
 	@CPINDEX_TEST_LOG_DIR="$(TEST_LOG_DIR)" CPINDEX_FHIR_OUT="$(FHIR_OUT_DIR)" EMULATOR_PORT=$(TEST_EMULATOR_PORT) scripts/with-emulator.sh cargo test --workspace --all-targets
-	@"$$(scripts/tools-venv.sh)" scripts/scan-logs.py "$(TEST_LOG_DIR)"
-	@"$$(scripts/fhir-venv.sh)" scripts/fhir-validate.py "$(FHIR_OUT_DIR)"
+	@"$$(scripts/python-env.sh tools)/python" scripts/scan-logs.py "$(TEST_LOG_DIR)"
+	@"$$(scripts/python-env.sh fhir)/python" scripts/fhir-validate.py "$(FHIR_OUT_DIR)"
 
 ## The NHS number rule against an independent implementation, on over a million candidates.
 nhs-oracle: web-assets
 	cargo build --quiet -p integration-tests --bin nhs-verdicts
-	@"$$(scripts/tools-venv.sh)" scripts/nhs-oracle.py "$(CARGO_TARGET_DIR)/debug/nhs-verdicts"
+	@"$$(scripts/python-env.sh tools)/python" scripts/nhs-oracle.py "$(CARGO_TARGET_DIR)/debug/nhs-verdicts"
 
 ## schemathesis against the contract on a fresh local stack, for every role (time-bounded).
 fuzz-contract: emulator-install web-assets

@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
 # `make template-scan`: checkov (pinned, in .venv-checkov/) on infra/template.yaml. Any failed
 # check fails the build, and so does a skip without a reason: every skip in the template carries
-# a one-line `comment` saying why the check does not apply. `--install-only` installs and stops.
+# a one-line `comment` saying why the check does not apply.
 set -euo pipefail
-CHECKOV_VERSION="3.3.30"
+CHECKOV_VERSION="$(sed -n 's/^checkov==//p' "$(dirname "${BASH_SOURCE[0]}")/python/checkov.txt")"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv-checkov"
 template="$root/infra/template.yaml"
-if [ "$("$venv/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
-  echo "tools: installing checkov==$CHECKOV_VERSION into .venv-checkov" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
-fi
-[ "${1:-}" = "--install-only" ] && exit 0
+"$root/scripts/python-env.sh" checkov >/dev/null
 # Every `- id: CKV_...` skip is followed by its `comment: "..."`.
 awk '/- id: CKV_/ { id = $3; getline; if ($1 != "comment:" || length($0) < 30) { print "template-scan: skip of " id " has no reason (line " NR ")"; bad = 1 } } END { exit bad }' "$template" >&2
 # --skip-download: no network (checkov would fetch its guideline links).

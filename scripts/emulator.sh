@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs, starts and stops the local DynamoDB + SQS emulator (moto's server mode).
 # Everything lives in the clone: the venv in .venv/, state (pid, log) in .local/.
-#   scripts/emulator.sh install   create .venv and install the pinned moto (idempotent)
+#   scripts/emulator.sh install   .venv with the pinned moto (scripts/python-env.sh emulator)
 #   scripts/emulator.sh start     start on 127.0.0.1:$EMULATOR_PORT and wait until it answers
 #   scripts/emulator.sh stop      stop its whole process group (TERM, then KILL after a grace)
 #   scripts/emulator.sh status    exit 0 if it answers
 set -euo pipefail
 
-MOTO_VERSION="5.2.5"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 state="$root/.local"
@@ -17,12 +16,7 @@ logfile="$state/emulator-$port.log"
 url="http://127.0.0.1:$port"
 
 install() {
-  if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-    return 0
-  fi
-  echo "emulator: installing moto[server]==$MOTO_VERSION into .venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  "$root/scripts/python-env.sh" emulator >/dev/null
 }
 
 answers() {

@@ -9,7 +9,7 @@ port="${FUZZ_PORT:-3078}"
 export EMULATOR_PORT="${FUZZ_EMULATOR_PORT:-4569}"
 state="$(mktemp -d)"
 
-python="$(scripts/tools-venv.sh)"
+python="$(scripts/python-env.sh tools)/python"
 
 cleanup() {
   if [ -n "${stack_pid:-}" ]; then

@@ -8,11 +8,9 @@ cd "$root"
 mkdir -p .local
 log=".local/tool-installs.log"
 (
-  scripts/emulator.sh install
-  scripts/tools-venv.sh >/dev/null
-  scripts/fhir-venv.sh >/dev/null
-  scripts/checkov.sh --install-only
-  scripts/install-sam.sh
+  for tool in emulator tools fhir checkov sam; do
+    scripts/python-env.sh "$tool" >/dev/null
+  done
 ) >"$log" 2>&1 &
 installs=$!
 # Stages that need none of the tool environments, run before waiting for them.

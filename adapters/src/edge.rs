@@ -249,6 +249,16 @@ pub async fn api_headers(req: Request, next: Next) -> Response {
     resp
 }
 
+/// A function's routes as Lambda serves them: problem-details 404s, every other rejection as a
+/// problem, and the headers every API answer carries. (The local stack adds the same layers
+/// once around every function's routes.)
+pub fn lambda_router(routes: Router) -> Router {
+    routes
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(problems_only))
+        .layer(axum::middleware::from_fn(api_headers))
+}
+
 /// Points to the next page of a listing, when there is one: `Link: <path?cursor=…>; rel="next"`
 /// (RFC 8288). The body stays what it was (a JSON array); a client follows the link to the end.
 pub fn link_next(resp: &mut Response, path: &str, cursor: Option<String>) {

@@ -30,7 +30,10 @@ fn records(event: &Value) -> Vec<Result<QueueMessage, String>> {
                     .to_owned()
             };
             let m: SqsMessage = serde_json::from_value(r.clone()).map_err(|_| raw_id())?;
-            let message_id = m.message_id.filter(|id| !id.is_empty()).ok_or_else(raw_id)?;
+            let message_id = m
+                .message_id
+                .filter(|id| !id.is_empty())
+                .ok_or_else(raw_id)?;
             Ok(QueueMessage {
                 message_id,
                 receipt_handle: m.receipt_handle.unwrap_or_default(),

@@ -5,6 +5,7 @@
 pub mod artefacts;
 pub mod bench;
 pub mod capacity;
+pub mod fixtures;
 pub mod http;
 pub mod io_recorder;
 pub mod logs;
@@ -84,6 +85,24 @@ pub fn local_state_dir(label: &str) -> std::path::PathBuf {
     std::fs::write(dir.join(local_token::CHILD_KEY_FILE), TEST_CHILD_KEY_SECRET)
         .expect("the child key file");
     dir
+}
+
+/// A lookup router over `table` as main starts one: the child key checked against the data
+/// before the first request, so no measured request pays for that check.
+pub async fn started_lookup(
+    table: adapters::store::Table,
+    queue: adapters::queue::SqsQueue,
+    clock: impl cpindex::Clock + 'static,
+) -> axum::Router {
+    let app = lookup::App::new(
+        table,
+        queue,
+        child_keys(),
+        cpindex::Retention::default(),
+        clock,
+    );
+    app.check_key().await.expect("the data's key");
+    lookup::router(app)
 }
 
 /// Where the emulator listens (`make test` sets it).

@@ -20,18 +20,12 @@ use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::notification::{DeliveryStatus, Notification};
 use cpindex::profile::LaProfile;
 use cpindex::{OrgCode, Retention, SystemClock};
+use integration_tests::fixtures::{CAMDEN, CHILD, ED, LEEDS, NOBODY, OPERATOR};
 use integration_tests::http::{call, la, request, As};
 use integration_tests::webhook::{Answer, WebhookReceiver};
 use integration_tests::Emulator;
 use local_stack::poller::poll_once;
 use serde_json::{json, Value};
-
-const LEEDS: &str = "E08000035";
-const CAMDEN: &str = "E09000007";
-const CHILD: &str = "9434765919";
-const NOBODY: &str = "9876543210";
-const ED: As<'static> = Some(("unscheduled_care", "RR801", "dr-1"));
-const OPERATOR: As<'static> = Some(("operator", "X26", "op-1"));
 
 /// The delivery queue for tests: three attempts, so failures dead-letter quickly.
 const TEST_DELIVERY_QUEUE: QueueDef = QueueDef {

@@ -34,6 +34,7 @@ use cpindex::notification::{notification_id, DeliveryStatus};
 use cpindex::routes::{self, FunctionDef, Trigger, FUNCTIONS, ROUTES};
 use cpindex::{FixedClock, NhsNumber, OrgCode, Retention, Role};
 use http_body_util::BodyExt;
+use integration_tests::fixtures::{CAMDEN, CHILD, LEEDS, MOTHER};
 use integration_tests::http::{call, request, As};
 use integration_tests::io_recorder::IoRecorder;
 use integration_tests::Emulator;
@@ -42,10 +43,6 @@ use reconcile::{Budget, Reconciler, Settings};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const LEEDS: &str = "E08000035";
-const CAMDEN: &str = "E09000007";
-const CHILD: &str = "9434765919";
-const MOTHER: &str = "9000000009";
 /// The visit already fanned out in every world; the inbox, delivery and dead-letter samples name
 /// its notification to Leeds.
 const SEEDED_ACCESS: &str = "5b7e2c1a-3d4f-4a6b-8c9d-0e1f2a3b4c5d";
@@ -1071,7 +1068,9 @@ async fn queue_sample(
         );
     };
     let mut p = Vec::new();
-    let got: BTreeSet<&str> = adapters::sqs_batch::failed_ids(&response).into_iter().collect();
+    let got: BTreeSet<&str> = adapters::sqs_batch::failed_ids(&response)
+        .into_iter()
+        .collect();
     let want: BTreeSet<&str> = failed.iter().copied().collect();
     if got != want {
         p.push(format!(

@@ -11,16 +11,13 @@ use chrono::{Duration, TimeZone, Utc};
 use cpindex::fhir::{NHS_NUMBER_SYSTEM, ODS_SYSTEM, PATIENT_IDENTIFIER};
 use cpindex::keys::ALERT_FANOUT_QUEUE;
 use cpindex::{FixedClock, NhsNumber, Retention};
+use integration_tests::fixtures::{CAMDEN, CHILD, LEEDS, NOBODY};
 use integration_tests::http::{call, la, request, Answer, As};
 use integration_tests::io_recorder::{critical_path, IoRecorder};
 use integration_tests::{emulator_url, unreachable_store, Emulator};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-const LEEDS: &str = "E08000035";
-const CAMDEN: &str = "E09000007";
-const CHILD: &str = "9434765919";
-const NOBODY: &str = "9876543210";
 const TRACE: &str = "6ede3b9d-a81b-4c75-9d77-e1d64d85c323";
 
 fn now() -> chrono::DateTime<Utc> {
@@ -471,16 +468,12 @@ async fn both_searches_overlap_their_requests_in_one_round_trip() {
     let recorder = IoRecorder::default();
     let (dynamo, sqs): (_, SqsClient) = recorder.clients(&emulator_url());
     let table = Table::new(dynamo, f.table.name());
-    let app = lookup::App::new(
+    let r = integration_tests::started_lookup(
         table,
         SqsQueue::new(sqs, f.queue_url.clone()),
-        integration_tests::child_keys(),
-        Retention::default(),
         FixedClock::at(now()),
-    );
-    // As main does at start: the key check is not a request's cost.
-    app.check_key().await.expect("the data's key");
-    let r = lookup::router(app);
+    )
+    .await;
     for resource in ["CareTeam", "AuditEvent"] {
         recorder.take();
         let a = call(&r, search(resource, CHILD, ed("dr-1"), Some(TRACE), None)).await;

@@ -10,16 +10,12 @@ use chrono::{Duration, TimeZone, Utc};
 use cpindex::access::Access;
 use cpindex::keys::ALERT_FANOUT_QUEUE;
 use cpindex::{FixedClock, NhsNumber, Retention};
+use integration_tests::fixtures::{CAMDEN, CHILD, LEEDS, MOTHER, NOBODY};
 use integration_tests::http::{call, la, request, Answer, As};
 use integration_tests::io_recorder::{critical_path, IoRecorder};
 use integration_tests::{emulator_url, unreachable_store, Emulator};
 use serde_json::{json, Value};
 
-const LEEDS: &str = "E08000035";
-const CAMDEN: &str = "E09000007";
-const CHILD: &str = "9434765919";
-const MOTHER: &str = "9000000009";
-const NOBODY: &str = "9876543210";
 const ED: &str = "RR801";
 
 fn now() -> chrono::DateTime<Utc> {
@@ -464,16 +460,12 @@ async fn reads_write_and_send_overlap_in_one_round_trip() {
     let recorder = IoRecorder::default();
     let (dynamo, sqs): (_, SqsClient) = recorder.clients(&emulator_url());
     let table = Table::new(dynamo, f.table.name());
-    let app = lookup::App::new(
+    let router = integration_tests::started_lookup(
         table,
         SqsQueue::new(sqs, f.queue_url.clone()),
-        integration_tests::child_keys(),
-        Retention::default(),
         FixedClock::at(now()),
-    );
-    // As main does at start: the key check is not a request's cost.
-    app.check_key().await.expect("the data's key");
-    let router = lookup::router(app);
+    )
+    .await;
     for nhs in [CHILD, NOBODY] {
         recorder.take();
         let a = call(

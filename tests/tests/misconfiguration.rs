@@ -8,11 +8,10 @@ use chrono::{TimeZone, Utc};
 use cpindex::keys::ALERT_FANOUT_QUEUE;
 use cpindex::log::MISCONFIGURED;
 use cpindex::{FixedClock, Retention};
+use integration_tests::fixtures::CHILD;
 use integration_tests::http::{call, la, request};
 use integration_tests::logs;
 use integration_tests::Emulator;
-
-const CHILD: &str = "9434765919";
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()

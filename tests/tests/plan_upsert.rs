@@ -12,6 +12,7 @@ use cpindex::indicators::Counter;
 use cpindex::keys::attr;
 use cpindex::PlanState;
 use cpindex::{FixedClock, NhsNumber, Retention};
+use integration_tests::fixtures::{CHILD, OTHER_CHILD};
 use integration_tests::http::{call, la, raw_request, request, Answer};
 use integration_tests::{unreachable_store, Emulator};
 use plan_upsert::{router, App};
@@ -19,8 +20,6 @@ use serde_json::{json, Value};
 
 const LA_A: &str = "E08000035";
 const LA_B: &str = "E09000033";
-const CHILD: &str = "9434765919";
-const OTHER_CHILD: &str = "9000000009";
 
 fn clock() -> FixedClock {
     FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap())

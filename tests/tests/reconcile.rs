@@ -15,18 +15,14 @@ use axum::Router;
 use chrono::{Duration, TimeZone, Utc};
 use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::{FixedClock, OrgCode, Retention, SystemClock};
-use integration_tests::http::{call, la, request, As};
+use integration_tests::fixtures::{CAMDEN, CHILD, ED, LEEDS, OPERATOR};
+use integration_tests::http::{call, la, request};
 use integration_tests::webhook::{Answer, WebhookReceiver};
 use integration_tests::{unreachable_store, Emulator};
 use local_stack::poller::poll_once;
 use reconcile::{Budget, Reconciler, RunOutcome, Settings};
 use serde_json::{json, Value};
 
-const LEEDS: &str = "E08000035";
-const CAMDEN: &str = "E09000007";
-const CHILD: &str = "9434765919";
-const ED: As<'static> = Some(("unscheduled_care", "RR801", "dr-1"));
-const OPERATOR: As<'static> = Some(("operator", "X26", "op-1"));
 const TEST_DELIVERY_QUEUE: QueueDef = QueueDef {
     max_receive_count: 2,
     ..ALERT_DELIVERY_QUEUE

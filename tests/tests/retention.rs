@@ -18,11 +18,10 @@ use cpindex::claims::Claims;
 use cpindex::keys::{attr, keep, Entity, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::notification::Notification;
 use cpindex::{FixedClock, NhsNumber, OrgCode, Plan, PlanRef, PlanType, Retention, Role};
+use integration_tests::fixtures::LEEDS;
 use integration_tests::Emulator;
 use reconcile::{Budget, Reconciler, Settings};
 use serde_json::json;
-
-const LEEDS: &str = "E08000035";
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()

@@ -81,6 +81,18 @@ impl AccessStore {
         Self { table }
     }
 
+    /// Writes an access item unless one is there (the same access again is one record).
+    async fn put_once(&self, item: AccessItem) -> Result<(), StoreError> {
+        match self
+            .table
+            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
+            .await
+        {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Records an access (idempotent: the same access id twice is one record). An alerting
     /// access is written pending, listed in GSI1 until fan-out confirms it.
     pub async fn record(&self, access: &Access) -> Result<(), StoreError> {
@@ -96,14 +108,7 @@ impl AccessStore {
                 .then(|| format!("{}#{}", key::sortable_time(access.at), access.access_id)),
             expires_at: (access.at + Duration::days(keep::ACCESS_DAYS)).timestamp(),
         };
-        match self
-            .table
-            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
-            .await
-        {
-            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.put_once(item).await
     }
 
     /// The most recent visits to a child (newest first), excluding those fan-out found had no
@@ -153,14 +158,7 @@ impl AccessStore {
             gsi1sk: None,
             expires_at: (access.at + Duration::days(keep::ACCESS_DAYS)).timestamp(),
         };
-        match self
-            .table
-            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
-            .await
-        {
-            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.put_once(item).await
     }
 
     /// One page of a child's accesses of the `kinds` made between `from` (when given) and `to`,

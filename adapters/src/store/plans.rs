@@ -120,6 +120,18 @@ fn version_of(item: &Item) -> Option<u64> {
 }
 
 impl PlanStore {
+    /// Rewrites the record just written with what was learnt from the write itself, unless a
+    /// newer version has replaced it meanwhile (then that writer's record stands).
+    async fn amend(&self, record: &PlanRecord) -> Result<(), StoreError> {
+        let cond = Condition::new("#v = :v")
+            .name("#v", attr::SOURCE_VERSION)
+            .value(":v", AttributeValue::N(record.source_version.to_string()));
+        match self.table.put(self.record_item(record)?, Some(cond)).await {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn new(table: Table, retention: Retention) -> Self {
         Self { table, retention }
     }
@@ -337,13 +349,7 @@ impl PlanStore {
                 if record.moved_from.as_ref() != Some(&old.child) {
                     // Learnt only now (no batch read): remember it so a replay can repair the move.
                     record.moved_from = Some(old.child.clone());
-                    let cond = Condition::new("#v = :v")
-                        .name("#v", attr::SOURCE_VERSION)
-                        .value(":v", AttributeValue::N(version.to_string()));
-                    match self.table.put(self.record_item(&record)?, Some(cond)).await {
-                        Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
+                    self.amend(&record).await?;
                 }
                 self.project_move(&record, &old.child, now).await?;
                 Ok(WriteOutcome::Moved {
@@ -355,13 +361,7 @@ impl PlanStore {
                 if old.state == PlanState::Live && old.held_since() < record.held_since() {
                     // Learnt only now (no batch read): keep when the plan was first held.
                     record.first_recorded_at = Some(old.held_since());
-                    let cond = Condition::new("#v = :v")
-                        .name("#v", attr::SOURCE_VERSION)
-                        .value(":v", AttributeValue::N(version.to_string()));
-                    match self.table.put(self.record_item(&record)?, Some(cond)).await {
-                        Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
+                    self.amend(&record).await?;
                 }
                 self.project(&record, now).await?;
                 Ok(WriteOutcome::Updated(record))

@@ -70,12 +70,9 @@ impl App {
 
 type Shared = State<Arc<App>>;
 
-/// The router served by Lambda (through `lambda_http`): the routes plus problem-details 404s.
+/// The router served by Lambda (through `lambda_http`).
 pub fn router(app: App) -> Router {
-    routes(app)
-        .fallback(adapters::edge::not_found)
-        .layer(axum::middleware::from_fn(adapters::edge::problems_only))
-        .layer(axum::middleware::from_fn(adapters::edge::api_headers))
+    adapters::edge::lambda_router(routes(app))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.

@@ -26,10 +26,7 @@ fn failure(e: ReconcileError) -> ApiError {
 
 /// The router served by Lambda: the routes plus problem-details 404s.
 pub fn router<C: Clock + 'static>(r: Reconciler<C>) -> Router {
-    routes(r)
-        .fallback(adapters::edge::not_found)
-        .layer(axum::middleware::from_fn(adapters::edge::problems_only))
-        .layer(axum::middleware::from_fn(adapters::edge::api_headers))
+    adapters::edge::lambda_router(routes(r))
 }
 
 /// This function's routes alone, for the local stack to combine with the others.
