@@ -125,15 +125,14 @@ pub fn reconciler(stack: &Stack, retention: Retention) -> reconcile::Reconciler<
                 .build(),
         )
         .build();
-    reconcile::Reconciler {
-        table: Table::new(DynamoClient::from_conf(bulk), &stack.table),
-        fanout: SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue),
-        delivery: SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue),
-        delivery_dlq: SqsQueue::new(stack.sqs.clone(), &stack.delivery_dlq),
-        clock: SystemClock,
+    reconcile::Reconciler::new(
+        Table::new(DynamoClient::from_conf(bulk), &stack.table),
+        SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue),
+        SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue),
+        SqsQueue::new(stack.sqs.clone(), &stack.delivery_dlq),
         retention,
-        settings: reconcile::Settings::default(),
-    }
+        SystemClock,
+    )
 }
 
 /// Plays the EventBridge schedule: a reconciliation step every `every`.

@@ -39,7 +39,7 @@ use integration_tests::http::{call, request, As};
 use integration_tests::io_recorder::IoRecorder;
 use integration_tests::Emulator;
 use lambda_http::request::RequestContext;
-use reconcile::{Budget, Reconciler, Settings};
+use reconcile::{Budget, Reconciler};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -793,15 +793,14 @@ impl World {
     }
 
     fn reconciler(&self) -> Reconciler<FixedClock> {
-        Reconciler {
-            table: self.table.clone(),
-            fanout: SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
-            delivery: SqsQueue::new(self.emu.sqs.clone(), &self.delivery.queue),
-            delivery_dlq: SqsQueue::new(self.emu.sqs.clone(), &self.delivery.dlq),
-            clock: clock(),
-            retention: Retention::default(),
-            settings: Settings::default(),
-        }
+        Reconciler::new(
+            self.table.clone(),
+            SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery.queue),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery.dlq),
+            Retention::default(),
+            clock(),
+        )
     }
 
     /// Messages waiting on a queue (received, not deleted: the world is thrown away after).

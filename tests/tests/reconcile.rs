@@ -96,15 +96,15 @@ impl Fixture {
             &integration_tests::emulator_url(),
             cpindex::config::CallTimeouts::bulk(),
         ));
-        Reconciler {
-            table: Table::new(bulk, self.table.name()),
-            fanout: SqsQueue::new(self.emu.sqs.clone(), &self.fanout_url),
-            delivery: SqsQueue::new(self.emu.sqs.clone(), &self.delivery_url),
-            delivery_dlq: SqsQueue::new(self.emu.sqs.clone(), &self.delivery_dlq),
-            clock: FixedClock::at(at),
-            retention: Retention::default(),
-            settings,
-        }
+        Reconciler::new(
+            Table::new(bulk, self.table.name()),
+            SqsQueue::new(self.emu.sqs.clone(), &self.fanout_url),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery_url),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery_dlq),
+            Retention::default(),
+            FixedClock::at(at),
+        )
+        .with_settings(settings)
     }
 
     /// The lookup function with its fan-out queue unreachable: its alerts are lost.

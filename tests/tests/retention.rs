@@ -65,21 +65,21 @@ fn reconciler(
     at: DateTime<Utc>,
     retention: Retention,
 ) -> Reconciler<FixedClock> {
-    Reconciler {
-        table: table.clone(),
-        fanout: SqsQueue::new(emu.sqs.clone(), fanout),
-        delivery: SqsQueue::new(emu.sqs.clone(), delivery.0),
-        delivery_dlq: SqsQueue::new(emu.sqs.clone(), delivery.1),
-        clock: FixedClock::at(at),
+    Reconciler::new(
+        table.clone(),
+        SqsQueue::new(emu.sqs.clone(), fanout),
+        SqsQueue::new(emu.sqs.clone(), delivery.0),
+        SqsQueue::new(emu.sqs.clone(), delivery.1),
         retention,
-        // One segment of one-item pages: a step stopped after a page is surely unfinished (the
-        // scanned index holds only a few of the test's items).
-        settings: Settings {
-            segments: 1,
-            page_size: 1,
-            ..Settings::default()
-        },
-    }
+        FixedClock::at(at),
+    )
+    // One segment of one-item pages: a step stopped after a page is surely unfinished (the
+    // scanned index holds only a few of the test's items).
+    .with_settings(Settings {
+        segments: 1,
+        page_size: 1,
+        ..Settings::default()
+    })
 }
 
 #[tokio::test]

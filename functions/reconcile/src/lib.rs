@@ -153,20 +153,49 @@ pub struct Reconciler<C> {
     pub settings: Settings,
 }
 
+impl<C: Clock> Reconciler<C> {
+    /// The one wiring of reconciliation (both binaries, the local stack, the tests and the
+    /// benchmarks): the table (with bulk timeouts), the alert queues, the retention rule and
+    /// a clock, with the default settings.
+    pub fn new(
+        table: Table,
+        fanout: SqsQueue,
+        delivery: SqsQueue,
+        delivery_dlq: SqsQueue,
+        retention: Retention,
+        clock: C,
+    ) -> Self {
+        Self {
+            table,
+            fanout,
+            delivery,
+            delivery_dlq,
+            clock,
+            retention,
+            settings: Settings::default(),
+        }
+    }
+
+    /// The same reconciler with other settings (smaller pages and segments in tests).
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+}
+
 impl Reconciler<cpindex::SystemClock> {
     /// The reconciler Lambda runs (both binaries): clients built once, names from the environment.
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, cpindex::config::ConfigError> {
         use adapters::aws::{queue_from_env, table_from_env};
         use cpindex::config::{self, env};
-        Ok(Self {
-            table: table_from_env(sdk)?,
-            fanout: queue_from_env(sdk, env::ALERT_FANOUT_QUEUE_URL)?,
-            delivery: queue_from_env(sdk, env::ALERT_DELIVERY_QUEUE_URL)?,
-            delivery_dlq: queue_from_env(sdk, env::ALERT_DELIVERY_DLQ_URL)?,
-            clock: cpindex::SystemClock,
-            retention: config::retention()?,
-            settings: Settings::default(),
-        })
+        Ok(Self::new(
+            table_from_env(sdk)?,
+            queue_from_env(sdk, env::ALERT_FANOUT_QUEUE_URL)?,
+            queue_from_env(sdk, env::ALERT_DELIVERY_QUEUE_URL)?,
+            queue_from_env(sdk, env::ALERT_DELIVERY_DLQ_URL)?,
+            config::retention()?,
+            cpindex::SystemClock,
+        ))
     }
 }
 

@@ -152,15 +152,15 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
         page_size: reconcile::MAX_PAGE_ITEMS,
         ..Settings::default()
     };
-    let reconciler = Reconciler {
-        table: table.clone(),
-        fanout: SqsQueue::new(sqs.clone(), fanout.queue),
-        delivery: SqsQueue::new(sqs.clone(), delivery.queue),
-        delivery_dlq: SqsQueue::new(sqs.clone(), delivery.dlq),
-        clock: FixedClock::at(at),
+    let reconciler = Reconciler::new(
+        table.clone(),
+        SqsQueue::new(sqs.clone(), fanout.queue),
+        SqsQueue::new(sqs.clone(), delivery.queue),
+        SqsQueue::new(sqs.clone(), delivery.dlq),
         retention,
-        settings,
-    };
+        FixedClock::at(at),
+    )
+    .with_settings(settings);
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
     for round in 0..1 {
         let t = Instant::now();

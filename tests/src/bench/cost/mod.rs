@@ -113,18 +113,18 @@ async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements
         policy: RetryPolicy::default(),
         webhooks: cpindex::profile::WebhookPolicy::LocalHttpAllowed,
     };
-    let reconciler = Reconciler {
-        table: table.clone(),
-        fanout: SqsQueue::new(sqs.clone(), &fanout_q.queue),
-        delivery: SqsQueue::new(sqs.clone(), &delivery_q.queue),
-        delivery_dlq: SqsQueue::new(sqs.clone(), &delivery_q.dlq),
-        clock: SystemClock,
+    let reconciler = Reconciler::new(
+        table.clone(),
+        SqsQueue::new(sqs.clone(), &fanout_q.queue),
+        SqsQueue::new(sqs.clone(), &delivery_q.queue),
+        SqsQueue::new(sqs.clone(), &delivery_q.dlq),
         retention,
-        settings: Settings {
-            pass_every: Some(reconcile::DAILY_PASS),
-            ..Settings::default()
-        },
-    };
+        SystemClock,
+    )
+    .with_settings(Settings {
+        pass_every: Some(reconcile::DAILY_PASS),
+        ..Settings::default()
+    });
     let whole = || Budget {
         deadline: Instant::now() + Duration::from_secs(3600),
         max_pages: None,
@@ -253,22 +253,16 @@ async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements
 
     // A step the same day (nothing due but the re-drive check), then the next day's pass.
     let (_, idle_step) = metered(&recorder, 1.0, reconciler.run(whole())).await;
-    let forced = Reconciler {
-        settings: Settings::default(),
-        ..reconciler
-    };
+    let forced = reconciler.with_settings(Settings::default());
     let (pass, pass_all) = metered(&recorder, 1.0, forced.run(whole())).await;
     let pass = pass.expect("pass");
     assert!(pass.complete);
     let bench_pages = pass.pages.max(1) as f64;
     // The same pass with pages a tenth the size: more pages, the same reports.
-    let small = Reconciler {
-        settings: Settings {
-            page_size: reconcile::MAX_PAGE_ITEMS / 10,
-            ..Settings::default()
-        },
-        ..forced
-    };
+    let small = forced.with_settings(Settings {
+        page_size: reconcile::MAX_PAGE_ITEMS / 10,
+        ..Settings::default()
+    });
     let (pass, pass_small) = metered(&recorder, 1.0, small.run(whole())).await;
     let pass = pass.expect("pass");
     assert!(pass.complete);
