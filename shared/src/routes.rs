@@ -34,7 +34,7 @@ pub struct FunctionDef {
     /// The data-plane IAM actions (DynamoDB, SQS, Secrets Manager) the function's ports issue,
     /// and the event source's polling for queue consumers. The template grants exactly these
     /// (tests/tests/template_iam.rs); the sample-event test proves the handlers issue
-    /// nothing else (tests/tests/events.rs). Logs, traces and KMS are the platform's, not listed.
+    /// nothing else (tests/tests/events/). Logs, traces and KMS are the platform's, not listed.
     pub iam: &'static [&'static str],
 }
 

@@ -1,5 +1,5 @@
 //! Each function's role in `infra/template.yaml` grants exactly the data-plane actions its
-//! `FunctionDef` lists (what its ports issue; `tests/tests/events.rs` proves the handlers issue
+//! `FunctionDef` lists (what its ports issue; `tests/tests/events/` proves the handlers issue
 //! nothing else), and the reconciliation scan is granted on the index it reads, not the table.
 
 mod infra_yaml;
