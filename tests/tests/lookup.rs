@@ -387,7 +387,7 @@ async fn bad_requests_are_refused_and_denials_are_audited() {
         (browsing.status.as_u16(), browsing.problem_code()),
         (403, "forbidden_role")
     );
-    let audited = f.partition(CHILD, "ACCESS#").await;
+    let audited = f.partition(CHILD, cpindex::keys::key::AUDIT_PREFIX).await;
     assert_eq!(audited.len(), 1);
     assert_eq!(audited[0]["outcome"].as_s().unwrap(), "denied_role");
     assert!(f.queued().await.is_empty());

@@ -119,13 +119,12 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     };
     let consumers = tokio::spawn(local_stack::consumers::run(stack, retention, 1));
     let child = table.clone();
-    let lookup = lookup::router(lookup::App::new(
+    let lookup = crate::started_lookup(
         child.clone(),
         SqsQueue::new(sqs.clone(), &fanout_q.queue),
-        crate::child_keys(),
-        retention,
         SystemClock,
-    ));
+    )
+    .await;
     let mut latencies = Vec::with_capacity(lookups);
     for i in 0..lookups {
         // Each lookup by a clinician of its own: one clinician's repeated views of a child within

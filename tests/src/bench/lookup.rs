@@ -74,23 +74,16 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
 
     let store = table.clone();
     let queue = SqsQueue::new(sqs.clone(), urls.queue.clone());
-    let router = lookup::router(lookup::App::new(
-        store.clone(),
-        queue,
-        crate::child_keys(),
-        retention,
-        clock(),
-    ));
+    let router = crate::started_lookup(store.clone(), queue, clock()).await;
 
     let fhir_table = Table::new(dynamo.clone(), &fhir_table_name);
     let fhir_store = fhir_table.clone();
-    let fhir_router = lookup::router(lookup::App::new(
+    let fhir_router = crate::started_lookup(
         fhir_store.clone(),
         SqsQueue::new(sqs.clone(), urls.queue.clone()),
-        crate::child_keys(),
-        retention,
         clock(),
-    ));
+    )
+    .await;
 
     let (mut ours, mut raw) = (Vec::with_capacity(lookups), Vec::with_capacity(lookups));
     let mut max_depth = 0;

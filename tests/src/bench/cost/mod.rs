@@ -85,13 +85,12 @@ async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements
     let retention = Retention::default();
 
     let child = table.clone();
-    let lookup = lookup::router(lookup::App::new(
+    let lookup = crate::started_lookup(
         child.clone(),
         SqsQueue::new(sqs.clone(), &fanout_q.queue),
-        crate::child_keys(),
-        retention,
         SystemClock,
-    ));
+    )
+    .await;
     let inbox = inbox::router(inbox::App::new(
         table.clone(),
         retention,
