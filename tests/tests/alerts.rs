@@ -19,7 +19,9 @@ use chrono::{DateTime, Utc};
 use cpindex::keys::{QueueDef, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::notification::{DeliveryStatus, Notification};
 use cpindex::profile::LaProfile;
-use cpindex::{OrgCode, Retention, SystemClock};
+use std::sync::Arc;
+
+use cpindex::{Clock, FixedClock, OrgCode, Retention};
 use integration_tests::fixtures::{CAMDEN, CHILD, ED, LEEDS, NOBODY, OPERATOR};
 use integration_tests::http::{call, la, request, As};
 use integration_tests::webhook::{Answer, WebhookReceiver};
@@ -33,7 +35,12 @@ const TEST_DELIVERY_QUEUE: QueueDef = QueueDef {
     ..ALERT_DELIVERY_QUEUE
 };
 
-type TestDelivery<S> = Delivery<S, FileSecrets, HttpWebhook, SqsVisibility, SystemClock>;
+/// The one clock every function of a fixture reads: fixed at the fixture's start (near the wall
+/// clock, which webhook receivers check signatures against) and ticking a millisecond at every
+/// reading, so events fall in order without sleeping.
+type TestClock = Arc<FixedClock>;
+
+type TestDelivery<S> = Delivery<S, FileSecrets, HttpWebhook, SqsVisibility, TestClock>;
 
 struct Fixture {
     emu: Emulator,
@@ -45,7 +52,8 @@ struct Fixture {
     upsert: Router,
     lookup: Router,
     inbox: Router,
-    fanout: Fanout<SqsQueue, SystemClock>,
+    fanout: Fanout<SqsQueue, TestClock>,
+    clock: TestClock,
 }
 
 fn plan(plan_ref: &str, nhs: &str, plan_type: &str) -> Value {
@@ -62,28 +70,32 @@ async fn fixture() -> Fixture {
     let secrets_dir =
         std::env::temp_dir().join(format!("cpindex-secrets-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&secrets_dir).unwrap();
-    let store = table.clone();
+    let clock: TestClock = Arc::new(FixedClock::ticking(
+        Utc::now(),
+        chrono::Duration::milliseconds(1),
+    ));
     Fixture {
         upsert: plan_upsert::router(plan_upsert::App::new(
             table.clone(),
             integration_tests::child_keys(),
             retention,
-            SystemClock,
+            clock.clone(),
         )),
         lookup: lookup::router(lookup::App::new(
-            store.clone(),
+            table.clone(),
             fanout_queue,
             integration_tests::child_keys(),
             retention,
-            SystemClock,
+            clock.clone(),
         )),
         inbox: inbox::router(inbox::App::new(
             table.clone(),
             retention,
-            SystemClock,
+            clock.clone(),
             cpindex::profile::WebhookPolicy::LocalHttpAllowed,
         )),
-        fanout: Fanout::new(table.clone(), delivery_queue, retention, SystemClock),
+        fanout: Fanout::new(table.clone(), delivery_queue, retention, clock.clone()),
+        clock,
         fanout_url: fanout.queue,
         delivery_url: delivery.queue,
         delivery_dlq: delivery.dlq,
@@ -106,7 +118,7 @@ impl Fixture {
                 client: self.emu.sqs.clone(),
                 queue_url: self.delivery_url.clone(),
             },
-            clock: SystemClock,
+            clock: self.clock.clone(),
             policy: RetryPolicy {
                 max_attempts: TEST_DELIVERY_QUEUE.max_receive_count,
                 base_delay_s: 0,
@@ -272,7 +284,7 @@ async fn one_lookup_of_a_child_with_two_las_is_one_signed_post_to_each() {
     assert_eq!(ns.len(), 2);
     assert!(ns.iter().all(|n| n.status == DeliveryStatus::Delivered));
     let pending = AccessStore::new(f.table.clone())
-        .pending_before(Utc::now() + chrono::Duration::minutes(1), 10)
+        .pending_before(f.clock.now() + chrono::Duration::minutes(1), 10)
         .await
         .unwrap();
     assert!(pending.is_empty(), "fan-out confirmed the access");
@@ -580,7 +592,7 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
             &integration_tests::child_key(&cpindex::NhsNumber::parse(NOBODY).unwrap()),
             &[Trail::Visits, Trail::SilentReads, Trail::Audit],
             None,
-            Utc::now(),
+            f.clock.now(),
             None,
             10,
         )
@@ -589,7 +601,7 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
         .accesses;
     assert_eq!(history[0].1, Some(false), "closed: no plan found");
     let pending = AccessStore::new(f.table.clone())
-        .pending_before(Utc::now() + chrono::Duration::minutes(1), 10)
+        .pending_before(f.clock.now() + chrono::Duration::minutes(1), 10)
         .await
         .unwrap();
     assert!(pending.is_empty());
@@ -614,7 +626,7 @@ async fn profiles_are_for_operators_and_refuse_unsafe_webhooks() {
     let strict = inbox::router(inbox::App::new(
         f.table.clone(),
         Retention::default(),
-        SystemClock,
+        f.clock.clone(),
         cpindex::profile::WebhookPolicy::PublicHttpsOnly,
     ));
     for url in [
@@ -741,9 +753,9 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
     )
     .await;
     assert_eq!(denied.status, 403);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    f.clock.advance(chrono::Duration::milliseconds(20));
     f.load(CAMDEN, vec![plan("C-9", CHILD, "LAC")]).await;
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    f.clock.advance(chrono::Duration::milliseconds(20));
     let after = call(
         &f.lookup,
         request(
@@ -805,7 +817,7 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
             &integration_tests::child_key(&cpindex::NhsNumber::parse(CHILD).unwrap()),
             &[Trail::Visits, Trail::SilentReads, Trail::Audit],
             None,
-            Utc::now(),
+            f.clock.now(),
             None,
             100,
         )
@@ -949,7 +961,7 @@ async fn accesses_from_before_a_plan_are_neither_shown_nor_alerted_once_it_is_re
     f.look(&seen_and_closed.digits()).await;
     assert_eq!(f.pump_fanout().await, 1);
     f.look(&seen_while_pending.digits()).await;
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    f.clock.advance(chrono::Duration::milliseconds(20));
     // Then an LA records plans for both.
     f.load(
         LEEDS,
@@ -1099,7 +1111,7 @@ async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown
     }
 
     // The store holds each event once (read back, not inferred).
-    let week = cpindex::indicators::IsoWeek::of(Utc::now());
+    let week = cpindex::indicators::IsoWeek::of(f.clock.now());
     let stored = adapters::store::indicators::IndicatorStore::new(f.table.clone())
         .week(week)
         .await
@@ -1412,13 +1424,13 @@ async fn an_las_history_ends_with_its_plan() {
     f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
     let during = f.look(CHILD).await;
     // The plan ends today.
-    let today = Utc::now().date_naive();
+    let today = f.clock.now().date_naive();
     let mut ended = plan("L-1", CHILD, "CPP");
     ended["sourceVersion"] = json!(2);
     ended["endDate"] = json!(today.to_string());
     f.load(LEEDS, vec![ended]).await;
     // Two days later a clinician looks the child up (the plan still shows as ended)…
-    let later = Utc::now() + chrono::Duration::days(2);
+    let later = f.clock.now() + chrono::Duration::days(2);
     let lookup_later = lookup::router(lookup::App::new(
         f.table.clone(),
         SqsQueue::new(f.emu.sqs.clone(), f.fanout_url.clone()),
