@@ -120,7 +120,7 @@ fn report_line(out: &str, line: u64) -> &str {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
+async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
     let state = temp_dir();
     let state_arg = state.display().to_string();
     let url = serve_local_stack(&state).await;
@@ -398,93 +398,6 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     assert_eq!(ran.code, 0, "{}", ran.err);
     assert!(ran.out.contains("NO PLAN held in the index"), "{}", ran.out);
 
-    // --- one-line failures ------------------------------------------------------------------
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("address").port()
-    };
-    let nowhere = format!("http://127.0.0.1:{closed}");
-    let ran = cpindex(&["lookup", &spaced, "--api-url", &nowhere, "--token", &ed]).await;
-    assert_eq!(ran.code, 2);
-    assert_eq!(
-        ran.err,
-        format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
-    );
-    assert_eq!(ran.out, "");
-    let ran = cpindex(&[
-        "upload",
-        &file_arg,
-        "--mode",
-        "delta",
-        "--api-url",
-        &nowhere,
-        "--token",
-        &la,
-    ])
-    .await;
-    assert_eq!(ran.code, 2);
-    assert_eq!(
-        ran.err,
-        format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
-    );
-
-    // The local stack says why it refused (API Gateway says less).
-    let refused = "cpindex: the API refused the token (401 unauthenticated): the token is not valid: it is not a JWT this local stack issued\n";
-    let ran = cpindex(&[
-        "lookup",
-        &spaced,
-        "--api-url",
-        &url,
-        "--token",
-        "not-a-token",
-    ])
-    .await;
-    assert_eq!(
-        (ran.code, ran.err.as_str(), ran.out.as_str()),
-        (2, refused, "")
-    );
-    let expired = LocalAuth::load_or_create(&state).expect("secret").mint(
-        Role::UnscheduledCare,
-        &OrgCode::parse("RR801").expect("org"),
-        "dr-1",
-        None,
-        -2,
-    );
-    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &expired]).await;
-    assert_eq!(
-        (ran.code, ran.err.as_str()),
-        (
-            2,
-            "cpindex: the API refused the token (401 unauthenticated): the token is not valid: it has expired; mint a new one (make token)\n"
-        )
-    );
-    let ran = cpindex(&[
-        "upload",
-        &file_arg,
-        "--mode",
-        "delta",
-        "--api-url",
-        &url,
-        "--token",
-        "not-a-token",
-    ])
-    .await;
-    assert_eq!(
-        (ran.code, ran.err.as_str(), ran.out.as_str()),
-        (2, refused, "")
-    );
-
-    // An LA may not look children up: one line naming the code.
-    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &la]).await;
-    assert_eq!(ran.code, 2);
-    assert!(
-        ran.err.starts_with(
-            "cpindex: the API does not let this token's role do that (403 forbidden_role)"
-        ) && ran.err.lines().count() == 1,
-        "{}",
-        ran.err
-    );
-
     // --- notifications: the two unscheduled-care lookups of `child` alerted its LA ----------
     let mut listed = Value::Null;
     for _ in 0..60 {
@@ -743,4 +656,114 @@ async fn the_cli_uploads_looks_up_and_fails_in_one_clear_line() {
     );
 
     let _ = std::fs::remove_dir_all(&state);
+}
+
+/// Whatever goes wrong (no stack, a bad or expired token, a role the route refuses), the CLI
+/// says it in one line on stderr and exits 2, printing nothing on stdout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_failure_is_one_clear_line() {
+    let state = temp_dir();
+    let state_arg = state.display().to_string();
+    let url = serve_local_stack(&state).await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase();
+    let la = token(&url, &state_arg, "local_authority", &format!("T{suffix}")).await;
+    let ed = token(&url, &state_arg, "unscheduled_care", "RR801").await;
+    let spaced = test_nhs_number().to_string();
+    let file = state.join("extract.csv");
+    let start = Utc::now().date_naive() - Days::new(30);
+    std::fs::write(
+        &file,
+        format!(
+            "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,\
+             la_name,team,office_hours_phone,emergency_duty_phone\n\
+             CLI-{suffix}-1,{spaced},CPP,{start},,,1,Leeds City Council,Front Door,,0113 535 0600\n"
+        ),
+    )
+    .expect("write extract");
+    let file_arg = file.display().to_string();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let nowhere = format!("http://127.0.0.1:{closed}");
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &nowhere, "--token", &ed]).await;
+    assert_eq!(ran.code, 2);
+    assert_eq!(
+        ran.err,
+        format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
+    );
+    assert_eq!(ran.out, "");
+    let ran = cpindex(&[
+        "upload",
+        &file_arg,
+        "--mode",
+        "delta",
+        "--api-url",
+        &nowhere,
+        "--token",
+        &la,
+    ])
+    .await;
+    assert_eq!(ran.code, 2);
+    assert_eq!(
+        ran.err,
+        format!("cpindex: cannot reach {nowhere} — is 'make dev' running?\n")
+    );
+
+    // The local stack says why it refused (API Gateway says less).
+    let refused = "cpindex: the API refused the token (401 unauthenticated): the token is not valid: it is not a JWT this local stack issued\n";
+    let ran = cpindex(&[
+        "lookup",
+        &spaced,
+        "--api-url",
+        &url,
+        "--token",
+        "not-a-token",
+    ])
+    .await;
+    assert_eq!(
+        (ran.code, ran.err.as_str(), ran.out.as_str()),
+        (2, refused, "")
+    );
+    let expired = LocalAuth::load_or_create(&state).expect("secret").mint(
+        Role::UnscheduledCare,
+        &OrgCode::parse("RR801").expect("org"),
+        "dr-1",
+        None,
+        -2,
+    );
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &expired]).await;
+    assert_eq!(
+        (ran.code, ran.err.as_str()),
+        (
+            2,
+            "cpindex: the API refused the token (401 unauthenticated): the token is not valid: it has expired; mint a new one (make token)\n"
+        )
+    );
+    let ran = cpindex(&[
+        "upload",
+        &file_arg,
+        "--mode",
+        "delta",
+        "--api-url",
+        &url,
+        "--token",
+        "not-a-token",
+    ])
+    .await;
+    assert_eq!(
+        (ran.code, ran.err.as_str(), ran.out.as_str()),
+        (2, refused, "")
+    );
+
+    // An LA may not look children up: one line naming the code.
+    let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &la]).await;
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.err.starts_with(
+            "cpindex: the API does not let this token's role do that (403 forbidden_role)"
+        ) && ran.err.lines().count() == 1,
+        "{}",
+        ran.err
+    );
 }
