@@ -185,7 +185,13 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
             vec![
                 clean(&n.notification_id),
                 when(&n.seen_at),
-                nhs(&n.nhs_number),
+                match (&n.nhs_number, n.struck) {
+                    (Some(number), _) => nhs(number),
+                    // The plan moved to another number or was withdrawn: the old one may be
+                    // another child's, so it is gone.
+                    (None, Some(why)) => format!("(removed: plan {})", why.as_str()),
+                    (None, None) => "-".into(),
+                },
                 if n.plan_types.is_empty() {
                     "-".into()
                 } else {

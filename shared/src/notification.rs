@@ -56,7 +56,13 @@ pub struct Notification {
     /// The LA told.
     pub la: OrgCode,
     pub access_id: String,
-    pub nhs_number: NhsNumber,
+    /// The child's NHS number, from the LA's plan; gone once the plan is corrected to another
+    /// number or withdrawn ([`Notification::struck`]): it may be another child's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nhs_number: Option<NhsNumber>,
+    /// Why the number was removed, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub struck: Option<Struck>,
     pub seen_at: DateTime<Utc>,
     pub setting_code: OrgCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +126,8 @@ impl Notification {
             notification_id: notification_id(attendance, &la),
             la,
             access_id: access.access_id.clone(),
-            nhs_number,
+            nhs_number: Some(nhs_number),
+            struck: None,
             seen_at: access.at,
             setting_code: access.org.clone(),
             setting_name: access.org_name.clone(),
@@ -153,6 +160,25 @@ impl Notification {
             "seenBy": {"userId": self.seen_by, "role": self.seen_by_role},
             "planTypes": self.plan_types,
         })
+    }
+}
+
+/// Why a notification no longer names its child: the LA's plan moved to another NHS number (the
+/// old one was a mistake, maybe another child's) or was withdrawn as recorded in error. The LA
+/// still sees that, when and where a clinician looked the plan up, never the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Struck {
+    Corrected,
+    Withdrawn,
+}
+
+impl Struck {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Struck::Corrected => "corrected",
+            Struck::Withdrawn => "withdrawn",
+        }
     }
 }
 

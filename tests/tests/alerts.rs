@@ -22,7 +22,7 @@ use cpindex::profile::LaProfile;
 use std::sync::Arc;
 
 use cpindex::{Clock, FixedClock, OrgCode, Retention};
-use integration_tests::fixtures::{CAMDEN, CHILD, ED, LEEDS, NOBODY, OPERATOR};
+use integration_tests::fixtures::{CAMDEN, CHILD, ED, LEEDS, MOTHER, NOBODY, OPERATOR};
 use integration_tests::http::{call, la, request, As};
 use integration_tests::webhook::{Answer, WebhookReceiver};
 use integration_tests::Emulator;
@@ -1452,4 +1452,67 @@ async fn an_las_history_ends_with_its_plan() {
         cpindex::profile::WebhookPolicy::LocalHttpAllowed,
     ));
     assert_eq!(history_ids(&inbox_later, LEEDS, "L-1").await, vec![during]);
+}
+
+#[tokio::test]
+async fn a_corrected_or_withdrawn_plan_leaves_no_number_in_the_inbox_but_keeps_the_access() {
+    let f = fixture().await;
+    f.load(
+        LEEDS,
+        vec![plan("L-1", CHILD, "CPP"), plan("L-2", NOBODY, "LAC")],
+    )
+    .await;
+    let first = f.look(CHILD).await;
+    let second = f.look(NOBODY).await;
+    f.pump_fanout().await;
+    // The LA corrects L-1 to another number, and withdraws L-2 as recorded in error.
+    let mut corrected = plan("L-1", MOTHER, "CPP");
+    corrected["sourceVersion"] = json!(2);
+    corrected.as_object_mut().unwrap().remove("planRef");
+    let a = call(
+        &f.upsert,
+        request("PUT", "/v1/plans/L-1", la(LEEDS), Some(&corrected)),
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), &a.body["outcome"]),
+        (200, &json!("moved"))
+    );
+    let w = call(
+        &f.upsert,
+        request("DELETE", "/v1/plans/L-2?sourceVersion=2", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(w.status, 200, "{:?}", w.body);
+    // The inbox, as the LA reads it: both looks are there, when and where, and neither number.
+    let inbox = call(
+        &f.inbox,
+        request("GET", "/v1/notifications", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(inbox.status, 200);
+    let text = inbox.body.to_string();
+    for number in [CHILD, NOBODY] {
+        assert!(
+            !text.contains(number),
+            "{number} still in the inbox: {text}"
+        );
+    }
+    let items = inbox.body["items"].as_array().unwrap();
+    let by_access = |id: &str| {
+        items
+            .iter()
+            .find(|n| n["accessId"] == id)
+            .unwrap_or_else(|| panic!("{id} not listed: {text}"))
+    };
+    assert_eq!(by_access(&first)["struck"], "corrected");
+    assert_eq!(by_access(&second)["struck"], "withdrawn");
+    for id in [&first, &second] {
+        assert_eq!(by_access(id)["settingCode"], "RR801");
+        assert!(by_access(id)["nhsNumber"].is_null());
+    }
+    // Read back from the table too: no item of the LA's notifications holds either number.
+    for n in f.all_notifications().await {
+        assert_eq!(n.nhs_number, None, "{}", n.notification_id);
+    }
 }

@@ -8,9 +8,10 @@ use super::error::StoreError;
 use super::size::at_most;
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::keys::{attr, keep, key, Entity};
-use cpindex::notification::{DeliveryStatus, Notification, MAX_LATER_VIEWS};
+use cpindex::notification::{DeliveryStatus, Notification, Struck, MAX_LATER_VIEWS};
 use cpindex::org::OrgCode;
 use cpindex::profile::LaProfile;
+use cpindex::NhsNumber;
 
 /// Longest delivery error kept on a notification (ours are a status code or `timeout`; the cap
 /// keeps the item and the reports that quote it bounded whatever an error says).
@@ -254,6 +255,52 @@ impl NotificationStore {
     }
 
     /// One LA's notifications, newest first, `limit` at a time.
+    /// Removes `nhs` from every notification of `la` that names it, marking why: the LA's plan
+    /// on that number was corrected to another number or withdrawn. Returns how many changed.
+    /// (Reads the LA's notifications through GSI1; corrections and withdrawals are rare.)
+    pub async fn strike(
+        &self,
+        la: &OrgCode,
+        nhs: &NhsNumber,
+        why: Struck,
+    ) -> Result<usize, StoreError> {
+        let opts = QueryOptions {
+            consistent: false,
+            ..QueryOptions::default()
+        };
+        let items = self
+            .table
+            .query(Index::Gsi1, &key::org_notifications_gsi(la), None, opts)
+            .await?;
+        let mut struck = 0;
+        for item in items {
+            let n = decode(item)?;
+            if n.nhs_number.as_ref() != Some(nhs) {
+                continue;
+            }
+            let update = Condition::new("REMOVE #nhs SET #struck = :why")
+                .name("#nhs", "nhsNumber")
+                .name("#struck", "struck")
+                .value(":why", AttributeValue::S(why.as_str().into()));
+            match self
+                .table
+                .update(
+                    &key::notification_pk(&n.notification_id),
+                    key::CURRENT,
+                    update,
+                    Some(Condition::new("attribute_exists(#pk)").name("#pk", attr::PK)),
+                )
+                .await
+            {
+                Ok(_) => struck += 1,
+                // Gone meanwhile (its TTL): nothing left to strike.
+                Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(struck)
+    }
+
     pub async fn list(
         &self,
         la: &OrgCode,

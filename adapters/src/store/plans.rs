@@ -18,6 +18,7 @@ use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::child_key::ChildKey;
 use cpindex::keys::{attr, keep, key, Entity};
+use cpindex::nhs_number::NhsNumber;
 use cpindex::org::OrgCode;
 use cpindex::plan::{Plan, PlanRef, Retention};
 use cpindex::plan_record::{PlanProjection, PlanRecord, PlanState};
@@ -61,6 +62,9 @@ pub enum WriteOutcome {
     Moved {
         record: PlanRecord,
         from: ChildKey,
+        /// The number the plan moved from (held only for this answer: the plan-upsert strikes it
+        /// from the LA's notifications; no item keeps it).
+        from_nhs: NhsNumber,
     },
     Withdrawn(PlanRecord),
     /// A newer (or equal, for a withdrawal) version is held; nothing changed.
@@ -354,6 +358,7 @@ impl PlanStore {
                 self.project_move(&record, &old.child, now).await?;
                 Ok(WriteOutcome::Moved {
                     from: old.child,
+                    from_nhs: old.nhs_number,
                     record,
                 })
             }

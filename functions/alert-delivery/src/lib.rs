@@ -192,7 +192,12 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
             return Ok(Delivered::AlreadyFinal(n.status));
         }
         let now = self.clock.now();
-        let webhook = self.store.profile(&n.la).await?.and_then(|p| p.webhook);
+        // A notification whose plan was corrected or withdrawn before it went out names no
+        // child any more: nothing is sent; the inbox shows that a clinician looked.
+        let webhook = match n.nhs_number {
+            Some(_) => self.store.profile(&n.la).await?.and_then(|p| p.webhook),
+            None => None,
+        };
         let Some(webhook) = webhook else {
             self.finish(&n, DeliveryStatus::Inbox, now, 0, None).await?;
             return Ok(Delivered::Inbox);

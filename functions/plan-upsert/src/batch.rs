@@ -204,6 +204,9 @@ pub async fn apply(
                 let k = known.take().unwrap_or(Known::Unread);
                 let child = keys.of(&plan.nhs_number);
                 let result = store.upsert(org, plan, child, actor, now, k).await;
+                if let Ok(outcome) = &result {
+                    crate::strike_notifications(app, org, outcome).await;
+                }
                 out.push(ack_of(i, Some(plan_ref), result));
             }
             out

@@ -10,6 +10,7 @@ use adapters::edge::{json_body, serve, ApiError, Caller};
 use adapters::key_guard::{require_key, KeyFault, KeyGuard};
 use adapters::store::extracts::ExtractStore;
 use adapters::store::indicators::IndicatorStore;
+use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::WriteOutcome;
 use adapters::store::Table;
 use axum::body::Bytes;
@@ -19,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use base64::Engine;
 use cpindex::json_object::MAX_INTEGER;
+use cpindex::notification::Struck;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::routes;
 use cpindex::{ChildKeys, Clock, Plan, PlanRef, Retention};
@@ -33,6 +35,7 @@ pub struct App {
     pub(crate) plans: PlanStore,
     pub(crate) extracts: ExtractStore,
     pub(crate) indicators: IndicatorStore,
+    pub(crate) notifications: NotificationStore,
     /// Turns each plan's NHS number into the child's key (the partition its projection lives in).
     pub(crate) keys: ChildKeys,
     pub(crate) clock: Arc<dyn Clock>,
@@ -54,6 +57,7 @@ impl App {
             plans: PlanStore::new(table.clone(), retention),
             extracts: ExtractStore::new(table.clone()),
             indicators: IndicatorStore::new(table.clone()),
+            notifications: NotificationStore::new(table.clone()),
             key_guard: KeyGuard::new(table, &keys),
             keys,
             clock: Arc::new(clock),
@@ -90,6 +94,44 @@ pub fn routes(app: App) -> Router {
         .layer(DefaultBodyLimit::disable())
         .route_layer(axum::middleware::from_fn_with_state(guard, require_key))
         .with_state(Arc::new(app))
+}
+
+/// After a plan moved to another NHS number or was withdrawn: the LA's notifications about the
+/// number it sat on lose that number (it may be another child's), unless the LA still holds
+/// another plan on it. They keep when, where and by whom the child was seen. The plan's write
+/// stands whatever happens here: a failure is logged (`event = "strike_failed"`) for an
+/// operator, since a replay of the same write would not come back here.
+pub(crate) async fn strike_notifications(
+    app: &App,
+    org: &cpindex::OrgCode,
+    outcome: &WriteOutcome,
+) {
+    if let Err(e) = strike(app, org, outcome).await {
+        tracing::error!(event = "strike_failed", org = %org, error = %cpindex::log::chain(&e), "notifications may still name the number the plan left");
+    }
+}
+
+async fn strike(
+    app: &App,
+    org: &cpindex::OrgCode,
+    outcome: &WriteOutcome,
+) -> Result<(), adapters::store::StoreError> {
+    let (child, nhs, why) = match outcome {
+        WriteOutcome::Moved { from, from_nhs, .. } => (from, from_nhs, Struck::Corrected),
+        WriteOutcome::Withdrawn(r) => (&r.child, &r.nhs_number, Struck::Withdrawn),
+        _ => return Ok(()),
+    };
+    let still_held = app
+        .plans
+        .projections_for(child)
+        .await?
+        .iter()
+        .any(|p| &p.org == org && p.live_plan().is_some());
+    if !still_held {
+        let n = app.notifications.strike(org, nhs, why).await?;
+        tracing::info!(org = %org, notifications = n, why = why.as_str(), "notifications no longer name the child");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,6 +284,7 @@ async fn put_plan(
             adapters::store::plans::Known::Unread,
         )
         .await?;
+    strike_notifications(&app, org, &outcome).await;
     let (status, record, word) =
         match outcome {
             WriteOutcome::Created(r) => (StatusCode::CREATED, r, "created"),
@@ -332,6 +375,7 @@ async fn withdraw_plan(
             now,
         )
         .await?;
+    strike_notifications(&app, &caller.0.org, &outcome).await;
     match outcome {
         WriteOutcome::Withdrawn(record) => {
             tracing::info!(org = %caller.0.org, plan_ref = %plan_ref, version, "plan withdrawn");

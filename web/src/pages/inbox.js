@@ -35,7 +35,10 @@ function alertCard(n, refresh) {
         acked ? h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, "Acknowledged") : h("strong", { class: "nhsuk-tag nhsuk-tag--red" }, "New"),
         ` Seen at ${n.settingName || n.settingCode}`),
       summaryList([
-        ["NHS number", nhsNumberText(n.nhsNumber)],
+        // A plan corrected to another number, or withdrawn, leaves no number behind (it may be
+        // another child's): the look-up itself stays, to report.
+        ["NHS number", n.nhsNumber ? nhsNumberText(n.nhsNumber)
+          : `Removed: the plan was ${n.struck === "withdrawn" ? "withdrawn" : "corrected to another NHS number"}`],
         ["Plans", n.planTypes.map(planName).join(", ")],
         ["Seen", when(n.seenAt)],
         ["Seen by", n.seenBy],
