@@ -28,18 +28,18 @@ pub enum KeyFault {
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     Unchecked,
     Verified,
-    Mismatch,
+    /// The data's key id.
+    Mismatch(String),
 }
 
 struct Inner {
     store: KeyFingerprintStore,
     ours: KeyFingerprint,
-    state: Mutex<Verdict>,
-    stored_id: Mutex<String>,
+    verdict: Mutex<Verdict>,
 }
 
 /// The check, shared by every request of one process.
@@ -51,56 +51,48 @@ impl KeyGuard {
         Self(Arc::new(Inner {
             store: KeyFingerprintStore::new(table),
             ours: keys.fingerprint(),
-            state: Mutex::new(Verdict::Unchecked),
-            stored_id: Mutex::new(String::new()),
+            verdict: Mutex::new(Verdict::Unchecked),
         }))
     }
 
-    fn state(&self) -> Verdict {
-        *self.0.state.lock().expect("key guard lock")
+    fn mismatch(&self, stored: String) -> KeyFault {
+        KeyFault::Mismatch {
+            ours: self.0.ours.key_id.clone(),
+            stored,
+        }
     }
 
     /// Checks the key unless that is done: `Ok` when the data was written under it.
     pub async fn check(&self) -> Result<(), KeyFault> {
-        match self.state() {
+        let known = self.0.verdict.lock().expect("key guard lock").clone();
+        match known {
             Verdict::Verified => return Ok(()),
-            Verdict::Mismatch => {
-                return Err(KeyFault::Mismatch {
-                    ours: self.0.ours.key_id.clone(),
-                    stored: self.0.stored_id.lock().expect("key guard lock").clone(),
-                })
-            }
+            Verdict::Mismatch(stored) => return Err(self.mismatch(stored)),
             Verdict::Unchecked => {}
         }
-        match self.0.store.check(&self.0.ours).await? {
-            KeyCheck::Matches | KeyCheck::Claimed => {
-                *self.0.state.lock().expect("key guard lock") = Verdict::Verified;
-                Ok(())
-            }
-            KeyCheck::Mismatch { stored } => {
-                let first = {
-                    let mut state = self.0.state.lock().expect("key guard lock");
-                    let first = *state != Verdict::Mismatch;
-                    *state = Verdict::Mismatch;
-                    first
-                };
-                *self.0.stored_id.lock().expect("key guard lock") = stored.key_id.clone();
-                let fault = KeyFault::Mismatch {
-                    ours: self.0.ours.key_id.clone(),
-                    stored: stored.key_id,
-                };
-                if first {
-                    // Once per process: the alarm counts faults, not requests.
-                    tracing::error!(
-                        event = cpindex::log::MISCONFIGURED, service = "child-key",
-                        resource = "child key secret", code = "KeyMismatch",
-                        error = %cpindex::log::chain(&fault),
-                        "every request will answer 503 until the right key is configured (docs/OPERATIONS.md)"
-                    );
-                }
-                Err(fault)
-            }
+        let (verdict, result) = match self.0.store.check(&self.0.ours).await? {
+            KeyCheck::Matches | KeyCheck::Claimed => (Verdict::Verified, Ok(())),
+            KeyCheck::Mismatch { stored } => (
+                Verdict::Mismatch(stored.key_id.clone()),
+                Err(self.mismatch(stored.key_id)),
+            ),
+        };
+        let first = {
+            let mut known = self.0.verdict.lock().expect("key guard lock");
+            let first = *known == Verdict::Unchecked;
+            *known = verdict;
+            first
+        };
+        if let (Err(fault), true) = (&result, first) {
+            // Once per process: the alarm counts faults, not requests.
+            tracing::error!(
+                event = cpindex::log::MISCONFIGURED, service = "child-key",
+                resource = "child key secret", code = "KeyMismatch",
+                error = %cpindex::log::chain(fault),
+                "every request will answer 503 until the right key is configured (docs/OPERATIONS.md)"
+            );
         }
+        result
     }
 }
 
