@@ -70,12 +70,13 @@ pub enum ChildKeysError {
     Unusable(#[from] cpindex::child_key::ChildKeyError),
 }
 
-/// The child key secret named by `CHILD_KEY_SECRET_ARN`, fetched once per process: the key
-/// never rotates (it is the partition key of every child), so no lookup pays for a fetch.
-pub async fn child_keys_from_env(sdk: &SdkConfig) -> Result<cpindex::ChildKeys, ChildKeysError> {
+/// The child key secret named by `CHILD_KEY_SECRET_ARN`, fetched once per process (no lookup
+/// pays for a fetch). A rotation puts both keys in the secret and restarts the functions
+/// (docs/OPERATIONS.md); which key writes is the stored key state's to say.
+pub async fn child_keys_from_env(sdk: &SdkConfig) -> Result<cpindex::Keyring, ChildKeysError> {
     use crate::secrets::SecretSource;
     let arn = config::required(env::CHILD_KEY_SECRET_ARN)?;
     let source = crate::secrets::SecretsManager(aws_sdk_secretsmanager::Client::new(sdk));
     let secret = source.secret(&arn).await?;
-    Ok(cpindex::ChildKeys::from_secret(&secret)?)
+    Ok(cpindex::Keyring::from_secret(&secret)?)
 }

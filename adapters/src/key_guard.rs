@@ -1,45 +1,50 @@
-//! Lookup and plan writes refuse to work under a child key the data was not written under: a
-//! changed secret (rotation switched on, a stack re-created after a restore, a wrong local key)
-//! would otherwise make every child on a plan look up as "no plan" and file new plans where no
-//! lookup finds them. The guard compares the key's fingerprint with the one stored with the data
-//! once (at start, or on the first request if the store could not be read then) and, on a
-//! mismatch, answers every request 503 and logs one configuration fault, which the
-//! `ConfigurationFaults` alarm counts. It never lets a handler run, so nothing is written.
+//! Lookup and plan writes work only under the child keys the data is written under
+//! (`cpindex::KeyState`, stored with the data). A changed secret (rotation switched on, a stack
+//! re-created after a restore, a wrong local key) would otherwise make every child on a plan
+//! look up as "no plan" and file new plans where no lookup finds them. The guard reads the
+//! state at start and again whenever its copy is older than [`KEY_STATE_REFRESH`] (so a
+//! rotation's switch, planned further ahead than that, reaches every process before it takes
+//! effect); when the secret lacks a key the data may be under, every request answers 503 and
+//! one configuration fault is logged, which the `ConfigurationFaults` alarm counts. A handler
+//! runs only with the keys resolved, so nothing is written under a wrong key.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cpindex::{ChildKeys, KeyFingerprint, Problem};
+use cpindex::key_state::{MissingKeys, KEY_STATE_REFRESH};
+use cpindex::{ActiveKeys, Clock, KeyState, Keyring, Problem};
 
 use crate::edge::ApiError;
-use crate::store::key_fingerprint::{KeyCheck, KeyFingerprintStore};
+use crate::store::key_state::KeyStateStore;
 use crate::store::{StoreError, Table};
 
-/// Why the key cannot be used.
+/// Why the keys cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFault {
-    /// The data was written under another key: an operator must act.
-    #[error("the child key (id {ours}) is not the key the data was written under (id {stored})")]
-    Mismatch { ours: String, stored: String },
-    /// The fingerprint could not be read: try again.
-    #[error("the child key could not be checked")]
+    /// The data is (or may be) under a key the secret does not hold: an operator must act.
+    #[error("the child key secret does not match the data")]
+    Mismatch(#[from] MissingKeys),
+    /// The state could not be read: try again.
+    #[error("the child key state could not be read")]
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Verdict {
-    Unchecked,
-    Verified,
-    /// The data's key id.
-    Mismatch(String),
+struct Known {
+    state: KeyState,
+    read_at: Instant,
 }
 
 struct Inner {
-    store: KeyFingerprintStore,
-    ours: KeyFingerprint,
-    verdict: Mutex<Verdict>,
+    store: KeyStateStore,
+    ring: Keyring,
+    clock: Arc<dyn Clock>,
+    refresh: Duration,
+    known: Mutex<Option<Known>>,
+    /// Whether the last resolution was a fault (one log line per change, not per request).
+    faulted: Mutex<bool>,
 }
 
 /// The check, shared by every request of one process.
@@ -47,63 +52,83 @@ struct Inner {
 pub struct KeyGuard(Arc<Inner>);
 
 impl KeyGuard {
-    pub fn new(table: Table, keys: &ChildKeys) -> Self {
+    pub fn new(table: Table, ring: Keyring, clock: Arc<dyn Clock>) -> Self {
         Self(Arc::new(Inner {
-            store: KeyFingerprintStore::new(table),
-            ours: keys.fingerprint(),
-            verdict: Mutex::new(Verdict::Unchecked),
+            store: KeyStateStore::new(table),
+            ring,
+            clock,
+            refresh: KEY_STATE_REFRESH,
+            known: Mutex::new(None),
+            faulted: Mutex::new(false),
         }))
     }
 
-    fn mismatch(&self, stored: String) -> KeyFault {
-        KeyFault::Mismatch {
-            ours: self.0.ours.key_id.clone(),
-            stored,
-        }
+    /// The same guard re-reading the state this often (tests of a rotation, which cannot wait
+    /// minutes).
+    pub fn refreshing_every(self, refresh: Duration) -> Self {
+        let inner = Arc::into_inner(self.0).expect("set before the guard is shared");
+        Self(Arc::new(Inner { refresh, ..inner }))
     }
 
-    /// Checks the key unless that is done: `Ok` when the data was written under it.
-    pub async fn check(&self) -> Result<(), KeyFault> {
-        let known = self.0.verdict.lock().expect("key guard lock").clone();
-        match known {
-            Verdict::Verified => return Ok(()),
-            Verdict::Mismatch(stored) => return Err(self.mismatch(stored)),
-            Verdict::Unchecked => {}
+    async fn state(&self) -> Result<KeyState, StoreError> {
+        {
+            let known = self.0.known.lock().expect("key guard lock");
+            if let Some(k) = known
+                .as_ref()
+                .filter(|k| k.read_at.elapsed() < self.0.refresh)
+            {
+                return Ok(k.state.clone());
+            }
         }
-        let (verdict, result) = match self.0.store.check(&self.0.ours).await? {
-            KeyCheck::Matches | KeyCheck::Claimed => (Verdict::Verified, Ok(())),
-            KeyCheck::Mismatch { stored } => (
-                Verdict::Mismatch(stored.key_id.clone()),
-                Err(self.mismatch(stored.key_id)),
-            ),
+        let read_at = Instant::now();
+        let state = self
+            .0
+            .store
+            .load_or_claim(&self.0.ring.first().fingerprint())
+            .await?;
+        *self.0.known.lock().expect("key guard lock") = Some(Known {
+            state: state.clone(),
+            read_at,
+        });
+        Ok(state)
+    }
+
+    /// The keys to work under now: `Err` when the secret lacks a key the data may be under, or
+    /// the state cannot be read.
+    pub async fn keys(&self) -> Result<ActiveKeys, KeyFault> {
+        let state = self.state().await?;
+        let resolved = state.resolve(&self.0.ring, self.0.clock.now());
+        let was_faulted = {
+            let mut faulted = self.0.faulted.lock().expect("key guard lock");
+            std::mem::replace(&mut *faulted, resolved.is_err())
         };
-        let first = {
-            let mut known = self.0.verdict.lock().expect("key guard lock");
-            let first = *known == Verdict::Unchecked;
-            *known = verdict;
-            first
-        };
-        if let (Err(fault), true) = (&result, first) {
-            // Once per process: the alarm counts faults, not requests.
-            tracing::error!(
-                event = cpindex::log::MISCONFIGURED, service = "child-key",
-                resource = "child key secret", code = "KeyMismatch",
-                error = %cpindex::log::chain(fault),
-                "every request will answer 503 until the right key is configured (docs/OPERATIONS.md)"
-            );
+        match resolved {
+            Ok(keys) => Ok(keys),
+            Err(missing) => {
+                let fault = KeyFault::from(missing);
+                if !was_faulted {
+                    tracing::error!(
+                        event = cpindex::log::MISCONFIGURED, service = "child-key",
+                        resource = "child key secret", code = "KeyMismatch",
+                        error = %cpindex::log::chain(&fault),
+                        "every request will answer 503 until the secret holds every key the data is under (docs/OPERATIONS.md)"
+                    );
+                }
+                Err(fault)
+            }
         }
-        result
     }
 }
 
-/// Axum middleware: a request runs only under a verified key; otherwise 503 with Retry-After
-/// (never "no plan", never a write).
-pub async fn require_key(State(guard): State<KeyGuard>, req: Request, next: Next) -> Response {
-    match guard.check().await {
-        Ok(()) => next.run(req).await,
-        Err(KeyFault::Store(e)) => ApiError::from(Problem::from(e)).into_response(),
-        Err(KeyFault::Mismatch { .. }) => {
-            ApiError::from(Problem::store_unavailable()).into_response()
+/// Axum middleware: a request runs only with its keys resolved (handed to it as the
+/// [`ActiveKeys`] extension); otherwise 503 with Retry-After (never "no plan", never a write).
+pub async fn require_key(State(guard): State<KeyGuard>, mut req: Request, next: Next) -> Response {
+    match guard.keys().await {
+        Ok(keys) => {
+            req.extensions_mut().insert(keys);
+            next.run(req).await
         }
+        Err(KeyFault::Store(e)) => ApiError::from(Problem::from(e)).into_response(),
+        Err(KeyFault::Mismatch(_)) => ApiError::from(Problem::store_unavailable()).into_response(),
     }
 }

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod edge;
 pub mod fault;
 pub mod key_guard;
+pub mod key_rotation;
 pub mod queue;
 pub mod secrets;
 pub mod sqs_batch;

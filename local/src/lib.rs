@@ -78,7 +78,7 @@ pub struct Stack {
     /// Webhook signing secrets (`<state dir>/secrets`), read by delivery and the local receiver.
     pub secrets_dir: PathBuf,
     /// The child key secret (`<state dir>/child-key`, 0600), as Secrets Manager holds it in AWS.
-    pub keys: cpindex::ChildKeys,
+    pub keys: cpindex::Keyring,
 }
 
 /// Creates the table and queues (idempotent: a second start reuses them).
@@ -95,7 +95,7 @@ pub async fn bootstrap_resources(
         adapters::bootstrap::create_queue(&sqs, LOCAL_STACK, &ALERT_DELIVERY_QUEUE).await?;
     let secrets_dir = settings.state_dir.join("secrets");
     std::fs::create_dir_all(&secrets_dir)?;
-    let keys = cpindex::ChildKeys::from_secret(&local_token::load_or_create_secret(
+    let keys = cpindex::Keyring::from_secret(&local_token::load_or_create_secret(
         &settings.state_dir,
         local_token::CHILD_KEY_FILE,
     )?)?;

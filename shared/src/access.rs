@@ -50,6 +50,10 @@ pub struct Access {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setting_type: Option<SettingType>,
     pub outcome: AccessOutcome,
+    /// The same child's keys under other keys still read while a key rotation is under way
+    /// (`cpindex::key_state`): fan-out looks for plans under each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<ChildKey>,
 }
 
 impl Access {
@@ -70,7 +74,13 @@ impl Access {
             org_name: caller.org_name.clone(),
             setting_type: caller.setting_type,
             outcome,
+            aliases: Vec::new(),
         }
+    }
+
+    /// Every key the child's partition may be under: its own, then its aliases.
+    pub fn child_keys(&self) -> impl Iterator<Item = &ChildKey> {
+        std::iter::once(&self.child).chain(&self.aliases)
     }
 
     /// An allowed unscheduled-care access: it shows as a visit and alerts the LA.
@@ -251,6 +261,7 @@ mod tests {
             org_name: None,
             setting_type: None,
             outcome: AccessOutcome::Allowed,
+            aliases: Vec::new(),
         }
     }
 

@@ -413,6 +413,10 @@ pub struct AccessView {
     /// Whether the child had an active plan when fan-out decided the alert (visits only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_found: Option<bool>,
+    /// In an LA's history: the access was made while the plan sat on an NHS number the LA
+    /// later corrected (an incident to report; the number itself is never shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_earlier_nhs_number: Option<bool>,
 }
 
 impl From<(Access, Option<bool>)> for AccessView {
@@ -426,6 +430,7 @@ impl From<(Access, Option<bool>)> for AccessView {
             role: a.role,
             outcome: a.outcome,
             plan_found,
+            on_earlier_nhs_number: None,
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum ChildKeyError {
     Malformed,
     #[error("the child key secret is shorter than {MIN_SECRET_BYTES} bytes")]
     SecretTooShort,
+    #[error("a keyring holds at least one key, each with its own id")]
+    Keyring,
 }
 
 impl ChildKey {
@@ -107,6 +109,13 @@ struct IdentifiedSecret {
     secret: String,
 }
 
+/// A secret holding several keys, while a rotation is under way.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyringSecret {
+    keys: Vec<IdentifiedSecret>,
+}
+
 impl ChildKeys {
     /// From the secret's value (Secrets Manager's string, or the local state file's contents):
     /// the secret itself (its id is [`DEFAULT_KEY_ID`]), or `{"id": "<id>", "secret": "<secret>"}`.
@@ -116,6 +125,10 @@ impl ChildKeys {
             Ok(s) => (s.id, s.secret),
             Err(_) => (DEFAULT_KEY_ID.to_owned(), secret.to_owned()),
         };
+        Self::identified(id, &secret)
+    }
+
+    fn identified(id: String, secret: &str) -> Result<Self, ChildKeyError> {
         let secret = secret.trim();
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ChildKeyError::SecretTooShort);
@@ -123,6 +136,11 @@ impl ChildKeys {
         let mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
             .expect("HMAC takes keys of any length");
         Ok(Self { mac, id })
+    }
+
+    /// The key's id (as the secret names it; only the canary decides whether two keys agree).
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// This key's id and canary MAC, to compare with what the data was written under.
@@ -140,6 +158,59 @@ impl ChildKeys {
         let mut mac = self.mac.clone();
         mac.update(nhs.digits().as_bytes());
         ChildKey(hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// Every key the secret holds: one, or (while a rotation is under way) several. Which one writes
+/// and which are read is decided by the key state stored with the data
+/// (`cpindex::key_state::KeyState`), never by the secret, so that every function agrees.
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    keys: Vec<ChildKeys>,
+}
+
+impl Keyring {
+    /// From the secret's value: a bare secret, `{"id", "secret"}`, or
+    /// `{"keys": [{"id", "secret"}, ...]}` (the first claims an empty table).
+    pub fn from_secret(secret: &str) -> Result<Self, ChildKeyError> {
+        let keys = match serde_json::from_str::<KeyringSecret>(secret.trim()) {
+            Ok(ring) => ring
+                .keys
+                .into_iter()
+                .map(|k| ChildKeys::identified(k.id, &k.secret))
+                .collect::<Result<Vec<_>, _>>()?,
+            Err(_) => vec![ChildKeys::from_secret(secret)?],
+        };
+        let mut ids: Vec<&str> = keys.iter().map(ChildKeys::id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if keys.is_empty() || ids.len() != keys.len() {
+            return Err(ChildKeyError::Keyring);
+        }
+        Ok(Self { keys })
+    }
+
+    /// The key that claims an empty table.
+    pub fn first(&self) -> &ChildKeys {
+        &self.keys[0]
+    }
+
+    /// The key with this fingerprint's canary, if the secret holds it.
+    pub fn find(&self, fingerprint: &KeyFingerprint) -> Option<&ChildKeys> {
+        self.keys
+            .iter()
+            .find(|k| k.fingerprint().canary == fingerprint.canary)
+    }
+
+    /// The key the secret names `id`.
+    pub fn by_id(&self, id: &str) -> Option<&ChildKeys> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+}
+
+impl From<ChildKeys> for Keyring {
+    fn from(key: ChildKeys) -> Self {
+        Self { keys: vec![key] }
     }
 }
 
@@ -203,6 +274,43 @@ mod tests {
         assert!(!format!("{keys:?}").contains("0123"));
         let k = keys.of(&nhs("9434765919"));
         assert!(!format!("{k:?}").contains(k.as_str()));
+    }
+
+    #[test]
+    fn a_keyring_holds_each_form_of_the_secret_and_finds_keys_by_canary() {
+        let other = "fedcba9876543210fedcba9876543210";
+        let ring = Keyring::from_secret(&format!(
+            r#"{{"keys": [{{"id": "2", "secret": "{other}"}}, {{"id": "1", "secret": "{SECRET}"}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(ring.first().id(), "2");
+        let bare = ChildKeys::from_secret(SECRET).unwrap();
+        assert_eq!(ring.find(&bare.fingerprint()).unwrap().id(), "1");
+        assert_eq!(
+            ring.by_id("2").unwrap().fingerprint().canary,
+            ChildKeys::from_secret(other).unwrap().fingerprint().canary
+        );
+        assert!(ring.by_id("3").is_none());
+        assert_eq!(
+            Keyring::from_secret(SECRET).unwrap().first().id(),
+            DEFAULT_KEY_ID
+        );
+        for bad in [
+            r#"{"keys": []}"#.to_owned(),
+            format!(
+                r#"{{"keys": [{{"id": "1", "secret": "{SECRET}"}}, {{"id": "1", "secret": "{other}"}}]}}"#
+            ),
+        ] {
+            assert_eq!(
+                Keyring::from_secret(&bad).unwrap_err(),
+                ChildKeyError::Keyring,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Keyring::from_secret(r#"{"keys": [{"id": "1", "secret": "short"}]}"#).unwrap_err(),
+            ChildKeyError::SecretTooShort
+        );
     }
 
     proptest! {

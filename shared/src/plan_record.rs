@@ -45,9 +45,71 @@ pub struct PlanRecord {
     pub first_recorded_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    /// The child keys the plan was held under before its current one, newest first: the LA's
+    /// history reads accesses in each window (an access while the plan sat on a mistyped
+    /// number is an incident the LA must see; an access before a key rotation is still the
+    /// child's). At most [`EARLIER_KEYS_KEPT`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_keys: Vec<EarlierKey>,
 }
 
+/// Why a plan left a child key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyChange {
+    /// The LA corrected the NHS number: the old key is another child's.
+    Corrected,
+    /// The child key secret was rotated: the old key is the same child's.
+    Rekeyed,
+}
+
+/// A child key a plan was held under, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EarlierKey {
+    pub child: ChildKey,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub why: KeyChange,
+}
+
+/// Earlier keys a record keeps: a bound on the item, far above any real record's corrections.
+pub const EARLIER_KEYS_KEPT: usize = 8;
+
 impl PlanRecord {
+    /// What a new version (`self`) takes over from the record it replaces: when the plan was
+    /// first held (the same child, still held), and the keys it was held under before.
+    pub fn carry_over(&mut self, old: &PlanRecord, now: DateTime<Utc>) {
+        let same_child = old.nhs_number == self.nhs_number;
+        self.earlier_keys = old.earlier_keys.clone();
+        if old.child != self.child {
+            self.moved_from = Some(old.child.clone());
+            let until = if old.state == PlanState::Live {
+                now
+            } else {
+                old.updated_at
+            };
+            self.earlier_keys.insert(
+                0,
+                EarlierKey {
+                    child: old.child.clone(),
+                    from: old.held_since(),
+                    until,
+                    why: if same_child {
+                        KeyChange::Rekeyed
+                    } else {
+                        KeyChange::Corrected
+                    },
+                },
+            );
+            self.earlier_keys.truncate(EARLIER_KEYS_KEPT);
+        }
+        if same_child && old.state == PlanState::Live {
+            // A withdrawn plan recorded again starts afresh: the LA held nothing meanwhile.
+            self.first_recorded_at = Some(old.held_since());
+        }
+    }
+
     /// Since when the LA may see accesses to the child of this plan (records written before
     /// the first-recorded time was kept: their last update).
     pub fn held_since(&self) -> DateTime<Utc> {

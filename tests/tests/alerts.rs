@@ -7,7 +7,7 @@ use std::time::Duration;
 use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
 use adapters::sqs_batch::BatchResponse;
-use adapters::store::access::{AccessStore, Trail};
+use adapters::store::access::{AccessStore, Trail, Window};
 use adapters::store::notifications::NotificationStore;
 use adapters::store::{StoreError, Table};
 use alert_delivery::port::{DeliveryStore, DeliveryStores, HttpWebhook, SqsVisibility};
@@ -589,17 +589,19 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
     assert!(f.all_notifications().await.is_empty());
     let history = AccessStore::new(f.table.clone())
         .history_page(
-            &integration_tests::child_key(&cpindex::NhsNumber::parse(NOBODY).unwrap()),
+            &[Window {
+                child: &integration_tests::child_key(&cpindex::NhsNumber::parse(NOBODY).unwrap()),
+                from: None,
+                to: f.clock.now(),
+            }],
             &[Trail::Visits, Trail::SilentReads, Trail::Audit],
-            None,
-            f.clock.now(),
             None,
             10,
         )
         .await
         .unwrap()
         .accesses;
-    assert_eq!(history[0].1, Some(false), "closed: no plan found");
+    assert_eq!(history[0].plan_found, Some(false), "closed: no plan found");
     let pending = AccessStore::new(f.table.clone())
         .pending_before(f.clock.now() + chrono::Duration::minutes(1), 10)
         .await
@@ -814,10 +816,12 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
     // Both history reads are in the child's audit trail, read back from the table.
     let trail = AccessStore::new(f.table.clone())
         .history_page(
-            &integration_tests::child_key(&cpindex::NhsNumber::parse(CHILD).unwrap()),
+            &[Window {
+                child: &integration_tests::child_key(&cpindex::NhsNumber::parse(CHILD).unwrap()),
+                from: None,
+                to: f.clock.now(),
+            }],
             &[Trail::Visits, Trail::SilentReads, Trail::Audit],
-            None,
-            f.clock.now(),
             None,
             100,
         )
@@ -826,8 +830,8 @@ async fn an_la_sees_only_accesses_made_while_its_own_plan_was_held() {
         .accesses;
     let reads: Vec<&str> = trail
         .iter()
-        .filter(|(a, _)| a.outcome == cpindex::access::AccessOutcome::HistoryRead)
-        .map(|(a, _)| a.org.as_str())
+        .filter(|l| l.access.outcome == cpindex::access::AccessOutcome::HistoryRead)
+        .map(|l| l.access.org.as_str())
         .collect();
     assert_eq!(reads.len(), 2, "{reads:?}");
     assert!(reads.contains(&CAMDEN) && reads.contains(&LEEDS));

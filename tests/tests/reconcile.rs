@@ -606,6 +606,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
         org_name: None,
         setting_type: None,
         outcome: cpindex::access::AccessOutcome::Allowed,
+        aliases: Vec::new(),
     };
     let n = cpindex::notification::Notification::new(
         &access,
@@ -867,6 +868,7 @@ async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_co
                 first_recorded_at: Some(now()),
                 updated_at: now(),
                 updated_by: "loader".into(),
+                earlier_keys: Vec::new(),
             };
             items.push(store.record_item(&record).unwrap());
         }

@@ -66,8 +66,28 @@ impl Trail {
 /// One page of a history: accesses newest first, and where the next page starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryPage {
-    pub accesses: Vec<(Access, Option<bool>)>,
+    pub accesses: Vec<Listed>,
     pub next: Option<AccessCursor>,
+}
+
+/// An access on a history page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub access: Access,
+    /// Whether fan-out found an active plan (visits only).
+    pub plan_found: Option<bool>,
+    /// Which of the windows asked for it lies in.
+    pub window: usize,
+}
+
+/// A child's partition over a time range, as a history reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Window<'a> {
+    pub child: &'a ChildKey,
+    /// From this time (inclusive), or from the partition's oldest access.
+    pub from: Option<DateTime<Utc>>,
+    /// To this time (inclusive).
+    pub to: DateTime<Utc>,
 }
 
 /// The access-record port over DynamoDB.
@@ -113,6 +133,23 @@ impl AccessStore {
 
     /// The most recent visits to a child (newest first), excluding those fan-out found had no
     /// plan at the time.
+    /// [`Self::recent_visits`] under every key a child's partition may be under (during a key
+    /// rotation, more than one), read at once; each key's attendances lead its own read.
+    pub async fn recent_visits_under(
+        &self,
+        children: &[ChildKey],
+        limit: usize,
+    ) -> Result<Vec<Access>, StoreError> {
+        let reads = children.iter().map(|c| self.recent_visits(c, limit));
+        let mut seen = std::collections::HashSet::new();
+        Ok(futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter(|a| seen.insert(a.access_id.clone()))
+            .collect())
+    }
+
     pub async fn recent_visits(
         &self,
         child: &ChildKey,
@@ -161,54 +198,70 @@ impl AccessStore {
         self.put_once(item).await
     }
 
-    /// One page of a child's accesses of the `kinds` made between `from` (when given) and `to`,
-    /// newest first, after `cursor`: each kind read by key within the window, so the page holds
-    /// `limit` of the accesses asked for whatever else the partition holds, and a cursor leads to
-    /// the end of retention.
+    /// One page of the accesses of `kinds` in the `windows` (each a child key and a time range;
+    /// one child's partition may be read over several windows, newest first across all of
+    /// them), after `cursor` when given. Each kind and window is a read by key, so no kind or
+    /// window can push another's accesses off a page.
     pub async fn history_page(
         &self,
-        child: &ChildKey,
+        windows: &[Window<'_>],
         kinds: &[Trail],
-        from: Option<DateTime<Utc>>,
-        to: DateTime<Utc>,
         cursor: Option<&AccessCursor>,
         limit: usize,
     ) -> Result<HistoryPage, StoreError> {
-        let pk = key::child_pk(child);
-        let lo = from.map(key::sortable_time).unwrap_or_default();
-        let hi = cursor
-            .map(AccessCursor::key_part)
-            .unwrap_or_else(|| format!("{}#~", key::sortable_time(to)));
         let opts = QueryOptions {
             ascending: false,
             limit: Some(limit + 1),
             ..QueryOptions::default()
         };
-        let reads = kinds.iter().map(|k| {
-            let (lo, hi) = (format!("{}{lo}", k.prefix()), format!("{}{hi}", k.prefix()));
-            let pk = pk.clone();
-            async move { self.table.query_between(&pk, &lo, &hi, opts).await }
-        });
+        let mut reads = Vec::with_capacity(windows.len() * kinds.len());
+        for (w, window) in windows.iter().enumerate() {
+            let pk = key::child_pk(window.child);
+            let lo = window.from.map(key::sortable_time).unwrap_or_default();
+            let end = format!("{}#~", key::sortable_time(window.to));
+            let hi = match cursor.map(AccessCursor::key_part) {
+                Some(c) if c < end => c,
+                _ => end,
+            };
+            if hi < lo {
+                continue;
+            }
+            for k in kinds {
+                let (lo, hi) = (format!("{}{lo}", k.prefix()), format!("{}{hi}", k.prefix()));
+                let pk = pk.clone();
+                reads.push(async move {
+                    let items = self.table.query_between(&pk, &lo, &hi, opts).await?;
+                    Ok::<_, StoreError>((w, items))
+                });
+            }
+        }
         let mut more = false;
         let mut all = Vec::new();
-        for items in futures::future::try_join_all(reads).await? {
+        let mut seen = std::collections::HashSet::new();
+        for (window, items) in futures::future::try_join_all(reads).await? {
             more |= items.len() > limit;
             for item in items {
                 let a: AccessItem = serde_dynamo::from_item(item)?;
-                if cursor.is_some_and(|c| c.names(&a.access)) {
+                if cursor.is_some_and(|c| c.names(&a.access))
+                    || !seen.insert(a.access.access_id.clone())
+                {
                     continue;
                 }
-                all.push((a.access, a.plan_found));
+                all.push(Listed {
+                    access: a.access,
+                    plan_found: a.plan_found,
+                    window,
+                });
             }
         }
         // In key order (time to the millisecond, then id), which the cursor follows.
-        all.sort_by_cached_key(|(a, _)| {
-            std::cmp::Reverse((key::sortable_time(a.at), a.access_id.clone()))
+        all.sort_by_cached_key(|l| {
+            std::cmp::Reverse((key::sortable_time(l.access.at), l.access.access_id.clone()))
         });
         more |= all.len() > limit;
         all.truncate(limit);
         let next = more
-            .then(|| all.last().map(|(a, _)| AccessCursor::after(a)))
+            .then(|| all.last().map(|l| AccessCursor::after(&l.access)))
             .flatten();
         Ok(HistoryPage {
             accesses: all,

@@ -4,7 +4,7 @@ pub mod access;
 pub mod error;
 pub mod extracts;
 pub mod indicators;
-pub mod key_fingerprint;
+pub mod key_state;
 pub mod notifications;
 pub mod plans;
 pub mod reports;

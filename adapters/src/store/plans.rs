@@ -315,17 +315,13 @@ impl PlanStore {
             first_recorded_at: Some(now),
             updated_at: now,
             updated_by: actor.to_owned(),
+            earlier_keys: Vec::new(),
         };
         let mut record = record;
         // A known earlier record tells us up front whether this write moves the plan, and since
         // when the plan has been held for this child.
         if let Known::Present { record: old, .. } = &known {
-            if old.child != record.child {
-                record.moved_from = Some(old.child.clone());
-            } else if old.state == PlanState::Live {
-                // A withdrawn plan recorded again starts afresh: the LA held nothing meanwhile.
-                record.first_recorded_at = Some(old.held_since());
-            }
+            record.carry_over(old, now);
         }
         let condition = Condition::newer_than_stored(attr::SOURCE_VERSION, version);
         let old = match self
@@ -348,13 +344,23 @@ impl PlanStore {
             Err(e) => return Err(e),
         };
         let old = old.map(decode_record).transpose()?;
+        if let Some(old) = &old {
+            let mut learnt = record.clone();
+            learnt.carry_over(old, now);
+            if learnt != record {
+                // Learnt only now (no batch read): keep when the plan was first held and the
+                // keys it left (a replay repairs a move from `moved_from`).
+                record = learnt;
+                self.amend(&record).await?;
+            }
+        }
         match old {
+            // A key rotation: the same child under a new key; nothing was corrected.
+            Some(old) if old.child != record.child && old.nhs_number == record.nhs_number => {
+                self.project_move(&record, &old.child, now).await?;
+                Ok(WriteOutcome::Updated(record))
+            }
             Some(old) if old.child != record.child => {
-                if record.moved_from.as_ref() != Some(&old.child) {
-                    // Learnt only now (no batch read): remember it so a replay can repair the move.
-                    record.moved_from = Some(old.child.clone());
-                    self.amend(&record).await?;
-                }
                 self.project_move(&record, &old.child, now).await?;
                 Ok(WriteOutcome::Moved {
                     from: old.child,
@@ -362,12 +368,7 @@ impl PlanStore {
                     record,
                 })
             }
-            Some(old) => {
-                if old.state == PlanState::Live && old.held_since() < record.held_since() {
-                    // Learnt only now (no batch read): keep when the plan was first held.
-                    record.first_recorded_at = Some(old.held_since());
-                    self.amend(&record).await?;
-                }
+            Some(_) => {
                 self.project(&record, now).await?;
                 Ok(WriteOutcome::Updated(record))
             }
@@ -449,6 +450,52 @@ impl PlanStore {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Moves a live plan's record and projection to `to`, the same child's key under the key
+    /// data is now written under (a key rotation's re-key step). Nothing is moved when the
+    /// record changed since it was read (a newer write already went under the new key).
+    /// Returns whether it moved.
+    pub async fn rekey(
+        &self,
+        record: &PlanRecord,
+        to: ChildKey,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut moved = record.clone();
+        moved.child = to;
+        moved.carry_over(record, now);
+        let unchanged = Condition::new("#v = :v AND #c = :c")
+            .name("#v", attr::SOURCE_VERSION)
+            .value(":v", AttributeValue::N(record.source_version.to_string()))
+            .name("#c", "child")
+            .value(":c", AttributeValue::S(record.child.as_str().to_owned()));
+        match self
+            .table
+            .put(self.record_item(&moved)?, Some(unchanged))
+            .await
+        {
+            Ok(_) => {}
+            Err(StoreError::ConditionFailed { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        // The same version on both sides: live under the new key first, then the tombstone
+        // (a lookup reading both keys in between lists the plan once, live).
+        let not_newer = || {
+            Condition::new("attribute_not_exists(#pk) OR #v <= :v")
+                .name("#pk", attr::PK)
+                .name("#v", attr::SOURCE_VERSION)
+                .value(":v", AttributeValue::N(moved.source_version.to_string()))
+        };
+        let live = self.projection_item(&moved, &moved.child, PlanState::Live, now)?;
+        let tomb = self.projection_item(&moved, &record.child, PlanState::Moved, now)?;
+        for item in [live, tomb] {
+            match self.table.put(item, Some(not_newer())).await {
+                Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
     }
 
     /// Withdraws a plan uploaded in error: gone from lookups at once; the record stays for audit.
@@ -556,6 +603,37 @@ impl PlanStore {
             None => None,
         };
         Ok(PlanPage { records, next })
+    }
+
+    /// Every plan projection held for one child under any of its keys (during a key rotation,
+    /// more than one), read at once. A plan found under two keys (a re-key interrupted
+    /// mid-way) is listed once, at its newest version.
+    pub async fn projections_under(
+        &self,
+        children: &[ChildKey],
+    ) -> Result<Vec<PlanProjection>, StoreError> {
+        let reads = children.iter().map(|c| self.projections_for(c));
+        let mut newest: Vec<PlanProjection> = Vec::new();
+        for p in futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            match newest
+                .iter_mut()
+                .find(|q| q.org == p.org && q.plan_ref == p.plan_ref)
+            {
+                Some(q)
+                    if q.source_version < p.source_version
+                        || (q.source_version == p.source_version && q.state != PlanState::Live) =>
+                {
+                    *q = p
+                }
+                Some(_) => {}
+                None => newest.push(p),
+            }
+        }
+        Ok(newest)
     }
 
     /// Every plan projection held for one child (strongly consistent).

@@ -78,12 +78,14 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
     ) -> Result<FanoutOutcome, FanoutError> {
         // The audit write (in case the lookup's was lost), the plan read and the visit read are
         // independent.
+        // During a key rotation the access names the child under every key still read.
+        let children: Vec<_> = access.child_keys().cloned().collect();
         let (recorded, plans, visits) = tokio::join!(
             self.store.accesses.record(access),
-            self.store.plans.projections_for(&access.child),
+            self.store.plans.projections_under(&children),
             self.store
                 .accesses
-                .recent_visits(&access.child, VISITS_READ)
+                .recent_visits_under(&children, VISITS_READ)
         );
         recorded?;
         let today = access.at.date_naive();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use adapters::edge::{json_body, serve, ApiError, Caller};
 use adapters::store::access::AccessStore;
-use adapters::store::access::Trail;
+use adapters::store::access::{Trail, Window};
 use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
@@ -240,14 +240,27 @@ async fn history(
     // it first recorded the plan, not from the start date the plan claims, to the plan's end).
     // Refused attempts and history reads sit apart, so however many there are they never take
     // a place on the page; the window is read by key, in pages to its end.
+    // Each key the plan was held under is read over the time it was held there: a window on
+    // a number the LA later corrected shows who looked the plan up there (never that number).
     let (from, to) = la_window(&record, now);
+    let mut windows = vec![Window {
+        child: &record.child,
+        from: Some(from),
+        to,
+    }];
+    windows.extend(record.earlier_keys.iter().map(|k| Window {
+        child: &k.child,
+        from: Some(k.from),
+        to: k.until.min(to),
+    }));
+    let corrected = |w: usize| {
+        w > 0 && record.earlier_keys[w - 1].why == cpindex::plan_record::KeyChange::Corrected
+    };
     let page = app
         .accesses
         .history_page(
-            &record.child,
+            &windows,
             &[Trail::Visits, Trail::SilentReads],
-            Some(from),
-            to,
             cursor.as_ref(),
             HISTORY_LIMIT,
         )
@@ -256,8 +269,13 @@ async fn history(
         .accesses
         .into_iter()
         // Refusals and history reads recorded before they had a range of their own.
-        .filter(|(a, _)| a.outcome.is_read())
-        .map(AccessView::from)
+        .filter(|l| l.access.outcome.is_read())
+        .map(|l| {
+            let on_earlier = corrected(l.window);
+            let mut view = AccessView::from((l.access, l.plan_found));
+            view.on_earlier_nhs_number = on_earlier.then_some(true);
+            view
+        })
         .collect();
     let mut resp = Json(views).into_response();
     adapters::edge::link_next(&mut resp, uri.path(), page.next.map(|c| c.encode()));

@@ -9,6 +9,7 @@ use axum::extract::{RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use cpindex::access::AccessOutcome;
 use cpindex::fhir::{self, FhirError, SearchError};
 use cpindex::Role;
@@ -61,6 +62,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// request), then the lookup, then the view.
 pub async fn search(
     app: &App,
+    keys: &cpindex::ActiveKeys,
     claims: &cpindex::Claims,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -88,7 +90,7 @@ pub async fn search(
     } else {
         AccessOutcome::Allowed
     };
-    match look_up(app, claims, nhs, access).await {
+    match look_up(app, keys, claims, nhs, access).await {
         Ok(view) => {
             let now = app.clock.now();
             let body = match kind {
@@ -108,12 +110,14 @@ pub async fn search(
 
 pub async fn care_team(
     State(app): State<Arc<App>>,
+    Extension(keys): Extension<cpindex::ActiveKeys>,
     caller: Caller,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     search(
         &app,
+        &keys,
         &caller.0,
         &headers,
         query.as_deref(),
@@ -124,12 +128,14 @@ pub async fn care_team(
 
 pub async fn audit_event(
     State(app): State<Arc<App>>,
+    Extension(keys): Extension<cpindex::ActiveKeys>,
     caller: Caller,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     search(
         &app,
+        &keys,
         &caller.0,
         &headers,
         query.as_deref(),

@@ -11,7 +11,7 @@ pub mod view;
 use std::sync::Arc;
 
 use adapters::edge::{serve, ApiError, Caller, DenialAudit};
-use adapters::store::access::Trail;
+use adapters::store::access::{Trail, Window};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
@@ -21,7 +21,7 @@ use cpindex::access::{visits_to_show, Access, AccessCursor, AccessOutcome};
 use cpindex::answers::AccessView;
 use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
-use cpindex::{ChildKeys, Claims, Clock, NhsNumber, Retention};
+use cpindex::{ActiveKeys, ChildKey, Claims, Clock, Keyring, NhsNumber, Retention};
 
 use crate::view::{plans_to_show, ChildView};
 use adapters::key_guard::{require_key, KeyFault, KeyGuard};
@@ -52,9 +52,8 @@ pub struct App {
     queue: SqsQueue,
     clock: Arc<dyn Clock>,
     retention: Retention,
-    /// Turns the NHS number asked about into the child's key.
-    keys: ChildKeys,
-    /// Refuses every request while the key is not the one the data was written under.
+    /// Resolves the keys that turn the NHS number asked about into the child's key(s), and
+    /// refuses every request while the secret does not hold every key the data is under.
     key_guard: KeyGuard,
 }
 
@@ -64,26 +63,32 @@ impl App {
     pub fn new(
         table: Table,
         queue: SqsQueue,
-        keys: ChildKeys,
+        keys: impl Into<Keyring>,
         retention: Retention,
         clock: impl Clock + 'static,
     ) -> Self {
-        let table_for_guard = table.clone();
+        let clock: Arc<dyn Clock> = Arc::new(clock);
         Self {
             plans: PlanStore::new(table.clone(), retention),
-            accesses: AccessStore::new(table),
+            accesses: AccessStore::new(table.clone()),
             queue,
-            clock: Arc::new(clock),
             retention,
-            key_guard: KeyGuard::new(table_for_guard, &keys),
-            keys,
+            key_guard: KeyGuard::new(table, keys.into(), clock.clone()),
+            clock,
         }
     }
 
-    /// Compares the child key with the data's now (main calls it at start, so no request pays
-    /// for it); a fault is logged, and every request answers 503 until the key is right.
+    /// Re-reads the key state this often (tests of a rotation; the default is
+    /// `cpindex::key_state::KEY_STATE_REFRESH`).
+    pub fn with_key_refresh(mut self, every: std::time::Duration) -> Self {
+        self.key_guard = self.key_guard.refreshing_every(every);
+        self
+    }
+
+    /// Compares the child keys with the data's now (main calls it at start, so no request pays
+    /// for it); a fault is logged, and every request answers 503 until the keys are right.
     pub async fn check_key(&self) -> Result<(), KeyFault> {
-        self.key_guard.check().await
+        self.key_guard.keys().await.map(|_| ())
     }
 }
 
@@ -120,6 +125,9 @@ pub fn routes(app: App) -> Router {
 /// A role the route refuses is audited in the child's own trail too (the refusal stands even if
 /// the audit write fails).
 async fn audit_denial(app: Arc<App>, claims: Claims, mut parts: Parts) {
+    let Some(keys) = parts.extensions.get::<ActiveKeys>().cloned() else {
+        return;
+    };
     let nhs = match Path::<String>::from_request_parts(&mut parts, &()).await {
         Ok(Path(raw)) => NhsNumber::parse(&raw).ok(),
         // A FHIR search names the child in its query.
@@ -130,7 +138,7 @@ async fn audit_denial(app: Arc<App>, claims: Claims, mut parts: Parts) {
     };
     let access = Access::new(
         &claims,
-        app.keys.of(&nhs),
+        keys.write().of(&nhs),
         app.clock.now(),
         AccessOutcome::DeniedRole,
     );
@@ -173,13 +181,17 @@ impl From<Unavailable> for ApiError {
 /// caller declared not an unscheduled access event.
 pub async fn look_up(
     app: &App,
+    keys: &ActiveKeys,
     claims: &Claims,
     nhs: NhsNumber,
     outcome: AccessOutcome,
 ) -> Result<ChildView, Unavailable> {
-    let child = app.keys.of(&nhs);
+    // The child's partition under every key the data may be under (more than one only while a
+    // key rotation is under way: still one round trip, the reads run at once).
+    let children = child_keys(keys, &nhs);
     let now = app.clock.now();
-    let access = Access::new(claims, child.clone(), now, outcome);
+    let mut access = Access::new(claims, children[0].clone(), now, outcome);
+    access.aliases = children[1..].to_vec();
 
     // One round trip: the reads, the audit write and the queue hand-off all at once. The access
     // is written pending; fan-out decides whether there is anyone to alert.
@@ -191,8 +203,8 @@ pub async fn look_up(
         }
     };
     let (plans, visits, written, sent) = tokio::join!(
-        app.plans.projections_for(&child),
-        app.accesses.recent_visits(&child, VISITS_READ),
+        app.plans.projections_under(&children),
+        app.accesses.recent_visits_under(&children, VISITS_READ),
         app.accesses.record(&access),
         send,
     );
@@ -231,14 +243,20 @@ pub async fn look_up(
     Ok(view)
 }
 
+/// The child's key under each key the data may be under, the write key's first.
+pub fn child_keys(keys: &ActiveKeys, nhs: &NhsNumber) -> Vec<ChildKey> {
+    keys.all().iter().map(|k| k.of(nhs)).collect()
+}
+
 async fn lookup(
     State(app): State<Arc<App>>,
+    Extension(keys): Extension<ActiveKeys>,
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let claims = caller.0;
     let nhs = nhs_number(&raw, &claims)?;
-    let view = look_up(&app, &claims, nhs, AccessOutcome::Allowed).await?;
+    let view = look_up(&app, &keys, &claims, nhs, AccessOutcome::Allowed).await?;
     let mut resp = Json(view).into_response();
     // Personal data: never cached by a proxy or the browser.
     resp.headers_mut()
@@ -251,6 +269,7 @@ async fn lookup(
 /// before it is served.
 async fn audit_trail(
     State(app): State<Arc<App>>,
+    Extension(keys): Extension<ActiveKeys>,
     caller: Caller,
     Path(raw): Path<String>,
     Query(q): Query<PageQuery>,
@@ -259,10 +278,10 @@ async fn audit_trail(
     let claims = caller.0;
     let nhs = nhs_number(&raw, &claims)?;
     let cursor = q.cursor.as_deref().map(AccessCursor::parse).transpose()?;
-    let child = app.keys.of(&nhs);
+    let children = child_keys(&keys, &nhs);
     let read = Access::new(
         &claims,
-        child.clone(),
+        children[0].clone(),
         app.clock.now(),
         AccessOutcome::HistoryRead,
     );
@@ -272,13 +291,27 @@ async fn audit_trail(
         .map_err(|e| unavailable("audit read record", &e))?;
     // Every kind of access, in pages to the end of retention.
     let kinds = [Trail::Visits, Trail::SilentReads, Trail::Audit];
+    // Under every key the child's partition may be under (during a key rotation, more than
+    // one), merged into one order.
+    let windows: Vec<Window> = children
+        .iter()
+        .map(|child| Window {
+            child,
+            from: None,
+            to: read.at,
+        })
+        .collect();
     let page = app
         .accesses
-        .history_page(&child, &kinds, None, read.at, cursor.as_ref(), AUDIT_LIMIT)
+        .history_page(&windows, &kinds, cursor.as_ref(), AUDIT_LIMIT)
         .await
         .map_err(|e| unavailable("audit trail", &e))?;
     tracing::info!(access_id = %read.access_id, org = %claims.org, accesses = page.accesses.len(), "audit trail read");
-    let views: Vec<AccessView> = page.accesses.into_iter().map(AccessView::from).collect();
+    let views: Vec<AccessView> = page
+        .accesses
+        .into_iter()
+        .map(|l| AccessView::from((l.access, l.plan_found)))
+        .collect();
     let mut resp = Json(views).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::view::{BatchAck, RecordAck, RecordOutcome};
 use crate::App;
-use cpindex::ChildKey;
+use cpindex::{ChildKey, ChildKeys};
 
 pub use cpindex::batch::{Mode, MAX_RECORDS};
 /// Plans written at once within a batch (different plan references only).
@@ -148,13 +148,14 @@ fn ack_of(
 /// received; different plans are written concurrently.
 pub async fn apply(
     app: &App,
+    keys: &ChildKeys,
     org: &OrgCode,
     actor: &str,
     now: DateTime<Utc>,
     batch_id: String,
     batch: Batch,
 ) -> Result<BatchAck, adapters::store::StoreError> {
-    let (store, keys) = (&app.plans, &app.keys);
+    let store = &app.plans;
     let mut acks: Vec<Option<RecordAck>> = vec![None; batch.records.len()];
     // Group valid records by plan reference, keeping the order received within a group.
     let mut groups: Vec<Vec<(usize, Plan)>> = Vec::new();

@@ -17,13 +17,13 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use base64::Engine;
 use cpindex::json_object::MAX_INTEGER;
 use cpindex::notification::Struck;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::routes;
-use cpindex::{ChildKeys, Clock, Plan, PlanRef, Retention};
+use cpindex::{ActiveKeys, Clock, Keyring, Plan, PlanRef, Retention};
 use serde::Deserialize;
 
 use crate::view::{plan_view, PlanList, PlanView};
@@ -36,11 +36,11 @@ pub struct App {
     pub(crate) extracts: ExtractStore,
     pub(crate) indicators: IndicatorStore,
     pub(crate) notifications: NotificationStore,
-    /// Turns each plan's NHS number into the child's key (the partition its projection lives in).
-    pub(crate) keys: ChildKeys,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retention: Retention,
-    /// Refuses every request while the key is not the one the data was written under.
+    /// Resolves the key that turns each plan's NHS number into the child's key (the partition
+    /// its projection lives in), and refuses every request while the secret does not hold
+    /// every key the data is under.
     key_guard: KeyGuard,
 }
 
@@ -49,26 +49,33 @@ impl App {
     /// build it here.
     pub fn new(
         table: Table,
-        keys: ChildKeys,
+        keys: impl Into<Keyring>,
         retention: Retention,
         clock: impl Clock + 'static,
     ) -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(clock);
         Self {
             plans: PlanStore::new(table.clone(), retention),
             extracts: ExtractStore::new(table.clone()),
             indicators: IndicatorStore::new(table.clone()),
             notifications: NotificationStore::new(table.clone()),
-            key_guard: KeyGuard::new(table, &keys),
-            keys,
-            clock: Arc::new(clock),
+            key_guard: KeyGuard::new(table, keys.into(), clock.clone()),
+            clock,
             retention,
         }
     }
 
-    /// Compares the child key with the data's now (main calls it at start, so no request pays
-    /// for it); a fault is logged, and every request answers 503 until the key is right.
+    /// Re-reads the key state this often (tests of a rotation; the default is
+    /// `cpindex::key_state::KEY_STATE_REFRESH`).
+    pub fn with_key_refresh(mut self, every: std::time::Duration) -> Self {
+        self.key_guard = self.key_guard.refreshing_every(every);
+        self
+    }
+
+    /// Compares the child keys with the data's now (main calls it at start, so no request pays
+    /// for it); a fault is logged, and every request answers 503 until the keys are right.
     pub async fn check_key(&self) -> Result<(), KeyFault> {
-        self.key_guard.check().await
+        self.key_guard.keys().await.map(|_| ())
     }
 }
 
@@ -146,6 +153,7 @@ struct ExtractQuery {
 /// whole, with `fileOutcome: unreadable`.
 async fn apply_batch(
     app: &App,
+    keys: &ActiveKeys,
     caller: &Caller,
     value: &serde_json::Value,
 ) -> Result<cpindex::answers::BatchAck, ApiError> {
@@ -156,6 +164,7 @@ async fn apply_batch(
     })?;
     batch::apply(
         app,
+        keys.write(),
         &caller.0.org,
         caller.0.user.as_str(),
         now,
@@ -171,6 +180,7 @@ async fn apply_batch(
 /// `POST /v1/plan-batches` applies it. Larger files go through the CLI, which splits them.
 async fn post_extract(
     State(app): Shared,
+    Extension(keys): Extension<ActiveKeys>,
     caller: Caller,
     headers: HeaderMap,
     Query(q): Query<ExtractQuery>,
@@ -205,7 +215,7 @@ async fn post_extract(
         batch["extractId"] = serde_json::Value::String(id.clone());
     }
     let org = &caller.0.org;
-    let ack = apply_batch(&app, &caller, &batch).await?;
+    let ack = apply_batch(&app, &keys, &caller, &batch).await?;
     tracing::info!(
         org = %org, batch_id = %ack.batch_id, received = ack.counts.received,
         rejected = ack.counts.rejected, unread = extract.bad_rows.len(), outcome = %ack.file_code,
@@ -262,6 +272,7 @@ fn stale(current_version: u64) -> ApiError {
 
 async fn put_plan(
     State(app): Shared,
+    Extension(keys): Extension<ActiveKeys>,
     caller: Caller,
     Path(raw_ref): Path<String>,
     headers: HeaderMap,
@@ -272,7 +283,7 @@ async fn put_plan(
     let now = app.clock.now();
     let plan = Plan::from_json(&value, "", Some(plan_ref), now.date_naive())?;
     let org = &caller.0.org;
-    let child = app.keys.of(&plan.nhs_number);
+    let child = keys.write().of(&plan.nhs_number);
     let outcome = app
         .plans
         .upsert(
@@ -458,6 +469,7 @@ async fn list_plans(
 
 async fn post_batch(
     State(app): Shared,
+    Extension(keys): Extension<ActiveKeys>,
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
@@ -466,7 +478,7 @@ async fn post_batch(
     let value =
         json_body(&headers, &body).map_err(|e| ApiError::from(e.0.file_outcome("unreadable")))?;
     let org = &caller.0.org;
-    let ack = apply_batch(&app, &caller, &value).await?;
+    let ack = apply_batch(&app, &keys, &caller, &value).await?;
     tracing::info!(
         org = %org, batch_id = %ack.batch_id, mode = ack.mode.as_str(), received = ack.counts.received,
         rejected = ack.counts.rejected, stale = ack.counts.stale, failed = ack.counts.failed,

@@ -68,6 +68,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                     org_name: None,
                     setting_type: None,
                     outcome: AccessOutcome::Allowed,
+                    aliases: Vec::new(),
                 };
                 serde_json::to_string(&a).unwrap()
             })
@@ -108,7 +109,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     // End to end: the local stack's consumers poll the real queues; time from the lookup's answer
     // to the signed POST arriving at the LA's receiver.
     let stack = local_stack::Stack {
-        keys: crate::child_keys(),
+        keys: crate::child_keys().into(),
         dynamo: dynamo.clone(),
         sqs: sqs.clone(),
         table: name.clone(),

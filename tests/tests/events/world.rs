@@ -18,6 +18,7 @@ pub(crate) fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access
         org_name: Some("Leeds General Infirmary ED".into()),
         setting_type: None,
         outcome: AccessOutcome::Allowed,
+        aliases: Vec::new(),
     }
 }
 

@@ -34,7 +34,13 @@ async function planHistoryPage(planRef) {
   if (!r.ok) return show(`Plan ${planRef}`, warning("Could not load the access history", problemText(r)));
   /** @type {any[]} */
   const items = Array.isArray(r.body) ? r.body : [];
+  // Lookups of the number the plan was wrongly recorded on: the LA must report them.
+  const misplaced = items.filter((a) => a.onEarlierNhsNumber).length;
   show(`Plan ${planRef}`, h("p", {}, h("a", { class: "nhsuk-back-link", href: "#/plans" }, "Back to plans")),
+    misplaced > 0 ? warning("Looked up on the wrong NHS number",
+      `${misplaced} ${misplaced === 1 ? "lookup was" : "lookups were"} made while this plan was recorded on an NHS number you later corrected. Report this to your information governance lead.`) : "",
     items.length === 0 ? inset("Nobody has looked this child up since your authority recorded the plan.")
-      : table("Who looked this child up", ["When", "Where", "Who", "Role"], items.map((a) => [when(a.at), a.settingName || a.settingCode, a.userId, a.role])));
+      : table("Who looked this child up", ["When", "Where", "Who", "Role"], items.map((a) => [
+        a.onEarlierNhsNumber ? `${when(a.at)} (on the NHS number you corrected)` : when(a.at),
+        a.settingName || a.settingCode, a.userId, a.role])));
 }
