@@ -1519,4 +1519,37 @@ async fn a_corrected_or_withdrawn_plan_leaves_no_number_in_the_inbox_but_keeps_t
     for n in f.all_notifications().await {
         assert_eq!(n.nhs_number, None, "{}", n.notification_id);
     }
+    // The plan's history still shows the look made while it sat on the wrong number, marked
+    // so (an incident the LA reports), and names no number.
+    let history = call(
+        &f.inbox,
+        request("GET", "/v1/plans/L-1/accesses", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(history.status, 200);
+    assert!(!history.body.to_string().contains(CHILD));
+    let listed = history.body.as_array().unwrap();
+    let misplaced: Vec<&serde_json::Value> = listed
+        .iter()
+        .filter(|a| a["onEarlierNhsNumber"] == true)
+        .collect();
+    assert_eq!(misplaced.len(), 1, "{listed:?}");
+    assert_eq!(misplaced[0]["accessId"], first.as_str());
+    assert_eq!(misplaced[0]["settingCode"], "RR801");
+    // A look at the right number after the correction is listed plainly.
+    let now_right = f.look(MOTHER).await;
+    let history = call(
+        &f.inbox,
+        request("GET", "/v1/plans/L-1/accesses", la(LEEDS), None),
+    )
+    .await;
+    let right = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["accessId"] == now_right.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{now_right} not listed: {}", history.body));
+    assert!(right["onEarlierNhsNumber"].is_null());
 }
