@@ -74,9 +74,17 @@ pub enum ChildKeysError {
 /// pays for a fetch). A rotation puts both keys in the secret and restarts the functions
 /// (docs/OPERATIONS.md); which key writes is the stored key state's to say.
 pub async fn child_keys_from_env(sdk: &SdkConfig) -> Result<cpindex::Keyring, ChildKeysError> {
-    use crate::secrets::SecretSource;
     let arn = config::required(env::CHILD_KEY_SECRET_ARN)?;
+    keyring_from_secret(sdk, &arn).await
+}
+
+/// The child keys in the secret `arn` (the functions', or an operator's rotation tool's).
+pub async fn keyring_from_secret(
+    sdk: &SdkConfig,
+    arn: &str,
+) -> Result<cpindex::Keyring, ChildKeysError> {
+    use crate::secrets::SecretSource;
     let source = crate::secrets::SecretsManager(aws_sdk_secretsmanager::Client::new(sdk));
-    let secret = source.secret(&arn).await?;
+    let secret = source.secret(arn).await?;
     Ok(cpindex::Keyring::from_secret(&secret)?)
 }

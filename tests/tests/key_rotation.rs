@@ -324,3 +324,61 @@ async fn a_rotation_keeps_every_plan_findable_and_a_process_without_the_new_key_
         .unwrap();
     assert_eq!(state["keyId"].as_s().unwrap(), "2");
 }
+
+/// The operator's tool, as run: it reads the secret from a file, prints the state, refuses a
+/// switch at too short notice (exit 1) and plans one otherwise.
+#[tokio::test]
+async fn the_rotation_tool_prints_the_state_and_refuses_steps_out_of_order() {
+    use clap::Parser;
+    let emu = Emulator::connect();
+    let table = emu.fresh_table().await;
+    let (queue, _) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
+    let clock = Arc::new(FixedClock::at(Utc::now()));
+    // A function starts on the table and claims it for key 1.
+    let p = start(&table, &queue, &one(), &clock);
+    assert_eq!(put(&p, "CP-1", &plan(CHILD, 1)).await, "created");
+    let dir = integration_tests::local_state_dir("keys-tool");
+    let secret = dir.join("child-key");
+    std::fs::write(&secret, both()).unwrap();
+    let url = integration_tests::emulator_url();
+    let tool = |args: &[&str]| {
+        let mut all = vec![
+            "cpindex-keys",
+            "--table",
+            table.name(),
+            "--emulator-url",
+            &url,
+            "--secret-file",
+            secret.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        cpindex_keys::KeysCli::try_parse_from(all).unwrap()
+    };
+    let run = |cli| async move {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = cpindex_keys::run(cli, &mut out, &mut err).await;
+        (
+            code,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    };
+    let (code, out, _) = run(tool(&["status"])).await;
+    assert_eq!((code, out.trim()), (0, "writes under key 1"));
+    let (code, _, err) = run(tool(&["switch", "--to", "2", "--in-minutes", "1"])).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("notice"), "{err}");
+    let (code, _, err) = run(tool(&["rekey"])).await;
+    assert_eq!(code, 0, "nothing to re-key yet: {err}");
+    let (code, out, err) = run(tool(&["switch", "--to", "2"])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("switching to key 2 at"), "{out}");
+    let (code, _, err) = run(tool(&["rekey"])).await;
+    assert_eq!(code, 1, "before the switch time: {err}");
+    assert!(err.contains("re-key after it"), "{err}");
+    let (code, out, _) = run(tool(&["--json", "status"])).await;
+    assert_eq!(code, 0);
+    let state: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(state["next"]["keyId"], "2");
+    assert_eq!(state["keyId"], "1");
+}
