@@ -2,19 +2,22 @@
 //! (`cpindex::KeyState`, stored with the data). A changed secret (rotation switched on, a stack
 //! re-created after a restore, a wrong local key) would otherwise make every child on a plan
 //! look up as "no plan" and file new plans where no lookup finds them. The guard reads the
-//! state at start and again whenever its copy is older than [`KEY_STATE_REFRESH`] (so a
-//! rotation's switch, planned further ahead than that, reaches every process before it takes
-//! effect); when the secret lacks a key the data may be under, every request answers 503 and
+//! state at start; once its copy is older than [`KEY_STATE_REFRESH`] it re-reads it beside the
+//! request that noticed (no request waits for it), and a copy older than [`KEY_STATE_MAX_AGE`]
+//! (a process idle that long) is read again before the request goes on. A rotation's switch is
+//! planned further ahead than that, so it reaches every process before it takes effect. When
+//! the secret lacks a key the data may be under, every request answers 503 and
 //! one configuration fault is logged, which the `ConfigurationFaults` alarm counts. A handler
 //! runs only with the keys resolved, so nothing is written under a wrong key.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cpindex::key_state::{MissingKeys, KEY_STATE_REFRESH};
+use cpindex::key_state::{MissingKeys, KEY_STATE_MAX_AGE, KEY_STATE_REFRESH};
 use cpindex::{ActiveKeys, Clock, KeyState, Keyring, Problem};
 
 use crate::edge::ApiError;
@@ -41,8 +44,12 @@ struct Inner {
     store: KeyStateStore,
     ring: Keyring,
     clock: Arc<dyn Clock>,
+    /// Re-read in the background from this age; wait for a read from `max_age`.
     refresh: Duration,
+    max_age: Duration,
     known: Mutex<Option<Known>>,
+    /// A background read is under way.
+    refreshing: AtomicBool,
     /// Whether the last resolution was a fault (one log line per change, not per request).
     faulted: Mutex<bool>,
 }
@@ -58,28 +65,25 @@ impl KeyGuard {
             ring,
             clock,
             refresh: KEY_STATE_REFRESH,
+            max_age: KEY_STATE_MAX_AGE,
             known: Mutex::new(None),
+            refreshing: AtomicBool::new(false),
             faulted: Mutex::new(false),
         }))
     }
 
-    /// The same guard re-reading the state this often (tests of a rotation, which cannot wait
-    /// minutes).
+    /// The same guard re-reading the state from this age (and waiting for it from twice this
+    /// age): tests of a rotation, which cannot wait minutes.
     pub fn refreshing_every(self, refresh: Duration) -> Self {
         let inner = Arc::into_inner(self.0).expect("set before the guard is shared");
-        Self(Arc::new(Inner { refresh, ..inner }))
+        Self(Arc::new(Inner {
+            refresh,
+            max_age: refresh * 2,
+            ..inner
+        }))
     }
 
-    async fn state(&self) -> Result<KeyState, StoreError> {
-        {
-            let known = self.0.known.lock().expect("key guard lock");
-            if let Some(k) = known
-                .as_ref()
-                .filter(|k| k.read_at.elapsed() < self.0.refresh)
-            {
-                return Ok(k.state.clone());
-            }
-        }
+    async fn read(&self) -> Result<KeyState, StoreError> {
         let read_at = Instant::now();
         let state = self
             .0
@@ -91,6 +95,31 @@ impl KeyGuard {
             read_at,
         });
         Ok(state)
+    }
+
+    async fn state(&self) -> Result<KeyState, StoreError> {
+        let cached = {
+            let known = self.0.known.lock().expect("key guard lock");
+            known
+                .as_ref()
+                .map(|k| (k.state.clone(), k.read_at.elapsed()))
+        };
+        match cached {
+            Some((state, age)) if age < self.0.refresh => Ok(state),
+            Some((state, age)) if age < self.0.max_age => {
+                if !self.0.refreshing.swap(true, Ordering::AcqRel) {
+                    let guard = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = guard.read().await {
+                            tracing::warn!(error = %cpindex::log::chain(&e), "the child key state could not be re-read; the next request tries again");
+                        }
+                        guard.0.refreshing.store(false, Ordering::Release);
+                    });
+                }
+                Ok(state)
+            }
+            _ => self.read().await,
+        }
     }
 
     /// The keys to work under now: `Err` when the secret lacks a key the data may be under, or

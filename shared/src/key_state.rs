@@ -8,7 +8,7 @@
 //! A rotation, in operators' steps (docs/OPERATIONS.md):
 //! 1. The secret holds both keys (`{"keys": [...]}`); the functions restart. Nothing changes.
 //! 2. `switch`: writes move to the new key at a time set far enough ahead that every function
-//!    has re-read the state ([`KEY_STATE_REFRESH`]) and reads under both keys before any plan
+//!    has re-read the state ([`KEY_STATE_MAX_AGE`]) and reads under both keys before any plan
 //!    is written under the new one.
 //! 3. `rekey`: every live plan moves to its new-key partition (after the switch time).
 //! 4. `retire`: once accesses under the old key have expired, it is no longer read; the secret
@@ -21,12 +21,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::child_key::{ChildKeys, KeyFingerprint, Keyring};
 
-/// How long a function trusts the key state it read before reading it again. A switch is
-/// planned at least [`MIN_SWITCH_LEAD`] ahead, so every running function has seen it first.
+/// How old a function's copy of the key state may grow before it re-reads it in the
+/// background (the request that notices goes on with the copy it has).
 pub const KEY_STATE_REFRESH: Duration = Duration::from_secs(60);
 
-/// The shortest notice of a switch: three refresh periods (a function that read the state
-/// just before the switch was planned has re-read it twice by then).
+/// How old a copy may be used at all: past this a request waits for a fresh read. A switch is
+/// planned at least [`MIN_SWITCH_LEAD`] ahead, longer than this, so a copy young enough to use
+/// always knows of every switch already in effect.
+pub const KEY_STATE_MAX_AGE: Duration = Duration::from_secs(2 * 60);
+
+/// The shortest notice of a switch: [`KEY_STATE_MAX_AGE`] and a minute's margin for clocks.
 pub const MIN_SWITCH_LEAD: Duration = Duration::from_secs(3 * 60);
 
 /// A planned move of writes to another key.
