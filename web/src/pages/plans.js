@@ -38,7 +38,7 @@ async function planHistoryPage(planRef) {
   const misplaced = items.filter((a) => a.onEarlierNhsNumber).length;
   show(`Plan ${planRef}`, h("p", {}, h("a", { class: "nhsuk-back-link", href: "#/plans" }, "Back to plans")),
     misplaced > 0 ? warning("Looked up on the wrong NHS number",
-      `${misplaced} ${misplaced === 1 ? "lookup was" : "lookups were"} made while this plan was recorded on an NHS number you later corrected. Report this to your information governance lead.`) : "",
+      `${misplaced} ${misplaced === 1 ? "lookup was" : "lookups were"} made while this plan was recorded on an NHS number you later corrected. Report this to your information governance lead.`) : null,
     items.length === 0 ? inset("Nobody has looked this child up since your authority recorded the plan.")
       : table("Who looked this child up", ["When", "Where", "Who", "Role"], items.map((a) => [
         a.onEarlierNhsNumber ? `${when(a.at)} (on the NHS number you corrected)` : when(a.at),
