@@ -9,6 +9,7 @@ pub mod edge;
 pub mod fault;
 pub mod key_guard;
 pub mod key_rotation;
+pub mod profile_cache;
 pub mod queue;
 pub mod secrets;
 pub mod sqs_batch;

@@ -117,17 +117,38 @@ pub fn child(view: &ChildView) -> String {
         }
         let la_name = format!("{} ({})", clean(&la.name), la.code);
         let _ = writeln!(out, "   Responsible LA:  {la_name}");
-        let _ = writeln!(out, "   Team:            {}", clean(&la.team));
-        let _ = writeln!(
-            out,
-            "   EMERGENCY DUTY:  {}   (out of hours)",
-            clean(&la.emergency_duty_phone)
-        );
+        if let Some(team) = &la.team {
+            let _ = writeln!(out, "   Team:            {}", clean(team));
+        }
+        match &la.emergency_duty_phone {
+            Some(phone) => {
+                let _ = writeln!(out, "   EMERGENCY DUTY:  {}   (out of hours)", clean(phone));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "   EMERGENCY DUTY:  NO VETTED NUMBER HELD for this LA: reach its emergency duty team through your switchboard"
+                );
+            }
+        }
         let office = la
             .office_hours_phone
             .as_deref()
             .map_or_else(|| "not given".to_owned(), clean);
         let _ = writeln!(out, "   Office hours:    {office}");
+        if let Some(case) = &la.case_team {
+            let phone = case
+                .phone
+                .as_ref()
+                .map(|p| format!(", {}", clean(p.as_str())))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "   Case team:       {}{phone}   (given by {})",
+                clean(&case.team),
+                clean(&la.name)
+            );
+        }
     }
     let _ = writeln!(out);
     if view.visits.is_empty() {

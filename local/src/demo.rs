@@ -61,9 +61,9 @@ fn la(name: &str, team: &str, office: &str, edt: &str) -> Value {
     json!({"name": name, "team": team, "officeHoursPhone": office, "emergencyDutyPhone": edt})
 }
 
-fn plan(plan_ref: &str, nhs: &NhsNumber, plan_type: &str, start: &str, contact: &Value) -> Value {
+fn plan(plan_ref: &str, nhs: &NhsNumber, plan_type: &str, start: &str) -> Value {
     json!({"planRef": plan_ref, "nhsNumber": nhs.digits(), "planType": plan_type, "startDate": start,
-        "sourceVersion": 1, "responsibleLa": contact})
+        "sourceVersion": 1})
 }
 
 async fn send(
@@ -137,23 +137,23 @@ pub async fn load(api: &str, auth: &LocalAuth, state_dir: &Path) -> Result<(), S
         .await?;
     }
     let kids = children();
-    let mut ended = plan("CAM-88", &kids[3].nhs, "CPP", "2025-02-01", &camden);
+    let mut ended = plan("CAM-88", &kids[3].nhs, "CPP", "2025-02-01");
     ended["endDate"] = json!("2026-06-30");
-    let mut unborn = plan("LDS-1003", &kids[2].nhs, "UCPP", "2026-09-01", &leeds);
+    let mut unborn = plan("LDS-1003", &kids[2].nhs, "UCPP", "2026-09-01");
     unborn["expectedDueDate"] = json!("2027-01-20");
     let uploads = [
         (
             LEEDS,
             vec![
-                plan("LDS-1001", &kids[0].nhs, "CPP", "2026-03-14", &leeds),
-                plan("LDS-1002", &kids[1].nhs, "CPP", "2026-05-02", &leeds),
+                plan("LDS-1001", &kids[0].nhs, "CPP", "2026-03-14"),
+                plan("LDS-1002", &kids[1].nhs, "CPP", "2026-05-02"),
                 unborn,
             ],
         ),
         (
             CAMDEN,
             vec![
-                plan("CAM-77", &kids[1].nhs, "LAC", "2025-11-20", &camden),
+                plan("CAM-77", &kids[1].nhs, "LAC", "2025-11-20"),
                 ended,
             ],
         ),

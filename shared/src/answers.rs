@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::access::{Access, AccessOutcome, Visit};
 use crate::batch::Mode;
 use crate::claims::Role;
-use crate::contact::LaContact;
+use crate::contact::CaseTeam;
+use crate::profile::LaProfile;
 use crate::nhs_number::NhsNumber;
 use crate::notification::Notification;
 use crate::org::OrgCode;
@@ -53,29 +54,40 @@ impl PlanFacts {
     }
 }
 
-/// The responsible LA and how to reach its team.
+/// The responsible LA and how to reach it: the LA's name and numbers from its profile (vetted
+/// by operators) only, and the case-holding team a record may add, marked as given by the LA.
+/// Every surface (JSON, both FHIR interfaces, the web app, the CLI) shows this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponsibleLa {
     pub code: OrgCode,
+    /// The profile's name (the organisation code when no profile is held).
     pub name: String,
-    pub team: String,
+    /// The profile's team (absent when no profile is held).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_hours_phone: Option<String>,
-    pub emergency_duty_phone: String,
+    /// The number to call out of hours. Absent only for a plan recorded before profiles were
+    /// required by an LA that still has none: clinicians are told no vetted number is held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency_duty_phone: Option<String>,
+    /// The case-holding team as the recording LA gave it: never instead of the numbers above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_team: Option<CaseTeam>,
 }
 
 impl ResponsibleLa {
-    pub fn of(code: &OrgCode, contact: &LaContact) -> Self {
+    /// The one place contacts are put together: `profile` is the LA's, as operators keep it.
+    pub fn of(code: &OrgCode, profile: Option<&LaProfile>, case_team: Option<&CaseTeam>) -> Self {
+        let phone = |p: &Option<crate::contact::Phone>| p.as_ref().map(|p| p.as_str().to_owned());
         Self {
             code: code.clone(),
-            name: contact.name.clone(),
-            team: contact.team.clone(),
-            office_hours_phone: contact
-                .office_hours_phone
-                .as_ref()
-                .map(|p| p.as_str().to_owned()),
-            emergency_duty_phone: contact.emergency_duty_phone.as_str().to_owned(),
+            name: profile.map_or_else(|| code.as_str().to_owned(), |p| p.name.clone()),
+            team: profile.map(|p| p.team.clone()),
+            office_hours_phone: profile.and_then(|p| phone(&p.office_hours_phone)),
+            emergency_duty_phone: profile.and_then(|p| phone(&p.emergency_duty_phone)),
+            case_team: case_team.cloned(),
         }
     }
 }
@@ -140,7 +152,9 @@ pub struct PlanView {
     #[serde(flatten)]
     pub facts: PlanFacts,
     pub source_version: u64,
-    pub responsible_la: LaContact,
+    /// The case-holding team the record gives (the LA's own contacts are its profile's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_team: Option<CaseTeam>,
     /// What the write that answered this did (`created`, `updated`, `unchanged`, `moved`,
     /// `withdrawn`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -89,53 +89,34 @@ impl Phone {
     }
 }
 
-/// The responsible LA's name and the team to call, in and out of office hours.
+/// What a plan record may add to its LA's vetted contacts (which come from the LA's profile
+/// only, kept by operators): the team holding the case and its direct line. Shown to
+/// clinicians as "given by <LA>", beside the profile's emergency-duty number and never instead
+/// of it, so an LA account can add a useful daytime line but cannot plant the number a
+/// clinician calls at 3 a.m.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LaContact {
-    pub name: String,
+pub struct CaseTeam {
     pub team: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub office_hours_phone: Option<Phone>,
-    /// Mandatory: the out-of-hours line is what a clinician at 3 a.m. needs.
-    pub emergency_duty_phone: Phone,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
 }
 
-impl LaContact {
-    /// Parses the `responsibleLa` object of a plan.
+impl CaseTeam {
+    /// Parses the `caseTeam` object of a plan.
     pub fn read(mut r: ObjectReader<'_>) -> Result<Self, FieldError> {
-        let name = text(
-            r.str("name", ErrorCode::MissingField, ErrorCode::InvalidText)?,
-            &r.pointer("name"),
-            120,
-        )?;
         let team = text(
             r.str("team", ErrorCode::MissingField, ErrorCode::InvalidText)?,
             &r.pointer("team"),
             120,
         )?;
-        let office_hours_phone = r
-            .opt_str("officeHoursPhone", ErrorCode::InvalidPhone)?
-            .map(|p| Phone::parse(p, &r.pointer("officeHoursPhone")))
+        let phone = r
+            .opt_str("phone", ErrorCode::InvalidPhone)?
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| Phone::parse(p, &r.pointer("phone")))
             .transpose()?;
-        let field = r.pointer("emergencyDutyPhone");
-        let emergency_duty_phone = match r.opt_str("emergencyDutyPhone", ErrorCode::InvalidPhone)? {
-            Some(p) if !p.trim().is_empty() => Phone::parse(p, &field)?,
-            _ => {
-                return Err(FieldError::new(
-                    ErrorCode::MissingEmergencyPhone,
-                    field,
-                    "the emergency-duty phone number is mandatory",
-                ))
-            }
-        };
         r.finish()?;
-        Ok(Self {
-            name,
-            team,
-            office_hours_phone,
-            emergency_duty_phone,
-        })
+        Ok(Self { team, phone })
     }
 }
 
@@ -144,30 +125,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn read(v: serde_json::Value) -> Result<LaContact, FieldError> {
-        LaContact::read(ObjectReader::new(&v, "/responsibleLa").unwrap())
+    fn read(v: serde_json::Value) -> Result<CaseTeam, FieldError> {
+        CaseTeam::read(ObjectReader::new(&v, "/caseTeam").unwrap())
     }
 
     #[test]
-    fn reads_a_full_contact() {
-        let c = read(
-            json!({"name": "Leeds", "team": "Front door", "officeHoursPhone": "0113 222 4403",
-            "emergencyDutyPhone": "+44 (0)113 535 0600"}),
-        )
-        .unwrap();
-        assert_eq!(c.emergency_duty_phone.as_str(), "+44 (0)113 535 0600");
-    }
-
-    #[test]
-    fn emergency_phone_is_mandatory_and_named() {
-        for v in [
-            json!({"name": "L", "team": "T"}),
-            json!({"name": "L", "team": "T", "emergencyDutyPhone": " "}),
-        ] {
-            let e = read(v).unwrap_err();
-            assert_eq!(e.code, ErrorCode::MissingEmergencyPhone);
-            assert_eq!(e.field, "/responsibleLa/emergencyDutyPhone");
-        }
+    fn a_case_team_is_a_team_and_perhaps_its_direct_line() {
+        let c = read(json!({"team": "Leeds North CP team", "phone": "+44 (0)113 378 1000"})).unwrap();
+        assert_eq!(c.phone.unwrap().as_str(), "+44 (0)113 378 1000");
+        assert_eq!(read(json!({"team": "T", "phone": " "})).unwrap().phone, None);
+        let e = read(json!({"team": "T", "emergencyDutyPhone": "0113 535 0600"})).unwrap_err();
+        assert_eq!((e.code, e.field.as_str()), (ErrorCode::UnknownField, "/caseTeam/emergencyDutyPhone"));
+        let e = read(json!({"phone": "0113 535 0600"})).unwrap_err();
+        assert_eq!((e.code, e.field.as_str()), (ErrorCode::MissingField, "/caseTeam/team"));
     }
 
     #[test]
@@ -210,23 +180,5 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn bad_phones_and_unknown_fields_are_refused() {
-        assert_eq!(
-            read(json!({"name": "L", "team": "T", "emergencyDutyPhone": "call me"}))
-                .unwrap_err()
-                .code,
-            ErrorCode::InvalidPhone
-        );
-        assert_eq!(
-            read(
-                json!({"name": "L", "team": "T", "emergencyDutyPhone": "01132224403", "fax": "1"})
-            )
-            .unwrap_err()
-            .field,
-            "/responsibleLa/fax"
-        );
     }
 }

@@ -80,29 +80,20 @@ pub const COLUMNS: &[Column] = &[
         meaning:
             "a positive whole number from the LA system; a newer version replaces an older one",
     },
+    // The LA's own name and numbers come from its profile, never from a record: older
+    // extracts' `la_name`, `team`, `office_hours_phone` and `emergency_duty_phone` columns are
+    // reported as ignored.
     Column {
-        name: "la_name",
-        pointer: "/responsibleLa/name",
-        required: true,
-        meaning: "the responsible local authority's name",
-    },
-    Column {
-        name: "team",
-        pointer: "/responsibleLa/team",
-        required: true,
-        meaning: "the team a clinician should contact",
-    },
-    Column {
-        name: "office_hours_phone",
-        pointer: "/responsibleLa/officeHoursPhone",
+        name: "case_team",
+        pointer: "/caseTeam/team",
         required: false,
-        meaning: "the team's office-hours number",
+        meaning: "the team holding the case (shown to clinicians as given by your LA)",
     },
     Column {
-        name: "emergency_duty_phone",
-        pointer: "/responsibleLa/emergencyDutyPhone",
-        required: true,
-        meaning: "the emergency duty team's number (out of hours); every record needs one",
+        name: "case_team_phone",
+        pointer: "/caseTeam/phone",
+        required: false,
+        meaning: "the case team's direct line (shown beside your profile's numbers, never instead)",
     },
 ];
 
@@ -376,7 +367,7 @@ pub fn normalise_cell(raw: &str) -> String {
 /// The batch record for one row's cells: an empty cell is an absent field.
 pub fn record_of(cells: &[(&Column, &str)]) -> Value {
     let mut record = Map::new();
-    let mut la = Map::new();
+    let mut case_team = Map::new();
     for (column, text) in cells {
         if text.is_empty() {
             continue;
@@ -389,12 +380,15 @@ pub fn record_of(cells: &[(&Column, &str)]) -> Value {
         } else {
             Value::String((*text).to_owned())
         };
-        match column.pointer.strip_prefix("/responsibleLa/") {
-            Some(key) => la.insert(key.to_owned(), value),
+        match column.pointer.strip_prefix("/caseTeam/") {
+            Some(key) => case_team.insert(key.to_owned(), value),
             None => record.insert(column.pointer[1..].to_owned(), value),
         };
     }
-    record.insert("responsibleLa".to_owned(), Value::Object(la));
+    // Only when the row gives it: the case team is optional.
+    if !case_team.is_empty() {
+        record.insert("caseTeam".to_owned(), Value::Object(case_team));
+    }
     Value::Object(record)
 }
 
@@ -432,10 +426,10 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    const HEADER: &str = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone\n";
+    const HEADER: &str = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,case_team,case_team_phone\n";
 
     fn good(plan_ref: &str) -> String {
-        format!("{plan_ref},943 476 5919,CPP,2026-01-10,,,3,Leeds City Council,Front Door,0113 222 4403,0113 535 0600\n")
+        format!("{plan_ref},943 476 5919,CPP,2026-01-10,,,3,Front Door,0113 222 4403\n")
     }
 
     #[test]
@@ -450,8 +444,7 @@ mod tests {
                 record: json!({
                     "planRef": "CP-1", "nhsNumber": "943 476 5919", "planType": "CPP",
                     "startDate": "2026-01-10", "sourceVersion": 3,
-                    "responsibleLa": {"name": "Leeds City Council", "team": "Front Door",
-                        "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+                    "caseTeam": {"team": "Front Door", "phone": "0113 222 4403"}
                 })
             }]
         );
@@ -466,14 +459,14 @@ mod tests {
 
     #[test]
     fn header_may_be_in_any_order_any_case_with_a_bom_and_without_optional_columns() {
-        let file = "\u{feff}Team,PLAN REF,nhs-number,plan_type,start_date,Source Version,la_name,emergency_duty_phone\r\n\
-                    Front Door,CP-9,9434765919,LAC,2026-01-10,1,Leeds,0113 535 0600\r\n";
+        let file = "\u{feff}Case Team,PLAN REF,nhs-number,plan_type,start_date,Source Version\r\n\
+                    Front Door,CP-9,9434765919,LAC,2026-01-10,1\r\n";
         let extract = parse(file.as_bytes()).unwrap();
         assert!(extract.bad_rows.is_empty(), "{:?}", extract.bad_rows);
         let r = &extract.rows[0].record;
         assert_eq!(r["planRef"], "CP-9");
-        assert_eq!(r["responsibleLa"]["team"], "Front Door");
-        assert!(r["responsibleLa"].get("officeHoursPhone").is_none());
+        assert_eq!(r["caseTeam"]["team"], "Front Door");
+        assert!(r["caseTeam"].get("phone").is_none());
         assert!(r.get("endDate").is_none());
     }
 
@@ -481,12 +474,12 @@ mod tests {
     fn header_problems_name_the_columns() {
         assert_eq!(parse(b""), Err(HeaderError::Empty));
         let missing = parse(b"plan_ref,nhs_number\n").unwrap_err();
-        assert!(matches!(&missing, HeaderError::Missing(m) if m.contains(&"emergency_duty_phone")));
-        assert!(missing.to_string().contains("emergency_duty_phone"));
+        assert!(matches!(&missing, HeaderError::Missing(m) if m.contains(&"plan_type")));
+        assert!(missing.to_string().contains("plan_type"));
         // Extra columns are reported and their cells ignored, not a reason to refuse the file.
         let extra = parse(
             format!(
-                "Case Worker,{},colour\nJo,P-1,9434765919,CPP,2026-01-10,,,1,Leeds,T,,0113 535 0600,red\n",
+                "Case Worker,{},colour\nJo,P-1,9434765919,CPP,2026-01-10,,,1,T,,red\n",
                 HEADER.trim_end()
             )
             .as_bytes(),
@@ -496,8 +489,20 @@ mod tests {
         assert_eq!(extra.rows[0].record["planRef"], "P-1");
         let sent = extra.rows[0].record.to_string();
         assert!(!sent.contains("Jo") && !sent.contains("red"), "{sent}");
-        let twice = parse(format!("{},Team\n", HEADER.trim_end()).as_bytes()).unwrap_err();
-        assert_eq!(twice, HeaderError::Duplicate("team"));
+        let twice = parse(format!("{},Case Team\n", HEADER.trim_end()).as_bytes()).unwrap_err();
+        assert_eq!(twice, HeaderError::Duplicate("case_team"));
+        // An extract made before contacts came from profiles still loads; the LA's own name
+        // and numbers in it are reported as ignored, never sent.
+        let old = parse(
+            b"plan_ref,nhs_number,plan_type,start_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone\n\
+              P-1,9434765919,CPP,2026-01-10,1,Leeds,Front Door,0113 222 4403,07700 900123\n",
+        )
+        .unwrap();
+        assert_eq!(
+            old.ignored_columns,
+            vec!["la_name", "team", "office_hours_phone", "emergency_duty_phone"]
+        );
+        assert!(!old.rows[0].record.to_string().contains("07700"));
         assert_eq!(parse(b"plan_ref,\xff\n").unwrap_err(), HeaderError::NotUtf8);
     }
 
@@ -511,7 +516,7 @@ mod tests {
         let pos = latin1.windows(5).position(|w| w == b"Front").unwrap();
         latin1[pos + 2] = 0xf6;
         file.extend(latin1);
-        file.extend(b",,,,,,,,,,\n"); // line 6: blank, skipped
+        file.extend(b",,,,,,,,\n"); // line 6: blank, skipped
         file.extend(b"\n"); // line 7: empty, skipped
         file.extend(good("CP-8").as_bytes()); // line 8
         let extract = parse(&file).unwrap();
@@ -522,11 +527,11 @@ mod tests {
             vec![
                 BadRow {
                     line: 3,
-                    reason: "the row has 3 columns; the header has 11".into()
+                    reason: "the row has 3 columns; the header has 9".into()
                 },
                 BadRow {
                     line: 5,
-                    reason: "column team is not UTF-8 text (save the extract as UTF-8)".into()
+                    reason: "column case_team is not UTF-8 text (save the extract as UTF-8)".into()
                 },
             ]
         );
@@ -535,25 +540,22 @@ mod tests {
     #[test]
     fn a_quoted_cell_over_several_lines_keeps_the_next_rows_line_numbers_right() {
         let file = format!(
-            "{HEADER}CP-1,9434765919,CPP,2026-01-10,,,1,Leeds,\"Front\nDoor\",,0113 535 0600\n{}",
+            "{HEADER}CP-1,9434765919,CPP,2026-01-10,,,1,\"Front\nDoor\",0113 535 0600\n{}",
             good("CP-2")
         );
         let extract = parse(file.as_bytes()).unwrap();
         let lines: Vec<u64> = extract.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 4]);
         // The API takes no line breaks in text: the cell is sent on one line.
-        assert_eq!(
-            extract.rows[0].record["responsibleLa"]["team"],
-            "Front Door"
-        );
+        assert_eq!(extract.rows[0].record["caseTeam"]["team"], "Front Door");
     }
 
     #[test]
     fn acknowledgement_fields_map_back_to_columns() {
         assert_eq!(column_for_field("/records/3/nhsNumber"), Some("nhs_number"));
         assert_eq!(
-            column_for_field("/records/999/responsibleLa/emergencyDutyPhone"),
-            Some("emergency_duty_phone")
+            column_for_field("/records/999/caseTeam/phone"),
+            Some("case_team_phone")
         );
         assert_eq!(column_for_field("/records/3"), None);
         assert_eq!(column_for_field("/records/3/colour"), None);
@@ -589,7 +591,7 @@ mod tests {
             "[A-Z][A-Z0-9-]{0,8}",
             proptest::collection::vec(cell(), 5),
             source_version(),
-            proptest::collection::vec(cell(), 4),
+            proptest::collection::vec(cell(), 2),
         )
             .prop_map(|(plan_ref, mid, version, tail)| {
                 let mut r = vec![plan_ref];

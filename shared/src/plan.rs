@@ -6,7 +6,7 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::contact::LaContact;
+use crate::contact::CaseTeam;
 use crate::json_object::ObjectReader;
 use crate::nhs_number::NhsNumber;
 use crate::problem::{ErrorCode, FieldError};
@@ -187,7 +187,10 @@ pub struct Plan {
     pub expected_due_date: Option<NaiveDate>,
     /// The LA system's version: monotonic per plan; newer wins.
     pub source_version: u64,
-    pub responsible_la: LaContact,
+    /// The case-holding team (the LA's own contacts come from its profile, never a record).
+    /// Records stored before this held `responsibleLa`, which is read past and never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_team: Option<CaseTeam>,
 }
 
 fn date(r: &mut ObjectReader<'_>, name: &'static str) -> Result<Option<NaiveDate>, FieldError> {
@@ -261,7 +264,19 @@ impl Plan {
         let end_date = date(&mut r, "endDate")?;
         let expected_due_date = date(&mut r, "expectedDueDate")?;
         let source_version = r.positive_u64("sourceVersion")?;
-        let responsible_la = LaContact::read(r.object("responsibleLa", ErrorCode::MissingField)?)?;
+        if value.get("responsibleLa").is_some() {
+            return Err(FieldError::new(
+                ErrorCode::ContactsFromProfile,
+                r.pointer("responsibleLa"),
+                "the LA's name and numbers come from its profile, which operators keep; send the \
+                 case-holding team as `caseTeam` ({\"team\", \"phone\"}) if you want it shown",
+            ));
+        }
+        let case_team = match value.get("caseTeam") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(CaseTeam::read(r.object("caseTeam", ErrorCode::MissingField)?)?),
+        };
+        r.handled("caseTeam");
 
         if start_date > today + chrono::Days::new(1) {
             return Err(FieldError::new(
@@ -305,7 +320,7 @@ impl Plan {
             end_date,
             expected_due_date,
             source_version,
-            responsible_la,
+            case_team,
         })
     }
 
@@ -370,8 +385,7 @@ mod tests {
             "planType": "CPPI",
             "startDate": "2026-01-10",
             "sourceVersion": 3,
-            "responsibleLa": {"name": "Leeds City Council", "team": "Children's Front Door",
-                "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+            "caseTeam": {"team": "Leeds North CP team", "phone": "0113 378 1000"}
         })
     }
 

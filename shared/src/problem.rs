@@ -55,6 +55,8 @@ error_codes! {
     StartInFuture = ("start_in_future", 400, "The start date is more than a day in the future"),
     MissingDueDate = ("missing_due_date", 400, "An unborn-child plan needs an expected due date"),
     MissingEmergencyPhone = ("missing_emergency_phone", 400, "The emergency-duty phone number is mandatory"),
+    ContactsFromProfile = ("contacts_from_profile", 400, "A plan cannot set the LA's contacts: they come from the LA's profile"),
+    LaProfileMissing = ("la_profile_missing", 422, "Your LA has no profile: an operator must set one up before you record plans"),
     InvalidPhone = ("invalid_phone", 400, "Not a valid phone number"),
     InvalidText = ("invalid_text", 400, "The text is empty or too long"),
     InvalidVersion = ("invalid_version", 400, "The source version must be a whole number from 1 to 2^53 - 1"),

@@ -19,3 +19,46 @@ pub const NOBODY: &str = "9876543210";
 pub const ED: As<'static> = Some(("unscheduled_care", "RR801", "dr-1"));
 /// An operator.
 pub const OPERATOR: As<'static> = Some(("operator", "X26", "op-1"));
+
+/// The LAs whose profiles every fresh test table holds (an LA records plans only with a
+/// profile, whose contacts are the ones clinicians see).
+pub const PROFILED_LAS: [&str; 6] = [
+    LEEDS,
+    CAMDEN,
+    "E09000033",
+    "E06000001",
+    "E06000002",
+    "E06000003",
+];
+
+/// A profile as operators would set it up for `org`: Leeds's real public numbers for Leeds,
+/// and the same shape for the others.
+pub fn profile(org: &str) -> cpindex::profile::LaProfile {
+    let (name, team, office, emergency) = match org {
+        LEEDS => (
+            "Leeds City Council",
+            "Children's Front Door",
+            "0113 222 4403",
+            "0113 535 0600",
+        ),
+        CAMDEN => (
+            "London Borough of Camden",
+            "Children and Families Contact Service",
+            "020 7974 3317",
+            "020 7974 4444",
+        ),
+        _ => ("A local authority", "Children's services", "0300 123 4567", "0300 123 4568"),
+    };
+    cpindex::profile::LaProfile {
+        org: cpindex::OrgCode::parse(org).expect("an LA code"),
+        name: name.into(),
+        team: team.into(),
+        office_hours_phone: Some(cpindex::contact::Phone::parse(office, "/o").expect("a phone")),
+        emergency_duty_phone: Some(
+            cpindex::contact::Phone::parse(emergency, "/e").expect("a phone"),
+        ),
+        webhook: None,
+        updated_at: chrono::Utc::now(),
+        updated_by: "op-setup".into(),
+    }
+}

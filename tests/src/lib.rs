@@ -144,6 +144,24 @@ impl Emulator {
         bootstrap::create_table(&self.dynamo, &name, &TABLE)
             .await
             .unwrap_or_else(|e| panic!("is the emulator running at {}? {e:?}", emulator_url()));
+        let table = Table::new(self.dynamo.clone(), name);
+        // The test LAs' profiles, as operators set them up before an LA records plans.
+        let profiles = adapters::store::notifications::NotificationStore::new(table.clone());
+        for org in fixtures::PROFILED_LAS {
+            profiles
+                .put_profile(&fixtures::profile(org))
+                .await
+                .expect("a test LA's profile");
+        }
+        table
+    }
+
+    /// A new table holding no profile at all.
+    pub async fn bare_table(&self) -> Table {
+        let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+        bootstrap::create_table(&self.dynamo, &name, &TABLE)
+            .await
+            .unwrap_or_else(|e| panic!("is the emulator running at {}? {e:?}", emulator_url()));
         Table::new(self.dynamo.clone(), name)
     }
 
@@ -159,13 +177,16 @@ impl Emulator {
     /// Every item in a table but the child key's fingerprint, which the first lookup or plan
     /// write on a fresh table records: what a request wrote, or did not.
     pub async fn scan_data(&self, table: &Table) -> Vec<adapters::store::Item> {
-        let fingerprint = cpindex::keys::Entity::KeyFingerprint.as_str();
+        // Not the key state, nor the LAs' profiles that every fresh table starts with.
+        let setup = [
+            cpindex::keys::Entity::KeyFingerprint.as_str(),
+            cpindex::keys::Entity::LaProfile.as_str(),
+        ];
         let mut items = self.scan_all(table).await;
         items.retain(|i| {
-            i.get(cpindex::keys::attr::ENTITY)
+            !i.get(cpindex::keys::attr::ENTITY)
                 .and_then(|e| e.as_s().ok())
-                .map(String::as_str)
-                != Some(fingerprint)
+                .is_some_and(|e| setup.contains(&e.as_str()))
         });
         items
     }

@@ -57,8 +57,7 @@ struct Fixture {
 }
 
 fn plan(plan_ref: &str, nhs: &str, plan_type: &str) -> Value {
-    json!({"planRef": plan_ref, "nhsNumber": nhs, "planType": plan_type, "startDate": "2026-01-10", "sourceVersion": 1,
-        "responsibleLa": {"name": "LA", "team": "Front door", "emergencyDutyPhone": "0113 535 0600"}})
+    json!({"planRef": plan_ref, "nhsNumber": nhs, "planType": plan_type, "startDate": "2026-01-10", "sourceVersion": 1})
 }
 
 async fn fixture() -> Fixture {

@@ -34,7 +34,7 @@ fn plan(plan_ref: &str, plan_type: &str, office: Option<&str>) -> Value {
         la["officeHoursPhone"] = json!(o);
     }
     json!({"planRef": plan_ref, "nhsNumber": CHILD, "planType": plan_type, "startDate": "2026-01-10",
-           "sourceVersion": 1, "responsibleLa": la})
+           "sourceVersion": 1})
 }
 
 fn router(table: &Table, queue: SqsQueue, at: chrono::DateTime<Utc>) -> Router {

@@ -87,8 +87,7 @@ fn start(table: &Table, queue: &SqsQueue, secret: &str, clock: &Arc<FixedClock>)
 
 fn plan(nhs: &str, version: u64) -> serde_json::Value {
     serde_json::json!({"nhsNumber": nhs, "planType": "CPP", "startDate": "2026-01-10",
-        "sourceVersion": version,
-        "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}})
+        "sourceVersion": version})
 }
 
 async fn put(p: &Process, plan_ref: &str, body: &serde_json::Value) -> String {

@@ -29,8 +29,7 @@ fn ed(user: &str) -> As<'_> {
 fn plan(plan_ref: &str, nhs: &str, plan_type: &str, version: u64) -> Value {
     let mut p = json!({
         "planRef": plan_ref, "nhsNumber": nhs, "planType": plan_type, "startDate": "2026-01-10",
-        "sourceVersion": version,
-        "responsibleLa": {"name": "LA", "team": "Front door", "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+        "sourceVersion": version
     });
     if plan_type.starts_with("UCP") {
         p["expectedDueDate"] = json!("2027-01-15");
@@ -170,10 +169,15 @@ async fn a_looked_after_child_placed_out_of_area_shows_both_las_and_starts_the_a
             (json!(CAMDEN), json!("CPPI"))
         ]
     );
-    assert_eq!(
-        a.body["plans"][0]["responsibleLa"]["emergencyDutyPhone"],
-        "0113 535 0600"
-    );
+    // Each LA's numbers are its own profile's.
+    for p in a.body["plans"].as_array().unwrap() {
+        let org = p["responsibleLa"]["code"].as_str().unwrap();
+        let profile = integration_tests::fixtures::profile(org);
+        assert_eq!(
+            p["responsibleLa"]["emergencyDutyPhone"],
+            profile.emergency_duty_phone.unwrap().as_str()
+        );
+    }
     assert!(
         a.body["plans"][0].get("planRef").is_none(),
         "LA references are not shared"
@@ -484,4 +488,89 @@ async fn reads_write_and_send_overlap_in_one_round_trip() {
             "all four requests overlap: {spans:?}"
         );
     }
+}
+
+/// An LA account cannot plant the number a clinician calls: LA B recording a plan on LA A's
+/// child, naming LA A's team with a number of its own, is shown with its own vetted numbers
+/// only; the team it names appears as given by it, beside those numbers, never instead of them.
+#[tokio::test]
+async fn a_clinician_sees_only_vetted_numbers_whoever_recorded_the_plan() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP", 1)]).await;
+    // LA B cannot name contacts at all…
+    let mut planted = plan("B-1", CHILD, "CPP", 1);
+    planted["responsibleLa"] = json!({"name": "Leeds City Council", "team": "Children's Front Door",
+        "emergencyDutyPhone": "07700 900123"});
+    let refused = call(
+        &f.upsert,
+        request("PUT", "/v1/plans/B-1", la(CAMDEN), Some(&planted)),
+    )
+    .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.problem_code(), refused.body["field"].as_str()),
+        (400, "contacts_from_profile", Some("/responsibleLa"))
+    );
+    // …and the case team it may give shows as its own, beside its vetted numbers.
+    let mut with_team = plan("B-1", CHILD, "CPP", 1);
+    with_team["caseTeam"] = json!({"team": "Leeds City Council, Children's Front Door",
+        "phone": "07700 900123"});
+    f.load(CAMDEN, vec![with_team]).await;
+    let a = f.look(CHILD, ed("dr-1")).await;
+    assert_eq!(a.status, 200);
+    let plans = a.body["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 2);
+    for p in plans {
+        let la = &p["responsibleLa"];
+        let vetted = integration_tests::fixtures::profile(la["code"].as_str().unwrap());
+        assert_eq!(la["name"], vetted.name.as_str());
+        assert_eq!(la["team"], vetted.team.as_str());
+        assert_eq!(
+            la["emergencyDutyPhone"],
+            vetted.emergency_duty_phone.unwrap().as_str()
+        );
+        assert_eq!(
+            la["officeHoursPhone"],
+            vetted.office_hours_phone.unwrap().as_str()
+        );
+    }
+    let camden = plans
+        .iter()
+        .find(|p| p["responsibleLa"]["code"] == CAMDEN)
+        .unwrap();
+    assert_eq!(camden["responsibleLa"]["caseTeam"]["phone"], "07700 900123");
+    // The planted number is nowhere but in Camden's own case team.
+    let text = a.body.to_string();
+    assert_eq!(text.matches("07700 900123").count(), 1, "{text}");
+}
+
+/// An LA without a profile records nothing, through every write route, and is told who to ask.
+#[tokio::test]
+async fn an_la_without_a_profile_cannot_record_plans() {
+    let f = fixture().await;
+    let unprofiled = "E06000047";
+    let put = call(
+        &f.upsert,
+        request("PUT", "/v1/plans/X-1", la(unprofiled), Some(&plan("X-1", CHILD, "CPP", 1))),
+    )
+    .await;
+    assert_eq!(
+        (put.status.as_u16(), put.problem_code()),
+        (422, "la_profile_missing")
+    );
+    assert!(put.body["detail"].as_str().unwrap().contains("operators"));
+    let batch = call(
+        &f.upsert,
+        request(
+            "POST",
+            "/v1/plan-batches",
+            la(unprofiled),
+            Some(&json!({"mode": "delta", "records": [plan("X-1", CHILD, "CPP", 1), plan("X-2", NOBODY, "LAC", 1)]})),
+        ),
+    )
+    .await;
+    assert_eq!(batch.status, 200);
+    for r in batch.body["records"].as_array().unwrap() {
+        assert_eq!((r["outcome"].as_str(), r["code"].as_str()), (Some("rejected"), Some("la_profile_missing")));
+    }
+    assert!(f.emu.scan_data(&f.table).await.is_empty(), "nothing written");
 }

@@ -98,8 +98,7 @@ async fn every_function_over_a_missing_table_answers_503_and_the_operator_is_tol
     let (captured, _guard) = logs::capture();
     let ed = Some(("unscheduled_care", "RR801", "dr-1"));
     let plan = serde_json::json!({"nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-10",
-        "sourceVersion": 1,
-        "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}});
+        "sourceVersion": 1});
     let cases = [
         (
             "lookup",
@@ -208,8 +207,7 @@ async fn a_changed_child_key_is_an_outage_that_writes_nothing_never_a_no_plan_an
     let (queue, _) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
     let ed = Some(("unscheduled_care", "RR801", "dr-1"));
     let plan = serde_json::json!({"nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-10",
-        "sourceVersion": 1,
-        "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}});
+        "sourceVersion": 1});
     // Given a plan recorded under the stack's key.
     let (lookup, upsert) = functions_with_key(
         &table,

@@ -30,9 +30,7 @@ fn plan(nhs: &str, version: u64) -> Value {
         "nhsNumber": nhs,
         "planType": "CPP",
         "startDate": "2026-01-10",
-        "sourceVersion": version,
-        "responsibleLa": {"name": "Leeds City Council", "team": "Children's Front Door",
-            "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+        "sourceVersion": version
     })
 }
 
@@ -461,8 +459,7 @@ async fn a_batch_acknowledges_each_record_in_order_and_bad_records_write_nothing
         with_ref(plan(CHILD, 3), "OLD"),
         with_ref(plan(OTHER_CHILD, 1), "DUP"),
         with_ref(plan(OTHER_CHILD, 2), "DUP"),
-        {"planRef": "NO-PHONE", "nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-01", "sourceVersion": 1,
-         "responsibleLa": {"name": "L", "team": "T"}},
+        {"planRef": "NO-PHONE", "nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-01", "sourceVersion": 1},
     ]});
     let ack = f.batch(LA_A, &body).await;
     assert_eq!(ack.status, 200, "{ack:?}");
@@ -619,11 +616,6 @@ async fn every_kind_of_bad_input_gets_a_problem_and_writes_nothing() {
         p[k] = v;
         p
     };
-    let mut no_phone = plan(CHILD, 1);
-    no_phone["responsibleLa"]
-        .as_object_mut()
-        .unwrap()
-        .remove("emergencyDutyPhone");
     let cases: Vec<(Value, u16, &str, &str)> = vec![
         (
             with("nhsNumber", json!("9876544321")),
@@ -667,11 +659,27 @@ async fn every_kind_of_bad_input_gets_a_problem_and_writes_nothing() {
             "missing_due_date",
             "/expectedDueDate",
         ),
+        // Whom a clinician calls comes from the LA's profile, never from a record.
         (
-            no_phone,
+            with(
+                "responsibleLa",
+                json!({"name": "Leeds City Council", "team": "T", "emergencyDutyPhone": "07700 900123"}),
+            ),
             400,
-            "missing_emergency_phone",
-            "/responsibleLa/emergencyDutyPhone",
+            "contacts_from_profile",
+            "/responsibleLa",
+        ),
+        (
+            with("caseTeam", json!({"team": "T", "emergencyDutyPhone": "07700 900123"})),
+            400,
+            "unknown_field",
+            "/caseTeam/emergencyDutyPhone",
+        ),
+        (
+            with("caseTeam", json!({"team": "T", "phone": "call me"})),
+            400,
+            "invalid_phone",
+            "/caseTeam/phone",
         ),
         (
             with("favouriteColour", json!("red")),
@@ -871,17 +879,8 @@ async fn each_class_of_bad_input_is_refused_with_its_field_and_writes_nothing() 
         cases.push(("/planType", v.clone(), "invalid_plan_type"));
         cases.push(("/startDate", v.clone(), "invalid_date"));
         cases.push(("/endDate", v.clone(), "invalid_date"));
-        cases.push(("/responsibleLa/name", v.clone(), "invalid_text"));
-        cases.push((
-            "/responsibleLa/emergencyDutyPhone",
-            v.clone(),
-            "invalid_phone",
-        ));
-        cases.push((
-            "/responsibleLa/officeHoursPhone",
-            v.clone(),
-            "invalid_phone",
-        ));
+        cases.push(("/caseTeam/team", v.clone(), "invalid_text"));
+        cases.push(("/caseTeam/phone", v.clone(), "invalid_phone"));
     }
     // Versions outside 1 to 2^53 - 1, or not whole numbers.
     for v in [
@@ -906,29 +905,18 @@ async fn each_class_of_bad_input_is_refused_with_its_field_and_writes_nothing() 
     cases.push(("/nhsNumber", json!(null), "invalid_nhs_number"));
     cases.push(("/planType", json!(null), "invalid_plan_type"));
     cases.push(("/startDate", json!(null), "missing_field"));
-    cases.push(("/responsibleLa", json!(null), "missing_field"));
-    cases.push(("/responsibleLa/name", json!(null), "missing_field"));
-    cases.push((
-        "/responsibleLa/emergencyDutyPhone",
-        json!(null),
-        "missing_emergency_phone",
-    ));
+    cases.push(("/caseTeam/team", json!(null), "missing_field"));
     // Text that would display as something else.
     for c in [
         '\u{202E}', '\u{2066}', '\u{200B}', '\u{FEFF}', '\u{0007}', '\u{2028}', '\u{E000}',
     ] {
         cases.push((
-            "/responsibleLa/name",
-            json!(format!("Leeds{c} Council")),
+            "/caseTeam/team",
+            json!(format!("{c}Leeds North CP team")),
             "invalid_text",
         ));
         cases.push((
-            "/responsibleLa/team",
-            json!(format!("{c}Front Door")),
-            "invalid_text",
-        ));
-        cases.push((
-            "/responsibleLa/emergencyDutyPhone",
+            "/caseTeam/phone",
             json!(format!("0113 535{c} 0600")),
             "invalid_phone",
         ));
@@ -941,10 +929,11 @@ async fn each_class_of_bad_input_is_refused_with_its_field_and_writes_nothing() 
         "0113 535 0600 ext 2",
         "call 0113 535 0600",
     ] {
-        cases.push(("/responsibleLa/officeHoursPhone", json!(p), "invalid_phone"));
+        cases.push(("/caseTeam/phone", json!(p), "invalid_phone"));
     }
     for (i, (pointer, value, code)) in cases.iter().enumerate() {
         let mut body = plan(CHILD, 1);
+        body["caseTeam"] = json!({"team": "Leeds North CP team"});
         // Optional fields absent from the base plan are added by their parent.
         let (parent, name) = pointer.rsplit_once('/').unwrap();
         let parent = if parent.is_empty() {
@@ -994,11 +983,16 @@ async fn null_for_an_optional_field_means_absent() {
     let mut body = plan(CHILD, 1);
     body["endDate"] = Value::Null;
     body["expectedDueDate"] = Value::Null;
-    body["responsibleLa"]["officeHoursPhone"] = Value::Null;
+    body["caseTeam"] = json!({"team": "Leeds North CP team", "phone": null});
     let a = f.put(LA_A, "CP-NULLS", &body).await;
     assert_eq!(a.status, 201, "{}", a.body);
     assert!(a.body.get("endDate").is_none());
-    assert!(a.body["responsibleLa"].get("officeHoursPhone").is_none());
+    assert!(a.body["caseTeam"].get("phone").is_none());
+    body["caseTeam"] = Value::Null;
+    body["sourceVersion"] = json!(2);
+    let a = f.put(LA_A, "CP-NULLS", &body).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.get("caseTeam").is_none());
 }
 
 /// Query integers outside their documented ranges are refused and change nothing.

@@ -33,8 +33,7 @@ fn now() -> chrono::DateTime<Utc> {
 }
 
 fn plan(plan_ref: &str, nhs: &str, version: u64) -> Value {
-    json!({"planRef": plan_ref, "nhsNumber": nhs, "planType": "CPP", "startDate": "2026-01-10", "sourceVersion": version,
-        "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}})
+    json!({"planRef": plan_ref, "nhsNumber": nhs, "planType": "CPP", "startDate": "2026-01-10", "sourceVersion": version})
 }
 
 /// A valid test-range NHS number for `i`.
@@ -853,8 +852,7 @@ async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_co
             let number = nhs(n);
             let value = json!({"planRef": format!("{la:03}-{p:0>60}"), "nhsNumber": number,
                 "planType": "UCPP", "startDate": "2020-06-01", "expectedDueDate": "2025-10-01",
-                "sourceVersion": 1,
-                "responsibleLa": {"name": "LA", "team": "T", "emergencyDutyPhone": "0113 535 0600"}});
+                "sourceVersion": 1});
             let plan = cpindex::plan::Plan::from_json(&value, "", None, today).unwrap();
             let record = PlanRecord {
                 org: org(la),

@@ -37,8 +37,7 @@ fn child() -> NhsNumber {
 
 fn plan(plan_ref: &str, end: Option<&str>, version: u64) -> Plan {
     let mut v = json!({"planRef": plan_ref, "nhsNumber": "9434765919", "planType": "CPP",
-        "startDate": "2026-01-10", "sourceVersion": version,
-        "responsibleLa": {"name": "Leeds", "team": "T", "emergencyDutyPhone": "0113 535 0600"}});
+        "startDate": "2026-01-10", "sourceVersion": version});
     if let Some(end) = end {
         v["endDate"] = json!(end);
     }

@@ -98,14 +98,19 @@ fn bundle(
 /// The LA as an `Organization`: ODS code, name, its team's emergency duty (`EC`) and
 /// office-hours (`WP`) numbers.
 fn organization(id: &str, la: &ResponsibleLa) -> Value {
+    let team = la.team.as_deref().unwrap_or(&la.name);
     let contact = |code: &str, display: &str, phone: &str| {
         json!({
             "purpose": {"coding": [{"system": ADDRESS_USE_SYSTEM, "code": code, "display": display}]},
-            "name": {"text": la.team},
+            "name": {"text": team},
             "telecom": [{"system": "phone", "value": phone}],
         })
     };
-    let mut contacts = vec![contact("EC", "emergency contact", &la.emergency_duty_phone)];
+    // Only the profile's numbers, which operators vet (never a record's).
+    let mut contacts = Vec::new();
+    if let Some(emergency) = &la.emergency_duty_phone {
+        contacts.push(contact("EC", "emergency contact", emergency));
+    }
     if let Some(office) = &la.office_hours_phone {
         contacts.push(contact("WP", "work place", office));
     }
@@ -130,15 +135,29 @@ fn care_team(id: &str, nhs: &NhsNumber, plan: &PlanSummary, la_id: &str) -> Valu
         "id": id,
         "status": if plan.facts.status == ShownStatus::Active { "active" } else { "inactive" },
         "category": [{"coding": [{"system": SNOMED_SYSTEM, "code": code, "display": display}]}],
-        "name": format!("{}: {}", la.name, la.team),
+        "name": match &la.team {
+            Some(t) => format!("{}: {t}", la.name),
+            None => la.name.clone(),
+        },
         "subject": patient(nhs),
         "period": period,
         "participant": [{"member": {"reference": format!("urn:uuid:{la_id}"), "display": la.name}}],
         "managingOrganization": [{"reference": format!("urn:uuid:{la_id}"), "display": la.name}],
-        "telecom": [{"system": "phone", "value": la.emergency_duty_phone}],
     });
+    let mut notes = Vec::new();
+    match &la.emergency_duty_phone {
+        Some(phone) => team["telecom"] = json!([{"system": "phone", "value": phone}]),
+        None => notes.push(json!({"text": "No vetted emergency-duty number is held for this local authority: reach its emergency duty team through your switchboard."})),
+    }
+    if let Some(case) = &la.case_team {
+        let phone = case.phone.as_ref().map(|p| format!(", {}", p.as_str())).unwrap_or_default();
+        notes.push(json!({"text": format!("Case-holding team (given by {}): {}{phone}", la.name, case.team)}));
+    }
     if let Some(due) = plan.facts.expected_due_date {
-        team["note"] = json!([{"text": format!("Expected date of delivery: {due}")}]);
+        notes.push(json!({"text": format!("Expected date of delivery: {due}")}));
+    }
+    if !notes.is_empty() {
+        team["note"] = json!(notes);
     }
     team
 }
@@ -273,9 +292,10 @@ mod tests {
         ResponsibleLa {
             code: OrgCode::parse(code).unwrap(),
             name: "Leeds City Council".into(),
-            team: "Children's Front Door".into(),
+            team: Some("Children's Front Door".into()),
             office_hours_phone: office.map(str::to_owned),
-            emergency_duty_phone: "0113 535 0600".into(),
+            emergency_duty_phone: Some("0113 535 0600".into()),
+            case_team: None,
         }
     }
 
@@ -380,6 +400,42 @@ mod tests {
             .contains("2027-01-15"));
         // Reproducible: the same answer maps to the same ids.
         assert_eq!(care_team_bundle(&v, now()), b);
+    }
+
+    #[test]
+    fn a_case_team_is_a_note_given_by_its_la_and_a_missing_profile_is_said_so() {
+        let mut given = plan(PlanType::Cpp, ShownStatus::Active, "E09000007");
+        given.responsible_la.case_team = Some(cpindex::contact::CaseTeam {
+            team: "Leeds City Council, Children's Front Door".into(),
+            phone: Some(cpindex::contact::Phone::parse("07700 900123", "/p").unwrap()),
+        });
+        let mut unvetted = plan(PlanType::Lac, ShownStatus::Active, "E06000047");
+        unvetted.responsible_la = cpindex::answers::ResponsibleLa::of(
+            &OrgCode::parse("E06000047").unwrap(),
+            None,
+            None,
+        );
+        let b = care_team_bundle(&view(vec![given, unvetted], vec![]), now());
+        let teams: Vec<&Value> = b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .filter(|r| r["resourceType"] == "CareTeam")
+            .collect();
+        // The planted number is a note attributed to the LA that gave it, never a telecom.
+        assert_eq!(teams[0]["telecom"][0]["value"], "0113 535 0600");
+        assert!(teams[0]["note"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("(given by Leeds City Council): Leeds City Council, Children's Front Door, 07700 900123"));
+        assert!(!b.to_string().contains("\"value\":\"07700 900123\""));
+        // No profile: no telecom, and the note says why.
+        assert!(teams[1].get("telecom").is_none());
+        assert!(teams[1]["note"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("No vetted emergency-duty number"));
     }
 
     #[test]

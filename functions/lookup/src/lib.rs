@@ -25,6 +25,7 @@ use cpindex::{ActiveKeys, ChildKey, Claims, Clock, Keyring, NhsNumber, Retention
 
 use crate::view::{plans_to_show, ChildView};
 use adapters::key_guard::{require_key, KeyFault, KeyGuard};
+use adapters::profile_cache::ProfileCache;
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::plans::PlanStore;
@@ -52,6 +53,8 @@ pub struct App {
     queue: SqsQueue,
     clock: Arc<dyn Clock>,
     retention: Retention,
+    /// Every LA's profile: whom the clinician calls.
+    profiles: ProfileCache,
     /// Resolves the keys that turn the NHS number asked about into the child's key(s), and
     /// refuses every request while the secret does not hold every key the data is under.
     key_guard: KeyGuard,
@@ -71,6 +74,7 @@ impl App {
         Self {
             plans: PlanStore::new(table.clone(), retention),
             accesses: AccessStore::new(table.clone()),
+            profiles: ProfileCache::new(table.clone()),
             queue,
             retention,
             key_guard: KeyGuard::new(table, keys.into(), clock.clone()),
@@ -85,9 +89,13 @@ impl App {
         self
     }
 
-    /// Compares the child keys with the data's now (main calls it at start, so no request pays
-    /// for it); a fault is logged, and every request answers 503 until the keys are right.
+    /// Compares the child keys with the data's now, and reads the LAs' profiles (main calls it
+    /// at start, so no request pays for either); a key fault is logged, and every request
+    /// answers 503 until the keys are right.
     pub async fn check_key(&self) -> Result<(), KeyFault> {
+        if let Err(e) = self.profiles.holding([]).await {
+            tracing::warn!(error = %cpindex::log::chain(&e), "LA profiles not read at start; the first lookup reads them");
+        }
         self.key_guard.keys().await.map(|_| ())
     }
 }
@@ -222,9 +230,15 @@ pub async fn look_up(
         (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e)),
         _ => {}
     }
+    // Whom to call: each LA's profile, from the shared copy (read again only when stale).
+    let profiles = app
+        .profiles
+        .holding(plans.iter().filter(|p| p.live_plan().is_some()).map(|p| &p.org))
+        .await
+        .map_err(|e| unavailable("profiles", &e))?;
     // Visits only while the child had a plan: from when the earliest live plan was first held.
     let since = crate::view::visible_since(&plans);
-    let plans = plans_to_show(&plans, now.date_naive(), app.retention);
+    let plans = plans_to_show(&plans, &profiles, now.date_naive(), app.retention);
     let previous: Vec<Access> = visits
         .into_iter()
         .filter(|v| v.access_id != access.access_id && since.is_some_and(|s| v.at >= s))

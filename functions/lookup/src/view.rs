@@ -1,17 +1,21 @@
-//! What a clinician sees: plans with the responsible LA's contacts, and recent visits. Nothing
+//! What a clinician sees: plans with the responsible LA's vetted contacts, and recent visits. Nothing
 //! else (no LA references, no case notes). The answer's shape is `cpindex::answers`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use cpindex::answers::{PlanFacts, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::plan::PlanStatus;
 use cpindex::PlanProjection;
-use cpindex::Retention;
+use cpindex::profile::LaProfile;
+use cpindex::{OrgCode, Retention};
+use std::collections::HashMap;
 
 pub use cpindex::answers::ChildView;
 
-/// Plans to show on `today`: live and within retention; active first, then by start date.
+/// Plans to show on `today`: live and within retention; active first, then by start date. Each
+/// LA's contacts come from its profile (`profiles`, as operators keep them).
 pub fn plans_to_show(
     projections: &[PlanProjection],
+    profiles: &HashMap<OrgCode, LaProfile>,
     today: NaiveDate,
     retention: Retention,
 ) -> Vec<PlanSummary> {
@@ -26,7 +30,11 @@ pub fn plans_to_show(
             };
             Some(PlanSummary {
                 facts: PlanFacts::of(plan, status),
-                responsible_la: ResponsibleLa::of(&p.org, &plan.responsible_la),
+                responsible_la: ResponsibleLa::of(
+                    &p.org,
+                    profiles.get(&p.org),
+                    plan.case_team.as_ref(),
+                ),
             })
         })
         .collect();

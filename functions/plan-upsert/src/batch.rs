@@ -156,6 +156,26 @@ pub async fn apply(
     batch: Batch,
 ) -> Result<BatchAck, adapters::store::StoreError> {
     let store = &app.plans;
+    // Without a profile, every record is refused with the reason (nothing is written).
+    let batch = match crate::missing_profile(app, org).await? {
+        None => batch,
+        Some(missing) => {
+            let why = missing.detail.unwrap_or_default();
+            Batch {
+                records: batch
+                    .records
+                    .into_iter()
+                    .map(|(raw, parsed)| {
+                        let refused = parsed.and_then(|_| {
+                            Err(FieldError::new(ErrorCode::LaProfileMissing, "", why.clone()))
+                        });
+                        (raw, refused)
+                    })
+                    .collect(),
+                ..batch
+            }
+        }
+    };
     let mut acks: Vec<Option<RecordAck>> = vec![None; batch.records.len()];
     // Group valid records by plan reference, keeping the order received within a group.
     let mut groups: Vec<Vec<(usize, Plan)>> = Vec::new();

@@ -103,6 +103,21 @@ pub fn routes(app: App) -> Router {
         .with_state(Arc::new(app))
 }
 
+/// Whom a clinician calls comes from the LA's profile alone, so an LA without one records
+/// nothing: `Ok(Some(problem))` says so and who can fix it.
+pub(crate) async fn missing_profile(
+    app: &App,
+    org: &cpindex::OrgCode,
+) -> Result<Option<Problem>, adapters::store::StoreError> {
+    Ok(app.notifications.profile(org).await?.is_none().then(|| {
+        Problem::new(ErrorCode::LaProfileMissing).detail(format!(
+            "no profile is held for {org}: clinicians would have no vetted number to call. Ask \
+             your service's operators to set up your profile (name, team, office-hours and \
+             emergency-duty numbers), then send the records again"
+        ))
+    }))
+}
+
 /// After a plan moved to another NHS number or was withdrawn: the LA's notifications about the
 /// number it sat on lose that number (it may be another child's), unless the LA still holds
 /// another plan on it. They keep when, where and by whom the child was seen. The plan's write
@@ -283,6 +298,9 @@ async fn put_plan(
     let now = app.clock.now();
     let plan = Plan::from_json(&value, "", Some(plan_ref), now.date_naive())?;
     let org = &caller.0.org;
+    if let Some(missing) = missing_profile(&app, org).await? {
+        return Err(ApiError::from(missing));
+    }
     let child = keys.write().of(&plan.nhs_number);
     let outcome = app
         .plans

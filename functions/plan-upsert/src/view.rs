@@ -27,7 +27,7 @@ pub fn plan_view(record: &PlanRecord, today: NaiveDate, retention: Retention) ->
         nhs_number: record.nhs_number,
         facts: PlanFacts::of(p, status),
         source_version: record.source_version,
-        responsible_la: p.responsible_la.clone(),
+        case_team: p.case_team.clone(),
         outcome: None,
         delete_on: p.delete_on(retention),
         updated_at: record.updated_at,

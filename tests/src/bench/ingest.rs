@@ -38,9 +38,7 @@ pub fn record(i: usize) -> Value {
         "planType": plan_type,
         "startDate": "2025-03-01",
         "expectedDueDate": if i % 3 == 2 { json!("2026-12-01") } else { Value::Null },
-        "sourceVersion": 1,
-        "responsibleLa": {"name": "Leeds City Council", "team": "Children's Front Door",
-            "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}
+        "sourceVersion": 1
     })
 }
 

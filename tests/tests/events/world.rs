@@ -2,11 +2,6 @@
 
 use super::*;
 
-pub(crate) fn la_contact(name: &str) -> Value {
-    json!({"name": name, "team": "Children's Front Door", "officeHoursPhone": "0113 222 4403",
-        "emergencyDutyPhone": "0113 535 0600"})
-}
-
 pub(crate) fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access {
     Access {
         access_id: id.to_owned(),
@@ -74,14 +69,12 @@ impl World {
             (
                 LEEDS,
                 json!({"planRef": "CP-2026-0001", "nhsNumber": CHILD, "planType": "CPP",
-                    "startDate": "2026-01-10", "sourceVersion": 3,
-                    "responsibleLa": la_contact("Leeds City Council")}),
+                    "startDate": "2026-01-10", "sourceVersion": 3}),
             ),
             (
                 CAMDEN,
                 json!({"planRef": "UCPP-2026-0009", "nhsNumber": MOTHER, "planType": "UCPP",
-                    "startDate": "2026-09-01", "expectedDueDate": "2027-01-15", "sourceVersion": 1,
-                    "responsibleLa": la_contact("London Borough of Camden")}),
+                    "startDate": "2026-09-01", "expectedDueDate": "2027-01-15", "sourceVersion": 1}),
             ),
         ] {
             let body = json!({"mode": "delta", "records": [record]});
