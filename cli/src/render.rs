@@ -761,7 +761,7 @@ mod tests {
             ],
             bad_rows: vec![BadRow {
                 line: 3,
-                reason: "the row has 3 columns; the header has 11".into(),
+                reason: "the row has 3 columns; the header has 9".into(),
             }],
         };
         let mut report = start_report("plans.csv", Mode::Full, Some("e-1".into()), &extract);

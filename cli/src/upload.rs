@@ -442,7 +442,7 @@ mod tests {
                 .iter()
                 .map(|l| csv_extract::BadRow {
                     line: *l,
-                    reason: "the row has 3 columns; the header has 11".into(),
+                    reason: "the row has 3 columns; the header has 9".into(),
                 })
                 .collect(),
         }
@@ -450,12 +450,12 @@ mod tests {
 
     #[test]
     fn a_dry_run_checks_every_value_by_the_api_s_rules() {
-        let file = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone\n\
-                    P-1,9434765919,CPP,2026-01-10,,,1,Leeds,T,,0113 535 0600\n\
-                    P-2,9434765919,CPP,2026-01-10,,,1,Leeds,T,,call me\n\
-                    P-3,9876544321,CPP,2026-01-10,,,1,Leeds,T,,0113 535 0600\n\
-                    P-4,9434765919,UCPP,2026-01-10,,,1,Leeds,T,,0113 535 0600\n\
-                    P-5,9434765919,CPP,2026-01-10,,,1,Leeds\u{202e},T,,0113 535 0600\n";
+        let file = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,case_team,case_team_phone\n\
+                    P-1,9434765919,CPP,2026-01-10,,,1,T,0113 535 0600\n\
+                    P-2,9434765919,CPP,2026-01-10,,,1,T,call me\n\
+                    P-3,9876544321,CPP,2026-01-10,,,1,T,0113 535 0600\n\
+                    P-4,9434765919,UCPP,2026-01-10,,,1,T,0113 535 0600\n\
+                    P-5,9434765919,CPP,2026-01-10,,,1,T\u{202e},0113 535 0600\n";
         let ex = csv_extract::parse(file.as_bytes()).unwrap();
         let mut report = start_report("f.csv", Mode::Full, None, &ex);
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
@@ -468,10 +468,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (3, "invalid_phone", Some("emergency_duty_phone")),
+                (3, "invalid_phone", Some("case_team_phone")),
                 (4, "invalid_nhs_number", Some("nhs_number")),
                 (5, "missing_due_date", Some("expected_due_date")),
-                (6, "invalid_text", Some("la_name")),
+                (6, "invalid_text", Some("case_team")),
             ]
         );
     }

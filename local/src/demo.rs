@@ -152,10 +152,7 @@ pub async fn load(api: &str, auth: &LocalAuth, state_dir: &Path) -> Result<(), S
         ),
         (
             CAMDEN,
-            vec![
-                plan("CAM-77", &kids[1].nhs, "LAC", "2025-11-20"),
-                ended,
-            ],
+            vec![plan("CAM-77", &kids[1].nhs, "LAC", "2025-11-20"), ended],
         ),
     ];
     for (code, records) in uploads {

@@ -9,11 +9,11 @@ use crate::access::{Access, AccessOutcome, Visit};
 use crate::batch::Mode;
 use crate::claims::Role;
 use crate::contact::CaseTeam;
-use crate::profile::LaProfile;
 use crate::nhs_number::NhsNumber;
 use crate::notification::Notification;
 use crate::org::OrgCode;
 use crate::plan::{Plan, PlanRef, PlanType};
+use crate::profile::LaProfile;
 
 /// Where a shown plan stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -131,13 +131,23 @@ mod tests {
 
     #[test]
     fn a_case_team_is_a_team_and_perhaps_its_direct_line() {
-        let c = read(json!({"team": "Leeds North CP team", "phone": "+44 (0)113 378 1000"})).unwrap();
+        let c =
+            read(json!({"team": "Leeds North CP team", "phone": "+44 (0)113 378 1000"})).unwrap();
         assert_eq!(c.phone.unwrap().as_str(), "+44 (0)113 378 1000");
-        assert_eq!(read(json!({"team": "T", "phone": " "})).unwrap().phone, None);
+        assert_eq!(
+            read(json!({"team": "T", "phone": " "})).unwrap().phone,
+            None
+        );
         let e = read(json!({"team": "T", "emergencyDutyPhone": "0113 535 0600"})).unwrap_err();
-        assert_eq!((e.code, e.field.as_str()), (ErrorCode::UnknownField, "/caseTeam/emergencyDutyPhone"));
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (ErrorCode::UnknownField, "/caseTeam/emergencyDutyPhone")
+        );
         let e = read(json!({"phone": "0113 535 0600"})).unwrap_err();
-        assert_eq!((e.code, e.field.as_str()), (ErrorCode::MissingField, "/caseTeam/team"));
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (ErrorCode::MissingField, "/caseTeam/team")
+        );
     }
 
     #[test]

@@ -500,7 +500,12 @@ mod tests {
         .unwrap();
         assert_eq!(
             old.ignored_columns,
-            vec!["la_name", "team", "office_hours_phone", "emergency_duty_phone"]
+            vec![
+                "la_name",
+                "team",
+                "office_hours_phone",
+                "emergency_duty_phone"
+            ]
         );
         assert!(!old.rows[0].record.to_string().contains("07700"));
         assert_eq!(parse(b"plan_ref,\xff\n").unwrap_err(), HeaderError::NotUtf8);

@@ -274,7 +274,9 @@ impl Plan {
         }
         let case_team = match value.get("caseTeam") {
             None | Some(Value::Null) => None,
-            Some(_) => Some(CaseTeam::read(r.object("caseTeam", ErrorCode::MissingField)?)?),
+            Some(_) => Some(CaseTeam::read(
+                r.object("caseTeam", ErrorCode::MissingField)?,
+            )?),
         };
         r.handled("caseTeam");
 

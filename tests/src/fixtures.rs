@@ -47,7 +47,12 @@ pub fn profile(org: &str) -> cpindex::profile::LaProfile {
             "020 7974 3317",
             "020 7974 4444",
         ),
-        _ => ("A local authority", "Children's services", "0300 123 4567", "0300 123 4568"),
+        _ => (
+            "A local authority",
+            "Children's services",
+            "0300 123 4567",
+            "0300 123 4568",
+        ),
     };
     cpindex::profile::LaProfile {
         org: cpindex::OrgCode::parse(org).expect("an LA code"),

@@ -62,7 +62,9 @@ fn plan(plan_ref: &str, nhs: &str, plan_type: &str) -> Value {
 
 async fn fixture() -> Fixture {
     let emu = Emulator::connect();
-    let table = emu.fresh_table().await;
+    // No profiles to start with: each test sets up the LAs it uses (the indicators compare
+    // exactly those).
+    let table = emu.bare_table().await;
     let (fanout_queue, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
     let (delivery_queue, delivery) = emu.fresh_queue(&TEST_DELIVERY_QUEUE).await;
     let retention = Retention::default();
@@ -165,6 +167,14 @@ impl Fixture {
     }
 
     async fn load(&self, org: &str, records: Vec<Value>) {
+        // An LA records plans only with a profile: set one up unless the test has.
+        let code = OrgCode::parse(org).unwrap();
+        if self.notifications().profile(&code).await.unwrap().is_none() {
+            self.notifications()
+                .put_profile(&integration_tests::fixtures::profile(org))
+                .await
+                .unwrap();
+        }
         let a = call(
             &self.upsert,
             request(

@@ -223,7 +223,13 @@ async fn an_ed_system_finds_every_plan_its_contacts_and_the_previous_accesses() 
             .iter()
             .find(|c| c["purpose"]["coding"][0]["code"] == "EC")
             .expect("an emergency duty contact");
-        assert_eq!(ec["telecom"][0]["value"], "0113 535 0600");
+        // The LA's own profile's number, never a record's.
+        let code = org["identifier"][0]["value"].as_str().unwrap();
+        let vetted = integration_tests::fixtures::profile(code);
+        assert_eq!(
+            ec["telecom"][0]["value"],
+            vetted.emergency_duty_phone.unwrap().as_str()
+        );
     }
     let leeds = teams
         .iter()

@@ -418,7 +418,7 @@ async fn an_ended_plan_carries_its_deletion_date_as_ttl() {
         .with_ymd_and_hms(2027, 6, 30, 0, 0, 0)
         .unwrap()
         .timestamp();
-    assert_eq!(expires_at(&items, "ORG#"), Some(want));
+    assert_eq!(expires_at(&items, &format!("ORG#{LA_A}#PLAN#")), Some(want));
     assert_eq!(expires_at(&items, "CHILD#"), Some(want));
 
     let f24 = fixture_with(Retention { months: 24 }).await;
@@ -459,7 +459,8 @@ async fn a_batch_acknowledges_each_record_in_order_and_bad_records_write_nothing
         with_ref(plan(CHILD, 3), "OLD"),
         with_ref(plan(OTHER_CHILD, 1), "DUP"),
         with_ref(plan(OTHER_CHILD, 2), "DUP"),
-        {"planRef": "NO-PHONE", "nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-01", "sourceVersion": 1},
+        {"planRef": "PLANTED", "nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-01", "sourceVersion": 1,
+         "responsibleLa": {"name": "L", "team": "T", "emergencyDutyPhone": "07700 900123"}},
     ]});
     let ack = f.batch(LA_A, &body).await;
     assert_eq!(ack.status, 200, "{ack:?}");
@@ -477,11 +478,7 @@ async fn a_batch_acknowledges_each_record_in_order_and_bad_records_write_nothing
             (json!(2), json!("stale"), json!("stale_version")),
             (json!(3), json!("created"), json!("ok")),
             (json!(4), json!("updated"), json!("ok")),
-            (
-                json!(5),
-                json!("rejected"),
-                json!("missing_emergency_phone")
-            ),
+            (json!(5), json!("rejected"), json!("contacts_from_profile")),
         ]
     );
     assert_eq!(ack.body["records"][1]["field"], "/records/1/nhsNumber");
@@ -670,7 +667,10 @@ async fn every_kind_of_bad_input_gets_a_problem_and_writes_nothing() {
             "/responsibleLa",
         ),
         (
-            with("caseTeam", json!({"team": "T", "emergencyDutyPhone": "07700 900123"})),
+            with(
+                "caseTeam",
+                json!({"team": "T", "emergencyDutyPhone": "07700 900123"}),
+            ),
             400,
             "unknown_field",
             "/caseTeam/emergencyDutyPhone",
@@ -1062,13 +1062,13 @@ fn numbers(i: u32) -> (String, String) {
 #[tokio::test]
 async fn a_csv_extract_is_acknowledged_line_by_line_and_only_its_good_rows_are_stored() {
     let f = fixture().await;
-    let header = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone,case_worker";
-    let row = |r: &str, nhs: &str, ty: &str, start: &str, due: &str, edt: &str| {
-        format!("{r},{nhs},{ty},{start},,{due},1,Leeds City Council,Front Door,0113 222 4403,{edt},someone")
+    let header = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,case_team,case_team_phone,case_worker";
+    let row = |r: &str, nhs: &str, ty: &str, start: &str, due: &str, phone: &str| {
+        format!("{r},{nhs},{ty},{start},,{due},1,Leeds North CP team,{phone},someone")
     };
-    // Good rows, and bad ones of each kind generated in turn: a wrong check digit, a missing
-    // emergency-duty phone, an impossible date, an unborn-child plan without its due date, and a
-    // row whose cells do not fit the header (unreadable: never sent).
+    // Good rows, and bad ones of each kind generated in turn: a wrong check digit, a case
+    // team's phone that is no number, an impossible date, an unborn-child plan without its due
+    // date, and a row whose cells do not fit the header (unreadable: never sent).
     let mut lines = vec![header.to_owned()];
     let mut good = Vec::new();
     let mut bad = Vec::new();
@@ -1086,8 +1086,8 @@ async fn a_csv_extract_is_acknowledged_line_by_line_and_only_its_good_rows_are_s
                 bad.push((r, line, "nhs_number"));
             }
             3 => {
-                lines.push(row(&r, &ok, "LAC", "2026-02-01", "", ""));
-                bad.push((r, line, "emergency_duty_phone"));
+                lines.push(row(&r, &ok, "LAC", "2026-02-01", "", "call me"));
+                bad.push((r, line, "case_team_phone"));
             }
             4 => {
                 lines.push(row(&r, &ok, "CPP", "2026-02-30", "", "0113 535 0600"));

@@ -62,7 +62,9 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let emu = Emulator::connect();
-    let table = emu.fresh_table().await;
+    // No profiles to start with: each LA that loads plans gets one (reports count exactly the
+    // LAs a test uses).
+    let table = emu.bare_table().await;
     let (_, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
     let (_, delivery) = emu.fresh_queue(&TEST_DELIVERY_QUEUE).await;
     let retention = Retention::default();
@@ -130,7 +132,20 @@ impl Fixture {
             .unwrap()
     }
 
+    /// Sets up `org`'s profile unless it has one (an LA records plans only with a profile).
+    async fn profiled(&self, org: &str) {
+        let profiles = NotificationStore::new(self.table.clone());
+        let code = OrgCode::parse(org).unwrap();
+        if profiles.profile(&code).await.unwrap().is_none() {
+            profiles
+                .put_profile(&integration_tests::fixtures::profile(org))
+                .await
+                .unwrap();
+        }
+    }
+
     async fn load(&self, org: &str, mode: &str, records: Vec<Value>) {
+        self.profiled(org).await;
         let body = json!({"mode": mode, "records": records});
         let a = call(
             &self.upsert,
@@ -501,7 +516,7 @@ async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
     )
     .await;
     f.load(CAMDEN, "delta", vec![plan("Z", &nhs(9), 1)]).await;
-    // The API refuses a profile without an emergency-duty number (and stores nothing)...
+    // The API refuses a profile without an emergency-duty number (and changes nothing)...
     let no_edt = json!({"name": "Camden", "team": "T", "emergencyDutyPhone": null});
     let refused = call(
         &f.inbox,
@@ -519,7 +534,11 @@ async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
     );
     let camden_org = OrgCode::parse(CAMDEN).unwrap();
     let profiles = NotificationStore::new(f.table.clone());
-    assert!(profiles.profile(&camden_org).await.unwrap().is_none());
+    let held = profiles.profile(&camden_org).await.unwrap().unwrap();
+    assert_eq!(
+        held.emergency_duty_phone,
+        integration_tests::fixtures::profile(CAMDEN).emergency_duty_phone
+    );
     // ...but one stored before that rule is still flagged by reconciliation.
     profiles
         .put_profile(&cpindex::profile::LaProfile {
@@ -728,15 +747,14 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
 async fn a_rejected_record_of_a_full_extract_is_reported_until_it_is_fixed() {
     let f = fixture().await;
     let mut no_edt = plan("CP-NO-EDT", &nhs(1), 1);
-    no_edt["responsibleLa"]
-        .as_object_mut()
-        .unwrap()
-        .remove("emergencyDutyPhone");
+    no_edt["responsibleLa"] =
+        json!({"name": "L", "team": "T", "emergencyDutyPhone": "07700 900123"});
     let mut bad_nhs = plan("CP-BAD-NHS", "9876544321", 1);
     bad_nhs["planType"] = json!("CPP");
     let extract = json!({"mode": "full", "extractId": "2026-11-22", "records": [
         plan("CP-OK", &nhs(2), 1), no_edt, bad_nhs, {"nhsNumber": nhs(3)}
     ]});
+    f.profiled(LEEDS).await;
     let ack = call(
         &f.upsert,
         request("POST", "/v1/plan-batches", la(LEEDS), Some(&extract)),
@@ -756,7 +774,7 @@ async fn a_rejected_record_of_a_full_extract_is_reported_until_it_is_fixed() {
             .map(|i| (i["planRef"].clone(), i["code"].clone()))
             .collect();
         assert!(
-            codes.contains(&(json!("CP-NO-EDT"), json!("missing_emergency_phone"))),
+            codes.contains(&(json!("CP-NO-EDT"), json!("contacts_from_profile"))),
             "{codes:?}"
         );
         assert!(
@@ -807,6 +825,7 @@ async fn a_full_extract_sent_again_counts_each_record_once() {
         .collect();
     let whole = json!({"mode": "full", "extractId": "E-1", "records": records});
     let half = json!({"mode": "full", "extractId": "E-1", "records": records[..2]});
+    f.profiled(LEEDS).await;
     for body in [&whole, &whole, &half] {
         let a = call(
             &f.upsert,

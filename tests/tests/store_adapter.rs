@@ -118,7 +118,7 @@ async fn a_cancelled_transaction_names_the_failing_item_and_writes_nothing() {
 #[tokio::test]
 async fn batch_writes_are_chunked_at_25_and_a_larger_chunk_is_refused_by_our_code() {
     let emu = Emulator::connect();
-    let table = emu.fresh_table().await;
+    let table = emu.bare_table().await;
 
     let items: Vec<Item> = (0..60)
         .map(|i| item("BATCH", &format!("{i:03}"), 1))

@@ -150,7 +150,11 @@ fn care_team(id: &str, nhs: &NhsNumber, plan: &PlanSummary, la_id: &str) -> Valu
         None => notes.push(json!({"text": "No vetted emergency-duty number is held for this local authority: reach its emergency duty team through your switchboard."})),
     }
     if let Some(case) = &la.case_team {
-        let phone = case.phone.as_ref().map(|p| format!(", {}", p.as_str())).unwrap_or_default();
+        let phone = case
+            .phone
+            .as_ref()
+            .map(|p| format!(", {}", p.as_str()))
+            .unwrap_or_default();
         notes.push(json!({"text": format!("Case-holding team (given by {}): {}{phone}", la.name, case.team)}));
     }
     if let Some(due) = plan.facts.expected_due_date {
@@ -410,11 +414,8 @@ mod tests {
             phone: Some(cpindex::contact::Phone::parse("07700 900123", "/p").unwrap()),
         });
         let mut unvetted = plan(PlanType::Lac, ShownStatus::Active, "E06000047");
-        unvetted.responsible_la = cpindex::answers::ResponsibleLa::of(
-            &OrgCode::parse("E06000047").unwrap(),
-            None,
-            None,
-        );
+        unvetted.responsible_la =
+            cpindex::answers::ResponsibleLa::of(&OrgCode::parse("E06000047").unwrap(), None, None);
         let b = care_team_bundle(&view(vec![given, unvetted], vec![]), now());
         let teams: Vec<&Value> = b["entry"]
             .as_array()

@@ -233,7 +233,12 @@ pub async fn look_up(
     // Whom to call: each LA's profile, from the shared copy (read again only when stale).
     let profiles = app
         .profiles
-        .holding(plans.iter().filter(|p| p.live_plan().is_some()).map(|p| &p.org))
+        .holding(
+            plans
+                .iter()
+                .filter(|p| p.live_plan().is_some())
+                .map(|p| &p.org),
+        )
         .await
         .map_err(|e| unavailable("profiles", &e))?;
     // Visits only while the child had a plan: from when the earliest live plan was first held.

@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use cpindex::answers::{PlanFacts, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::plan::PlanStatus;
-use cpindex::PlanProjection;
 use cpindex::profile::LaProfile;
+use cpindex::PlanProjection;
 use cpindex::{OrgCode, Retention};
 use std::collections::HashMap;
 

@@ -167,7 +167,11 @@ pub async fn apply(
                     .into_iter()
                     .map(|(raw, parsed)| {
                         let refused = parsed.and_then(|_| {
-                            Err(FieldError::new(ErrorCode::LaProfileMissing, "", why.clone()))
+                            Err(FieldError::new(
+                                ErrorCode::LaProfileMissing,
+                                "",
+                                why.clone(),
+                            ))
                         });
                         (raw, refused)
                     })

@@ -172,8 +172,9 @@ pub(crate) fn expectations() -> Vec<Expectation> {
             .is("/org", json!(LEEDS))
             .is("/emergencyDutyPhone", json!("0113 535 0600")),
         sample("inbox/list-la-profiles.json", Status(200))
-            .len("/items", 1)
-            .is("/items/0/org", json!(LEEDS)),
+            .len("/items", 2)
+            .is("/items/0/org", json!(LEEDS))
+            .is("/items/1/org", json!(CAMDEN)),
         sample("inbox/get-reconciliation-report.json", Status(200))
             .prep(&[Reconciled])
             .is("/la", json!(LEEDS))

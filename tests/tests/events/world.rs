@@ -40,7 +40,15 @@ impl World {
     pub(crate) async fn new() -> Self {
         let recorder = IoRecorder::default();
         let emu = Emulator::recorded(&recorder);
-        let table = emu.fresh_table().await;
+        // The two LAs of the samples, and no other.
+        let table = emu.bare_table().await;
+        let profiles = adapters::store::notifications::NotificationStore::new(table.clone());
+        for org in [LEEDS, CAMDEN] {
+            profiles
+                .put_profile(&integration_tests::fixtures::profile(org))
+                .await
+                .unwrap();
+        }
         let (_, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
         let (_, delivery) = emu.fresh_queue(&ALERT_DELIVERY_QUEUE).await;
         let world = World {
