@@ -69,7 +69,7 @@ case "$verdict" in
     read -r _ prod found <<<"$verdict"
     if [ "$status" -ne 0 ] || [ "$found" -ne 0 ]; then
       (cd web && npm audit --omit=dev) >&2 || true
-      echo "supply-chain: npm audit found $found advisories in the web app's production dependencies" >&2
+      echo "supply-chain: npm audit: $found vulnerable package(s) among the web app's production dependencies (above)" >&2
       exit 1
     fi
     echo "npm audit: $prod production package(s), no advisory" ;;
