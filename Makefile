@@ -1,13 +1,16 @@
 # The project's commands. Each installs what it needs on first use.
 #   make dev            run the system locally (emulator, resources, web app and API on http://127.0.0.1:3000)
-#   make test           every check and test: fmt, clippy, layering, unit, emulator, the NHS number
-#                       oracle, the README walkthrough, schemathesis on the contract, SAM checks
+#   make test           every check and test: fmt, clippy, layering, the supply chain, unit, emulator,
+#                       the NHS number oracle, the README walkthrough, schemathesis on the contract,
+#                       SAM checks
 #   make bench          every benchmark; `make bench BENCH=<name>` runs one
 #   make soak           a mixed load on a fresh local stack for SOAK_SECONDS (600), then its counts
 #   make arm64-check    every function built for arm64, each answering its sample event under qemu
 #   make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]   a bearer token the local stack accepts
 #   make demo           load demo data into a running `make dev` (safe to run again)
 #   make check          fmt, clippy and the crate layering only
+#   make supply-chain   cargo deny (licences, bans, sources, advisories), npm audit of what the web
+#                       app ships, the Python tools' hashed pins (docs/SUPPLY-CHAIN.md)
 #   make emulator-test  unit and emulator tests only (cargo test on a fresh emulator)
 #   make nhs-oracle     the NHS number rule against an independent implementation
 #   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
@@ -32,7 +35,7 @@ TEST_EMULATOR_PORT ?= 4567
 PORT ?= 3000
 BENCH ?=
 
-.PHONY: help dev token demo walkthrough test check emulator-test fuzz-contract nhs-oracle bench soak arm64-check emulator-install clean template-scan web-assets web-check browser-test
+.PHONY: help dev token demo walkthrough test check supply-chain emulator-test fuzz-contract nhs-oracle bench soak arm64-check emulator-install clean template-scan web-assets web-check browser-test
 
 help:
 	@sed -n '2,/^SHELL/p' Makefile | grep -v '^SHELL' | sed 's/^#   //; s/^#//'
@@ -63,7 +66,7 @@ demo:
 
 ## Every check and test, stage by stage (scripts/stages.sh); stops at the first failure and ends
 ## with each stage's time.
-TEST_STAGES := check web-check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check deploy-rehearsal template-scan
+TEST_STAGES := check supply-chain web-check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check deploy-rehearsal template-scan
 test:
 	@scripts/stages.sh $(TEST_STAGES)
 
@@ -90,6 +93,13 @@ check: web-assets
 	cargo clippy --workspace --all-targets -- -D warnings
 	@! cargo tree -q -p cpindex -e normal --prefix none | grep -E '$(LAYERING_FORBIDDEN)' || { echo "check: the domain crate cpindex links an AWS or HTTP crate (above)" >&2; exit 1; }
 	@! cargo tree -q -p cpindex-cli -e normal --prefix none | grep -E '$(CLI_FORBIDDEN)' || { echo "check: the CLI links a function, the adapters or an SDK (above)" >&2; exit 1; }
+
+## What the project takes from registries, checked (scripts/supply-chain.sh, docs/SUPPLY-CHAIN.md):
+## cargo deny on the Rust tree (deny.toml), npm audit of the web app's production dependencies,
+## the Python tools' hashed pins against what each asks for. A check that needs a service this
+## machine cannot reach says so and is skipped (SUPPLY_CHAIN_STRICT=1 makes that fail).
+supply-chain:
+	@scripts/supply-chain.sh
 
 # Every log event of the emulator tests is captured and scanned: no NHS number in clear, ever.
 TEST_LOG_DIR := $(CURDIR)/.local/test-logs

@@ -3,7 +3,7 @@
 # check fails the build, and so does a skip without a reason: every skip in the template carries
 # a one-line `comment` saying why the check does not apply.
 set -euo pipefail
-CHECKOV_VERSION="$(sed -n 's/^checkov==//p' "$(dirname "${BASH_SOURCE[0]}")/python/checkov.txt")"
+CHECKOV_VERSION="$(sed -n 's/^checkov==//p' "$(dirname "${BASH_SOURCE[0]}")/python/checkov.in")"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv-checkov"
 template="$root/infra/template.yaml"

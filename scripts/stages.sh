@@ -14,7 +14,7 @@ log=".local/tool-installs.log"
 ) >"$log" 2>&1 &
 installs=$!
 # Stages that need none of the tool environments, run before waiting for them.
-no_tools=" check web-check "
+no_tools=" check supply-chain web-check "
 names=() secs=()
 summary() {
   local total=0 i
