@@ -35,6 +35,13 @@ for _ in $(seq 1 60); do
 done
 curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "fuzz: the stack did not come up" >&2; cat "$state/stack.log" >&2; exit 1; }
 
+# The LA the fuzzer acts as has a profile, as an LA that records plans must.
+op="$(env CPINDEX_STATE_DIR="$state" "$stack" token --role operator --org X26 --user fuzz-setup)"
+curl -sf -X PUT "http://127.0.0.1:$port/v1/la-profiles/E08000035" -H "authorization: Bearer $op" \
+  -H 'content-type: application/json' \
+  -d '{"name": "Leeds City Council", "team": "Children'"'"'s Front Door", "emergencyDutyPhone": "0113 535 0600"}' >/dev/null \
+  || { echo "fuzz: could not set up the LA's profile" >&2; exit 1; }
+
 mkdir -p .local/schemathesis
 "$python" scripts/fuzz-contract.py --url "http://127.0.0.1:$port" \
   --token-cmd "env CPINDEX_STATE_DIR=$state $stack token" \

@@ -78,6 +78,17 @@ pub struct Launch {
     pub env: BTreeMap<String, String>,
 }
 
+/// The profile of the LA the samples act as, as an operator sets one up before the LA records
+/// plans (without it, plan writes answer `la_profile_missing`).
+pub async fn seed_la_profile(emulator: &str, table: &str) -> Result<(), String> {
+    let sdk = adapters::aws::for_emulator(emulator, cpindex::config::CallTimeouts::default());
+    let table = adapters::store::Table::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    adapters::store::notifications::NotificationStore::new(table)
+        .put_profile(&crate::fixtures::profile(crate::fixtures::LEEDS))
+        .await
+        .map_err(|e| format!("profile: {}", cpindex::log::chain(&e)))
+}
+
 /// Emulator resources made up by the harness (not by a deploy): the environment of the
 /// cold-start benchmark and the arm64 check.
 pub struct Resources {
@@ -114,6 +125,7 @@ impl Resources {
             .send()
             .await
             .map_err(|e| format!("secret: {}", cpindex::log::chain(&e)))?;
+        seed_la_profile(emulator, &table).await?;
         Ok(Self {
             table,
             fanout_queue: fanout.queue,

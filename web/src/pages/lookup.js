@@ -16,6 +16,8 @@ export function lookupPage() {
   field.querySelector("label")?.classList.add("nhsuk-label--m");
   const form = h("form", { novalidate: true }, field, h("button", { class: "nhsuk-button", type: "submit" }, "Look up"));
   const input = /** @type {HTMLInputElement} */ (form.querySelector("input"));
+  // An answer belongs to the number it was asked for: a changed number clears it.
+  input.addEventListener("input", () => result.replaceChildren());
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     lookUp(input.value, form, errors, result);
@@ -64,9 +66,12 @@ function planCard(p, ended) {
         " ", planName(p.planType)),
       summaryList([
         ["Local authority", la.name],
-        ["Team", la.team],
+        ["Team", la.team || null],
         ["Office hours", la.officeHoursPhone ? tel(la.officeHoursPhone) : null],
-        ["Emergency duty team", tel(la.emergencyDutyPhone)],
+        ["Emergency duty team", la.emergencyDutyPhone ? tel(la.emergencyDutyPhone)
+          : h("strong", {}, "No vetted number is held for this authority: reach its emergency duty team through your switchboard")],
+        [`Case team (given by ${la.name})`, la.caseTeam
+          ? h("span", {}, la.caseTeam.team, ...(la.caseTeam.phone ? [", ", tel(la.caseTeam.phone)] : [])) : null],
         ["Started", day(p.startDate)],
         [ended ? "Ended" : "Ends", p.endDate ? day(p.endDate) : null],
         ["Expected due date", p.expectedDueDate ? day(p.expectedDueDate) : null],
@@ -86,6 +91,7 @@ function childAnswer(v, number) {
     out.push(...v.plans.map((/** @type {any} */ p) => planCard(p, false)));
   } else {
     out.push(h("h2", { tabindex: "-1" }, "No active plan held"));
+    out.push(h("p", { class: "nhsuk-body" }, `NHS number ${number}`));
     out.push(inset(`The index was read and holds no active child protection plan, looked-after status or unborn child plan for NHS number ${number}.`));
   }
   if (v.endedPlans.length > 0) {

@@ -1,11 +1,13 @@
 // @ts-check
 // An LA records (or changes) one plan by its own reference. Dates are typed as NHS.UK's day,
-// month and year fields; the expected due date is asked only for an unborn child's plan.
+// month and year fields; the expected due date is asked only for an unborn child's plan. Whom a
+// clinician calls comes from the LA's profile; the form may add the case team. Moving a plan to
+// another NHS number is confirmed first, and the result says what the index did.
 
 import { api, fieldOf, problemText } from "../api.js";
 import { h, inset, show, warning } from "../dom.js";
 import { clearErrors, dateInput, dateValue, radios, showErrors, textField } from "../forms.js";
-import { PLAN_NAMES } from "../format.js";
+import { nhsNumberText, PLAN_NAMES } from "../format.js";
 import { nextVersion } from "../plan-version.js";
 import { claims } from "../session.js";
 
@@ -25,8 +27,12 @@ export async function recordPage() {
       { UCPP: dateInput("expectedDueDate", "Expected due date", "For example, 1 2 2027") }),
     dateInput("startDate", "Start date", "For example, 14 3 2026"),
     dateInput("endDate", "End date (optional)", "Only when the plan has ended or its end is decided. For example, 14 9 2026"),
-    inset(`Clinicians will be told to contact ${p.name}, ${p.team}, emergency duty ${p.emergencyDutyPhone || "(not set)"}.`),
+    textField("caseTeam", "Case team (optional)", { hint: `The team holding this case. Clinicians see it as given by ${p.name}, beside your profile's numbers.` }),
+    textField("caseTeamPhone", "Case team's direct line (optional)", { hint: "For example 0113 378 1000", width: 20, inputmode: "tel", autocomplete: "off" }),
+    inset(`Clinicians will be told to contact ${p.name}, ${p.team}, emergency duty ${p.emergencyDutyPhone || "(not set)"}: your profile's numbers, which the service's operators keep.`),
     h("button", { class: "nhsuk-button", type: "submit" }, "Record the plan"));
+  /** The NHS number a move to was confirmed for (a changed number asks again). */
+  let moveConfirmed = "";
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     result.replaceChildren();
@@ -55,12 +61,28 @@ export async function recordPage() {
     const version = nextVersion(held.ok ? held.body.sourceVersion : null);
     if (version === null) return showErrors(form, errors, [{ field: "planRef", message: "This plan's version cannot go higher: record the change in your case system's extract" }]);
     const iso = (/** @type {import("../dates.js").DateReading} */ d) => (d.kind === "date" ? d.iso : undefined);
+    const nhsNumber = text("nhsNumber").replace(/\s+/g, "");
+    // A plan held on another number moves to this one: a mistyped number would move it away
+    // from the child, so the user confirms it first.
+    if (held.ok && held.body.nhsNumber !== nhsNumber && moveConfirmed !== nhsNumber) {
+      const confirm = h("button", { class: "nhsuk-button nhsuk-button--warning", type: "button", id: "confirm-move" }, "Move the plan to this NHS number");
+      confirm.addEventListener("click", () => {
+        moveConfirmed = nhsNumber;
+        form.requestSubmit();
+      });
+      result.replaceChildren(warning("This moves the plan to another NHS number",
+        `${ref} is held for NHS number ${nhsNumberText(held.body.nhsNumber)}. Recording it for ${nhsNumberText(nhsNumber)} moves it: clinicians looking up ${nhsNumberText(held.body.nhsNumber)} will no longer see it.`,
+        "Check the number against your case record before you confirm."), confirm);
+      return;
+    }
+    const team = text("caseTeam");
+    const teamPhone = text("caseTeamPhone");
     const body = {
-      nhsNumber: text("nhsNumber").replace(/\s+/g, ""),
+      nhsNumber,
       planType,
       startDate: iso(start), endDate: iso(end), expectedDueDate: iso(due),
       sourceVersion: version,
-      responsibleLa: { name: p.name, team: p.team, officeHoursPhone: p.officeHoursPhone, emergencyDutyPhone: p.emergencyDutyPhone },
+      caseTeam: team || teamPhone ? { team, phone: teamPhone || undefined } : undefined,
     };
     const r = await api("PUT", `/v1/plans/${encodeURIComponent(ref)}`, body);
     if (r.status === 409) {
@@ -68,7 +90,25 @@ export async function recordPage() {
     }
     if (!r.ok) return showErrors(form, errors, [{ field: fieldOf(r.body?.field), message: problemText(r) }]);
     clearErrors(form, errors);
-    result.replaceChildren(inset(`Recorded ${ref} (version ${version}): clinicians who look this NHS number up now see the plan.`));
+    moveConfirmed = "";
+    result.replaceChildren(inset(outcomeText(r.body?.outcome, ref, version, held.ok ? held.body.nhsNumber : null, nhsNumber)));
   });
   show("Record a plan", errors, form, result);
+}
+
+/**
+ * What the index did with the record, in the user's words.
+ * @param {string | undefined} outcome the API's `outcome`
+ * @param {string} ref
+ * @param {number} version
+ * @param {string | null} from the NHS number the plan was held on before, if any
+ * @param {string} to
+ */
+export function outcomeText(outcome, ref, version, from, to) {
+  switch (outcome) {
+    case "created": return `Recorded ${ref} (version ${version}): clinicians who look up NHS number ${nhsNumberText(to)} now see the plan.`;
+    case "unchanged": return `Recorded ${ref} (version ${version}): the index already held exactly this, so nothing changed.`;
+    case "moved": return `Recorded ${ref} (version ${version}): the plan moved from NHS number ${nhsNumberText(from || "")} to ${nhsNumberText(to)}. Clinicians looking up ${nhsNumberText(from || "")} no longer see it.`;
+    default: return `Recorded ${ref} (version ${version}): the plan is updated; clinicians who look up NHS number ${nhsNumberText(to)} see the change.`;
+  }
 }

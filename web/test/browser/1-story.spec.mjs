@@ -52,8 +52,8 @@ test("LA A records a looked-after child and uploads an extract, acknowledged lin
   await audit(a, "LA record a plan");
 
   const csvPath = join(tmpdir(), `extract-${process.pid}.csv`);
-  const cols = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,la_name,team,office_hours_phone,emergency_duty_phone";
-  const tail = `,,,1,${LA_A.name},${LA_A.team},${LA_A.office},${LA_A.edt}`;
+  const cols = "plan_ref,nhs_number,plan_type,start_date,end_date,expected_due_date,source_version,case_team,case_team_phone";
+  const tail = ",,,1,Leeds North CP team,0113 378 1000";
   // Five more children, so that LA A's upload counts pass the disclosure threshold.
   const more = testNumbers(5).map((n, i) => `LDS-CPP-${i + 3},${n},CPP,2026-04-01${tail}\n`).join("");
   writeFileSync(csvPath, `${cols}\nLDS-CPP-2,9990000042,CPP,2026-04-01${tail}\nLDS-BAD-2,9990000043,CPP,2026-04-01${tail}\n${more}`);

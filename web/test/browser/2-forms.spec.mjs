@@ -123,3 +123,37 @@ test("NHS.UK frontend's scripts run: the header folds its menu into More on a ph
   await audit(a, "phone LA menu open");
   expect(await a.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), "the header fits a phone").toBe(false);
 });
+
+test("a change of NHS number is confirmed before the plan moves, and the result says what the index did", async ({ open }) => {
+  const a = await open();
+  await signIn(a, "local_authority", LA_A.code, "sw-leeds");
+  const [first, second] = testNumbers(2, 999000300);
+  const token = await tokenFor("local_authority", LA_A.code, "test-check");
+  await recordPlan(a, { ref: "LDS-MOVE-1", nhs: first, type: "CPP", start: "2026-03-02" });
+  await expect(a.locator("#record-result")).toContainText("clinicians who look up NHS number");
+  // The same reference with another number: a warning and a confirm button; nothing sent yet.
+  await recordPlan(a, { ref: "LDS-MOVE-1", nhs: second, type: "CPP", start: "2026-03-02" });
+  await expect(a.locator("#record-result .nhsuk-warning-callout")).toContainText("This moves the plan to another NHS number");
+  expect((await call(token, "GET", "/v1/plans/LDS-MOVE-1")).body.nhsNumber, "not moved before the confirmation").toBe(first);
+  await audit(a, "LA move confirmation");
+  await a.click("#confirm-move");
+  await expect(a.locator("#record-result")).toContainText("the plan moved from NHS number");
+  expect((await call(token, "GET", "/v1/plans/LDS-MOVE-1")).body.nhsNumber).toBe(second);
+  // Recorded again as it is: the index says nothing changed.
+  const again = await call(token, "GET", "/v1/plans/LDS-MOVE-1");
+  expect(again.body.sourceVersion).toBe(2);
+});
+
+test("a clinician's answer names the NHS number it is for, and a changed number clears it", async ({ open }) => {
+  const a = await open();
+  await signIn(a, "unscheduled_care", "RR801", "dr-forms");
+  await go(a, "#/lookup");
+  await a.waitForSelector("#nhs-number");
+  const [nobody] = testNumbers(1, 999000400);
+  await a.fill("#nhs-number", nobody);
+  await a.getByRole("button", { name: "Look up" }).click();
+  const spaced = `${nobody.slice(0, 3)} ${nobody.slice(3, 6)} ${nobody.slice(6)}`;
+  await expect(a.locator("#result")).toContainText(`NHS number ${spaced}`);
+  await a.fill("#nhs-number", `${nobody.slice(0, 9)}`);
+  await expect(a.locator("#result")).toHaveText("");
+});

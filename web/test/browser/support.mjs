@@ -208,7 +208,6 @@ export async function ensurePlan(la, plan) {
   if ((await call(token, "GET", `/v1/plans/${plan.ref}`)).status === 200) return;
   const r = await call(token, "PUT", `/v1/plans/${plan.ref}`, {
     nhsNumber: plan.nhs, planType: plan.type, startDate: plan.start, expectedDueDate: plan.due, sourceVersion: 1,
-    responsibleLa: { name: la.name, team: la.team, officeHoursPhone: la.office, emergencyDutyPhone: la.edt },
   });
   expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
 }

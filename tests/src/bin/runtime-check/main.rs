@@ -83,6 +83,10 @@ async fn deployed(path: &std::path::Path, emulator: &str) -> Result<Stack, Strin
          with the code",
         stack.functions.len()
     );
+    // The operators' first step after a deploy: the LA's profile (the samples act as Leeds).
+    for table in stack.physical_ids("AWS::DynamoDB::Table") {
+        artefacts::seed_la_profile(emulator, table).await?;
+    }
     Ok(stack)
 }
 
