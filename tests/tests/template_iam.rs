@@ -118,3 +118,75 @@ fn the_reconciliation_scan_is_granted_on_the_index_it_reads_not_the_table() {
         &["ReconcileFunction", "Scan granted on", "Table.Arn"],
     );
 }
+
+/// The lookup's narrow reads: `GetItem` only of the key state, and `Query` of the index only in
+/// the profiles' partition (the keys are the code's own constants).
+fn lookup_narrow_read_problems(t: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    let role = &t["Resources"]["LookupRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"];
+    let statements = role.as_sequence().cloned().unwrap_or_default();
+    let leading = |st: &Value| {
+        at(st, &["Condition", "ForAllValues:StringEquals", "dynamodb:LeadingKeys"])
+            .and_then(Value::as_sequence)
+            .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
+    };
+    let index = yaml(&format!(
+        "!Sub \"${{Table.Arn}}/index/{}\"",
+        cpindex::keys::GSI1.name
+    ));
+    for st in &statements {
+        let actions = statement_actions(st);
+        if actions == ["dynamodb:GetItem"] {
+            expect(
+                &mut p,
+                leading(st) == Some(vec![cpindex::keys::key::KEY_FINGERPRINT_PK.to_owned()]),
+                || format!("LookupRole: GetItem not limited to the key state: {}", show(Some(st))),
+            );
+        }
+        if st["Resource"] == index {
+            expect(
+                &mut p,
+                actions == ["dynamodb:Query"]
+                    && leading(st) == Some(vec![cpindex::keys::key::PROFILES_GSI.to_owned()]),
+                || format!("LookupRole: the index is read beyond the profiles: {}", show(Some(st))),
+            );
+        }
+    }
+    expect(
+        &mut p,
+        statements.iter().any(|st| st["Resource"] == index),
+        || "LookupRole: no Query of the profiles on the index (lookups could not show whom to call)".into(),
+    );
+    p
+}
+
+#[test]
+fn the_lookup_reads_only_the_key_state_and_the_profiles_beyond_the_child_partition() {
+    assert_none("infra/template.yaml (LookupRole)", lookup_narrow_read_problems(&template()));
+    let mut t = template();
+    let statements = t["Resources"]["LookupRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_sequence_mut()
+        .unwrap();
+    let profiles = statements
+        .iter_mut()
+        .find(|st| st["Sid"].as_str() == Some("ReadProfiles"))
+        .unwrap();
+    profiles["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] =
+        yaml("[PROFILES, \"ORG#E08000035#NOTES\"]");
+    assert_reports(
+        lookup_narrow_read_problems(&t),
+        &["LookupRole", "beyond the profiles"],
+    );
+    statements_without(&mut t, "ReadProfiles");
+    assert_reports(lookup_narrow_read_problems(&t), &["no Query of the profiles"]);
+}
+
+fn statements_without(t: &mut Value, sid: &str) {
+    let statements = t["Resources"]["LookupRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_sequence_mut()
+        .unwrap();
+    statements.retain(|st| st["Sid"].as_str() != Some(sid));
+}
