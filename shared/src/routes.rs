@@ -36,6 +36,10 @@ pub struct FunctionDef {
     /// (tests/tests/template_iam.rs); the sample-event test proves the handlers issue
     /// nothing else (tests/tests/events/). Logs, traces and KMS are the platform's, not listed.
     pub iam: &'static [&'static str],
+    /// Lambda concurrency reserved for it: what it can always have, and all it may take, so
+    /// that no function starves another (docs/OPERATIONS.md lists them; a template test holds
+    /// the template and that table to these).
+    pub reserved_concurrency: u32,
 }
 
 /// What an SQS event source needs of its consumer's role to poll and delete.
@@ -65,6 +69,7 @@ pub const PLAN_UPSERT: FunctionDef = FunctionDef {
         "dynamodb:UpdateItem",
         "secretsmanager:GetSecretValue",
     ],
+    reserved_concurrency: 20,
 };
 
 pub const LOOKUP: FunctionDef = FunctionDef {
@@ -87,6 +92,7 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         "sqs:SendMessage",
         "secretsmanager:GetSecretValue",
     ],
+    reserved_concurrency: 200,
 };
 
 pub const INBOX: FunctionDef = FunctionDef {
@@ -101,6 +107,7 @@ pub const INBOX: FunctionDef = FunctionDef {
         "dynamodb:UpdateItem",
         "dynamodb:Query",
     ],
+    reserved_concurrency: 20,
 };
 
 pub const ALERT_FANOUT: FunctionDef = FunctionDef {
@@ -126,6 +133,7 @@ pub const ALERT_FANOUT: FunctionDef = FunctionDef {
         "dynamodb:UpdateItem",
         "sqs:SendMessage",
     ],
+    reserved_concurrency: 20,
 };
 
 pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
@@ -147,6 +155,7 @@ pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
         "sqs:ChangeMessageVisibility",
         "secretsmanager:GetSecretValue",
     ],
+    reserved_concurrency: 20,
 };
 
 const RECONCILE_ENV: &[&str] = &[
@@ -175,6 +184,7 @@ pub const RECONCILE: FunctionDef = FunctionDef {
     env: RECONCILE_ENV,
     trigger: Trigger::Schedule,
     iam: &RECONCILE_IAM,
+    reserved_concurrency: 1,
 };
 
 pub const OPS: FunctionDef = FunctionDef {
@@ -196,6 +206,7 @@ pub const OPS: FunctionDef = FunctionDef {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
     ],
+    reserved_concurrency: 2,
 };
 
 pub const WEB: FunctionDef = FunctionDef {
@@ -210,6 +221,7 @@ pub const WEB: FunctionDef = FunctionDef {
     trigger: Trigger::Http,
     // Pages and assets embedded in the binary: no store, no queue, no secret.
     iam: &[],
+    reserved_concurrency: 20,
 };
 
 /// Every function.
@@ -257,6 +269,34 @@ pub struct RouteDef {
     pub roles: &'static [Role],
     /// The body the route requires.
     pub body: Body,
+    /// API Gateway's limit on the route.
+    pub throttle: Throttle,
+}
+
+/// API Gateway's per-route limits (requests a second, and burst). The clinician's lookup has
+/// its own and the highest, so neither a flood of uploads nor a misbehaving client can push a
+/// 3 a.m. lookup into 429; bulk uploads (JSON or CSV) the lowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    Lookup,
+    Standard,
+    Bulk,
+}
+
+impl Throttle {
+    /// Requests a second, sustained.
+    pub const fn rate(self) -> u32 {
+        match self {
+            Throttle::Lookup => 500,
+            Throttle::Standard => 100,
+            Throttle::Bulk => 10,
+        }
+    }
+
+    /// Requests at once.
+    pub const fn burst(self) -> u32 {
+        self.rate() * 2
+    }
 }
 
 /// The body a route requires (each at most 1 MiB); a route without one ignores any body.
@@ -283,7 +323,13 @@ impl RouteDef {
             function,
             roles,
             body,
+            throttle: Throttle::Standard,
         }
+    }
+
+    /// The same route under another API Gateway limit.
+    const fn throttled(self, throttle: Throttle) -> Self {
+        Self { throttle, ..self }
     }
 
     /// The route requires a JSON body.
@@ -353,22 +399,24 @@ pub const DELETE_PLAN: RouteDef = RouteDef::new("DELETE", PLAN_PATH, PLAN_UPSERT
 pub const LIST_PLANS: RouteDef = RouteDef::new("GET", PLANS_PATH, PLAN_UPSERT, LA, Body::None);
 /// Batch upload with a per-record acknowledgement.
 pub const POST_PLAN_BATCH: RouteDef =
-    RouteDef::new("POST", PLAN_BATCHES_PATH, PLAN_UPSERT, LA, Body::Json);
+    RouteDef::new("POST", PLAN_BATCHES_PATH, PLAN_UPSERT, LA, Body::Json).throttled(Throttle::Bulk);
 /// Upload a CSV extract (at most one batch of records).
 pub const POST_PLAN_EXTRACT: RouteDef =
-    RouteDef::new("POST", PLAN_EXTRACTS_PATH, PLAN_UPSERT, LA, Body::Csv);
+    RouteDef::new("POST", PLAN_EXTRACTS_PATH, PLAN_UPSERT, LA, Body::Csv).throttled(Throttle::Bulk);
 /// What a clinician sees for one NHS number.
-pub const GET_CHILD: RouteDef = RouteDef::new("GET", CHILD_PATH, LOOKUP, CARE, Body::None);
+pub const GET_CHILD: RouteDef =
+    RouteDef::new("GET", CHILD_PATH, LOOKUP, CARE, Body::None).throttled(Throttle::Lookup);
 /// Operators: every access to one NHS number, plan or no plan (a subject access request, an
 /// investigation). The trail is keyed by the child key, so only this function can find it.
 pub const GET_CHILD_ACCESSES: RouteDef =
     RouteDef::new("GET", CHILD_ACCESSES_PATH, LOOKUP, OPERATOR, Body::None);
 /// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
 pub const FHIR_CARE_TEAM: RouteDef =
-    RouteDef::new("GET", FHIR_CARE_TEAM_PATH, LOOKUP, CARE, Body::None);
+    RouteDef::new("GET", FHIR_CARE_TEAM_PATH, LOOKUP, CARE, Body::None).throttled(Throttle::Lookup);
 /// FHIR: the previous unscheduled-care accesses (the same lookup as [`GET_CHILD`]).
 pub const FHIR_AUDIT_EVENT: RouteDef =
-    RouteDef::new("GET", FHIR_AUDIT_EVENT_PATH, LOOKUP, CARE, Body::None);
+    RouteDef::new("GET", FHIR_AUDIT_EVENT_PATH, LOOKUP, CARE, Body::None)
+        .throttled(Throttle::Lookup);
 /// FHIR: what the interface supports (any authenticated caller).
 pub const FHIR_METADATA: RouteDef =
     RouteDef::new("GET", FHIR_METADATA_PATH, LOOKUP, ANY, Body::None);

@@ -123,13 +123,25 @@ fn the_reconciliation_scan_is_granted_on_the_index_it_reads_not_the_table() {
 /// the profiles' partition (the keys are the code's own constants).
 fn lookup_narrow_read_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
-    let role = &t["Resources"]["LookupRole"]["Properties"]["Policies"][0]["PolicyDocument"]
-        ["Statement"];
+    let role =
+        &t["Resources"]["LookupRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
     let statements = role.as_sequence().cloned().unwrap_or_default();
     let leading = |st: &Value| {
-        at(st, &["Condition", "ForAllValues:StringEquals", "dynamodb:LeadingKeys"])
-            .and_then(Value::as_sequence)
-            .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
+        at(
+            st,
+            &[
+                "Condition",
+                "ForAllValues:StringEquals",
+                "dynamodb:LeadingKeys",
+            ],
+        )
+        .and_then(Value::as_sequence)
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
     };
     let index = yaml(&format!(
         "!Sub \"${{Table.Arn}}/index/{}\"",
@@ -141,7 +153,12 @@ fn lookup_narrow_read_problems(t: &Value) -> Vec<String> {
             expect(
                 &mut p,
                 leading(st) == Some(vec![cpindex::keys::key::KEY_FINGERPRINT_PK.to_owned()]),
-                || format!("LookupRole: GetItem not limited to the key state: {}", show(Some(st))),
+                || {
+                    format!(
+                        "LookupRole: GetItem not limited to the key state: {}",
+                        show(Some(st))
+                    )
+                },
             );
         }
         if st["Resource"] == index {
@@ -149,21 +166,31 @@ fn lookup_narrow_read_problems(t: &Value) -> Vec<String> {
                 &mut p,
                 actions == ["dynamodb:Query"]
                     && leading(st) == Some(vec![cpindex::keys::key::PROFILES_GSI.to_owned()]),
-                || format!("LookupRole: the index is read beyond the profiles: {}", show(Some(st))),
+                || {
+                    format!(
+                        "LookupRole: the index is read beyond the profiles: {}",
+                        show(Some(st))
+                    )
+                },
             );
         }
     }
     expect(
         &mut p,
         statements.iter().any(|st| st["Resource"] == index),
-        || "LookupRole: no Query of the profiles on the index (lookups could not show whom to call)".into(),
+        || {
+            "LookupRole: no Query of the profiles on the index (lookups could not show whom to call)".into()
+        },
     );
     p
 }
 
 #[test]
 fn the_lookup_reads_only_the_key_state_and_the_profiles_beyond_the_child_partition() {
-    assert_none("infra/template.yaml (LookupRole)", lookup_narrow_read_problems(&template()));
+    assert_none(
+        "infra/template.yaml (LookupRole)",
+        lookup_narrow_read_problems(&template()),
+    );
     let mut t = template();
     let statements = t["Resources"]["LookupRole"]["Properties"]["Policies"][0]["PolicyDocument"]
         ["Statement"]
@@ -180,7 +207,10 @@ fn the_lookup_reads_only_the_key_state_and_the_profiles_beyond_the_child_partiti
         &["LookupRole", "beyond the profiles"],
     );
     statements_without(&mut t, "ReadProfiles");
-    assert_reports(lookup_narrow_read_problems(&t), &["no Query of the profiles"]);
+    assert_reports(
+        lookup_narrow_read_problems(&t),
+        &["no Query of the profiles"],
+    );
 }
 
 fn statements_without(t: &mut Value, sid: &str) {
