@@ -105,6 +105,21 @@ pub async fn started_lookup(
     lookup::router(app)
 }
 
+/// A table for a benchmark, with the profile of the LA the benchmarks act as (Leeds): an LA
+/// records plans only with one.
+pub async fn create_bench_table(
+    dynamo: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> Result<(), String> {
+    adapters::bootstrap::create_table(dynamo, name, &cpindex::keys::TABLE)
+        .await
+        .map_err(|e| format!("table {name}: {e:?}"))?;
+    adapters::store::notifications::NotificationStore::new(Table::new(dynamo.clone(), name))
+        .put_profile(&fixtures::profile(fixtures::LEEDS))
+        .await
+        .map_err(|e| format!("profile: {}", cpindex::log::chain(&e)))
+}
+
 /// Where the emulator listens (`make test` sets it).
 pub fn emulator_url() -> String {
     std::env::var("EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".to_owned())

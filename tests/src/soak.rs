@@ -171,8 +171,7 @@ impl Client {
 fn plan(i: usize, la: &str, version: u64) -> Value {
     json!({"planRef": format!("S-{i:05}"), "nhsNumber": child(i).digits(), "planType": "CPP",
         "startDate": "2026-01-10", "sourceVersion": version,
-        "responsibleLa": {"name": format!("LA {la}"), "team": "Front door",
-            "officeHoursPhone": "0113 222 4403", "emergencyDutyPhone": "0113 535 0600"}})
+        "caseTeam": {"team": format!("LA {la} case team")}})
 }
 
 /// One LA's uploads until `until`: a delta every ten seconds (new plans, then new versions),

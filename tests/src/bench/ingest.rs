@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use adapters::store::{Item, Table};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use chrono::{TimeZone, Utc};
-use cpindex::keys::{attr, key, TABLE};
+use cpindex::keys::{attr, key};
 use cpindex::{FixedClock, NhsNumber, OrgCode, PlanRef, Retention};
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
@@ -174,7 +174,7 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     let ours_name = make_table("ours");
     let raw_name = make_table("raw");
     for name in [&ours_name, &raw_name] {
-        adapters::bootstrap::create_table(&dynamo, name, &TABLE)
+        crate::create_bench_table(&dynamo, name)
             .await
             .expect("create table");
     }
@@ -191,7 +191,7 @@ pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
     // Templates for the raw items: exactly what our code stores for one record (built by our code,
     // outside any timed region, on a scratch table).
     let scratch = make_table("scratch");
-    adapters::bootstrap::create_table(&dynamo, &scratch, &TABLE)
+    crate::create_bench_table(&dynamo, &scratch)
         .await
         .expect("create table");
     let scratch_router = plan_upsert::router(plan_upsert::App::new(

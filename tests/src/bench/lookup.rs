@@ -10,7 +10,7 @@ use adapters::queue::SqsQueue;
 use adapters::store::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
-use cpindex::keys::{attr, key, ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::keys::{attr, key, ALERT_FANOUT_QUEUE};
 use cpindex::{FixedClock, Retention};
 use serde_json::json;
 
@@ -30,7 +30,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     // A shared, busy machine: a slow emulator call must not turn into a 503 mid-benchmark.
     let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
     let table_name = format!("bench-lookup-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &table_name, &TABLE)
+    crate::create_bench_table(&dynamo, &table_name)
         .await
         .expect("table");
     let stack = format!("bench-{}", uuid::Uuid::new_v4().simple());
@@ -46,13 +46,13 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     // The raw side gets its own copy of the same data: its hand-written access items are not
     // ours, and our lookups must not read them back.
     let raw_table_name = format!("bench-lookup-raw-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &raw_table_name, &TABLE)
+    crate::create_bench_table(&dynamo, &raw_table_name)
         .await
         .expect("table");
     // The FHIR view's lookups get a third copy, so the JSON and raw sides stay alike (the same
     // visits accumulating per child) while the FHIR side is measured beside them.
     let fhir_table_name = format!("bench-lookup-fhir-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &fhir_table_name, &TABLE)
+    crate::create_bench_table(&dynamo, &fhir_table_name)
         .await
         .expect("table");
     let records: Vec<_> = (0..children).step_by(2).map(record).collect();

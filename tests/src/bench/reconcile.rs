@@ -7,7 +7,7 @@ use adapters::queue::SqsQueue;
 use adapters::store::Table;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
-use cpindex::keys::{attr, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE, TABLE};
+use cpindex::keys::{attr, ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::{FixedClock, Retention};
 use futures::stream::{self, StreamExt};
 use reconcile::{Budget, Reconciler, Settings};
@@ -60,7 +60,7 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let name = format!("bench-recon-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &name, &TABLE)
+    crate::create_bench_table(&dynamo, &name)
         .await
         .expect("table");
     let stack = format!("bench-{}", uuid::Uuid::new_v4().simple());
@@ -77,7 +77,7 @@ pub async fn run(url: &str, plans: usize) -> Vec<(String, String)> {
     // Item templates made by our own code on a scratch table, then the index loaded in bulk
     // (BatchWriteItem, 25 at a time): records and projections of `plans` plans.
     let scratch_name = format!("bench-recon-scratch-{}", uuid::Uuid::new_v4().simple());
-    adapters::bootstrap::create_table(&dynamo, &scratch_name, &TABLE)
+    crate::create_bench_table(&dynamo, &scratch_name)
         .await
         .expect("table");
     let scratch = plan_upsert::router(plan_upsert::App::new(
