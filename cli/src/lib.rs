@@ -229,6 +229,7 @@ async fn upload_file(
     };
     let mut report = upload::start_report(&name, args.mode, extract_id, &extract);
     let Some(api) = api else {
+        report.dry_run = true;
         upload::check_locally(&mut report, &extract.rows, chrono::Utc::now().date_naive());
         let batches = csv_extract::batches(
             &extract.rows,

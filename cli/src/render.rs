@@ -463,21 +463,31 @@ pub fn upload(report: &UploadReport) -> String {
         .filter(|n| n.outcome == "unreadable")
         .count() as u64;
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "File outcome: {outcome} ({code}): {} of {} loaded{}",
-        report.loaded(),
-        plural(report.rows as u64, "row", "rows"),
-        if unreadable > 0 {
-            format!(
-                "; {} could not be read and {} not sent",
-                plural(unreadable, "row", "rows"),
-                if unreadable == 1 { "was" } else { "were" }
-            )
-        } else {
-            String::new()
-        }
-    );
+    if report.dry_run {
+        // Nothing was sent, so there is no file outcome yet: say what would happen.
+        let _ = writeln!(
+            out,
+            "Dry run: would load {} of {}; nothing was sent.",
+            report.rows.saturating_sub(report.not_loaded.len()),
+            plural(report.rows as u64, "row", "rows"),
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "File outcome: {outcome} ({code}): {} of {} loaded{}",
+            report.loaded(),
+            plural(report.rows as u64, "row", "rows"),
+            if unreadable > 0 {
+                format!(
+                    "; {} could not be read and {} not sent",
+                    plural(unreadable, "row", "rows"),
+                    if unreadable == 1 { "was" } else { "were" }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     if let Some(why) = &report.stopped {
         let _ = writeln!(
             out,
@@ -513,12 +523,28 @@ pub fn upload(report: &UploadReport) -> String {
         {
             let _ = writeln!(out, "  {line}");
         }
-        // A stale record is not missing: a newer version of its plan is held.
+        // A stale record is not missing: a newer version of its plan is held. A conflicting one
+        // is not missing either: the plan is shown, with the details of the version held.
+        let conflicting = report
+            .not_loaded
+            .iter()
+            .filter(|n| n.code == "version_conflict")
+            .count() as u64;
         let unfound = report
             .not_loaded
             .iter()
-            .filter(|n| n.outcome != "stale")
+            .filter(|n| n.outcome != "stale" && n.code != "version_conflict")
             .count() as u64;
+        if conflicting > 0 {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "OLD DETAILS SHOWN: for {} above, the index holds the same version with other \
+                 details, and clinicians see those until the change comes with a higher source \
+                 version: send it with one.",
+                plural(conflicting, "plan", "plans"),
+            );
+        }
         if unfound > 0 {
             let _ = writeln!(out);
             let _ = writeln!(
@@ -535,7 +561,7 @@ pub fn upload(report: &UploadReport) -> String {
         }
     }
     let incomplete = unreadable > 0 || report.not_sent > 0 || total.failed > 0;
-    if report.mode == crate::upload::Mode::Full && incomplete {
+    if report.mode == crate::upload::Mode::Full && incomplete && !report.dry_run {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -821,5 +847,76 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_dry_run_says_what_would_load_not_a_file_outcome() {
+        let extract = Extract {
+            columns: vec![],
+            ignored_columns: vec![],
+            rows: (0..20)
+                .map(|i| Row {
+                    line: i + 2,
+                    record: json!({}),
+                })
+                .collect(),
+            bad_rows: vec![],
+        };
+        let mut report = start_report("plans.csv", Mode::Full, Some("e-1".into()), &extract);
+        report.dry_run = true;
+        for line in [5, 9] {
+            report.not_loaded.push(crate::upload::NotLoaded {
+                line,
+                plan_ref: None,
+                outcome: "rejected".into(),
+                code: "invalid_nhs_number".into(),
+                field: Some("nhs_number".into()),
+                reason: "the check digit does not match".into(),
+            });
+        }
+        let text = upload(&report);
+        assert!(
+            text.contains("Dry run: would load 18 of 20 rows; nothing was sent."),
+            "{text}"
+        );
+        assert!(
+            !text.contains("none_loaded") && !text.contains("CPF04"),
+            "{text}"
+        );
+        // What would be rejected is still listed, line by line.
+        assert!(text.contains("Not loaded (2):"), "{text}");
+    }
+
+    #[test]
+    fn a_version_conflict_is_reported_as_old_details_shown_never_as_no_plan() {
+        let extract = Extract {
+            columns: vec![],
+            ignored_columns: vec![],
+            rows: vec![Row {
+                line: 2,
+                record: json!({}),
+            }],
+            bad_rows: vec![],
+        };
+        let mut report = start_report("plans.csv", Mode::Delta, None, &extract);
+        let ack: BatchAck = read(json!({
+            "batchId": "b-1", "mode": "delta",
+            "fileOutcome": "none_loaded", "fileCode": "CPF04",
+            "counts": {"received": 1, "created": 0, "updated": 0, "unchanged": 0, "moved": 0,
+                       "stale": 0, "rejected": 1, "failed": 0},
+            "records": [
+                {"index": 0, "planRef": "CP-1", "outcome": "rejected", "code": "version_conflict",
+                 "field": "/records/0/sourceVersion", "currentVersion": 3,
+                 "reason": "this version is already held with different content"}
+            ]
+        }));
+        record_ack(&mut report, 1, &extract.rows, &ack);
+        let text = upload(&report);
+        assert!(
+            text.contains("OLD DETAILS SHOWN: for 1 plan above")
+                && text.contains("higher source version"),
+            "{text}"
+        );
+        assert!(!text.contains("NOT FOUND UNTIL FIXED"), "{text}");
     }
 }

@@ -76,6 +76,9 @@ pub struct UploadReport {
     /// Header names that are not extract columns: reported, and their cells never sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_columns: Vec<String>,
+    /// Checked here, nothing sent (`--dry-run`): the report says what would load.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 impl UploadReport {
@@ -162,6 +165,7 @@ pub fn start_report(
         first_line_not_sent: None,
         stopped: None,
         ignored_columns: extract.ignored_columns.clone(),
+        dry_run: false,
     }
 }
 
