@@ -142,10 +142,14 @@ impl From<ClaimsError> for Problem {
     }
 }
 
-/// A caller whose role may not use an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("role `{0}` may not use this endpoint")]
-pub struct Forbidden(pub Role);
+/// A caller whose role may not use an endpoint, and the roles that may (so the person knows
+/// whom to ask).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("role `{role}` may not use this endpoint; it is for {}", allowed.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))]
+pub struct Forbidden {
+    pub role: Role,
+    pub allowed: Vec<Role>,
+}
 
 impl From<Forbidden> for Problem {
     fn from(e: Forbidden) -> Self {
@@ -179,7 +183,10 @@ impl Claims {
         if allowed.contains(&self.role) {
             Ok(())
         } else {
-            Err(Forbidden(self.role))
+            Err(Forbidden {
+                role: self.role,
+                allowed: allowed.to_vec(),
+            })
         }
     }
 }
@@ -235,9 +242,15 @@ mod tests {
         assert!(c
             .require(&[Role::UnscheduledCare, Role::ScheduledCare])
             .is_ok());
+        let refused = Problem::from(
+            c.require(&[Role::LocalAuthority, Role::Operator])
+                .unwrap_err(),
+        );
+        assert_eq!(refused.status, 403);
+        // It names the roles that may, so the person knows whom to ask.
         assert_eq!(
-            Problem::from(c.require(&[Role::LocalAuthority]).unwrap_err()).status,
-            403
+            refused.detail.as_deref(),
+            Some("role `unscheduled_care` may not use this endpoint; it is for `local_authority`, `operator`")
         );
     }
 
