@@ -591,13 +591,23 @@ pub fn indicators(report: &Indicators) -> String {
             Some(s) if unit == "seconds" && s.value().is_some() => format!("{} s", s.text()),
             Some(s) => s.text(),
         };
+    // A median over too few LAs is withheld for that reason alone: say so, as the web app does.
+    let few = report.las_compared < cpindex::indicators::MIN_LAS_FOR_MEDIAN;
+    let median =
+        |f: Option<&Option<cpindex::disclosure::Shown>>, unit: &str| match f.copied().flatten() {
+            Some(cpindex::disclosure::Shown::Withheld) if few => format!(
+                "withheld: fewer than {} LAs",
+                cpindex::indicators::MIN_LAS_FOR_MEDIAN
+            ),
+            _ => text(f, unit),
+        };
     for s in &report.indicators {
         let _ = writeln!(
             out,
             "  {}: {} ({})",
             clean(&s.label),
             text(s.values.last(), &s.unit),
-            text(s.national_median.last(), &s.unit)
+            median(s.national_median.last(), &s.unit)
         );
     }
     out.push_str("Counts from 1 to 4 read \"fewer than 5\"; a figure that would give one away reads \"not shown\".\n");
@@ -847,6 +857,26 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_median_over_too_few_las_says_why_it_is_withheld() {
+        let report = |las: usize| -> crate::model::Indicators {
+            read(
+                json!({"scope": "E08000035", "weeks": ["2026-W49"], "lasCompared": las,
+                "indicators": [{"key": "alerts_sent", "label": "Alerts sent", "unit": "count",
+                    "values": [{"shown": "exact", "value": 6}],
+                    "nationalMedian": [{"shown": "withheld"}]}]}),
+            )
+        };
+        let few = indicators(&report(2));
+        assert!(
+            few.contains("Alerts sent: 6 (withheld: fewer than 5 LAs)"),
+            "{few}"
+        );
+        // Over enough LAs a withheld median is withheld for another reason: said as before.
+        let many = indicators(&report(7));
+        assert!(many.contains("Alerts sent: 6 (not shown)"), "{many}");
     }
 
     #[test]
