@@ -113,6 +113,19 @@ impl WebhookUrl {
             ));
         }
         let host = url.host_str().ok_or_else(|| bad("the URL has no host"))?;
+        // The local stack's own receiver is on loopback: plain http goes nowhere else, even
+        // there (docs/ALERTS.md).
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if url.scheme() == "http" && !loopback {
+            return Err(bad(
+                "the local stack accepts http:// only for a loopback address (127.0.0.1, [::1], localhost); use https",
+            ));
+        }
         if !local_mode {
             let literal = host.trim_start_matches('[').trim_end_matches(']');
             if let Ok(ip) = literal.parse::<IpAddr>() {
@@ -325,9 +338,21 @@ mod tests {
         ] {
             assert!(WebhookUrl::parse(bad, "/u", false).is_err(), "{bad}");
         }
-        assert!(
-            WebhookUrl::parse("http://127.0.0.1:3000/local/webhooks/E08000035", "/u", true).is_ok()
-        );
+        for local in [
+            "http://127.0.0.1:3000/local/webhooks/E08000035",
+            "http://[::1]:3000/hook",
+            "http://localhost:3000/hook",
+        ] {
+            assert!(WebhookUrl::parse(local, "/u", true).is_ok(), "{local}");
+        }
+        // Even the local stack calls no other host over plain http.
+        for far in [
+            "http://alerts.leeds.gov.uk/cpis",
+            "http://10.0.0.4/hook",
+            "http://192.168.1.9/",
+        ] {
+            assert!(WebhookUrl::parse(far, "/u", true).is_err(), "{far}");
+        }
     }
 
     #[test]
