@@ -81,6 +81,10 @@ pub(crate) async fn notifications(
             &serde_json::to_value(&page).unwrap_or(Value::Null),
         ));
     } else {
+        // The inbox is the one place to look: its report announcement comes first.
+        if let Some(r) = &report {
+            console.print(&render::report_announcement(r));
+        }
         console.print(&render::notifications(
             &items,
             unacknowledged,

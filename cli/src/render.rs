@@ -192,6 +192,26 @@ fn setting(n: &Notification) -> String {
 }
 
 /// A page of notifications as a table.
+/// The inbox's announcement of the LA's latest reconciliation report, in words.
+pub fn report_announcement(r: &cpindex::answers::ReportAnnouncement) -> String {
+    let mut out = format!(
+        "Latest reconciliation report ({}): ",
+        clean(&r.generated_at)
+    );
+    if r.not_in_index > 0 {
+        out.push_str(&format!(
+            "NOT FOUND UNTIL FIXED: {} of your latest full extract the index does not hold \
+             (a clinician's lookup answers that no plan is held); ",
+            plural(r.not_in_index, "record", "records")
+        ));
+    }
+    out.push_str(&format!(
+        "{} the index holds that the extract does not. Read it with `cpindex report`.\n\n",
+        plural(r.not_in_extract, "plan", "plans")
+    ));
+    out
+}
+
 pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bool) -> String {
     if items.is_empty() {
         return if unacknowledged_only {
@@ -857,6 +877,23 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_inbox_announces_the_records_the_index_does_not_hold() {
+        let r: cpindex::answers::ReportAnnouncement = read(json!({"runId": "r-1",
+            "generatedAt": "2026-12-04T02:00:00Z", "notInExtract": 0, "notInIndex": 2,
+            "href": "/v1/reconciliation-reports/latest"}));
+        let text = report_announcement(&r);
+        assert!(
+            text.contains("NOT FOUND UNTIL FIXED: 2 records of your latest full extract"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0 plans the index holds that the extract does not"),
+            "{text}"
+        );
+        assert!(text.contains("cpindex report"), "{text}");
     }
 
     #[test]
