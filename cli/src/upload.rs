@@ -492,6 +492,7 @@ mod tests {
                 field: (*code != "ok").then(|| format!("/records/{i}/nhsNumber")),
                 reason: (*code != "ok").then(|| "the check digit does not match".into()),
                 current_version: None,
+                other_las: Vec::new(),
             })
             .collect();
         BatchAck::new("b-1".into(), Mode::Full, Some("x".into()), records)

@@ -230,12 +230,10 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
     ));
     let queue = SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue);
     let functions = Router::new()
-        .merge(plan_upsert::routes(plan_upsert::App::new(
-            table.clone(),
-            stack.keys.clone(),
-            retention,
-            SystemClock,
-        )))
+        .merge(plan_upsert::routes(
+            plan_upsert::App::new(table.clone(), stack.keys.clone(), retention, SystemClock)
+                .with_delivery(SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue)),
+        ))
         .merge(lookup::routes(lookup::App::new(
             table,
             queue,

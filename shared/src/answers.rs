@@ -10,7 +10,7 @@ use crate::batch::Mode;
 use crate::claims::Role;
 use crate::contact::CaseTeam;
 use crate::nhs_number::NhsNumber;
-use crate::notification::Notification;
+use crate::notification::{Notification, OtherLaPlan};
 use crate::org::OrgCode;
 use crate::plan::{Plan, PlanRef, PlanType};
 use crate::profile::LaProfile;
@@ -159,6 +159,10 @@ pub struct PlanView {
     /// `withdrawn`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// On the write that recorded the plan on this child: the other LAs holding a plan on it
+    /// (active, or ended in the last 90 days), each told at once, and how to reach them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_las: Vec<OtherLaPlan>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_on: Option<NaiveDate>,
     pub updated_at: DateTime<Utc>,
@@ -228,6 +232,9 @@ pub struct RecordAck {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_version: Option<u64>,
+    /// As [`PlanView::other_las`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_las: Vec<OtherLaPlan>,
 }
 
 impl RecordAck {
@@ -462,6 +469,7 @@ mod tests {
             field: None,
             reason: None,
             current_version: None,
+            other_las: Vec::new(),
         }
     }
 

@@ -1,14 +1,64 @@
-//! A notification: one responsible LA told that one child was seen in unscheduled care.
+//! A notification: one responsible LA told that one child was seen in unscheduled care, or that
+//! another LA recorded a plan on a child it holds a plan for.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::access::Access;
+use crate::answers::ResponsibleLa;
 use crate::claims::{Role, SettingType};
 use crate::nhs_number::NhsNumber;
 use crate::org::OrgCode;
 use crate::plan::PlanType;
+use crate::plan_record::PlanProjection;
+
+/// What a notification tells its LA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A clinician in unscheduled care looked up a child on the LA's plan: an alert. Items
+    /// written before there were kinds are these.
+    #[default]
+    ChildSeen,
+    /// Another LA recorded a plan on (or moved one onto) a child this LA holds a plan for, or
+    /// held one for until less than [`OTHER_LA_ENDED_WITHIN_DAYS`] ago. Nothing about visits.
+    OtherLaPlan,
+}
+
+impl NotificationKind {
+    /// The event type a webhook receives.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            NotificationKind::ChildSeen => "child_seen_in_unscheduled_care",
+            NotificationKind::OtherLaPlan => "child_on_another_la_plan",
+        }
+    }
+}
+
+/// An LA whose plan ended less than this long ago is still told when another LA records a plan
+/// on the child: a family that moves is often recorded by the new LA weeks after the old one
+/// closed its plan.
+pub const OTHER_LA_ENDED_WITHIN_DAYS: i64 = 90;
+
+/// Whether `p` is a plan of another LA than `recorder` that this LA should be told about: live,
+/// and active or ended less than [`OTHER_LA_ENDED_WITHIN_DAYS`] before `today`.
+pub fn held_by_another(p: &PlanProjection, recorder: &OrgCode, today: NaiveDate) -> bool {
+    let since = today - Duration::days(OTHER_LA_ENDED_WITHIN_DAYS);
+    &p.org != recorder
+        && p.live_plan()
+            .is_some_and(|plan| plan.end_date.is_none_or(|end| end > since))
+}
+
+/// Another LA's plan on the told LA's child: which LA (its vetted contacts, from its profile),
+/// which plan, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherLaPlan {
+    pub la: ResponsibleLa,
+    pub plan_type: PlanType,
+    pub start_date: NaiveDate,
+}
 
 /// The notification id: derived from the access and the LA, so a redelivered access message
 /// can only ever name the same notification (idempotent fan-out).
@@ -53,6 +103,8 @@ impl DeliveryStatus {
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     pub notification_id: String,
+    #[serde(default)]
+    pub kind: NotificationKind,
     /// The LA told.
     pub la: OrgCode,
     pub access_id: String,
@@ -93,6 +145,11 @@ pub struct Notification {
     /// When the child was last seen in this attendance, if after the first view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// For [`NotificationKind::OtherLaPlan`]: the other LA and its plan. The fields above that
+    /// describe an attendance then describe the recording: `seenAt` is when it was recorded,
+    /// `setting` the recording LA, `seenBy` that LA (never a person of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_la: Option<OtherLaPlan>,
 }
 
 /// Later views kept on one notification (the item stays small; the count stops there).
@@ -124,6 +181,7 @@ impl Notification {
     ) -> Self {
         Self {
             notification_id: notification_id(attendance, &la),
+            kind: NotificationKind::ChildSeen,
             la,
             access_id: access.access_id.clone(),
             nhs_number: Some(nhs_number),
@@ -144,13 +202,66 @@ impl Notification {
             last_error: None,
             later_views: Vec::new(),
             last_seen_at: None,
+            other_la: None,
+        }
+    }
+
+    /// The notification telling `la` (which holds a plan of `plan_types` on the child
+    /// `nhs_number`) that `other` recorded a plan on the child at `now`. `event` names the
+    /// recording (the other LA's plan, child and first-recorded time), so a replay of it can only
+    /// name the same notification.
+    pub fn other_la_plan(
+        event: &str,
+        la: OrgCode,
+        nhs_number: NhsNumber,
+        plan_types: Vec<PlanType>,
+        other: OtherLaPlan,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let id = notification_id(event, &la);
+        Self {
+            access_id: format!("plan-{}", &id[..16]),
+            notification_id: id,
+            kind: NotificationKind::OtherLaPlan,
+            la,
+            nhs_number: Some(nhs_number),
+            struck: None,
+            seen_at: now,
+            setting_code: other.la.code.clone(),
+            setting_name: Some(other.la.name.clone()),
+            setting_type: None,
+            seen_by: other.la.code.as_str().to_owned(),
+            seen_by_role: Role::LocalAuthority,
+            plan_types,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            created_at: now,
+            delivered_at: None,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            last_error: None,
+            later_views: Vec::new(),
+            last_seen_at: None,
+            other_la: Some(other),
         }
     }
 
     /// The body POSTed to the LA's webhook.
     pub fn webhook_body(&self) -> serde_json::Value {
+        if let (NotificationKind::OtherLaPlan, Some(other)) = (self.kind, &self.other_la) {
+            return serde_json::json!({
+                "type": self.kind.event_type(),
+                "notificationId": self.notification_id,
+                "la": self.la,
+                "nhsNumber": self.nhs_number,
+                "recordedAt": self.seen_at,
+                "otherLa": other.la,
+                "otherPlan": {"planType": other.plan_type, "startDate": other.start_date},
+                "planTypes": self.plan_types,
+            });
+        }
         serde_json::json!({
-            "type": "child_seen_in_unscheduled_care",
+            "type": self.kind.event_type(),
             "notificationId": self.notification_id,
             "accessId": self.access_id,
             "la": self.la,

@@ -54,19 +54,22 @@ pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     logical_id: "PlanUpsertFunction",
     env: &[
         env::TABLE_NAME,
+        env::ALERT_DELIVERY_QUEUE_URL,
         env::RETENTION_MONTHS,
         env::CHILD_KEY_SECRET_ARN,
     ],
     trigger: Trigger::Http,
     // PlanWrites: the batched consistent read, the conditional puts (a move's transaction is
     // two puts, which IAM governs as PutItem), one record, the LA's listing, the upload
-    // counts (`ADD` to the LA's indicators); the child key secret, read once at start.
+    // counts (`ADD` to the LA's indicators); the child key secret, read once at start; the
+    // delivery queue (another LA told of a plan on its child).
     iam: &[
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:GetItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
+        "sqs:SendMessage",
         "secretsmanager:GetSecretValue",
     ],
     reserved_concurrency: 20,

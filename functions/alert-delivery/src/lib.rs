@@ -10,7 +10,7 @@ use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use adapters::store::StoreError;
 use chrono::{DateTime, Utc};
 use cpindex::indicators::{Counter, IsoWeek, TimeBand};
-use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
+use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification, NotificationKind};
 use cpindex::profile::{WebhookPolicy, WebhookUrl};
 use cpindex::signing;
 use cpindex::Clock;
@@ -166,7 +166,8 @@ impl<S: DeliveryStore, K: SecretSource, W: WebhookClient, V: Visibility, C: Cloc
             DeliveryStatus::Failed => Counter::DeadLettered,
             DeliveryStatus::Pending => return Ok(()),
         };
-        if moved {
+        // The indicators count alerts; another LA's plan is not one.
+        if moved && n.kind == NotificationKind::ChildSeen {
             let mut counters = vec![(outcome, 1)];
             if status == DeliveryStatus::Delivered {
                 let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());

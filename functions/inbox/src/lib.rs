@@ -22,7 +22,7 @@ use base64::Engine;
 use cpindex::access::{Access, AccessCursor, AccessOutcome};
 use cpindex::answers::{AccessView, NotificationList, ReportAnnouncement};
 use cpindex::indicators::{Counter, IsoWeek, TimeBand};
-use cpindex::notification::Notification;
+use cpindex::notification::{Notification, NotificationKind};
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::{LaProfile, WebhookPolicy};
 use cpindex::routes;
@@ -191,8 +191,12 @@ async fn ack(
         .notifications
         .acknowledge(&caller.0.org, &id, caller.0.user.as_str(), app.clock.now())
         .await?;
-    if let Some((n, true)) = &n {
-        // Read in the inbox: counted once, in the week of the access, with the time it took.
+    if let Some((n, true)) = n
+        .as_ref()
+        .filter(|(n, _)| n.kind == NotificationKind::ChildSeen)
+    {
+        // An alert read in the inbox: counted once, in the week of the access, with the time it
+        // took (the indicators count alerts; another LA's plan is not one).
         let at = n.acknowledged_at.unwrap_or(n.seen_at);
         let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
         let counters = [(Counter::Read, 1), (Counter::ReadWithin(took), 1)];

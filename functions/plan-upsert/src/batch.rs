@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::view::{BatchAck, RecordAck, RecordOutcome};
 use crate::App;
-use cpindex::{ChildKey, ChildKeys};
+use cpindex::{ActiveKeys, ChildKey};
 
 pub use cpindex::batch::{Mode, MAX_RECORDS};
 /// Plans written at once within a batch (different plan references only).
@@ -110,6 +110,7 @@ fn ack_of(
         field: None,
         reason: None,
         current_version: None,
+        other_las: Vec::new(),
     };
     match result {
         Ok(WriteOutcome::Created(_)) => ack.outcome = RecordOutcome::Created,
@@ -148,7 +149,7 @@ fn ack_of(
 /// received; different plans are written concurrently.
 pub async fn apply(
     app: &App,
-    keys: &ChildKeys,
+    active: &ActiveKeys,
     org: &OrgCode,
     actor: &str,
     now: DateTime<Utc>,
@@ -156,6 +157,7 @@ pub async fn apply(
     batch: Batch,
 ) -> Result<BatchAck, adapters::store::StoreError> {
     let store = &app.plans;
+    let keys = active.write();
     // Without a profile, every record is refused with the reason (nothing is written).
     let batch = match crate::missing_profile(app, org).await? {
         None => batch,
@@ -196,6 +198,7 @@ pub async fn apply(
                     field: Some(e.field),
                     reason: Some(e.detail),
                     current_version: None,
+                    other_las: Vec::new(),
                 })
             }
             Ok(plan) => {
@@ -229,10 +232,14 @@ pub async fn apply(
                 let k = known.take().unwrap_or(Known::Unread);
                 let child = keys.of(&plan.nhs_number);
                 let result = store.upsert(org, plan, child, actor, now, k).await;
+                let mut others = Vec::new();
                 if let Ok(outcome) = &result {
                     crate::strike_notifications(app, org, outcome).await;
+                    others = crate::other_las::tell(app, active, org, outcome, now).await;
                 }
-                out.push(ack_of(i, Some(plan_ref), result));
+                let mut ack = ack_of(i, Some(plan_ref), result);
+                ack.other_las = others;
+                out.push(ack);
             }
             out
         })

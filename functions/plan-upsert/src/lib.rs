@@ -2,6 +2,7 @@
 //! batches with a per-record acknowledgement, and list the LA's own plans.
 
 pub mod batch;
+mod other_las;
 pub mod view;
 
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct App {
     pub(crate) notifications: NotificationStore,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retention: Retention,
+    /// The delivery queue: another LA told of a plan on its child gets its webhook called.
+    pub(crate) delivery: Option<adapters::queue::SqsQueue>,
     /// Resolves the key that turns each plan's NHS number into the child's key (the partition
     /// its projection lives in), and refuses every request while the secret does not hold
     /// every key the data is under.
@@ -62,7 +65,15 @@ impl App {
             key_guard: KeyGuard::new(table, keys.into(), clock.clone()),
             clock,
             retention,
+            delivery: None,
         }
+    }
+
+    /// Hands notifications to this delivery queue (main and the local stack do; without it,
+    /// another LA told of a plan on its child reads it in its inbox, never by webhook).
+    pub fn with_delivery(mut self, queue: adapters::queue::SqsQueue) -> Self {
+        self.delivery = Some(queue);
+        self
     }
 
     /// Re-reads the key state this often (tests of a rotation; the default is
@@ -179,7 +190,7 @@ async fn apply_batch(
     })?;
     batch::apply(
         app,
-        keys.write(),
+        keys,
         &caller.0.org,
         caller.0.user.as_str(),
         now,
@@ -314,6 +325,7 @@ async fn put_plan(
         )
         .await?;
     strike_notifications(&app, org, &outcome).await;
+    let other_las = other_las::tell(&app, &keys, org, &outcome, now).await;
     let (status, record, word) =
         match outcome {
             WriteOutcome::Created(r) => (StatusCode::CREATED, r, "created"),
@@ -336,6 +348,7 @@ async fn put_plan(
     tracing::info!(org = %org, plan_ref = %record.plan_ref, version = record.source_version, outcome = word, "plan written");
     let view = plan_view(&record, now.date_naive(), app.retention).map(|v| PlanView {
         outcome: Some(word.to_owned()),
+        other_las,
         ..v
     });
     let mut resp = match view {

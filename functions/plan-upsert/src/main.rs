@@ -1,6 +1,6 @@
 //! Lambda entry point: wiring only.
 
-use cpindex::config::{self, CallTimeouts};
+use cpindex::config::{self, env, CallTimeouts};
 use cpindex::SystemClock;
 use plan_upsert::{router, App};
 
@@ -10,7 +10,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let keys = adapters::aws::child_keys_from_env(&sdk).await?;
-    let app = App::new(table, keys, config::retention()?, SystemClock);
+    let delivery = adapters::aws::queue_from_env(&sdk, env::ALERT_DELIVERY_QUEUE_URL)?;
+    let app = App::new(table, keys, config::retention()?, SystemClock).with_delivery(delivery);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
     lambda_http::run(router(app)).await

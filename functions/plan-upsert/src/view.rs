@@ -29,6 +29,7 @@ pub fn plan_view(record: &PlanRecord, today: NaiveDate, retention: Retention) ->
         source_version: record.source_version,
         case_team: p.case_team.clone(),
         outcome: None,
+        other_las: Vec::new(),
         delete_on: p.delete_on(retention),
         updated_at: record.updated_at,
     })
