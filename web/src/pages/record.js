@@ -7,7 +7,7 @@
 import { api, fieldOf, problemText } from "../api.js";
 import { h, inset, show, warning } from "../dom.js";
 import { clearErrors, dateInput, dateValue, radios, showErrors, textField } from "../forms.js";
-import { nhsNumberText, PLAN_NAMES } from "../format.js";
+import { day, nhsNumberText, PLAN_NAMES } from "../format.js";
 import { nextVersion } from "../plan-version.js";
 import { claims } from "../session.js";
 
@@ -91,9 +91,22 @@ export async function recordPage() {
     if (!r.ok) return showErrors(form, errors, [{ field: fieldOf(r.body?.field), message: problemText(r) }]);
     clearErrors(form, errors);
     moveConfirmed = "";
-    result.replaceChildren(inset(outcomeText(r.body?.outcome, ref, version, held.ok ? held.body.nhsNumber : null, nhsNumber)));
+    const others = Array.isArray(r.body?.otherLas) ? r.body.otherLas : [];
+    result.replaceChildren(
+      inset(outcomeText(r.body?.outcome, ref, version, held.ok ? held.body.nhsNumber : null, nhsNumber)),
+      ...(others.length ? [warning("This child is known to another authority", ...others.map(otherLaText))] : []));
   });
   show("Record a plan", errors, form, result);
+}
+
+/**
+ * Another LA's plan on the child (it has been told of this one), and how to reach it.
+ * @param {any} o an entry of the API's `otherLas`
+ */
+export function otherLaText(o) {
+  const phone = o.la.emergencyDutyPhone ? `emergency duty ${o.la.emergencyDutyPhone}` : "no vetted emergency-duty number held";
+  const office = o.la.officeHoursPhone ? `, office hours ${o.la.officeHoursPhone}` : "";
+  return `${o.la.name} (${PLAN_NAMES[o.planType] || o.planType}, from ${day(o.startDate)}) has been told of your plan. To reach them: ${phone}${office}.`;
 }
 
 /**

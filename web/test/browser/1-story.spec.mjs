@@ -100,14 +100,20 @@ test("each LA sees one alert, its own, and acknowledges it in one action", async
     await signIn(page, "local_authority", la.code, `sw-${la.code}`);
     await go(page, "#/inbox");
     await page.waitForSelector("[data-notification]", { timeout: 60_000 });
-    await expect.soft(page.locator("[data-notification]"), `${la.name} sees exactly one alert`).toHaveCount(1);
-    const text = await page.textContent("#alerts");
+    const alerts = page.locator("[data-kind=child_seen]");
+    await expect.soft(alerts, `${la.name} sees exactly one alert`).toHaveCount(1);
+    const text = await alerts.first().textContent();
     expect.soft(text, `${la.name}'s alert is its own`).toContain("RR801");
     expect.soft(text, `${la.name}'s alert is its own`).not.toContain(other.name);
     expect.soft(text, "the alert shows the NHS number 3 3 4").toContain("999 000 0026");
+    // Leeds held the child first, so it was told when Camden recorded its plan; Camden learnt
+    // of Leeds from its own acknowledgement.
+    const told = page.locator("[data-kind=other_la_plan]");
+    if (la === LA_A) await expect.soft(told, "Leeds was told of Camden's plan").toContainText(`${LA_B.name} recorded a plan on your child`);
+    else await expect.soft(told, "Camden was told of nobody").toHaveCount(0);
     await audit(page, `LA inbox new alert ${la.code}`);
-    await page.getByRole("button", { name: "Acknowledge" }).click();
-    await expect(page.locator(".nhsuk-tag", { hasText: "Acknowledged" }), `${la.name} acknowledges in one action`).toBeVisible();
+    await alerts.first().getByRole("button", { name: "Acknowledge" }).click();
+    await expect(alerts.first().locator(".nhsuk-tag", { hasText: "Acknowledged" }), `${la.name} acknowledges in one action`).toBeVisible();
     if (la === LA_A) await audit(page, "LA inbox acknowledged");
   }
 });

@@ -1,7 +1,7 @@
 // Forms as NHS.UK builds them: dates as day, month and year fields; errors in NHS.UK's error
 // summary and at the field, with aria-invalid; the expected due date asked only for an unborn
 // child's plan; NHS.UK frontend's own scripts running (radios, error summary, header).
-import { audit, call, expect, fillDate, go, LA_A, recordPlan, signIn, test, testNumbers, titled, tokenFor } from "./support.mjs";
+import { audit, call, ensurePlan, expect, fillDate, go, LA_A, LA_B, recordPlan, signIn, test, testNumbers, titled, tokenFor } from "./support.mjs";
 
 /** @param {import("@playwright/test").Page} page */
 async function freshRecordForm(page) {
@@ -156,4 +156,26 @@ test("a clinician's answer names the NHS number it is for, and a changed number 
   await expect(a.locator("#result")).toContainText(`NHS number ${spaced}`);
   await a.fill("#nhs-number", `${nobody.slice(0, 9)}`);
   await expect(a.locator("#result")).toHaveText("");
+});
+
+test("an LA recording a plan on another LA's child is told whom to reach, and that LA's alerts show it", async ({ open }) => {
+  const [shared] = testNumbers(1, 999000500);
+  await ensurePlan(LA_A, { ref: "LDS-SHARED-1", nhs: shared, type: "CPP", start: "2026-02-02" });
+  const b = await open();
+  await signIn(b, "local_authority", LA_B.code, "sw-camden");
+  await recordPlan(b, { ref: "CMD-SHARED-1", nhs: shared, type: "LAC", start: "2026-03-02" });
+  const told = b.locator("#record-result .nhsuk-warning-callout");
+  await expect(told).toContainText("This child is known to another authority");
+  await expect(told).toContainText(`${LA_A.name} (Child protection plan, from 2 February 2026) has been told of your plan`);
+  await expect(told).toContainText(`emergency duty ${LA_A.edt}`);
+  await audit(b, "LA told of another LA's plan");
+  const a = await open();
+  await signIn(a, "local_authority", LA_A.code, "sw-leeds");
+  await go(a, "#/inbox");
+  const card = a.locator(`[data-kind=other_la_plan]`, { hasText: LA_B.name }).first();
+  await expect(card).toContainText(`${LA_B.name} recorded a plan on your child`);
+  await expect(card).toContainText("Looked after child from 2 March 2026");
+  await expect(card).toContainText(LA_B.edt);
+  await expect(card).not.toContainText("Seen by");
+  await audit(a, "LA inbox with another LA's plan");
 });
