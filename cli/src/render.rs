@@ -10,6 +10,7 @@ use cpindex::PlanType;
 use crate::model::{ChildPlan, ChildView, Indicators, Notification, ShownStatus};
 pub use crate::text::{clean, MAX_TEXT};
 use crate::upload::UploadReport;
+use cpindex::notification::NotificationKind;
 
 /// Columns aligned with two spaces between them; `right` marks numeric columns.
 pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
@@ -185,6 +186,25 @@ pub fn child(view: &ChildView) -> String {
 }
 
 fn setting(n: &Notification) -> String {
+    if let Some(other) = n
+        .other_la
+        .as_ref()
+        .filter(|_| n.kind == NotificationKind::OtherLaPlan)
+    {
+        // Another LA recorded a plan on the child: which, and how to reach it (never a visit).
+        return format!(
+            "ANOTHER LA'S PLAN: {} {}, {} from {}, emergency duty {}",
+            other.la.code,
+            clean(&other.la.name),
+            other.plan_type.as_str(),
+            other.start_date,
+            other
+                .la
+                .emergency_duty_phone
+                .as_deref()
+                .map_or("not held".into(), clean)
+        );
+    }
     match &n.setting_name {
         Some(name) => format!("{} {}", n.setting_code, clean(name)),
         None => n.setting_code.to_string(),
@@ -243,7 +263,10 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
                         .join(",")
                 },
                 setting(n),
-                clean(&n.seen_by),
+                match n.kind {
+                    NotificationKind::ChildSeen => clean(&n.seen_by),
+                    NotificationKind::OtherLaPlan => "-".into(),
+                },
                 n.status.as_str().to_owned(),
                 n.acknowledged_at.as_ref().map_or("no".into(), when),
             ]
@@ -278,7 +301,10 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
 
 /// One notification after `ack`.
 pub fn acknowledged(n: &Notification) -> String {
-    let seen = format!("child seen {} at {}", when(&n.seen_at), setting(n));
+    let seen = match n.kind {
+        NotificationKind::ChildSeen => format!("child seen {} at {}", when(&n.seen_at), setting(n)),
+        NotificationKind::OtherLaPlan => format!("recorded {}: {}", when(&n.seen_at), setting(n)),
+    };
     match &n.acknowledged_at {
         Some(at) => format!(
             "Notification {} acknowledged at {}{} ({seen}).\n",
@@ -516,6 +542,52 @@ pub fn upload(report: &UploadReport) -> String {
             report.first_line_not_sent.unwrap_or(0),
             if report.not_sent == 1 { "was" } else { "were" },
         );
+    }
+    if !report.shared_children.is_empty() {
+        // Each of these LAs has been told of the record; the LA uploading may want to call.
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Known to another LA ({}; each has been told of your plan):",
+            report.shared_children.len()
+        );
+        let rows: Vec<Vec<String>> = report
+            .shared_children
+            .iter()
+            .map(|s| {
+                let la = &s.other_la.la;
+                vec![
+                    s.line.to_string(),
+                    s.plan_ref.as_deref().map_or("-".into(), clean),
+                    format!("{} {}", la.code, clean(&la.name)),
+                    format!(
+                        "{} from {}",
+                        s.other_la.plan_type.as_str(),
+                        s.other_la.start_date
+                    ),
+                    la.emergency_duty_phone
+                        .as_deref()
+                        .map_or("not held".into(), clean),
+                    la.office_hours_phone.as_deref().map_or("-".into(), clean),
+                ]
+            })
+            .collect();
+        for line in table(
+            &[
+                "LINE",
+                "PLAN REF",
+                "OTHER LA",
+                "ITS PLAN",
+                "EMERGENCY DUTY",
+                "OFFICE HOURS",
+            ],
+            &rows,
+            &[true],
+        )
+        .lines()
+        {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     if !report.not_loaded.is_empty() {
         let _ = writeln!(out);
@@ -773,6 +845,34 @@ mod tests {
             acknowledged(&acked),
             "Notification 5d41402abc4b2a76b9719d911017c592 acknowledged at 2026-11-22 11:00 UTC by sw-1 (child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
         );
+    }
+
+    #[test]
+    fn another_las_plan_reads_as_who_and_how_to_reach_them_never_as_a_visit() {
+        let n: Notification = read(json!({
+            "notificationId": "6d41402abc4b2a76b9719d911017c592", "kind": "other_la_plan",
+            "la": "E08000035", "accessId": "plan-6d41402abc4b2a76", "nhsNumber": "9434765919",
+            "seenAt": "2026-11-22T10:15:00Z", "settingCode": "E09000007",
+            "settingName": "London Borough of Camden", "seenBy": "E09000007",
+            "seenByRole": "local_authority", "planTypes": ["CPP"], "status": "inbox",
+            "createdAt": "2026-11-22T10:15:00Z",
+            "otherLa": {"la": {"code": "E09000007", "name": "London Borough of Camden",
+                               "emergencyDutyPhone": "020 7974 4444"},
+                        "planType": "LAC", "startDate": "2026-11-01"}
+        }));
+        let row = notifications(std::slice::from_ref(&n), false, false);
+        let row = row.lines().nth(1).unwrap();
+        assert!(
+            row.contains("ANOTHER LA'S PLAN: E09000007 London Borough of Camden, LAC from 2026-11-01, emergency duty 020 7974 4444"),
+            "{row}"
+        );
+        assert!(
+            !row.contains("E09000007 E09000007"),
+            "no one is named as having seen the child: {row}"
+        );
+        assert!(acknowledged(&n).contains(
+            "(delivery: inbox; recorded 2026-11-22 10:15 UTC: ANOTHER LA'S PLAN: E09000007"
+        ));
     }
 
     #[test]

@@ -79,6 +79,19 @@ pub struct UploadReport {
     /// Checked here, nothing sent (`--dry-run`): the report says what would load.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
+    /// Records put on a child another LA holds a plan for (that LA has been told), by line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shared_children: Vec<SharedChild>,
+}
+
+/// A record the index put on a child another LA holds a plan for: which LA, how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedChild {
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_ref: Option<String>,
+    pub other_la: cpindex::notification::OtherLaPlan,
 }
 
 impl UploadReport {
@@ -166,6 +179,7 @@ pub fn start_report(
         stopped: None,
         ignored_columns: extract.ignored_columns.clone(),
         dry_run: false,
+        shared_children: Vec::new(),
     }
 }
 
@@ -214,6 +228,16 @@ pub fn check_locally(report: &mut UploadReport, rows: &[Row], today: chrono::Nai
 /// Adds one batch's acknowledgement to the report; the ack's record `index` maps back to the
 /// line of the row it came from.
 pub fn record_ack(report: &mut UploadReport, number: usize, rows: &[Row], ack: &BatchAck) {
+    for r in &ack.records {
+        let line = rows.get(r.index).map_or(0, |row| row.line);
+        report
+            .shared_children
+            .extend(r.other_las.iter().map(|o| SharedChild {
+                line,
+                plan_ref: r.plan_ref.clone(),
+                other_la: o.clone(),
+            }));
+    }
     for r in ack.records.iter().filter(|r| !r.loaded()) {
         let line = rows.get(r.index).map_or(0, |row| row.line);
         let field = r.field.as_deref().map(|f| {

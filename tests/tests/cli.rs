@@ -689,6 +689,60 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         1 + 2 * cpindex::indicators::INDICATORS.len()
     );
 
+    // --- a second LA records a plan on the first LA's child: told whom to reach, and the first
+    // LA's notifications show it ------------------------------------------------------------
+    let second_code = format!("U{suffix}");
+    let second = token(&url, &state_arg, "local_authority", &second_code).await;
+    give_profile(&url, &state, &second_code).await;
+    let shared = state.join("shared.csv");
+    std::fs::write(
+        &shared,
+        format!(
+            "{header}
+SEC-{suffix},{child},LAC,{start},,,1,,\n"
+        ),
+    )
+    .unwrap();
+    let shared_arg = shared.display().to_string();
+    let ran = cpindex(&[
+        "upload",
+        &shared_arg,
+        "--mode",
+        "delta",
+        "--api-url",
+        &url,
+        "--token",
+        &second,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.out, ran.err);
+    let out = &ran.out;
+    assert!(
+        out.contains("Known to another LA (1; each has been told of your plan):"),
+        "the first LA's one plan left on the child (its CPP was withdrawn above): {out}"
+    );
+    let row = out
+        .lines()
+        .find(|l| l.contains("UCPP from") && l.contains(&la_code))
+        .unwrap_or_else(|| panic!("no row for the first LA's plan: {out}"));
+    // The first LA's profile as set above: no office-hours number.
+    for part in [
+        format!("SEC-{suffix}"),
+        "0113 535 0600".into(),
+        "Leeds City Council".into(),
+    ] {
+        assert!(row.contains(&part), "{row} lacks {part}");
+    }
+    let ran = cpindex(&["notifications", "list", "--api-url", &url, "--token", &la]).await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(
+        ran.out.contains(&format!(
+            "ANOTHER LA'S PLAN: {second_code} Leeds City Council, LAC from {start}"
+        )),
+        "{}",
+        ran.out
+    );
+
     let _ = std::fs::remove_dir_all(&state);
 }
 
