@@ -51,6 +51,11 @@ pub struct PlanRecord {
     /// child's). At most [`EARLIER_KEYS_KEPT`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub earlier_keys: Vec<EarlierKey>,
+    /// When the index, putting this plan on its child, found another LA's plan there (and told
+    /// that LA): the nightly pass counts children held by two or more LAs from the records that
+    /// carry it, reading only those children's partitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_since: Option<DateTime<Utc>>,
 }
 
 /// Why a plan left a child key.
@@ -107,6 +112,7 @@ impl PlanRecord {
         if same_child && old.state == PlanState::Live {
             // A withdrawn plan recorded again starts afresh: the LA held nothing meanwhile.
             self.first_recorded_at = Some(old.held_since());
+            self.shared_since = old.shared_since;
         }
     }
 

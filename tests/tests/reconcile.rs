@@ -886,6 +886,7 @@ async fn at_national_shape_no_item_passes_the_size_limit_and_every_finding_is_co
                 updated_at: now(),
                 updated_by: "loader".into(),
                 earlier_keys: Vec::new(),
+                shared_since: None,
             };
             items.push(store.record_item(&record).unwrap());
         }
@@ -1028,4 +1029,45 @@ async fn the_schedule_scans_once_a_day_but_re_drives_lost_alerts_at_every_step()
     let next = step(now() + reconcile::DAILY_PASS + Duration::minutes(1)).await;
     assert!(next.complete && next.pages > 0 && next.run_id != first.run_id);
     assert_eq!(f.report(LEEDS).await["findings"]["indexCount"], 2);
+}
+
+/// Issue 30.2: the operators' report counts children held by two or more LAs (each once,
+/// however many plans an LA holds on it), and their LAs; an ended plan does not hold a child.
+#[tokio::test]
+async fn the_operators_report_counts_children_held_by_two_or_more_las_and_their_las() {
+    let f = fixture().await;
+    let (shared, camden_only, leeds_ended) = (nhs(1), nhs(2), nhs(3));
+    let mut ended = plan("L-ENDED", &leeds_ended, 1);
+    ended["endDate"] = json!("2026-10-01");
+    f.load(
+        LEEDS,
+        "delta",
+        vec![plan("L-1", &shared, 1), plan("L-2", &shared, 1), ended],
+    )
+    .await;
+    f.load(
+        CAMDEN,
+        "delta",
+        vec![
+            plan("C-1", &shared, 1),
+            plan("C-2", &camden_only, 1),
+            plan("C-3", &leeds_ended, 1),
+        ],
+    )
+    .await;
+    assert!(f.run(now()).await.complete);
+    let ops = adapters::store::reports::ReportStore::new(f.table.clone())
+        .latest_operator()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ops["childrenHeldByTwoOrMoreLas"], 1, "{ops}");
+    assert_eq!(
+        ops["sharedChildrenByLa"],
+        json!({LEEDS: 1, CAMDEN: 1}),
+        "{ops}"
+    );
+    for org in [LEEDS, CAMDEN] {
+        assert_eq!(f.report(org).await["findings"]["sharedChildren"], 1);
+    }
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapters::queue::SqsQueue;
 use adapters::secrets::FileSecrets;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::Table;

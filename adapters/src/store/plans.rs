@@ -196,6 +196,35 @@ impl PlanStore {
         Ok(changed)
     }
 
+    /// Marks the record as put on a child another LA holds a plan for (first time kept).
+    /// Conditional on the version, so a newer write in between is left alone (it carried the
+    /// mark over if it was written after it).
+    pub async fn mark_shared(
+        &self,
+        record: &PlanRecord,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let update = Condition::new("SET #s = if_not_exists(#s, :s)")
+            .name("#s", "sharedSince")
+            .value(":s", AttributeValue::S(at.to_rfc3339()));
+        let same_version = Condition::new("#v = :v")
+            .name("#v", attr::SOURCE_VERSION)
+            .value(":v", AttributeValue::N(record.source_version.to_string()));
+        match self
+            .table
+            .update(
+                &key::plan_ref_pk(&record.org, &record.plan_ref),
+                key::CURRENT,
+                update,
+                Some(same_version),
+            )
+            .await
+        {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The item a record is stored as (bulk loaders in tests and benchmarks write it directly).
     pub fn record_item(&self, record: &PlanRecord) -> Result<Item, StoreError> {
         let expires_at = self.expiry_of(record);
@@ -316,6 +345,7 @@ impl PlanStore {
             updated_at: now,
             updated_by: actor.to_owned(),
             earlier_keys: Vec::new(),
+            shared_since: None,
         };
         let mut record = record;
         // A known earlier record tells us up front whether this write moves the plan, and since

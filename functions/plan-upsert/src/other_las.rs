@@ -62,6 +62,8 @@ async fn tell_for(
     if others.is_empty() {
         return Ok(Vec::new());
     }
+    // The nightly pass counts shared children from the records so marked.
+    app.plans.mark_shared(record, now).await?;
     let mut las: Vec<&OrgCode> = others.iter().map(|p| &p.org).collect();
     las.sort();
     las.dedup();

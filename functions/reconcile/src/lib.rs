@@ -483,6 +483,7 @@ impl<C: Clock> Reconciler<C> {
                 if record.state == PlanState::Live {
                     f.plans += 1;
                     self.examine_plan(&record, extracts, now.date_naive(), f);
+                    self.examine_sharing(&record, now.date_naive(), f).await?;
                 }
             }
             Scanned::Notification(n) => {
@@ -496,6 +497,51 @@ impl<C: Clock> Reconciler<C> {
                 }
             }
             Scanned::Bookkeeping | Scanned::Other(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Children held by two or more LAs, read only where a record says it was put on a child
+    /// another LA held (`shared_since`; no read for any other plan). Each child is counted
+    /// once, from the plan put on it last (whose write found the others): then once for the
+    /// index and once for each LA holding an active plan on it.
+    async fn examine_sharing(
+        &self,
+        r: &PlanRecord,
+        today: NaiveDate,
+        f: &mut SegmentFindings,
+    ) -> Result<(), ReconcileError> {
+        if r.shared_since.is_none() || r.plan.status(today, self.retention) != PlanStatus::Active {
+            return Ok(());
+        }
+        let plans = PlanStore::new(self.table.clone(), self.retention);
+        let active: Vec<_> = plans
+            .projections_for(&r.child)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                p.live_plan()
+                    .is_some_and(|plan| plan.status(today, self.retention) == PlanStatus::Active)
+            })
+            .collect();
+        let last = active.iter().max_by(|a, b| {
+            (a.held_since, &a.org, &a.plan_ref).cmp(&(b.held_since, &b.org, &b.plan_ref))
+        });
+        if last.is_none_or(|p| p.org != r.org || p.plan_ref != r.plan_ref) {
+            return Ok(());
+        }
+        let mut las: Vec<&OrgCode> = active.iter().map(|p| &p.org).collect();
+        las.sort();
+        las.dedup();
+        if las.len() < 2 {
+            return Ok(());
+        }
+        f.shared_children += 1;
+        for la in las {
+            f.per_la
+                .entry(la.as_str().to_owned())
+                .or_default()
+                .shared_children += 1;
         }
         Ok(())
     }
@@ -625,6 +671,14 @@ impl<C: Clock> Reconciler<C> {
             dead_letter_queue_depth: self.dlq_depth().await,
             dead_letters_by_la,
             dead_letters_by_la_total,
+            children_held_by_two_or_more_las: all.shared_children,
+            shared_children_by_la: report::most_shared(
+                all.per_la
+                    .iter()
+                    .filter(|(_, f)| f.shared_children > 0)
+                    .map(|(la, f)| (la.clone(), f.shared_children))
+                    .collect(),
+            ),
         };
         let value = serde_json::to_value(&operator).expect("a report serialises");
         self.reports().put_operator(now, &value).await?;

@@ -77,11 +77,15 @@ pub struct LaFindings {
     /// for the operator who fixes the LA's endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldest_failed_error: Option<String>,
+    /// Children with an active plan of this LA on whom another LA also holds an active plan.
+    #[serde(default)]
+    pub shared_children: u64,
 }
 
 impl LaFindings {
     pub fn merge(&mut self, o: LaFindings) {
         self.index_count += o.index_count;
+        self.shared_children += o.shared_children;
         for (t, n) in o.active_by_type {
             *self.active_by_type.entry(t).or_default() += n;
         }
@@ -112,12 +116,16 @@ pub struct SegmentFindings {
     #[serde(default)]
     pub restamped: u64,
     pub plans: u64,
+    /// Children held (an active plan each) by two or more LAs, each counted once.
+    #[serde(default)]
+    pub shared_children: u64,
     pub per_la: BTreeMap<String, LaFindings>,
 }
 
 impl SegmentFindings {
     pub fn merge(&mut self, o: SegmentFindings) {
         self.scanned += o.scanned;
+        self.shared_children += o.shared_children;
         self.deleted += o.deleted;
         self.restamped += o.restamped;
         self.plans += o.plans;
@@ -225,11 +233,26 @@ pub struct OperatorReport {
     pub dead_letters_by_la: BTreeMap<String, DeadLetters>,
     /// LAs with failed notifications, listed or not.
     pub dead_letters_by_la_total: u64,
+    /// Children held (an active plan each) by two or more LAs: each LA was told when the other
+    /// recorded its plan; a number that grows says LAs are not closing plans on transfer.
+    #[serde(default)]
+    pub children_held_by_two_or_more_las: u64,
+    /// Those children's LAs, each with how many of its children another LA also holds (at most
+    /// [`MAX_LAS_LISTED`], those with the most).
+    #[serde(default)]
+    pub shared_children_by_la: BTreeMap<String, u64>,
 }
 
 /// Most LAs the operator report lists by name (a whole country has a few hundred at most; the
 /// cap keeps the report one bounded item whatever the table holds).
 pub const MAX_LAS_LISTED: usize = 1000;
+
+/// At most [`MAX_LAS_LISTED`] LAs' shared children, those with the most.
+pub fn most_shared(mut by_la: Vec<(String, u64)>) -> BTreeMap<String, u64> {
+    by_la.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    by_la.truncate(MAX_LAS_LISTED);
+    by_la.into_iter().collect()
+}
 
 /// The dead letters of at most [`MAX_LAS_LISTED`] LAs, most failures first, and how many LAs
 /// had any.
@@ -334,6 +357,7 @@ mod tests {
             failed_notifications: u64::MAX,
             oldest_failed: Some(instant()),
             oldest_failed_error: Some("x".repeat(adapters::store::notifications::MAX_ERROR_BYTES)),
+            shared_children: u64::MAX,
         };
         let report = LaReport {
             run_id: uuid::Uuid::new_v4().to_string(),
@@ -396,6 +420,12 @@ mod tests {
             dead_letter_queue_depth: Some(u64::MAX),
             dead_letters_by_la: listed,
             dead_letters_by_la_total: total,
+            children_held_by_two_or_more_las: u64::MAX,
+            shared_children_by_la: most_shared(
+                (0..MAX_LAS_LISTED * 5)
+                    .map(|i| (longest_org(i), u64::MAX - i as u64))
+                    .collect(),
+            ),
         };
         let size = serde_json::to_string(&report).unwrap().len() + 1024;
         eprintln!("worst case: {size} of {MAX_ITEM_BYTES} bytes");
