@@ -11,6 +11,15 @@ pub const MISCONFIGURED: &str = "misconfigured";
 /// The CloudWatch metric those filters count, and the alarm watches.
 pub const MISCONFIGURED_METRIC: &str = "ConfigurationFaults";
 
+/// The `event` field of the error line plan-upsert logs when a plan was written but what must
+/// follow it did not happen (another LA told of a plan on its child, or notifications cleared of
+/// the number a plan left): the write stands and its replay would not come back, so an
+/// operator must act. The template counts these lines into [`FOLLOW_UP_METRIC`], alarmed.
+pub const FOLLOW_UP_FAILED: &str = "follow_up_failed";
+
+/// The CloudWatch metric of [`FOLLOW_UP_FAILED`] lines.
+pub const FOLLOW_UP_METRIC: &str = "PlanFollowUpFailures";
+
 /// An error with its sources, `outer: cause: root cause`, for a log field (`error = %chain(&e)`).
 pub fn chain<E: std::error::Error + ?Sized>(e: &E) -> Chain<'_, E> {
     Chain(e)

@@ -222,3 +222,47 @@ fn a_function_without_alarms_or_json_logs_is_named() {
         &["0 alarms watch ConfigurationFaults"],
     );
 }
+
+/// plan-upsert's follow-up failures (another LA not told, a number not struck) are counted from
+/// its log group into the metric an alarm watches, which notifies someone.
+#[test]
+fn plan_follow_up_failures_are_counted_and_alarmed() {
+    let t = template();
+    let pattern = format!(
+        "{{ $.fields.event = \"{}\" }}",
+        cpindex::log::FOLLOW_UP_FAILED
+    );
+    let counted = resources_of_type(&t, "AWS::Logs::MetricFilter")
+        .iter()
+        .any(|(_, f)| {
+            at(f, &["Properties", "LogGroupName"]).and_then(ref_target)
+                == Some("PlanUpsertLogGroup")
+                && str_at(f, &["Properties", "FilterPattern"]) == Some(pattern.as_str())
+                && at(f, &["Properties", "MetricTransformations"])
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .any(|m| {
+                        str_at(m, &["MetricName"]) == Some(cpindex::log::FOLLOW_UP_METRIC)
+                            && at(m, &["MetricNamespace"]) == Some(&fault_namespace())
+                    })
+        });
+    assert!(
+        counted,
+        "no metric filter counts {pattern} from PlanUpsertLogGroup"
+    );
+    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+        .iter()
+        .any(|(_, a)| {
+            str_at(a, &["Properties", "MetricName"]) == Some(cpindex::log::FOLLOW_UP_METRIC)
+                && at(a, &["Properties", "Namespace"]) == Some(&fault_namespace())
+                && at(a, &["Properties", "AlarmActions"])
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|s| !s.is_empty())
+        });
+    assert!(
+        alarmed,
+        "no alarm with actions watches {}",
+        cpindex::log::FOLLOW_UP_METRIC
+    );
+}

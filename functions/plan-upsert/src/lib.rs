@@ -132,7 +132,7 @@ pub(crate) async fn missing_profile(
 /// After a plan moved to another NHS number or was withdrawn: the LA's notifications about the
 /// number it sat on lose that number (it may be another child's), unless the LA still holds
 /// another plan on it. They keep when, where and by whom the child was seen. The plan's write
-/// stands whatever happens here: a failure is logged (`event = "strike_failed"`) for an
+/// stands whatever happens here: a failure is logged (`cpindex::log::FOLLOW_UP_FAILED`) for an
 /// operator, since a replay of the same write would not come back here.
 pub(crate) async fn strike_notifications(
     app: &App,
@@ -140,7 +140,7 @@ pub(crate) async fn strike_notifications(
     outcome: &WriteOutcome,
 ) {
     if let Err(e) = strike(app, org, outcome).await {
-        tracing::error!(event = "strike_failed", org = %org, error = %cpindex::log::chain(&e), "notifications may still name the number the plan left");
+        tracing::error!(event = cpindex::log::FOLLOW_UP_FAILED, what = "strike", org = %org, error = %cpindex::log::chain(&e), "notifications may still name the number the plan left");
     }
 }
 

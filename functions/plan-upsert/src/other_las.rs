@@ -17,7 +17,7 @@ use crate::App;
 /// The other LAs' plans on the child a write recorded a plan on, for its acknowledgement, each
 /// LA told. Only a write that put the plan on this child tells anyone (a creation or a move; an
 /// update of a plan already there told them when it came). The write stands whatever happens
-/// here: a failure is logged (`event = "other_la_not_told"`) for an operator, and the
+/// here: a failure is logged (`cpindex::log::FOLLOW_UP_FAILED`) for an operator, and the
 /// acknowledgement then names nobody.
 pub(crate) async fn tell(
     app: &App,
@@ -33,7 +33,7 @@ pub(crate) async fn tell(
     match tell_for(app, keys, org, record, now).await {
         Ok(others) => others,
         Err(e) => {
-            tracing::error!(event = "other_la_not_told", org = %org, error = %cpindex::log::chain(&e), "an LA that holds a plan on the same child may not have been told");
+            tracing::error!(event = cpindex::log::FOLLOW_UP_FAILED, what = "other_la_not_told", org = %org, error = %cpindex::log::chain(&e), "an LA that holds a plan on the same child may not have been told");
             Vec::new()
         }
     }
@@ -123,7 +123,7 @@ async fn send(app: &App, ids: Vec<String>) {
         let body = serde_json::to_string(&DeliveryMessage { notification_id })
             .expect("a delivery message serialises");
         if let Err(e) = queue.send(body).await {
-            tracing::error!(event = "other_la_not_sent", error = %cpindex::log::chain(&e), "the notification waits in the LA's inbox; its webhook was not called");
+            tracing::error!(event = cpindex::log::FOLLOW_UP_FAILED, what = "other_la_not_sent", error = %cpindex::log::chain(&e), "the notification waits in the LA's inbox; its webhook was not called");
         }
     }
 }
