@@ -12,6 +12,7 @@ use crate::contact::CaseTeam;
 use crate::nhs_number::NhsNumber;
 use crate::notification::{Notification, OtherLaPlan};
 use crate::org::OrgCode;
+use crate::plan::EndReason;
 use crate::plan::{Plan, PlanRef, PlanType};
 use crate::profile::LaProfile;
 
@@ -39,6 +40,14 @@ pub struct PlanFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_due_date: Option<NaiveDate>,
     pub status: ShownStatus,
+    /// Why the plan ended, when the LA said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<EndReason>,
+    /// For a plan ended as transferred out, inside the transfer window and while no other LA
+    /// holds an active plan: the last day the LA is still alerted of an attendance
+    /// (`crate::transfer`). The clinician calls that LA meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub still_alerted_until: Option<NaiveDate>,
 }
 
 impl PlanFacts {
@@ -50,6 +59,8 @@ impl PlanFacts {
             end_date: plan.end_date,
             expected_due_date: plan.expected_due_date,
             status,
+            end_reason: plan.end_reason,
+            still_alerted_until: None,
         }
     }
 }

@@ -15,9 +15,10 @@ pub mod env {
     pub const ALERT_DELIVERY_QUEUE_URL: &str = "ALERT_DELIVERY_QUEUE_URL";
     /// The delivery queue's dead-letter queue (operators' report and re-drive).
     pub const ALERT_DELIVERY_DLQ_URL: &str = "ALERT_DELIVERY_DLQ_URL";
-    /// Set to `true` only on a laptop: allows `http://` and loopback webhooks.
     /// Months an ended plan stays visible (default 12).
     pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
+    /// Days after a transfer out that its LA is still alerted (default 30; `crate::transfer`).
+    pub const TRANSFER_WINDOW_DAYS: &str = "TRANSFER_WINDOW_DAYS";
     /// The Secrets Manager secret (ARN) holding the child key secret (`crate::child_key`).
     pub const CHILD_KEY_SECRET_ARN: &str = "CHILD_KEY_SECRET_ARN";
     /// The web app's OpenID Connect issuer (the one the API's JWT authorizer trusts).
@@ -58,6 +59,25 @@ pub fn retention() -> Result<Retention, ConfigError> {
             .ok_or(ConfigError::Invalid {
                 name: env::RETENTION_MONTHS,
                 reason: "expected whole months between 1 and 120".into(),
+            }),
+    }
+}
+
+/// Reads the transfer window, defaulting to 30 days.
+pub fn transfer_window() -> Result<crate::transfer::TransferWindow, ConfigError> {
+    match std::env::var(env::TRANSFER_WINDOW_DAYS) {
+        Err(_) => Ok(crate::transfer::TransferWindow::default()),
+        Ok(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d <= crate::transfer::MAX_TRANSFER_WINDOW_DAYS)
+            .map(|days| crate::transfer::TransferWindow { days })
+            .ok_or(ConfigError::Invalid {
+                name: env::TRANSFER_WINDOW_DAYS,
+                reason: format!(
+                    "expected whole days from 0 to {}",
+                    crate::transfer::MAX_TRANSFER_WINDOW_DAYS
+                ),
             }),
     }
 }

@@ -68,6 +68,14 @@ pub const COLUMNS: &[Column] = &[
         meaning: "YYYY-MM-DD, when the plan has ended or will end",
     },
     Column {
+        name: "end_reason",
+        pointer: "/endReason",
+        required: false,
+        meaning: "with an end date: ended, transferred_out (the LA is still alerted for a \
+                  while, until another LA records a plan) or recorded_in_error (no clinician \
+                  sees it)",
+    },
+    Column {
         name: "expected_due_date",
         pointer: "/expectedDueDate",
         required: false,
@@ -591,12 +599,20 @@ mod tests {
         prop_oneof!["[1-9][0-9]{0,8}", "[ a-z0-9-]{0,5}"]
     }
 
+    fn version_at() -> usize {
+        COLUMNS
+            .iter()
+            .position(|c| c.name == "source_version")
+            .unwrap()
+    }
+
     fn row() -> impl Strategy<Value = Vec<String>> {
         (
             "[A-Z][A-Z0-9-]{0,8}",
-            proptest::collection::vec(cell(), 5),
+            // The cells between the reference and the version, then those after it.
+            proptest::collection::vec(cell(), version_at() - 1),
             source_version(),
-            proptest::collection::vec(cell(), 2),
+            proptest::collection::vec(cell(), COLUMNS.len() - version_at() - 1),
         )
             .prop_map(|(plan_ref, mid, version, tail)| {
                 let mut r = vec![plan_ref];

@@ -29,6 +29,7 @@ pub mod profile;
 pub mod routes;
 pub mod signing;
 pub mod text;
+pub mod transfer;
 
 pub use child_key::{ChildKey, ChildKeys, KeyFingerprint, Keyring};
 pub use claims::{Claims, Role};

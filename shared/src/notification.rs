@@ -27,6 +27,9 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
+    pub const ALL: [NotificationKind; 2] =
+        [NotificationKind::ChildSeen, NotificationKind::OtherLaPlan];
+
     /// The event type a webhook receives.
     pub fn event_type(self) -> &'static str {
         match self {

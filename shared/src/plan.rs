@@ -53,6 +53,41 @@ impl PlanType {
     }
 }
 
+/// Why a plan ended. An end date without a reason is a plain end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// No longer needed: shown as ended for the retention period; alerts no one.
+    Ended,
+    /// The child moved to another LA. Until that LA records a plan, and for at most the
+    /// transfer window after the end date, an unscheduled-care attendance still alerts this LA
+    /// and the clinician is shown how to reach it (`crate::transfer`).
+    TransferredOut,
+    /// Recorded in error: shown to no clinician and alerting no one from then on (as a
+    /// withdrawal); the LA still sees the record.
+    RecordedInError,
+}
+
+impl EndReason {
+    pub const ALL: [EndReason; 3] = [
+        EndReason::Ended,
+        EndReason::TransferredOut,
+        EndReason::RecordedInError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Ended => "ended",
+            EndReason::TransferredOut => "transferred_out",
+            EndReason::RecordedInError => "recorded_in_error",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
 /// The LA system's own reference for a plan: 1 to 64 of `A-Z a-z 0-9 . _ -`, and never an NHS
 /// number (nor one inside it): references travel in URLs, logs and reports, where an NHS number
 /// must never appear in clear.
@@ -183,6 +218,9 @@ pub struct Plan {
     pub start_date: NaiveDate,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
+    /// Why the plan ended (only with an end date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<EndReason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_due_date: Option<NaiveDate>,
     /// The LA system's version: monotonic per plan; newer wins.
@@ -262,6 +300,23 @@ impl Plan {
             )
         })?;
         let end_date = date(&mut r, "endDate")?;
+        let end_reason = match r.opt_str("endReason", ErrorCode::InvalidEndReason)? {
+            None => None,
+            Some(raw) => Some(EndReason::parse(raw).ok_or_else(|| {
+                FieldError::new(
+                    ErrorCode::InvalidEndReason,
+                    r.pointer("endReason"),
+                    format!("`{raw}` is not one of ended, transferred_out, recorded_in_error"),
+                )
+            })?),
+        };
+        if end_reason.is_some() && end_date.is_none() {
+            return Err(FieldError::new(
+                ErrorCode::InvalidEndReason,
+                r.pointer("endReason"),
+                "an end reason needs the end date (`endDate`)",
+            ));
+        }
         let expected_due_date = date(&mut r, "expectedDueDate")?;
         let source_version = r.positive_u64("sourceVersion")?;
         if value.get("responsibleLa").is_some() {
@@ -320,6 +375,7 @@ impl Plan {
             plan_type,
             start_date,
             end_date,
+            end_reason,
             expected_due_date,
             source_version,
             case_team,

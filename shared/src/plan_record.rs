@@ -143,8 +143,12 @@ pub struct PlanProjection {
 }
 
 impl PlanProjection {
-    /// The plan, when this projection is live.
+    /// The plan, when this projection is live: not withdrawn, not moved, and not ended as
+    /// recorded in error (which, like a withdrawal, no clinician sees and alerts no one).
     pub fn live_plan(&self) -> Option<&Plan> {
-        self.plan.as_ref().filter(|_| self.state == PlanState::Live)
+        self.plan.as_ref().filter(|p| {
+            self.state == PlanState::Live
+                && p.end_reason != Some(crate::plan::EndReason::RecordedInError)
+        })
     }
 }

@@ -52,6 +52,7 @@ error_codes! {
     InvalidPlanType = ("invalid_plan_type", 400, "Unknown plan type"),
     InvalidDate = ("invalid_date", 400, "Not a valid calendar date (YYYY-MM-DD)"),
     EndBeforeStart = ("end_before_start", 400, "The end date is before the start date"),
+    InvalidEndReason = ("invalid_end_reason", 400, "An end reason is ended, transferred_out or recorded_in_error, and needs an end date"),
     StartInFuture = ("start_in_future", 400, "The start date is more than a day in the future"),
     MissingDueDate = ("missing_due_date", 400, "An unborn-child plan needs an expected due date"),
     MissingEmergencyPhone = ("missing_emergency_phone", 400, "The emergency-duty phone number is mandatory"),

@@ -82,6 +82,7 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::TABLE_NAME,
         env::ALERT_FANOUT_QUEUE_URL,
         env::RETENTION_MONTHS,
+        env::TRANSFER_WINDOW_DAYS,
         env::CHILD_KEY_SECRET_ARN,
     ],
     trigger: Trigger::Http,
@@ -120,6 +121,7 @@ pub const ALERT_FANOUT: FunctionDef = FunctionDef {
         env::TABLE_NAME,
         env::ALERT_DELIVERY_QUEUE_URL,
         env::RETENTION_MONTHS,
+        env::TRANSFER_WINDOW_DAYS,
     ],
     trigger: Trigger::Queue {
         queue: ALERT_FANOUT_QUEUE,

@@ -111,3 +111,55 @@ fn an_error_code_enum_that_drifts_is_named() {
     assert_reports(problems.clone(), &["stale_version", "missing"]);
     assert_reports(problems, &["teapot", "not in ErrorCode::ALL"]);
 }
+
+/// The strings of `path`'s enum in the contract (nulls left out).
+fn enum_at(o: &Value, path: &[&str]) -> Vec<String> {
+    at(o, path)
+        .and_then(Value::as_sequence)
+        .unwrap_or_else(|| panic!("{path:?} has an enum"))
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// End reasons and notification kinds are the code's, exactly, wherever the contract lists
+/// them (what a client sends, and what it is shown).
+#[test]
+fn the_openapi_end_reasons_and_notification_kinds_are_the_codes() {
+    let o = openapi();
+    let reasons: Vec<String> = cpindex::plan::EndReason::ALL
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    for schema in ["EndReasonInput", "EndReason"] {
+        assert_eq!(
+            enum_at(&o, &["components", "schemas", schema, "enum"]),
+            reasons,
+            "{schema}"
+        );
+    }
+    let kinds: Vec<String> = cpindex::notification::NotificationKind::ALL
+        .iter()
+        .map(|k| {
+            serde_json::to_value(k)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        enum_at(
+            &o,
+            &[
+                "components",
+                "schemas",
+                "Notification",
+                "properties",
+                "kind",
+                "enum"
+            ]
+        ),
+        kinds
+    );
+}

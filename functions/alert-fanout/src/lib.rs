@@ -12,6 +12,7 @@ use cpindex::access::{attendance_of, Access};
 use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::notification::{DeliveryMessage, Notification};
 use cpindex::plan::PlanStatus;
+use cpindex::transfer::{still_alerted_until, TransferWindow};
 use cpindex::{Clock, NhsNumber, OrgCode, PlanType, Retention};
 
 use crate::port::{DeliveryQueue, Stores};
@@ -49,6 +50,16 @@ pub struct Fanout<Q, C> {
     pub queue: Q,
     pub clock: C,
     pub retention: Retention,
+    /// How long a transfer out still alerts its LA.
+    pub transfer_window: TransferWindow,
+}
+
+impl<Q, C> Fanout<Q, C> {
+    /// The transfer window in force (main reads `TRANSFER_WINDOW_DAYS`; the default is 30 days).
+    pub fn with_transfer_window(mut self, window: TransferWindow) -> Self {
+        self.transfer_window = window;
+        self
+    }
 }
 
 impl<C: Clock> Fanout<adapters::queue::SqsQueue, C> {
@@ -65,6 +76,7 @@ impl<C: Clock> Fanout<adapters::queue::SqsQueue, C> {
             queue,
             clock,
             retention,
+            transfer_window: TransferWindow::default(),
         }
     }
 }
@@ -92,11 +104,17 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         // An LA is told of an access only if its plan was active and already held then: a plan
         // recorded after the visit does not open the visit to that LA. The NHS number the
         // notification carries comes from the plan (the access names the child only by key).
+        // So is the LA of a plan ended as transferred out, inside the transfer window, while no
+        // other LA holds the child (`cpindex::transfer`).
         let mut by_la: BTreeMap<OrgCode, (NhsNumber, Vec<PlanType>)> = BTreeMap::new();
-        for p in plans? {
+        let plans = plans?;
+        for p in &plans {
             let Some(plan) = p.live_plan() else { continue };
             let held = p.held_since.is_none_or(|since| since <= access.at);
-            if held && plan.status(today, self.retention) == PlanStatus::Active {
+            let alerted = plan.status(today, self.retention) == PlanStatus::Active
+                || still_alerted_until(p, &plans, today, self.retention, self.transfer_window)
+                    .is_some();
+            if held && alerted {
                 by_la
                     .entry(p.org.clone())
                     .or_insert_with(|| (plan.nhs_number, Vec::new()))

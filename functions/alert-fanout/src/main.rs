@@ -11,7 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sdk = adapters::aws::from_env(CallTimeouts::default()).await;
     let table = adapters::aws::table_from_env(&sdk)?;
     let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_DELIVERY_QUEUE_URL)?;
-    let fanout = Fanout::new(table, queue, config::retention()?, SystemClock);
+    let fanout = Fanout::new(table, queue, config::retention()?, SystemClock)
+        .with_transfer_window(config::transfer_window()?);
     let fanout = &fanout;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

@@ -314,6 +314,8 @@ mod tests {
                 expected_due_date: (t == PlanType::Ucpp)
                     .then(|| NaiveDate::from_ymd_opt(2027, 1, 15).unwrap()),
                 status,
+                end_reason: None,
+                still_alerted_until: None,
             },
             responsible_la: la(code, Some("0113 222 4403")),
         }

@@ -30,6 +30,7 @@ use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::plans::PlanStore;
 use adapters::store::Table;
+use cpindex::transfer::TransferWindow;
 
 /// Raw visit records read to fill the 25 shown after collapsing repeats.
 pub const VISITS_READ: usize = 100;
@@ -53,6 +54,8 @@ pub struct App {
     queue: SqsQueue,
     clock: Arc<dyn Clock>,
     retention: Retention,
+    /// How long a transfer out still alerts its LA (`cpindex::transfer`).
+    transfer_window: TransferWindow,
     /// Every LA's profile: whom the clinician calls.
     profiles: ProfileCache,
     /// Resolves the keys that turn the NHS number asked about into the child's key(s), and
@@ -77,9 +80,16 @@ impl App {
             profiles: ProfileCache::new(table.clone()),
             queue,
             retention,
+            transfer_window: TransferWindow::default(),
             key_guard: KeyGuard::new(table, keys.into(), clock.clone()),
             clock,
         }
+    }
+
+    /// The transfer window in force (main reads `TRANSFER_WINDOW_DAYS`; the default is 30 days).
+    pub fn with_transfer_window(mut self, window: TransferWindow) -> Self {
+        self.transfer_window = window;
+        self
     }
 
     /// Re-reads the key state this often (tests of a rotation; the default is
@@ -243,7 +253,13 @@ pub async fn look_up(
         .map_err(|e| unavailable("profiles", &e))?;
     // Visits only while the child had a plan: from when the earliest live plan was first held.
     let since = crate::view::visible_since(&plans);
-    let plans = plans_to_show(&plans, &profiles, now.date_naive(), app.retention);
+    let plans = plans_to_show(
+        &plans,
+        &profiles,
+        now.date_naive(),
+        app.retention,
+        app.transfer_window,
+    );
     let previous: Vec<Access> = visits
         .into_iter()
         .filter(|v| v.access_id != access.access_id && since.is_some_and(|s| v.at >= s))

@@ -11,7 +11,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let table = adapters::aws::table_from_env(&sdk)?;
     let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_FANOUT_QUEUE_URL)?;
     let keys = adapters::aws::child_keys_from_env(&sdk).await?;
-    let app = App::new(table, queue, keys, config::retention()?, SystemClock);
+    let app = App::new(table, queue, keys, config::retention()?, SystemClock)
+        .with_transfer_window(config::transfer_window()?);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
     lambda_http::run(router(app)).await

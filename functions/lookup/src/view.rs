@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use cpindex::answers::{PlanFacts, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::plan::PlanStatus;
 use cpindex::profile::LaProfile;
+use cpindex::transfer::{still_alerted_until, TransferWindow};
 use cpindex::PlanProjection;
 use cpindex::{OrgCode, Retention};
 use std::collections::HashMap;
@@ -12,12 +13,14 @@ use std::collections::HashMap;
 pub use cpindex::answers::ChildView;
 
 /// Plans to show on `today`: live and within retention; active first, then by start date. Each
-/// LA's contacts come from its profile (`profiles`, as operators keep them).
+/// LA's contacts come from its profile (`profiles`, as operators keep them). An ended plan still
+/// inside its transfer window says until when its LA is alerted.
 pub fn plans_to_show(
     projections: &[PlanProjection],
     profiles: &HashMap<OrgCode, LaProfile>,
     today: NaiveDate,
     retention: Retention,
+    window: TransferWindow,
 ) -> Vec<PlanSummary> {
     let mut shown: Vec<PlanSummary> = projections
         .iter()
@@ -29,7 +32,16 @@ pub fn plans_to_show(
                 PlanStatus::Expired => return None,
             };
             Some(PlanSummary {
-                facts: PlanFacts::of(plan, status),
+                facts: PlanFacts {
+                    still_alerted_until: still_alerted_until(
+                        p,
+                        projections,
+                        today,
+                        retention,
+                        window,
+                    ),
+                    ..PlanFacts::of(plan, status)
+                },
                 responsible_la: ResponsibleLa::of(
                     &p.org,
                     profiles.get(&p.org),

@@ -129,9 +129,9 @@ pub(crate) async fn missing_profile(
     }))
 }
 
-/// After a plan moved to another NHS number or was withdrawn: the LA's notifications about the
-/// number it sat on lose that number (it may be another child's), unless the LA still holds
-/// another plan on it. They keep when, where and by whom the child was seen. The plan's write
+/// After a plan moved to another NHS number, was withdrawn or ended as recorded in error: the
+/// LA's notifications about the number it sat on lose that number (it may be another child's),
+/// unless the LA still holds another plan on it. They keep when, where and by whom the child was seen. The plan's write
 /// stands whatever happens here: a failure is logged (`cpindex::log::FOLLOW_UP_FAILED`) for an
 /// operator, since a replay of the same write would not come back here.
 pub(crate) async fn strike_notifications(
@@ -152,6 +152,12 @@ async fn strike(
     let (child, nhs, why) = match outcome {
         WriteOutcome::Moved { from, from_nhs, .. } => (from, from_nhs, Struck::Corrected),
         WriteOutcome::Withdrawn(r) => (&r.child, &r.nhs_number, Struck::Withdrawn),
+        // Ended as recorded in error: as a withdrawal.
+        WriteOutcome::Updated(r) | WriteOutcome::Created(r)
+            if r.plan.end_reason == Some(cpindex::plan::EndReason::RecordedInError) =>
+        {
+            (&r.child, &r.nhs_number, Struck::Withdrawn)
+        }
         _ => return Ok(()),
     };
     let still_held = app
