@@ -73,7 +73,8 @@ function planCard(p, ended) {
         [`Case team (given by ${la.name})`, la.caseTeam
           ? h("span", {}, la.caseTeam.team, ...(la.caseTeam.phone ? [", ", tel(la.caseTeam.phone)] : [])) : null],
         ["Started", day(p.startDate)],
-        [ended ? "Ended" : "Ends", p.endDate ? day(p.endDate) : null],
+        [ended ? "Ended" : "Ends", p.endDate ? `${day(p.endDate)}${p.endReason === "transferred_out" ? " (transferred out)" : ""}` : null],
+        ["Still told of attendances until", p.stillAlertedUntil ? day(p.stillAlertedUntil) : null],
         ["Expected due date", p.expectedDueDate ? day(p.expectedDueDate) : null],
       ])));
 }
@@ -94,13 +95,23 @@ function childAnswer(v, number) {
     out.push(h("p", { class: "nhsuk-body" }, `NHS number ${number}`));
     out.push(inset(`The index was read and holds no active child protection plan, looked-after status or unborn child plan for NHS number ${number}.`));
   }
+  // A transfer out keeps the old authority responsible until the new one records a plan.
+  const transferred = v.plans.length === 0 ? v.endedPlans.filter((/** @type {any} */ p) => p.stillAlertedUntil) : [];
+  for (const p of transferred) {
+    const la = p.responsibleLa;
+    out.push(warning(`Recently transferred out of ${la.name}`,
+      `${la.name} ended this child's ${planName(p.planType).toLowerCase()} on ${day(p.endDate)} because the child moved to another authority, which has not recorded a plan yet.`,
+      `${la.name} is still told when the child attends, until ${day(p.stillAlertedUntil)}. Call its emergency duty team: ${la.emergencyDutyPhone || "no vetted number is held; use your switchboard"}.`));
+  }
   if (v.endedPlans.length > 0) {
     out.push(h("h2", {}, "Recently ended"));
     out.push(...v.endedPlans.map((/** @type {any} */ p) => planCard(p, true)));
   }
   out.push(silent
     ? inset("This was a silent check from scheduled care: the local authority was not told.")
-    : inset(v.plans.length > 0 ? "The responsible local authority has been told that this child was seen here." : "This look-up has been recorded."));
+    : inset(v.plans.length > 0 ? "The responsible local authority has been told that this child was seen here."
+      : transferred.length > 0 ? "The authority the child was transferred out of has been told that this child was seen here."
+        : "This look-up has been recorded."));
   if (v.visits.length > 0) {
     out.push(table("Recent unscheduled care visits (last 25)", ["When", "Where"],
       v.visits.slice(0, 25).map((/** @type {any} */ x) => [when(x.at), x.settingName || x.settingCode])));

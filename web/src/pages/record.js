@@ -27,6 +27,12 @@ export async function recordPage() {
       { UCPP: dateInput("expectedDueDate", "Expected due date", "For example, 1 2 2027") }),
     dateInput("startDate", "Start date", "For example, 14 3 2026"),
     dateInput("endDate", "End date (optional)", "Only when the plan has ended or its end is decided. For example, 14 9 2026"),
+    radios("endReason", "Why the plan ended (optional, with an end date)", [
+      ["none", "Not ended, or no reason given"],
+      ["ended", "No longer needed"],
+      ["transferred_out", "Transferred to another authority: you are still told of attendances for 30 days, until that authority records a plan"],
+      ["recorded_in_error", "Recorded in error: no clinician will see it"],
+    ]),
     textField("caseTeam", "Case team (optional)", { hint: `The team holding this case. Clinicians see it as given by ${p.name}, beside your profile's numbers.` }),
     textField("caseTeamPhone", "Case team's direct line (optional)", { hint: "For example 0113 378 1000", width: 20, inputmode: "tel", autocomplete: "off" }),
     inset(`Clinicians will be told to contact ${p.name}, ${p.team}, emergency duty ${p.emergencyDutyPhone || "(not set)"}: your profile's numbers, which the service's operators keep.`),
@@ -45,6 +51,9 @@ export async function recordPage() {
     if (!planType) problems.push({ field: "planType", message: "Select the plan" });
     const start = dateValue(form, "startDate", "Start date");
     const end = dateValue(form, "endDate", "End date");
+    const chosenReason = /** @type {HTMLInputElement | null} */ (form.querySelector("input[name=endReason]:checked"))?.value;
+    const endReason = chosenReason === "none" ? undefined : chosenReason;
+    if (endReason && end.kind === "empty") problems.push({ field: "endDate", message: "Enter the end date, or choose \"Not ended, or no reason given\"" });
     // A due date typed before choosing another plan is not sent: only an unborn child has one.
     /** @type {import("../dates.js").DateReading} */
     const due = planType === "UCPP" ? dateValue(form, "expectedDueDate", "Expected due date") : { kind: "empty" };
@@ -80,7 +89,7 @@ export async function recordPage() {
     const body = {
       nhsNumber,
       planType,
-      startDate: iso(start), endDate: iso(end), expectedDueDate: iso(due),
+      startDate: iso(start), endDate: iso(end), endReason: end.kind === "date" ? endReason : undefined, expectedDueDate: iso(due),
       sourceVersion: version,
       caseTeam: team || teamPhone ? { team, phone: teamPhone || undefined } : undefined,
     };

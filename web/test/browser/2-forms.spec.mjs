@@ -84,7 +84,7 @@ test("the expected due date is asked only for an unborn child's plan, and sent o
   await signIn(a, "local_authority", LA_A.code, "sw-leeds");
   await freshRecordForm(a);
   const due = a.locator("#expectedDueDate-day");
-  await expect(a.locator("[data-module=nhsuk-radios]"), "NHS.UK's radios script runs").toHaveAttribute("data-nhsuk-radios-init", "");
+  await expect(a.locator("[data-field=planType] [data-module=nhsuk-radios]"), "NHS.UK's radios script runs").toHaveAttribute("data-nhsuk-radios-init", "");
   await expect(due, "not asked before a plan is chosen").toBeHidden();
   await a.check("#planType-CPP");
   await expect(due, "not asked for a child protection plan").toBeHidden();

@@ -1,5 +1,5 @@
 // The states a clinician must never misread, each role's own pages, a keyboard alone, a phone.
-import { audit, BASE, ensurePlan, expect, go, LA_A, NOBODY, signIn, test, titled, YOUNG_WOMAN } from "./support.mjs";
+import { audit, BASE, call, ensurePlan, expect, fillDate, go, LA_A, NOBODY, recordPlan, signIn, test, testNumbers, titled, tokenFor, YOUNG_WOMAN } from "./support.mjs";
 
 test.beforeAll(async () => {
   // The young woman's plan from the story, whether or not the story got that far.
@@ -64,4 +64,40 @@ test("the answer fits a phone-sized screen", async ({ open }) => {
   await phone.waitForSelector("#result h2");
   expect(await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), "no sideways scrolling").toBe(false);
   await audit(phone, "phone clinician answer");
+});
+
+test("an LA ends a plan as transferred out, and a clinician is told the old authority is still told and how to reach it", async ({ open }) => {
+  const [moved] = testNumbers(1, 999000600);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const a = await open();
+  await signIn(a, "local_authority", LA_A.code, "sw-leeds");
+  await recordPlan(a, { ref: "LDS-MOVED-1", nhs: moved, type: "CPP", start: "2026-02-02" });
+  // Recorded again, ended yesterday as transferred out, through the form.
+  await go(a, "#/plans");
+  await titled(a, "Plans");
+  await go(a, "#/record");
+  await a.waitForSelector("#planRef");
+  await a.fill("#planRef", "LDS-MOVED-1");
+  await a.fill("#nhsNumber", moved);
+  await a.check("#planType-CPP");
+  await fillDate(a, "startDate", "2026-02-02");
+  await fillDate(a, "endDate", yesterday);
+  await a.check("#endReason-transferred_out");
+  await audit(a, "LA record form with an end reason");
+  await a.getByRole("button", { name: "Record the plan" }).click();
+  await expect(a.locator("#record-result")).toContainText("the plan is updated");
+  const token = await tokenFor("local_authority", LA_A.code, "test-check");
+  expect((await call(token, "GET", "/v1/plans/LDS-MOVED-1")).body.endReason).toBe("transferred_out");
+
+  const ed = await open();
+  await signIn(ed, "unscheduled_care", "RR801", "dr-ed-transfer");
+  await ed.fill("#nhs-number", moved);
+  await ed.getByRole("button", { name: "Look up" }).click();
+  await expect(ed.locator("#result h2").first()).toHaveText("No active plan held");
+  const told = ed.locator("#result .nhsuk-warning-callout");
+  await expect(told).toContainText(`Recently transferred out of ${LA_A.name}`);
+  await expect(told).toContainText(`Call its emergency duty team: ${LA_A.edt}`);
+  await expect(ed.locator("#result")).toContainText("(transferred out)");
+  await expect(ed.locator("#result")).toContainText("The authority the child was transferred out of has been told");
+  await audit(ed, "clinician transferred out");
 });
