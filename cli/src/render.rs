@@ -108,11 +108,26 @@ pub fn child(view: &ChildView) -> String {
                 format!("ACTIVE, started {}, ends {end}", f.start_date)
             }
             (ShownStatus::Active, None) => format!("ACTIVE, started {}", f.start_date),
-            (ShownStatus::Ended, Some(end)) => format!("ended {end} (started {})", f.start_date),
+            (ShownStatus::Ended, Some(end)) => format!(
+                "ended {end}{} (started {})",
+                match f.end_reason {
+                    Some(cpindex::plan::EndReason::TransferredOut) => ", transferred out",
+                    _ => "",
+                },
+                f.start_date
+            ),
             (ShownStatus::Ended, None) => format!("ended (started {})", f.start_date),
             (ShownStatus::Withdrawn, _) => format!("withdrawn (started {})", f.start_date),
         };
         let _ = writeln!(out, "   Status:          {status}");
+        if let Some(until) = f.still_alerted_until {
+            // The old LA keeps responsibility until the new one records a plan.
+            let _ = writeln!(
+                out,
+                "   RECENTLY TRANSFERRED OUT: no other LA has recorded a plan yet; this LA is \
+                 still told of attendances until {until}: call it"
+            );
+        }
         if let Some(due) = f.expected_due_date {
             let _ = writeln!(out, "   Expected due:    {due}");
         }
@@ -802,6 +817,35 @@ mod tests {
         assert!(text.contains("ended 2026-03-01 (started 2026-01-10"));
         assert!(text.contains("Expected due:    2026-06-01"));
         assert!(text.contains("Office hours:    not given"));
+    }
+
+    #[test]
+    fn a_transfer_out_says_the_old_la_is_still_told_and_until_when() {
+        let view: ChildView = read(json!({
+            "accessId": "a", "nhsNumber": "9434765919", "hasPlan": false, "plans": [],
+            "endedPlans": [{"planType": "CPP", "nationalCode": "CPPI", "startDate": "2026-01-10",
+                       "endDate": "2026-11-30", "endReason": "transferred_out",
+                       "stillAlertedUntil": "2026-12-30", "status": "ended",
+                       "responsibleLa": leeds()}],
+            "visits": []
+        }));
+        let text = child(&view);
+        assert!(
+            text.contains("ended 2026-11-30, transferred out (started 2026-01-10)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("RECENTLY TRANSFERRED OUT: no other LA has recorded a plan yet; this LA is still told of attendances until 2026-12-30: call it"),
+            "{text}"
+        );
+        assert!(text.contains("EMERGENCY DUTY:  0113 535 0600"));
+        let plain: ChildView = read(json!({
+            "accessId": "a", "nhsNumber": "9434765919", "hasPlan": false, "plans": [],
+            "endedPlans": [{"planType": "CPP", "nationalCode": "CPPI", "startDate": "2026-01-10",
+                       "endDate": "2026-11-30", "status": "ended", "responsibleLa": leeds()}],
+            "visits": []
+        }));
+        assert!(!child(&plain).contains("TRANSFERRED"));
     }
 
     #[test]
