@@ -87,7 +87,7 @@ async fn tell_for(
         let n = Notification::other_la_plan(
             &event,
             la.clone(),
-            record.nhs_number.clone(),
+            record.nhs_number,
             theirs
                 .iter()
                 .filter_map(|p| p.live_plan().map(|plan| plan.plan_type))
