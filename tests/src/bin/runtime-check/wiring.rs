@@ -10,6 +10,7 @@ use cpindex::config::env;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, QUEUES};
 use cpindex::plan::Retention;
 use cpindex::routes::{Trigger, FUNCTIONS};
+use cpindex::transfer::TransferWindow;
 
 use crate::stack::{queue_name, Stack};
 
@@ -184,6 +185,10 @@ pub fn env_value_problems(stack: &Stack) -> Vec<String> {
                 // national rule the code applies.
                 let national = Retention::default().months.to_string();
                 (*value == national, format!("the national {national}"))
+            } else if name == env::TRANSFER_WINDOW_DAYS {
+                // Likewise the template's default transfer window is the code's.
+                let days = TransferWindow::default().days.to_string();
+                (*value == days, format!("the default {days}"))
             } else if let Some((_, param)) = FROM_PARAMETERS.iter().find(|(v, _)| *v == name) {
                 let given = stack.parameters.get(*param);
                 (
@@ -481,6 +486,8 @@ mod tests {
                 "arn:secret".into()
             } else if name == env::RETENTION_MONTHS {
                 Retention::default().months.to_string()
+            } else if name == env::TRANSFER_WINDOW_DAYS {
+                TransferWindow::default().days.to_string()
             } else {
                 let (_, p) = FROM_PARAMETERS.iter().find(|(v, _)| *v == name).unwrap();
                 format!("value of {p}")
