@@ -12,10 +12,17 @@ export async function deadLettersPage() {
     if (!r.ok) return out.replaceChildren(warning("Could not load dead letters", problemText(r)));
     /** @type {Record<string, any>} */
     const by = r.body.latestReport?.deadLettersByLa || {};
+    /** @type {Record<string, number>} */
+    const shared = r.body.latestReport?.sharedChildrenByLa || {};
     out.replaceChildren(
       summaryList([["Messages in the dead-letter queue", r.body.queueDepth ?? "Unknown"]]),
       Object.keys(by).length ? table("Failed alerts per LA (latest reconciliation)", ["LA", "Failed", "Oldest", "Last error"],
         Object.entries(by).map(([la, d]) => [la, d.failed, when(d.oldestSeenAt), d.lastError || ""])) : inset("No LA has failed alerts."),
+      // Each LA was told when the other recorded its plan; a count that keeps growing says plans
+      // are not being ended on transfer.
+      summaryList([["Children held by two or more LAs (latest reconciliation)", r.body.latestReport?.childrenHeldByTwoOrMoreLas ?? "No report yet"]]),
+      Object.keys(shared).length ? table("Children shared with another LA, per LA", ["LA", "Children"],
+        Object.entries(shared).map(([la, n]) => [la, String(n)])) : inset("No child is held by two LAs."),
       button("Re-drive dead letters", async () => {
         const x = await api("POST", "/v1/dead-letters/redrive", {});
         await load();

@@ -22,6 +22,7 @@ export async function reportPage() {
       ["Unborn child plans past due", f.unbornPastDue.total],
       ["Plans open five years or more", f.openTooLong.total],
       ["Alerts that could not be delivered", f.failedNotifications],
+      ["Children another authority also holds a plan for", f.sharedChildren ?? 0],
       ["Emergency duty phone on profile", rep.profileMissingEmergencyPhone ? "Missing: clinicians cannot reach you out of hours" : "Present"],
     ]),
     rep.notInIndex.items.length > 0 ? table("Records of your extract the index does not hold", ["Reference", "Why", "Field"],
