@@ -1,5 +1,6 @@
 # The project's commands. Each installs what it needs on first use.
-#   make dev            run the system locally (emulator, resources, web app and API on http://127.0.0.1:3000)
+#   make dev            run the system locally (emulator, resources, web app and API on http://127.0.0.1:3000);
+#                       its data is kept in .local/data across restarts; make dev FRESH=1 starts empty
 #   make test           every check and test: fmt, clippy, layering, the supply chain, unit, emulator,
 #                       the NHS number oracle, the README walkthrough, schemathesis on the contract,
 #                       SAM checks
@@ -14,6 +15,7 @@
 #   make emulator-test  unit and emulator tests only (cargo test on a fresh emulator)
 #   make nhs-oracle     the NHS number rule against an independent implementation
 #   make walkthrough    the README's walkthrough, run verbatim on a fresh local stack
+#   make dev-check      a second make dev leaves the first alone; data kept across a restart; FRESH=1
 #   make fuzz-contract  schemathesis against infra/openapi.yaml, every role
 #   make web-check      the web app's ESLint, type check (tsc) and unit tests
 #   make browser-test   the web app in headless Chromium: the seed story, axe-core, CSP
@@ -43,9 +45,11 @@ help:
 emulator-install:
 	@scripts/emulator.sh install
 
-## Run locally: emulator up, table and queues created, API (health, functions) on $(PORT).
+## Run locally: emulator up, table and queues created, API (health, functions) on $(PORT); data
+## kept in .local/data across restarts (FRESH=1 starts empty).
+FRESH ?=
 dev: emulator-install web-assets
-	@EMULATOR_PORT=$(DEV_EMULATOR_PORT) scripts/dev.sh $(PORT)
+	@EMULATOR_PORT=$(DEV_EMULATOR_PORT) FRESH=$(FRESH) scripts/dev.sh $(PORT)
 
 ## A token for the local stack: make token ROLE=unscheduled_care ORG=RR801 USER=dr-1 NAME="Leeds General ED"
 ROLE ?=
@@ -60,13 +64,18 @@ token:
 walkthrough: emulator-install web-assets
 	@WALKTHROUGH_PORT=3077 scripts/walkthrough.sh
 
+## make dev as a person uses it: a second one leaves the first alone; data survives a restart;
+## FRESH=1 starts empty (scripts/dev-check.sh).
+dev-check: emulator-install web-assets
+	@scripts/dev-check.sh
+
 ## Demo data into a running `make dev` (two LAs with webhooks, children of every plan type).
 demo:
 	@cargo run --quiet -p local-stack -- demo --api http://127.0.0.1:$(PORT)
 
 ## Every check and test, stage by stage (scripts/stages.sh); stops at the first failure and ends
 ## with each stage's time.
-TEST_STAGES := check supply-chain web-check emulator-test nhs-oracle walkthrough fuzz-contract browser-test sam-check deploy-rehearsal template-scan
+TEST_STAGES := check supply-chain web-check emulator-test nhs-oracle walkthrough dev-check fuzz-contract browser-test sam-check deploy-rehearsal template-scan
 test:
 	@scripts/stages.sh $(TEST_STAGES)
 

@@ -1,5 +1,8 @@
 //! `make demo`: loads demo data into a running local stack through its public API, the way an
 //! operator and two local authorities would. Every NHS number is from the reserved test range.
+//! It leaves an LA's own trial data alone: plans go as a delta (never a full extract, which
+//! would make the LA's other plans read as missing from its extract), and a profile is written
+//! only where none is held or the held one is the demo's.
 
 use std::path::Path;
 
@@ -66,6 +69,21 @@ fn plan(plan_ref: &str, nhs: &NhsNumber, plan_type: &str, start: &str) -> Value 
         "sourceVersion": 1})
 }
 
+/// The JSON at `url`, or `None` for a 404.
+async fn get(client: &reqwest::Client, url: String, token: &str) -> Result<Option<Value>, String> {
+    let resp = client
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|_| format!("cannot reach {url}: is `make dev` running?"))?;
+    match resp.status() {
+        reqwest::StatusCode::NOT_FOUND => Ok(None),
+        s if s.is_success() => Ok(Some(resp.json().await.unwrap_or_default())),
+        s => Err(format!("{url} answered {s}")),
+    }
+}
+
 async fn send(
     client: &reqwest::Client,
     method: reqwest::Method,
@@ -116,6 +134,18 @@ pub async fn load(api: &str, auth: &LocalAuth, state_dir: &Path) -> Result<(), S
         "020 7974 4444",
     );
     for (code, contact) in [(LEEDS, &leeds), (CAMDEN, &camden)] {
+        // An LA trialling the stack under its own code keeps its profile: the demo writes one
+        // only where none is held, or where the held one is the demo's own.
+        let demo_hook = format!("{api}/local/webhooks/{code}");
+        let held = get(&client, format!("{api}/v1/la-profiles/{code}"), &operator).await?;
+        if let Some(held) = held.filter(|p| p["webhook"]["url"] != demo_hook.as_str()) {
+            println!(
+                "demo: {code} already has a profile the demo did not write ({}): kept; the demo's \
+                 alerts to {code} go where it says",
+                held["name"].as_str().unwrap_or("?")
+            );
+            continue;
+        }
         let reference = secret_ref(code);
         // Run again, the demo keeps each LA's secret: alerts already on their way stay
         // verifiable, and the plans (same versions) answer `unchanged`.
@@ -125,8 +155,7 @@ pub async fn load(api: &str, auth: &LocalAuth, state_dir: &Path) -> Result<(), S
             std::fs::write(&path, secret).map_err(|e| e.to_string())?;
         }
         let mut profile = contact.clone();
-        profile["webhook"] =
-            json!({"url": format!("{api}/local/webhooks/{code}"), "secretRef": reference});
+        profile["webhook"] = json!({"url": demo_hook, "secretRef": reference});
         send(
             &client,
             reqwest::Method::PUT,
@@ -162,7 +191,9 @@ pub async fn load(api: &str, auth: &LocalAuth, state_dir: &Path) -> Result<(), S
             reqwest::Method::POST,
             format!("{api}/v1/plan-batches"),
             &token,
-            &json!({"mode": "full", "records": records}),
+            // Delta, never full: a full extract would make every plan of an LA's own trial
+            // read as missing from its extract.
+            &json!({"mode": "delta", "records": records}),
         )
         .await?;
         println!(

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod oidc;
 pub mod poller;
 pub mod receiver;
+pub mod snapshot;
 
 use std::path::PathBuf;
 
