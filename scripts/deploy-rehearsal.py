@@ -38,6 +38,7 @@ PARAMETERS = {
     "WebClientId": "rehearsal-web-client",
     "OidcAuthorizeUrl": "https://issuer.rehearsal.example/authorize",
     "OidcTokenUrl": "https://issuer.rehearsal.example/token",
+    "WebhookSecretPrefix": "rehearsal/webhook/",
 }
 
 # Resource types moto 5.2.5's CloudFormation does not model (it skips them, and drops every Ref

@@ -18,9 +18,38 @@ pub trait SecretSource: Send + Sync + 'static {
     async fn secret(&self, reference: &str) -> Result<String, SecretError>;
 }
 
+/// Whether a secret exists, without reading its value: the inbox checks a profile's webhook
+/// secret when the profile is saved (`secretsmanager:DescribeSecret`) and never holds a signing
+/// key, so this is a port of its own.
+#[async_trait]
+pub trait SecretDirectory: Send + Sync + 'static {
+    /// Whether the secret named `id` (a name or an ARN, without any `#entry`) exists.
+    async fn exists(&self, id: &str) -> Result<bool, SecretError>;
+    /// Where a person creates the secret `id`, for the problem that says it is missing.
+    fn place(&self, id: &str) -> String;
+}
+
 /// AWS Secrets Manager.
 #[derive(Debug, Clone)]
 pub struct SecretsManager(pub aws_sdk_secretsmanager::Client);
+
+#[async_trait]
+impl SecretDirectory for SecretsManager {
+    async fn exists(&self, id: &str) -> Result<bool, SecretError> {
+        use aws_sdk_secretsmanager::error::SdkError;
+        match self.0.describe_secret().secret_id(id).send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(SecretError(Box::new(e))),
+        }
+    }
+
+    fn place(&self, id: &str) -> String {
+        format!("Secrets Manager, in this stack's account and region, named {id}")
+    }
+}
 
 #[async_trait]
 impl SecretSource for SecretsManager {
@@ -109,20 +138,45 @@ impl<S: SecretSource> SecretSource for CachedSecrets<S> {
 #[derive(Debug, Clone)]
 pub struct FileSecrets(pub PathBuf);
 
+impl FileSecrets {
+    /// The file that holds the secret `reference`.
+    pub fn path_of(&self, reference: &str) -> PathBuf {
+        self.0.join(file_name(reference))
+    }
+}
+
+/// A reference as a file name: `/` and anything unusual as `_`.
+fn file_name(reference: &str) -> String {
+    reference
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[async_trait]
+impl SecretDirectory for FileSecrets {
+    async fn exists(&self, id: &str) -> Result<bool, SecretError> {
+        Ok(self.path_of(id).is_file())
+    }
+
+    fn place(&self, id: &str) -> String {
+        format!(
+            "the local stack reads it from the file {}",
+            self.path_of(id).display()
+        )
+    }
+}
+
 #[async_trait]
 impl SecretSource for FileSecrets {
     async fn secret(&self, reference: &str) -> Result<String, SecretError> {
-        let name: String = reference
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        tokio::fs::read_to_string(self.0.join(name))
+        tokio::fs::read_to_string(self.path_of(reference))
             .await
             .map_err(|e| SecretError(Box::new(e)))
     }

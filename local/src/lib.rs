@@ -223,12 +223,18 @@ async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) 
 /// stack reachable at `origin` (`http://127.0.0.1:<port>`).
 pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str) -> Router {
     let table = Table::new(stack.dynamo.clone(), &stack.table);
-    let inbox = inbox::routes(inbox::App::new(
-        table.clone(),
-        retention,
-        SystemClock,
-        WebhookPolicy::LocalHttpAllowed,
-    ));
+    let inbox = inbox::routes(
+        inbox::App::new(
+            table.clone(),
+            retention,
+            SystemClock,
+            WebhookPolicy::LocalHttpAllowed,
+        )
+        .checking_webhook_secrets(
+            adapters::secrets::FileSecrets(stack.secrets_dir.clone()),
+            receiver::WEBHOOK_SECRET_PREFIX,
+        ),
+    );
     let queue = SqsQueue::new(stack.sqs.clone(), &stack.fanout_queue);
     let functions = Router::new()
         .merge(plan_upsert::routes(

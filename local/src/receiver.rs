@@ -10,8 +10,12 @@ use cpindex::signing;
 
 /// The local file holding an LA's webhook secret (the reference the demo profiles use).
 pub fn secret_ref(org: &str) -> String {
-    format!("cpindex/webhook/{org}")
+    format!("{WEBHOOK_SECRET_PREFIX}{org}")
 }
+
+/// Where the local stack's webhook secrets are named (the template's default prefix): each is
+/// the file `.local/secrets/<name with / as _>`.
+pub const WEBHOOK_SECRET_PREFIX: &str = "cpindex/webhook/";
 
 /// `POST /local/webhooks/{org}`.
 pub async fn receive(

@@ -19,6 +19,9 @@ pub mod env {
     pub const RETENTION_MONTHS: &str = "RETENTION_MONTHS";
     /// Days after a transfer out that its LA is still alerted (default 30; `crate::transfer`).
     pub const TRANSFER_WINDOW_DAYS: &str = "TRANSFER_WINDOW_DAYS";
+    /// The name prefix of the LAs' webhook signing secrets (the only ones delivery may read):
+    /// the inbox refuses a profile naming a secret outside it.
+    pub const WEBHOOK_SECRET_PREFIX: &str = "WEBHOOK_SECRET_PREFIX";
     /// The Secrets Manager secret (ARN) holding the child key secret (`crate::child_key`).
     pub const CHILD_KEY_SECRET_ARN: &str = "CHILD_KEY_SECRET_ARN";
     /// The web app's OpenID Connect issuer (the one the API's JWT authorizer trusts).

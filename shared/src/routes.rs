@@ -102,14 +102,20 @@ pub const LOOKUP: FunctionDef = FunctionDef {
 pub const INBOX: FunctionDef = FunctionDef {
     binary: "inbox",
     logical_id: "InboxFunction",
-    env: &[env::TABLE_NAME, env::RETENTION_MONTHS],
+    env: &[
+        env::TABLE_NAME,
+        env::RETENTION_MONTHS,
+        env::WEBHOOK_SECRET_PREFIX,
+    ],
     trigger: Trigger::Http,
-    // Notifications (list, acknowledge), access history, profiles, the LA's report.
+    // Notifications (list, acknowledge), access history, profiles, the LA's report; whether a
+    // profile's webhook secret exists (never its value).
     iam: &[
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",
+        "secretsmanager:DescribeSecret",
     ],
     reserved_concurrency: 20,
 };

@@ -3,6 +3,7 @@
 //! webhook works from this inbox alone.
 
 mod indicators;
+pub mod webhook_secret;
 
 use std::sync::Arc;
 
@@ -41,6 +42,8 @@ pub struct App {
     indicators: IndicatorStore,
     clock: Arc<dyn Clock>,
     webhooks: WebhookPolicy,
+    /// Checks a profile's webhook secret when it is saved (main and the local stack set it).
+    secrets: Option<webhook_secret::SecretCheck>,
 }
 
 impl App {
@@ -61,7 +64,22 @@ impl App {
             indicators: IndicatorStore::new(table),
             clock: Arc::new(clock),
             webhooks,
+            secrets: None,
         }
+    }
+
+    /// Refuses a profile whose webhook secret is outside `prefix` (what delivery may read) or
+    /// does not exist in `directory`.
+    pub fn checking_webhook_secrets(
+        mut self,
+        directory: impl adapters::secrets::SecretDirectory,
+        prefix: impl Into<String>,
+    ) -> Self {
+        self.secrets = Some(webhook_secret::SecretCheck {
+            directory: Arc::new(directory),
+            prefix: prefix.into(),
+        });
+        self
     }
 }
 
@@ -353,6 +371,12 @@ async fn put_profile(
         app.clock.now(),
         caller.0.user.as_str(),
     )?;
+    if let (Some(check), Some(hook)) = (&app.secrets, &profile.webhook) {
+        check
+            .check(&hook.secret_ref)
+            .await
+            .map_err(ApiError::from)?;
+    }
     app.notifications.put_profile(&profile).await?;
     tracing::info!(org = %profile.org, webhook = profile.webhook.is_some(), "LA profile written");
     Ok(Json(profile))

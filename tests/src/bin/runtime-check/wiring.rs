@@ -16,7 +16,8 @@ use crate::stack::{queue_name, Stack};
 
 /// Variables that carry a stack parameter to a function, and the parameter. The web app signs
 /// in where the API's JWT authorizer trusts, and nowhere else.
-const FROM_PARAMETERS: [(&str, &str); 4] = [
+const FROM_PARAMETERS: [(&str, &str); 5] = [
+    (env::WEBHOOK_SECRET_PREFIX, "WebhookSecretPrefix"),
     (env::OIDC_ISSUER, "JwtIssuer"),
     (env::OIDC_CLIENT_ID, "WebClientId"),
     (env::OIDC_AUTHORIZE_URL, "OidcAuthorizeUrl"),
