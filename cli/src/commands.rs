@@ -33,6 +33,24 @@ pub(crate) async fn show(
     Ok(EXIT_OK)
 }
 
+/// A `GET` answer shown whole, after the lines `notes` draws from it that a person must not miss
+/// (as JSON with `--json`, notes left out).
+pub(crate) async fn show_with_notes(
+    cli: &Cli,
+    route: Route,
+    notes: fn(&Value) -> String,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let api = connect(cli, console)?;
+    let answer = api.call(route, &[], &[], None).await?;
+    if !cli.json {
+        let value: Value = api::decode(route, &answer)?;
+        console.print(&notes(&value));
+    }
+    print_generic(console, cli.json, route, &answer)?;
+    Ok(EXIT_OK)
+}
+
 /// `cpindex lookup`: the clinician's answer, or the national FHIR search's Bundle.
 pub(crate) async fn lookup(
     cli: &Cli,

@@ -111,7 +111,7 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             reconcile(&api, args.max_steps, cli.json, console).await
         }
         Command::DeadLetters(DeadLettersCommand::List) => {
-            c::show(&cli, api::DEAD_LETTERS, &[], None, console).await
+            c::show_with_notes(&cli, api::DEAD_LETTERS, render::dead_letter_notes, console).await
         }
         Command::DeadLetters(DeadLettersCommand::Redrive) => {
             c::show(
@@ -123,7 +123,15 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
             )
             .await
         }
-        Command::Report => c::show(&cli, api::RECONCILIATION_REPORT, &[], None, console).await,
+        Command::Report => {
+            c::show_with_notes(
+                &cli,
+                api::RECONCILIATION_REPORT,
+                render::report_notes,
+                console,
+            )
+            .await
+        }
         Command::Indicators { weeks, org, csv } => {
             c::indicators(&cli, *weeks, org.as_deref(), *csv, console).await
         }

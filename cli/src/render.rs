@@ -362,6 +362,70 @@ pub fn reconcile_step(step: u32, answer: &Value) -> String {
     )
 }
 
+/// What a person must not miss in an LA's reconciliation report: that it predates their latest
+/// extract, and each record the index did not take by the line and column of their file.
+pub fn report_notes(report: &Value) -> String {
+    let mut out = String::new();
+    if let Some(at) = report["latestExtractAfterReport"].as_str() {
+        let _ = writeln!(
+            out,
+            "NOTE: this report was written before your latest full extract (received {}): it \
+             does not reflect that upload yet. The nightly reconciliation writes the next report; \
+             an operator can run one now.",
+            clean(at)
+        );
+    }
+    for item in report["notInIndex"]["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if let Some(line) = item["line"].as_u64() {
+            let _ = writeln!(
+                out,
+                "NOT FOUND UNTIL FIXED: line {line}{}: {}",
+                item["column"]
+                    .as_str()
+                    .map(|c| format!(", column {}", clean(c)))
+                    .unwrap_or_default(),
+                clean(item["code"].as_str().unwrap_or("?"))
+            );
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// Which dead-letter figure is live and which is as of the last run.
+pub fn dead_letter_notes(answer: &Value) -> String {
+    let mut out = String::new();
+    match answer["queueDepth"].as_u64() {
+        Some(n) => {
+            let _ = writeln!(
+                out,
+                "Dead-letter queue now: {}",
+                plural(n, "message", "messages")
+            );
+        }
+        None => out.push_str("Dead-letter queue now: could not be read\n"),
+    }
+    let report = &answer["latestReport"];
+    if let Some(at) = report["generatedAt"].as_str() {
+        let then = report["deadLetterQueueDepth"]
+            .as_u64()
+            .map_or("unknown".to_owned(), |n| plural(n, "message", "messages"));
+        let _ = writeln!(
+            out,
+            "At the last reconciliation ({}): {then}; failed alerts per LA below are as of then",
+            clean(at)
+        );
+    }
+    out.push('\n');
+    out
+}
+
 /// Any JSON answer as indented `key: value` lines (for answers without a dedicated view).
 pub fn generic(value: &Value) -> String {
     let mut out = String::new();
@@ -660,7 +724,8 @@ pub fn upload(report: &UploadReport) -> String {
                  plan is held until the record is fixed and sent again. {}",
                 plural(unfound, "child", "children"),
                 if report.mode == crate::upload::Mode::Full {
-                    "Reconciliation lists them in this LA's report and inbox until then."
+                    "From the next nightly reconciliation (an operator can run one now), this LA's \
+                     report and inbox list them by line until then; `cpindex report` shows it."
                 } else {
                     "Send them in a full extract to have reconciliation remind you until then."
                 }
@@ -917,6 +982,52 @@ mod tests {
         assert!(acknowledged(&n).contains(
             "(delivery: inbox; recorded 2026-11-22 10:15 UTC: ANOTHER LA'S PLAN: E09000007"
         ));
+    }
+
+    #[test]
+    fn a_report_says_it_predates_the_latest_extract_and_names_lines_and_columns() {
+        let report = json!({"generatedAt": "2026-12-04T02:00:00Z",
+            "latestExtractAfterReport": "2026-12-04T09:30:00Z",
+            "notInIndex": {"total": 2, "items": [
+                {"code": "invalid_nhs_number", "field": "/records/4/nhsNumber", "batchId": "b",
+                 "index": 4, "line": 6, "column": "nhs_number"},
+                {"code": "missing_field", "batchId": "b", "index": 5}]}});
+        let notes = report_notes(&report);
+        assert!(notes.starts_with("NOTE: this report was written before your latest full extract (received 2026-12-04T09:30:00Z)"), "{notes}");
+        assert!(
+            notes.contains("NOT FOUND UNTIL FIXED: line 6, column nhs_number: invalid_nhs_number"),
+            "{notes}"
+        );
+        assert_eq!(
+            notes.matches("NOT FOUND").count(),
+            1,
+            "a record without a line is left to the listing: {notes}"
+        );
+        assert_eq!(
+            report_notes(
+                &json!({"generatedAt": "2026-12-04T02:00:00Z", "notInIndex": {"total": 0, "items": []}})
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn dead_letters_say_which_depth_is_live() {
+        let answer = json!({"queueDepth": 3, "latestReport": {"generatedAt": "2026-12-04T02:00:00Z",
+            "deadLetterQueueDepth": 1}});
+        let notes = dead_letter_notes(&answer);
+        assert!(
+            notes.contains("Dead-letter queue now: 3 messages"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("At the last reconciliation (2026-12-04T02:00:00Z): 1 message;"),
+            "{notes}"
+        );
+        assert!(
+            dead_letter_notes(&json!({"queueDepth": null, "latestReport": null}))
+                .contains("could not be read")
+        );
     }
 
     #[test]

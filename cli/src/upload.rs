@@ -188,6 +188,8 @@ pub fn batch_body(mode: Mode, extract_id: Option<&str>, rows: &[Row]) -> Value {
     let mut body = json!({
         "mode": mode.as_str(),
         "records": rows.iter().map(|r| &r.record).collect::<Vec<_>>(),
+        // Each record's line, so the LA's report names the line, as this upload's report does.
+        "lines": rows.iter().map(|r| r.line).collect::<Vec<_>>(),
     });
     if let Some(id) = extract_id {
         body["extractId"] = json!(id);

@@ -1181,6 +1181,7 @@ async fn a_file_that_is_not_an_extract_is_refused_whole_and_nothing_is_stored() 
 /// `fileOutcome: unreadable` and writes nothing.
 #[tokio::test]
 async fn every_refused_upload_says_unreadable_and_stores_nothing() {
+    use proptest::prelude::{prop_oneof, Just};
     use proptest::strategy::{Strategy, ValueTree};
     let f = fixture().await;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
@@ -1197,6 +1198,25 @@ async fn every_refused_upload_says_unreadable_and_stores_nothing() {
             )
         })
         .collect();
+    // Source lines that are not one whole number from 1 per record, generated.
+    let bad_lines = prop_oneof![
+        Just(json!("4")),
+        Just(json!({"0": 4})),
+        proptest::collection::vec(1u64..100, 2..5).prop_map(|v| json!(v)),
+        Just(json!([])),
+        (-5i64..=0).prop_map(|n| json!([n])),
+        "[a-z]{1,3}".prop_map(|t| json!([t])),
+        Just(json!([1.5])),
+    ];
+    for _ in 0..12 {
+        let lines = bad_lines.new_tree(&mut runner).unwrap().current();
+        let body = json!({"mode": "full", "records": [plan(CHILD, 1)], "lines": lines});
+        bodies.push((
+            format!("lines {lines}"),
+            serde_json::to_vec(&body).unwrap(),
+            "application/json",
+        ));
+    }
     let too_many: Vec<Value> = (0..=cpindex::batch::MAX_RECORDS)
         .map(|_| plan(CHILD, 1))
         .collect();

@@ -1071,3 +1071,69 @@ async fn the_operators_report_counts_children_held_by_two_or_more_las_and_their_
         assert_eq!(f.report(org).await["findings"]["sharedChildren"], 1);
     }
 }
+
+/// Issue 36.6: the LA's report names a CSV extract's refused records by the line and column its
+/// upload report used, and says when it predates the LA's latest extract.
+#[tokio::test]
+async fn the_report_names_csv_lines_and_columns_and_says_when_it_predates_the_latest_extract() {
+    use integration_tests::http::raw_request;
+    let f = fixture().await;
+    f.profiled(LEEDS).await;
+    let csv = format!(
+        "plan_ref,nhs_number,plan_type,start_date,source_version\n\
+         L-1,{},CPP,2026-01-10,1\n\
+         \n\
+         L-2,9876544321,CPP,2026-01-10,1\n",
+        nhs(1)
+    );
+    let upload = |router: Router| {
+        let csv = csv.clone();
+        async move {
+            call(
+                &router,
+                raw_request(
+                    "POST",
+                    "/v1/plan-extracts?mode=full",
+                    la(LEEDS),
+                    "text/csv",
+                    csv.into_bytes(),
+                ),
+            )
+            .await
+        }
+    };
+    let a = upload(f.upsert.clone()).await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(
+        a.body["lines"],
+        json!([2, 4]),
+        "the blank line is skipped: {a:?}"
+    );
+    assert!(f.run(now()).await.complete);
+    let report = f.report(LEEDS).await;
+    let items = report["notInIndex"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{report}");
+    assert_eq!(items[0]["line"], 4, "{report}");
+    assert_eq!(items[0]["column"], "nhs_number", "{report}");
+    assert_eq!(items[0]["code"], "invalid_nhs_number");
+    assert!(report.get("latestExtractAfterReport").is_none(), "{report}");
+
+    // An hour later the LA sends its extract again: until the next run, the report says it is
+    // older than that upload.
+    let later = now() + Duration::hours(1);
+    let upsert_later = plan_upsert::router(plan_upsert::App::new(
+        f.table.clone(),
+        integration_tests::child_keys(),
+        Retention::default(),
+        FixedClock::at(later),
+    ));
+    assert_eq!(upload(upsert_later).await.status, 200);
+    let report = f.report(LEEDS).await;
+    assert_eq!(
+        report["latestExtractAfterReport"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+        Some(later.into()),
+        "{report}"
+    );
+}

@@ -27,6 +27,9 @@ pub struct ExtractEntry {
 pub struct NotLoaded {
     /// Position of the record in its batch.
     pub index: usize,
+    /// The record's line in its file, when the upload gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     /// The LA's reference, when the record carried a readable one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_ref: Option<String>,
@@ -179,6 +182,23 @@ impl ExtractStore {
         }
     }
 
+    /// When the LA's latest full extract was received (one `GetItem` of its pointer).
+    pub async fn latest_received_at(
+        &self,
+        org: &OrgCode,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        let pointer = self
+            .table
+            .get(&key::latest_extract_pk(org), key::LATEST, true)
+            .await?;
+        Ok(pointer
+            .as_ref()
+            .and_then(|p| p.get("receivedAt"))
+            .and_then(|v| v.as_s().ok())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)))
+    }
+
     /// The LA's latest full extract: every part of it, merged.
     pub async fn latest(&self, org: &OrgCode) -> Result<Option<Vec<ExtractPart>>, StoreError> {
         let Some(pointer) = self
@@ -232,6 +252,7 @@ mod tests {
             not_loaded: (0..cpindex::batch::MAX_RECORDS)
                 .map(|i| NotLoaded {
                     index: usize::MAX,
+                    line: Some(u64::MAX),
                     plan_ref: Some(plan_ref(i).as_str().to_owned()),
                     code: "x".repeat(40),
                     field: Some("/records/".repeat(100)),

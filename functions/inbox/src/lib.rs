@@ -10,6 +10,7 @@ use std::sync::Arc;
 use adapters::edge::{json_body, serve, ApiError, Caller};
 use adapters::store::access::AccessStore;
 use adapters::store::access::{Trail, Window};
+use adapters::store::extracts::ExtractStore;
 use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
@@ -39,6 +40,7 @@ pub struct App {
     plans: PlanStore,
     accesses: AccessStore,
     reports: ReportStore,
+    extracts: ExtractStore,
     indicators: IndicatorStore,
     clock: Arc<dyn Clock>,
     webhooks: WebhookPolicy,
@@ -61,6 +63,7 @@ impl App {
             plans: PlanStore::new(table.clone(), retention),
             accesses: AccessStore::new(table.clone()),
             reports: ReportStore::new(table.clone()),
+            extracts: ExtractStore::new(table.clone()),
             indicators: IndicatorStore::new(table),
             clock: Arc::new(clock),
             webhooks,
@@ -110,10 +113,28 @@ async fn latest_report(
     State(app): Shared,
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let report = app.reports.latest_la(&caller.0.org).await?;
-    report.map(Json).ok_or_else(|| {
-        ApiError::from(Problem::new(ErrorCode::NotFound).detail("no reconciliation report yet"))
-    })
+    let org = &caller.0.org;
+    let (report, extract) = tokio::join!(
+        app.reports.latest_la(org),
+        app.extracts.latest_received_at(org)
+    );
+    let mut report = report?.ok_or_else(|| {
+        ApiError::from(Problem::new(ErrorCode::NotFound).detail(
+            "no reconciliation report yet: the nightly reconciliation writes one (an operator \
+             can run one now)",
+        ))
+    })?;
+    // A report written before the LA's latest extract does not reflect it: say so, never let
+    // it pass silently for the answer to that upload.
+    let generated = report["generatedAt"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    if let (Some(received), Some(generated)) = (extract?, generated) {
+        if received > generated {
+            report["latestExtractAfterReport"] = serde_json::json!(received);
+        }
+    }
+    Ok(Json(report))
 }
 
 fn bad_query(field: &str, detail: &str) -> ApiError {

@@ -25,6 +25,9 @@ pub const WRITE_CONCURRENCY: usize = 16;
 pub struct Batch {
     pub mode: Mode,
     pub extract_id: Option<String>,
+    /// Each record's line in the file it came from (a CSV extract's upload), when given: an LA
+    /// is then told the line, not a position in a batch.
+    pub lines: Option<Vec<u64>>,
     /// Each record parsed, or the field error that rejects it.
     pub records: Vec<(Option<String>, Result<Plan, FieldError>)>,
 }
@@ -70,6 +73,31 @@ impl Batch {
             }
         };
         r.handled("records");
+        let lines = match body.get("lines") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(ls)) => Some(
+                ls.iter()
+                    .map(|l| l.as_u64().filter(|l| *l >= 1))
+                    .collect::<Option<Vec<u64>>>()
+                    .filter(|ls| ls.len() == records.len())
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            ErrorCode::BadRequest,
+                            "/lines",
+                            "`lines` gives each record's line in its file: one whole number \
+                             from 1 per record",
+                        )
+                    })?,
+            ),
+            Some(_) => {
+                return Err(FieldError::new(
+                    ErrorCode::BadRequest,
+                    "/lines",
+                    "`lines` is an array of line numbers, one per record",
+                ))
+            }
+        };
+        r.handled("lines");
         r.finish()?;
         if records.len() > MAX_RECORDS {
             return Err(FieldError::new(
@@ -92,6 +120,7 @@ impl Batch {
         Ok(Self {
             mode,
             extract_id,
+            lines,
             records,
         })
     }
@@ -271,6 +300,7 @@ pub async fn apply(
             .filter(|r| !r.loaded() && r.outcome != RecordOutcome::Stale)
             .map(|r| NotLoaded {
                 index: r.index,
+                line: batch.lines.as_ref().and_then(|ls| ls.get(r.index).copied()),
                 // Only a reference that is one (a rejected record's could be anything).
                 plan_ref: r
                     .plan_ref

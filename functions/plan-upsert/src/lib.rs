@@ -246,6 +246,7 @@ async fn post_extract(
     if let Some(id) = &q.extract_id {
         batch["extractId"] = serde_json::Value::String(id.clone());
     }
+    batch["lines"] = serde_json::json!(extract.rows.iter().map(|r| r.line).collect::<Vec<_>>());
     let org = &caller.0.org;
     let ack = apply_batch(&app, &keys, &caller, &batch).await?;
     tracing::info!(

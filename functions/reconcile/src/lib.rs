@@ -376,6 +376,13 @@ impl<C: Clock> Reconciler<C> {
                             field: n.field.clone(),
                             batch_id: part.batch_id.clone(),
                             index: n.index,
+                            line: n.line,
+                            column: n.line.and_then(|_| {
+                                n.field
+                                    .as_deref()
+                                    .and_then(cpindex::csv_extract::column_for_field)
+                                    .map(str::to_owned)
+                            }),
                         });
                 }
                 summary.get_or_insert((part.extract_id.clone(), part.received_at));

@@ -160,6 +160,12 @@ pub struct NotInIndex {
     /// Which batch of the extract, and which record of it (0-based).
     pub batch_id: String,
     pub index: usize,
+    /// For a CSV extract: the line of the file and the column at fault, as the upload report
+    /// gave them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 /// The report an LA reads (`GET /v1/reconciliation-reports/latest`).
@@ -376,6 +382,8 @@ mod tests {
                 field: Some("x".repeat(adapters::store::extracts::MAX_FIELD_BYTES)),
                 batch_id: uuid::Uuid::new_v4().to_string(),
                 index: usize::MAX,
+                line: Some(u64::MAX),
+                column: Some("expected_due_date".into()),
             }),
             profile_missing_emergency_phone: true,
         };

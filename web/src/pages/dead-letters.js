@@ -15,7 +15,11 @@ export async function deadLettersPage() {
     /** @type {Record<string, number>} */
     const shared = r.body.latestReport?.sharedChildrenByLa || {};
     out.replaceChildren(
-      summaryList([["Messages in the dead-letter queue", r.body.queueDepth ?? "Unknown"]]),
+      summaryList([
+        ["Messages in the dead-letter queue now", r.body.queueDepth ?? "Could not be read"],
+        ["At the latest reconciliation", r.body.latestReport
+          ? `${r.body.latestReport.deadLetterQueueDepth ?? "Unknown"} (${when(r.body.latestReport.generatedAt)})` : "No report yet"],
+      ]),
       Object.keys(by).length ? table("Failed alerts per LA (latest reconciliation)", ["LA", "Failed", "Oldest", "Last error"],
         Object.entries(by).map(([la, d]) => [la, d.failed, when(d.oldestSeenAt), d.lastError || ""])) : inset("No LA has failed alerts."),
       // Each LA was told when the other recorded its plan; a count that keeps growing says plans

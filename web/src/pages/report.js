@@ -12,6 +12,10 @@ export async function reportPage() {
   const rep = r.body;
   const f = rep.findings;
   show("Reconciliation",
+    // A report from before the LA's latest upload must not pass for the answer to it.
+    rep.latestExtractAfterReport ? warning("This report is from before your latest extract",
+      `Your latest full extract arrived ${when(rep.latestExtractAfterReport)}, after this report was written (${when(rep.generatedAt)}): it does not reflect that upload yet.`,
+      "The nightly reconciliation writes the next report; the service's operators can run one now.") : null,
     summaryList([
       ["Generated", when(rep.generatedAt)],
       ["Latest full extract", rep.extract ? `${when(rep.extract.receivedAt)} (${rep.extract.count} records)` : "None sent yet"],
@@ -25,6 +29,6 @@ export async function reportPage() {
       ["Children another authority also holds a plan for", f.sharedChildren ?? 0],
       ["Emergency duty phone on profile", rep.profileMissingEmergencyPhone ? "Missing: clinicians cannot reach you out of hours" : "Present"],
     ]),
-    rep.notInIndex.items.length > 0 ? table("Records of your extract the index does not hold", ["Reference", "Why", "Field"],
-      rep.notInIndex.items.map((/** @type {any} */ n) => [n.planRef || "(none)", n.code, n.field || ""])) : null);
+    rep.notInIndex.items.length > 0 ? table("Records of your extract the index does not hold", ["Line", "Reference", "Why", "Column or field"],
+      rep.notInIndex.items.map((/** @type {any} */ n) => [n.line ? String(n.line) : "", n.planRef || "(none)", n.code, n.column || n.field || ""])) : null);
 }
