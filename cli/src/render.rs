@@ -1030,6 +1030,99 @@ mod tests {
         );
     }
 
+    /// The ```text block after `<!-- sample: NAME -->` in docs/CLI.md.
+    fn doc_sample(name: &str) -> String {
+        let doc = include_str!("../../docs/CLI.md");
+        let marker = format!("<!-- sample: {name} -->\n```text\n");
+        let start = doc
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {marker} in docs/CLI.md"))
+            + marker.len();
+        let end = start + doc[start..].find("```").expect("the block ends");
+        doc[start..end].to_owned()
+    }
+
+    /// docs/CLI.md shows what the CLI prints: the upload report of the end-to-end test's file
+    /// (batches of two), rendered here from the same acknowledgements.
+    #[test]
+    fn the_docs_upload_sample_is_what_the_cli_prints() {
+        use crate::upload::{record_ack, start_report, Mode};
+        use cpindex::csv_extract::{BadRow, Extract, Row};
+        let row = |line| Row {
+            line,
+            record: json!({}),
+        };
+        let extract = Extract {
+            columns: vec![],
+            ignored_columns: vec![],
+            rows: vec![row(2), row(4), row(5), row(6), row(8)],
+            bad_rows: vec![BadRow {
+                line: 3,
+                reason: "the row has 3 columns; the header has 9".into(),
+            }],
+        };
+        let mut report = start_report(
+            "extract.csv",
+            Mode::Full,
+            Some("cli-test-F08BDB83".into()),
+            &extract,
+        );
+        let counts = |received, created, rejected| {
+            json!({"received": received, "created": created, "updated": 0, "unchanged": 0,
+                   "moved": 0, "stale": 0, "rejected": rejected, "failed": 0})
+        };
+        let acks = [
+            (
+                &extract.rows[0..2],
+                json!({"batchId": "eab9e171-98be-4924-836d-367aa915f13b", "mode": "full",
+                    "fileOutcome": "all_loaded", "fileCode": "CPF02", "counts": counts(2, 2, 0),
+                    "records": [
+                        {"index": 0, "planRef": "CLI-F08BDB83-1", "outcome": "created", "code": "ok"},
+                        {"index": 1, "planRef": "CLI-F08BDB83-3", "outcome": "created", "code": "ok"}]}),
+            ),
+            (
+                &extract.rows[2..4],
+                json!({"batchId": "33de00c9-26c1-4f9c-9472-1ed2d874f378", "mode": "full",
+                    "fileOutcome": "partly_loaded", "fileCode": "CPF03", "counts": counts(2, 1, 1),
+                    "records": [
+                        {"index": 0, "planRef": "CLI-F08BDB83-4", "outcome": "rejected",
+                         "code": "invalid_nhs_number", "field": "/records/0/nhsNumber",
+                         "reason": "the check digit does not match"},
+                        {"index": 1, "planRef": "CLI-F08BDB83-5", "outcome": "created", "code": "ok"}]}),
+            ),
+            (
+                &extract.rows[4..5],
+                json!({"batchId": "ec5644e5-0cf9-49ab-970e-dece5938e4df", "mode": "full",
+                    "fileOutcome": "none_loaded", "fileCode": "CPF04", "counts": counts(1, 0, 1),
+                    "records": [
+                        {"index": 0, "planRef": "CLI-F08BDB83-6", "outcome": "rejected",
+                         "code": "invalid_version", "field": "/records/0/sourceVersion",
+                         "reason": "expected a positive integer"}]}),
+            ),
+        ];
+        for (i, (rows, ack)) in acks.into_iter().enumerate() {
+            record_ack(&mut report, i + 1, rows, &read(ack));
+        }
+        report.not_loaded.sort_by_key(|n| n.line);
+        assert_eq!(upload(&report), doc_sample("upload"));
+    }
+
+    /// docs/CLI.md's inbox sample is what `notifications list` prints.
+    #[test]
+    fn the_docs_notifications_sample_is_what_the_cli_prints() {
+        let n: Notification = read(json!({
+            "notificationId": "8a7f2d4c983e0f28e4c61bc451bd2b2b", "kind": "child_seen",
+            "la": "E08000035", "accessId": "a-1", "nhsNumber": "9995260182",
+            "seenAt": "2026-11-22T03:00:00Z", "settingCode": "RR801",
+            "settingName": "Leeds General ED", "seenBy": "dr-1", "seenByRole": "unscheduled_care",
+            "planTypes": ["CPP"], "status": "inbox", "createdAt": "2026-11-22T03:00:01Z"
+        }));
+        assert_eq!(
+            notifications(&[n], false, false),
+            doc_sample("notifications")
+        );
+    }
+
     #[test]
     fn reconciliation_steps_read_as_one_line_each() {
         let v = json!({"runId": "r-1", "complete": false, "pages": 12, "alertsRedriven": 1, "reportsWritten": 0});
