@@ -14,10 +14,10 @@ fn fault_namespace() -> Value {
     serde_norway::from_str("!Sub \"cpindex/${AWS::StackName}\"").expect("a namespace")
 }
 
-/// Whether a metric filter on log group `group` counts the adapters' configuration-fault lines
-/// into the metric the alarm watches.
-fn counts_configuration_faults(t: &Value, group: &str) -> bool {
-    let pattern = format!("{{ $.fields.event = \"{}\" }}", cpindex::log::MISCONFIGURED);
+/// Whether a metric filter on log group `group` counts the lines whose `event` is `event` into
+/// `metric` (in the namespace the alarms watch).
+fn counts_event(t: &Value, group: &str, event: &str, metric: &str) -> bool {
+    let pattern = format!("{{ $.fields.event = \"{event}\" }}");
     resources_of_type(t, "AWS::Logs::MetricFilter")
         .iter()
         .any(|(_, f)| {
@@ -28,10 +28,21 @@ fn counts_configuration_faults(t: &Value, group: &str) -> bool {
                     .into_iter()
                     .flatten()
                     .any(|m| {
-                        str_at(m, &["MetricName"]) == Some(cpindex::log::MISCONFIGURED_METRIC)
+                        str_at(m, &["MetricName"]) == Some(metric)
                             && at(m, &["MetricNamespace"]) == Some(&fault_namespace())
                     })
         })
+}
+
+/// Whether a metric filter on log group `group` counts the adapters' configuration-fault lines
+/// into the metric the alarm watches.
+fn counts_configuration_faults(t: &Value, group: &str) -> bool {
+    counts_event(
+        t,
+        group,
+        cpindex::log::MISCONFIGURED,
+        cpindex::log::MISCONFIGURED_METRIC,
+    )
 }
 
 /// Every queue some queue dead-letters to has an alarm on its visible messages: a dead letter is
@@ -228,28 +239,15 @@ fn a_function_without_alarms_or_json_logs_is_named() {
 #[test]
 fn plan_follow_up_failures_are_counted_and_alarmed() {
     let t = template();
-    let pattern = format!(
-        "{{ $.fields.event = \"{}\" }}",
-        cpindex::log::FOLLOW_UP_FAILED
-    );
-    let counted = resources_of_type(&t, "AWS::Logs::MetricFilter")
-        .iter()
-        .any(|(_, f)| {
-            at(f, &["Properties", "LogGroupName"]).and_then(ref_target)
-                == Some("PlanUpsertLogGroup")
-                && str_at(f, &["Properties", "FilterPattern"]) == Some(pattern.as_str())
-                && at(f, &["Properties", "MetricTransformations"])
-                    .and_then(Value::as_sequence)
-                    .into_iter()
-                    .flatten()
-                    .any(|m| {
-                        str_at(m, &["MetricName"]) == Some(cpindex::log::FOLLOW_UP_METRIC)
-                            && at(m, &["MetricNamespace"]) == Some(&fault_namespace())
-                    })
-        });
     assert!(
-        counted,
-        "no metric filter counts {pattern} from PlanUpsertLogGroup"
+        counts_event(
+            &t,
+            "PlanUpsertLogGroup",
+            cpindex::log::FOLLOW_UP_FAILED,
+            cpindex::log::FOLLOW_UP_METRIC
+        ),
+        "no metric filter counts {} from PlanUpsertLogGroup",
+        cpindex::log::FOLLOW_UP_FAILED
     );
     let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
         .iter()
