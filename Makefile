@@ -25,7 +25,7 @@
 #                       bootstrap started with the environment the stack gives it, answer checked
 #   make artefact-check the same as deploy-rehearsal (its former name)
 #   make template-scan  checkov on the template (0 failed; every skip with its reason)
-#   make clean          stop the dev emulator and remove local state (.local)
+#   make clean          stop the dev emulator and remove local state (.local: the kept data too)
 #   make help           this list
 SHELL := /bin/bash
 .DEFAULT_GOAL := help

@@ -78,21 +78,100 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone)]
 pub struct Caller(pub Claims);
 
-fn verified_claims(extensions: &Extensions) -> Result<Claims, ApiError> {
-    let claims = match extensions.get::<RequestContext>() {
+/// Who vouches for a caller's claims: the issuer and audience the API's JWT authorizer is
+/// configured with (`JWT_ISSUER`, `JWT_AUDIENCE`). Each HTTP function's main adds it to every
+/// request ([`trusting`]); claims another issuer signed, or meant for another audience (a direct
+/// invocation, a second API put in front of the function), are refused 401 before the route's
+/// guard or any handler runs, so they can never put a forged user into the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    /// The accepted audiences, comma separated (as the template's `JwtAudience` gives them).
+    pub audience: String,
+}
+
+impl TrustedIssuer {
+    /// The configured issuer and audience (both required).
+    pub fn from_env() -> Result<Self, cpindex::config::ConfigError> {
+        use cpindex::config::{env, required};
+        Ok(Self {
+            issuer: required(env::JWT_ISSUER)?,
+            audience: required(env::JWT_AUDIENCE)?,
+        })
+    }
+
+    /// Whether `claims` were issued by this issuer for this audience. API Gateway passes a list
+    /// claim as `[a b]` and a single value as itself.
+    fn vouches_for(&self, claims: &std::collections::HashMap<String, String>) -> bool {
+        let accepted: Vec<&str> = self
+            .audience
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
+        let audience_ok = claims.get("aud").is_some_and(|raw| {
+            raw.trim_matches(|c| c == '[' || c == ']')
+                .split([' ', ','])
+                .any(|a| accepted.contains(&a))
+        });
+        claims.get("iss") == Some(&self.issuer) && audience_ok
+    }
+}
+
+/// `router` with every request checked against `trusted` (see [`TrustedIssuer`]) before anything
+/// else runs: the child key check, the route's guard, the handler.
+pub fn trusting(router: Router, trusted: TrustedIssuer) -> Router {
+    router.layer(axum::middleware::from_fn(
+        move |mut req: axum::extract::Request, next: axum::middleware::Next| {
+            let trusted = trusted.clone();
+            async move {
+                req.extensions_mut().insert(trusted);
+                // Claims present but not vouched for are refused here; absent ones are the
+                // route guard's 401.
+                if let Err(refused) = verified_claims(req.extensions()) {
+                    if claims_of(req.extensions()).is_some() {
+                        return refused.into_response();
+                    }
+                }
+                next.run(req).await
+            }
+        },
+    ))
+}
+
+/// The authorizer's claims in the request context, if any.
+fn claims_of(extensions: &Extensions) -> Option<&std::collections::HashMap<String, String>> {
+    match extensions.get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx
             .authorizer
             .as_ref()
             .and_then(|a| a.jwt.as_ref())
             .map(|jwt| &jwt.claims),
         _ => None,
-    };
+    }
+}
+
+fn verified_claims(extensions: &Extensions) -> Result<Claims, ApiError> {
+    let claims = claims_of(extensions);
     let Some(claims) = claims else {
         return Err(ApiError::from(
             Problem::new(ErrorCode::Unauthenticated)
                 .detail("the request carries no verified claims"),
         ));
     };
+    if let Some(trusted) = extensions.get::<TrustedIssuer>() {
+        if !trusted.vouches_for(claims) {
+            tracing::warn!(
+                event = "untrusted_claims",
+                "claims not issued for this API by its issuer refused"
+            );
+            return Err(ApiError::from(
+                Problem::new(ErrorCode::Unauthenticated).detail(
+                    "the request's claims were not issued for this API by the issuer it trusts",
+                ),
+            ));
+        }
+    }
     Claims::from_lookup(|k| claims.get(k).map(String::as_str))
         .map_err(|e: ClaimsError| ApiError::from(e))
 }

@@ -251,6 +251,14 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
         .merge(inbox)
         .merge(reconcile::ops::routes(reconciler(&stack, retention)))
         .layer(middleware::from_fn_with_state(auth.clone(), authorize));
+    // The same check the deployed functions make, against the local issuer.
+    let functions = adapters::edge::trusting(
+        functions,
+        adapters::edge::TrustedIssuer {
+            issuer: crate::auth::LOCAL_ISSUER.into(),
+            audience: crate::auth::LOCAL_AUDIENCE.into(),
+        },
+    );
     Router::new()
         .merge(web::router(oidc::web_config(origin)))
         .merge(oidc::routes(auth, origin))

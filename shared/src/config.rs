@@ -24,6 +24,10 @@ pub mod env {
     pub const WEBHOOK_SECRET_PREFIX: &str = "WEBHOOK_SECRET_PREFIX";
     /// The Secrets Manager secret (ARN) holding the child key secret (`crate::child_key`).
     pub const CHILD_KEY_SECRET_ARN: &str = "CHILD_KEY_SECRET_ARN";
+    /// The issuer the API's JWT authorizer trusts: a function refuses claims any other issued.
+    pub const JWT_ISSUER: &str = "JWT_ISSUER";
+    /// The audience the API's JWT authorizer requires: a function refuses claims for another.
+    pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
     /// The web app's OpenID Connect issuer (the one the API's JWT authorizer trusts).
     pub const OIDC_ISSUER: &str = "OIDC_ISSUER";
     /// The web app's client id at that issuer.

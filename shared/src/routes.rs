@@ -57,6 +57,8 @@ pub const PLAN_UPSERT: FunctionDef = FunctionDef {
         env::ALERT_DELIVERY_QUEUE_URL,
         env::RETENTION_MONTHS,
         env::CHILD_KEY_SECRET_ARN,
+        env::JWT_ISSUER,
+        env::JWT_AUDIENCE,
     ],
     trigger: Trigger::Http,
     // PlanWrites: the batched consistent read, the conditional puts (a move's transaction is
@@ -84,6 +86,8 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::RETENTION_MONTHS,
         env::TRANSFER_WINDOW_DAYS,
         env::CHILD_KEY_SECRET_ARN,
+        env::JWT_ISSUER,
+        env::JWT_AUDIENCE,
     ],
     trigger: Trigger::Http,
     // The child's partition (Query), the audit trail (PutItem), the alert queue (SendMessage);
@@ -106,6 +110,8 @@ pub const INBOX: FunctionDef = FunctionDef {
         env::TABLE_NAME,
         env::RETENTION_MONTHS,
         env::WEBHOOK_SECRET_PREFIX,
+        env::JWT_ISSUER,
+        env::JWT_AUDIENCE,
     ],
     trigger: Trigger::Http,
     // Notifications (list, acknowledge), access history, profiles, the LA's report; whether a
@@ -201,7 +207,15 @@ pub const RECONCILE: FunctionDef = FunctionDef {
 pub const OPS: FunctionDef = FunctionDef {
     binary: "ops",
     logical_id: "OpsFunction",
-    env: RECONCILE_ENV,
+    env: &[
+        env::TABLE_NAME,
+        env::ALERT_FANOUT_QUEUE_URL,
+        env::ALERT_DELIVERY_QUEUE_URL,
+        env::ALERT_DELIVERY_DLQ_URL,
+        env::RETENTION_MONTHS,
+        env::JWT_ISSUER,
+        env::JWT_AUDIENCE,
+    ],
     trigger: Trigger::Http,
     // A reconciliation step on request, and the re-drive: DLQ messages received, sent back to
     // delivery and deleted, their notifications reopened.

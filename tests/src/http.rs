@@ -11,6 +11,10 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 /// The request context API Gateway builds for a request whose JWT carried these claims.
+/// The issuer and audience the tests' claims carry, as the API's JWT authorizer passes them.
+pub const TEST_ISSUER: &str = "https://issuer.tests.example/";
+pub const TEST_AUDIENCE: &str = "cpindex-tests";
+
 pub fn context(method: &str, path: &str, claims: Option<(&str, &str, &str)>) -> RequestContext {
     let mut ctx = json!({
         "routeKey": "$default",
@@ -21,8 +25,8 @@ pub fn context(method: &str, path: &str, claims: Option<(&str, &str, &str)>) -> 
         "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "tests"}
     });
     if let Some((role, org, user)) = claims {
-        ctx["authorizer"] =
-            json!({"jwt": {"claims": {"role": role, "org": org, "sub": user}, "scopes": null}});
+        ctx["authorizer"] = json!({"jwt": {"claims": {"role": role, "org": org, "sub": user,
+                "iss": TEST_ISSUER, "aud": TEST_AUDIENCE}, "scopes": null}});
     }
     let ctx: ApiGatewayV2httpRequestContext = serde_json::from_value(ctx).expect("valid context");
     RequestContext::ApiGatewayV2(ctx)

@@ -19,5 +19,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         WebhookPolicy::PublicHttpsOnly,
     )
     .checking_webhook_secrets(secrets, config::required(env::WEBHOOK_SECRET_PREFIX)?);
-    lambda_http::run(router(app)).await
+    let trusted = adapters::edge::TrustedIssuer::from_env()?;
+    lambda_http::run(adapters::edge::trusting(router(app), trusted)).await
 }

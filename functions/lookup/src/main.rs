@@ -15,5 +15,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_transfer_window(config::transfer_window()?);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
-    lambda_http::run(router(app)).await
+    let trusted = adapters::edge::TrustedIssuer::from_env()?;
+    lambda_http::run(adapters::edge::trusting(router(app), trusted)).await
 }

@@ -14,5 +14,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let app = App::new(table, keys, config::retention()?, SystemClock).with_delivery(delivery);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
-    lambda_http::run(router(app)).await
+    let trusted = adapters::edge::TrustedIssuer::from_env()?;
+    lambda_http::run(adapters::edge::trusting(router(app), trusted)).await
 }

@@ -14,9 +14,11 @@ use cpindex::transfer::TransferWindow;
 
 use crate::stack::{queue_name, Stack};
 
-/// Variables that carry a stack parameter to a function, and the parameter. The web app signs
-/// in where the API's JWT authorizer trusts, and nowhere else.
-const FROM_PARAMETERS: [(&str, &str); 5] = [
+/// Variables that carry a stack parameter to a function, and the parameter. The functions trust
+/// the claims the API's JWT authorizer verified, and the web app signs in there, nowhere else.
+const FROM_PARAMETERS: [(&str, &str); 7] = [
+    (env::JWT_ISSUER, "JwtIssuer"),
+    (env::JWT_AUDIENCE, "JwtAudience"),
     (env::WEBHOOK_SECRET_PREFIX, "WebhookSecretPrefix"),
     (env::OIDC_ISSUER, "JwtIssuer"),
     (env::OIDC_CLIENT_ID, "WebClientId"),
