@@ -33,11 +33,13 @@ CODE_KEY = "bootstrap.zip"
 # sign-in settings, so each function's variable shows which parameter reached it. Everything
 # else keeps the template's default, as a first deploy does.
 PARAMETERS = {
-    "JwtIssuer": "https://issuer.rehearsal.example/",
-    "JwtAudience": "rehearsal-audience",
+    # The issuer and audience of the sample events' claims (tests/src/artefacts.rs): the
+    # functions refuse claims from any other.
+    "JwtIssuer": "https://idp.example.org/",
+    "JwtAudience": "cpindex-api",
     "WebClientId": "rehearsal-web-client",
-    "OidcAuthorizeUrl": "https://issuer.rehearsal.example/authorize",
-    "OidcTokenUrl": "https://issuer.rehearsal.example/token",
+    "OidcAuthorizeUrl": "https://idp.example.org/authorize-rehearsal",
+    "OidcTokenUrl": "https://idp.example.org/token-rehearsal",
     "WebhookSecretPrefix": "rehearsal/webhook/",
 }
 

@@ -20,6 +20,10 @@ use serde_json::Value;
 
 use crate::runtime_api::{Outcome, RuntimeApi};
 
+/// The issuer and audience of the claims in `events/` (the functions refuse any other).
+pub const SAMPLE_ISSUER: &str = "https://idp.example.org/";
+pub const SAMPLE_AUDIENCE: &str = "cpindex-api";
+
 /// The sample each function is started with, and what its answer must be.
 pub struct Case {
     pub function: FunctionDef,
@@ -164,7 +168,12 @@ impl Resources {
             n if n == env::ALERT_DELIVERY_DLQ_URL => self.delivery_dlq.clone(),
             n if n == env::RETENTION_MONTHS => "12".into(),
             n if n == env::CHILD_KEY_SECRET_ARN => self.child_key_secret_arn.clone(),
-            n if n == env::OIDC_ISSUER => "https://idp.example.org/".into(),
+            n if n == env::TRANSFER_WINDOW_DAYS => "30".into(),
+            n if n == env::WEBHOOK_SECRET_PREFIX => "cpindex/webhook/".into(),
+            // The issuer and audience the sample events' claims carry.
+            n if n == env::JWT_ISSUER => SAMPLE_ISSUER.into(),
+            n if n == env::JWT_AUDIENCE => SAMPLE_AUDIENCE.into(),
+            n if n == env::OIDC_ISSUER => SAMPLE_ISSUER.into(),
             n if n == env::OIDC_CLIENT_ID => "cpindex-web".into(),
             n if n == env::OIDC_AUTHORIZE_URL => "https://idp.example.org/authorize".into(),
             n if n == env::OIDC_TOKEN_URL => "https://idp.example.org/token".into(),

@@ -11,9 +11,10 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 /// The request context API Gateway builds for a request whose JWT carried these claims.
-/// The issuer and audience the tests' claims carry, as the API's JWT authorizer passes them.
-pub const TEST_ISSUER: &str = "https://issuer.tests.example/";
-pub const TEST_AUDIENCE: &str = "cpindex-tests";
+/// The issuer and audience the tests' claims carry, as the API's JWT authorizer passes them:
+/// the sample events' (one trusted issuer for every test).
+pub const TEST_ISSUER: &str = crate::artefacts::SAMPLE_ISSUER;
+pub const TEST_AUDIENCE: &str = crate::artefacts::SAMPLE_AUDIENCE;
 
 pub fn context(method: &str, path: &str, claims: Option<(&str, &str, &str)>) -> RequestContext {
     let mut ctx = json!({

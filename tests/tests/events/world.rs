@@ -157,34 +157,44 @@ impl World {
         NotificationStore::new(self.table.clone())
     }
 
-    /// The router of an HTTP function, wired as its `main.rs` wires it (over this world).
+    /// The router of an HTTP function, wired as its `main.rs` wires it (over this world): the
+    /// functions that read claims trust the issuer and audience the samples carry.
     pub(crate) fn router(&self, f: FunctionDef) -> Option<Router> {
         let retention = Retention::default();
         let table = self.table.clone();
+        let trusted = |router: Router| {
+            adapters::edge::trusting(
+                router,
+                adapters::edge::TrustedIssuer {
+                    issuer: integration_tests::artefacts::SAMPLE_ISSUER.into(),
+                    audience: integration_tests::artefacts::SAMPLE_AUDIENCE.into(),
+                },
+            )
+        };
         if f == routes::PLAN_UPSERT {
-            Some(plan_upsert::router(plan_upsert::App::new(
+            Some(trusted(plan_upsert::router(plan_upsert::App::new(
                 table,
                 integration_tests::child_keys(),
                 retention,
                 clock(),
-            )))
+            ))))
         } else if f == routes::LOOKUP {
-            Some(lookup::router(lookup::App::new(
+            Some(trusted(lookup::router(lookup::App::new(
                 table,
                 SqsQueue::new(self.emu.sqs.clone(), &self.fanout.queue),
                 integration_tests::child_keys(),
                 retention,
                 clock(),
-            )))
+            ))))
         } else if f == routes::INBOX {
-            Some(inbox::router(inbox::App::new(
+            Some(trusted(inbox::router(inbox::App::new(
                 table,
                 retention,
                 clock(),
                 cpindex::profile::WebhookPolicy::PublicHttpsOnly,
-            )))
+            ))))
         } else if f == routes::OPS {
-            Some(reconcile::ops::router(self.reconciler()))
+            Some(trusted(reconcile::ops::router(self.reconciler())))
         } else if f == routes::WEB {
             let cfg = web::WebConfig {
                 issuer: "https://idp.example.org/".into(),
