@@ -108,13 +108,12 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
     })?;
     let stack = bootstrap_resources(&settings).await?;
     let retention = cpindex::config::retention()?;
-    let keeper = keep_data(&settings, &stack).await?;
+    let keeper = local_stack::snapshot::keep(&settings.state_dir, &stack).await?;
     println!("local stack: web app on http://{addr}/ (local sign-in), API on http://{addr}  (GET /health, GET /openapi.yaml)");
     println!(
         "local stack: table {} and queue {} in the emulator at {}",
         stack.table, stack.fanout_queue, settings.emulator_url
     );
-
     println!("local stack: get a token with  make token ROLE=local_authority ORG=E08000035");
     println!(
         "local stack: alert consumers polling; signed webhooks to /local/webhooks/<org> print here"
@@ -130,7 +129,10 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
         retention,
         std::time::Duration::from_secs(every),
     ));
-    let saver = tokio::spawn(save_every(keeper.clone(), SAVE_EVERY));
+    let saver = tokio::spawn(local_stack::snapshot::save_every(
+        keeper.clone(),
+        local_stack::snapshot::SAVE_EVERY,
+    ));
     axum::serve(
         listener,
         router(stack, auth, retention, &format!("http://{addr}")),
@@ -152,47 +154,4 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
     }
     println!("local stack: stopped");
     Ok(())
-}
-
-/// How often the local stack writes its data while it changes (at most this much is lost if
-/// it is killed rather than stopped).
-const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
-type Keeper = std::sync::Arc<tokio::sync::Mutex<local_stack::snapshot::Keeper>>;
-
-/// Loads the data kept by the last run (unless `CPINDEX_START_EMPTY=1`, which `make dev FRESH=1`
-/// sets, discards it), saying what it did and how long it took.
-async fn keep_data(
-    settings: &LocalSettings,
-    stack: &local_stack::Stack,
-) -> Result<Keeper, Box<dyn std::error::Error>> {
-    use local_stack::snapshot::{path_for, Keeper};
-    let table = adapters::store::Table::new(stack.dynamo.clone(), &stack.table);
-    let mut keeper = Keeper::new(table, path_for(&settings.state_dir, &stack.table));
-    let shown = keeper.path().display().to_string();
-    if std::env::var("CPINDEX_START_EMPTY").is_ok_and(|v| v == "1") {
-        keeper.discard()?;
-        println!("local stack: starting empty (FRESH=1): the data kept in {shown} was discarded");
-    }
-    let started = std::time::Instant::now();
-    match keeper.restore().await? {
-        Some(n) => println!(
-            "local stack: restored {n} items kept in {shown} in {} ms (make dev FRESH=1 starts empty)",
-            started.elapsed().as_millis()
-        ),
-        None => println!(
-            "local stack: data is kept in {shown} across restarts (make dev FRESH=1 starts empty)"
-        ),
-    }
-    Ok(std::sync::Arc::new(tokio::sync::Mutex::new(keeper)))
-}
-
-async fn save_every(keeper: Keeper, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        if let Err(e) = keeper.lock().await.save().await {
-            tracing::warn!(error = %cpindex::log::chain(&e), "the local data could not be kept; retrying");
-        }
-    }
 }

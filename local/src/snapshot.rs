@@ -157,3 +157,44 @@ impl Keeper {
         }
     }
 }
+
+/// How often the local stack writes its data while it changes (at most this much is lost if
+/// it is killed rather than stopped).
+pub const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The keeper, shared by the periodic save and the last one at a clean stop.
+pub type Shared = std::sync::Arc<tokio::sync::Mutex<Keeper>>;
+
+/// Loads the data kept by the last run into `stack`'s table (unless `CPINDEX_START_EMPTY=1`,
+/// which `make dev FRESH=1` sets, discards it first), saying what it did and how long it took.
+pub async fn keep(state_dir: &Path, stack: &crate::Stack) -> Result<Shared, SnapshotError> {
+    let table = Table::new(stack.dynamo.clone(), &stack.table);
+    let mut keeper = Keeper::new(table, path_for(state_dir, &stack.table));
+    let shown = keeper.path().display().to_string();
+    if std::env::var("CPINDEX_START_EMPTY").is_ok_and(|v| v == "1") {
+        keeper.discard()?;
+        println!("local stack: starting empty (FRESH=1): the data kept in {shown} was discarded");
+    }
+    let started = std::time::Instant::now();
+    match keeper.restore().await? {
+        Some(n) => println!(
+            "local stack: restored {n} items kept in {shown} in {} ms (make dev FRESH=1 starts empty)",
+            started.elapsed().as_millis()
+        ),
+        None => println!(
+            "local stack: data is kept in {shown} across restarts (make dev FRESH=1 starts empty)"
+        ),
+    }
+    Ok(std::sync::Arc::new(tokio::sync::Mutex::new(keeper)))
+}
+
+/// Saves `keeper` every `every` for as long as it runs (the stack aborts it at a stop).
+pub async fn save_every(keeper: Shared, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = keeper.lock().await.save().await {
+            tracing::warn!(error = %cpindex::log::chain(&e), "the local data could not be kept; retrying");
+        }
+    }
+}
