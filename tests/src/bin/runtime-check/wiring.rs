@@ -16,15 +16,25 @@ use crate::stack::{queue_name, Stack};
 
 /// Variables that carry a stack parameter to a function, and the parameter. The functions trust
 /// the claims the API's JWT authorizer verified, and the web app signs in there, nowhere else.
-const FROM_PARAMETERS: [(&str, &str); 7] = [
+const FROM_PARAMETERS: [(&str, &str); 6] = [
     (env::JWT_ISSUER, "JwtIssuer"),
-    (env::JWT_AUDIENCE, "JwtAudience"),
     (env::WEBHOOK_SECRET_PREFIX, "WebhookSecretPrefix"),
     (env::OIDC_ISSUER, "JwtIssuer"),
     (env::OIDC_CLIENT_ID, "WebClientId"),
     (env::OIDC_AUTHORIZE_URL, "OidcAuthorizeUrl"),
     (env::OIDC_TOKEN_URL, "OidcTokenUrl"),
 ];
+
+/// A list parameter's items joined with commas, whether shown as given (`a,b`) or as the
+/// emulator prints a list (`['a', 'b']`).
+fn as_list(raw: &str) -> String {
+    raw.trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .map(|a| a.trim().trim_matches('\''))
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// What a Rust function of the template runs on.
 const RUNTIME: &str = "provided.al2023";
@@ -192,6 +202,14 @@ pub fn env_value_problems(stack: &Stack) -> Vec<String> {
                 // Likewise the template's default transfer window is the code's.
                 let days = TransferWindow::default().days.to_string();
                 (*value == days, format!("the default {days}"))
+            } else if name == env::JWT_AUDIENCE {
+                // A CommaDelimitedList, joined with commas into the variable (the emulator shows
+                // the list as Python prints one, CloudFormation as given).
+                let given = stack.parameters.get("JwtAudience").map(|raw| as_list(raw));
+                (
+                    given.as_deref() == Some(value.as_str()),
+                    format!("parameter JwtAudience joined with commas ({given:?})"),
+                )
             } else if let Some((_, param)) = FROM_PARAMETERS.iter().find(|(v, _)| *v == name) {
                 let given = stack.parameters.get(*param);
                 (
@@ -474,10 +492,12 @@ mod tests {
                 },
             );
         }
-        let parameters: BTreeMap<String, String> = FROM_PARAMETERS
+        let mut parameters: BTreeMap<String, String> = FROM_PARAMETERS
             .iter()
             .map(|(_, p)| ((*p).to_owned(), format!("value of {p}")))
             .collect();
+        // A list parameter, as the emulator shows one.
+        parameters.insert("JwtAudience".into(), "['api-a', 'api-b']".into());
         let value = |name: &str| -> String {
             if name == env::TABLE_NAME {
                 "s-Table-1".into()
@@ -491,6 +511,8 @@ mod tests {
                 Retention::default().months.to_string()
             } else if name == env::TRANSFER_WINDOW_DAYS {
                 TransferWindow::default().days.to_string()
+            } else if name == env::JWT_AUDIENCE {
+                "api-a,api-b".into()
             } else {
                 let (_, p) = FROM_PARAMETERS.iter().find(|(v, _)| *v == name).unwrap();
                 format!("value of {p}")
