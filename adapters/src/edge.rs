@@ -122,16 +122,20 @@ impl TrustedIssuer {
 /// else runs: the child key check, the route's guard, the handler.
 pub fn trusting(router: Router, trusted: TrustedIssuer) -> Router {
     router.layer(axum::middleware::from_fn(
-        move |mut req: axum::extract::Request, next: axum::middleware::Next| {
-            let trusted = trusted.clone();
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            // Claims present but not vouched for are refused here, once; absent ones are the
+            // route guard's 401.
+            let vouched = claims_of(req.extensions()).is_none_or(|c| trusted.vouches_for(c));
             async move {
-                req.extensions_mut().insert(trusted);
-                // Claims present but not vouched for are refused here; absent ones are the
-                // route guard's 401.
-                if let Err(refused) = verified_claims(req.extensions()) {
-                    if claims_of(req.extensions()).is_some() {
-                        return refused.into_response();
-                    }
+                if !vouched {
+                    tracing::warn!(
+                        event = "untrusted_claims",
+                        "claims not issued for this API by its issuer refused"
+                    );
+                    return ApiError::from(Problem::new(ErrorCode::Unauthenticated).detail(
+                        "the request's claims were not issued for this API by the issuer it trusts",
+                    ))
+                    .into_response();
                 }
                 next.run(req).await
             }
@@ -159,19 +163,6 @@ fn verified_claims(extensions: &Extensions) -> Result<Claims, ApiError> {
                 .detail("the request carries no verified claims"),
         ));
     };
-    if let Some(trusted) = extensions.get::<TrustedIssuer>() {
-        if !trusted.vouches_for(claims) {
-            tracing::warn!(
-                event = "untrusted_claims",
-                "claims not issued for this API by its issuer refused"
-            );
-            return Err(ApiError::from(
-                Problem::new(ErrorCode::Unauthenticated).detail(
-                    "the request's claims were not issued for this API by the issuer it trusts",
-                ),
-            ));
-        }
-    }
     Claims::from_lookup(|k| claims.get(k).map(String::as_str))
         .map_err(|e: ClaimsError| ApiError::from(e))
 }

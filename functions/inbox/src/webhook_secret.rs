@@ -17,7 +17,7 @@ pub struct SecretCheck {
 
 /// The secret's name in `reference`: before any `#entry`, and after `:secret:` in an ARN.
 pub fn secret_name(reference: &str) -> &str {
-    let id = reference.split_once('#').map_or(reference, |(id, _)| id);
+    let id = secret_id(reference);
     id.split_once(":secret:").map_or(id, |(_, name)| name)
 }
 

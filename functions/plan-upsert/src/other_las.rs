@@ -62,13 +62,18 @@ async fn tell_for(
     if others.is_empty() {
         return Ok(Vec::new());
     }
-    // The nightly pass counts shared children from the records so marked.
-    app.plans.mark_shared(record, now).await?;
     let mut las: Vec<&OrgCode> = others.iter().map(|p| &p.org).collect();
     las.sort();
     las.dedup();
+    // Independent: the mark the nightly pass counts shared children from, and every profile.
+    let (marked, recorder_profile, profiles) = tokio::join!(
+        app.plans.mark_shared(record, now),
+        app.notifications.profile(org),
+        futures::future::try_join_all(las.iter().map(|la| app.notifications.profile(la))),
+    );
+    marked?;
     let recorder = OtherLaPlan {
-        la: ResponsibleLa::of(org, app.notifications.profile(org).await?.as_ref(), None),
+        la: ResponsibleLa::of(org, recorder_profile?.as_ref(), None),
         plan_type: record.plan.plan_type,
         start_date: record.plan.start_date,
     };
@@ -81,8 +86,7 @@ async fn tell_for(
     );
     let mut acknowledged = Vec::new();
     let mut deliveries = Vec::new();
-    for la in las {
-        let profile = app.notifications.profile(la).await?;
+    for (la, profile) in las.into_iter().zip(profiles?) {
         let theirs: Vec<&PlanProjection> = others.iter().filter(|p| &p.org == la).collect();
         let n = Notification::other_la_plan(
             &event,
