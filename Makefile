@@ -81,7 +81,7 @@ test:
 
 # The domain crate links no AWS or HTTP crate, and the CLI links no function or SDK.
 LAYERING_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|aws-smithy-[a-z-]+|axum|lambda_[a-z]+|reqwest|hyper|tokio) v
-CLI_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|lambda_[a-z]+|cpindex-adapters|local-stack|plan-upsert|lookup|inbox|alert-fanout|alert-delivery|reconcile) v
+CLI_FORBIDDEN := ^(aws-config|aws-sdk-[a-z]+|lambda_[a-z]+|cpindex-adapters|local-stack|plan-upsert|lookup|inbox|reports|alert-fanout|alert-delivery|reconcile) v
 
 ## The web app's assets (npm packages pinned in web/package-lock.json), embedded by functions/web:
 ## every target that compiles the workspace needs them first.

@@ -332,8 +332,25 @@ pub fn lambda_router(routes: Router) -> Router {
 /// Points to the next page of a listing, when there is one: `Link: <path?cursor=…>; rel="next"`
 /// (RFC 8288). The body stays what it was (a JSON array); a client follows the link to the end.
 pub fn link_next(resp: &mut Response, path: &str, cursor: Option<String>) {
+    link_next_keeping(resp, path, cursor, &[]);
+}
+
+/// As [`link_next`], the next page's link also carrying `keep` (query parameters the route
+/// requires on every page, such as an audit read's purpose).
+pub fn link_next_keeping(
+    resp: &mut Response,
+    path: &str,
+    cursor: Option<String>,
+    keep: &[(&str, &str)],
+) {
     if let Some(c) = cursor {
-        if let Ok(v) = HeaderValue::from_str(&format!("<{path}?cursor={c}>; rel=\"next\"")) {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("cursor", &c);
+        for (name, value) in keep {
+            query.append_pair(name, value);
+        }
+        let link = format!("<{path}?{}>; rel=\"next\"", query.finish());
+        if let Ok(v) = HeaderValue::from_str(&link) {
             resp.headers_mut().insert(header::LINK, v);
         }
     }

@@ -80,6 +80,8 @@ pub struct Stack {
     pub secrets_dir: PathBuf,
     /// The child key secret (`<state dir>/child-key`, 0600), as Secrets Manager holds it in AWS.
     pub keys: cpindex::Keyring,
+    /// The hourly lookup cap: `LOOKUP_CAP_PER_HOUR`, read as the deployed lookup reads it.
+    pub usage_cap: cpindex::usage::UsageCap,
 }
 
 /// Creates the table and queues (idempotent: a second start reuses them).
@@ -109,6 +111,7 @@ pub async fn bootstrap_resources(
         delivery_dlq: delivery.dlq,
         secrets_dir,
         keys,
+        usage_cap: cpindex::config::usage_cap()?,
     })
 }
 
@@ -241,14 +244,20 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
             plan_upsert::App::new(table.clone(), stack.keys.clone(), retention, SystemClock)
                 .with_delivery(SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue)),
         ))
-        .merge(lookup::routes(lookup::App::new(
-            table,
-            queue,
-            stack.keys.clone(),
-            retention,
-            SystemClock,
-        )))
+        .merge(lookup::routes(
+            lookup::App::new(
+                table.clone(),
+                queue,
+                stack.keys.clone(),
+                retention,
+                SystemClock,
+            )
+            .with_usage_cap(stack.usage_cap),
+        ))
         .merge(inbox)
+        .merge(reports::routes(
+            reports::App::new(table.clone(), SystemClock).with_usage_cap(stack.usage_cap),
+        ))
         .merge(reconcile::ops::routes(reconciler(&stack, retention)))
         .layer(middleware::from_fn_with_state(auth.clone(), authorize));
     // The same check the deployed functions make, against the local issuer.

@@ -54,6 +54,46 @@ pub struct Access {
     /// (`cpindex::key_state`): fan-out looks for plans under each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<ChildKey>,
+    /// Why an operator read the child's audit trail, as the operator stated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<AuditPurpose>,
+}
+
+/// Why an operator reads a child's whole audit trail (a subject access request, an incident,
+/// an investigation): stated with the read, kept with it, shown with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AuditPurpose(String);
+
+/// The shortest purpose accepted: room for a reference and a reason, not a shrug.
+pub const MIN_PURPOSE_CHARS: usize = 10;
+/// The longest.
+pub const MAX_PURPOSE_CHARS: usize = 300;
+
+impl AuditPurpose {
+    /// A purpose of [`MIN_PURPOSE_CHARS`] to [`MAX_PURPOSE_CHARS`] displayable characters;
+    /// none at all is refused the same way as one too short.
+    pub fn parse(raw: Option<&str>) -> Result<Self, crate::problem::FieldError> {
+        use crate::problem::{ErrorCode, FieldError};
+        const FIELD: &str = "/purpose";
+        let text = crate::text::displayed(raw.unwrap_or_default(), FIELD, MAX_PURPOSE_CHARS)
+            .map_err(|e| match raw.map(str::trim) {
+                None | Some("") => FieldError::new(ErrorCode::PurposeRequired, FIELD, "state why you read this child's audit trail (`purpose`: a case or request reference and the reason)"),
+                Some(_) => e,
+            })?;
+        if text.chars().count() < MIN_PURPOSE_CHARS {
+            return Err(FieldError::new(
+                ErrorCode::PurposeRequired,
+                FIELD,
+                format!("a purpose is at least {MIN_PURPOSE_CHARS} characters: a case or request reference and the reason"),
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Access {
@@ -75,6 +115,7 @@ impl Access {
             setting_type: caller.setting_type,
             outcome,
             aliases: Vec::new(),
+            purpose: None,
         }
     }
 
@@ -250,6 +291,26 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    proptest::proptest! {
+        /// No purpose, a blank one or one too short to say anything is refused, all alike.
+        #[test]
+        fn a_purpose_says_something(pad in "[ \t]{0,3}", short in "[A-Za-z0-9 ]{0,9}") {
+            for raw in [None, Some(pad.clone()), Some(format!("{pad}{}{pad}", short.trim()))] {
+                let e = AuditPurpose::parse(raw.as_deref()).unwrap_err();
+                proptest::prop_assert_eq!(e.code, crate::problem::ErrorCode::PurposeRequired);
+                proptest::prop_assert_eq!(e.field.as_str(), "/purpose");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stated_purpose_is_kept_as_written() {
+        let p = AuditPurpose::parse(Some("  SAR-2026-114: the mother's request ")).unwrap();
+        assert_eq!(p.as_str(), "SAR-2026-114: the mother's request");
+        let long = "x".repeat(MAX_PURPOSE_CHARS + 1);
+        assert!(AuditPurpose::parse(Some(&long)).is_err());
+    }
+
     fn access(user: &str, org: &str, minutes: i64) -> Access {
         Access {
             access_id: format!("{user}-{minutes}"),
@@ -262,6 +323,7 @@ mod tests {
             setting_type: None,
             outcome: AccessOutcome::Allowed,
             aliases: Vec::new(),
+            purpose: None,
         }
     }
 

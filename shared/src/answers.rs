@@ -449,6 +449,9 @@ pub struct AccessView {
     /// later corrected (an incident to report; the number itself is never shown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_earlier_nhs_number: Option<bool>,
+    /// An operator's read of the audit trail: the purpose stated with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 impl From<(Access, Option<bool>)> for AccessView {
@@ -463,6 +466,7 @@ impl From<(Access, Option<bool>)> for AccessView {
             outcome: a.outcome,
             plan_found,
             on_earlier_nhs_number: None,
+            purpose: a.purpose.map(|p| p.as_str().to_owned()),
         }
     }
 }

@@ -68,14 +68,18 @@ pub enum Role {
     ScheduledCare,
     /// Runs the service: profiles, reports, re-drives.
     Operator,
+    /// Oversees access in one organisation (a trust's Caldicott guardian or information
+    /// governance lead, an LA's equivalent): reads who in it looked children up, and how much.
+    PrivacyOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::LocalAuthority,
         Role::UnscheduledCare,
         Role::ScheduledCare,
         Role::Operator,
+        Role::PrivacyOfficer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +88,7 @@ impl Role {
             Role::UnscheduledCare => "unscheduled_care",
             Role::ScheduledCare => "scheduled_care",
             Role::Operator => "operator",
+            Role::PrivacyOfficer => "privacy_officer",
         }
     }
 

@@ -38,6 +38,8 @@ pub mod env {
     pub const OIDC_TOKEN_URL: &str = "OIDC_TOKEN_URL";
     /// Overrides the AWS endpoint (the local emulator); unset means AWS itself.
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// The hard cap on one user's lookups per hour (`crate::usage::UsageCap`).
+    pub const LOOKUP_CAP_PER_HOUR: &str = "LOOKUP_CAP_PER_HOUR";
 }
 
 /// Why configuration could not be read.
@@ -84,6 +86,24 @@ pub fn transfer_window() -> Result<crate::transfer::TransferWindow, ConfigError>
                 reason: format!(
                     "expected whole days from 0 to {}",
                     crate::transfer::MAX_TRANSFER_WINDOW_DAYS
+                ),
+            }),
+    }
+}
+
+/// Reads the hourly lookup cap, defaulting to `crate::usage::DEFAULT_CAP_PER_HOUR`.
+pub fn usage_cap() -> Result<crate::usage::UsageCap, ConfigError> {
+    match std::env::var(env::LOOKUP_CAP_PER_HOUR) {
+        Err(_) => Ok(crate::usage::UsageCap::default()),
+        Ok(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .and_then(crate::usage::UsageCap::new)
+            .ok_or(ConfigError::Invalid {
+                name: env::LOOKUP_CAP_PER_HOUR,
+                reason: format!(
+                    "expected whole lookups per hour from 1 to {}",
+                    crate::usage::MAX_CAP_PER_HOUR
                 ),
             }),
     }

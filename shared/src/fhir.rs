@@ -65,17 +65,20 @@ pub enum FhirError {
     NotSupported,
     /// The index could not be read: retry (never an empty Bundle).
     Unavailable,
+    /// The user passed the hourly lookup cap (`crate::usage`): retry after the hour.
+    TooManyRequests,
     Internal,
 }
 
 impl FhirError {
-    pub const ALL: [FhirError; 7] = [
+    pub const ALL: [FhirError; 8] = [
         FhirError::InvalidSearchData,
         FhirError::PreconditionFailed,
         FhirError::AccessDenied,
         FhirError::Unauthenticated,
         FhirError::NotSupported,
         FhirError::Unavailable,
+        FhirError::TooManyRequests,
         FhirError::Internal,
     ];
 
@@ -88,6 +91,7 @@ impl FhirError {
             FhirError::Unauthenticated => ("UNAUTHORIZED", "Unauthorized"),
             FhirError::NotSupported => ("NOT_IMPLEMENTED", "Not implemented"),
             FhirError::Unavailable => ("SERVICE_UNAVAILABLE", "Service unavailable"),
+            FhirError::TooManyRequests => ("TOO_MANY_REQUESTS", "Too many requests"),
             FhirError::Internal => ("INTERNAL_SERVER_ERROR", "Unexpected internal server error"),
         }
     }
@@ -100,6 +104,7 @@ impl FhirError {
             FhirError::Unauthenticated => "login",
             FhirError::NotSupported => "not-supported",
             FhirError::Unavailable => "transient",
+            FhirError::TooManyRequests => "throttled",
             FhirError::Internal => "exception",
         }
     }
@@ -111,6 +116,7 @@ impl FhirError {
             FhirError::Unauthenticated => 401,
             FhirError::NotSupported => 404,
             FhirError::Unavailable => 503,
+            FhirError::TooManyRequests => 429,
             FhirError::Internal => 500,
         }
     }
@@ -123,6 +129,7 @@ impl FhirError {
             401 => FhirError::Unauthenticated,
             403 => FhirError::AccessDenied,
             404 | 405 => FhirError::NotSupported,
+            429 => FhirError::TooManyRequests,
             503 => FhirError::Unavailable,
             _ => FhirError::Internal,
         }

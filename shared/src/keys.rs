@@ -38,6 +38,11 @@ pub mod keep {
     pub const CHECKPOINT_DAYS: i64 = 7;
     /// An LA's indicators for one week (counts only), from the end of the week.
     pub const INDICATOR_DAYS: i64 = 730;
+    /// A user's lookups in one hour (counts only, for the privacy officer's view): a year's
+    /// weeks to compare, and a month for an investigation to start.
+    pub const USAGE_DAYS: i64 = 400;
+    /// A change to an LA's profile (who, when, old and new values): as long as the audit trail.
+    pub const PROFILE_CHANGE_DAYS: i64 = 730;
     // Plan records and live projections: the plan's end date (or a withdrawal) plus the
     // configured retention (`cpindex::plan::Retention`, 12 months by default).
 }
@@ -65,10 +70,14 @@ pub enum Entity {
     Indicators,
     /// The fingerprint of the child key the data is written under (one item, kept for good).
     KeyFingerprint,
+    /// One user's lookups (and refusals, audit reads) in one hour (`cpindex::usage`).
+    Usage,
+    /// One change to an LA's profile: who made it, when, the values before and after.
+    ProfileChange,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 13] = [
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
@@ -80,6 +89,8 @@ impl Entity {
         Entity::ReconciliationRun,
         Entity::Indicators,
         Entity::KeyFingerprint,
+        Entity::Usage,
+        Entity::ProfileChange,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -95,6 +106,8 @@ impl Entity {
             Entity::ReconciliationRun => "reconciliation_run",
             Entity::Indicators => "indicators",
             Entity::KeyFingerprint => "key_fingerprint",
+            Entity::Usage => "usage",
+            Entity::ProfileChange => "profile_change",
         }
     }
 
@@ -348,6 +361,25 @@ pub mod key {
     pub fn indicator_state_sk(org: &OrgCode) -> String {
         format!("ORG#{org}#STATE")
     }
+
+    /// One organisation's usage for one ISO week: the privacy officer's view queries it whole.
+    pub fn usage_pk(org: &OrgCode, week: &crate::indicators::IsoWeek) -> String {
+        format!("USAGE#{org}#{week}")
+    }
+
+    /// One user's counts for one hour (the hour first, so a partition reads in time order; the
+    /// user id last, as it may hold any printable character).
+    pub fn usage_sk(hour: DateTime<Utc>, user: &crate::claims::UserId) -> String {
+        format!("{}#{}", hour.format("%Y-%m-%dT%H"), user.as_str())
+    }
+
+    /// The changes to an LA's profile, oldest first (in the profile's own partition).
+    pub fn profile_change_sk(at: DateTime<Utc>, change_id: &str) -> String {
+        format!("CHANGE#{}#{change_id}", sortable_time(at))
+    }
+
+    /// Prefix of every change to a profile.
+    pub const PROFILE_CHANGE_PREFIX: &str = "CHANGE#";
 
     /// Prefix of every page of one segment.
     pub fn segment_pages_prefix(segment: u32) -> String {

@@ -30,6 +30,7 @@ pub mod routes;
 pub mod signing;
 pub mod text;
 pub mod transfer;
+pub mod usage;
 
 pub use child_key::{ChildKey, ChildKeys, KeyFingerprint, Keyring};
 pub use claims::{Claims, Role};

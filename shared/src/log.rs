@@ -20,6 +20,22 @@ pub const FOLLOW_UP_FAILED: &str = "follow_up_failed";
 /// The CloudWatch metric of [`FOLLOW_UP_FAILED`] lines.
 pub const FOLLOW_UP_METRIC: &str = "PlanFollowUpFailures";
 
+/// The `event` field of the warning lookup logs when a user's lookups in one hour reach
+/// `cpindex::usage::ATTENTION_PER_HOUR` (once per user and hour); counted into
+/// [`USAGE_METRIC`], alarmed. The line names the organisation and role, not the user: the
+/// privacy officer's view names the user.
+pub const LOOKUP_VOLUME_HIGH: &str = "lookup_volume_high";
+/// The `event` field of the warning lookup logs when a user passes the hourly cap (once per
+/// user and hour); counted into [`USAGE_METRIC`].
+pub const LOOKUP_CAP_PASSED: &str = "lookup_cap_passed";
+/// The `event` field of the warning logged when an operator's audit reads in one hour reach
+/// `cpindex::usage::AUDIT_READS_ATTENTION_PER_HOUR`; counted into [`USAGE_METRIC`].
+pub const AUDIT_READS_HIGH: &str = "audit_reads_high";
+/// The events that say a user's volume needs a look: one metric filter each, one metric, one
+/// alarm.
+pub const USAGE_EVENTS: [&str; 3] = [LOOKUP_VOLUME_HIGH, LOOKUP_CAP_PASSED, AUDIT_READS_HIGH];
+/// The CloudWatch metric of [`USAGE_EVENTS`] lines.
+pub const USAGE_METRIC: &str = "UnusualAccessVolumes";
 /// An error with its sources, `outer: cause: root cause`, for a log field (`error = %chain(&e)`).
 pub fn chain<E: std::error::Error + ?Sized>(e: &E) -> Chain<'_, E> {
     Chain(e)

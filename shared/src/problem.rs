@@ -66,6 +66,8 @@ error_codes! {
     InvalidWebhook = ("invalid_webhook", 400, "The webhook address is not allowed"),
     StaleVersion = ("stale_version", 409, "A newer version of this record is already held"),
     VersionConflict = ("version_conflict", 409, "The same version was sent with different content"),
+    TooManyLookups = ("too_many_lookups", 429, "You have passed the hourly cap on lookups; try again after the hour"),
+    PurposeRequired = ("purpose_required", 400, "Reading an audit trail needs a stated purpose"),
     StoreUnavailable = ("store_unavailable", 503, "The index could not be read or written; try again"),
     Internal = ("internal", 500, "Internal error"),
 }

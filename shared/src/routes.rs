@@ -85,18 +85,21 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::ALERT_FANOUT_QUEUE_URL,
         env::RETENTION_MONTHS,
         env::TRANSFER_WINDOW_DAYS,
+        env::LOOKUP_CAP_PER_HOUR,
         env::CHILD_KEY_SECRET_ARN,
         env::JWT_ISSUER,
         env::JWT_AUDIENCE,
     ],
     trigger: Trigger::Http,
-    // The child's partition (Query), the audit trail (PutItem), the alert queue (SendMessage);
+    // The child's partition (Query), the audit trail (PutItem), the caller's count for the
+    // hour (UpdateItem), the alert queue (SendMessage);
     // the child key secret and the data's key fingerprint (GetItem; PutItem on an empty table),
     // read once at start (never per lookup).
     iam: &[
         "dynamodb:Query",
         "dynamodb:PutItem",
         "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
         "sqs:SendMessage",
         "secretsmanager:GetSecretValue",
     ],
@@ -173,6 +176,23 @@ pub const ALERT_DELIVERY: FunctionDef = FunctionDef {
         "secretsmanager:GetSecretValue",
     ],
     reserved_concurrency: 20,
+};
+
+pub const REPORTS: FunctionDef = FunctionDef {
+    binary: "reports",
+    logical_id: "ReportsFunction",
+    env: &[
+        env::TABLE_NAME,
+        env::LOOKUP_CAP_PER_HOUR,
+        env::JWT_ISSUER,
+        env::JWT_AUDIENCE,
+    ],
+    trigger: Trigger::Http,
+    // Indicators (a week's partition each, and the LA list), usage (a week's partition each).
+    iam: &["dynamodb:Query"],
+    // Its own few: a year of indicators is 52 partition reads, and must never hold a slot an
+    // LA's inbox needs.
+    reserved_concurrency: 5,
 };
 
 const RECONCILE_ENV: &[&str] = &[
@@ -254,6 +274,7 @@ pub const FUNCTIONS: &[FunctionDef] = &[
     PLAN_UPSERT,
     LOOKUP,
     INBOX,
+    REPORTS,
     ALERT_FANOUT,
     ALERT_DELIVERY,
     RECONCILE,
@@ -390,6 +411,8 @@ pub const PROFILES_PATH: &str = "/v1/la-profiles";
 pub const RECONCILIATION_REPORT_PATH: &str = "/v1/reconciliation-reports/latest";
 /// Indicators: an LA's own (operators: any LA's, or national) beside the national median.
 pub const INDICATORS_PATH: &str = "/v1/indicators";
+/// Who in an organisation looked children up, one week (privacy officers; operators).
+pub const USAGE_PATH: &str = "/v1/usage";
 /// Operators: run reconciliation now (one bounded step).
 pub const RECONCILIATION_RUNS_PATH: &str = "/v1/reconciliation-runs";
 /// Operators: dead-letter report.
@@ -413,6 +436,7 @@ const ANY: &[Role] = &Role::ALL;
 const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
 const OPERATOR: &[Role] = &[Role::Operator];
 const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
+const OVERSIGHT: &[Role] = &[Role::PrivacyOfficer, Role::Operator];
 
 /// Create or update one plan.
 pub const PUT_PLAN: RouteDef = RouteDef::new("PUT", PLAN_PATH, PLAN_UPSERT, LA, Body::Json);
@@ -467,7 +491,9 @@ pub const GET_RECONCILIATION_REPORT: RouteDef =
     RouteDef::new("GET", RECONCILIATION_REPORT_PATH, INBOX, LA, Body::None);
 /// Indicators over the last weeks (JSON, or CSV with `Accept: text/csv`).
 pub const GET_INDICATORS: RouteDef =
-    RouteDef::new("GET", INDICATORS_PATH, INBOX, LA_OR_OPERATOR, Body::None);
+    RouteDef::new("GET", INDICATORS_PATH, REPORTS, LA_OR_OPERATOR, Body::None);
+/// The privacy officer's view of one organisation's week (JSON, or CSV with `Accept: text/csv`).
+pub const GET_USAGE: RouteDef = RouteDef::new("GET", USAGE_PATH, REPORTS, OVERSIGHT, Body::None);
 /// Run reconciliation now (one bounded step).
 pub const POST_RECONCILIATION_RUN: RouteDef =
     RouteDef::new("POST", RECONCILIATION_RUNS_PATH, OPS, OPERATOR, Body::None);
@@ -499,6 +525,7 @@ pub const ROUTES: &[RouteDef] = &[
     LIST_PROFILES,
     GET_RECONCILIATION_REPORT,
     GET_INDICATORS,
+    GET_USAGE,
     POST_RECONCILIATION_RUN,
     GET_DEAD_LETTERS,
     POST_DEAD_LETTERS_REDRIVE,

@@ -625,6 +625,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
         setting_type: None,
         outcome: cpindex::access::AccessOutcome::Allowed,
         aliases: Vec::new(),
+        purpose: None,
     };
     let n = cpindex::notification::Notification::new(
         &access,

@@ -133,6 +133,10 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         .record(&access)
         .await
         .unwrap();
+    adapters::store::usage::UsageStore::new(table.clone())
+        .count(&claims, t, cpindex::usage::Use::Lookup)
+        .await
+        .unwrap();
     let n = Notification::new(&access, child(), org(), vec![PlanType::Cpp], t);
     NotificationStore::new(table.clone())
         .create(&n)
@@ -193,6 +197,10 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
             }
             Entity::PlanProjection => None,
             Entity::Access => Some(t.timestamp() + keep::ACCESS_DAYS * day_secs),
+            Entity::Usage => {
+                Some(cpindex::usage::hour_of(t).timestamp() + keep::USAGE_DAYS * day_secs)
+            }
+            Entity::ProfileChange => Some(t.timestamp() + keep::PROFILE_CHANGE_DAYS * day_secs),
             Entity::Notification => Some(t.timestamp() + keep::NOTIFICATION_DAYS * day_secs),
             Entity::ExtractPart => Some(t.timestamp() + keep::EXTRACT_PART_DAYS * day_secs),
             Entity::ReconciliationRun if sk.starts_with("SEG#") => {
@@ -259,6 +267,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
+        Entity::Usage,
         Entity::Notification,
         Entity::ExtractPart,
         Entity::ExtractLatest,

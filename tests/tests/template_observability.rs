@@ -264,3 +264,30 @@ fn plan_follow_up_failures_are_counted_and_alarmed() {
         cpindex::log::FOLLOW_UP_METRIC
     );
 }
+
+/// The usage warnings (a user's busy hour, the cap passed, an operator's many audit reads) are
+/// each counted from the lookup's log group into the metric an alarm watches.
+#[test]
+fn unusual_access_volumes_are_counted_and_alarmed() {
+    let t = template();
+    for event in cpindex::log::USAGE_EVENTS {
+        assert!(
+            counts_event(&t, "LookupLogGroup", event, cpindex::log::USAGE_METRIC),
+            "no metric filter counts {event} from LookupLogGroup"
+        );
+    }
+    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+        .iter()
+        .any(|(_, a)| {
+            str_at(a, &["Properties", "MetricName"]) == Some(cpindex::log::USAGE_METRIC)
+                && at(a, &["Properties", "Namespace"]) == Some(&fault_namespace())
+                && at(a, &["Properties", "AlarmActions"])
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|s| !s.is_empty())
+        });
+    assert!(
+        alarmed,
+        "no alarm with actions watches {}",
+        cpindex::log::USAGE_METRIC
+    );
+}

@@ -12,6 +12,7 @@ pub mod runs;
 pub mod scan;
 pub mod size;
 pub mod table;
+pub mod usage;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};
 pub use table::{Condition, Index, QueryOptions, Table, MAX_BATCH_WRITE};

@@ -2,7 +2,6 @@
 //! holds plans for, and (for operators) LA profiles with contacts and webhooks. An LA without a
 //! webhook works from this inbox alone.
 
-mod indicators;
 pub mod webhook_secret;
 
 use std::sync::Arc;
@@ -103,7 +102,6 @@ pub fn routes(app: App) -> Router {
     let r = serve(r, &routes::PUT_PROFILE, put_profile);
     let r = serve(r, &routes::LIST_PROFILES, list_profiles);
     let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report);
-    let r = serve(r, &routes::GET_INDICATORS, indicators::get);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
 }

@@ -100,11 +100,21 @@ pub async fn search(
             tracing::info!(trace_id = %trace, access_id = %view.access_id, search = ?kind, "FHIR search answered");
             fhir_response(StatusCode::OK, &body, Some(&trace))
         }
-        Err(crate::Unavailable) => outcome(
+        Err(crate::NotAnswered::Unavailable) => outcome(
             FhirError::Unavailable,
             "the index could not be reached; this is not a 'no record' answer: retry",
             Some(&trace),
         ),
+        Err(crate::NotAnswered::OverCap { retry_after }) => {
+            let mut resp = outcome(
+                FhirError::TooManyRequests,
+                "this user has looked up more children this hour than the service allows one user",
+                Some(&trace),
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            resp
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
-use cpindex::access::{visits_to_show, Access, AccessCursor, AccessOutcome};
+use cpindex::access::{visits_to_show, Access, AccessCursor, AccessOutcome, AuditPurpose};
 use cpindex::answers::AccessView;
 use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
@@ -29,8 +29,10 @@ use adapters::profile_cache::ProfileCache;
 use adapters::queue::SqsQueue;
 use adapters::store::access::AccessStore;
 use adapters::store::plans::PlanStore;
+use adapters::store::usage::UsageStore;
 use adapters::store::Table;
 use cpindex::transfer::TransferWindow;
+use cpindex::usage::{UsageCap, Use};
 
 /// Raw visit records read to fill the 25 shown after collapsing repeats.
 pub const VISITS_READ: usize = 100;
@@ -39,10 +41,11 @@ pub const VISITS_READ: usize = 100;
 /// to the next).
 pub const AUDIT_LIMIT: usize = 200;
 
-/// A listing's page: where the previous page stopped.
+/// An audit read's query: the page, and why the trail is read (required).
 #[derive(Debug, serde::Deserialize)]
-struct PageQuery {
+struct AuditQuery {
     cursor: Option<String>,
+    purpose: Option<String>,
 }
 
 /// Everything a lookup needs: the child's partition (read its plans and visits, append an
@@ -61,6 +64,9 @@ pub struct App {
     /// Resolves the keys that turn the NHS number asked about into the child's key(s), and
     /// refuses every request while the secret does not hold every key the data is under.
     key_guard: KeyGuard,
+    /// Each user's lookups per hour, and the cap on them (`cpindex::usage`).
+    usage: UsageStore,
+    cap: UsageCap,
 }
 
 impl App {
@@ -78,6 +84,8 @@ impl App {
             plans: PlanStore::new(table.clone(), retention),
             accesses: AccessStore::new(table.clone()),
             profiles: ProfileCache::new(table.clone()),
+            usage: UsageStore::new(table.clone()),
+            cap: UsageCap::default(),
             queue,
             retention,
             transfer_window: TransferWindow::default(),
@@ -89,6 +97,13 @@ impl App {
     /// The transfer window in force (main reads `TRANSFER_WINDOW_DAYS`; the default is 30 days).
     pub fn with_transfer_window(mut self, window: TransferWindow) -> Self {
         self.transfer_window = window;
+        self
+    }
+
+    /// The cap on each user's lookups per hour (main reads `LOOKUP_CAP_PER_HOUR`; the default
+    /// is `cpindex::usage::DEFAULT_CAP_PER_HOUR`).
+    pub fn with_usage_cap(mut self, cap: UsageCap) -> Self {
+        self.cap = cap;
         self
     }
 
@@ -160,8 +175,15 @@ async fn audit_denial(app: Arc<App>, claims: Claims, mut parts: Parts) {
         app.clock.now(),
         AccessOutcome::DeniedRole,
     );
-    if let Err(e) = app.accesses.record(&access).await {
+    let (recorded, counted) = tokio::join!(
+        app.accesses.record(&access),
+        app.usage.count(&claims, access.at, Use::Refused)
+    );
+    if let Err(e) = recorded {
         tracing::error!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "denied access not audited");
+    }
+    if let Err(e) = counted {
+        tracing::warn!(error = %cpindex::log::chain(&e), "refused attempt not counted");
     }
     tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "lookup denied");
 }
@@ -193,6 +215,37 @@ impl From<Unavailable> for ApiError {
     }
 }
 
+/// Why a lookup was not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAnswered {
+    /// See [`Unavailable`].
+    Unavailable,
+    /// The caller passed the hourly cap: refused until the hour ends, in this many seconds.
+    OverCap { retry_after: u32 },
+}
+
+impl From<Unavailable> for NotAnswered {
+    fn from(_: Unavailable) -> Self {
+        NotAnswered::Unavailable
+    }
+}
+
+impl From<NotAnswered> for ApiError {
+    fn from(e: NotAnswered) -> Self {
+        match e {
+            NotAnswered::Unavailable => ApiError::from(Problem::store_unavailable()),
+            NotAnswered::OverCap { retry_after } => ApiError::from(
+                Problem::new(ErrorCode::TooManyLookups)
+                    .detail(
+                        "you have looked up more children this hour than the service allows \
+                         one user; your organisation's privacy officer can see why",
+                    )
+                    .retry_after(retry_after),
+            ),
+        }
+    }
+}
+
 /// One lookup, whichever view answers it (`/v1/children/...` or FHIR): the audit record, the
 /// visit and alert hand-off (for an alerting access), the reads, all in one store round trip.
 /// `outcome` is [`AccessOutcome::Allowed`], or [`AccessOutcome::SilentRead`] for a read its
@@ -203,7 +256,7 @@ pub async fn look_up(
     claims: &Claims,
     nhs: NhsNumber,
     outcome: AccessOutcome,
-) -> Result<ChildView, Unavailable> {
+) -> Result<ChildView, NotAnswered> {
     // The child's partition under every key the data may be under (more than one only while a
     // key rotation is under way: still one round trip, the reads run at once).
     let children = child_keys(keys, &nhs);
@@ -220,12 +273,39 @@ pub async fn look_up(
             None
         }
     };
-    let (plans, visits, written, sent) = tokio::join!(
+    // The user's count for the hour is one more write beside them (the cap is read from it).
+    let used = if access.outcome == AccessOutcome::SilentRead {
+        Use::SilentLookup
+    } else {
+        Use::Lookup
+    };
+    let (plans, visits, written, sent, counted) = tokio::join!(
         app.plans.projections_under(&children),
         app.accesses.recent_visits_under(&children, VISITS_READ),
         app.accesses.record(&access),
         send,
+        app.usage.count(claims, now, used),
     );
+    // Past the cap nothing is answered. The attempt stays in the child's trail as the access it
+    // was (made before the count came back), so an LA still learns its child was asked about.
+    // A count that failed refuses no one: a clinician is never turned away by a counter.
+    match counted {
+        Ok(n) if app.cap.refuses(n) => {
+            if n == u64::from(app.cap.per_hour()) + 1 {
+                tracing::warn!(event = cpindex::log::LOOKUP_CAP_PASSED, org = %claims.org, role = %claims.role, cap = app.cap.per_hour(), "a user passed the hourly lookup cap");
+            }
+            return Err(NotAnswered::OverCap {
+                retry_after: UsageCap::retry_after(now),
+            });
+        }
+        Ok(n) if n == cpindex::usage::ATTENTION_PER_HOUR => {
+            tracing::warn!(event = cpindex::log::LOOKUP_VOLUME_HIGH, org = %claims.org, role = %claims.role, "a user's lookups this hour reached the attention threshold");
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "lookup not counted");
+        }
+    }
     let plans = plans.map_err(|e| unavailable("plans", &e))?;
     let visits = visits.map_err(|e| unavailable("visits", &e))?;
     // The access must be durable somewhere: in the table, or in the queue (fan-out then writes
@@ -237,7 +317,7 @@ pub async fn look_up(
         (Err(e), Some(Ok(()))) => {
             tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "access write failed; fan-out records it from the queue");
         }
-        (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e)),
+        (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e).into()),
         _ => {}
     }
     // Whom to call: each LA's profile, from the shared copy (read again only when stale).
@@ -307,23 +387,35 @@ async fn audit_trail(
     Extension(keys): Extension<ActiveKeys>,
     caller: Caller,
     Path(raw): Path<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<AuditQuery>,
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let claims = caller.0;
     let nhs = nhs_number(&raw, &claims)?;
+    // No purpose, no read: nothing is recorded or counted for a refused one.
+    let purpose = AuditPurpose::parse(q.purpose.as_deref())?;
     let cursor = q.cursor.as_deref().map(AccessCursor::parse).transpose()?;
     let children = child_keys(&keys, &nhs);
-    let read = Access::new(
+    let mut read = Access::new(
         &claims,
         children[0].clone(),
         app.clock.now(),
         AccessOutcome::HistoryRead,
     );
-    app.accesses
-        .record(&read)
-        .await
-        .map_err(|e| unavailable("audit read record", &e))?;
+    read.purpose = Some(purpose);
+    // Recorded (with its purpose) before it is served, and counted against the operator.
+    let (recorded, counted) = tokio::join!(
+        app.accesses.record(&read),
+        app.usage.count(&claims, read.at, Use::AuditRead)
+    );
+    recorded.map_err(|e| unavailable("audit read record", &e))?;
+    match counted {
+        Ok(n) if n == cpindex::usage::AUDIT_READS_ATTENTION_PER_HOUR => {
+            tracing::warn!(event = cpindex::log::AUDIT_READS_HIGH, org = %claims.org, "an operator's audit reads this hour reached the attention threshold");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %cpindex::log::chain(&e), "audit read not counted"),
+    }
     // Every kind of access, in pages to the end of retention.
     let kinds = [Trail::Visits, Trail::SilentReads, Trail::Audit];
     // Under every key the child's partition may be under (during a key rotation, more than
@@ -350,6 +442,12 @@ async fn audit_trail(
     let mut resp = Json(views).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    adapters::edge::link_next(&mut resp, uri.path(), page.next.map(|c| c.encode()));
+    let purpose = read.purpose.as_ref().map_or("", |p| p.as_str());
+    adapters::edge::link_next_keeping(
+        &mut resp,
+        uri.path(),
+        page.next.map(|c| c.encode()),
+        &[("purpose", purpose)],
+    );
     Ok(resp)
 }

@@ -12,7 +12,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let queue = adapters::aws::queue_from_env(&sdk, env::ALERT_FANOUT_QUEUE_URL)?;
     let keys = adapters::aws::child_keys_from_env(&sdk).await?;
     let app = App::new(table, queue, keys, config::retention()?, SystemClock)
-        .with_transfer_window(config::transfer_window()?);
+        .with_transfer_window(config::transfer_window()?)
+        .with_usage_cap(config::usage_cap()?);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
     let trusted = adapters::edge::TrustedIssuer::from_env()?;

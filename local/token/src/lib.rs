@@ -69,6 +69,7 @@ pub fn default_org_name(role: Role, org: &OrgCode) -> String {
         Role::UnscheduledCare => "Local emergency department",
         Role::ScheduledCare => "Local GP practice",
         Role::Operator => "Local operations team",
+        Role::PrivacyOfficer => "Local information governance",
     };
     format!("{kind} {org}")
 }

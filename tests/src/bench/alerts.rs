@@ -69,6 +69,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                     setting_type: None,
                     outcome: AccessOutcome::Allowed,
                     aliases: Vec::new(),
+                    purpose: None,
                 };
                 serde_json::to_string(&a).unwrap()
             })
@@ -117,6 +118,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         delivery_queue: delivery_q.queue.clone(),
         delivery_dlq: delivery_q.dlq.clone(),
         secrets_dir,
+        usage_cap: cpindex::usage::UsageCap::default(),
     };
     let consumers = tokio::spawn(local_stack::consumers::run(stack, retention, 1));
     let child = table.clone();

@@ -133,6 +133,10 @@ pub(crate) fn expectations() -> Vec<Expectation> {
         sample("lookup/get-child-accesses.json", Status(200))
             .is("/0/outcome", json!("history_read"))
             .is("/0/userId", json!("ops-17"))
+            .is(
+                "/0/purpose",
+                json!("SAR-2026-114: the mother's subject access request"),
+            )
             .after(After::FanoutQueued(0)),
         // FHIR: the national searches, through API Gateway's event as an ED system sends it.
         sample("lookup/fhir-care-team.json", Status(200))
@@ -181,12 +185,18 @@ pub(crate) fn expectations() -> Vec<Expectation> {
             .is("/findings/indexCount", json!(1))
             .is("/extract", Value::Null),
         // After a pass: Leeds's one plan counted, and shown as "fewer than 5".
-        sample("inbox/get-indicators.json", Status(200))
+        sample("reports/get-indicators.json", Status(200))
             .prep(&[Reconciled])
             .is("/scope", json!(LEEDS))
             .len("/weeks", 4)
             .is("/indicators/1/key", json!("plans_cpp"))
             .is("/indicators/1/values/3", json!({"shown": "fewer_than_5"})),
+        // The privacy officer's week: the sample world's clinician (RR801) is another
+        // organisation's, so RR8's view of that week holds no user.
+        sample("reports/get-usage.json", Status(200))
+            .is("/org", json!("RR8"))
+            .is("/week", json!("2026-W47"))
+            .len("/users", 0),
         // ops
         sample("ops/run-reconciliation.json", Status(200))
             .is("/complete", json!(true))

@@ -14,6 +14,7 @@ pub(crate) fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access
         setting_type: None,
         outcome: AccessOutcome::Allowed,
         aliases: Vec::new(),
+        purpose: None,
     }
 }
 
@@ -193,6 +194,8 @@ impl World {
                 clock(),
                 cpindex::profile::WebhookPolicy::PublicHttpsOnly,
             ))))
+        } else if f == routes::REPORTS {
+            Some(trusted(reports::router(reports::App::new(table, clock()))))
         } else if f == routes::OPS {
             Some(trusted(reconcile::ops::router(self.reconciler())))
         } else if f == routes::WEB {

@@ -6,17 +6,14 @@ use std::sync::Arc;
 
 use adapters::edge::{ApiError, Caller};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cpindex::indicators::{self, IsoWeek, Scope, DEFAULT_WEEKS, MAX_WEEKS};
 use cpindex::{OrgCode, Role};
 use serde::Deserialize;
 
-use crate::{bad_query, App};
-
-/// The CSV media type (asked for with `Accept`).
-pub const CSV: &str = "text/csv";
+use crate::{bad_query, csv_answer, wants_csv, App};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +80,7 @@ pub(crate) async fn get(
     let weeks = until.last(weeks);
     let (data, profiles) = tokio::join!(
         futures::future::try_join_all(weeks.iter().map(|w| app.indicators.week(*w))),
-        app.notifications.profiles(),
+        app.profiles.profiles(),
     );
     let data: Vec<_> = data?.into_iter().flatten().collect();
     let las: Vec<OrgCode> = profiles?.into_iter().map(|p| p.org).collect();
@@ -91,27 +88,14 @@ pub(crate) async fn get(
     if let Some(k) = only {
         report.indicators.retain(|s| s.key == k);
     }
-    let wants_csv = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.split(',').any(|t| t.trim().starts_with(CSV)));
-    if !wants_csv {
+    if !wants_csv(&headers) {
         return Ok(Json(report).into_response());
     }
     let name = format!(
-        "attachment; filename=\"indicators-{}-{}{}.csv\"",
+        "indicators-{}-{}{}.csv",
         report.scope,
         until,
         only.map(|k| format!("-{k}")).unwrap_or_default()
     );
-    let mut response = indicators::to_csv(&report, None).into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    Ok(csv_answer(indicators::to_csv(&report, None), &name))
 }
