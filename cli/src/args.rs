@@ -109,6 +109,24 @@ pub enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Who in your organisation looked children up this week, and who stands out and why
+    /// (privacy officers; operators: any organisation with --org).
+    #[command(
+        after_help = "Examples:\n  cpindex usage\n  cpindex usage --week 2026-W48 --csv > \
+                            usage.csv\n\nCounts are of requests, not of children; counts from 1 \
+                            to 4 read \"fewer than 5\"."
+    )]
+    Usage {
+        /// Operators: the organisation (your own when left out).
+        #[arg(long)]
+        org: Option<String>,
+        /// The ISO week, such as 2026-W49 (this week when left out).
+        #[arg(long)]
+        week: Option<String>,
+        /// Print the API's CSV (one row per user) instead of the table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Withdraw a plan recorded in error: gone from lookups at once, kept for audit.
     #[command(
         after_help = "Example:\n  cpindex withdraw CP-1001 --source-version 8\n\nA withdrawal is a \
@@ -131,12 +149,18 @@ pub enum Command {
     Profiles(ProfilesCommand),
     /// Every access to one NHS number, plan or no plan (operators). Your read is audited too.
     #[command(
-        after_help = "Example:\n  cpindex audit '943 476 5919'\n\nFor a subject access request or \
-                            an investigation; the read is recorded in the child's trail."
+        after_help = "Example:\n  cpindex audit '943 476 5919' --purpose 'SAR-2026-114: the \
+                            mother's subject access request'\n\nFor a subject access request or \
+                            an investigation; the read is recorded in the child's trail with its \
+                            purpose, and counted against you in the privacy officer's view."
     )]
     Audit {
         /// The NHS number (spaces or dashes allowed).
         nhs_number: String,
+        /// Why you read the trail: a case or request reference and the reason (10 to 300
+        /// characters), kept with the read.
+        #[arg(long)]
+        purpose: String,
     },
 }
 
@@ -193,7 +217,7 @@ fn upload_help() -> String {
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// What the caller may do.
-    #[arg(long, value_parser = ["local_authority", "unscheduled_care", "scheduled_care", "operator"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(cpindex::Role::ALL.map(cpindex::Role::as_str)))]
     pub role: String,
     /// Organisation code (ODS style: an LA like E08000035, a setting like RR801).
     #[arg(long)]

@@ -27,8 +27,20 @@ pub(crate) async fn show(
     body: Option<&Value>,
     console: &mut Console<'_>,
 ) -> Result<u8, CliError> {
+    show_asking(cli, route, params, &[], body, console).await
+}
+
+/// As [`show`], with query parameters.
+pub(crate) async fn show_asking(
+    cli: &Cli,
+    route: Route,
+    params: &[&str],
+    query: &[(&str, String)],
+    body: Option<&Value>,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
     let api = connect(cli, console)?;
-    let answer = api.call(route, params, &[], body).await?;
+    let answer = api.call(route, params, query, body).await?;
     print_generic(console, cli.json, route, &answer)?;
     Ok(EXIT_OK)
 }

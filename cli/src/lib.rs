@@ -8,6 +8,7 @@ pub mod args;
 mod commands;
 pub use cpindex::csv_extract;
 pub mod model;
+mod oversight;
 pub mod render;
 pub mod text;
 pub mod upload;
@@ -135,6 +136,9 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
         Command::Indicators { weeks, org, csv } => {
             c::indicators(&cli, *weeks, org.as_deref(), *csv, console).await
         }
+        Command::Usage { org, week, csv } => {
+            oversight::usage(&cli, org.as_deref(), week.as_deref(), *csv, console).await
+        }
         Command::Withdraw {
             plan_ref,
             source_version,
@@ -142,9 +146,21 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
         Command::Accesses { plan_ref } => {
             c::show(&cli, api::PLAN_ACCESSES, &[plan_ref], None, console).await
         }
-        Command::Audit { nhs_number } => {
+        Command::Audit {
+            nhs_number,
+            purpose,
+        } => {
             let nhs = c::nhs_number(nhs_number)?;
-            c::show(&cli, api::CHILD_ACCESSES, &[&nhs.digits()], None, console).await
+            let query = [("purpose", purpose.clone())];
+            c::show_asking(
+                &cli,
+                api::CHILD_ACCESSES,
+                &[&nhs.digits()],
+                &query,
+                None,
+                console,
+            )
+            .await
         }
         Command::Profiles(ProfilesCommand::List) => {
             c::show(&cli, api::PROFILES, &[], None, console).await

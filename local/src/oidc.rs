@@ -236,7 +236,7 @@ async fn authorize(
          laptop's local key and is accepted only by this local stack.</p>\
          <form method=\"post\" action=\"{AUTHORIZE_PATH}\" novalidate>{}{}{}\
          <div class=\"nhsuk-form-group\"><fieldset class=\"nhsuk-fieldset\"><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--m\">Role</legend>\
-         <div class=\"nhsuk-radios\">{}{}{}{}</div></fieldset></div>{}{}{}\
+         <div class=\"nhsuk-radios\">{}{}{}{}{}</div></fieldset></div>{}{}{}\
          <button class=\"nhsuk-button\" type=\"submit\">Sign in</button></form>",
         hidden("redirect_uri", &q.redirect_uri),
         hidden("state", &q.state),
@@ -245,6 +245,7 @@ async fn authorize(
         radio("scheduled_care", "Clinician in scheduled care (silent look-up)", false),
         radio("local_authority", "Local authority team", false),
         radio("operator", "Service operator", false),
+        radio("privacy_officer", "Privacy officer (Caldicott guardian, information governance)", false),
         field("org", "Organisation code", "For example RR801 (an ED), E08000035 (Leeds), X26 (operator)", "RR801"),
         field("user", "User id", "Shown to LAs as who looked the child up", "local-user"),
         field("org_name", "Organisation name (optional)", "For example Leeds General Infirmary ED", ""),

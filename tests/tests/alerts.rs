@@ -52,6 +52,7 @@ struct Fixture {
     upsert: Router,
     lookup: Router,
     inbox: Router,
+    reports: Router,
     fanout: Fanout<SqsQueue, TestClock>,
     clock: TestClock,
 }
@@ -95,6 +96,7 @@ async fn fixture() -> Fixture {
             clock.clone(),
             cpindex::profile::WebhookPolicy::LocalHttpAllowed,
         )),
+        reports: reports::router(reports::App::new(table.clone(), clock.clone())),
         fanout: Fanout::new(table.clone(), delivery_queue, retention, clock.clone()),
         clock,
         fanout_url: fanout.queue,
@@ -923,10 +925,11 @@ async fn no_stored_item_or_queued_alert_holds_the_nhs_number_of_a_child_without_
     let event = adapters::sqs_batch::event_of(&batch_of(&msgs), "arn");
     assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
 
-    // The whole table, read back after the lookups and fan-out: 12 access records and the child
-    // key's fingerprint (a MAC of a fixed canary), none with the number in any form.
+    // The whole table, read back after the lookups and fan-out: 12 access records, the child
+    // key's fingerprint (a MAC of a fixed canary) and each caller's count for the hour (three
+    // callers), none with the number in any form.
     let items = f.emu.scan_all(&f.table).await;
-    assert_eq!(items.len(), 3 * children.len() + 1, "{items:?}");
+    assert_eq!(items.len(), 3 * children.len() + 1 + 3, "{items:?}");
     for item in &items {
         let text = format!("{item:?}");
         assert_eq!(holds_any(&text, &children), None, "stored: {text}");
@@ -935,7 +938,10 @@ async fn no_stored_item_or_queued_alert_holds_the_nhs_number_of_a_child_without_
 
     // The audit stays answerable for an operator, by NHS number, and that read is audited too.
     let nhs = &children[0];
-    let path = format!("/v1/children/{}/accesses", nhs.digits());
+    let path = format!(
+        "/v1/children/{}/accesses?purpose=SAR-2026-3%3A+subject+access",
+        nhs.digits()
+    );
     let trail = call(&f.lookup, request("GET", &path, OPERATOR, None)).await;
     assert_eq!(trail.status, 200, "{}", trail.body);
     let outcomes: Vec<(&str, &str)> = trail
@@ -1067,7 +1073,7 @@ fn nhs_number(n: u64) -> String {
 
 async fn indicators(f: &Fixture, query: &str, caller: As<'_>) -> Value {
     let a = call(
-        &f.inbox,
+        &f.reports,
         request("GET", &format!("/v1/indicators{query}"), caller, None),
     )
     .await;
@@ -1218,7 +1224,7 @@ async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown
 
     // An LA may not read another LA's figures.
     let a = call(
-        &f.inbox,
+        &f.reports,
         request("GET", &format!("/v1/indicators?org={LEEDS}"), camden, None),
     )
     .await;
@@ -1230,7 +1236,7 @@ async fn the_alert_flow_counts_each_event_once_and_small_numbers_are_never_shown
     let mut req = request("GET", "/v1/indicators?weeks=2", camden, None);
     req.headers_mut()
         .insert("accept", "text/csv".parse().unwrap());
-    let a = call(&f.inbox, req).await;
+    let a = call(&f.reports, req).await;
     assert_eq!(a.status, 200);
     assert!(a.headers["content-type"]
         .to_str()
@@ -1321,7 +1327,9 @@ async fn a_flood_of_repeat_views_never_hides_an_attendance_elsewhere() {
     // The audit trail still holds every view (the flood is not lost, only not repeated).
     let op = Some(("operator", "X26", "op-1"));
     let mut ids = std::collections::HashSet::new();
-    let mut next = Some(format!("{path}/accesses"));
+    let mut next = Some(format!(
+        "{path}/accesses?purpose=INC-2026-7%3A+flood+review"
+    ));
     while let Some(uri) = next.take() {
         let page = call(&f.lookup, request("GET", &uri, op, None)).await;
         assert_eq!(page.status, 200, "{:?}", page.body);

@@ -536,6 +536,7 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
 
     // --- operator routes ----------------------------------------------------------------------
     let operator = token(&url, &state_arg, "operator", "X26").await;
+    let officer = token(&url, &state_arg, "privacy_officer", "RR801").await;
     for args in [
         vec!["reconcile", "--max-steps", "2"],
         vec!["dead-letters", "list"],
@@ -590,9 +591,21 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         (vec!["accesses", refs[0].as_str()], la.as_str(), "RR801"),
         // The operator's audit of the number looked up above, including the LA's refused try.
         (
-            vec!["audit", spaced.as_str()],
+            vec![
+                "audit",
+                spaced.as_str(),
+                "--purpose",
+                "SAR-2026-114: a subject access request",
+            ],
             operator.as_str(),
             "denied_role",
+        ),
+        // The emergency department's privacy officer: the clinician's lookups this week.
+        (vec!["usage"], officer.as_str(), "cli-test"),
+        (
+            vec!["usage", "--csv"],
+            officer.as_str(),
+            cpindex::usage::CSV_HEADER,
         ),
         (
             vec!["withdraw", refs[0].as_str(), "--source-version", "4"],

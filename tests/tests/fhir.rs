@@ -487,7 +487,10 @@ async fn both_searches_overlap_their_requests_in_one_round_trip() {
         let spans = recorder.take();
         let mut ops: Vec<_> = spans.iter().map(|s| s.operation.as_str()).collect();
         ops.sort();
-        assert_eq!(ops, vec!["PutItem", "Query", "Query", "SendMessage"]);
+        assert_eq!(
+            ops,
+            vec!["PutItem", "Query", "Query", "SendMessage", "UpdateItem"]
+        );
         assert_eq!(critical_path(&spans), 1, "{spans:?}");
     }
 }

@@ -285,7 +285,7 @@ async fn a_rotation_keeps_every_plan_findable_and_a_process_without_the_new_key_
         &both_keys.lookup,
         request(
             "GET",
-            &format!("/v1/children/{CHILD}/accesses"),
+            &format!("/v1/children/{CHILD}/accesses?purpose=SAR-2026-9%3A+rotation+check"),
             OPERATOR,
             None,
         ),

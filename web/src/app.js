@@ -19,6 +19,7 @@ import { recordPage } from "./pages/record.js";
 import { reportPage } from "./pages/report.js";
 import { signInPage } from "./pages/sign-in.js";
 import { uploadPage } from "./pages/upload.js";
+import { usagePage } from "./pages/usage.js";
 import { session } from "./session.js";
 
 /** Each fragment's page; `arg` is what follows it (`#/plans/<ref>`). */
@@ -26,7 +27,7 @@ import { session } from "./session.js";
 const VIEWS = {
   lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage,
   report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage,
-  reconciliation: reconciliationPage, indicators: indicatorsPage,
+  reconciliation: reconciliationPage, indicators: indicatorsPage, usage: usagePage,
 };
 
 async function route() {

@@ -11,6 +11,7 @@ use cpindex::keys::{ALERT_DELIVERY_QUEUE, QUEUES};
 use cpindex::plan::Retention;
 use cpindex::routes::{Trigger, FUNCTIONS};
 use cpindex::transfer::TransferWindow;
+use cpindex::usage::UsageCap;
 
 use crate::stack::{queue_name, Stack};
 
@@ -202,6 +203,10 @@ pub fn env_value_problems(stack: &Stack) -> Vec<String> {
                 // Likewise the template's default transfer window is the code's.
                 let days = TransferWindow::default().days.to_string();
                 (*value == days, format!("the default {days}"))
+            } else if name == env::LOOKUP_CAP_PER_HOUR {
+                // And the template's default cap is the code's.
+                let cap = UsageCap::default().per_hour().to_string();
+                (*value == cap, format!("the default {cap}"))
             } else if name == env::JWT_AUDIENCE {
                 // A CommaDelimitedList, joined with commas into the variable (the emulator shows
                 // the list as Python prints one, CloudFormation as given).
@@ -511,6 +516,8 @@ mod tests {
                 Retention::default().months.to_string()
             } else if name == env::TRANSFER_WINDOW_DAYS {
                 TransferWindow::default().days.to_string()
+            } else if name == env::LOOKUP_CAP_PER_HOUR {
+                UsageCap::default().per_hour().to_string()
             } else if name == env::JWT_AUDIENCE {
                 "api-a,api-b".into()
             } else {
