@@ -40,6 +40,7 @@ pub const RECONCILIATION_REPORT: Route = &routes::GET_RECONCILIATION_REPORT;
 pub const PROFILE: Route = &routes::GET_PROFILE;
 pub const PUT_PROFILE: Route = &routes::PUT_PROFILE;
 pub const PROFILES: Route = &routes::LIST_PROFILES;
+pub const PROFILE_HISTORY: Route = &routes::GET_PROFILE_HISTORY;
 pub const INDICATORS: Route = &routes::GET_INDICATORS;
 
 /// The role a token needs for `route` (for the "no token" hint): the first the route allows.

@@ -173,6 +173,12 @@ pub enum ProfilesCommand {
         /// The LA's organisation code.
         org: String,
     },
+    /// Every change to an LA's profile: who, when, which fields, before and after (an LA reads
+    /// its own).
+    History {
+        /// The LA's organisation code.
+        org: String,
+    },
     /// Create or replace an LA's profile from a JSON file (operators).
     #[command(
         after_help = "The file: {\"name\": \"Leeds City Council\", \"team\": \"Children's Front Door\", \

@@ -168,6 +168,9 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
         Command::Profiles(ProfilesCommand::Show { org }) => {
             c::show(&cli, api::PROFILE, &[org], None, console).await
         }
+        Command::Profiles(ProfilesCommand::History { org }) => {
+            c::show(&cli, api::PROFILE_HISTORY, &[org], None, console).await
+        }
         Command::Profiles(ProfilesCommand::Set { org, file }) => {
             c::set_profile(&cli, org, file, console).await
         }

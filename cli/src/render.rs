@@ -220,6 +220,23 @@ fn setting(n: &Notification) -> String {
                 .map_or("not held".into(), clean)
         );
     }
+    if let Some(change) = n
+        .profile_change
+        .as_ref()
+        .filter(|_| n.kind == NotificationKind::ProfileChanged)
+    {
+        // Someone changed the LA's own profile: what, and from which organisation.
+        return format!(
+            "YOUR PROFILE CHANGED ({}) from {}",
+            change
+                .changed
+                .iter()
+                .map(|f| clean(f))
+                .collect::<Vec<_>>()
+                .join(", "),
+            n.setting_code
+        );
+    }
     match &n.setting_name {
         Some(name) => format!("{} {}", n.setting_code, clean(name)),
         None => n.setting_code.to_string(),
@@ -279,7 +296,9 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
                 },
                 setting(n),
                 match n.kind {
-                    NotificationKind::ChildSeen => clean(&n.seen_by),
+                    NotificationKind::ChildSeen | NotificationKind::ProfileChanged => {
+                        clean(&n.seen_by)
+                    }
                     NotificationKind::OtherLaPlan => "-".into(),
                 },
                 n.status.as_str().to_owned(),
@@ -319,6 +338,14 @@ pub fn acknowledged(n: &Notification) -> String {
     let seen = match n.kind {
         NotificationKind::ChildSeen => format!("child seen {} at {}", when(&n.seen_at), setting(n)),
         NotificationKind::OtherLaPlan => format!("recorded {}: {}", when(&n.seen_at), setting(n)),
+        NotificationKind::ProfileChanged => {
+            format!(
+                "changed {} by {}: {}",
+                when(&n.seen_at),
+                clean(&n.seen_by),
+                setting(n)
+            )
+        }
     };
     match &n.acknowledged_at {
         Some(at) => format!(

@@ -26,6 +26,7 @@ pub mod plan;
 pub mod plan_record;
 pub mod problem;
 pub mod profile;
+pub mod profile_change;
 pub mod routes;
 pub mod signing;
 pub mod text;

@@ -24,17 +24,24 @@ pub enum NotificationKind {
     /// Another LA recorded a plan on (or moved one onto) a child this LA holds a plan for, or
     /// held one for until less than [`OTHER_LA_ENDED_WITHIN_DAYS`] ago. Nothing about visits.
     OtherLaPlan,
+    /// Someone changed the LA's profile (contacts, or where its alerts go): in the inbox only,
+    /// never sent to a webhook (a repointed webhook must not be the one told of it).
+    ProfileChanged,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 2] =
-        [NotificationKind::ChildSeen, NotificationKind::OtherLaPlan];
+    pub const ALL: [NotificationKind; 3] = [
+        NotificationKind::ChildSeen,
+        NotificationKind::OtherLaPlan,
+        NotificationKind::ProfileChanged,
+    ];
 
     /// The event type a webhook receives.
     pub fn event_type(self) -> &'static str {
         match self {
             NotificationKind::ChildSeen => "child_seen_in_unscheduled_care",
             NotificationKind::OtherLaPlan => "child_on_another_la_plan",
+            NotificationKind::ProfileChanged => "la_profile_changed",
         }
     }
 }
@@ -153,6 +160,18 @@ pub struct Notification {
     /// `setting` the recording LA, `seenBy` that LA (never a person of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub other_la: Option<OtherLaPlan>,
+    /// For [`NotificationKind::ProfileChanged`]: which change (its id in the profile's history)
+    /// and the fields it changed. `seenAt` is when, `seenBy` who (`setting` their organisation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_change: Option<ProfileChangeNote>,
+}
+
+/// What a profile-change notification says of the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileChangeNote {
+    pub change_id: String,
+    pub changed: Vec<String>,
 }
 
 /// Later views kept on one notification (the item stays small; the count stops there).
@@ -206,6 +225,41 @@ impl Notification {
             later_views: Vec::new(),
             last_seen_at: None,
             other_la: None,
+            profile_change: None,
+        }
+    }
+
+    /// The LA's inbox note that its profile changed: never delivered (its status is `inbox`).
+    pub fn profile_changed(change: &crate::profile_change::ProfileChange) -> Self {
+        let id = notification_id(&format!("profile-{}", change.change_id), &change.org);
+        Self {
+            access_id: format!("profile-{}", change.change_id),
+            notification_id: id,
+            kind: NotificationKind::ProfileChanged,
+            la: change.org.clone(),
+            nhs_number: None,
+            struck: None,
+            seen_at: change.at,
+            setting_code: change.by_org.clone(),
+            setting_name: None,
+            setting_type: None,
+            seen_by: change.by.clone(),
+            seen_by_role: change.by_role,
+            plan_types: Vec::new(),
+            status: DeliveryStatus::Inbox,
+            attempts: 0,
+            created_at: change.at,
+            delivered_at: None,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            last_error: None,
+            later_views: Vec::new(),
+            last_seen_at: None,
+            other_la: None,
+            profile_change: Some(ProfileChangeNote {
+                change_id: change.change_id.clone(),
+                changed: change.changed.clone(),
+            }),
         }
     }
 
@@ -246,6 +300,7 @@ impl Notification {
             later_views: Vec::new(),
             last_seen_at: None,
             other_la: Some(other),
+            profile_change: None,
         }
     }
 

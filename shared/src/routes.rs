@@ -405,6 +405,8 @@ pub const NOTIFICATION_ACK_PATH: &str = "/v1/notifications/{notificationId}/ack"
 pub const PLAN_ACCESSES_PATH: &str = "/v1/plans/{planRef}/accesses";
 /// An LA's profile (contacts, webhook).
 pub const PROFILE_PATH: &str = "/v1/la-profiles/{org}";
+/// The changes to an LA's profile: who, when, before and after.
+pub const PROFILE_HISTORY_PATH: &str = "/v1/la-profiles/{org}/history";
 /// Every LA profile (operators).
 pub const PROFILES_PATH: &str = "/v1/la-profiles";
 /// The LA's latest reconciliation report.
@@ -486,6 +488,14 @@ pub const LIST_PROFILES: RouteDef =
 /// An LA profile (an LA reads only its own).
 pub const GET_PROFILE: RouteDef =
     RouteDef::new("GET", PROFILE_PATH, INBOX, LA_OR_OPERATOR, Body::None);
+/// The changes to an LA profile (an LA reads its own only).
+pub const GET_PROFILE_HISTORY: RouteDef = RouteDef::new(
+    "GET",
+    PROFILE_HISTORY_PATH,
+    INBOX,
+    LA_OR_OPERATOR,
+    Body::None,
+);
 /// The LA's latest reconciliation report.
 pub const GET_RECONCILIATION_REPORT: RouteDef =
     RouteDef::new("GET", RECONCILIATION_REPORT_PATH, INBOX, LA, Body::None);
@@ -523,6 +533,7 @@ pub const ROUTES: &[RouteDef] = &[
     PUT_PROFILE,
     GET_PROFILE,
     LIST_PROFILES,
+    GET_PROFILE_HISTORY,
     GET_RECONCILIATION_REPORT,
     GET_INDICATORS,
     GET_USAGE,

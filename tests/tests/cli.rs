@@ -448,13 +448,26 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         .await;
         assert_eq!(ran.code, 0, "{}", ran.err);
         listed = serde_json::from_str(&ran.out).expect("--json prints JSON");
-        if listed["items"].as_array().map_or(0, Vec::len) >= 2 {
+        let alerts = |l: &Value| {
+            l["items"].as_array().map_or(0, |i| {
+                i.iter().filter(|n| n["kind"] == "child_seen").count()
+            })
+        };
+        if alerts(&listed) >= 2 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    let items = listed["items"].as_array().expect("items").clone();
+    // The operator's setting up of the profile is in the inbox too, as the LA is told of it.
+    let (items, others): (Vec<Value>, Vec<Value>) = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .cloned()
+        .partition(|n| n["kind"] == "child_seen");
     assert_eq!(items.len(), 2, "two lookups, two notifications: {listed}");
+    assert_eq!(others.len(), 1, "{listed}");
+    assert_eq!(others[0]["kind"], "profile_changed");
     // --json prints the API's answer whole: who saw the child, the delivery status, the role.
     for field in ["seenBy", "seenByRole", "status", "createdAt", "la"] {
         assert!(
@@ -514,7 +527,12 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
     ])
     .await;
     let left: Value = serde_json::from_str(&ran.out).expect("JSON");
-    let left = left["items"].as_array().expect("items");
+    let left: Vec<&Value> = left["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| n["kind"] == "child_seen")
+        .collect();
     assert_eq!(left.len(), 1, "{left:?}");
     assert_ne!(left[0]["notificationId"].as_str(), Some(id));
     let ran = cpindex(&[
@@ -587,6 +605,12 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
             vec!["profiles", "list"],
             operator.as_str(),
             la_code.as_str(),
+        ),
+        // Who set the profile up, and what: the operator's id in the LA's own history.
+        (
+            vec!["profiles", "history", la_code.as_str()],
+            la.as_str(),
+            "emergencyDutyPhone",
         ),
         (vec!["accesses", refs[0].as_str()], la.as_str(), "RR801"),
         // The operator's audit of the number looked up above, including the LA's refused try.

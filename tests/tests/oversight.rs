@@ -268,6 +268,64 @@ async fn an_audit_read_needs_a_purpose_and_is_kept_with_it_and_counted() {
     );
 }
 
+#[tokio::test]
+async fn a_profile_change_reaches_the_la_s_inbox_and_history_with_the_operator_s_id() {
+    let s = stack().await;
+    let la = random_org();
+    let operator = s.token(Role::Operator, &random_org(), "ops-3");
+    let put = |body: Value| {
+        let (s, operator, la) = (&s, &operator, &la);
+        async move {
+            s.http
+                .put(format!("{}/v1/la-profiles/{}", s.url, la.as_str()))
+                .bearer_auth(operator)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let first =
+        json!({"name": "Test LA", "team": "Front Door", "emergencyDutyPhone": "0113 535 0600"});
+    assert_eq!(put(first.clone()).await, StatusCode::OK);
+    let mut second = first.clone();
+    second["emergencyDutyPhone"] = json!("0113 535 0601");
+    assert_eq!(put(second.clone()).await, StatusCode::OK);
+    // The same values again: not a change (nothing more recorded, nobody told again).
+    assert_eq!(put(second).await, StatusCode::OK);
+
+    let la_token = s.token(Role::LocalAuthority, &la, "sw-1");
+    let path = format!("/v1/la-profiles/{}/history", la.as_str());
+    let (status, history) = s.json(&la_token, &path).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{history}");
+    assert_eq!(items[0]["by"], "ops-3");
+    assert_eq!(items[0]["byRole"], "operator");
+    assert_eq!(items[0]["changed"], json!(["emergencyDutyPhone"]));
+    assert_eq!(items[0]["before"]["emergencyDutyPhone"], "0113 535 0600");
+    assert_eq!(items[0]["after"]["emergencyDutyPhone"], "0113 535 0601");
+    assert!(items[1].get("before").is_none());
+
+    // The LA's inbox: one note per change, with who, never sent anywhere.
+    let (_, inbox) = s.json(&la_token, "/v1/notifications").await;
+    let notes: Vec<&Value> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "profile_changed")
+        .collect();
+    assert_eq!(notes.len(), 2, "{inbox}");
+    assert_eq!(notes[0]["seenBy"], "ops-3");
+    assert_eq!(notes[0]["status"], "inbox");
+    assert_eq!(notes[0]["profileChange"]["changeId"], items[0]["changeId"]);
+
+    // Another LA reads neither the history nor the notes.
+    let other = s.token(Role::LocalAuthority, &random_org(), "sw-2");
+    assert_eq!(s.json(&other, &path).await.0, StatusCode::NOT_FOUND);
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -137,6 +137,16 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         .count(&claims, t, cpindex::usage::Use::Lookup)
         .await
         .unwrap();
+    // A change to an LA's profile (its record and the LA's inbox note).
+    let mut profile = integration_tests::fixtures::profile(integration_tests::fixtures::LEEDS);
+    let before = profile.clone();
+    profile.team = "Another team".into();
+    let change =
+        cpindex::profile_change::ProfileChange::between(Some(&before), &profile, &claims, t);
+    adapters::store::profile_history::ProfileHistory::new(table.clone())
+        .save(&profile, change.as_ref())
+        .await
+        .unwrap();
     let n = Notification::new(&access, child(), org(), vec![PlanType::Cpp], t);
     NotificationStore::new(table.clone())
         .create(&n)
@@ -268,6 +278,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         Entity::PlanProjection,
         Entity::Access,
         Entity::Usage,
+        Entity::ProfileChange,
         Entity::Notification,
         Entity::ExtractPart,
         Entity::ExtractLatest,

@@ -7,6 +7,7 @@ pub mod indicators;
 pub mod key_state;
 pub mod notifications;
 pub mod plans;
+pub mod profile_history;
 pub mod reports;
 pub mod runs;
 pub mod scan;

@@ -63,6 +63,31 @@ pub struct NotificationStore {
     table: Table,
 }
 
+/// A notification as stored.
+pub(crate) fn notification_item(n: &Notification) -> Result<super::Item, StoreError> {
+    Ok(serde_dynamo::to_item(NotificationItem {
+        pk: key::notification_pk(&n.notification_id),
+        sk: key::CURRENT.into(),
+        gsi1pk: key::org_notifications_gsi(&n.la),
+        gsi1sk: format!("{}#{}", key::sortable_time(n.seen_at), n.notification_id),
+        entity: Entity::Notification.as_str().into(),
+        notification: n.clone(),
+        expires_at: (n.created_at + Duration::days(keep::NOTIFICATION_DAYS)).timestamp(),
+    })?)
+}
+
+/// A profile as stored.
+pub(crate) fn profile_item(profile: &LaProfile) -> Result<super::Item, StoreError> {
+    Ok(serde_dynamo::to_item(ProfileItem {
+        pk: key::profile_pk(&profile.org),
+        sk: key::CURRENT.into(),
+        gsi1pk: key::PROFILES_GSI.into(),
+        gsi1sk: profile.org.as_str().into(),
+        entity: Entity::LaProfile.as_str().into(),
+        profile: profile.clone(),
+    })?)
+}
+
 pub(crate) fn decode(item: super::Item) -> Result<Notification, StoreError> {
     Ok(serde_dynamo::from_item::<_, NotificationItem>(item)?.notification)
 }
@@ -74,18 +99,9 @@ impl NotificationStore {
 
     /// Creates a notification unless one with its (deterministic) id exists.
     pub async fn create(&self, n: &Notification) -> Result<Created, StoreError> {
-        let item = NotificationItem {
-            pk: key::notification_pk(&n.notification_id),
-            sk: key::CURRENT.into(),
-            gsi1pk: key::org_notifications_gsi(&n.la),
-            gsi1sk: format!("{}#{}", key::sortable_time(n.seen_at), n.notification_id),
-            entity: Entity::Notification.as_str().into(),
-            notification: n.clone(),
-            expires_at: (n.created_at + Duration::days(keep::NOTIFICATION_DAYS)).timestamp(),
-        };
         match self
             .table
-            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
+            .put(notification_item(n)?, Some(Condition::not_exists()))
             .await
         {
             Ok(_) => Ok(Created::New),
@@ -354,16 +370,8 @@ impl NotificationStore {
     }
 
     pub async fn put_profile(&self, profile: &LaProfile) -> Result<(), StoreError> {
-        let item = ProfileItem {
-            pk: key::profile_pk(&profile.org),
-            sk: key::CURRENT.into(),
-            gsi1pk: key::PROFILES_GSI.into(),
-            gsi1sk: profile.org.as_str().into(),
-            entity: Entity::LaProfile.as_str().into(),
-            profile: profile.clone(),
-        };
         self.table
-            .put(serde_dynamo::to_item(item)?, None)
+            .put(profile_item(profile)?, None)
             .await
             .map(|_| ())
     }

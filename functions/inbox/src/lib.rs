@@ -13,6 +13,7 @@ use adapters::store::extracts::ExtractStore;
 use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
 use adapters::store::plans::PlanStore;
+use adapters::store::profile_history::ProfileHistory;
 use adapters::store::reports::ReportStore;
 use adapters::store::Table;
 use axum::body::Bytes;
@@ -26,6 +27,7 @@ use cpindex::indicators::{Counter, IsoWeek, TimeBand};
 use cpindex::notification::{Notification, NotificationKind};
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::profile::{LaProfile, WebhookPolicy};
+use cpindex::profile_change::ProfileChange;
 use cpindex::routes;
 use cpindex::{Clock, OrgCode, PlanRef, PlanState, Retention, Role};
 use serde::Deserialize;
@@ -41,6 +43,7 @@ pub struct App {
     reports: ReportStore,
     extracts: ExtractStore,
     indicators: IndicatorStore,
+    profile_history: ProfileHistory,
     clock: Arc<dyn Clock>,
     webhooks: WebhookPolicy,
     /// Checks a profile's webhook secret when it is saved (main and the local stack set it).
@@ -63,7 +66,8 @@ impl App {
             accesses: AccessStore::new(table.clone()),
             reports: ReportStore::new(table.clone()),
             extracts: ExtractStore::new(table.clone()),
-            indicators: IndicatorStore::new(table),
+            indicators: IndicatorStore::new(table.clone()),
+            profile_history: ProfileHistory::new(table),
             clock: Arc::new(clock),
             webhooks,
             secrets: None,
@@ -101,6 +105,7 @@ pub fn routes(app: App) -> Router {
     let r = serve(r, &routes::GET_PROFILE, get_profile);
     let r = serve(r, &routes::PUT_PROFILE, put_profile);
     let r = serve(r, &routes::LIST_PROFILES, list_profiles);
+    let r = serve(r, &routes::GET_PROFILE_HISTORY, profile_history);
     let r = serve(r, &routes::GET_RECONCILIATION_REPORT, latest_report);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
@@ -396,7 +401,32 @@ async fn put_profile(
             .await
             .map_err(ApiError::from)?;
     }
-    app.notifications.put_profile(&profile).await?;
-    tracing::info!(org = %profile.org, webhook = profile.webhook.is_some(), "LA profile written");
+    // The change is kept with who made it and the values before and after, and the LA is told
+    // in its inbox, in the same write as the profile itself.
+    let before = app.notifications.profile(&profile.org).await?;
+    let change = ProfileChange::between(before.as_ref(), &profile, &caller.0, profile.updated_at);
+    app.profile_history.save(&profile, change.as_ref()).await?;
+    tracing::info!(
+        org = %profile.org, webhook = profile.webhook.is_some(),
+        changed = change.as_ref().map_or(0, |c| c.changed.len()),
+        webhook_changed = change.as_ref().is_some_and(ProfileChange::touches_webhook),
+        "LA profile written"
+    );
     Ok(Json(profile))
+}
+
+/// An LA profile's changes, newest first (an LA reads its own only; operators any).
+async fn profile_history(
+    State(app): Shared,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let org = org_of(&raw)?;
+    if caller.0.role == Role::LocalAuthority && caller.0.org != org {
+        return Err(ApiError::from(
+            Problem::new(ErrorCode::NotFound).detail("no profile is held for that organisation"),
+        ));
+    }
+    let changes = app.profile_history.changes(&org).await?;
+    Ok(Json(serde_json::json!({ "items": changes })))
 }

@@ -175,6 +175,9 @@ pub(crate) fn expectations() -> Vec<Expectation> {
         sample("inbox/get-la-profile.json", Status(200))
             .is("/org", json!(LEEDS))
             .is("/emergencyDutyPhone", json!("0113 535 0600")),
+        // The world's profiles were set up directly in the table: no change recorded through
+        // the API yet.
+        sample("inbox/get-la-profile-history.json", Status(200)).len("/items", 0),
         sample("inbox/list-la-profiles.json", Status(200))
             .len("/items", 2)
             .is("/items/0/org", json!(LEEDS))

@@ -5,6 +5,7 @@
 import { api, problemText } from "../api.js";
 import { button, h, inset, onLeave, show, summaryList, warning } from "../dom.js";
 import { day, nhsNumberText, planName, when } from "../format.js";
+import { FIELD_NAMES } from "./profile.js";
 
 export async function inboxPage() {
   const list = h("div", { id: "alerts", "aria-live": "polite" });
@@ -31,6 +32,7 @@ export async function inboxPage() {
 function alertCard(n, refresh) {
   const acked = Boolean(n.acknowledgedAt);
   const other = n.kind === "other_la_plan" ? n.otherLa : null;
+  const change = n.kind === "profile_changed" ? n.profileChange : null;
   // A plan corrected to another number, or withdrawn, leaves no number behind (it may be
   // another child's): the look-up itself stays, to report.
   /** @type {[string, any]} */
@@ -41,7 +43,15 @@ function alertCard(n, refresh) {
   // Another LA's plan on the child: who, which plan, how to reach them (their vetted profile);
   // nothing about visits.
   /** @type {[string, any][]} */
-  const rows = other
+  const rows = change
+    ? [
+      ["Changed", change.changed.map((/** @type {string} */ f) => FIELD_NAMES[f] || f).join(", ")],
+      ["When", when(n.seenAt)],
+      ["By", `${n.seenBy} (${n.settingCode})`],
+      ["What it was and is", h("a", { href: "#/profile" }, "Your profile and its history")],
+      ack,
+    ]
+    : other
     ? [
       nhs,
       ["Their plan", `${planName(other.planType)} from ${day(other.startDate)}`],
@@ -63,7 +73,7 @@ function alertCard(n, refresh) {
     h("div", { class: "nhsuk-card__content" },
       h("h2", { class: "nhsuk-card__heading nhsuk-heading-s" },
         acked ? h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, "Acknowledged") : h("strong", { class: "nhsuk-tag nhsuk-tag--red" }, "New"),
-        other ? ` ${other.la.name} recorded a plan on your child` : ` Seen at ${n.settingName || n.settingCode}`),
+        change ? " Your profile was changed" : other ? ` ${other.la.name} recorded a plan on your child` : ` Seen at ${n.settingName || n.settingCode}`),
       summaryList(rows),
       acked ? null : button("Acknowledge", async (e) => {
         const b = /** @type {HTMLButtonElement} */ (e.target);

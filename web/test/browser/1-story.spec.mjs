@@ -99,8 +99,10 @@ test("each LA sees one alert, its own, and acknowledges it in one action", async
     const page = await open();
     await signIn(page, "local_authority", la.code, `sw-${la.code}`);
     await go(page, "#/inbox");
-    await page.waitForSelector("[data-notification]", { timeout: 60_000 });
+    await page.waitForSelector("[data-kind=child_seen]", { timeout: 60_000 });
     const alerts = page.locator("[data-kind=child_seen]");
+    // The operator who set the LA's profile up is named in its inbox.
+    await expect.soft(page.locator("[data-kind=profile_changed]").first(), `${la.name} is told who set its profile`).toContainText("op-1");
     await expect.soft(alerts, `${la.name} sees exactly one alert`).toHaveCount(1);
     const text = await alerts.first().textContent();
     expect.soft(text, `${la.name}'s alert is its own`).toContain("RR801");
@@ -137,6 +139,8 @@ test("an LA's own plans, a plan's access history, its report and its profile", a
   await audit(a, "LA reconciliation");
   await go(a, "#/profile");
   await expect(a.locator("dl"), "an LA sees its own profile").toContainText(LA_A.edt);
+  await expect.soft(a.locator("#profile-history"), "and who set each field, when").toContainText("op-1");
+  await expect.soft(a.locator("#profile-history"), "the emergency number among them").toContainText(LA_A.edt);
   await audit(a, "LA profile");
 });
 
