@@ -321,7 +321,16 @@ fn price(m: Measurements) -> Vec<(String, String)> {
     // for as long as they are kept, extracts per LA for as long as they are kept, reports per
     // LA (the bench's LA has two extracts and three passes' reports).
     let plans_scale = v.plans / plans_per_la as f64;
+    // Usage counts: one item per user and hour with a lookup, kept USAGE_DAYS. At most one per
+    // lookup (an upper bound: a clinician's lookups in one hour share one), against the bench's
+    // items (its few users' hours).
+    let usage_items = v.lookups_per_year * cpindex::keys::keep::USAGE_DAYS as f64 / 365.0;
+    let bench_usage_items = held
+        .iter()
+        .find(|(kind, _)| *kind == "usage")
+        .map_or(1.0, |(_, h)| h.items.max(1.0));
     let scale = |kind: &str| match kind {
+        "usage" => usage_items / bench_usage_items,
         "plan_record" | "plan_projection" => plans_scale,
         "access" => retained_lookups / (2.0 * n),
         "notification" => retained_lookups * v.plan_found_share / n,
