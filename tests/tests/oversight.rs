@@ -124,6 +124,7 @@ impl Stack {
 #[tokio::test]
 async fn a_user_past_the_cap_is_refused_and_heads_its_own_organisation_s_view_only() {
     let s = stack().await;
+    let (captured, _guard) = integration_tests::logs::capture();
     let (trust, other) = (random_org(), random_org());
     let scraper = s.token(Role::UnscheduledCare, &trust, "scraper");
     let nurse = s.token(Role::UnscheduledCare, &trust, "nurse");
@@ -162,6 +163,12 @@ async fn a_user_past_the_cap_is_refused_and_heads_its_own_organisation_s_view_on
     let outcome: Value = fhir.json().await.unwrap();
     assert_eq!(outcome["resourceType"], "OperationOutcome");
     assert_eq!(outcome["issue"][0]["code"], "throttled");
+    // Passing the cap is logged once for the alarm (naming the organisation, never the user),
+    // however many lookups it refuses.
+    let passed = captured.events(cpindex::log::LOOKUP_CAP_PASSED);
+    assert_eq!(passed.len(), 1, "{passed:?}");
+    assert_eq!(passed[0]["fields"]["org"], trust.as_str());
+    assert!(!passed[0].to_string().contains("scraper"));
     // Another user of the same organisation is not affected.
     assert_eq!(s.look_up(&nurse).await.status(), StatusCode::OK);
     for _ in 0..3 {

@@ -274,10 +274,11 @@ pub async fn look_up(
         }
     };
     // The user's count for the hour is one more write beside them (the cap is read from it).
-    let used = if access.outcome == AccessOutcome::SilentRead {
-        Use::SilentLookup
-    } else {
+    // A read that alerts no one (scheduled care, or declared silent) is counted as silent.
+    let used = if access.alerts() {
         Use::Lookup
+    } else {
+        Use::SilentLookup
     };
     let (plans, visits, written, sent, counted) = tokio::join!(
         app.plans.projections_under(&children),
