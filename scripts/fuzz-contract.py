@@ -23,6 +23,7 @@ ROLES = {
     "unscheduled_care": "RR801",
     "scheduled_care": "RR802",
     "operator": "X26",
+    "privacy_officer": "RR801",
 }
 CHECKS = ",".join(
     [

@@ -59,7 +59,8 @@ impl IsoWeek {
 impl fmt::Display for IsoWeek {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let w = self.monday.iso_week();
-        write!(f, "{}-W{:02}", w.year(), w.week())
+        // Four digits always: the week is a key and a contract pattern (`^[0-9]{4}-W[0-9]{2}$`).
+        write!(f, "{:04}-W{:02}", w.year(), w.week())
     }
 }
 
@@ -100,6 +101,17 @@ mod tests {
         );
         for bad in ["2026-W54", "2026W49", "26-W01", "2026-W1", "x"] {
             assert!(bad.parse::<IsoWeek>().is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any week the parser takes is written back as it was given: four-digit year, two-digit
+        /// week (the contract's pattern), even before the year 1000.
+        #[test]
+        fn every_week_is_written_as_the_contract_says(year in 1i32..=9999, week in 1u32..=52) {
+            let raw = format!("{year:04}-W{week:02}");
+            let w: IsoWeek = raw.parse().unwrap();
+            proptest::prop_assert_eq!(w.to_string(), raw);
         }
     }
 }
