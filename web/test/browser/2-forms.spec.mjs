@@ -119,7 +119,7 @@ test("NHS.UK frontend's scripts run: the header folds its menu into More on a ph
   await expect(more, "seven pages do not fit a phone: the rest are under More").toBeVisible();
   await more.click();
   await expect(more).toHaveAttribute("aria-expanded", "true");
-  await expect(a.getByRole("link", { name: "Profile" })).toBeVisible();
+  await expect(a.getByRole("link", { name: "Profile", exact: true })).toBeVisible();
   await audit(a, "phone LA menu open");
   expect(await a.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), "the header fits a phone").toBe(false);
 });
