@@ -48,6 +48,7 @@ pub fn cases() -> Vec<Case> {
         http(routes::PLAN_UPSERT, "plan-upsert/put-plan.json", 201),
         http(routes::LOOKUP, "lookup/get-child.json", 200),
         http(routes::INBOX, "inbox/list-notifications.json", 200),
+        http(routes::REPORTS, "reports/get-usage.json", 200),
         http(routes::OPS, "ops/get-dead-letters.json", 200),
         http(routes::WEB, "web/get-app.json", 200),
         other(
