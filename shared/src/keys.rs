@@ -38,9 +38,10 @@ pub mod keep {
     pub const CHECKPOINT_DAYS: i64 = 7;
     /// An LA's indicators for one week (counts only), from the end of the week.
     pub const INDICATOR_DAYS: i64 = 730;
-    /// A user's lookups in one hour (counts only, for the privacy officer's view): a year's
-    /// weeks to compare, and a month for an investigation to start.
-    pub const USAGE_DAYS: i64 = 400;
+    /// A user's lookups in one hour (counts only, for the privacy officer's view): a quarter of
+    /// weeks, each with the four weeks before it that set a user's usual hours. Longer is only
+    /// storage (up to one item per lookup): the audit trail itself keeps every access 2 years.
+    pub const USAGE_DAYS: i64 = 92;
     /// A change to an LA's profile (who, when, old and new values): as long as the audit trail.
     pub const PROFILE_CHANGE_DAYS: i64 = 730;
     // Plan records and live projections: the plan's end date (or a withdrawal) plus the
