@@ -56,11 +56,12 @@ fn figure(f: &Value) -> String {
 /// The week as a person reads it: the totals, then one row per user, those who stand out first.
 pub fn render(view: &Value) -> String {
     let mut out = format!(
-        "Access oversight for {}, week {}: {} lookups ({} silent), {} refused attempts, {} audit reads; cap {} an hour\n",
+        "Access oversight for {}, week {}: {} lookups ({} silent; {} in the busiest hour), {} refused attempts, {} audit reads; cap {} an hour\n",
         clean(view["org"].as_str().unwrap_or("-")),
         clean(view["week"].as_str().unwrap_or("-")),
         figure(&view["lookups"]),
         figure(&view["silent"]),
+        figure(&view["busiestHour"]),
         figure(&view["refused"]),
         figure(&view["auditReads"]),
         view["capPerHour"].as_u64().unwrap_or(0),
@@ -126,7 +127,7 @@ mod tests {
             "org": "RXQ", "week": "2026-W49", "capPerHour": 1000,
             "lookups": {"shown": "exact", "value": 30}, "silent": {"shown": "exact", "value": 0},
             "refused": {"shown": "fewer_than_5"}, "auditReads": {"shown": "exact", "value": 0},
-            "medianUserLookups": {"shown": "fewer_than_5"},
+            "medianUserLookups": {"shown": "fewer_than_5"}, "busiestHour": {"shown": "exact", "value": 25},
             "users": [
                 {"user": "list-worker", "role": "unscheduled_care", "lookups": {"shown": "exact", "value": 25},
                  "silent": {"shown": "exact", "value": 0}, "overCap": {"shown": "exact", "value": 0},
@@ -141,7 +142,9 @@ mod tests {
         });
         let text = render(&view);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].contains("RXQ, week 2026-W49: 30 lookups"));
+        assert!(
+            lines[0].contains("RXQ, week 2026-W49: 30 lookups (0 silent; 25 in the busiest hour)")
+        );
         assert!(lines[2].starts_with("list-worker") && lines[2].ends_with("far_above_median"));
         assert!(lines[2].contains("no baseline"));
         assert!(lines[3].starts_with("dr-a") && lines[3].contains("fewer than 5"));

@@ -200,6 +200,8 @@ pub struct Oversight {
     pub audit_reads: Shown,
     /// The median user's lookups in the week.
     pub median_user_lookups: Shown,
+    /// The organisation's busiest hour: every user's lookups in it, together.
+    pub busiest_hour: Shown,
     /// Users standing out first, then by lookups, most first.
     pub users: Vec<UserWeek>,
 }
@@ -312,6 +314,10 @@ pub fn oversight(
             .then(x.user.cmp(&y.user))
     });
     let sum = |f: fn(&HourUsage) -> u64| disclosure::count(rows.iter().map(f).sum());
+    let mut by_hour: BTreeMap<DateTime<Utc>, u64> = BTreeMap::new();
+    for r in rows {
+        *by_hour.entry(r.hour).or_default() += r.lookups;
+    }
     Oversight {
         org: org.to_owned(),
         week: week.to_string(),
@@ -321,6 +327,7 @@ pub fn oversight(
         refused: sum(|r| r.refused),
         audit_reads: sum(|r| r.audit_reads),
         median_user_lookups: disclosure::count(median),
+        busiest_hour: disclosure::count(by_hour.values().copied().max().unwrap_or(0)),
         users: out.into_iter().map(|(_, u)| u).collect(),
     }
 }

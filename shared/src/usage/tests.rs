@@ -66,6 +66,8 @@ fn a_user_past_the_cap_heads_the_view_and_quiet_users_do_not_stand_out() {
     assert!(v.users[1..].iter().all(|u| !u.stands_out));
     assert_eq!(v.median_user_lookups, Shown::Exact { value: 6 });
     assert_eq!(v.lookups, Shown::Exact { value: 118 });
+    // 09:00 holds nurse-0's 6 only; 03:00 the scraper's 70: the organisation's busiest hour.
+    assert_eq!(v.busiest_hour, Shown::Exact { value: 70 });
     assert_eq!(v.week, "2026-W49");
 }
 
@@ -160,7 +162,7 @@ proptest! {
             .collect();
         let v = oversight("RX1", week(), UsageCap::new(4).unwrap(), &rows, &rows);
         let small = |s: Shown| matches!(s.value(), Some(1..=4));
-        for s in [v.lookups, v.silent, v.refused, v.audit_reads, v.median_user_lookups] {
+        for s in [v.lookups, v.silent, v.refused, v.audit_reads, v.median_user_lookups, v.busiest_hour] {
             prop_assert!(!small(s));
         }
         for u in &v.users {

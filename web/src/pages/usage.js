@@ -103,6 +103,7 @@ export async function usagePage(arg) {
       ["Refused attempts (role)", figure(v.refused)],
       ["Audit reads", figure(v.auditReads)],
       ["Median user's lookups", figure(v.medianUserLookups)],
+      ["Busiest hour (everyone together)", figure(v.busiestHour)],
       ["Cap on one user's lookups", `${v.capPerHour} an hour`],
       ["People who stand out", String(flagged)],
     ]),
