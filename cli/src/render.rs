@@ -131,6 +131,18 @@ pub fn child(view: &ChildView) -> String {
         if let Some(due) = f.expected_due_date {
             let _ = writeln!(out, "   Expected due:    {due}");
         }
+        // Whether the LA knows of an earlier attendance (never who acknowledged).
+        if let Some(a) = &p.la_alerted {
+            let _ = writeln!(
+                out,
+                "   LA last alerted: {}, {}",
+                when(&a.last_alerted_at),
+                a.acknowledged_at.as_ref().map_or_else(
+                    || "NOT YET ACKNOWLEDGED".to_owned(),
+                    |at| format!("acknowledged {}", when(at))
+                )
+            );
+        }
         let la_name = format!("{} ({})", clean(&la.name), la.code);
         let _ = writeln!(out, "   Responsible LA:  {la_name}");
         if let Some(team) = &la.team {

@@ -110,6 +110,11 @@ pub struct PlanSummary {
     #[serde(flatten)]
     pub facts: PlanFacts,
     pub responsible_la: ResponsibleLa,
+    /// Whether the responsible LA knows: when it was last alerted about this child (before this
+    /// lookup), and when it acknowledged that alert, if it has; never who. Absent when it has
+    /// not been alerted about the child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub la_alerted: Option<crate::alert_state::LaAlerted>,
 }
 
 /// The lookup answer (`GET /v1/children/{nhsNumber}`). Active and recently ended plans are in

@@ -75,10 +75,13 @@ pub enum Entity {
     Usage,
     /// One change to an LA's profile: who made it, when, the values before and after.
     ProfileChange,
+    /// When an LA was last alerted about a child, and whether it acknowledged (in the child's
+    /// partition, read with the plans).
+    AlertState,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 13] = [
+    pub const ALL: [Entity; 14] = [
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
@@ -92,6 +95,7 @@ impl Entity {
         Entity::KeyFingerprint,
         Entity::Usage,
         Entity::ProfileChange,
+        Entity::AlertState,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -109,6 +113,7 @@ impl Entity {
             Entity::KeyFingerprint => "key_fingerprint",
             Entity::Usage => "usage",
             Entity::ProfileChange => "profile_change",
+            Entity::AlertState => "alert_state",
         }
     }
 
@@ -361,6 +366,12 @@ pub mod key {
     /// What the nightly pass last measured for an LA that week (replaced on each pass).
     pub fn indicator_state_sk(org: &OrgCode) -> String {
         format!("ORG#{org}#STATE")
+    }
+
+    /// An LA's last alert about the child, in the child's partition: inside the plans' prefix
+    /// (the lookup's one query reads it), before the LA's plans (`PLAN#<la>#<ref>`).
+    pub fn alert_state_sk(org: &OrgCode) -> String {
+        format!("{PLAN_PREFIX}{org}")
     }
 
     /// One organisation's usage for one ISO week: the privacy officer's view queries it whole.

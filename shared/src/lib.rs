@@ -3,6 +3,7 @@
 //! AWS or HTTP crate; the adapters live in `cpindex-adapters` (`adapters/`).
 
 pub mod access;
+pub mod alert_state;
 pub mod answers;
 pub mod batch;
 pub mod child_key;

@@ -1591,3 +1591,94 @@ async fn a_corrected_or_withdrawn_plan_leaves_no_number_in_the_inbox_but_keeps_t
         .unwrap_or_else(|| panic!("{now_right} not listed: {}", history.body));
     assert!(right["onEarlierNhsNumber"].is_null());
 }
+
+/// The clinician sees whether the LA knows: a later lookup shows when the LA was last alerted
+/// about the child and, once it acknowledged, when (never who); a redelivered alert keeps the
+/// acknowledgement; the lookup reads it with the plans (no request more).
+#[tokio::test]
+async fn a_later_lookup_shows_when_the_la_was_alerted_and_when_it_acknowledged() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
+    let first = f.look(CHILD).await;
+    f.pump_fanout().await;
+    let seen = |a: &Value| a["plans"][0]["laAlerted"].clone();
+    let other_ed = Some(("unscheduled_care", "RR802", "dr-2"));
+    let ask = || {
+        call(
+            &f.lookup,
+            request("GET", &format!("/v1/children/{CHILD}"), other_ed, None),
+        )
+    };
+    let second = ask().await;
+    assert_eq!(second.status, 200);
+    let alerted = seen(&second.body);
+    let first_at = f
+        .emu
+        .scan_all(&f.table)
+        .await
+        .iter()
+        .find(|i| i.get("accessId").and_then(|v| v.as_s().ok()) == Some(&first))
+        .and_then(|i| i.get("at").and_then(|v| v.as_s().ok()).cloned())
+        .unwrap();
+    let at = |v: &Value| DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(at(&alerted["lastAlertedAt"]), at(&Value::String(first_at)));
+    assert!(alerted.get("acknowledgedAt").is_none(), "{alerted}");
+
+    // Leeds acknowledges the first alert; the next lookup says when, and never who.
+    let note = f
+        .all_notifications()
+        .await
+        .into_iter()
+        .find(|n| n.kind == NotificationKind::ChildSeen)
+        .unwrap();
+    let acked = call(
+        &f.inbox,
+        request(
+            "POST",
+            &format!("/v1/notifications/{}/ack", note.notification_id),
+            la(LEEDS),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(acked.status, 200);
+    // The second lookup's own alert (another clinician, another attendance) is fanned out
+    // meanwhile: it is the latest alert now, not yet acknowledged.
+    f.pump_fanout().await;
+    let third = ask().await;
+    let state = seen(&third.body);
+    assert!(
+        at(&state["lastAlertedAt"]) > at(&alerted["lastAlertedAt"]),
+        "{state}"
+    );
+    assert!(state.get("acknowledgedAt").is_none(), "{state}");
+
+    // Acknowledge the latest; a redelivery of it changes nothing.
+    let latest = f
+        .all_notifications()
+        .await
+        .into_iter()
+        .filter(|n| n.kind == NotificationKind::ChildSeen && n.acknowledged_at.is_none())
+        .max_by_key(|n| n.seen_at)
+        .unwrap();
+    let acked = call(
+        &f.inbox,
+        request(
+            "POST",
+            &format!("/v1/notifications/{}/ack", latest.notification_id),
+            la(LEEDS),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(acked.status, 200);
+    let acked_at = at(&acked.body["acknowledgedAt"]);
+    let fourth = ask().await;
+    let state = seen(&fourth.body);
+    assert_eq!(at(&state["acknowledgedAt"]), acked_at, "{state}");
+    assert!(
+        !fourth.body.to_string().contains("sw-1"),
+        "never who acknowledged"
+    );
+    assert_eq!(state.as_object().unwrap().len(), 2, "{state}");
+}

@@ -152,6 +152,16 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         .create(&n)
         .await
         .unwrap();
+    // Whether the LA knows: the alert's state in the child's partition.
+    adapters::store::alert_state::AlertStates::new(table.clone())
+        .alerted(
+            &integration_tests::child_key(&child()),
+            &org(),
+            &n.notification_id,
+            t,
+        )
+        .await
+        .unwrap();
     extracts::ExtractStore::new(table.clone())
         .record(&ExtractPart {
             org: org(),
@@ -211,7 +221,9 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
                 Some(cpindex::usage::hour_of(t).timestamp() + keep::USAGE_DAYS * day_secs)
             }
             Entity::ProfileChange => Some(t.timestamp() + keep::PROFILE_CHANGE_DAYS * day_secs),
-            Entity::Notification => Some(t.timestamp() + keep::NOTIFICATION_DAYS * day_secs),
+            Entity::Notification | Entity::AlertState => {
+                Some(t.timestamp() + keep::NOTIFICATION_DAYS * day_secs)
+            }
             Entity::ExtractPart => Some(t.timestamp() + keep::EXTRACT_PART_DAYS * day_secs),
             Entity::ReconciliationRun if sk.starts_with("SEG#") => {
                 Some((t + Duration::days(keep::CHECKPOINT_DAYS)).timestamp())
@@ -279,6 +291,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         Entity::Access,
         Entity::Usage,
         Entity::ProfileChange,
+        Entity::AlertState,
         Entity::Notification,
         Entity::ExtractPart,
         Entity::ExtractLatest,

@@ -1,6 +1,7 @@
 //! Storage: typed errors, DynamoDB primitives, and the item mapping of each entity.
 
 pub mod access;
+pub mod alert_state;
 pub mod error;
 pub mod extracts;
 pub mod indicators;

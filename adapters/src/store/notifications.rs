@@ -11,7 +11,7 @@ use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::notification::{DeliveryStatus, Notification, Struck, MAX_LATER_VIEWS};
 use cpindex::org::OrgCode;
 use cpindex::profile::LaProfile;
-use cpindex::NhsNumber;
+use cpindex::{ChildKey, NhsNumber};
 
 /// Longest delivery error kept on a notification (ours are a status code or `timeout`; the cap
 /// keeps the item and the reports that quote it bounded whatever an error says).
@@ -28,6 +28,10 @@ struct NotificationItem {
     #[serde(flatten)]
     notification: Notification,
     expires_at: i64,
+    /// The child key of an alert (never served): where the acknowledgement is marked for the
+    /// clinicians who look the child up next (`cpindex::alert_state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    child: Option<ChildKey>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -73,6 +77,7 @@ pub(crate) fn notification_item(n: &Notification) -> Result<super::Item, StoreEr
         entity: Entity::Notification.as_str().into(),
         notification: n.clone(),
         expires_at: (n.created_at + Duration::days(keep::NOTIFICATION_DAYS)).timestamp(),
+        child: None,
     })?)
 }
 
@@ -99,15 +104,35 @@ impl NotificationStore {
 
     /// Creates a notification unless one with its (deterministic) id exists.
     pub async fn create(&self, n: &Notification) -> Result<Created, StoreError> {
-        match self
-            .table
-            .put(notification_item(n)?, Some(Condition::not_exists()))
-            .await
-        {
+        self.create_about(n, None).await
+    }
+
+    /// As [`Self::create`], keeping the child key of an alert with it.
+    pub async fn create_about(
+        &self,
+        n: &Notification,
+        child: Option<&ChildKey>,
+    ) -> Result<Created, StoreError> {
+        let mut item = notification_item(n)?;
+        if let Some(child) = child {
+            item.insert("child".into(), AttributeValue::S(child.as_str().into()));
+        }
+        match self.table.put(item, Some(Condition::not_exists())).await {
             Ok(_) => Ok(Created::New),
             Err(StoreError::ConditionFailed { .. }) => Ok(Created::AlreadyThere),
             Err(e) => Err(e),
         }
+    }
+
+    /// The child key kept with an alert (none for other notifications, or older ones).
+    pub async fn alerted_child(&self, id: &str) -> Result<Option<ChildKey>, StoreError> {
+        let item = self
+            .table
+            .get(&key::notification_pk(id), key::CURRENT, false)
+            .await?;
+        Ok(item
+            .and_then(|i| i.get("child").and_then(|v| v.as_s().ok()).cloned())
+            .and_then(|raw| ChildKey::parse(&raw).ok()))
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Notification>, StoreError> {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
+use cpindex::alert_state::AlertState;
 use cpindex::child_key::ChildKey;
 use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::nhs_number::NhsNumber;
@@ -642,13 +643,29 @@ impl PlanStore {
         &self,
         children: &[ChildKey],
     ) -> Result<Vec<PlanProjection>, StoreError> {
-        let reads = children.iter().map(|c| self.projections_for(c));
+        Ok(self.plans_and_alerts_under(children).await?.0)
+    }
+
+    /// As [`Self::projections_under`], with each LA's last alert about the child (read by the
+    /// same queries: the states sit among the plans' keys).
+    pub async fn plans_and_alerts_under(
+        &self,
+        children: &[ChildKey],
+    ) -> Result<(Vec<PlanProjection>, Vec<AlertState>), StoreError> {
+        let reads = children.iter().map(|c| self.plan_items_for(c));
         let mut newest: Vec<PlanProjection> = Vec::new();
-        for p in futures::future::try_join_all(reads)
-            .await?
-            .into_iter()
-            .flatten()
-        {
+        let mut states: Vec<AlertState> = Vec::new();
+        let read = futures::future::try_join_all(reads).await?;
+        for (_, s) in &read {
+            for s in s {
+                match states.iter_mut().find(|t| t.la == s.la) {
+                    Some(t) if t.last_alerted_at < s.last_alerted_at => *t = s.clone(),
+                    Some(_) => {}
+                    None => states.push(s.clone()),
+                }
+            }
+        }
+        for p in read.into_iter().flat_map(|(p, _)| p) {
             match newest
                 .iter_mut()
                 .find(|q| q.org == p.org && q.plan_ref == p.plan_ref)
@@ -663,7 +680,7 @@ impl PlanStore {
                 None => newest.push(p),
             }
         }
-        Ok(newest)
+        Ok((newest, states))
     }
 
     /// Every plan projection held for one child (strongly consistent).
@@ -671,6 +688,15 @@ impl PlanStore {
         &self,
         child: &ChildKey,
     ) -> Result<Vec<PlanProjection>, StoreError> {
+        Ok(self.plan_items_for(child).await?.0)
+    }
+
+    /// The plan projections and alert states of one child's partition (one strongly consistent
+    /// query of the plans' prefix).
+    async fn plan_items_for(
+        &self,
+        child: &ChildKey,
+    ) -> Result<(Vec<PlanProjection>, Vec<AlertState>), StoreError> {
         let items = self
             .table
             .query(
@@ -680,9 +706,14 @@ impl PlanStore {
                 QueryOptions::default(),
             )
             .await?;
-        items
-            .into_iter()
-            .map(|i| Ok(serde_dynamo::from_item::<_, ProjectionItem>(i)?.projection))
-            .collect()
+        let mut plans = Vec::new();
+        let mut states = Vec::new();
+        for i in items {
+            match super::alert_state::decode(&i) {
+                Some(s) => states.push(s),
+                None => plans.push(serde_dynamo::from_item::<_, ProjectionItem>(i)?.projection),
+            }
+        }
+        Ok((plans, states))
     }
 }

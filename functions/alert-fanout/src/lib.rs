@@ -137,7 +137,11 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                 plan_types.clone(),
                 now,
             );
-            let created = self.store.notifications.create(&n).await?;
+            let created = self
+                .store
+                .notifications
+                .create_about(&n, Some(&children[0]))
+                .await?;
             if created == adapters::store::notifications::Created::New {
                 // Counted once, by the write that created the notification (a redelivery
                 // finds it there and counts nothing).
@@ -157,6 +161,11 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                     continue;
                 }
             }
+            // Whether the LA knows, for the clinicians who look the child up next.
+            self.store
+                .alerts
+                .alerted(&children[0], la, &n.notification_id, access.at)
+                .await?;
             // Sent again on a redelivery too: the first attempt may have died before sending.
             // Delivery skips notifications already final.
             deliveries.push(DeliveryMessage {

@@ -24,6 +24,7 @@ pub struct Stores {
     pub accesses: AccessStore,
     pub notifications: NotificationStore,
     pub indicators: IndicatorStore,
+    pub alerts: adapters::store::alert_state::AlertStates,
 }
 
 impl Stores {
@@ -32,7 +33,8 @@ impl Stores {
             plans: PlanStore::new(table.clone(), retention),
             accesses: AccessStore::new(table.clone()),
             notifications: NotificationStore::new(table.clone()),
-            indicators: IndicatorStore::new(table),
+            indicators: IndicatorStore::new(table.clone()),
+            alerts: adapters::store::alert_state::AlertStates::new(table),
         }
     }
 }

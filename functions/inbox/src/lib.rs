@@ -44,6 +44,7 @@ pub struct App {
     extracts: ExtractStore,
     indicators: IndicatorStore,
     profile_history: ProfileHistory,
+    alerts: adapters::store::alert_state::AlertStates,
     clock: Arc<dyn Clock>,
     webhooks: WebhookPolicy,
     /// Checks a profile's webhook secret when it is saved (main and the local stack set it).
@@ -67,7 +68,8 @@ impl App {
             reports: ReportStore::new(table.clone()),
             extracts: ExtractStore::new(table.clone()),
             indicators: IndicatorStore::new(table.clone()),
-            profile_history: ProfileHistory::new(table),
+            profile_history: ProfileHistory::new(table.clone()),
+            alerts: adapters::store::alert_state::AlertStates::new(table),
             clock: Arc::new(clock),
             webhooks,
             secrets: None,
@@ -242,9 +244,15 @@ async fn ack(
         let at = n.acknowledged_at.unwrap_or(n.seen_at);
         let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
         let counters = [(Counter::Read, 1), (Counter::ReadWithin(took), 1)];
-        app.indicators
-            .add_or_log(&n.la, IsoWeek::of(n.seen_at), &counters)
-            .await;
+        let (_, marked) = tokio::join!(
+            app.indicators
+                .add_or_log(&n.la, IsoWeek::of(n.seen_at), &counters),
+            mark_acknowledged(&app, n, at),
+        );
+        // The acknowledgement stands; a clinician would see "not acknowledged" until the next.
+        if let Err(e) = marked {
+            tracing::warn!(error = %cpindex::log::chain(&e), notification_id = %n.notification_id, "acknowledgement not marked for clinicians");
+        }
     }
     // Another LA's notification answers exactly as a missing one. The id is ours (hex), safe
     // to echo, and tells the person which one it was.
@@ -326,6 +334,23 @@ async fn history(
     let mut resp = Json(views).into_response();
     adapters::edge::link_next(&mut resp, uri.path(), page.next.map(|c| c.encode()));
     Ok(resp)
+}
+
+/// Marks the child's partition: its LA acknowledged the alert at `at` (the clinician who looks
+/// the child up next sees when, never who).
+async fn mark_acknowledged(
+    app: &App,
+    n: &Notification,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), adapters::store::StoreError> {
+    match app.notifications.alerted_child(&n.notification_id).await? {
+        Some(child) => {
+            app.alerts
+                .acknowledged(&child, &n.la, &n.notification_id, at)
+                .await
+        }
+        None => Ok(()),
+    }
 }
 
 /// The accesses an LA may see on its plan's account: from when it first recorded the plan to

@@ -305,6 +305,7 @@ mod tests {
 
     fn plan(t: PlanType, status: ShownStatus, code: &str) -> PlanSummary {
         PlanSummary {
+            la_alerted: None,
             facts: PlanFacts {
                 plan_type: t,
                 national_code: t.national_code().into(),

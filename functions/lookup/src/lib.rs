@@ -281,7 +281,7 @@ pub async fn look_up(
         Use::SilentLookup
     };
     let (plans, visits, written, sent, counted) = tokio::join!(
-        app.plans.projections_under(&children),
+        app.plans.plans_and_alerts_under(&children),
         app.accesses.recent_visits_under(&children, VISITS_READ),
         app.accesses.record(&access),
         send,
@@ -307,7 +307,7 @@ pub async fn look_up(
             tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "lookup not counted");
         }
     }
-    let plans = plans.map_err(|e| unavailable("plans", &e))?;
+    let (plans, alerts) = plans.map_err(|e| unavailable("plans", &e))?;
     let visits = visits.map_err(|e| unavailable("visits", &e))?;
     // The access must be durable somewhere: in the table, or in the queue (fan-out then writes
     // it). With neither, answering would leave an unaudited read: refuse with 503 instead.
@@ -336,6 +336,7 @@ pub async fn look_up(
     let since = crate::view::visible_since(&plans);
     let plans = plans_to_show(
         &plans,
+        &alerts,
         &profiles,
         now.date_naive(),
         app.retention,

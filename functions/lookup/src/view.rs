@@ -17,6 +17,7 @@ pub use cpindex::answers::ChildView;
 /// inside its transfer window says until when its LA is alerted.
 pub fn plans_to_show(
     projections: &[PlanProjection],
+    alerts: &[cpindex::alert_state::AlertState],
     profiles: &HashMap<OrgCode, LaProfile>,
     today: NaiveDate,
     retention: Retention,
@@ -47,6 +48,7 @@ pub fn plans_to_show(
                     profiles.get(&p.org),
                     plan.case_team.as_ref(),
                 ),
+                la_alerted: alerts.iter().find(|a| a.la == p.org).map(Into::into),
             })
         })
         .collect();

@@ -75,6 +75,12 @@ function planCard(p, ended) {
         ["Started", day(p.startDate)],
         [ended ? "Ended" : "Ends", p.endDate ? `${day(p.endDate)}${p.endReason === "transferred_out" ? " (transferred out)" : ""}` : null],
         ["Still told of attendances until", p.stillAlertedUntil ? day(p.stillAlertedUntil) : null],
+        // Whether the LA knows of an earlier attendance: when told, and when it acknowledged.
+        [`${la.name} last alerted`, p.laAlerted
+          ? h("span", { "data-la-alerted": p.laAlerted.acknowledgedAt ? "acknowledged" : "unacknowledged" },
+            `${when(p.laAlerted.lastAlertedAt)}: `,
+            p.laAlerted.acknowledgedAt ? `acknowledged ${when(p.laAlerted.acknowledgedAt)}` : h("strong", {}, "not yet acknowledged"))
+          : null],
         ["Expected due date", p.expectedDueDate ? day(p.expectedDueDate) : null],
       ])));
 }
