@@ -62,6 +62,9 @@ test("the answer fits a phone-sized screen", async ({ open }) => {
   await phone.fill("#nhs-number", YOUNG_WOMAN);
   await phone.getByRole("button", { name: "Look up" }).click();
   await phone.waitForSelector("#result h2");
+  // The story's ED looked her up and each LA was alerted: the clinician sees each LA's last alert,
+  // acknowledged or not, never by whom.
+  await expect.soft(phone.locator("[data-la-alerted]").first(), "whether the LA knows of the earlier attendance").toBeVisible();
   expect(await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), "no sideways scrolling").toBe(false);
   await audit(phone, "phone clinician answer");
 });
