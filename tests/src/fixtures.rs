@@ -67,3 +67,18 @@ pub fn profile(org: &str) -> cpindex::profile::LaProfile {
         updated_by: "op-setup".into(),
     }
 }
+
+/// A random valid NHS number in the never-issued test range (999 ...), for tests that share a
+/// stack and must not meet each other's children.
+pub fn random_nhs_number() -> cpindex::NhsNumber {
+    loop {
+        let bytes = uuid::Uuid::new_v4().into_bytes();
+        let mut first = [9u8; 9];
+        for (slot, b) in first[3..].iter_mut().zip(bytes) {
+            *slot = b % 10;
+        }
+        if let Some(n) = cpindex::NhsNumber::from_first_nine(first) {
+            return n;
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Days, Utc};
 use clap::Parser;
-use cpindex::{NhsNumber, OrgCode, Retention, Role};
+use cpindex::{OrgCode, Retention, Role};
 use cpindex_cli::api::{self, Api};
 use cpindex_cli::local_token::LocalAuth;
 use cpindex_cli::{run, Cli, Console};
@@ -76,19 +76,7 @@ async fn serve_local_stack(state_dir: &Path, consumers: bool) -> String {
     url
 }
 
-/// A random valid NHS number in the never-issued test range.
-fn test_nhs_number() -> NhsNumber {
-    loop {
-        let bytes = uuid::Uuid::new_v4().into_bytes();
-        let mut first = [9u8; 9];
-        for (slot, b) in first[3..].iter_mut().zip(bytes) {
-            *slot = b % 10;
-        }
-        if let Some(n) = NhsNumber::from_first_nine(first) {
-            return n;
-        }
-    }
-}
+use integration_tests::fixtures::random_nhs_number as test_nhs_number;
 
 fn temp_dir() -> PathBuf {
     integration_tests::local_state_dir("cli-test")

@@ -64,19 +64,7 @@ fn random_org() -> OrgCode {
     OrgCode::parse(&format!("Q{n:06}")).unwrap()
 }
 
-/// A random valid NHS number in the never-issued test range.
-fn nhs() -> NhsNumber {
-    loop {
-        let bytes = uuid::Uuid::new_v4().into_bytes();
-        let mut first = [9u8; 9];
-        for (slot, b) in first[3..].iter_mut().zip(bytes) {
-            *slot = b % 10;
-        }
-        if let Some(n) = NhsNumber::from_first_nine(first) {
-            return n;
-        }
-    }
-}
+use integration_tests::fixtures::random_nhs_number as nhs;
 
 impl Stack {
     fn token(&self, role: Role, org: &OrgCode, user: &str) -> String {

@@ -249,20 +249,21 @@ fn plan_follow_up_failures_are_counted_and_alarmed() {
         "no metric filter counts {} from PlanUpsertLogGroup",
         cpindex::log::FOLLOW_UP_FAILED
     );
-    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+    assert_alarmed(&t, cpindex::log::FOLLOW_UP_METRIC);
+}
+
+/// Some alarm with actions watches `metric` in the stack's own namespace.
+fn assert_alarmed(t: &Value, metric: &str) {
+    let alarmed = resources_of_type(t, "AWS::CloudWatch::Alarm")
         .iter()
         .any(|(_, a)| {
-            str_at(a, &["Properties", "MetricName"]) == Some(cpindex::log::FOLLOW_UP_METRIC)
+            str_at(a, &["Properties", "MetricName"]) == Some(metric)
                 && at(a, &["Properties", "Namespace"]) == Some(&fault_namespace())
                 && at(a, &["Properties", "AlarmActions"])
                     .and_then(Value::as_sequence)
                     .is_some_and(|s| !s.is_empty())
         });
-    assert!(
-        alarmed,
-        "no alarm with actions watches {}",
-        cpindex::log::FOLLOW_UP_METRIC
-    );
+    assert!(alarmed, "no alarm with actions watches {metric}");
 }
 
 /// The usage warnings (a user's busy hour, the cap passed, an operator's many audit reads) are
@@ -276,18 +277,5 @@ fn unusual_access_volumes_are_counted_and_alarmed() {
             "no metric filter counts {event} from LookupLogGroup"
         );
     }
-    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
-        .iter()
-        .any(|(_, a)| {
-            str_at(a, &["Properties", "MetricName"]) == Some(cpindex::log::USAGE_METRIC)
-                && at(a, &["Properties", "Namespace"]) == Some(&fault_namespace())
-                && at(a, &["Properties", "AlarmActions"])
-                    .and_then(Value::as_sequence)
-                    .is_some_and(|s| !s.is_empty())
-        });
-    assert!(
-        alarmed,
-        "no alarm with actions watches {}",
-        cpindex::log::USAGE_METRIC
-    );
+    assert_alarmed(&t, cpindex::log::USAGE_METRIC);
 }

@@ -73,19 +73,7 @@ impl AlertStates {
         .value(":id", AttributeValue::S(notification_id.into()))
         .value(":expires", AttributeValue::N(expires.timestamp().to_string()));
         let newer = Condition::new("attribute_not_exists(#id) OR (#id <> :id AND #at <= :at)");
-        match self
-            .table
-            .update(
-                &key::child_pk(child),
-                &key::alert_state_sk(la),
-                update,
-                Some(newer),
-            )
-            .await
-        {
-            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.update_if(child, la, update, newer).await
     }
 
     /// `la` acknowledged the alert `notification_id` about `child` at `at`; nothing if a later
@@ -103,13 +91,25 @@ impl AlertStates {
         let same = Condition::new("#id = :id")
             .name("#id", "notificationId")
             .value(":id", AttributeValue::S(notification_id.into()));
+        self.update_if(child, la, update, same).await
+    }
+
+    /// Updates `la`'s state on `child` when `condition` holds; when it does not, a newer alert
+    /// already stands and nothing is to be done.
+    async fn update_if(
+        &self,
+        child: &ChildKey,
+        la: &OrgCode,
+        update: Condition,
+        condition: Condition,
+    ) -> Result<(), StoreError> {
         match self
             .table
             .update(
                 &key::child_pk(child),
                 &key::alert_state_sk(la),
                 update,
-                Some(same),
+                Some(condition),
             )
             .await
         {
