@@ -7,7 +7,7 @@ use cpindex::NhsNumber;
 use serde_json::Value;
 
 use crate::api::{self, Route};
-use crate::model::{ChildView, Notification, NotificationPage};
+use crate::model::{ChildView, Notification};
 use crate::{
     connect, list_notifications, pretty, pretty_value, print_generic, render, Cli, CliError,
     Console, LookupArgs, EXIT_OK,
@@ -98,27 +98,25 @@ pub(crate) async fn notifications(
     console: &mut Console<'_>,
 ) -> Result<u8, CliError> {
     let api = connect(cli, console)?;
-    let (items, next, report) = list_notifications(&api, unacknowledged, limit).await?;
+    let page = list_notifications(&api, unacknowledged, limit).await?;
     if cli.json {
-        // The API's page whole: every field of every notification, the cursor, and the latest
-        // reconciliation report's announcement.
-        let page = NotificationPage {
-            items,
-            next_cursor: next,
-            latest_reconciliation_report: report,
-        };
+        // The API's page whole: every field of every notification, the cursor, the latest
+        // reconciliation report's announcement and the open overdue alerts.
         console.print(&pretty_value(
             &serde_json::to_value(&page).unwrap_or(Value::Null),
         ));
     } else {
-        // The inbox is the one place to look: its report announcement comes first.
-        if let Some(r) = &report {
+        // The inbox is the one place to look: what is overdue comes first, then the report.
+        if !page.overdue.is_empty() {
+            console.print(&render::overdue(&page.overdue));
+        }
+        if let Some(r) = &page.latest_reconciliation_report {
             console.print(&render::report_announcement(r));
         }
         console.print(&render::notifications(
-            &items,
+            &page.items,
             unacknowledged,
-            next.is_some(),
+            page.next_cursor.is_some(),
         ));
     }
     Ok(EXIT_OK)

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::api::{Api, ApiError};
 pub use crate::args::*;
-use crate::model::{Notification, NotificationPage};
+use crate::model::NotificationPage;
 use crate::upload::Mode;
 
 /// The local stack, for tests that serve it in-process next to the CLI.
@@ -377,18 +377,13 @@ async fn reconcile(
 
 /// Pages through `GET /v1/notifications` until `limit` items; returns them and the cursor of
 /// what remains.
+/// Up to `limit` notifications, the cursor after them, and what the first page carries
+/// beside them (the report announcement, the open overdue alerts).
 pub(crate) async fn list_notifications(
     api: &Api,
     unacknowledged: bool,
     limit: usize,
-) -> Result<
-    (
-        Vec<Notification>,
-        Option<String>,
-        Option<cpindex::answers::ReportAnnouncement>,
-    ),
-    ApiError,
-> {
+) -> Result<NotificationPage, ApiError> {
     /// Page size asked for (the API may answer fewer).
     const PAGE: usize = 200;
     /// Guards against an API that keeps answering empty pages with a cursor.
@@ -396,6 +391,7 @@ pub(crate) async fn list_notifications(
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     let mut report = None;
+    let mut overdue = Vec::new();
     for _ in 0..MAX_PAGES {
         let mut query = Vec::new();
         if unacknowledged {
@@ -409,12 +405,20 @@ pub(crate) async fn list_notifications(
         items.extend(page.items);
         cursor = page.next_cursor;
         report = report.or(page.latest_reconciliation_report);
+        if overdue.is_empty() {
+            overdue = page.overdue;
+        }
         if cursor.is_none() || items.len() >= limit {
             break;
         }
     }
     items.truncate(limit);
-    Ok((items, cursor, report))
+    Ok(NotificationPage {
+        overdue,
+        items,
+        next_cursor: cursor,
+        latest_reconciliation_report: report,
+    })
 }
 
 pub(crate) fn print_generic(

@@ -306,12 +306,23 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
                         .collect::<Vec<_>>()
                         .join(",")
                 },
-                setting(n),
+                match n.attendances.filter(|a| a.is_repeat()) {
+                    // A third attendance in 30 days stands out.
+                    Some(a) => {
+                        format!("{} [{} attendances in 30 days]", setting(n), a.last_30_days)
+                    }
+                    None => setting(n),
+                },
                 match n.kind {
                     NotificationKind::ChildSeen | NotificationKind::ProfileChanged => {
                         clean(&n.seen_by)
                     }
                     NotificationKind::OtherLaPlan => "-".into(),
+                    NotificationKind::AlertOverdue => "(overdue: sent again)".into(),
+                    NotificationKind::MissedAppointment => n.missed.as_ref().map_or_else(
+                        || "(missed appointment)".into(),
+                        |m| format!("(missed {} {})", m.setting.as_str(), m.appointment_date),
+                    ),
                 },
                 n.status.as_str().to_owned(),
                 n.acknowledged_at.as_ref().map_or("no".into(), when),
@@ -345,6 +356,34 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
     out
 }
 
+/// The LA's open overdue alerts, before the rest of its inbox.
+pub fn overdue(alerts: &[cpindex::overdue::OverdueAlert]) -> String {
+    let rows: Vec<Vec<String>> = alerts
+        .iter()
+        .map(|a| {
+            vec![
+                clean(&a.notification_id),
+                when(&a.seen_at),
+                a.setting_name
+                    .as_deref()
+                    .map_or_else(|| a.setting_code.to_string(), clean),
+                when(&a.deadline),
+            ]
+        })
+        .collect();
+    let mut out = format!(
+        "OVERDUE: {} not acknowledged in time (acknowledge each below):\n",
+        plural(alerts.len() as u64, "alert", "alerts")
+    );
+    out.push_str(&table(
+        &["NOTIFICATION", "SEEN", "SETTING", "DUE BY"],
+        &rows,
+        &[],
+    ));
+    out.push('\n');
+    out
+}
+
 /// One notification after `ack`.
 pub fn acknowledged(n: &Notification) -> String {
     let seen = match n.kind {
@@ -358,6 +397,16 @@ pub fn acknowledged(n: &Notification) -> String {
                 setting(n)
             )
         }
+        NotificationKind::AlertOverdue => format!(
+            "overdue: child seen {} at {}; the alert it is about is acknowledged too",
+            when(&n.seen_at),
+            setting(n)
+        ),
+        NotificationKind::MissedAppointment => format!(
+            "missed appointment recorded {} by {}",
+            when(&n.seen_at),
+            setting(n)
+        ),
     };
     match &n.acknowledged_at {
         Some(at) => format!(

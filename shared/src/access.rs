@@ -22,6 +22,9 @@ pub enum AccessOutcome {
     /// An unscheduled-care clinician's read declared not an unscheduled access event (FHIR
     /// `IsUnscheduledAccessEvent: false`): audited, but neither a visit nor an alert.
     SilentRead,
+    /// Scheduled care recorded a missed appointment (`crate::missed`): nothing is read or
+    /// answered about the child; fan-out tells the LAs with an active plan.
+    MissedAppointment,
 }
 
 impl AccessOutcome {
@@ -57,6 +60,10 @@ pub struct Access {
     /// Why an operator read the child's audit trail, as the operator stated it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<AuditPurpose>,
+    /// For [`AccessOutcome::MissedAppointment`]: the appointment scheduled care recorded as
+    /// missed (fan-out tells the LAs whose plan is active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<crate::missed::MissedAppointment>,
 }
 
 /// Why an operator reads a child's whole audit trail (a subject access request, an incident,
@@ -116,6 +123,7 @@ impl Access {
             outcome,
             aliases: Vec::new(),
             purpose: None,
+            missed: None,
         }
     }
 
@@ -127,6 +135,12 @@ impl Access {
     /// An allowed unscheduled-care access: it shows as a visit and alerts the LA.
     pub fn alerts(&self) -> bool {
         self.role == Role::UnscheduledCare && self.outcome == AccessOutcome::Allowed
+    }
+
+    /// An access handed to fan-out (pending until fan-out confirms it): an alerting lookup,
+    /// or a missed appointment recorded.
+    pub fn fans_out(&self) -> bool {
+        self.alerts() || self.outcome == AccessOutcome::MissedAppointment
     }
 }
 
@@ -324,6 +338,7 @@ mod tests {
             outcome: AccessOutcome::Allowed,
             aliases: Vec::new(),
             purpose: None,
+            missed: None,
         }
     }
 

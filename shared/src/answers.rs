@@ -412,6 +412,10 @@ impl BatchAck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationList {
+    /// On the first page: the LA's alerts not acknowledged in time and still open, oldest
+    /// deadline first (`crate::overdue`). Listed before everything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overdue: Vec<crate::overdue::OverdueAlert>,
     pub items: Vec<Notification>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,

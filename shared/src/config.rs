@@ -40,6 +40,9 @@ pub mod env {
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     /// The hard cap on one user's lookups per hour (`crate::usage::UsageCap`).
     pub const LOOKUP_CAP_PER_HOUR: &str = "LOOKUP_CAP_PER_HOUR";
+    /// Hours an alert may stay unacknowledged where the LA's profile does not say
+    /// (`crate::overdue::AckWindow`; default 4).
+    pub const ALERT_ACK_HOURS: &str = "ALERT_ACK_HOURS";
 }
 
 /// Why configuration could not be read.
@@ -104,6 +107,24 @@ pub fn usage_cap() -> Result<crate::usage::UsageCap, ConfigError> {
                 reason: format!(
                     "expected whole lookups per hour from 1 to {}",
                     crate::usage::MAX_CAP_PER_HOUR
+                ),
+            }),
+    }
+}
+
+/// Reads the default acknowledgement window, defaulting to `crate::overdue::DEFAULT_ACK_HOURS`.
+pub fn ack_window() -> Result<crate::overdue::AckWindow, ConfigError> {
+    match std::env::var(env::ALERT_ACK_HOURS) {
+        Err(_) => Ok(crate::overdue::AckWindow::default()),
+        Ok(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .and_then(crate::overdue::AckWindow::hours)
+            .ok_or(ConfigError::Invalid {
+                name: env::ALERT_ACK_HOURS,
+                reason: format!(
+                    "expected whole hours from 1 to {}",
+                    crate::overdue::MAX_ACK_HOURS
                 ),
             }),
     }

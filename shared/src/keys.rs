@@ -78,10 +78,15 @@ pub enum Entity {
     /// When an LA was last alerted about a child, and whether it acknowledged (in the child's
     /// partition, read with the plans).
     AlertState,
+    /// An alert waiting for its acknowledgement deadline (`cpindex::overdue`): gone once checked
+    /// after the deadline.
+    AlertDue,
+    /// An overdue alert not yet acknowledged: gone when the LA acknowledges it.
+    OverdueAlert,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 14] = [
+    pub const ALL: [Entity; 16] = [
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
@@ -96,6 +101,8 @@ impl Entity {
         Entity::Usage,
         Entity::ProfileChange,
         Entity::AlertState,
+        Entity::AlertDue,
+        Entity::OverdueAlert,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -114,6 +121,8 @@ impl Entity {
             Entity::Usage => "usage",
             Entity::ProfileChange => "profile_change",
             Entity::AlertState => "alert_state",
+            Entity::AlertDue => "alert_due",
+            Entity::OverdueAlert => "overdue_alert",
         }
     }
 
@@ -392,6 +401,29 @@ pub mod key {
 
     /// Prefix of every change to a profile.
     pub const PROFILE_CHANGE_PREFIX: &str = "CHANGE#";
+
+    /// Alerts waiting for their acknowledgement deadline: one partition, read by time up to a
+    /// moment (the number waiting is the alerts of the last few hours not yet acknowledged).
+    pub const ALERT_DUE_PK: &str = "ALERT#DUE";
+
+    /// One waiting alert, by when the child was seen.
+    pub fn alert_due_sk(seen_at: DateTime<Utc>, notification_id: &str) -> String {
+        format!("{}#{notification_id}", sortable_time(seen_at))
+    }
+
+    /// Overdue alerts not yet acknowledged, every LA's: the operators' page reads it whole, an
+    /// LA's inbox its own prefix.
+    pub const OVERDUE_PK: &str = "ALERT#OVERDUE";
+
+    /// One overdue alert, under its LA.
+    pub fn overdue_sk(la: &OrgCode, notification_id: &str) -> String {
+        format!("{la}#{notification_id}")
+    }
+
+    /// Prefix of one LA's overdue alerts.
+    pub fn overdue_prefix(la: &OrgCode) -> String {
+        format!("{la}#")
+    }
 
     /// Prefix of every page of one segment.
     pub fn segment_pages_prefix(segment: u32) -> String {

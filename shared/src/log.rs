@@ -36,6 +36,13 @@ pub const AUDIT_READS_HIGH: &str = "audit_reads_high";
 pub const USAGE_EVENTS: [&str; 3] = [LOOKUP_VOLUME_HIGH, LOOKUP_CAP_PASSED, AUDIT_READS_HIGH];
 /// The CloudWatch metric of [`USAGE_EVENTS`] lines.
 pub const USAGE_METRIC: &str = "UnusualAccessVolumes";
+
+/// The `event` field of the warning reconciliation logs at each step for every LA with open
+/// overdue alerts (`cpindex::overdue`), its `overdue` field the count: the template turns the
+/// count into [`OVERDUE_METRIC`] (its maximum alarmed past a threshold the stack sets).
+pub const LA_ALERTS_OVERDUE: &str = "la_alerts_overdue";
+/// The CloudWatch metric of [`LA_ALERTS_OVERDUE`] lines: one LA's open overdue alerts.
+pub const OVERDUE_METRIC: &str = "OverdueAlertsPerLa";
 /// An error with its sources, `outer: cause: root cause`, for a log field (`error = %chain(&e)`).
 pub fn chain<E: std::error::Error + ?Sized>(e: &E) -> Chain<'_, E> {
     Chain(e)

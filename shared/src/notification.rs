@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 
 use crate::access::Access;
 use crate::answers::ResponsibleLa;
+use crate::attendances::Attendances;
 use crate::claims::{Role, SettingType};
+use crate::missed::MissedAppointment;
 use crate::nhs_number::NhsNumber;
 use crate::org::OrgCode;
 use crate::plan::PlanType;
@@ -27,14 +29,30 @@ pub enum NotificationKind {
     /// Someone changed the LA's profile (contacts, or where its alerts go): in the inbox only,
     /// never sent to a webhook (a repointed webhook must not be the one told of it).
     ProfileChanged,
+    /// An alert (a child seen, or an appointment missed) nobody acknowledged within the LA's
+    /// window: sent once more, naming the original (`crate::overdue`).
+    AlertOverdue,
+    /// Scheduled care recorded that a child on the LA's plan (or a pregnant woman, for an
+    /// unborn-child plan) missed an appointment (`crate::missed`).
+    MissedAppointment,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 3] = [
+    pub const ALL: [NotificationKind; 5] = [
         NotificationKind::ChildSeen,
         NotificationKind::OtherLaPlan,
         NotificationKind::ProfileChanged,
+        NotificationKind::AlertOverdue,
+        NotificationKind::MissedAppointment,
     ];
+
+    /// An alert someone must act on: it falls overdue when not acknowledged in time.
+    pub fn must_be_acknowledged(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::ChildSeen | NotificationKind::MissedAppointment
+        )
+    }
 
     /// The event type a webhook receives.
     pub fn event_type(self) -> &'static str {
@@ -42,6 +60,8 @@ impl NotificationKind {
             NotificationKind::ChildSeen => "child_seen_in_unscheduled_care",
             NotificationKind::OtherLaPlan => "child_on_another_la_plan",
             NotificationKind::ProfileChanged => "la_profile_changed",
+            NotificationKind::AlertOverdue => "alert_overdue",
+            NotificationKind::MissedAppointment => "child_missed_appointment",
         }
     }
 }
@@ -164,6 +184,31 @@ pub struct Notification {
     /// and the fields it changed. `seenAt` is when, `seenBy` who (`setting` their organisation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_change: Option<ProfileChangeNote>,
+    /// When this alert fell overdue (not acknowledged within the LA's window), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue_at: Option<DateTime<Utc>>,
+    /// For [`NotificationKind::AlertOverdue`]: the alert it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue: Option<OverdueNote>,
+    /// For an alert: the child's unscheduled-care attendances while the LA's plan was held,
+    /// this one included (`crate::attendances`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendances: Option<Attendances>,
+    /// For [`NotificationKind::MissedAppointment`]: which appointment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<MissedAppointment>,
+}
+
+/// What an overdue notification says of the alert it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OverdueNote {
+    /// The alert nobody acknowledged.
+    pub notification_id: String,
+    /// Its kind.
+    pub kind: NotificationKind,
+    /// When it fell due.
+    pub deadline: DateTime<Utc>,
 }
 
 /// What a profile-change notification says of the change.
@@ -226,6 +271,10 @@ impl Notification {
             last_seen_at: None,
             other_la: None,
             profile_change: None,
+            overdue_at: None,
+            overdue: None,
+            attendances: None,
+            missed: None,
         }
     }
 
@@ -260,6 +309,10 @@ impl Notification {
                 change_id: change.change_id.clone(),
                 changed: change.changed.clone(),
             }),
+            overdue_at: None,
+            overdue: None,
+            attendances: None,
+            missed: None,
         }
     }
 
@@ -301,11 +354,69 @@ impl Notification {
             last_seen_at: None,
             other_la: Some(other),
             profile_change: None,
+            overdue_at: None,
+            overdue: None,
+            attendances: None,
+            missed: None,
+        }
+    }
+
+    /// The notification telling the LA that `original` fell overdue at `deadline`: the same
+    /// child, setting and time, sent once (its id follows from the original's).
+    pub fn overdue(original: &Notification, deadline: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        let access_id = format!("overdue-{}", original.notification_id);
+        Self {
+            notification_id: notification_id(&access_id, &original.la),
+            kind: NotificationKind::AlertOverdue,
+            access_id,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            created_at: now,
+            delivered_at: None,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            last_error: None,
+            later_views: Vec::new(),
+            overdue_at: None,
+            overdue: Some(OverdueNote {
+                notification_id: original.notification_id.clone(),
+                kind: original.kind,
+                deadline,
+            }),
+            ..original.clone()
         }
     }
 
     /// The body POSTed to the LA's webhook.
     pub fn webhook_body(&self) -> serde_json::Value {
+        if let (NotificationKind::AlertOverdue, Some(o)) = (self.kind, &self.overdue) {
+            return serde_json::json!({
+                "type": self.kind.event_type(),
+                "notificationId": self.notification_id,
+                "overdueNotificationId": o.notification_id,
+                "overdueType": o.kind.event_type(),
+                "deadline": o.deadline,
+                "la": self.la,
+                "nhsNumber": self.nhs_number,
+                "seenAt": self.seen_at,
+                "setting": {"code": self.setting_code, "name": self.setting_name},
+                "planTypes": self.plan_types,
+            });
+        }
+        if let (NotificationKind::MissedAppointment, Some(m)) = (self.kind, &self.missed) {
+            return serde_json::json!({
+                "type": self.kind.event_type(),
+                "notificationId": self.notification_id,
+                "accessId": self.access_id,
+                "la": self.la,
+                "nhsNumber": self.nhs_number,
+                "recordedAt": self.seen_at,
+                "setting": {"code": self.setting_code, "name": self.setting_name},
+                "recordedBy": {"userId": self.seen_by, "role": self.seen_by_role},
+                "appointment": m,
+                "planTypes": self.plan_types,
+            });
+        }
         if let (NotificationKind::OtherLaPlan, Some(other)) = (self.kind, &self.other_la) {
             return serde_json::json!({
                 "type": self.kind.event_type(),
@@ -328,6 +439,7 @@ impl Notification {
             "setting": {"code": self.setting_code, "name": self.setting_name},
             "seenBy": {"userId": self.seen_by, "role": self.seen_by_role},
             "planTypes": self.plan_types,
+            "attendances": self.attendances,
         })
     }
 }

@@ -231,7 +231,11 @@ pub struct Plan {
     pub case_team: Option<CaseTeam>,
 }
 
-fn date(r: &mut ObjectReader<'_>, name: &'static str) -> Result<Option<NaiveDate>, FieldError> {
+/// An optional strict ISO calendar date field.
+pub(crate) fn date(
+    r: &mut ObjectReader<'_>,
+    name: &'static str,
+) -> Result<Option<NaiveDate>, FieldError> {
     let Some(raw) = r.opt_str(name, ErrorCode::InvalidDate)? else {
         return Ok(None);
     };

@@ -68,6 +68,8 @@ error_codes! {
     VersionConflict = ("version_conflict", 409, "The same version was sent with different content"),
     TooManyLookups = ("too_many_lookups", 429, "You have passed the hourly cap on lookups; try again after the hour"),
     PurposeRequired = ("purpose_required", 400, "Reading an audit trail needs a stated purpose"),
+    InvalidAckWindow = ("invalid_ack_window", 400, "An acknowledgement window is whole hours from 1 to 168"),
+    InvalidCareSetting = ("invalid_care_setting", 400, "The care setting is maternity, paediatrics, health_visiting, camhs or gp"),
     StoreUnavailable = ("store_unavailable", 503, "The index could not be read or written; try again"),
     Internal = ("internal", 500, "Internal error"),
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::contact::Phone;
 use crate::json_object::ObjectReader;
 use crate::org::OrgCode;
+use crate::overdue::AckWindow;
 use crate::problem::{ErrorCode, FieldError};
 use crate::text::displayed as text;
 
@@ -172,6 +173,10 @@ pub struct LaProfile {
     pub emergency_duty_phone: Option<Phone>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Webhook>,
+    /// How long its alerts may stay unacknowledged before they are overdue (none: the
+    /// deployment's default, `ALERT_ACK_HOURS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledge_within_hours: Option<AckWindow>,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
 }
@@ -231,6 +236,14 @@ impl LaProfile {
             }
         };
         r.handled("webhook");
+        let acknowledge_within_hours = match value.get("acknowledgeWithinHours") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(h) => Some(AckWindow::parse(
+                h.as_u64().unwrap_or(0),
+                "/acknowledgeWithinHours",
+            )?),
+        };
+        r.handled("acknowledgeWithinHours");
         r.finish()?;
         Ok(Self {
             org,
@@ -239,6 +252,7 @@ impl LaProfile {
             office_hours_phone,
             emergency_duty_phone,
             webhook,
+            acknowledge_within_hours,
             updated_at: now,
             updated_by: actor.into(),
         })
@@ -372,6 +386,33 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.field, "/fax");
+    }
+
+    #[test]
+    fn an_acknowledgement_window_is_whole_hours_or_left_to_the_default() {
+        let org = OrgCode::parse("E08000035").unwrap();
+        let body = |h: serde_json::Value| serde_json::json!({"name": "L", "team": "T", "emergencyDutyPhone": "0113 535 0600", "acknowledgeWithinHours": h});
+        let p = LaProfile::from_json(&body(6.into()), org.clone(), false, Utc::now(), "op");
+        assert_eq!(
+            p.unwrap().acknowledge_within_hours.map(AckWindow::as_hours),
+            Some(6)
+        );
+        let p = LaProfile::from_json(
+            &body(serde_json::Value::Null),
+            org.clone(),
+            false,
+            Utc::now(),
+            "op",
+        );
+        assert_eq!(p.unwrap().acknowledge_within_hours, None);
+        for bad in [0.into(), 169.into(), (-4).into(), 2.5.into(), "4".into()] {
+            let e =
+                LaProfile::from_json(&body(bad), org.clone(), false, Utc::now(), "op").unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_str()),
+                (ErrorCode::InvalidAckWindow, "/acknowledgeWithinHours")
+            );
+        }
     }
 
     #[test]

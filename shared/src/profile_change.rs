@@ -23,7 +23,7 @@ pub struct ProfileChange {
     pub by_role: Role,
     pub by_org: OrgCode,
     /// The fields that changed (`name`, `team`, `officeHoursPhone`, `emergencyDutyPhone`,
-    /// `webhook.url`, `webhook.secretRef`; for a first profile, every one it sets).
+    /// `webhook.url`, `webhook.secretRef`, `acknowledgeWithinHours`; for a first profile, every one it sets).
     pub changed: Vec<String>,
     /// The profile before (none for the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,13 +32,14 @@ pub struct ProfileChange {
 }
 
 /// The fields a change is described by, in the order shown.
-pub const FIELDS: [&str; 6] = [
+pub const FIELDS: [&str; 7] = [
     "name",
     "team",
     "officeHoursPhone",
     "emergencyDutyPhone",
     "webhook.url",
     "webhook.secretRef",
+    "acknowledgeWithinHours",
 ];
 
 impl ProfileChange {

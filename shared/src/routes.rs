@@ -117,13 +117,15 @@ pub const INBOX: FunctionDef = FunctionDef {
         env::JWT_AUDIENCE,
     ],
     trigger: Trigger::Http,
-    // Notifications (list, acknowledge), access history, profiles, the LA's report; whether a
-    // profile's webhook secret exists (never its value).
+    // Notifications (list, acknowledge), access history, profiles, the LA's report; an
+    // acknowledged overdue alert no longer listed open (DeleteItem); whether a profile's webhook
+    // secret exists (never its value).
     iam: &[
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",
+        "dynamodb:DeleteItem",
         "secretsmanager:DescribeSecret",
     ],
     reserved_concurrency: 20,
@@ -201,16 +203,19 @@ const RECONCILE_ENV: &[&str] = &[
     env::ALERT_DELIVERY_QUEUE_URL,
     env::ALERT_DELIVERY_DLQ_URL,
     env::RETENTION_MONTHS,
+    env::ALERT_ACK_HOURS,
 ];
 
 /// A reconciliation step: the scan, retention deletes, checkpoints and reports, the pending
-/// accesses and profiles, lost alerts back to fan-out, the dead-letter queue's depth.
-const RECONCILE_IAM: [&str; 7] = [
+/// accesses and profiles, lost alerts back to fan-out, the dead-letter queue's depth; overdue
+/// alerts escalated (the original marked in a transaction: UpdateItem) and sent to delivery.
+const RECONCILE_IAM: [&str; 8] = [
     "dynamodb:Scan",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:DeleteItem",
     "dynamodb:Query",
+    "dynamodb:UpdateItem",
     "sqs:SendMessage",
     "sqs:GetQueueAttributes",
 ];
@@ -233,6 +238,7 @@ pub const OPS: FunctionDef = FunctionDef {
         env::ALERT_DELIVERY_QUEUE_URL,
         env::ALERT_DELIVERY_DLQ_URL,
         env::RETENTION_MONTHS,
+        env::ALERT_ACK_HOURS,
         env::JWT_ISSUER,
         env::JWT_AUDIENCE,
     ],
@@ -247,7 +253,7 @@ pub const OPS: FunctionDef = FunctionDef {
         RECONCILE_IAM[4],
         RECONCILE_IAM[5],
         RECONCILE_IAM[6],
-        "dynamodb:UpdateItem",
+        RECONCILE_IAM[7],
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
     ],
@@ -415,6 +421,8 @@ pub const RECONCILIATION_REPORT_PATH: &str = "/v1/reconciliation-reports/latest"
 pub const INDICATORS_PATH: &str = "/v1/indicators";
 /// Who in an organisation looked children up, one week (privacy officers; operators).
 pub const USAGE_PATH: &str = "/v1/usage";
+/// Operators: alerts not acknowledged in time, per LA.
+pub const OVERDUE_ALERTS_PATH: &str = "/v1/alerts/overdue";
 /// Operators: run reconciliation now (one bounded step).
 pub const RECONCILIATION_RUNS_PATH: &str = "/v1/reconciliation-runs";
 /// Operators: dead-letter report.
@@ -425,6 +433,9 @@ pub const DEAD_LETTERS_REDRIVE_PATH: &str = "/v1/dead-letters/redrive";
 pub const CHILD_PATH: &str = "/v1/children/{nhsNumber}";
 /// Operators: who looked one NHS number up, and when (the whole audit trail, audited itself).
 pub const CHILD_ACCESSES_PATH: &str = "/v1/children/{nhsNumber}/accesses";
+/// Scheduled care: a child (or a pregnant woman, by the unborn child's plan) missed an
+/// appointment.
+pub const MISSED_APPOINTMENTS_PATH: &str = "/v1/children/{nhsNumber}/missed-appointments";
 
 /// FHIR R4: the national `CareTeam` search (plans, with the responsible LAs' contacts).
 pub const FHIR_CARE_TEAM_PATH: &str = "/FHIR/R4/CareTeam";
@@ -439,6 +450,7 @@ const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
 const OPERATOR: &[Role] = &[Role::Operator];
 const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
 const OVERSIGHT: &[Role] = &[Role::PrivacyOfficer, Role::Operator];
+const SCHEDULED: &[Role] = &[Role::ScheduledCare];
 
 /// Create or update one plan.
 pub const PUT_PLAN: RouteDef = RouteDef::new("PUT", PLAN_PATH, PLAN_UPSERT, LA, Body::Json);
@@ -461,6 +473,16 @@ pub const GET_CHILD: RouteDef =
 /// investigation). The trail is keyed by the child key, so only this function can find it.
 pub const GET_CHILD_ACCESSES: RouteDef =
     RouteDef::new("GET", CHILD_ACCESSES_PATH, LOOKUP, OPERATOR, Body::None);
+/// Scheduled care records a missed appointment: the same answer whether or not the child has a
+/// plan (audited like a lookup; the LAs of an active plan are told).
+pub const POST_MISSED_APPOINTMENT: RouteDef = RouteDef::new(
+    "POST",
+    MISSED_APPOINTMENTS_PATH,
+    LOOKUP,
+    SCHEDULED,
+    Body::Json,
+)
+.throttled(Throttle::Lookup);
 /// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
 pub const FHIR_CARE_TEAM: RouteDef =
     RouteDef::new("GET", FHIR_CARE_TEAM_PATH, LOOKUP, CARE, Body::None).throttled(Throttle::Lookup);
@@ -504,6 +526,9 @@ pub const GET_INDICATORS: RouteDef =
     RouteDef::new("GET", INDICATORS_PATH, REPORTS, LA_OR_OPERATOR, Body::None);
 /// The privacy officer's view of one organisation's week (JSON, or CSV with `Accept: text/csv`).
 pub const GET_USAGE: RouteDef = RouteDef::new("GET", USAGE_PATH, REPORTS, OVERSIGHT, Body::None);
+/// The operators' page of overdue alerts, per LA.
+pub const GET_OVERDUE_ALERTS: RouteDef =
+    RouteDef::new("GET", OVERDUE_ALERTS_PATH, REPORTS, OPERATOR, Body::None);
 /// Run reconciliation now (one bounded step).
 pub const POST_RECONCILIATION_RUN: RouteDef =
     RouteDef::new("POST", RECONCILIATION_RUNS_PATH, OPS, OPERATOR, Body::None);
@@ -524,6 +549,7 @@ pub const ROUTES: &[RouteDef] = &[
     POST_PLAN_EXTRACT,
     GET_CHILD,
     GET_CHILD_ACCESSES,
+    POST_MISSED_APPOINTMENT,
     FHIR_CARE_TEAM,
     FHIR_AUDIT_EVENT,
     FHIR_METADATA,
@@ -537,6 +563,7 @@ pub const ROUTES: &[RouteDef] = &[
     GET_RECONCILIATION_REPORT,
     GET_INDICATORS,
     GET_USAGE,
+    GET_OVERDUE_ALERTS,
     POST_RECONCILIATION_RUN,
     GET_DEAD_LETTERS,
     POST_DEAD_LETTERS_REDRIVE,

@@ -63,6 +63,7 @@ pub fn profile(org: &str) -> cpindex::profile::LaProfile {
             cpindex::contact::Phone::parse(emergency, "/e").expect("a phone"),
         ),
         webhook: None,
+        acknowledge_within_hours: None,
         updated_at: chrono::Utc::now(),
         updated_by: "op-setup".into(),
     }

@@ -548,6 +548,7 @@ async fn each_la_gets_its_own_report_comparing_its_extract_with_the_index() {
             office_hours_phone: None,
             emergency_duty_phone: None,
             webhook: None,
+            acknowledge_within_hours: None,
             updated_at: now(),
             updated_by: "before-the-rule".into(),
         })
@@ -626,6 +627,7 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
         outcome: cpindex::access::AccessOutcome::Allowed,
         aliases: Vec::new(),
         purpose: None,
+        missed: None,
     };
     let n = cpindex::notification::Notification::new(
         &access,

@@ -162,6 +162,24 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         )
         .await
         .unwrap();
+    // The alert waiting for its deadline, and (escalated by hand) listed overdue.
+    let overdue = adapters::store::overdue::OverdueStore::new(table.clone());
+    overdue.wait(&n).await.unwrap();
+    let note = Notification::overdue(&n, t, t);
+    let listed = cpindex::overdue::OverdueAlert {
+        la: n.la.clone(),
+        notification_id: n.notification_id.clone(),
+        overdue_notification_id: note.notification_id.clone(),
+        seen_at: t,
+        deadline: t,
+        overdue_at: t,
+        setting_code: n.setting_code.clone(),
+        setting_name: None,
+    };
+    assert_eq!(
+        overdue.escalate(&n, &note, &listed).await.unwrap(),
+        adapters::store::overdue::Escalated::Now
+    );
     extracts::ExtractStore::new(table.clone())
         .record(&ExtractPart {
             org: org(),
@@ -221,7 +239,7 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
                 Some(cpindex::usage::hour_of(t).timestamp() + keep::USAGE_DAYS * day_secs)
             }
             Entity::ProfileChange => Some(t.timestamp() + keep::PROFILE_CHANGE_DAYS * day_secs),
-            Entity::Notification | Entity::AlertState => {
+            Entity::Notification | Entity::AlertState | Entity::AlertDue | Entity::OverdueAlert => {
                 Some(t.timestamp() + keep::NOTIFICATION_DAYS * day_secs)
             }
             Entity::ExtractPart => Some(t.timestamp() + keep::EXTRACT_PART_DAYS * day_secs),
@@ -292,6 +310,8 @@ async fn every_item_kind_carries_the_lifetime_the_data_document_gives_it() {
         Entity::Usage,
         Entity::ProfileChange,
         Entity::AlertState,
+        Entity::AlertDue,
+        Entity::OverdueAlert,
         Entity::Notification,
         Entity::ExtractPart,
         Entity::ExtractLatest,

@@ -116,7 +116,7 @@ impl AccessStore {
     /// Records an access (idempotent: the same access id twice is one record). An alerting
     /// access is written pending, listed in GSI1 until fan-out confirms it.
     pub async fn record(&self, access: &Access) -> Result<(), StoreError> {
-        let pending = access.alerts();
+        let pending = access.fans_out();
         let item = AccessItem {
             pk: key::child_pk(&access.child),
             sk: access_sort_key(access),

@@ -7,6 +7,7 @@ pub mod extracts;
 pub mod indicators;
 pub mod key_state;
 pub mod notifications;
+pub mod overdue;
 pub mod plans;
 pub mod profile_history;
 pub mod reports;

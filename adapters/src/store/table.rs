@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    WriteRequest,
+    Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -558,6 +558,32 @@ impl Table {
             .build()
             .map_err(|e| StoreError::Rejected(Box::new(e)))?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A conditional update as a transaction item of this table.
+    pub fn transact_update(
+        &self,
+        pk: &str,
+        sk: &str,
+        update: Condition,
+        condition: Condition,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut names = update.names;
+        names.extend(condition.names);
+        let mut values = update.values;
+        values.extend(condition.values);
+        let update = Update::builder()
+            .table_name(&self.name)
+            .key(attr::PK, AttributeValue::S(pk.into()))
+            .key(attr::SK, AttributeValue::S(sk.into()))
+            .update_expression(update.expression)
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| StoreError::Rejected(Box::new(e)))?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Puts items unconditionally in chunks of [`MAX_BATCH_WRITE`], retrying unprocessed ones

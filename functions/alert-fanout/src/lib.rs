@@ -1,6 +1,7 @@
-//! Alert fan-out: turns one unscheduled-care access into one notification per responsible LA
-//! (a looked-after child placed out of area has two), idempotently, and queues each for
-//! delivery. Accesses of children without an active plan are closed without a notification.
+//! Alert fan-out: turns one unscheduled-care access (or one missed appointment recorded by
+//! scheduled care) into one notification per responsible LA (a looked-after child placed out of
+//! area has two), idempotently, and queues each for delivery. Accesses of children without an
+//! active plan are closed without a notification.
 
 pub mod port;
 
@@ -8,9 +9,10 @@ use std::collections::BTreeMap;
 
 use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use chrono::{DateTime, Utc};
-use cpindex::access::{attendance_of, Access};
+use cpindex::access::{attendance_of, Access, AccessOutcome};
+use cpindex::attendances::Attendances;
 use cpindex::indicators::{Counter, IsoWeek};
-use cpindex::notification::{DeliveryMessage, Notification};
+use cpindex::notification::{DeliveryMessage, Notification, NotificationKind};
 use cpindex::plan::PlanStatus;
 use cpindex::transfer::{still_alerted_until, TransferWindow};
 use cpindex::{Clock, NhsNumber, OrgCode, PlanType, Retention};
@@ -32,6 +34,14 @@ pub enum FanoutError {
     Store(#[from] adapters::store::StoreError),
     #[error("the delivery queue failed")]
     Queue(#[from] adapters::queue::QueueError),
+}
+
+/// What one LA is told: the child's number from its plan, its plan types, and since when it
+/// has held a plan on the child.
+struct Told {
+    nhs: NhsNumber,
+    plan_types: Vec<PlanType>,
+    held_since: Option<DateTime<Utc>>,
 }
 
 /// What fan-out did with one access.
@@ -106,7 +116,7 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         // notification carries comes from the plan (the access names the child only by key).
         // So is the LA of a plan ended as transferred out, inside the transfer window, while no
         // other LA holds the child (`cpindex::transfer`).
-        let mut by_la: BTreeMap<OrgCode, (NhsNumber, Vec<PlanType>)> = BTreeMap::new();
+        let mut by_la: BTreeMap<OrgCode, Told> = BTreeMap::new();
         let plans = plans?;
         for p in &plans {
             let Some(plan) = p.live_plan() else { continue };
@@ -115,28 +125,47 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                 || still_alerted_until(p, &plans, today, self.retention, self.transfer_window)
                     .is_some();
             if held && alerted {
-                by_la
-                    .entry(p.org.clone())
-                    .or_insert_with(|| (plan.nhs_number, Vec::new()))
-                    .1
-                    .push(plan.plan_type);
+                let told = by_la.entry(p.org.clone()).or_insert_with(|| Told {
+                    nhs: plan.nhs_number,
+                    plan_types: Vec::new(),
+                    held_since: p.held_since,
+                });
+                told.plan_types.push(plan.plan_type);
+                // The earliest of the LA's plans: attendances count from when it first held one.
+                told.held_since = match (told.held_since, p.held_since) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    _ => None,
+                };
             }
         }
-        // One notification per LA per attendance: a later view by the same clinician within a
-        // day of the first is recorded on the first view's notification, not alerted again.
-        let attendance = attendance_of(&visits?, access);
+        let visits = visits?;
+        // A missed appointment is its own notification; an attendance is one notification per
+        // LA: a later view by the same clinician within a day of the first is recorded on the
+        // first view's notification, not alerted again.
+        let missed = access.outcome == AccessOutcome::MissedAppointment;
+        let attendance = if missed {
+            access.access_id.clone()
+        } else {
+            attendance_of(&visits, access)
+        };
         let later_view = attendance != access.access_id;
         let mut already_existed = 0;
         let mut deliveries = Vec::with_capacity(by_la.len());
-        for (la, (nhs, plan_types)) in &by_la {
-            let n = Notification::for_attendance(
+        for (la, told) in &by_la {
+            let mut n = Notification::for_attendance(
                 &attendance,
                 access,
-                *nhs,
+                told.nhs,
                 la.clone(),
-                plan_types.clone(),
+                told.plan_types.clone(),
                 now,
             );
+            if missed {
+                n.kind = NotificationKind::MissedAppointment;
+                n.missed = access.missed.clone();
+            } else {
+                n.attendances = Some(Attendances::of(&visits, access, told.held_since));
+            }
             let created = self
                 .store
                 .notifications
@@ -145,10 +174,14 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
             if created == adapters::store::notifications::Created::New {
                 // Counted once, by the write that created the notification (a redelivery
                 // finds it there and counts nothing).
-                let sent = Counter::AlertSent(access.setting_type);
+                let counted = if missed {
+                    Counter::MissedAppointment
+                } else {
+                    Counter::AlertSent(access.setting_type)
+                };
                 self.store
                     .indicators
-                    .add_or_log(la, IsoWeek::of(access.at), &[(sent, 1)])
+                    .add_or_log(la, IsoWeek::of(access.at), &[(counted, 1)])
                     .await;
             }
             if created == adapters::store::notifications::Created::AlreadyThere {
@@ -161,11 +194,16 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                     continue;
                 }
             }
-            // Whether the LA knows, for the clinicians who look the child up next.
-            self.store
-                .alerts
-                .alerted(&children[0], la, &n.notification_id, access.at)
-                .await?;
+            // Whether the LA knows, for the clinicians who look the child up next; and the
+            // alert's acknowledgement deadline (`cpindex::overdue`).
+            let (known, waits) = tokio::join!(
+                self.store
+                    .alerts
+                    .alerted(&children[0], la, &n.notification_id, access.at),
+                self.store.overdue.wait(&n)
+            );
+            known?;
+            waits?;
             // Sent again on a redelivery too: the first attempt may have died before sending.
             // Delivery skips notifications already final.
             deliveries.push(DeliveryMessage {
@@ -174,7 +212,7 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         }
         self.queue.send(&deliveries).await?;
         // The attendance's first view, where the visit list meets it before any repeat view.
-        if !later_view && !by_la.is_empty() {
+        if !missed && !later_view && !by_la.is_empty() {
             self.store.accesses.record_attendance(access).await?;
         }
         self.store

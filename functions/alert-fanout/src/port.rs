@@ -25,6 +25,7 @@ pub struct Stores {
     pub notifications: NotificationStore,
     pub indicators: IndicatorStore,
     pub alerts: adapters::store::alert_state::AlertStates,
+    pub overdue: adapters::store::overdue::OverdueStore,
 }
 
 impl Stores {
@@ -34,7 +35,8 @@ impl Stores {
             accesses: AccessStore::new(table.clone()),
             notifications: NotificationStore::new(table.clone()),
             indicators: IndicatorStore::new(table.clone()),
-            alerts: adapters::store::alert_state::AlertStates::new(table),
+            alerts: adapters::store::alert_state::AlertStates::new(table.clone()),
+            overdue: adapters::store::overdue::OverdueStore::new(table),
         }
     }
 }

@@ -45,6 +45,7 @@ pub struct App {
     indicators: IndicatorStore,
     profile_history: ProfileHistory,
     alerts: adapters::store::alert_state::AlertStates,
+    overdue: adapters::store::overdue::OverdueStore,
     clock: Arc<dyn Clock>,
     webhooks: WebhookPolicy,
     /// Checks a profile's webhook secret when it is saved (main and the local stack set it).
@@ -69,7 +70,8 @@ impl App {
             extracts: ExtractStore::new(table.clone()),
             indicators: IndicatorStore::new(table.clone()),
             profile_history: ProfileHistory::new(table.clone()),
-            alerts: adapters::store::alert_state::AlertStates::new(table),
+            alerts: adapters::store::alert_state::AlertStates::new(table.clone()),
+            overdue: adapters::store::overdue::OverdueStore::new(table),
             clock: Arc::new(clock),
             webhooks,
             secrets: None,
@@ -205,14 +207,25 @@ async fn list(
                 .ok_or_else(|| bad_query("cursor", "not a cursor this API issued"))?,
         ),
     };
-    let (page, report) = tokio::join!(
+    // The first page lists the LA's open overdue alerts first.
+    let first_page = after.is_none();
+    let (page, report, overdue) = tokio::join!(
         app.notifications
             .list(org, unacknowledged, limit, after.as_deref()),
         app.reports.latest_la(org),
+        async {
+            match first_page {
+                true => app.overdue.open_for(org).await,
+                false => Ok(Vec::new()),
+            }
+        },
     );
     let page = page?;
     let report = report?;
+    let mut overdue = overdue?;
+    overdue.sort_by(|a, b| a.deadline.cmp(&b.deadline));
     Ok(Json(NotificationList {
+        overdue,
         items: page.items,
         next_cursor: page
             .next
@@ -235,23 +248,24 @@ async fn ack(
         .notifications
         .acknowledge(&caller.0.org, &id, caller.0.user.as_str(), app.clock.now())
         .await?;
-    if let Some((n, true)) = n
-        .as_ref()
-        .filter(|(n, _)| n.kind == NotificationKind::ChildSeen)
-    {
-        // An alert read in the inbox: counted once, in the week of the access, with the time it
-        // took (the indicators count alerts; another LA's plan is not one).
-        let at = n.acknowledged_at.unwrap_or(n.seen_at);
-        let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
-        let counters = [(Counter::Read, 1), (Counter::ReadWithin(took), 1)];
-        let (_, marked) = tokio::join!(
-            app.indicators
-                .add_or_log(&n.la, IsoWeek::of(n.seen_at), &counters),
-            mark_acknowledged(&app, n, at),
-        );
-        // The acknowledgement stands; a clinician would see "not acknowledged" until the next.
-        if let Err(e) = marked {
-            tracing::warn!(error = %cpindex::log::chain(&e), notification_id = %n.notification_id, "acknowledgement not marked for clinicians");
+    if let Some((n, true)) = n.as_ref() {
+        settle(&app, n).await;
+        // Acknowledging an `alert_overdue` notification acknowledges the alert it is about:
+        // one action, whichever of the two the LA opened.
+        if let Some(original) = n.overdue.as_ref() {
+            let at = n.acknowledged_at.unwrap_or_else(|| app.clock.now());
+            let by = caller.0.user.as_str();
+            match app
+                .notifications
+                .acknowledge(&caller.0.org, &original.notification_id, by, at)
+                .await
+            {
+                Ok(Some((o, true))) => settle(&app, &o).await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %cpindex::log::chain(&e), notification_id = %original.notification_id, "overdue alert's original not acknowledged");
+                }
+            }
         }
     }
     // Another LA's notification answers exactly as a missing one. The id is ours (hex), safe
@@ -334,6 +348,37 @@ async fn history(
     let mut resp = Json(views).into_response();
     adapters::edge::link_next(&mut resp, uri.path(), page.next.map(|c| c.encode()));
     Ok(resp)
+}
+
+/// What follows an acknowledgement (none of it undoes it, so a failure is logged): an alert
+/// read is counted with the time it took, marked for the clinicians who look the child up next,
+/// and, if it was overdue, no longer listed as open.
+async fn settle(app: &App, n: &Notification) {
+    let at = n.acknowledged_at.unwrap_or(n.seen_at);
+    let count = async {
+        // The indicators' alerts are attendances; other kinds are counted elsewhere or not.
+        if n.kind == NotificationKind::ChildSeen {
+            let took = TimeBand::of_seconds((at - n.seen_at).num_seconds());
+            let counters = [(Counter::Read, 1), (Counter::ReadWithin(took), 1)];
+            app.indicators
+                .add_or_log(&n.la, IsoWeek::of(n.seen_at), &counters)
+                .await;
+        }
+    };
+    let mark = async {
+        if n.kind.must_be_acknowledged() {
+            mark_acknowledged(app, n, at).await?;
+        }
+        if n.overdue_at.is_some() {
+            app.overdue.closed(&n.la, &n.notification_id).await?;
+        }
+        Ok::<_, adapters::store::StoreError>(())
+    };
+    let ((), marked) = tokio::join!(count, mark);
+    // The acknowledgement stands; a clinician would see "not acknowledged" until the next.
+    if let Err(e) = marked {
+        tracing::warn!(error = %cpindex::log::chain(&e), notification_id = %n.notification_id, "acknowledgement not marked for clinicians or operators");
+    }
 }
 
 /// Marks the child's partition: its LA acknowledged the alert at `at` (the clinician who looks

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use cpindex::access::{visits_to_show, Access, AccessCursor, AccessOutcome, AuditPurpose};
 use cpindex::answers::AccessView;
+use cpindex::missed::MissedAppointment;
 use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
 use cpindex::{ActiveKeys, ChildKey, Claims, Clock, Keyring, NhsNumber, Retention};
@@ -148,6 +149,7 @@ pub fn routes(app: App) -> Router {
     let lookups =
         serve(lookups, &routes::FHIR_AUDIT_EVENT, fhir_routes::audit_event).layer(Extension(audit));
     let r = serve(lookups, &routes::GET_CHILD_ACCESSES, audit_trail);
+    let r = serve(r, &routes::POST_MISSED_APPOINTMENT, missed_appointment);
     serve(r, &routes::FHIR_METADATA, fhir_routes::metadata)
         .method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .layer(axum::middleware::from_fn(fhir_routes::outcomes_only))
@@ -379,6 +381,69 @@ async fn lookup(
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
+}
+
+/// Scheduled care records a missed appointment. Nothing about the child is read: the access
+/// (by child key, with the appointment) is audited and handed to fan-out, which tells the LAs
+/// whose plan is active and stores nothing more for any other child. So the answer is the same
+/// for every valid NHS number, and the route tells no one who is on the index.
+async fn missed_appointment(
+    State(app): State<Arc<App>>,
+    Extension(keys): Extension<ActiveKeys>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let claims = caller.0;
+    let nhs = nhs_number(&raw, &claims)?;
+    let now = app.clock.now();
+    let value = adapters::edge::json_body(&headers, &body)?;
+    let missed = MissedAppointment::from_json(&value, now.date_naive())?;
+    let children = child_keys(&keys, &nhs);
+    let mut access = Access::new(
+        &claims,
+        children[0].clone(),
+        now,
+        AccessOutcome::MissedAppointment,
+    );
+    access.aliases = children[1..].to_vec();
+    access.missed = Some(missed);
+    let (written, sent) = tokio::join!(
+        app.accesses.record(&access),
+        app.queue.enqueue_access(&access)
+    );
+    // Durable in the table or the queue, as for a lookup; with neither, 503 (send it again).
+    match (&written, &sent) {
+        (Err(e), Err(_)) => return Err(unavailable("missed appointment record", e).into()),
+        (Ok(()), Err(e)) => {
+            tracing::warn!(error = %cpindex::log::chain(e), access_id = %access.access_id, "missed appointment hand-off failed; reconciliation re-drives it");
+        }
+        (Err(e), Ok(_)) => {
+            tracing::warn!(error = %cpindex::log::chain(e), access_id = %access.access_id, "missed appointment write failed; fan-out records it from the queue");
+        }
+        _ => {}
+    }
+    tracing::info!(access_id = %access.access_id, org = %claims.org, role = %claims.role, "missed appointment recorded");
+    let mut resp = (
+        axum::http::StatusCode::ACCEPTED,
+        Json(MissedAppointmentReceipt {
+            missed_appointment_id: access.access_id,
+            recorded_at: now,
+        }),
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// The answer to a missed appointment: the same shape and status for every child.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MissedAppointmentReceipt {
+    missed_appointment_id: String,
+    recorded_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An operator's audit of one NHS number: every access (visits, silent reads, refusals, history

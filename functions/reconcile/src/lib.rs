@@ -3,7 +3,9 @@
 //! 2. lost alerts: re-drives accesses still pending fan-out after five minutes;
 //! 3. extract reconciliation: each LA's latest full extract against the plans the index holds;
 //! 4. data quality: unborn-child plans long past due, plans open for years, missing EDT phones;
-//! 5. dead letters: failed notifications per LA and the dead-letter queue's depth, for operators.
+//! 5. dead letters: failed notifications per LA and the dead-letter queue's depth, for operators;
+//! 6. overdue alerts: alerts not acknowledged within their LA's window are escalated, once
+//!    (`cpindex::overdue`), at every step.
 //!
 //! The table is read as a parallel scan in bounded pages. After every page the segment's position
 //! and findings are checkpointed, so a run stopped by the Lambda time limit resumes where it was.
@@ -19,14 +21,17 @@ use adapters::store::access::AccessStore;
 use adapters::store::extracts::ExtractStore;
 use adapters::store::indicators::IndicatorStore;
 use adapters::store::notifications::NotificationStore;
+use adapters::store::overdue::{Escalated, OverdueStore};
 use adapters::store::plans::PlanStore;
 use adapters::store::reports::ReportStore;
 use adapters::store::runs::{RunState, RunStore};
 use adapters::store::scan::{self, Scanned, ScannedItem};
 use adapters::store::{StoreError, Table};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use cpindex::indicators::Counter;
 use cpindex::indicators::IsoWeek;
-use cpindex::notification::{DeliveryMessage, DeliveryStatus};
+use cpindex::notification::{DeliveryMessage, DeliveryStatus, Notification};
+use cpindex::overdue::{AckWindow, OverdueAlert};
 use cpindex::plan::{PlanStatus, PlanType};
 use cpindex::{Clock, OrgCode, Retention};
 use cpindex::{PlanRecord, PlanState};
@@ -58,6 +63,8 @@ pub struct Settings {
     /// complete). The schedule steps every few minutes so that lost alerts are re-driven
     /// promptly; a whole pass at every step would cost nearly a hundred times more.
     pub pass_every: Option<Duration>,
+    /// How long an alert may wait unacknowledged where its LA's profile does not say.
+    pub ack_window: AckWindow,
 }
 
 /// The scheduled function's pass interval: one full pass a day (a little under, so that the
@@ -73,6 +80,7 @@ impl Default for Settings {
             open_years: 5,
             due_grace: Duration::weeks(8),
             pass_every: None,
+            ack_window: AckWindow::default(),
         }
     }
 }
@@ -104,6 +112,9 @@ pub struct RunOutcome {
     pub complete: bool,
     pub pages: usize,
     pub alerts_redriven: u64,
+    /// Alerts this step found overdue and sent again.
+    #[serde(default)]
+    pub alerts_escalated: u64,
     pub reports_written: usize,
     /// Another step holds the lease (the schedule's, or an operator's): this one did nothing.
     #[serde(default)]
@@ -176,6 +187,12 @@ impl<C: Clock> Reconciler<C> {
         }
     }
 
+    /// The default acknowledgement window in force (main reads `ALERT_ACK_HOURS`).
+    pub fn with_ack_window(mut self, window: AckWindow) -> Self {
+        self.settings.ack_window = window;
+        self
+    }
+
     /// The same reconciler with other settings (smaller pages and segments in tests).
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
@@ -195,7 +212,8 @@ impl Reconciler<cpindex::SystemClock> {
             queue_from_env(sdk, env::ALERT_DELIVERY_DLQ_URL)?,
             config::retention()?,
             cpindex::SystemClock,
-        ))
+        )
+        .with_ack_window(config::ack_window()?))
     }
 }
 
@@ -216,6 +234,7 @@ impl<C: Clock> Reconciler<C> {
                 complete: false,
                 pages: 0,
                 alerts_redriven: 0,
+                alerts_escalated: 0,
                 reports_written: 0,
                 busy: true,
             });
@@ -231,6 +250,7 @@ impl<C: Clock> Reconciler<C> {
     async fn run_leased(&self, budget: Budget) -> Result<RunOutcome, ReconcileError> {
         let now = self.clock.now();
         let alerts_redriven = self.redrive_lost_alerts(now).await?;
+        let alerts_escalated = self.escalate_overdue_alerts(now).await?;
         let state = match self.current_or_new_run(now).await? {
             Pass::Work(state) => state,
             Pass::NotDue(last) => {
@@ -240,6 +260,7 @@ impl<C: Clock> Reconciler<C> {
                     complete: true,
                     pages: 0,
                     alerts_redriven,
+                    alerts_escalated,
                     reports_written: 0,
                     busy: false,
                 });
@@ -266,6 +287,7 @@ impl<C: Clock> Reconciler<C> {
             complete: false,
             pages,
             alerts_redriven,
+            alerts_escalated,
             reports_written: 0,
             busy: false,
         };
@@ -297,6 +319,96 @@ impl<C: Clock> Reconciler<C> {
             );
         }
         Ok(stuck.len() as u64)
+    }
+
+    /// Alerts past their LA's acknowledgement window and still unacknowledged become overdue:
+    /// marked, sent once more as `alert_overdue` (the transaction that marks the alert writes
+    /// the notification, so exactly one step does), listed open for the LA and the operators,
+    /// counted. Then every LA with open overdue alerts is logged with their count (the alarm's
+    /// metric). Returns how many this step escalated.
+    pub async fn escalate_overdue_alerts(&self, now: DateTime<Utc>) -> Result<u64, ReconcileError> {
+        let overdue = OverdueStore::new(self.table.clone());
+        let notifications = NotificationStore::new(self.table.clone());
+        let windows: HashMap<OrgCode, AckWindow> = notifications
+            .profiles()
+            .await?
+            .into_iter()
+            .filter_map(|p| p.acknowledge_within_hours.map(|w| (p.org, w)))
+            .collect();
+        let mut escalated = 0;
+        let mut deliveries = Vec::new();
+        for waiting in overdue
+            .waiting_until(now - cpindex::overdue::shortest())
+            .await?
+        {
+            let window = windows
+                .get(&waiting.la)
+                .copied()
+                .unwrap_or(self.settings.ack_window);
+            let deadline = window.deadline(waiting.seen_at);
+            if deadline > now {
+                continue;
+            }
+            let Some(alert) = notifications.get(&waiting.notification_id).await? else {
+                overdue.done_waiting(&waiting).await?;
+                continue;
+            };
+            if alert.acknowledged_at.is_none() {
+                let note = Notification::overdue(&alert, deadline, now);
+                if alert.overdue_at.is_none() {
+                    let listed = OverdueAlert {
+                        la: alert.la.clone(),
+                        notification_id: alert.notification_id.clone(),
+                        overdue_notification_id: note.notification_id.clone(),
+                        seen_at: alert.seen_at,
+                        deadline,
+                        overdue_at: now,
+                        setting_code: alert.setting_code.clone(),
+                        setting_name: alert.setting_name.clone(),
+                    };
+                    if overdue.escalate(&alert, &note, &listed).await? == Escalated::Now {
+                        escalated += 1;
+                        self.indicators()
+                            .add_or_log(
+                                &alert.la,
+                                IsoWeek::of(alert.seen_at),
+                                &[(Counter::AlertOverdue, 1)],
+                            )
+                            .await;
+                    }
+                }
+                // Sent again if an earlier step died between its transaction and here:
+                // delivery skips a notification already final.
+                deliveries.push(
+                    serde_json::to_string(&DeliveryMessage {
+                        notification_id: note.notification_id,
+                    })
+                    .expect("a delivery message serialises"),
+                );
+            }
+            // Queued before the alert stops waiting, so a step that dies here is repeated.
+            for chunk in deliveries.chunks(adapters::queue::MAX_SEND_BATCH) {
+                self.delivery.send_batch(chunk.to_vec()).await?;
+            }
+            deliveries.clear();
+            overdue.done_waiting(&waiting).await?;
+        }
+        let mut open: BTreeMap<OrgCode, usize> = BTreeMap::new();
+        for a in overdue.open().await? {
+            *open.entry(a.la).or_default() += 1;
+        }
+        for (la, count) in &open {
+            tracing::warn!(
+                event = cpindex::log::LA_ALERTS_OVERDUE,
+                la = %la,
+                overdue = count,
+                "alerts not acknowledged in time"
+            );
+        }
+        if escalated > 0 {
+            tracing::warn!(escalated, "overdue alerts sent again");
+        }
+        Ok(escalated)
     }
 
     fn runs(&self) -> RunStore {

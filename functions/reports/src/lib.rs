@@ -1,8 +1,9 @@
-//! Reports: the indicators (an LA's, or national) and the privacy officer's weekly view of who
-//! looked children up. Both read a few small partitions per request, and run apart from the
+//! Reports: the indicators (an LA's, or national), the privacy officer's weekly view of who
+//! looked children up, and the operators' page of overdue alerts. Both read a few small partitions per request, and run apart from the
 //! inbox so that a year of indicators (52 partition reads) never takes an LA's inbox slot.
 
 mod indicators;
+mod overdue;
 mod usage;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub struct App {
     /// The LA list (the national median is over every LA with a profile).
     profiles: NotificationStore,
     usage: UsageStore,
+    overdue: adapters::store::overdue::OverdueStore,
     /// The cap in force, to count the lookups refused over it.
     cap: UsageCap,
     clock: Arc<dyn Clock>,
@@ -40,7 +42,8 @@ impl App {
         Self {
             indicators: IndicatorStore::new(table.clone()),
             profiles: NotificationStore::new(table.clone()),
-            usage: UsageStore::new(table),
+            usage: UsageStore::new(table.clone()),
+            overdue: adapters::store::overdue::OverdueStore::new(table),
             cap: UsageCap::default(),
             clock: Arc::new(clock),
         }
@@ -62,6 +65,7 @@ pub fn router(app: App) -> Router {
 pub fn routes(app: App) -> Router {
     let r = serve(Router::new(), &routes::GET_INDICATORS, indicators::get);
     let r = serve(r, &routes::GET_USAGE, usage::get);
+    let r = serve(r, &routes::GET_OVERDUE_ALERTS, overdue::get);
     r.method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .with_state(Arc::new(app))
 }

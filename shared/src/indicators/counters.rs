@@ -54,6 +54,10 @@ pub enum Counter {
     ReadWithin(TimeBand),
     /// One record of an upload (batch or extract part), by its outcome.
     Record(RecordOutcome),
+    /// An alert not acknowledged within the LA's window (`crate::overdue`).
+    AlertOverdue,
+    /// A missed appointment told to the LA (`crate::missed`).
+    MissedAppointment,
 }
 
 impl Counter {
@@ -69,6 +73,8 @@ impl Counter {
             Counter::DeliveredWithin(b) => format!("delivered_band_{:02}", b.0),
             Counter::ReadWithin(b) => format!("read_band_{:02}", b.0),
             Counter::Record(o) => format!("record_{}", o.as_str()),
+            Counter::AlertOverdue => "overdue".into(),
+            Counter::MissedAppointment => "missed_appointment".into(),
         }
     }
 }
@@ -220,6 +226,8 @@ mod tests {
             Counter::LeftInInbox,
             Counter::DeadLettered,
             Counter::Read,
+            Counter::AlertOverdue,
+            Counter::MissedAppointment,
         ] {
             all.push(c.attribute());
         }

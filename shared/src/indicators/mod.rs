@@ -140,6 +140,18 @@ pub const INDICATORS: &[IndicatorDef] = &[
     def("alerts_read", "Read in the inbox", Alerts, Count),
     def("alerts_unread", "Not read in the inbox", Alerts, Count),
     def(
+        "alerts_overdue",
+        "Not acknowledged in time (overdue, sent again)",
+        Alerts,
+        Count,
+    ),
+    def(
+        "missed_appointments",
+        "Missed appointments told to the LA",
+        Alerts,
+        Count,
+    ),
+    def(
         "delivered_median_s",
         "Access to delivery, median",
         Timeliness,

@@ -76,6 +76,9 @@ fn raw(c: &Counts) -> BTreeMap<&'static str, Option<u64>> {
     for (k, x) in alert_parts(c).iter() {
         v.insert(k, Some(*x));
     }
+    for (k, counter) in SINGLE_COUNTS {
+        v.insert(k, Some(c.counter(counter)));
+    }
     for (k, read, p) in TIMES {
         v.insert(k, percentile(&c.bands(read), p));
     }
@@ -104,6 +107,12 @@ const QUALITY: [(&str, StateValue); 5] = [
     ("dq_version_mismatches", StateValue::VersionMismatches),
     ("dq_unborn_past_due", StateValue::UnbornPastDue),
     ("dq_open_too_long", StateValue::OpenTooLong),
+];
+
+/// Counts published on their own (each suppressed alone: neither is a part of another figure).
+const SINGLE_COUNTS: [(&str, Counter); 2] = [
+    ("alerts_overdue", Counter::AlertOverdue),
+    ("missed_appointments", Counter::MissedAppointment),
 ];
 
 const OUTCOME_KEYS: [&str; 4] = [
@@ -196,6 +205,10 @@ fn figures(c: &Counts) -> BTreeMap<&'static str, Option<Shown>> {
         let events = sum(&bands);
         let value = percentile(&bands, pct).unwrap_or(0);
         f.insert(k, Some(disclosure::statistic(value, events)));
+    }
+
+    for (k, counter) in SINGLE_COUNTS {
+        f.insert(k, Some(disclosure::count(c.counter(counter))));
     }
 
     let records = disclosure::breakdown(&record_parts(c));

@@ -70,6 +70,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                     outcome: AccessOutcome::Allowed,
                     aliases: Vec::new(),
                     purpose: None,
+                    missed: None,
                 };
                 serde_json::to_string(&a).unwrap()
             })

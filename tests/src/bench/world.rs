@@ -89,6 +89,7 @@ pub async fn create(
                 url: cpindex::profile::WebhookUrl::parse(&receiver.url, "/url", true).unwrap(),
                 secret_ref: "cpindex/webhook/E08000035".into(),
             }),
+            acknowledge_within_hours: None,
             updated_at: Utc::now(),
             updated_by: "bench".into(),
         })

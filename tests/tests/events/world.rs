@@ -15,6 +15,7 @@ pub(crate) fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access
         outcome: AccessOutcome::Allowed,
         aliases: Vec::new(),
         purpose: None,
+        missed: None,
     }
 }
 
