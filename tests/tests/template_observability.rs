@@ -279,3 +279,38 @@ fn unusual_access_volumes_are_counted_and_alarmed() {
     }
     assert_alarmed(&t, cpindex::log::USAGE_METRIC);
 }
+
+/// Each reconciliation step's count of an LA's open overdue alerts becomes the metric an alarm
+/// watches (its largest, against the stack's threshold): an LA nobody is answering is seen.
+#[test]
+fn overdue_alerts_are_measured_per_la_and_alarmed() {
+    let t = template();
+    assert!(
+        counts_event(
+            &t,
+            "ReconcileLogGroup",
+            cpindex::log::LA_ALERTS_OVERDUE,
+            cpindex::log::OVERDUE_METRIC
+        ),
+        "no metric filter counts {} from ReconcileLogGroup",
+        cpindex::log::LA_ALERTS_OVERDUE
+    );
+    let filter = resources_of_type(&t, "AWS::Logs::MetricFilter")
+        .into_iter()
+        .find(|(_, f)| {
+            str_at(f, &["Properties", "FilterPattern"])
+                .is_some_and(|p| p.contains(cpindex::log::LA_ALERTS_OVERDUE))
+        })
+        .map(|(_, f)| f)
+        .unwrap();
+    let value = at(filter, &["Properties", "MetricTransformations"])
+        .and_then(Value::as_sequence)
+        .and_then(|s| s.first())
+        .and_then(|m| str_at(m, &["MetricValue"]));
+    assert_eq!(
+        value,
+        Some("$.fields.overdue"),
+        "the count, not one per line"
+    );
+    assert_alarmed(&t, cpindex::log::OVERDUE_METRIC);
+}

@@ -11,6 +11,7 @@ import { deadLettersPage } from "./pages/dead-letters.js";
 import { inboxPage } from "./pages/inbox.js";
 import { indicatorsPage } from "./pages/indicators.js";
 import { lookupPage } from "./pages/lookup.js";
+import { overduePage } from "./pages/overdue.js";
 import { plansPage } from "./pages/plans.js";
 import { profilePage } from "./pages/profile.js";
 import { profilesPage } from "./pages/profiles.js";
@@ -27,7 +28,7 @@ import { session } from "./session.js";
 const VIEWS = {
   lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage,
   report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage,
-  reconciliation: reconciliationPage, indicators: indicatorsPage, usage: usagePage,
+  reconciliation: reconciliationPage, indicators: indicatorsPage, usage: usagePage, overdue: overduePage,
 };
 
 async function route() {

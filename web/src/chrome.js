@@ -13,7 +13,7 @@ export const PAGES = {
   unscheduled_care: [["#/lookup", "Look up a child"]],
   scheduled_care: [["#/lookup", "Look up a child"]],
   local_authority: [["#/inbox", "Alerts"], ["#/plans", "Plans"], ["#/record", "Record a plan"], ["#/upload", "Upload an extract"], ["#/report", "Reconciliation"], ["#/indicators", "Indicators"], ["#/profile", "Profile"]],
-  operator: [["#/profiles", "LA profiles"], ["#/dead-letters", "Dead letters"], ["#/reconciliation", "Run reconciliation"], ["#/indicators", "Indicators"], ["#/usage", "Access oversight"]],
+  operator: [["#/profiles", "LA profiles"], ["#/overdue", "Overdue alerts"], ["#/dead-letters", "Dead letters"], ["#/reconciliation", "Run reconciliation"], ["#/indicators", "Indicators"], ["#/usage", "Access oversight"]],
   privacy_officer: [["#/usage", "Access oversight"]],
 };
 

@@ -355,6 +355,9 @@ impl<C: Clock> Reconciler<C> {
             };
             if alert.acknowledged_at.is_none() {
                 let note = Notification::overdue(&alert, deadline, now);
+                // Already overdue: an earlier step escalated it and may have died before its
+                // notice was queued, so it is queued again (delivery skips one already final).
+                let mut send = alert.overdue_at.is_some();
                 if alert.overdue_at.is_none() {
                     let listed = OverdueAlert {
                         la: alert.la.clone(),
@@ -367,6 +370,7 @@ impl<C: Clock> Reconciler<C> {
                         setting_name: alert.setting_name.clone(),
                     };
                     if overdue.escalate(&alert, &note, &listed).await? == Escalated::Now {
+                        send = true;
                         escalated += 1;
                         self.indicators()
                             .add_or_log(
@@ -377,14 +381,14 @@ impl<C: Clock> Reconciler<C> {
                             .await;
                     }
                 }
-                // Sent again if an earlier step died between its transaction and here:
-                // delivery skips a notification already final.
-                deliveries.push(
-                    serde_json::to_string(&DeliveryMessage {
-                        notification_id: note.notification_id,
-                    })
-                    .expect("a delivery message serialises"),
-                );
+                if send {
+                    deliveries.push(
+                        serde_json::to_string(&DeliveryMessage {
+                            notification_id: note.notification_id,
+                        })
+                        .expect("a delivery message serialises"),
+                    );
+                }
             }
             // Queued before the alert stops waiting, so a step that dies here is repeated.
             for chunk in deliveries.chunks(adapters::queue::MAX_SEND_BATCH) {

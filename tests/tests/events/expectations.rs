@@ -138,6 +138,9 @@ pub(crate) fn expectations() -> Vec<Expectation> {
                 json!("SAR-2026-114: the mother's subject access request"),
             )
             .after(After::FanoutQueued(0)),
+        // A health visitor records a missed appointment: the same 202 for any child, the
+        // record handed to fan-out (which tells the LAs of an active plan).
+        sample("lookup/post-missed-appointment.json", Status(202)).after(After::FanoutQueued(1)),
         // FHIR: the national searches, through API Gateway's event as an ED system sends it.
         sample("lookup/fhir-care-team.json", Status(200))
             .is("/resourceType", json!("Bundle"))
@@ -200,6 +203,10 @@ pub(crate) fn expectations() -> Vec<Expectation> {
             .is("/org", json!("RR8"))
             .is("/week", json!("2026-W47"))
             .len("/users", 0),
+        // The operators' page of overdue alerts: the world's alert is younger than its window.
+        sample("reports/get-overdue-alerts.json", Status(200))
+            .is("/total", json!(0))
+            .len("/las", 0),
         // ops
         sample("ops/run-reconciliation.json", Status(200))
             .is("/complete", json!(true))

@@ -2,6 +2,7 @@
 // An LA's own profile: the contacts clinicians are given, and every change made to it (who,
 // when, before and after).
 
+import { ACK_HOURS, hoursText } from "../alerts.js";
 import { api, problemText } from "../api.js";
 import { h, inset, show, summaryList, table, tel, warning } from "../dom.js";
 import { when } from "../format.js";
@@ -25,6 +26,7 @@ export async function profilePage() {
 export const FIELD_NAMES = {
   name: "Name", team: "Team", officeHoursPhone: "Office hours", emergencyDutyPhone: "Emergency duty team",
   "webhook.url": "Webhook address", "webhook.secretRef": "Webhook secret",
+  acknowledgeWithinHours: "Acknowledgement window",
 };
 
 /**
@@ -35,6 +37,7 @@ export const FIELD_NAMES = {
 function valueOf(p, field) {
   const [outer, inner] = field.split(".");
   const v = inner ? p?.[outer]?.[inner] : p?.[outer];
+  if (field === "acknowledgeWithinHours") return ackWindowText(v);
   return v ? String(v) : "Not set";
 }
 
@@ -47,6 +50,14 @@ export function changesTable(changes) {
     ])));
 }
 
+/**
+ * An LA's acknowledgement window as its profile reads.
+ * @param {number | null | undefined} hours
+ */
+export function ackWindowText(hours) {
+  return typeof hours === "number" ? hoursText(hours) : `Not set: the default (${hoursText(ACK_HOURS.default)})`;
+}
+
 /** @param {any} p an LA profile */
 export function profileSummary(p) {
   return summaryList([
@@ -54,6 +65,7 @@ export function profileSummary(p) {
     ["Office hours", p.officeHoursPhone ? tel(p.officeHoursPhone) : "Not set"],
     ["Emergency duty team", p.emergencyDutyPhone ? tel(p.emergencyDutyPhone) : "Not set"],
     ["Webhook", p.webhook ? `${p.webhook.url} (signed with ${p.webhook.secretRef})` : "None: alerts arrive in the inbox only"],
+    ["Alerts to be acknowledged within", ackWindowText(p.acknowledgeWithinHours)],
     ["Updated", `${when(p.updatedAt)} by ${p.updatedBy}`],
   ]);
 }

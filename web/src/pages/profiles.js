@@ -1,6 +1,7 @@
 // @ts-check
 // Operators: every LA's profile, and adding or changing one.
 
+import { ACK_HOURS, hoursText, readAckHours } from "../alerts.js";
 import { api, fieldOf, problemText } from "../api.js";
 import { actionLink, h, show, table, warning } from "../dom.js";
 import { showErrors, textField } from "../forms.js";
@@ -13,8 +14,9 @@ export async function profilesPage(org) {
   /** @type {any[]} */
   const items = r.body.items;
   show("LA profiles", actionLink("#/profiles/new", "Add an LA"),
-    table(`${items.length} profiles`, ["Code", "Name", "Emergency duty", "Webhook"],
-      items.map((p) => [h("a", { href: `#/profiles/${encodeURIComponent(p.org)}` }, p.org), p.name, p.emergencyDutyPhone || "Missing", p.webhook ? "Yes" : "Inbox only"])));
+    table(`${items.length} profiles`, ["Code", "Name", "Emergency duty", "Webhook", "Acknowledge within"],
+      items.map((p) => [h("a", { href: `#/profiles/${encodeURIComponent(p.org)}` }, p.org), p.name, p.emergencyDutyPhone || "Missing", p.webhook ? "Yes" : "Inbox only",
+        typeof p.acknowledgeWithinHours === "number" ? hoursText(p.acknowledgeWithinHours) : "Default"])));
 }
 
 // The API names a webhook's fault inside it (`/webhook/url`); the form has a field for each part.
@@ -38,15 +40,25 @@ async function profileEditPage(org) {
     textField("emergencyDutyPhone", "Emergency duty phone", { value: current.emergencyDutyPhone, type: "tel", width: 20 }),
     textField("webhookUrl", "Webhook URL (optional)", { value: current.webhook?.url, hint: "Leave empty for inbox only" }),
     textField("webhookSecretRef", "Webhook secret reference", { value: current.webhook?.secretRef, hint: "The Secrets Manager name of the signing secret" }),
+    // Whole hours typed as text (NHS.UK's guidance for numbers), checked here and by the API.
+    textField("acknowledgeWithinHours", "Acknowledgement window in hours (optional)", {
+      value: current.acknowledgeWithinHours === undefined ? "" : String(current.acknowledgeWithinHours),
+      hint: `Alerts not acknowledged within this many hours are sent again and shown to operators; leave empty for the default (${ACK_HOURS.default} hours). Whole hours from ${ACK_HOURS.min} to ${ACK_HOURS.max}.`,
+      width: 3, inputmode: "numeric", autocomplete: "off",
+    }),
     h("button", { class: "nhsuk-button", type: "submit" }, "Save"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const v = (/** @type {string} */ id) => /** @type {HTMLInputElement | null} */ (form.querySelector(`#${id}`))?.value.trim() || undefined;
     const code = org || v("org");
     if (!code) return showErrors(form, errors, [{ field: "org", message: "Enter the organisation code" }]);
+    const ackWindow = readAckHours(v("acknowledgeWithinHours") || "");
+    if (ackWindow.kind === "error") return showErrors(form, errors, [{ field: "acknowledgeWithinHours", message: ackWindow.message }]);
     /** @type {Record<string, unknown>} */
     const body = { name: v("name"), team: v("team"), officeHoursPhone: v("officeHoursPhone"), emergencyDutyPhone: v("emergencyDutyPhone") };
     if (v("webhookUrl")) body.webhook = { url: v("webhookUrl"), secretRef: v("webhookSecretRef") };
+    // Left empty, the profile holds none and the deployment's default applies.
+    if (ackWindow.kind === "hours") body.acknowledgeWithinHours = ackWindow.hours;
     const r = await api("PUT", `/v1/la-profiles/${encodeURIComponent(code)}`, body);
     if (r.ok) {
       location.hash = "#/profiles";

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sqs::types::QueueAttributeName;
 use cpindex::config::env;
 use cpindex::keys::{ALERT_DELIVERY_QUEUE, QUEUES};
+use cpindex::overdue::AckWindow;
 use cpindex::plan::Retention;
 use cpindex::routes::{Trigger, FUNCTIONS};
 use cpindex::transfer::TransferWindow;
@@ -207,6 +208,10 @@ pub fn env_value_problems(stack: &Stack) -> Vec<String> {
                 // And the template's default cap is the code's.
                 let cap = UsageCap::default().per_hour().to_string();
                 (*value == cap, format!("the default {cap}"))
+            } else if name == env::ALERT_ACK_HOURS {
+                // And the template's default acknowledgement window is the code's.
+                let hours = AckWindow::default().as_hours().to_string();
+                (*value == hours, format!("the default {hours}"))
             } else if name == env::JWT_AUDIENCE {
                 // A CommaDelimitedList, joined with commas into the variable (the emulator shows
                 // the list as Python prints one, CloudFormation as given).
@@ -518,6 +523,8 @@ mod tests {
                 TransferWindow::default().days.to_string()
             } else if name == env::LOOKUP_CAP_PER_HOUR {
                 UsageCap::default().per_hour().to_string()
+            } else if name == env::ALERT_ACK_HOURS {
+                AckWindow::default().as_hours().to_string()
             } else if name == env::JWT_AUDIENCE {
                 "api-a,api-b".into()
             } else {
