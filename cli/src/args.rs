@@ -76,6 +76,15 @@ pub enum Command {
                             unscheduled-care lookup alerts the responsible LA."
     )]
     Lookup(LookupArgs),
+    /// Record that a child (or a pregnant woman, by the unborn child's NHS number) missed an
+    /// appointment (scheduled care): each LA with an active plan is told.
+    #[command(
+        name = "missed-appointment",
+        after_help = "Example:\n  cpindex missed-appointment '943 476 5919' --setting health_visiting \\\n    --service 'Health visiting, Leeds North' --date 2026-12-01 --family-not-reached\n\n\
+                      The answer is the same for every child: it does not say whether the child \
+                      is on the index."
+    )]
+    MissedAppointment(MissedAppointmentArgs),
     /// An LA's notifications that a child was seen.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
@@ -283,6 +292,25 @@ pub struct LookupArgs {
     /// receives it (the same audited lookup).
     #[arg(long)]
     pub fhir: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MissedAppointmentArgs {
+    /// 10 digits, or 3-3-4 with spaces (quote it).
+    #[arg(value_name = "NHS_NUMBER")]
+    pub nhs_number: String,
+    /// maternity, paediatrics, health_visiting, camhs or gp.
+    #[arg(long)]
+    pub setting: String,
+    /// The service or clinic.
+    #[arg(long)]
+    pub service: String,
+    /// The day missed (YYYY-MM-DD), today or up to 90 days before.
+    #[arg(long)]
+    pub date: String,
+    /// The service tried and could not reach the family.
+    #[arg(long)]
+    pub family_not_reached: bool,
 }
 
 #[derive(Debug, Subcommand)]

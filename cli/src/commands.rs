@@ -10,7 +10,7 @@ use crate::api::{self, Route};
 use crate::model::{ChildView, Notification};
 use crate::{
     connect, list_notifications, pretty, pretty_value, print_generic, render, Cli, CliError,
-    Console, LookupArgs, EXIT_OK,
+    Console, LookupArgs, MissedAppointmentArgs, EXIT_OK,
 };
 
 /// An NHS number as a person types it (spaces allowed), or a usage error.
@@ -86,6 +86,37 @@ pub(crate) async fn lookup(
     } else {
         let view: ChildView = api::decode(api::CHILD, &body)?;
         console.print(&render::child(&view));
+    }
+    Ok(EXIT_OK)
+}
+
+/// `cpindex missed-appointment`: the body as the API reads it (it checks every field), the
+/// receipt printed.
+pub(crate) async fn missed_appointment(
+    cli: &Cli,
+    args: &MissedAppointmentArgs,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let nhs = nhs_number(&args.nhs_number)?;
+    let api = connect(cli, console)?;
+    let body = serde_json::json!({
+        "setting": args.setting,
+        "service": args.service,
+        "appointmentDate": args.date,
+        "familyNotReached": args.family_not_reached,
+    });
+    let answer = api
+        .call(api::MISSED_APPOINTMENT, &[&nhs.digits()], &[], Some(&body))
+        .await?;
+    if cli.json {
+        console.print(&pretty(&answer));
+    } else {
+        let receipt: Value = api::decode(api::MISSED_APPOINTMENT, &answer)?;
+        console.print(&format!(
+            "Missed appointment recorded ({}) at {}. Each LA with an active plan on the child is told.\n",
+            receipt["missedAppointmentId"].as_str().unwrap_or("-"),
+            receipt["recordedAt"].as_str().unwrap_or("-"),
+        ));
     }
     Ok(EXIT_OK)
 }

@@ -115,6 +115,31 @@ pub async fn bootstrap_resources(
     })
 }
 
+/// `POST /local/overdue/escalate` `{"minutesAhead": n}` (the local stack only, like its webhook
+/// receiver): the escalation step as it would run `n` minutes from now (0 to a week), so the
+/// browser suite sees an alert fall overdue without waiting an hour.
+async fn escalate_ahead(
+    axum::extract::State((stack, retention)): axum::extract::State<(Stack, Retention)>,
+    axum::Json(body): axum::Json<serde_json::Value>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let minutes = body["minutesAhead"]
+        .as_i64()
+        .filter(|m| (0..=7 * 24 * 60).contains(m))
+        .unwrap_or(0);
+    let at = chrono::Utc::now() + chrono::Duration::minutes(minutes);
+    match reconciler(&stack, retention)
+        .escalate_overdue_alerts(at)
+        .await
+    {
+        Ok(n) => axum::Json(serde_json::json!({"escalated": n})).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %cpindex::log::chain(&e), "local escalation failed");
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 /// The reconciler over the local resources (used by the scheduler and the operator routes).
 pub fn reconciler(stack: &Stack, retention: Retention) -> reconcile::Reconciler<SystemClock> {
     // Bulk timeouts, as in AWS: a scan page may take seconds, the clinical path never should.
@@ -279,6 +304,10 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
         .route(
             "/local/webhooks/{org}",
             axum::routing::post(receiver::receive).with_state(stack.secrets_dir.clone()),
+        )
+        .route(
+            "/local/overdue/escalate",
+            axum::routing::post(escalate_ahead).with_state((stack.clone(), retention)),
         )
         .merge(functions)
         .fallback(adapters::edge::not_found)

@@ -402,13 +402,13 @@ pub mod key {
     /// Prefix of every change to a profile.
     pub const PROFILE_CHANGE_PREFIX: &str = "CHANGE#";
 
-    /// Alerts waiting for their acknowledgement deadline: one partition, read by time up to a
-    /// moment (the number waiting is the alerts of the last few hours not yet acknowledged).
+    /// Alerts waiting for their acknowledgement deadline: one partition, read by when each is
+    /// next looked at, up to a moment (what waits is the alerts inside their LAs' windows).
     pub const ALERT_DUE_PK: &str = "ALERT#DUE";
 
-    /// One waiting alert, by when the child was seen.
-    pub fn alert_due_sk(seen_at: DateTime<Utc>, notification_id: &str) -> String {
-        format!("{}#{notification_id}", sortable_time(seen_at))
+    /// One waiting alert, by when it is next looked at.
+    pub fn alert_due_sk(check_at: DateTime<Utc>, notification_id: &str) -> String {
+        format!("{}#{notification_id}", sortable_time(check_at))
     }
 
     /// Overdue alerts not yet acknowledged, every LA's: the operators' page reads it whole, an

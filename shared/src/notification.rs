@@ -97,6 +97,11 @@ pub fn notification_id(access_id: &str, la: &OrgCode) -> String {
     hex::encode(&digest[..16])
 }
 
+/// The id of the `alert_overdue` notice about the alert `original` of `la`: one per alert.
+pub fn overdue_notice_id(original: &str, la: &OrgCode) -> String {
+    notification_id(&format!("overdue-{original}"), la)
+}
+
 /// Where a notification stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -364,11 +369,10 @@ impl Notification {
     /// The notification telling the LA that `original` fell overdue at `deadline`: the same
     /// child, setting and time, sent once (its id follows from the original's).
     pub fn overdue(original: &Notification, deadline: DateTime<Utc>, now: DateTime<Utc>) -> Self {
-        let access_id = format!("overdue-{}", original.notification_id);
         Self {
-            notification_id: notification_id(&access_id, &original.la),
+            notification_id: overdue_notice_id(&original.notification_id, &original.la),
+            access_id: format!("overdue-{}", original.notification_id),
             kind: NotificationKind::AlertOverdue,
-            access_id,
             status: DeliveryStatus::Pending,
             attempts: 0,
             created_at: now,
@@ -393,8 +397,8 @@ impl Notification {
             return serde_json::json!({
                 "type": self.kind.event_type(),
                 "notificationId": self.notification_id,
-                "overdueNotificationId": o.notification_id,
-                "overdueType": o.kind.event_type(),
+                "alertNotificationId": o.notification_id,
+                "alertType": o.kind.event_type(),
                 "deadline": o.deadline,
                 "la": self.la,
                 "nhsNumber": self.nhs_number,

@@ -102,7 +102,7 @@ pub fn per_la(alerts: Vec<OverdueAlert>, names: &BTreeMap<OrgCode, String>) -> V
     let mut out: Vec<LaOverdue> = by_la
         .into_iter()
         .map(|(la, mut alerts)| {
-            alerts.sort_by(|a, b| a.deadline.cmp(&b.deadline));
+            alerts.sort_by_key(|a| a.deadline);
             LaOverdue {
                 name: names.get(&la).cloned(),
                 count: alerts.len(),

@@ -523,6 +523,45 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         .collect();
     assert_eq!(left.len(), 1, "{left:?}");
     assert_ne!(left[0]["notificationId"].as_str(), Some(id));
+
+    // --- a health visitor records a missed appointment; the LA is told ----------------------
+    let hv = token(&url, &state_arg, "scheduled_care", "RGD01").await;
+    let ran = cpindex(&[
+        "missed-appointment",
+        &spaced,
+        "--setting",
+        "health_visiting",
+        "--service",
+        "Health visiting, Leeds North",
+        "--date",
+        &today.to_string(),
+        "--family-not-reached",
+        "--api-url",
+        &url,
+        "--token",
+        &hv,
+    ])
+    .await;
+    assert_eq!(ran.code, 0, "{}", ran.err);
+    assert!(
+        ran.out.starts_with("Missed appointment recorded ("),
+        "{}",
+        ran.out
+    );
+    let mut told = String::new();
+    for _ in 0..60 {
+        let ran = cpindex(&["notifications", "list", "--api-url", &url, "--token", &la]).await;
+        assert_eq!(ran.code, 0, "{}", ran.err);
+        if ran.out.contains("(missed health_visiting") {
+            told = ran.out;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        told.contains(&format!("(missed health_visiting {today})")),
+        "the LA was not told:\n{told}"
+    );
     let ran = cpindex(&[
         "notifications",
         "ack",

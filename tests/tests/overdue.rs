@@ -299,10 +299,7 @@ async fn an_unacknowledged_alert_falls_overdue_at_its_deadline_and_is_sent_again
     );
     let resent = &received[1].body;
     assert!(received[1].signature_ok);
-    assert_eq!(
-        resent["overdueNotificationId"],
-        json!(alert.notification_id)
-    );
+    assert_eq!(resent["alertNotificationId"], json!(alert.notification_id));
     assert_eq!(resent["nhsNumber"], json!(CHILD));
     let deadline = alert.seen_at + chrono::Duration::hours(2);
     assert_eq!(resent["deadline"], json!(deadline));

@@ -26,6 +26,10 @@ pub struct Waiting {
     pub la: OrgCode,
     pub notification_id: String,
     pub seen_at: DateTime<Utc>,
+    /// When it is next looked at (its key): first after the shortest window any LA can have,
+    /// then at its own LA's deadline. So a step reads only what may be due, however long
+    /// other LAs' windows are.
+    pub check_at: DateTime<Utc>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -71,21 +75,38 @@ impl OverdueStore {
 
     /// `n` waits for its deadline (idempotent: a redelivery writes the same item).
     pub async fn wait(&self, n: &Notification) -> Result<(), StoreError> {
+        self.put(&Waiting {
+            la: n.la.clone(),
+            notification_id: n.notification_id.clone(),
+            seen_at: n.seen_at,
+            check_at: n.seen_at + cpindex::overdue::shortest(),
+        })
+        .await
+    }
+
+    async fn put(&self, w: &Waiting) -> Result<(), StoreError> {
         let item = serde_dynamo::to_item(WaitingItem {
             pk: key::ALERT_DUE_PK.into(),
-            sk: key::alert_due_sk(n.seen_at, &n.notification_id),
+            sk: key::alert_due_sk(w.check_at, &w.notification_id),
             entity: Entity::AlertDue.as_str().into(),
-            expires_at: (n.seen_at + Duration::days(keep::NOTIFICATION_DAYS)).timestamp(),
-            waiting: Waiting {
-                la: n.la.clone(),
-                notification_id: n.notification_id.clone(),
-                seen_at: n.seen_at,
-            },
+            expires_at: (w.seen_at + Duration::days(keep::NOTIFICATION_DAYS)).timestamp(),
+            waiting: w.clone(),
         })?;
         self.table.put(item, None).await.map(|_| ())
     }
 
-    /// Alerts of children seen up to `until`, oldest first (at most [`WAITING_READ`]).
+    /// `w` is not due yet: it is looked at again at `deadline` (written there first, so a step
+    /// that dies between the two writes leaves it waiting twice, never not at all).
+    pub async fn postpone(&self, w: &Waiting, deadline: DateTime<Utc>) -> Result<(), StoreError> {
+        let later = Waiting {
+            check_at: deadline,
+            ..w.clone()
+        };
+        self.put(&later).await?;
+        self.done_waiting(w).await
+    }
+
+    /// Alerts to look at up to `until`, oldest first (at most [`WAITING_READ`]).
     pub async fn waiting_until(&self, until: DateTime<Utc>) -> Result<Vec<Waiting>, StoreError> {
         let opts = QueryOptions {
             limit: Some(WAITING_READ),
@@ -108,7 +129,7 @@ impl OverdueStore {
         self.table
             .delete(
                 key::ALERT_DUE_PK,
-                &key::alert_due_sk(w.seen_at, &w.notification_id),
+                &key::alert_due_sk(w.check_at, &w.notification_id),
                 None,
             )
             .await

@@ -223,7 +223,7 @@ async fn list(
     let page = page?;
     let report = report?;
     let mut overdue = overdue?;
-    overdue.sort_by(|a, b| a.deadline.cmp(&b.deadline));
+    overdue.sort_by_key(|a| a.deadline);
     Ok(Json(NotificationList {
         overdue,
         items: page.items,
@@ -250,20 +250,28 @@ async fn ack(
         .await?;
     if let Some((n, true)) = n.as_ref() {
         settle(&app, n).await;
-        // Acknowledging an `alert_overdue` notification acknowledges the alert it is about:
-        // one action, whichever of the two the LA opened.
-        if let Some(original) = n.overdue.as_ref() {
+        // An overdue alert and its `alert_overdue` notice are acknowledged together: one
+        // action, whichever of the two the LA opened.
+        let other = match (&n.overdue, n.overdue_at) {
+            (Some(original), _) => Some(original.notification_id.clone()),
+            (None, Some(_)) => Some(cpindex::notification::overdue_notice_id(
+                &n.notification_id,
+                &n.la,
+            )),
+            (None, None) => None,
+        };
+        if let Some(other) = other {
             let at = n.acknowledged_at.unwrap_or_else(|| app.clock.now());
             let by = caller.0.user.as_str();
             match app
                 .notifications
-                .acknowledge(&caller.0.org, &original.notification_id, by, at)
+                .acknowledge(&caller.0.org, &other, by, at)
                 .await
             {
                 Ok(Some((o, true))) => settle(&app, &o).await,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = %cpindex::log::chain(&e), notification_id = %original.notification_id, "overdue alert's original not acknowledged");
+                    tracing::warn!(error = %cpindex::log::chain(&e), notification_id = %other, "the other of an overdue alert and its notice not acknowledged");
                 }
             }
         }

@@ -337,16 +337,15 @@ impl<C: Clock> Reconciler<C> {
             .collect();
         let mut escalated = 0;
         let mut deliveries = Vec::new();
-        for waiting in overdue
-            .waiting_until(now - cpindex::overdue::shortest())
-            .await?
-        {
+        for waiting in overdue.waiting_until(now).await? {
             let window = windows
                 .get(&waiting.la)
                 .copied()
                 .unwrap_or(self.settings.ack_window);
             let deadline = window.deadline(waiting.seen_at);
             if deadline > now {
+                // Looked at again at its LA's deadline, not at every step until then.
+                overdue.postpone(&waiting, deadline).await?;
                 continue;
             }
             let Some(alert) = notifications.get(&waiting.notification_id).await? else {

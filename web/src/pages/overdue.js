@@ -37,7 +37,8 @@ export async function overduePage() {
         ? [inset("No alert is overdue: every authority acknowledged its alerts within its window.")]
         : [
           table("Authorities with overdue alerts, most overdue first", ["Authority", "Overdue alerts", "Oldest deadline"],
-            las.map((l) => [h("a", { href: `#/profiles/${encodeURIComponent(l.la)}` }, laName(l)), String(l.count), when(l.oldestDeadline)])),
+            // An LA with a profile (a name) links to it; one without has none to open.
+            las.map((l) => [l.name ? h("a", { href: `#/profiles/${encodeURIComponent(l.la)}` }, laName(l)) : laName(l), String(l.count), when(l.oldestDeadline)])),
           ...las.map((l) => h("section", { class: "app-overdue-la", "data-la": l.la, "aria-labelledby": `overdue-${l.la}` },
             h("h2", { class: "nhsuk-heading-m", id: `overdue-${l.la}` }, laName(l)),
             table(`${count(l.count, "alert")} not acknowledged in time, oldest deadline first`, ["Seen", "Where", "Deadline", "Overdue since"],
@@ -49,7 +50,7 @@ export async function overduePage() {
     h("p", { class: "nhsuk-body" },
       "Alerts an authority did not acknowledge within its acknowledgement window (its profile's, or the default of 4 hours). ",
       "Each was sent to the authority again; it stays here until the authority acknowledges it. ",
-      "The authority with the most comes first. A link opens its profile, where its contacts and window are set."),
+      "The authority with the most comes first. Its name opens its profile, where its contacts and its window are set."),
     out);
   await load();
 }
