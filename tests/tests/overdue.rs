@@ -4,96 +4,23 @@
 //! appointment reaches the LA of a child on a plan, and one of a child off the index leaves no
 //! NHS number behind.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-
 use adapters::queue::SqsQueue;
-use adapters::secrets::FileSecrets;
 use adapters::store::notifications::NotificationStore;
-use adapters::store::Table;
-use alert_delivery::port::{DeliveryStores, HttpWebhook, SqsVisibility};
-use alert_delivery::{Delivery, RetryPolicy};
-use alert_fanout::Fanout;
-use axum::Router;
-use chrono::Utc;
-use cpindex::keys::{ALERT_DELIVERY_QUEUE, ALERT_FANOUT_QUEUE};
 use cpindex::notification::NotificationKind;
 use cpindex::{Clock, FixedClock, NhsNumber, OrgCode, Retention};
 use integration_tests::fixtures::{random_nhs_number, CHILD, LEEDS, OPERATOR};
 use integration_tests::http::{call, la, request, As};
 use integration_tests::webhook::WebhookReceiver;
-use integration_tests::Emulator;
 use local_stack::poller::poll_once;
 use reconcile::Reconciler;
 use serde_json::{json, Value};
 
-type TestClock = Arc<FixedClock>;
+mod alert_world;
+use alert_world::{fixture, Fixture};
 
 const HEALTH_VISITOR: As<'static> = Some(("scheduled_care", "RGD01", "hv-12"));
 
-struct World {
-    emu: Emulator,
-    table: Table,
-    fanout_url: String,
-    delivery_url: String,
-    delivery_dlq: String,
-    secrets_dir: PathBuf,
-    upsert: Router,
-    lookup: Router,
-    inbox: Router,
-    reports: Router,
-    fanout: Fanout<SqsQueue, TestClock>,
-    clock: TestClock,
-}
-
-async fn world() -> World {
-    let emu = Emulator::connect();
-    let table = emu.bare_table().await;
-    let (fanout_queue, fanout) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
-    let (delivery_queue, delivery) = emu.fresh_queue(&ALERT_DELIVERY_QUEUE).await;
-    let retention = Retention::default();
-    let secrets_dir =
-        std::env::temp_dir().join(format!("cpindex-secrets-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&secrets_dir).unwrap();
-    // Near the wall clock (the receiver checks signatures against it), a millisecond a reading.
-    let clock: TestClock = Arc::new(FixedClock::ticking(
-        Utc::now(),
-        chrono::Duration::milliseconds(1),
-    ));
-    World {
-        upsert: plan_upsert::router(plan_upsert::App::new(
-            table.clone(),
-            integration_tests::child_keys(),
-            retention,
-            clock.clone(),
-        )),
-        lookup: lookup::router(lookup::App::new(
-            table.clone(),
-            fanout_queue,
-            integration_tests::child_keys(),
-            retention,
-            clock.clone(),
-        )),
-        inbox: inbox::router(inbox::App::new(
-            table.clone(),
-            retention,
-            clock.clone(),
-            cpindex::profile::WebhookPolicy::LocalHttpAllowed,
-        )),
-        reports: reports::router(reports::App::new(table.clone(), clock.clone())),
-        fanout: Fanout::new(table.clone(), delivery_queue, retention, clock.clone()),
-        clock,
-        fanout_url: fanout.queue,
-        delivery_url: delivery.queue,
-        delivery_dlq: delivery.dlq,
-        secrets_dir,
-        emu,
-        table,
-    }
-}
-
-impl World {
+impl Fixture {
     /// Leeds's profile through the operators' route: a webhook (if any) and its window.
     async fn leeds(&self, webhook: Option<&WebhookReceiver>, hours: Option<u32>) {
         let mut body =
@@ -130,7 +57,7 @@ impl World {
         assert_eq!(a.body["fileOutcome"], "all_loaded", "{a:?}");
     }
 
-    async fn look(&self, by: As<'_>) {
+    async fn look_by(&self, by: As<'_>) {
         let a = call(
             &self.lookup,
             request("GET", &format!("/v1/children/{CHILD}"), by, None),
@@ -139,39 +66,9 @@ impl World {
         assert_eq!(a.status, 200, "{a:?}");
     }
 
-    async fn pump_fanout(&self) {
-        loop {
-            let p = poll_once(&self.emu.sqs, &self.fanout_url, 10, 0, |e| async move {
-                self.fanout.handle(&e).await
-            })
-            .await
-            .unwrap();
-            if p.received == 0 {
-                return;
-            }
-        }
-    }
-
-    async fn pump_delivery(&self) {
-        let delivery = Delivery {
-            store: DeliveryStores::new(self.table.clone()),
-            secrets: FileSecrets(self.secrets_dir.clone()),
-            webhook: HttpWebhook::new(
-                Duration::from_millis(800),
-                cpindex::profile::WebhookPolicy::LocalHttpAllowed,
-            ),
-            visibility: SqsVisibility {
-                client: self.emu.sqs.clone(),
-                queue_url: self.delivery_url.clone(),
-            },
-            clock: self.clock.clone(),
-            policy: RetryPolicy {
-                max_attempts: ALERT_DELIVERY_QUEUE.max_receive_count,
-                base_delay_s: 0,
-                max_delay_s: 0,
-            },
-            webhooks: cpindex::profile::WebhookPolicy::LocalHttpAllowed,
-        };
+    /// Delivers until the delivery queue is empty.
+    async fn deliver_all(&self) {
+        let delivery = self.delivery(self.delivery_stores());
         loop {
             let p = poll_once(&self.emu.sqs, &self.delivery_url, 10, 0, |e| {
                 let d = &delivery;
@@ -256,12 +153,12 @@ fn kinds(received: &[integration_tests::webhook::Received]) -> Vec<String> {
 
 #[tokio::test]
 async fn an_unacknowledged_alert_falls_overdue_at_its_deadline_and_is_sent_again_once() {
-    let w = world().await;
+    let w = fixture().await;
     let hook = WebhookReceiver::start("s3cret", vec![]).await;
     w.leeds(Some(&hook), Some(2)).await;
-    w.look(Some(("unscheduled_care", "RR801", "dr-1"))).await;
+    w.look_by(Some(("unscheduled_care", "RR801", "dr-1"))).await;
     w.pump_fanout().await;
-    w.pump_delivery().await;
+    w.deliver_all().await;
     assert_eq!(
         kinds(&hook.received()),
         vec!["child_seen_in_unscheduled_care"]
@@ -291,7 +188,7 @@ async fn an_unacknowledged_alert_falls_overdue_at_its_deadline_and_is_sent_again
     );
     assert_eq!(a.unwrap() + b.unwrap(), 1);
     assert_eq!(late.escalate_overdue_alerts(now).await.unwrap(), 0);
-    w.pump_delivery().await;
+    w.deliver_all().await;
     let received = hook.received();
     assert_eq!(
         kinds(&received),
@@ -333,18 +230,18 @@ async fn an_unacknowledged_alert_falls_overdue_at_its_deadline_and_is_sent_again
 
     // Another step, and a redelivered overdue notice, send nothing more.
     assert_eq!(late.escalate_overdue_alerts(now).await.unwrap(), 0);
-    w.pump_delivery().await;
+    w.deliver_all().await;
     assert_eq!(hook.received().len(), 2);
 }
 
 #[tokio::test]
 async fn acknowledging_the_overdue_notice_closes_the_alert_for_the_la_and_the_operators() {
-    let w = world().await;
+    let w = fixture().await;
     // No webhook at all (or one that is down): the inbox and the operators' page still show it.
     w.leeds(None, None).await;
-    w.look(Some(("unscheduled_care", "RR801", "dr-1"))).await;
+    w.look_by(Some(("unscheduled_care", "RR801", "dr-1"))).await;
     w.pump_fanout().await;
-    w.pump_delivery().await;
+    w.deliver_all().await;
     let alert = w
         .notifications_of(NotificationKind::ChildSeen)
         .await
@@ -357,7 +254,7 @@ async fn acknowledging_the_overdue_notice_closes_the_alert_for_the_la_and_the_op
             .unwrap(),
         1
     );
-    w.pump_delivery().await;
+    w.deliver_all().await;
     let notice = w
         .notifications_of(NotificationKind::AlertOverdue)
         .await
@@ -388,9 +285,9 @@ async fn acknowledging_the_overdue_notice_closes_the_alert_for_the_la_and_the_op
     );
 
     // An alert acknowledged in time never falls overdue.
-    w.look(Some(("unscheduled_care", "RR802", "dr-2"))).await;
+    w.look_by(Some(("unscheduled_care", "RR802", "dr-2"))).await;
     w.pump_fanout().await;
-    w.pump_delivery().await;
+    w.deliver_all().await;
     let second = w
         .notifications_of(NotificationKind::ChildSeen)
         .await
@@ -411,7 +308,7 @@ async fn acknowledging_the_overdue_notice_closes_the_alert_for_the_la_and_the_op
 
 #[tokio::test]
 async fn a_third_attendance_in_thirty_days_is_counted_on_the_alert() {
-    let w = world().await;
+    let w = fixture().await;
     let hook = WebhookReceiver::start("s3cret", vec![]).await;
     w.leeds(Some(&hook), None).await;
     // Three clinicians in three settings; the first looks twice (one attendance).
@@ -422,10 +319,10 @@ async fn a_third_attendance_in_thirty_days_is_counted_on_the_alert() {
         ("unscheduled_care", "RWA01", "dr-3"),
     ];
     for by in seen {
-        w.look(Some(by)).await;
+        w.look_by(Some(by)).await;
         w.pump_fanout().await;
     }
-    w.pump_delivery().await;
+    w.deliver_all().await;
     let mut counts: Vec<Value> = hook
         .received()
         .iter()
@@ -458,7 +355,7 @@ fn forms(nhs: &NhsNumber) -> [String; 3] {
 #[tokio::test]
 async fn a_missed_appointment_reaches_the_las_webhook_and_inbox_and_one_off_the_index_leaves_no_number(
 ) {
-    let w = world().await;
+    let w = fixture().await;
     let hook = WebhookReceiver::start("s3cret", vec![]).await;
     w.leeds(Some(&hook), None).await;
     let today = w.clock.now().date_naive();
@@ -506,7 +403,7 @@ async fn a_missed_appointment_reaches_the_las_webhook_and_inbox_and_one_off_the_
     assert_eq!(refused.status, 403);
 
     w.pump_fanout().await;
-    w.pump_delivery().await;
+    w.deliver_all().await;
     let received = hook.received();
     assert_eq!(kinds(&received), vec!["child_missed_appointment"]);
     let told = &received[0].body;
