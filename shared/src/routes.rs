@@ -474,15 +474,15 @@ pub const GET_CHILD: RouteDef =
 pub const GET_CHILD_ACCESSES: RouteDef =
     RouteDef::new("GET", CHILD_ACCESSES_PATH, LOOKUP, OPERATOR, Body::None);
 /// Scheduled care records a missed appointment: the same answer whether or not the child has a
-/// plan (audited like a lookup; the LAs of an active plan are told).
+/// plan (audited like a lookup; the LAs of an active plan are told). No clinician waits at a
+/// bedside for it: the standard limit, below the lookups'.
 pub const POST_MISSED_APPOINTMENT: RouteDef = RouteDef::new(
     "POST",
     MISSED_APPOINTMENTS_PATH,
     LOOKUP,
     SCHEDULED,
     Body::Json,
-)
-.throttled(Throttle::Lookup);
+);
 /// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
 pub const FHIR_CARE_TEAM: RouteDef =
     RouteDef::new("GET", FHIR_CARE_TEAM_PATH, LOOKUP, CARE, Body::None).throttled(Throttle::Lookup);
