@@ -16,7 +16,7 @@ use reconcile::Reconciler;
 use serde_json::{json, Value};
 
 mod alert_world;
-use alert_world::{fixture, Fixture};
+use alert_world::{fixture, plan, Fixture};
 
 const HEALTH_VISITOR: As<'static> = Some(("scheduled_care", "RGD01", "hv-12"));
 
@@ -43,18 +43,7 @@ impl Fixture {
         )
         .await;
         assert_eq!(a.status, 200, "{a:?}");
-        let plan = json!({"planRef": "L-1", "nhsNumber": CHILD, "planType": "CPP", "startDate": "2026-01-10", "sourceVersion": 1});
-        let a = call(
-            &self.upsert,
-            request(
-                "POST",
-                "/v1/plan-batches",
-                la(LEEDS),
-                Some(&json!({"mode": "delta", "records": [plan]})),
-            ),
-        )
-        .await;
-        assert_eq!(a.body["fileOutcome"], "all_loaded", "{a:?}");
+        self.load(LEEDS, vec![plan("L-1", CHILD, "CPP")]).await;
     }
 
     async fn look_by(&self, by: As<'_>) {
