@@ -119,7 +119,7 @@ pub fn child(view: &ChildView) -> String {
             (ShownStatus::Ended, None) => format!("ended (started {})", f.start_date),
             (ShownStatus::Withdrawn, _) => format!("withdrawn (started {})", f.start_date),
         };
-        let _ = writeln!(out, "   Status:          {status}");
+        let _ = writeln!(out, "   Status:                              {status}");
         if let Some(until) = f.still_alerted_until {
             // The old LA keeps responsibility until the new one records a plan.
             let _ = writeln!(
@@ -129,13 +129,13 @@ pub fn child(view: &ChildView) -> String {
             );
         }
         if let Some(due) = f.expected_due_date {
-            let _ = writeln!(out, "   Expected due:    {due}");
+            let _ = writeln!(out, "   Expected due:                        {due}");
         }
         // Whether the LA knows of an earlier attendance (never who acknowledged).
         if let Some(a) = &p.la_alerted {
             let _ = writeln!(
                 out,
-                "   LA last alerted: {}, {}",
+                "   LA last alerted:                     {}, {}",
                 when(&a.last_alerted_at),
                 a.acknowledged_at.as_ref().map_or_else(
                     || "NOT YET ACKNOWLEDGED".to_owned(),
@@ -144,18 +144,26 @@ pub fn child(view: &ChildView) -> String {
             );
         }
         let la_name = format!("{} ({})", clean(&la.name), la.code);
-        let _ = writeln!(out, "   Responsible LA:  {la_name}");
+        let _ = writeln!(out, "   Responsible LA:                      {la_name}");
         if let Some(team) = &la.team {
-            let _ = writeln!(out, "   Team:            {}", clean(team));
+            let _ = writeln!(
+                out,
+                "   Team:                                {}",
+                clean(team)
+            );
         }
         match &la.emergency_duty_phone {
             Some(phone) => {
-                let _ = writeln!(out, "   EMERGENCY DUTY:  {}   (out of hours)", clean(phone));
+                let _ = writeln!(
+                    out,
+                    "   EMERGENCY DUTY TEAM (OUT OF HOURS):  {}",
+                    clean(phone)
+                );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "   EMERGENCY DUTY:  NO VETTED NUMBER HELD for this LA: reach its emergency duty team through your switchboard"
+                    "   EMERGENCY DUTY TEAM (OUT OF HOURS):  NO VETTED NUMBER HELD for this LA: reach its emergency duty team through your switchboard"
                 );
             }
         }
@@ -163,7 +171,7 @@ pub fn child(view: &ChildView) -> String {
             .office_hours_phone
             .as_deref()
             .map_or_else(|| "not given".to_owned(), clean);
-        let _ = writeln!(out, "   Office hours:    {office}");
+        let _ = writeln!(out, "   Office hours:                        {office}");
         if let Some(case) = &la.case_team {
             let phone = case
                 .phone
@@ -172,7 +180,7 @@ pub fn child(view: &ChildView) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "   Case team:       {}{phone}   (given by {})",
+                "   Case team:                           {}{phone}   (given by {})",
                 clean(&case.team),
                 clean(&la.name)
             );
@@ -220,7 +228,7 @@ fn setting(n: &Notification) -> String {
     {
         // Another LA recorded a plan on the child: which, and how to reach it (never a visit).
         return format!(
-            "ANOTHER LA'S PLAN: {} {}, {} from {}, emergency duty {}",
+            "ANOTHER LA'S PLAN: {} {}, {} from {}, Emergency duty team (out of hours): {}",
             other.la.code,
             clean(&other.la.name),
             other.plan_type.as_str(),
@@ -745,7 +753,7 @@ pub fn upload(report: &UploadReport) -> String {
                 "PLAN REF",
                 "OTHER LA",
                 "ITS PLAN",
-                "EMERGENCY DUTY",
+                "EMERGENCY DUTY TEAM (OUT OF HOURS)",
                 "OFFICE HOURS",
             ],
             &rows,
@@ -926,11 +934,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("1. Child protection plan (CPP / CPPI)"));
-        assert!(text.contains("Status:          ACTIVE, started 2026-01-10"));
-        assert!(text.contains("Responsible LA:  Leeds City Council (E08000035)"));
-        assert!(text.contains("Team:            Children's Front Door"));
-        assert!(text.contains("EMERGENCY DUTY:  0113 535 0600"));
-        assert!(text.contains("Office hours:    0113 222 4403"));
+        assert!(text.contains("Status:                              ACTIVE, started 2026-01-10"));
+        assert!(
+            text.contains("Responsible LA:                      Leeds City Council (E08000035)")
+        );
+        assert!(text.contains("Team:                                Children's Front Door"));
+        assert!(text.contains("EMERGENCY DUTY TEAM (OUT OF HOURS):  0113 535 0600"));
+        assert!(text.contains("Office hours:                        0113 222 4403"));
         assert!(
             text.contains("2026-11-22 10:15 UTC  RR801    Leeds General ED"),
             "{text}"
@@ -968,8 +978,8 @@ mod tests {
         );
         assert!(text.contains("Unborn child protection plan (UCPP / UCPI)"));
         assert!(text.contains("ended 2026-03-01 (started 2026-01-10"));
-        assert!(text.contains("Expected due:    2026-06-01"));
-        assert!(text.contains("Office hours:    not given"));
+        assert!(text.contains("Expected due:                        2026-06-01"));
+        assert!(text.contains("Office hours:                        not given"));
     }
 
     #[test]
@@ -991,7 +1001,7 @@ mod tests {
             text.contains("RECENTLY TRANSFERRED OUT: no other LA has recorded a plan yet; this LA is still told of attendances until 2026-12-30: call it"),
             "{text}"
         );
-        assert!(text.contains("EMERGENCY DUTY:  0113 535 0600"));
+        assert!(text.contains("EMERGENCY DUTY TEAM (OUT OF HOURS):  0113 535 0600"));
         let plain: ChildView = read(json!({
             "accessId": "a", "nhsNumber": "9434765919", "hasPlan": false, "plans": [],
             "endedPlans": [{"planType": "CPP", "nationalCode": "CPPI", "startDate": "2026-01-10",
@@ -1060,7 +1070,7 @@ mod tests {
         let row = notifications(std::slice::from_ref(&n), false, false);
         let row = row.lines().nth(1).unwrap();
         assert!(
-            row.contains("ANOTHER LA'S PLAN: E09000007 London Borough of Camden, LAC from 2026-11-01, emergency duty 020 7974 4444"),
+            row.contains("ANOTHER LA'S PLAN: E09000007 London Borough of Camden, LAC from 2026-11-01, Emergency duty team (out of hours): 020 7974 4444"),
             "{row}"
         );
         assert!(

@@ -64,6 +64,12 @@ pub struct Access {
     /// missed (fan-out tells the LAs whose plan is active).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed: Option<crate::missed::MissedAppointment>,
+    /// The API platform's `X-Request-ID` of the request, when it carried one (FHIR searches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<uuid::Uuid>,
+    /// The caller's `X-Correlation-ID`, when it sent one (FHIR searches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 /// Why an operator reads a child's whole audit trail (a subject access request, an incident,
@@ -124,6 +130,8 @@ impl Access {
             aliases: Vec::new(),
             purpose: None,
             missed: None,
+            request_id: None,
+            correlation_id: None,
         }
     }
 
@@ -339,6 +347,8 @@ mod tests {
             aliases: Vec::new(),
             purpose: None,
             missed: None,
+            request_id: None,
+            correlation_id: None,
         }
     }
 

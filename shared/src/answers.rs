@@ -115,6 +115,10 @@ pub struct PlanSummary {
     /// not been alerted about the child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_alerted: Option<crate::alert_state::LaAlerted>,
+    /// Since when the LA has held the plan for this child (the FHIR flag's provenance; not in
+    /// the JSON answer).
+    #[serde(skip)]
+    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The lookup answer (`GET /v1/children/{nhsNumber}`). Active and recently ended plans are in
@@ -461,6 +465,12 @@ pub struct AccessView {
     /// An operator's read of the audit trail: the purpose stated with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// A FHIR search's `X-Request-ID` and `X-Correlation-ID`, to match the access to the
+    /// caller's own logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 impl From<(Access, Option<bool>)> for AccessView {
@@ -476,6 +486,8 @@ impl From<(Access, Option<bool>)> for AccessView {
             plan_found,
             on_earlier_nhs_number: None,
             purpose: a.purpose.map(|p| p.as_str().to_owned()),
+            request_id: a.request_id.map(|r| r.to_string()),
+            correlation_id: a.correlation_id,
         }
     }
 }

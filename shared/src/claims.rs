@@ -71,15 +71,19 @@ pub enum Role {
     /// Oversees access in one organisation (a trust's Caldicott guardian or information
     /// governance lead, an LA's equivalent): reads who in it looked children up, and how much.
     PrivacyOfficer,
+    /// NHS staff signed in through NHS CIS2 whose selected role grants neither CP-IS activity
+    /// (`crate::cis2`): may read no child; every attempt is refused and audited.
+    NhsStaff,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::LocalAuthority,
         Role::UnscheduledCare,
         Role::ScheduledCare,
         Role::Operator,
         Role::PrivacyOfficer,
+        Role::NhsStaff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,11 +93,44 @@ impl Role {
             Role::ScheduledCare => "scheduled_care",
             Role::Operator => "operator",
             Role::PrivacyOfficer => "privacy_officer",
+            Role::NhsStaff => "nhs_staff",
+        }
+    }
+
+    /// The identity provider this role's people sign in at: NHS staff at NHS CIS2 (or a broker
+    /// in front of it), everyone else at the LA and service staff directory. Each route serves
+    /// roles of one provider, so each route trusts one issuer.
+    pub const fn provider(self) -> Provider {
+        match self {
+            Role::UnscheduledCare | Role::ScheduledCare | Role::NhsStaff => Provider::Nhs,
+            Role::LocalAuthority | Role::Operator | Role::PrivacyOfficer => Provider::Staff,
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
+/// Who vouches for a caller: see [`Role::provider`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider {
+    /// NHS staff: NHS CIS2, whose tokens carry RBAC roles (`crate::cis2`), or a broker that
+    /// issues this service's own `role`/`org` claims.
+    Nhs,
+    /// Local authority staff and the service's own (operators, privacy officers): the LA's or
+    /// the service's directory, issuing `role`/`org` claims.
+    Staff,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 2] = [Provider::Nhs, Provider::Staff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Nhs => "nhs",
+            Provider::Staff => "staff",
+        }
     }
 }
 

@@ -34,6 +34,146 @@ pub const TRACE_ID_HEADER: &str = "traceid";
 /// `true` (or absent) for an unscheduled-care access; `false` for a silent read.
 pub const UNSCHEDULED_HEADER: &str = "isunscheduledaccessevent";
 
+/// The API platform's request id: a UUID, echoed on every FHIR answer and error, recorded with
+/// the access. Required by the Patient Flags search, optional on the CP-IS searches.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The API platform's correlation id (the caller's own, any printable text up to
+/// [`MAX_CORRELATION_ID`]): echoed, recorded with the access.
+pub const CORRELATION_ID_HEADER: &str = "x-correlation-id";
+/// The longest correlation id kept.
+pub const MAX_CORRELATION_ID: usize = 128;
+
+/// NHS England's Patient Flags profiles and vocabulary (Patient Flag implementation guide, beta).
+pub mod flags {
+    pub const FLAG_PROFILE: &str =
+        "https://fhir.nhs.uk/England/StructureDefinition/England-Flag-PatientFlag";
+    pub const CARE_PLAN_PROFILE: &str =
+        "https://fhir.nhs.uk/England/StructureDefinition/England-CarePlan-Flag";
+    pub const CARE_TEAM_PROFILE: &str =
+        "https://fhir.nhs.uk/England/StructureDefinition/England-CareTeam-Flag";
+    pub const PROVENANCE_PROFILE: &str =
+        "https://fhir.nhs.uk/England/StructureDefinition/England-Provenance-Flag";
+    /// The core extension from a flag to the resource that details it (here, the care plan).
+    pub const FLAG_DETAIL: &str = "http://hl7.org/fhir/StructureDefinition/flag-detail";
+    /// The code system of patient flag types.
+    pub const FLAG_CATEGORY_SYSTEM: &str =
+        "https://fhir.nhs.uk/England/CodeSystem/England-FlagCategoryPatient";
+    /// The same code system's earlier address (2024 drafts), where the flag was `CP-IS`.
+    pub const FLAG_CATEGORY_SYSTEM_2024: &str =
+        "https://fhir.nhs.uk/England/CodeSystem/PatientFlagCategory";
+    /// The CP-IS flag's code, as answered.
+    pub const CPIS_CODE: &str = "child-protection-information-system-flag";
+    pub const CPIS_DISPLAY: &str = "Child Protection Information System Flag";
+    /// Every code NHS England's material has used for the CP-IS flag: the current one, the
+    /// guide's March 2025 wording, and the 2024 drafts'.
+    pub const CPIS_CODES: [&str; 3] = [
+        CPIS_CODE,
+        "child-protection-information-sharing-flag",
+        "CP-IS",
+    ];
+    /// HL7 v3 DataOperation (the provenance's activity).
+    pub const DATA_OPERATION_SYSTEM: &str =
+        "http://terminology.hl7.org/CodeSystem/v3-DataOperation";
+}
+
+/// Which flags a Patient Flags search asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagCode {
+    /// No `code`: every top-level flag, without the resources that detail it.
+    Any,
+    /// The CP-IS flag, with its care plans and care teams.
+    Cpis,
+    /// Another flag (reasonable adjustments, FGM): this index holds none.
+    Other,
+}
+
+/// A Patient Flags search: `patient` (a bare NHS number, or `<NHS number system>|<number>`) and
+/// optionally `code` (bare, or `<flag category system>|<code>`), each once, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagSearch {
+    pub nhs: crate::NhsNumber,
+    pub code: FlagCode,
+}
+
+/// Reads a Patient Flags search from its URL-decoded query pairs.
+pub fn flag_search_of(pairs: &[(String, String)]) -> Result<FlagSearch, SearchError> {
+    let mut patient = None;
+    let mut code = None;
+    for (name, value) in pairs {
+        let slot = match name.as_str() {
+            "patient" => &mut patient,
+            "code" => &mut code,
+            _ => return Err(SearchError::FlagParameters),
+        };
+        if slot.replace(value.as_str()).is_some() {
+            return Err(SearchError::FlagParameters);
+        }
+    }
+    let patient = patient.ok_or(SearchError::FlagParameters)?;
+    let digits = match patient.split_once('|') {
+        Some((NHS_NUMBER_SYSTEM, n)) => n,
+        Some(_) => return Err(SearchError::System),
+        None => patient,
+    };
+    let nhs = crate::NhsNumber::parse(digits)?;
+    let code = match code {
+        None => FlagCode::Any,
+        Some(raw) => {
+            let bare = match raw.split_once('|') {
+                Some((flags::FLAG_CATEGORY_SYSTEM | flags::FLAG_CATEGORY_SYSTEM_2024, c)) => c,
+                // A code from another system is not a patient flag this index knows.
+                Some(_) => {
+                    return Ok(FlagSearch {
+                        nhs,
+                        code: FlagCode::Other,
+                    })
+                }
+                None => raw,
+            };
+            if flags::CPIS_CODES.contains(&bare) {
+                FlagCode::Cpis
+            } else {
+                FlagCode::Other
+            }
+        }
+    };
+    Ok(FlagSearch { nhs, code })
+}
+
+/// The API platform's ids of one request, as received (each validated).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestIds {
+    pub request_id: Option<uuid::Uuid>,
+    pub correlation_id: Option<String>,
+}
+
+impl RequestIds {
+    /// Reads `X-Request-ID` (a UUID, required when `request_id_required`) and
+    /// `X-Correlation-ID` (printable ASCII, 1 to [`MAX_CORRELATION_ID`] characters).
+    pub fn read(
+        request_id: Option<&str>,
+        correlation_id: Option<&str>,
+        request_id_required: bool,
+    ) -> Result<Self, SearchError> {
+        let request_id = match request_id {
+            Some(v) => Some(uuid::Uuid::parse_str(v.trim()).map_err(|_| SearchError::RequestId)?),
+            None if request_id_required => return Err(SearchError::RequestId),
+            None => None,
+        };
+        let correlation_id = correlation_id
+            .map(|v| {
+                let ok = (1..=MAX_CORRELATION_ID).contains(&v.len())
+                    && v.bytes().all(|b| b.is_ascii_graphic());
+                ok.then(|| v.to_owned()).ok_or(SearchError::CorrelationId)
+            })
+            .transpose()?;
+        Ok(Self {
+            request_id,
+            correlation_id,
+        })
+    }
+}
+
 /// Previous accesses an `AuditEvent` search returns at most (as the national API).
 pub const AUDIT_EVENTS_SHOWN: usize = crate::access::VISITS_SHOWN;
 
@@ -151,12 +291,21 @@ pub enum SearchError {
     TraceId,
     #[error("the IsUnscheduledAccessEvent header must be true or false")]
     Unscheduled,
+    #[error("search by patient=<NHS number>, and optionally code=<flag code>, each once, and nothing else")]
+    FlagParameters,
+    #[error("the X-Request-ID header is required and must be a UUID")]
+    RequestId,
+    #[error("the X-Correlation-ID header must be 1 to {MAX_CORRELATION_ID} printable characters")]
+    CorrelationId,
 }
 
 impl SearchError {
     pub fn fhir_error(&self) -> FhirError {
         match self {
-            SearchError::TraceId | SearchError::Unscheduled => FhirError::PreconditionFailed,
+            SearchError::TraceId
+            | SearchError::Unscheduled
+            | SearchError::RequestId
+            | SearchError::CorrelationId => FhirError::PreconditionFailed,
             _ => FhirError::InvalidSearchData,
         }
     }
@@ -277,7 +426,107 @@ mod tests {
         assert_eq!(codes.len(), 3);
     }
 
+    #[test]
+    fn a_flag_search_takes_each_cpis_code_bare_or_with_its_system() {
+        let nhs = "9434765919";
+        for code in flags::CPIS_CODES {
+            for given in [
+                code.to_owned(),
+                format!("{}|{code}", flags::FLAG_CATEGORY_SYSTEM),
+                format!("{}|{code}", flags::FLAG_CATEGORY_SYSTEM_2024),
+            ] {
+                let s = flag_search_of(&q(&[("patient", nhs), ("code", &given)])).unwrap();
+                assert_eq!(s.code, FlagCode::Cpis, "{given}");
+                assert_eq!(s.nhs.digits(), nhs);
+            }
+        }
+        let token = format!("{NHS_NUMBER_SYSTEM}|{nhs}");
+        assert_eq!(
+            flag_search_of(&q(&[("patient", &token)])).unwrap().code,
+            FlagCode::Any
+        );
+        for other in [
+            "national-reasonable-adjustment-flag",
+            "female-genital-mutilation-flag",
+            "cp-is",
+            "http://snomed.info/sct|CP-IS",
+        ] {
+            let s = flag_search_of(&q(&[("patient", nhs), ("code", other)])).unwrap();
+            assert_eq!(s.code, FlagCode::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_bad_flag_search_is_invalid_search_data() {
+        for bad in [
+            q(&[]),
+            q(&[("code", "CP-IS")]),
+            q(&[("patient", "9434765918")]),
+            q(&[("patient", "http://example.org|9434765919")]),
+            q(&[("patient", "9434765919"), ("patient", "9434765919")]),
+            q(&[
+                ("patient", "9434765919"),
+                ("code", "CP-IS"),
+                ("code", "CP-IS"),
+            ]),
+            q(&[("patient", "9434765919"), ("_include", "*")]),
+            q(&[(
+                PATIENT_IDENTIFIER,
+                "https://fhir.nhs.uk/Id/nhs-number|9434765919",
+            )]),
+        ] {
+            let e = flag_search_of(&bad).unwrap_err();
+            assert_eq!(e.fhir_error(), FhirError::InvalidSearchData, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn request_ids_are_checked_and_kept() {
+        let id = "0a6f5b2e-5d1c-4f7a-9e3b-2c8d7f6a1b01";
+        let ids = RequestIds::read(Some(id), Some("ed-system-42"), true).unwrap();
+        assert_eq!(ids.request_id.unwrap().to_string(), id);
+        assert_eq!(ids.correlation_id.as_deref(), Some("ed-system-42"));
+        assert_eq!(
+            RequestIds::read(None, None, false).unwrap(),
+            RequestIds::default()
+        );
+        assert_eq!(
+            RequestIds::read(None, None, true),
+            Err(SearchError::RequestId)
+        );
+        assert_eq!(
+            RequestIds::read(Some("42"), None, false),
+            Err(SearchError::RequestId)
+        );
+        for bad in [
+            "",
+            "has space",
+            &"x".repeat(MAX_CORRELATION_ID + 1),
+            "caf\u{e9}",
+        ] {
+            assert_eq!(
+                RequestIds::read(None, Some(bad), false),
+                Err(SearchError::CorrelationId),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            RequestIds::read(Some(id), None, true)
+                .unwrap()
+                .request_id
+                .unwrap()
+                .to_string(),
+            id
+        );
+    }
+
     proptest! {
+        #[test]
+        fn a_correlation_id_is_kept_exactly_when_printable_and_short(v in "\\PC{0,140}") {
+            let ok = !v.is_empty() && v.len() <= MAX_CORRELATION_ID && v.bytes().all(|b| b.is_ascii_graphic());
+            prop_assert_eq!(RequestIds::read(None, Some(&v), false).is_ok(), ok);
+        }
+
         #[test]
         fn only_true_false_or_absent_is_an_unscheduled_header(v in "\\PC{0,8}") {
             let lower = v.to_ascii_lowercase();

@@ -8,6 +8,7 @@ pub mod answers;
 pub mod attendances;
 pub mod batch;
 pub mod child_key;
+pub mod cis2;
 pub mod claims;
 pub mod clock;
 pub mod config;

@@ -442,10 +442,13 @@ pub const FHIR_CARE_TEAM_PATH: &str = "/FHIR/R4/CareTeam";
 /// FHIR R4: the national `AuditEvent` search (previous unscheduled-care accesses).
 pub const FHIR_AUDIT_EVENT_PATH: &str = "/FHIR/R4/AuditEvent";
 /// FHIR R4: the capability statement.
+/// The Patient Flags search (NHS England's Patient Flags Service).
+pub const FHIR_FLAG_PATH: &str = "/FHIR/R4/Flag";
 pub const FHIR_METADATA_PATH: &str = "/FHIR/R4/metadata";
 
 const LA: &[Role] = &[Role::LocalAuthority];
-const ANY: &[Role] = &Role::ALL;
+/// Everyone who signs in at the NHS provider, whatever their selected role allows.
+const NHS_ANY: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare, Role::NhsStaff];
 const CARE: &[Role] = &[Role::UnscheduledCare, Role::ScheduledCare];
 const OPERATOR: &[Role] = &[Role::Operator];
 const LA_OR_OPERATOR: &[Role] = &[Role::LocalAuthority, Role::Operator];
@@ -490,9 +493,13 @@ pub const FHIR_CARE_TEAM: RouteDef =
 pub const FHIR_AUDIT_EVENT: RouteDef =
     RouteDef::new("GET", FHIR_AUDIT_EVENT_PATH, LOOKUP, CARE, Body::None)
         .throttled(Throttle::Lookup);
-/// FHIR: what the interface supports (any authenticated caller).
+/// FHIR: the Patient Flags search, `Flag?patient=&code=` (the same lookup as [`GET_CHILD`]).
+pub const FHIR_FLAG: RouteDef =
+    RouteDef::new("GET", FHIR_FLAG_PATH, LOOKUP, CARE, Body::None).throttled(Throttle::Lookup);
+/// FHIR: what the interface supports (anyone signed in at the NHS provider: the interface's
+/// clients are NHS systems).
 pub const FHIR_METADATA: RouteDef =
-    RouteDef::new("GET", FHIR_METADATA_PATH, LOOKUP, ANY, Body::None);
+    RouteDef::new("GET", FHIR_METADATA_PATH, LOOKUP, NHS_ANY, Body::None);
 /// The LA's inbox.
 pub const LIST_NOTIFICATIONS: RouteDef =
     RouteDef::new("GET", NOTIFICATIONS_PATH, INBOX, LA, Body::None);
@@ -552,6 +559,7 @@ pub const ROUTES: &[RouteDef] = &[
     POST_MISSED_APPOINTMENT,
     FHIR_CARE_TEAM,
     FHIR_AUDIT_EVENT,
+    FHIR_FLAG,
     FHIR_METADATA,
     LIST_NOTIFICATIONS,
     ACK_NOTIFICATION,
@@ -573,6 +581,12 @@ impl RouteDef {
     /// A FHIR route: answers `application/fhir+json`, errors as `OperationOutcome`.
     pub fn is_fhir(&self) -> bool {
         self.path.starts_with(crate::fhir::BASE)
+    }
+
+    /// The identity provider whose tokens the route accepts: its roles' (one per route; API
+    /// Gateway's JWT authorizer trusts one issuer).
+    pub fn provider(&self) -> crate::claims::Provider {
+        self.roles[0].provider()
     }
 }
 
@@ -600,6 +614,18 @@ mod tests {
 
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn each_route_serves_the_roles_of_one_identity_provider() {
+        for r in ROUTES {
+            assert!(
+                r.roles.iter().all(|role| role.provider() == r.provider()),
+                "{} {}: roles from two identity providers",
+                r.method,
+                r.path
+            );
+        }
+    }
 
     #[test]
     fn a_greedy_path_is_written_for_each_router() {

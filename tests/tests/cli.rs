@@ -358,17 +358,28 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         out.contains("Unborn child protection plan (UCPP / UCPI)"),
         "{out}"
     );
-    assert!(out.contains(&format!("Expected due:    {due}")), "{out}");
     assert!(
-        out.contains(&format!("Responsible LA:  Leeds City Council ({la_code})")),
+        out.contains(&format!("Expected due:                        {due}")),
         "{out}"
     );
     assert!(
-        out.contains("Team:            Children's Front Door"),
+        out.contains(&format!(
+            "Responsible LA:                      Leeds City Council ({la_code})"
+        )),
         "{out}"
     );
-    assert!(out.contains("EMERGENCY DUTY:  0113 535 0600"), "{out}");
-    assert!(out.contains("Office hours:    0113 222 4403"), "{out}");
+    assert!(
+        out.contains("Team:                                Children's Front Door"),
+        "{out}"
+    );
+    assert!(
+        out.contains("EMERGENCY DUTY TEAM (OUT OF HOURS):  0113 535 0600"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Office hours:                        0113 222 4403"),
+        "{out}"
+    );
     assert!(out.contains("Access id: "), "{out}");
 
     // A second clinician: an attendance of its own, so its LA is alerted again (one clinician's

@@ -4,168 +4,20 @@
 //! validated by an independent FHIR R4 implementation (scripts/fhir-validate.py, in make test).
 
 use adapters::queue::SqsQueue;
-use adapters::store::{Index, QueryOptions, Table};
+use adapters::store::Table;
 use aws_sdk_sqs::Client as SqsClient;
-use axum::Router;
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use cpindex::fhir::{NHS_NUMBER_SYSTEM, ODS_SYSTEM, PATIENT_IDENTIFIER};
-use cpindex::keys::ALERT_FANOUT_QUEUE;
-use cpindex::{FixedClock, NhsNumber, Retention};
+use cpindex::{FixedClock, NhsNumber};
 use integration_tests::fixtures::{CAMDEN, CHILD, LEEDS, NOBODY};
-use integration_tests::http::{call, la, request, Answer, As};
+use integration_tests::http::{call, la, request};
 use integration_tests::io_recorder::{critical_path, IoRecorder};
-use integration_tests::{emulator_url, unreachable_store, Emulator};
+use integration_tests::{emulator_url, unreachable_store};
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
-const TRACE: &str = "6ede3b9d-a81b-4c75-9d77-e1d64d85c323";
-
-fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 3, 0, 0).unwrap()
-}
-
-fn ed(user: &str) -> As<'_> {
-    Some(("unscheduled_care", "RR801", user))
-}
-
-fn plan(plan_ref: &str, plan_type: &str, office: Option<&str>) -> Value {
-    let mut la = json!({"name": "Leeds City Council", "team": "Children's Front Door", "emergencyDutyPhone": "0113 535 0600"});
-    if let Some(o) = office {
-        la["officeHoursPhone"] = json!(o);
-    }
-    json!({"planRef": plan_ref, "nhsNumber": CHILD, "planType": plan_type, "startDate": "2026-01-10",
-           "sourceVersion": 1})
-}
-
-fn router(table: &Table, queue: SqsQueue, at: chrono::DateTime<Utc>) -> Router {
-    let retention = Retention::default();
-    let store = table.clone();
-    lookup::router(lookup::App::new(
-        store.clone(),
-        queue,
-        integration_tests::child_keys(),
-        retention,
-        FixedClock::at(at),
-    ))
-}
-
-struct Fixture {
-    emu: Emulator,
-    table: Table,
-    queue_url: String,
-    lookup: Router,
-}
-
-async fn fixture(plans: &[(&str, Value)]) -> Fixture {
-    let emu = Emulator::connect();
-    let table = emu.fresh_table().await;
-    let (queue, urls) = emu.fresh_queue(&ALERT_FANOUT_QUEUE).await;
-    let upsert = plan_upsert::router(plan_upsert::App::new(
-        table.clone(),
-        integration_tests::child_keys(),
-        Retention::default(),
-        FixedClock::at(now() - Duration::days(3)),
-    ));
-    for (org, p) in plans {
-        let body = json!({"mode": "delta", "records": [p]});
-        let ack = call(
-            &upsert,
-            request("POST", "/v1/plan-batches", la(org), Some(&body)),
-        )
-        .await;
-        assert_eq!(ack.body["fileOutcome"], "all_loaded", "{ack:?}");
-    }
-    Fixture {
-        lookup: router(&table, queue, now()),
-        emu,
-        table,
-        queue_url: urls.queue,
-    }
-}
-
-/// A search as an ED system sends it: the national parameter and headers (`None` leaves one out).
-fn search(
-    resource: &str,
-    nhs: &str,
-    caller: As<'_>,
-    trace: Option<&str>,
-    unscheduled: Option<&str>,
-) -> http::Request<axum::body::Body> {
-    let uri = format!("/FHIR/R4/{resource}?{PATIENT_IDENTIFIER}={NHS_NUMBER_SYSTEM}%7C{nhs}");
-    let mut req = request("GET", &uri, caller, None);
-    if let Some(t) = trace {
-        req.headers_mut().insert("TraceID", t.parse().unwrap());
-    }
-    if let Some(u) = unscheduled {
-        req.headers_mut()
-            .insert("IsUnscheduledAccessEvent", u.parse().unwrap());
-    }
-    req
-}
-
-fn is_fhir(a: &Answer) {
-    assert_eq!(
-        a.headers.get("content-type").and_then(|v| v.to_str().ok()),
-        Some("application/fhir+json"),
-        "{a:?}"
-    );
-}
-
-/// `(status, issue.code, national code)` of an OperationOutcome answer.
-fn outcome(a: &Answer) -> (u16, &str, &str) {
-    is_fhir(a);
-    assert_eq!(a.body["resourceType"], "OperationOutcome", "{a:?}");
-    let issue = &a.body["issue"][0];
-    (
-        a.status.as_u16(),
-        issue["code"].as_str().unwrap(),
-        issue["details"]["coding"][0]["code"].as_str().unwrap(),
-    )
-}
-
-impl Fixture {
-    async fn partition(&self, nhs: &str) -> Vec<adapters::store::Item> {
-        let pk = cpindex::keys::key::child_pk(&integration_tests::child_key(
-            &NhsNumber::parse(nhs).unwrap(),
-        ));
-        self.table
-            .query(Index::Table, &pk, None, QueryOptions::default())
-            .await
-            .unwrap()
-    }
-
-    async fn queued(&self) -> usize {
-        let mut n = 0;
-        loop {
-            let got = self.emu.receive(&self.queue_url).await;
-            if got.is_empty() {
-                return n;
-            }
-            n += got.len();
-        }
-    }
-}
-
-fn matches<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
-    bundle["entry"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .filter(|e| e["search"]["mode"] == "match" && e["resource"]["resourceType"] == kind)
-                .map(|e| &e["resource"])
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn included<'a>(bundle: &'a Value, reference: &str) -> &'a Value {
-    &bundle["entry"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["fullUrl"] == reference)
-        .unwrap_or_else(|| panic!("{reference} is not in the Bundle"))["resource"]
-}
+mod fhir_world;
+use fhir_world::*;
 
 #[tokio::test]
 async fn an_ed_system_finds_every_plan_its_contacts_and_the_previous_accesses() {
@@ -441,7 +293,16 @@ async fn other_roles_are_access_denied_and_the_refusal_is_audited() {
 #[tokio::test]
 async fn the_capability_statement_lists_exactly_the_searches_served() {
     let f = fixture(&[]).await;
-    for caller in [ed("dr-1"), la(LEEDS)] {
+    // Anyone signed in at the NHS provider, whatever their role allows; an LA's token is for
+    // the LA's routes.
+    let refused = call(
+        &f.lookup,
+        request("GET", "/FHIR/R4/metadata", la(LEEDS), None),
+    )
+    .await;
+    assert_eq!(outcome(&refused).0, 403);
+    let nhs_staff = Some(("nhs_staff", "RR801", "porter-1"));
+    for caller in [ed("dr-1"), nhs_staff] {
         let a = call(&f.lookup, request("GET", "/FHIR/R4/metadata", caller, None)).await;
         assert_eq!(a.status, 200);
         is_fhir(&a);

@@ -628,6 +628,8 @@ async fn failed_deliveries_are_reported_per_la_and_an_operator_can_redrive_them(
         aliases: Vec::new(),
         purpose: None,
         missed: None,
+        request_id: None,
+        correlation_id: None,
     };
     let n = cpindex::notification::Notification::new(
         &access,

@@ -118,11 +118,11 @@ fn route_problems(t: &Value) -> Vec<String> {
 }
 
 /// The clinicians' lookup routes (JSON and FHIR): each with a throttle of its own.
-const LOOKUP_ROUTES: [routes::RouteDef; 3] = [
-    routes::GET_CHILD,
-    routes::FHIR_CARE_TEAM,
-    routes::FHIR_AUDIT_EVENT,
-];
+fn lookup_routes() -> impl Iterator<Item = &'static routes::RouteDef> {
+    routes::ROUTES
+        .iter()
+        .filter(|r| r.throttle == routes::Throttle::Lookup)
+}
 
 /// Every lookup route has its own throttle, above the default and above every other route's,
 /// so no other route's traffic can push a clinician's lookup into 429.
@@ -131,8 +131,7 @@ fn throttle_problems(t: &Value) -> Vec<String> {
     let api = &t["Resources"]["HttpApi"]["Properties"];
     let rate = |v: &Value| v["ThrottlingRateLimit"].as_u64();
     let default = rate(&api["DefaultRouteSettings"]).unwrap_or(0);
-    let keys: Vec<String> = LOOKUP_ROUTES
-        .iter()
+    let keys: Vec<String> = lookup_routes()
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     for key in &keys {

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use cpindex::access::Visit;
 use cpindex::answers::{ChildView, PlanSummary, ResponsibleLa, ShownStatus};
 use cpindex::fhir::{
-    plan_concept, ADDRESS_USE_SYSTEM, DICOM_SYSTEM, FHIR_JSON, FHIR_VERSION, NHS_NUMBER_SYSTEM,
-    ODS_SYSTEM, PATIENT_IDENTIFIER, RESTFUL_INTERACTION_SYSTEM, SNOMED_SYSTEM,
+    flags, plan_concept, FlagCode, ADDRESS_USE_SYSTEM, DICOM_SYSTEM, FHIR_JSON, FHIR_VERSION,
+    NHS_NUMBER_SYSTEM, ODS_SYSTEM, PATIENT_IDENTIFIER, RESTFUL_INTERACTION_SYSTEM, SNOMED_SYSTEM,
 };
 use cpindex::{NhsNumber, OrgCode};
 use serde_json::{json, Value};
@@ -125,10 +125,6 @@ fn organization(id: &str, la: &ResponsibleLa) -> Value {
 
 fn care_team(id: &str, nhs: &NhsNumber, plan: &PlanSummary, la_id: &str) -> Value {
     let (code, display) = plan_concept(plan.facts.plan_type);
-    let mut period = json!({"start": plan.facts.start_date.to_string()});
-    if let Some(end) = plan.facts.end_date {
-        period["end"] = json!(end.to_string());
-    }
     let la = &plan.responsible_la;
     let mut team = json!({
         "resourceType": "CareTeam",
@@ -140,7 +136,7 @@ fn care_team(id: &str, nhs: &NhsNumber, plan: &PlanSummary, la_id: &str) -> Valu
             None => la.name.clone(),
         },
         "subject": patient(nhs),
-        "period": period,
+        "period": period(plan),
         "participant": [{"member": {"reference": format!("urn:uuid:{la_id}"), "display": la.name}}],
         "managingOrganization": [{"reference": format!("urn:uuid:{la_id}"), "display": la.name}],
     });
@@ -184,6 +180,173 @@ pub fn care_team_bundle(view: &ChildView, now: DateTime<Utc>) -> Value {
     let total = matches.len();
     matches.extend(included.entries);
     bundle(view, "CareTeam", now, total, matches)
+}
+
+/// The Patient Flags search's link (relative to the FHIR base).
+fn flag_search_url(nhs: &NhsNumber, code: FlagCode) -> String {
+    match code {
+        FlagCode::Any => format!("Flag?patient={}", nhs.digits()),
+        _ => format!("Flag?patient={}&code={}", nhs.digits(), flags::CPIS_CODE),
+    }
+}
+
+/// The flag's contained provenance: the LA that recorded it (by ODS code), and since when.
+fn provenance(plan: &PlanSummary, now: DateTime<Utc>) -> Value {
+    let la = &plan.responsible_la;
+    let recorded = plan
+        .recorded_at
+        .unwrap_or(now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    json!({
+        "resourceType": "Provenance",
+        "id": "recorded-by",
+        "meta": {"profile": [flags::PROVENANCE_PROFILE]},
+        "target": [{"reference": "#"}],
+        "recorded": recorded,
+        "activity": {"coding": [{"system": flags::DATA_OPERATION_SYSTEM, "code": "CREATE", "display": "create"}]},
+        "agent": [{
+            "who": {"identifier": {"system": ODS_SYSTEM, "value": la.code.as_str()}, "display": la.name},
+        }],
+    })
+}
+
+/// One CP-IS flag: one plan, recorded by one LA. `detail` is the care plan's entry id when the
+/// Bundle carries it (a `code` search); otherwise the reference names the plan only.
+fn flag(
+    id: &str,
+    nhs: &NhsNumber,
+    plan: &PlanSummary,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Value {
+    let (_, display) = plan_concept(plan.facts.plan_type);
+    let la = &plan.responsible_la;
+    let mut care_plan = json!({"display": format!("{display} ({})", la.name)});
+    if let Some(detail) = detail {
+        care_plan["reference"] = json!(format!("urn:uuid:{detail}"));
+    }
+    json!({
+        "resourceType": "Flag",
+        "id": id,
+        "meta": {"profile": [flags::FLAG_PROFILE]},
+        "contained": [provenance(plan, now)],
+        "extension": [{"url": flags::FLAG_DETAIL, "valueReference": care_plan}],
+        "status": if plan.facts.status == ShownStatus::Active { "active" } else { "inactive" },
+        "code": {"coding": [{"system": flags::FLAG_CATEGORY_SYSTEM, "code": flags::CPIS_CODE, "display": flags::CPIS_DISPLAY}]},
+        "subject": patient(nhs),
+        "period": period(plan),
+    })
+}
+
+fn period(plan: &PlanSummary) -> Value {
+    let mut period = json!({"start": plan.facts.start_date.to_string()});
+    if let Some(end) = plan.facts.end_date {
+        period["end"] = json!(end.to_string());
+    }
+    period
+}
+
+/// The plan behind a flag: its SNOMED CT type, period and care team.
+fn flag_care_plan(id: &str, nhs: &NhsNumber, plan: &PlanSummary, team_id: &str) -> Value {
+    let (code, display) = plan_concept(plan.facts.plan_type);
+    let mut care_plan = json!({
+        "resourceType": "CarePlan",
+        "id": id,
+        "meta": {"profile": [flags::CARE_PLAN_PROFILE]},
+        "status": if plan.facts.status == ShownStatus::Active { "active" } else { "completed" },
+        "intent": "plan",
+        "category": [{"coding": [{"system": SNOMED_SYSTEM, "code": code, "display": display}]}],
+        "subject": patient(nhs),
+        "period": period(plan),
+        "careTeam": [{"reference": format!("urn:uuid:{team_id}"), "display": plan.responsible_la.name}],
+    });
+    if let Some(due) = plan.facts.expected_due_date {
+        care_plan["note"] = json!([{"text": format!("Expected date of delivery: {due}")}]);
+    }
+    care_plan
+}
+
+/// The LA's team to call: `work` is the office-hours number, `mobile` the emergency duty team
+/// (out of hours), as NHS England's flag care team carries them; both from the LA's vetted
+/// profile only.
+fn flag_care_team(id: &str, plan: &PlanSummary) -> Value {
+    let la = &plan.responsible_la;
+    let mut telecom = Vec::new();
+    if let Some(office) = &la.office_hours_phone {
+        telecom.push(json!({"system": "phone", "value": office, "use": "work"}));
+    }
+    if let Some(emergency) = &la.emergency_duty_phone {
+        telecom.push(json!({"system": "phone", "value": emergency, "use": "mobile"}));
+    }
+    let mut team = json!({
+        "resourceType": "CareTeam",
+        "id": id,
+        "meta": {"profile": [flags::CARE_TEAM_PROFILE]},
+        "status": if plan.facts.status == ShownStatus::Active { "active" } else { "inactive" },
+        "name": la.name,
+        "managingOrganization": [{"identifier": {"system": ODS_SYSTEM, "value": la.code.as_str()}, "display": la.name}],
+    });
+    if !telecom.is_empty() {
+        team["telecom"] = json!(telecom);
+    }
+    let mut notes = Vec::new();
+    if let Some(t) = &la.team {
+        notes.push(json!({"text": format!("Team: {t}")}));
+    }
+    if la.emergency_duty_phone.is_none() {
+        notes.push(json!({"text": "No vetted emergency-duty number is held for this local authority: reach its emergency duty team through your switchboard."}));
+    }
+    if let Some(case) = &la.case_team {
+        let phone = case
+            .phone
+            .as_ref()
+            .map(|p| format!(", {}", p.as_str()))
+            .unwrap_or_default();
+        notes.push(json!({"text": format!("Case-holding team (given by {}): {}{phone}", la.name, case.team)}));
+    }
+    if !notes.is_empty() {
+        team["note"] = json!(notes);
+    }
+    team
+}
+
+/// The Patient Flags search's answer. One flag per plan shown (active, or ended within
+/// retention as `inactive`): a child with plans at two LAs has two flags, each with its own LA's
+/// provenance, care plan and care team, so neither LA is hidden behind the other. With a CP-IS
+/// `code`, each flag's care plan and care team are in the Bundle (`search.mode` `include`;
+/// `total` counts flags); without one, the flags alone. Another flag's code: no flags.
+pub fn flag_bundle(view: &ChildView, code: FlagCode, now: DateTime<Utc>) -> Value {
+    let plans: Vec<&PlanSummary> = match code {
+        FlagCode::Other => Vec::new(),
+        FlagCode::Any | FlagCode::Cpis => view.plans.iter().chain(&view.ended_plans).collect(),
+    };
+    let detailed = code == FlagCode::Cpis;
+    let mut matches = Vec::new();
+    let mut supporting = Vec::new();
+    for (n, plan) in plans.iter().enumerate() {
+        let flag_id = resource_id(&view.access_id, "Flag", n);
+        let plan_id = resource_id(&view.access_id, "CarePlan", n);
+        let team_id = resource_id(&view.access_id, "CareTeam", n);
+        let detail = detailed.then_some(plan_id.as_str());
+        matches.push(entry(
+            &flag_id,
+            flag(&flag_id, &view.nhs_number, plan, detail, now),
+            "match",
+        ));
+        if detailed {
+            supporting.push(entry(
+                &plan_id,
+                flag_care_plan(&plan_id, &view.nhs_number, plan, &team_id),
+                "include",
+            ));
+            supporting.push(entry(&team_id, flag_care_team(&team_id, plan), "include"));
+        }
+    }
+    let total = matches.len();
+    matches.extend(supporting);
+    let mut b = bundle(view, "Flag", now, total, matches);
+    b["link"] = json!([{"relation": "self", "url": flag_search_url(&view.nhs_number, code)}]);
+    b
 }
 
 fn audit_event(id: &str, nhs: &NhsNumber, visit: &Visit, setting_id: &str) -> Value {
@@ -241,6 +404,19 @@ pub fn audit_event_bundle(view: &ChildView, now: DateTime<Utc>) -> Value {
 /// When this interface's capability statement was last changed.
 pub const CAPABILITY_DATE: &str = "2026-12-01";
 
+/// The Patient Flags search, as NHS England's Patient Flags Service serves it.
+fn flag_search() -> Value {
+    json!({
+        "type": "Flag",
+        "profile": flags::FLAG_PROFILE,
+        "interaction": [{"code": "search-type", "documentation": "Flag?patient=<NHS number>[&code=<flag code>]: one CP-IS flag per plan; with the CP-IS code, each flag's CarePlan and CareTeam too. Headers: X-Request-ID (UUID, required, echoed), X-Correlation-ID (echoed), IsUnscheduledAccessEvent"}],
+        "searchParam": [
+            {"name": "patient", "type": "token", "documentation": format!("The NHS number, bare or as {NHS_NUMBER_SYSTEM}|<NHS number>")},
+            {"name": "code", "type": "token", "documentation": format!("{} (or child-protection-information-sharing-flag, or CP-IS), bare or as {}|<code>; another flag's code finds nothing here", flags::CPIS_CODE, flags::FLAG_CATEGORY_SYSTEM)},
+        ],
+    })
+}
+
 /// `GET /FHIR/R4/metadata`: exactly what is supported, and nothing else.
 pub fn capability_statement() -> Value {
     let search = |resource: &str, doc: &str| {
@@ -280,6 +456,7 @@ pub fn capability_statement() -> Value {
             "resource": [
                 search("CareTeam", "One CareTeam per child protection plan, looked-after status or unborn-child plan, with the responsible LA's contacts"),
                 search("AuditEvent", "Up to 25 previous unscheduled-care accesses, with the accessing organisation"),
+                flag_search(),
             ],
         }],
     })
@@ -319,6 +496,7 @@ mod tests {
                 still_alerted_until: None,
             },
             responsible_la: la(code, Some("0113 222 4403")),
+            recorded_at: None,
         }
     }
 
@@ -476,8 +654,152 @@ mod tests {
         );
     }
 
+    fn resources<'a>(b: &'a Value, kind: &str, mode: &str) -> Vec<&'a Value> {
+        b["entry"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter(|e| {
+                        e["search"]["mode"] == mode && e["resource"]["resourceType"] == kind
+                    })
+                    .map(|e| &e["resource"])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     #[test]
-    fn the_capability_statement_lists_exactly_the_two_searches() {
+    fn two_las_plans_are_two_flags_each_with_its_plan_team_and_provenance() {
+        let mut camden = plan(PlanType::Lac, ShownStatus::Active, "E09000007");
+        camden.responsible_la.name = "London Borough of Camden".into();
+        camden.responsible_la.office_hours_phone = None;
+        camden.recorded_at = Some(Utc.with_ymd_and_hms(2026, 1, 10, 9, 30, 0).unwrap());
+        let v = view(
+            vec![
+                plan(PlanType::Cpp, ShownStatus::Active, "E08000035"),
+                camden,
+            ],
+            vec![],
+        );
+        let b = flag_bundle(&v, FlagCode::Cpis, now());
+        assert_eq!(b["type"], "searchset");
+        assert_eq!(b["total"], 2, "total counts flags, not their details");
+        let flags_ = resources(&b, "Flag", "match");
+        let plans = resources(&b, "CarePlan", "include");
+        let teams = resources(&b, "CareTeam", "include");
+        assert_eq!((flags_.len(), plans.len(), teams.len()), (2, 2, 2));
+        let mut las = Vec::new();
+        for (f, want_type) in flags_.iter().zip(["342191000000101", "764841000000100"]) {
+            assert_eq!(f["meta"]["profile"][0], flags::FLAG_PROFILE);
+            assert_eq!(f["code"]["coding"][0]["code"], flags::CPIS_CODE);
+            assert_eq!(
+                f["code"]["coding"][0]["system"],
+                flags::FLAG_CATEGORY_SYSTEM
+            );
+            assert_eq!(f["subject"]["identifier"]["value"], "9434765919");
+            let provenance = &f["contained"][0];
+            assert_eq!(provenance["target"][0]["reference"], "#");
+            assert_eq!(
+                provenance["agent"][0]["who"]["identifier"]["system"],
+                ODS_SYSTEM
+            );
+            las.push(provenance["agent"][0]["who"]["identifier"]["value"].clone());
+            // flag-detail leads to the care plan, and the plan to its team, inside the Bundle.
+            assert_eq!(f["extension"][0]["url"], flags::FLAG_DETAIL);
+            let plan_ref = f["extension"][0]["valueReference"]["reference"]
+                .as_str()
+                .unwrap();
+            let plan = included(&b, plan_ref);
+            assert_eq!(plan["category"][0]["coding"][0]["code"], want_type);
+            assert_eq!(plan["intent"], "plan");
+            let team = included(&b, plan["careTeam"][0]["reference"].as_str().unwrap());
+            assert_eq!(
+                team["managingOrganization"][0]["identifier"]["value"],
+                las.last().unwrap().clone()
+            );
+        }
+        assert_eq!(las, ["E08000035", "E09000007"]);
+        // Leeds: office hours is `work`, the emergency duty team `mobile`; Camden has no
+        // office-hours number.
+        let uses = |t: &Value| -> Vec<(String, String)> {
+            t["telecom"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["use"].as_str().unwrap().to_owned(),
+                        c["value"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            uses(teams[0]),
+            [
+                ("work".to_owned(), "0113 222 4403".to_owned()),
+                ("mobile".to_owned(), "0113 535 0600".to_owned())
+            ]
+        );
+        assert_eq!(
+            uses(teams[1]),
+            [("mobile".to_owned(), "0113 535 0600".to_owned())]
+        );
+        assert_eq!(teams[1]["name"], "London Borough of Camden");
+        assert_eq!(
+            flags_[1]["contained"][0]["recorded"],
+            "2026-01-10T09:30:00.000Z"
+        );
+        assert_eq!(flag_bundle(&v, FlagCode::Cpis, now()), b, "reproducible");
+    }
+
+    fn included<'a>(b: &'a Value, reference: &str) -> &'a Value {
+        &b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["fullUrl"] == reference)
+            .unwrap_or_else(|| panic!("{reference} is not in the Bundle"))["resource"]
+    }
+
+    #[test]
+    fn without_a_code_the_flags_come_alone_and_another_flags_code_finds_none() {
+        let v = view(
+            vec![
+                plan(PlanType::Cpp, ShownStatus::Active, "E08000035"),
+                plan(PlanType::Ucpp, ShownStatus::Ended, "E08000035"),
+            ],
+            vec![],
+        );
+        let b = flag_bundle(&v, FlagCode::Any, now());
+        assert_eq!(b["total"], 2);
+        assert_eq!(b["entry"].as_array().unwrap().len(), 2);
+        let flags_ = resources(&b, "Flag", "match");
+        assert_eq!(flags_[1]["status"], "inactive");
+        assert_eq!(flags_[1]["period"]["end"], "2026-06-01");
+        for f in &flags_ {
+            let detail = &f["extension"][0]["valueReference"];
+            assert!(
+                detail.get("reference").is_none(),
+                "nothing to resolve in this Bundle"
+            );
+            assert!(detail["display"]
+                .as_str()
+                .unwrap()
+                .ends_with("(Leeds City Council)"));
+        }
+        let none = flag_bundle(&v, FlagCode::Other, now());
+        assert_eq!(none["total"], 0);
+        assert!(none.get("entry").is_none());
+        let empty = flag_bundle(&view(vec![], vec![]), FlagCode::Cpis, now());
+        assert_eq!(
+            (empty["type"].as_str(), empty["total"].as_u64()),
+            (Some("searchset"), Some(0))
+        );
+    }
+
+    #[test]
+    fn the_capability_statement_lists_exactly_the_three_searches() {
         let c = capability_statement();
         let types: Vec<&str> = c["rest"][0]["resource"]
             .as_array()
@@ -485,7 +807,7 @@ mod tests {
             .iter()
             .map(|r| r["type"].as_str().unwrap())
             .collect();
-        assert_eq!(types, ["CareTeam", "AuditEvent"]);
+        assert_eq!(types, ["CareTeam", "AuditEvent", "Flag"]);
         assert_eq!(c["fhirVersion"], "4.0.1");
     }
 }

@@ -11,11 +11,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use cpindex::access::AccessOutcome;
-use cpindex::fhir::{self, FhirError, SearchError};
+use cpindex::answers::ChildView;
+use cpindex::fhir::{self, FhirError, FlagCode, RequestIds, SearchError};
 use cpindex::Role;
 use serde_json::Value;
 
-use crate::{look_up, App};
+use crate::{look_up_traced, App};
 
 /// Seconds a caller should wait before retrying a 503 (as the JSON API says).
 const RETRY_AFTER_S: u32 = 2;
@@ -25,6 +26,8 @@ const RETRY_AFTER_S: u32 = 2;
 pub enum Search {
     CareTeam,
     AuditEvent,
+    /// NHS England's Patient Flags search.
+    Flag,
 }
 
 /// A FHIR answer: the media type, never cached, the caller's trace id echoed.
@@ -58,6 +61,47 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// What one search asked, once its headers and parameters are checked.
+struct Checked {
+    ids: RequestIds,
+    unscheduled: bool,
+    nhs: cpindex::NhsNumber,
+    code: FlagCode,
+}
+
+fn check(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    kind: Search,
+    trace: &Result<uuid::Uuid, SearchError>,
+) -> Result<Checked, SearchError> {
+    // The CP-IS searches require their TraceID; the Patient Flags search the API platform's
+    // X-Request-ID.
+    let ids = RequestIds::read(
+        header(headers, fhir::REQUEST_ID_HEADER),
+        header(headers, fhir::CORRELATION_ID_HEADER),
+        kind == Search::Flag,
+    )?;
+    if kind != Search::Flag {
+        trace.clone()?;
+    }
+    let unscheduled = fhir::unscheduled(header(headers, fhir::UNSCHEDULED_HEADER))?;
+    let pairs = fhir::query_pairs(query);
+    let (nhs, code) = match kind {
+        Search::Flag => {
+            let s = fhir::flag_search_of(&pairs)?;
+            (s.nhs, s.code)
+        }
+        Search::CareTeam | Search::AuditEvent => (fhir::nhs_number_of(&pairs)?, FlagCode::Cpis),
+    };
+    Ok(Checked {
+        ids,
+        unscheduled,
+        nhs,
+        code,
+    })
+}
+
 /// Runs one search: headers and parameters checked first (nothing is recorded for a refused
 /// request), then the lookup, then the view.
 pub async fn search(
@@ -69,47 +113,51 @@ pub async fn search(
     kind: Search,
 ) -> Response {
     let trace = fhir::trace_id(header(headers, fhir::TRACE_ID_HEADER));
-    let checked = trace.clone().and_then(|trace| {
-        let unscheduled = fhir::unscheduled(header(headers, fhir::UNSCHEDULED_HEADER))?;
-        let nhs = searched_nhs_number(query)?;
-        Ok((trace, unscheduled, nhs))
-    });
-    let (trace, unscheduled, nhs) = match checked {
-        Ok(ok) => ok,
+    let echoed = trace.as_ref().ok();
+    let c = match check(headers, query, kind, &trace) {
+        Ok(c) => c,
         Err(e) => {
             // The national code only: an NHS number error's text quotes ranges of numbers.
             let code = e.fhir_error().coding().0;
             tracing::info!(org = %claims.org, role = %claims.role, code, "FHIR search refused");
-            return outcome(e.fhir_error(), &e.to_string(), trace.ok().as_ref());
+            return outcome(e.fhir_error(), &e.to_string(), echoed);
         }
     };
+    // Another flag's code asks nothing of this index: no flags, and nothing read or recorded.
+    if c.code == FlagCode::Other {
+        let none = ChildView::new(uuid::Uuid::new_v4().to_string(), c.nhs, vec![], vec![]);
+        let body = crate::fhir::flag_bundle(&none, FlagCode::Other, app.clock.now());
+        return fhir_response(StatusCode::OK, &body, echoed);
+    }
     // Scheduled care is always silent (by role); an unscheduled-care caller may declare a read
     // not an unscheduled access event, as the national API allows.
-    let access = if !unscheduled && claims.role == Role::UnscheduledCare {
+    let access = if !c.unscheduled && claims.role == Role::UnscheduledCare {
         AccessOutcome::SilentRead
     } else {
         AccessOutcome::Allowed
     };
-    match look_up(app, keys, claims, nhs, access).await {
+    let request_id = c.ids.request_id;
+    match look_up_traced(app, keys, claims, c.nhs, access, c.ids).await {
         Ok(view) => {
             let now = app.clock.now();
             let body = match kind {
                 Search::CareTeam => crate::fhir::care_team_bundle(&view, now),
                 Search::AuditEvent => crate::fhir::audit_event_bundle(&view, now),
+                Search::Flag => crate::fhir::flag_bundle(&view, c.code, now),
             };
-            tracing::info!(trace_id = %trace, access_id = %view.access_id, search = ?kind, "FHIR search answered");
-            fhir_response(StatusCode::OK, &body, Some(&trace))
+            tracing::info!(trace_id = ?echoed, request_id = ?request_id, access_id = %view.access_id, search = ?kind, "FHIR search answered");
+            fhir_response(StatusCode::OK, &body, echoed)
         }
         Err(crate::NotAnswered::Unavailable) => outcome(
             FhirError::Unavailable,
             "the index could not be reached; this is not a 'no record' answer: retry",
-            Some(&trace),
+            echoed,
         ),
         Err(crate::NotAnswered::OverCap { retry_after }) => {
             let mut resp = outcome(
                 FhirError::TooManyRequests,
                 "this user has looked up more children this hour than the service allows one user",
-                Some(&trace),
+                echoed,
             );
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -154,6 +202,24 @@ pub async fn audit_event(
     .await
 }
 
+pub async fn flag(
+    State(app): State<Arc<App>>,
+    Extension(keys): Extension<cpindex::ActiveKeys>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    search(
+        &app,
+        &keys,
+        &caller.0,
+        &headers,
+        query.as_deref(),
+        Search::Flag,
+    )
+    .await
+}
+
 pub async fn metadata(headers: HeaderMap) -> Response {
     let trace = fhir::trace_id(header(&headers, fhir::TRACE_ID_HEADER)).ok();
     fhir_response(
@@ -163,9 +229,30 @@ pub async fn metadata(headers: HeaderMap) -> Response {
     )
 }
 
-/// The NHS number a refused FHIR search asked about (for the refusal's audit record).
+/// The NHS number a refused FHIR search asked about (for the refusal's audit record), as the
+/// CP-IS searches or the Patient Flags search name it.
 pub fn searched_nhs_number(query: Option<&str>) -> Result<cpindex::NhsNumber, SearchError> {
-    fhir::nhs_number_of(&fhir::query_pairs(query))
+    let pairs = fhir::query_pairs(query);
+    fhir::nhs_number_of(&pairs).or_else(|_| fhir::flag_search_of(&pairs).map(|s| s.nhs))
+}
+
+/// The API platform's ids a FHIR answer echoes: `X-Request-ID` when it is a UUID,
+/// `X-Correlation-ID` when it is one this service would keep.
+fn echo_ids(request: &HeaderMap, response: &mut HeaderMap) {
+    for name in [fhir::REQUEST_ID_HEADER, fhir::CORRELATION_ID_HEADER] {
+        let Some(value) = request.get(name) else {
+            continue;
+        };
+        let raw = value.to_str().ok();
+        let ok = if name == fhir::REQUEST_ID_HEADER {
+            RequestIds::read(raw, None, true).is_ok()
+        } else {
+            RequestIds::read(None, raw, false).is_ok()
+        };
+        if ok {
+            response.insert(name, value.clone());
+        }
+    }
 }
 
 /// Under the FHIR base, every problem-details answer (a refused role, a missing token, an
@@ -174,7 +261,11 @@ pub fn searched_nhs_number(query: Option<&str>) -> Result<cpindex::NhsNumber, Se
 pub async fn outcomes_only(req: Request, next: Next) -> Response {
     let fhir_path = req.uri().path().starts_with(fhir::BASE);
     let trace = fhir::trace_id(header(req.headers(), fhir::TRACE_ID_HEADER)).ok();
-    let resp = next.run(req).await;
+    let asked = fhir_path.then(|| req.headers().clone());
+    let mut resp = next.run(req).await;
+    if let Some(asked) = &asked {
+        echo_ids(asked, resp.headers_mut());
+    }
     let problem = resp
         .headers()
         .get(header::CONTENT_TYPE)
@@ -198,6 +289,9 @@ pub async fn outcomes_only(req: Request, next: Next) -> Response {
         trace.as_ref(),
     );
     *out.status_mut() = parts.status;
+    if let Some(asked) = &asked {
+        echo_ids(asked, out.headers_mut());
+    }
     if let Some(retry) = parts.headers.get(header::RETRY_AFTER) {
         out.headers_mut().insert(header::RETRY_AFTER, retry.clone());
     }

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use cpindex::access::{visits_to_show, Access, AccessCursor, AccessOutcome, AuditPurpose};
 use cpindex::answers::AccessView;
+use cpindex::fhir::RequestIds;
 use cpindex::missed::MissedAppointment;
 use cpindex::problem::{ErrorCode, FieldError, Problem};
 use cpindex::routes;
@@ -146,8 +147,8 @@ pub fn routes(app: App) -> Router {
     // The lookups (JSON and FHIR) audit a refused role in the child's trail.
     let lookups = serve(Router::new(), &routes::GET_CHILD, lookup);
     let lookups = serve(lookups, &routes::FHIR_CARE_TEAM, fhir_routes::care_team);
-    let lookups =
-        serve(lookups, &routes::FHIR_AUDIT_EVENT, fhir_routes::audit_event).layer(Extension(audit));
+    let lookups = serve(lookups, &routes::FHIR_AUDIT_EVENT, fhir_routes::audit_event);
+    let lookups = serve(lookups, &routes::FHIR_FLAG, fhir_routes::flag).layer(Extension(audit));
     let r = serve(lookups, &routes::GET_CHILD_ACCESSES, audit_trail);
     let r = serve(r, &routes::POST_MISSED_APPOINTMENT, missed_appointment);
     serve(r, &routes::FHIR_METADATA, fhir_routes::metadata)
@@ -259,12 +260,26 @@ pub async fn look_up(
     nhs: NhsNumber,
     outcome: AccessOutcome,
 ) -> Result<ChildView, NotAnswered> {
+    look_up_traced(app, keys, claims, nhs, outcome, RequestIds::default()).await
+}
+
+/// [`look_up`], recording the request's API platform ids with the access (FHIR searches).
+pub async fn look_up_traced(
+    app: &App,
+    keys: &ActiveKeys,
+    claims: &Claims,
+    nhs: NhsNumber,
+    outcome: AccessOutcome,
+    ids: RequestIds,
+) -> Result<ChildView, NotAnswered> {
     // The child's partition under every key the data may be under (more than one only while a
     // key rotation is under way: still one round trip, the reads run at once).
     let children = child_keys(keys, &nhs);
     let now = app.clock.now();
     let mut access = Access::new(claims, children[0].clone(), now, outcome);
     access.aliases = children[1..].to_vec();
+    access.request_id = ids.request_id;
+    access.correlation_id = ids.correlation_id;
 
     // One round trip: the reads, the audit write and the queue hand-off all at once. The access
     // is written pending; fan-out decides whether there is anyone to alert.

@@ -49,6 +49,7 @@ pub fn plans_to_show(
                     plan.case_team.as_ref(),
                 ),
                 la_alerted: alerts.iter().find(|a| a.la == p.org).map(Into::into),
+                recorded_at: p.held_since,
             })
         })
         .collect();

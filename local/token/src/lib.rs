@@ -70,6 +70,7 @@ pub fn default_org_name(role: Role, org: &OrgCode) -> String {
         Role::ScheduledCare => "Local GP practice",
         Role::Operator => "Local operations team",
         Role::PrivacyOfficer => "Local information governance",
+        Role::NhsStaff => "Local NHS trust",
     };
     format!("{kind} {org}")
 }

@@ -22,6 +22,8 @@ fn visit(n: usize, user: usize, setting: usize, hours_before: i64) -> Access {
         aliases: Vec::new(),
         purpose: None,
         missed: None,
+        request_id: None,
+        correlation_id: None,
     }
 }
 

@@ -71,6 +71,8 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                     aliases: Vec::new(),
                     purpose: None,
                     missed: None,
+                    request_id: None,
+                    correlation_id: None,
                 };
                 serde_json::to_string(&a).unwrap()
             })

@@ -150,6 +150,16 @@ pub(crate) fn expectations() -> Vec<Expectation> {
                 json!("342191000000101"),
             )
             .after(After::FanoutQueued(1)),
+        // The Patient Flags search: one flag, its care plan and care team included.
+        sample("lookup/fhir-flag.json", Status(200))
+            .is("/resourceType", json!("Bundle"))
+            .is("/total", json!(1))
+            .is(
+                "/entry/0/resource/code/coding/0/code",
+                json!("child-protection-information-system-flag"),
+            )
+            .len("/entry", 3)
+            .after(After::FanoutQueued(1)),
         sample("lookup/fhir-audit-event-silent.json", Status(200))
             .is("/resourceType", json!("Bundle"))
             .is("/type", json!("searchset"))

@@ -16,6 +16,8 @@ pub(crate) fn clinician_access(id: &str, nhs: &str, at: DateTime<Utc>) -> Access
         aliases: Vec::new(),
         purpose: None,
         missed: None,
+        request_id: None,
+        correlation_id: None,
     }
 }
 

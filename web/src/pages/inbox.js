@@ -165,7 +165,7 @@ function alertCard(n, byId, refresh) {
       ["Your plans", n.planTypes.map(planName).join(", ")],
       ["Recorded", when(n.seenAt)],
       ["Team", other.la.team || null],
-      ["Emergency duty", other.la.emergencyDutyPhone || "No vetted number held"],
+      ["Emergency duty team (out of hours)", other.la.emergencyDutyPhone || "No vetted number held"],
       ["Office hours", other.la.officeHoursPhone || null],
       ack,
     ]

@@ -68,7 +68,7 @@ function planCard(p, ended) {
         ["Local authority", la.name],
         ["Team", la.team || null],
         ["Office hours", la.officeHoursPhone ? tel(la.officeHoursPhone) : null],
-        ["Emergency duty team", la.emergencyDutyPhone ? tel(la.emergencyDutyPhone)
+        ["Emergency duty team (out of hours)", la.emergencyDutyPhone ? tel(la.emergencyDutyPhone)
           : h("strong", {}, "No vetted number is held for this authority: reach its emergency duty team through your switchboard")],
         [`Case team (given by ${la.name})`, la.caseTeam
           ? h("span", {}, la.caseTeam.team, ...(la.caseTeam.phone ? [", ", tel(la.caseTeam.phone)] : [])) : null],

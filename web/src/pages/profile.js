@@ -24,7 +24,7 @@ export async function profilePage() {
 /** The profile's fields as people name them. */
 /** @type {Record<string, string>} */
 export const FIELD_NAMES = {
-  name: "Name", team: "Team", officeHoursPhone: "Office hours", emergencyDutyPhone: "Emergency duty team",
+  name: "Name", team: "Team", officeHoursPhone: "Office hours", emergencyDutyPhone: "Emergency duty team (out of hours)",
   "webhook.url": "Webhook address", "webhook.secretRef": "Webhook secret",
   acknowledgeWithinHours: "Acknowledgement window",
 };
@@ -63,7 +63,7 @@ export function profileSummary(p) {
   return summaryList([
     ["Organisation", p.org], ["Name", p.name], ["Team", p.team],
     ["Office hours", p.officeHoursPhone ? tel(p.officeHoursPhone) : "Not set"],
-    ["Emergency duty team", p.emergencyDutyPhone ? tel(p.emergencyDutyPhone) : "Not set"],
+    ["Emergency duty team (out of hours)", p.emergencyDutyPhone ? tel(p.emergencyDutyPhone) : "Not set"],
     ["Webhook", p.webhook ? `${p.webhook.url} (signed with ${p.webhook.secretRef})` : "None: alerts arrive in the inbox only"],
     ["Alerts to be acknowledged within", ackWindowText(p.acknowledgeWithinHours)],
     ["Updated", `${when(p.updatedAt)} by ${p.updatedBy}`],

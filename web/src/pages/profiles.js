@@ -14,7 +14,7 @@ export async function profilesPage(org) {
   /** @type {any[]} */
   const items = r.body.items;
   show("LA profiles", actionLink("#/profiles/new", "Add an LA"),
-    table(`${items.length} profiles`, ["Code", "Name", "Emergency duty", "Webhook", "Acknowledge within"],
+    table(`${items.length} profiles`, ["Code", "Name", "Emergency duty team (out of hours)", "Webhook", "Acknowledge within"],
       items.map((p) => [h("a", { href: `#/profiles/${encodeURIComponent(p.org)}` }, p.org), p.name, p.emergencyDutyPhone || "Missing", p.webhook ? "Yes" : "Inbox only",
         typeof p.acknowledgeWithinHours === "number" ? hoursText(p.acknowledgeWithinHours) : "Default"])));
 }
@@ -37,7 +37,7 @@ async function profileEditPage(org) {
     textField("name", "Name", { value: current.name }),
     textField("team", "Team", { value: current.team }),
     textField("officeHoursPhone", "Office hours phone", { value: current.officeHoursPhone, type: "tel", width: 20 }),
-    textField("emergencyDutyPhone", "Emergency duty phone", { value: current.emergencyDutyPhone, type: "tel", width: 20 }),
+    textField("emergencyDutyPhone", "Emergency duty team (out of hours)", { value: current.emergencyDutyPhone, hint: "The phone number clinicians are given to call. For example 0113 535 0600", type: "tel", width: 20 }),
     textField("webhookUrl", "Webhook URL (optional)", { value: current.webhook?.url, hint: "Leave empty for inbox only" }),
     textField("webhookSecretRef", "Webhook secret reference", { value: current.webhook?.secretRef, hint: "The Secrets Manager name of the signing secret" }),
     // Whole hours typed as text (NHS.UK's guidance for numbers), checked here and by the API.

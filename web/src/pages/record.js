@@ -35,7 +35,7 @@ export async function recordPage() {
     ]),
     textField("caseTeam", "Case team (optional)", { hint: `The team holding this case. Clinicians see it as given by ${p.name}, beside your profile's numbers.` }),
     textField("caseTeamPhone", "Case team's direct line (optional)", { hint: "For example 0113 378 1000", width: 20, inputmode: "tel", autocomplete: "off" }),
-    inset(`Clinicians will be told to contact ${p.name}, ${p.team}, emergency duty ${p.emergencyDutyPhone || "(not set)"}: your profile's numbers, which the service's operators keep.`),
+    inset(`Clinicians will be told to contact ${p.name}, ${p.team}, Emergency duty team (out of hours) ${p.emergencyDutyPhone || "(not set)"}: your profile's numbers, which the service's operators keep.`),
     h("button", { class: "nhsuk-button", type: "submit" }, "Record the plan"));
   /** The NHS number a move to was confirmed for (a changed number asks again). */
   let moveConfirmed = "";
@@ -113,7 +113,7 @@ export async function recordPage() {
  * @param {any} o an entry of the API's `otherLas`
  */
 export function otherLaText(o) {
-  const phone = o.la.emergencyDutyPhone ? `emergency duty ${o.la.emergencyDutyPhone}` : "no vetted emergency-duty number held";
+  const phone = o.la.emergencyDutyPhone ? `Emergency duty team (out of hours) ${o.la.emergencyDutyPhone}` : "no vetted emergency-duty number held";
   const office = o.la.officeHoursPhone ? `, office hours ${o.la.officeHoursPhone}` : "";
   return `${o.la.name} (${PLAN_NAMES[o.planType] || o.planType}, from ${day(o.startDate)}) has been told of your plan. To reach them: ${phone}${office}.`;
 }

@@ -27,7 +27,7 @@ export async function reportPage() {
       ["Plans open five years or more", f.openTooLong.total],
       ["Alerts that could not be delivered", f.failedNotifications],
       ["Children another authority also holds a plan for", f.sharedChildren ?? 0],
-      ["Emergency duty phone on profile", rep.profileMissingEmergencyPhone ? "Missing: clinicians cannot reach you out of hours" : "Present"],
+      ["Emergency duty team (out of hours) number on profile", rep.profileMissingEmergencyPhone ? "Missing: clinicians cannot reach you out of hours" : "Present"],
     ]),
     rep.notInIndex.items.length > 0 ? table("Records of your extract the index does not hold", ["Line", "Reference", "Why", "Column or field"],
       rep.notInIndex.items.map((/** @type {any} */ n) => [n.line ? String(n.line) : "", n.planRef || "(none)", n.code, n.column || n.field || ""])) : null);

@@ -167,7 +167,7 @@ test("an LA recording a plan on another LA's child is told whom to reach, and th
   const told = b.locator("#record-result .nhsuk-warning-callout");
   await expect(told).toContainText("This child is known to another authority");
   await expect(told).toContainText(`${LA_A.name} (Child protection plan, from 2 February 2026) has been told of your plan`);
-  await expect(told).toContainText(`emergency duty ${LA_A.edt}`);
+  await expect(told).toContainText(`Emergency duty team (out of hours) ${LA_A.edt}`);
   await audit(b, "LA told of another LA's plan");
   const a = await open();
   await signIn(a, "local_authority", LA_A.code, "sw-leeds");
