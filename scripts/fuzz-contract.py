@@ -24,6 +24,7 @@ ROLES = {
     "scheduled_care": "RR802",
     "operator": "X26",
     "privacy_officer": "RR801",
+    "nhs_staff": "RR803",
 }
 CHECKS = ",".join(
     [
