@@ -7,7 +7,7 @@
 #   make bench          every benchmark; `make bench BENCH=<name>` runs one
 #   make soak           a mixed load on a fresh local stack for SOAK_SECONDS (600), then its counts
 #   make arm64-check    every function built for arm64, each answering its sample event under qemu
-#   make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]   a bearer token the local stack accepts
+#   make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>] [ACTIVITIES=B0170|none]   a bearer token the local stack accepts
 #   make demo           load demo data into a running `make dev` (safe to run again)
 #   make check          fmt, clippy and the crate layering only
 #   make supply-chain   cargo deny (licences, bans, sources, advisories), npm audit of what the web
@@ -57,8 +57,8 @@ ORG ?=
 NAME ?=
 USER_ID := $(if $(filter command line,$(origin USER)),$(USER),local-user)
 token:
-	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>]" >&2; exit 2; }
-	@cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)" $(if $(NAME),--org-name "$(NAME)")
+	@test -n "$(ROLE)" -a -n "$(ORG)" || { echo "usage: make token ROLE=<role> ORG=<code> [USER=<id>] [NAME=<setting name>] [ACTIVITIES=<CIS2 codes>|none]" >&2; exit 2; }
+	@PORT=$(PORT) cargo run --quiet -p local-stack -- token --role "$(ROLE)" --org "$(ORG)" --user "$(USER_ID)" $(if $(NAME),--org-name "$(NAME)") $(if $(ACTIVITIES),--activities "$(ACTIVITIES)")
 
 ## The README's walkthrough, run verbatim against a fresh local stack (its own ports).
 walkthrough: emulator-install web-assets

@@ -29,7 +29,7 @@ STACK = "cpindex-rehearsal"
 CODE_BUCKET = "rehearsal-code"
 CODE_KEY = "bootstrap.zip"
 
-# Parameters a deploy must give (JwtIssuer, JwtAudience), and distinct values for the web app's
+# Parameters a deploy must give (both providers' issuers and audiences), and distinct values for the web app's
 # sign-in settings, so each function's variable shows which parameter reached it. Everything
 # else keeps the template's default, as a first deploy does.
 PARAMETERS = {
@@ -37,6 +37,10 @@ PARAMETERS = {
     # functions refuse claims from any other.
     "JwtIssuer": "https://idp.example.org/",
     "JwtAudience": "cpindex-api",
+    # NHS staff's: the samples' clinicians come from a broker issuing role and org claims.
+    "NhsJwtIssuer": "https://nhs-idp.example.org/",
+    "NhsJwtAudience": "cpindex-api",
+    "NhsTokenClaims": "roles",
     "WebClientId": "rehearsal-web-client",
     "OidcAuthorizeUrl": "https://idp.example.org/authorize-rehearsal",
     "OidcTokenUrl": "https://idp.example.org/token-rehearsal",

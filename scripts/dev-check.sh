@@ -43,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-token() { CPINDEX_STATE_DIR="$state" make -s token ROLE="$1" ORG="$2" USER=dev-check; }
+token() { CPINDEX_STATE_DIR="$state" make -s token PORT="$port" ROLE="$1" ORG="$2" USER=dev-check; }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 cargo build --quiet -p local-stack

@@ -36,7 +36,7 @@ done
 curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "fuzz: the stack did not come up" >&2; cat "$state/stack.log" >&2; exit 1; }
 
 # The LA the fuzzer acts as has a profile, as an LA that records plans must.
-op="$(env CPINDEX_STATE_DIR="$state" "$stack" token --role operator --org X26 --user fuzz-setup)"
+op="$(env CPINDEX_STATE_DIR="$state" "$stack" token --api "http://127.0.0.1:$port" --role operator --org X26 --user fuzz-setup)"
 curl -sf -X PUT "http://127.0.0.1:$port/v1/la-profiles/E08000035" -H "authorization: Bearer $op" \
   -H 'content-type: application/json' \
   -d '{"name": "Leeds City Council", "team": "Children'"'"'s Front Door", "emergencyDutyPhone": "0113 535 0600"}' >/dev/null \
@@ -44,7 +44,7 @@ curl -sf -X PUT "http://127.0.0.1:$port/v1/la-profiles/E08000035" -H "authorizat
 
 mkdir -p .local/schemathesis
 "$python" scripts/fuzz-contract.py --url "http://127.0.0.1:$port" \
-  --token-cmd "env CPINDEX_STATE_DIR=$state $stack token" \
+  --token-cmd "env CPINDEX_STATE_DIR=$state $stack token --api http://127.0.0.1:$port" \
   --seconds-per-role "${FUZZ_SECONDS_PER_ROLE:-30}" --report-dir .local/schemathesis
 # Thousands of generated requests went through the stack: its log holds no NHS number in clear.
 mkdir -p .local/fuzz-logs && cp "$state/stack.log" .local/fuzz-logs/stack.log

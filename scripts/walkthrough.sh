@@ -37,15 +37,16 @@ for _ in $(seq 1 120); do
 done
 curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "walkthrough: the stack did not come up" >&2; cat "$log" >&2; exit 1; }
 
-# Tokens must be signed with the stack's secret: point `make token` at the same state dir.
-out="$(CPINDEX_STATE_DIR="$state" bash -euo pipefail -c "$script")"
+# Tokens must be signed with the stack's keys for its issuers: point `make token` at the same
+# state dir and port.
+out="$(CPINDEX_STATE_DIR="$state" PORT="$port" bash -euo pipefail -c "$script")"
 echo "$out"
 fail() { echo "walkthrough: FAILED: $1" >&2; exit 1; }
 grep -q '"outcome":"created"' <<<"$out" || fail "the LA's upload was not created"
 grep -q '"hasPlan":true' <<<"$out" || fail "the lookup did not show the plan"
 grep -q '"emergencyDutyPhone":"0113 535 0600"' <<<"$out" || fail "the lookup did not show the emergency-duty phone"
 # The alert reaches Leeds' inbox within seconds (fan-out and delivery run in the stack).
-LA_TOKEN="$(CPINDEX_STATE_DIR="$state" make -s token ROLE=local_authority ORG=E08000035 USER=sw-1)"
+LA_TOKEN="$(CPINDEX_STATE_DIR="$state" make -s token PORT="$port" ROLE=local_authority ORG=E08000035 USER=sw-1)"
 for _ in $(seq 1 20); do
   inbox="$(curl -s "http://127.0.0.1:$port/v1/notifications" -H "authorization: Bearer $LA_TOKEN")"
   grep -q '"status":"inbox"' <<<"$inbox" && break

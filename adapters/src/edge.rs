@@ -16,7 +16,7 @@ use axum::routing::MethodFilter;
 use axum::Router;
 use lambda_http::request::RequestContext;
 
-use cpindex::claims::{Claims, ClaimsError};
+use cpindex::claims::{Claims, ClaimsError, Provider};
 use cpindex::problem::{ErrorCode, Problem, PROBLEM_JSON};
 use cpindex::routes::RouteDef;
 
@@ -78,28 +78,185 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone)]
 pub struct Caller(pub Claims);
 
-/// Who vouches for a caller's claims: the issuer and audience the API's JWT authorizer is
-/// configured with (`JWT_ISSUER`, `JWT_AUDIENCE`). Each HTTP function's main adds it to every
-/// request ([`trusting`]); claims another issuer signed, or meant for another audience (a direct
-/// invocation, a second API put in front of the function), are refused 401 before the route's
-/// guard or any handler runs, so they can never put a forged user into the audit trail.
+/// The shape of an issuer's tokens: what a caller may do is read from them this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenClaims {
+    /// This service's own `role` and `org` claims (LA directories, brokers that issue them).
+    Roles,
+    /// NHS CIS2's RBAC roles and activity codes (`cpindex::cis2`).
+    Cis2,
+}
+
+impl TokenClaims {
+    /// `cis2` or `roles`, as the template's `NhsTokenClaims` gives it.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "cis2" => Some(Self::Cis2),
+            "roles" => Some(Self::Roles),
+            _ => None,
+        }
+    }
+}
+
+/// Who vouches for a caller's claims: one identity provider's issuer and audience, as the API's
+/// JWT authorizer for its routes is configured (`JWT_ISSUER` and `JWT_AUDIENCE` for LA and
+/// service staff, `NHS_JWT_ISSUER` and `NHS_JWT_AUDIENCE` for NHS staff), and the shape of its
+/// tokens. Claims another issuer signed, or meant for another audience (a direct invocation,
+/// a second API put in front of the function), are refused 401 before the route's guard or any
+/// handler runs, so they can never put a forged user into the audit trail; so is a role the
+/// issuer does not vouch for (an LA directory's token claiming `unscheduled_care`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedIssuer {
+    pub provider: Provider,
     pub issuer: String,
-    /// The accepted audiences, comma separated (as the template's `JwtAudience` gives them).
+    /// The accepted audiences, comma separated (as the template's audience parameters give them).
     pub audience: String,
+    pub claims: TokenClaims,
+}
+
+/// Every issuer a function trusts: the providers of the roles its routes serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedIssuers(pub Vec<TrustedIssuer>);
+
+impl TrustedIssuers {
+    /// The configured issuers of the providers `function`'s routes serve (each required).
+    pub fn from_env(
+        function: cpindex::routes::FunctionDef,
+    ) -> Result<Self, cpindex::config::ConfigError> {
+        use cpindex::config::{env, required, ConfigError};
+        let mut trusted = Vec::new();
+        for provider in Provider::ALL {
+            if !cpindex::routes::routes_of(function).any(|r| r.provider() == provider) {
+                continue;
+            }
+            trusted.push(match provider {
+                Provider::Staff => TrustedIssuer {
+                    provider,
+                    issuer: required(env::JWT_ISSUER)?,
+                    audience: required(env::JWT_AUDIENCE)?,
+                    claims: TokenClaims::Roles,
+                },
+                Provider::Nhs => {
+                    let raw = required(env::NHS_TOKEN_CLAIMS)?;
+                    TrustedIssuer {
+                        provider,
+                        issuer: required(env::NHS_JWT_ISSUER)?,
+                        audience: required(env::NHS_JWT_AUDIENCE)?,
+                        claims: TokenClaims::parse(&raw).ok_or(ConfigError::Invalid {
+                            name: env::NHS_TOKEN_CLAIMS,
+                            reason: format!("`{raw}` is neither `cis2` nor `roles`"),
+                        })?,
+                    }
+                }
+            });
+        }
+        Ok(Self(trusted))
+    }
+
+    /// The caller `claims` (the authorizer's, as strings) and the request's `headers` describe,
+    /// if an issuer here vouches for them and for the role they give.
+    fn caller(
+        &self,
+        claims: &std::collections::HashMap<String, String>,
+        headers: &HeaderMap,
+    ) -> Result<Claims, Untrusted> {
+        let mut vouching = self.0.iter().filter(|t| t.vouches_for(claims)).peekable();
+        if vouching.peek().is_none() {
+            return Err(Untrusted::Issuer);
+        }
+        let mut last = Untrusted::Issuer;
+        for t in vouching {
+            let read = match t.claims {
+                TokenClaims::Roles => Claims::from_lookup(|k| claims.get(k).map(String::as_str)),
+                TokenClaims::Cis2 => cpindex::cis2::claims(
+                    &cis2_payload(claims, headers),
+                    headers
+                        .get(cpindex::cis2::SESSION_URID_HEADER)
+                        .and_then(|v| v.to_str().ok()),
+                ),
+            };
+            match read {
+                Ok(c) if c.role.provider() == t.provider => return Ok(c),
+                Ok(c) => last = Untrusted::Role(c.role, t.provider),
+                Err(e) => last = Untrusted::Claims(e),
+            }
+        }
+        Err(last)
+    }
+}
+
+/// Why verified claims were not accepted: always 401.
+#[derive(Debug, thiserror::Error)]
+enum Untrusted {
+    #[error("the request's claims were not issued for this API by an issuer it trusts")]
+    Issuer,
+    #[error("the issuer for {1:?} staff does not vouch for the role `{0}`")]
+    Role(cpindex::Role, Provider),
+    #[error(transparent)]
+    Claims(ClaimsError),
+}
+
+/// A CIS2 token's claims as JSON. API Gateway passes each claim as a string (a list as a
+/// string too), so the nested RBAC roles are read from the claim when it holds their JSON, and
+/// otherwise from the bearer token API Gateway verified: only when that token's `iss`, `sub`
+/// and `exp` are the verified claims'.
+fn cis2_payload(
+    claims: &std::collections::HashMap<String, String>,
+    headers: &HeaderMap,
+) -> serde_json::Value {
+    use cpindex::cis2::cis2_claims::{ORG_MEMBERSHIPS, ROLES};
+    let mut out = serde_json::Map::new();
+    for (k, v) in claims {
+        let nested = (k == ROLES || k == ORG_MEMBERSHIPS)
+            .then(|| serde_json::from_str::<serde_json::Value>(v).ok())
+            .flatten()
+            .filter(|j| j.is_array());
+        out.insert(
+            k.clone(),
+            nested.unwrap_or_else(|| serde_json::Value::String(v.clone())),
+        );
+    }
+    if out.get(ROLES).is_some_and(|r| r.is_array()) {
+        return serde_json::Value::Object(out);
+    }
+    let Some(token) = bearer_payload(headers) else {
+        return serde_json::Value::Object(out);
+    };
+    let same = |name: &str| {
+        let theirs = match token.get(name) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+            None => None,
+        };
+        theirs.is_some() && theirs.as_ref() == claims.get(name)
+    };
+    if ["iss", "sub", "exp"].into_iter().all(same) {
+        for k in [ROLES, ORG_MEMBERSHIPS] {
+            if let Some(v) = token.get(k) {
+                out.insert(k.to_owned(), v.clone());
+            }
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// The payload of the request's bearer token, decoded (its signature is the authorizer's to
+/// check, and [`cis2_payload`] only reads it when it matches the verified claims).
+fn bearer_payload(headers: &HeaderMap) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine;
+    let token = headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 impl TrustedIssuer {
-    /// The configured issuer and audience (both required).
-    pub fn from_env() -> Result<Self, cpindex::config::ConfigError> {
-        use cpindex::config::{env, required};
-        Ok(Self {
-            issuer: required(env::JWT_ISSUER)?,
-            audience: required(env::JWT_AUDIENCE)?,
-        })
-    }
-
     /// Whether `claims` were issued by this issuer for this audience. API Gateway passes a list
     /// claim as `[a b]` and a single value as itself.
     fn vouches_for(&self, claims: &std::collections::HashMap<String, String>) -> bool {
@@ -112,6 +269,7 @@ impl TrustedIssuer {
         let audience_ok = claims.get("aud").is_some_and(|raw| {
             raw.trim_matches(|c| c == '[' || c == ']')
                 .split([' ', ','])
+                .map(|a| a.trim_matches('"'))
                 .any(|a| accepted.contains(&a))
         });
         claims.get("iss") == Some(&self.issuer) && audience_ok
@@ -119,23 +277,30 @@ impl TrustedIssuer {
 }
 
 /// `router` with every request checked against `trusted` (see [`TrustedIssuer`]) before anything
-/// else runs: the child key check, the route's guard, the handler.
-pub fn trusting(router: Router, trusted: TrustedIssuer) -> Router {
+/// else runs: the child key check, the route's guard, the handler. The caller read here is the
+/// one every guard and handler sees.
+pub fn trusting(router: Router, trusted: TrustedIssuers) -> Router {
+    let trusted = Arc::new(trusted);
     router.layer(axum::middleware::from_fn(
-        move |req: axum::extract::Request, next: axum::middleware::Next| {
-            // Claims present but not vouched for are refused here, once; absent ones are the
-            // route guard's 401.
-            let vouched = claims_of(req.extensions()).is_none_or(|c| trusted.vouches_for(c));
+        move |mut req: axum::extract::Request, next: axum::middleware::Next| {
+            // Claims absent are the route guard's 401.
+            let checked = claims_of(req.extensions()).map(|c| trusted.caller(c, req.headers()));
             async move {
-                if !vouched {
-                    tracing::warn!(
-                        event = "untrusted_claims",
-                        "claims not issued for this API by its issuer refused"
-                    );
-                    return ApiError::from(Problem::new(ErrorCode::Unauthenticated).detail(
-                        "the request's claims were not issued for this API by the issuer it trusts",
-                    ))
-                    .into_response();
+                match checked {
+                    None => {}
+                    Some(Ok(caller)) => {
+                        req.extensions_mut().insert(Caller(caller));
+                    }
+                    Some(Err(why)) => {
+                        tracing::warn!(
+                            event = "untrusted_claims", reason = %why,
+                            "claims not issued for this API by an issuer it trusts refused"
+                        );
+                        return ApiError::from(
+                            Problem::new(ErrorCode::Unauthenticated).detail(why.to_string()),
+                        )
+                        .into_response();
+                    }
                 }
                 next.run(req).await
             }
@@ -216,7 +381,12 @@ where
 }
 
 async fn guard(def: &'static RouteDef, mut req: Request, next: Next) -> Response {
-    let claims = match verified_claims(req.extensions()) {
+    // The caller the trusted issuers read (`trusting`), else the claims as they stand.
+    let claims = match req.extensions().get::<Caller>() {
+        Some(Caller(c)) => Ok(c.clone()),
+        None => verified_claims(req.extensions()),
+    };
+    let claims = match claims {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

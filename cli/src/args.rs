@@ -247,7 +247,7 @@ pub struct TokenArgs {
     /// Hours the token stays valid.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
     pub hours: i64,
-    /// Where the local signing secret lives (the local stack uses the same).
+    /// Where the local issuers' signing keys live (the local stack uses the same).
     #[arg(
         long,
         env = "CPINDEX_STATE_DIR",

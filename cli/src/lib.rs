@@ -95,7 +95,7 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
     use commands as c;
     match &cli.command {
         Command::Token(args) => {
-            console.print(&format!("{}\n", mint_token(args)?));
+            console.print(&format!("{}\n", mint_token(args, &cli.api_url)?));
             Ok(EXIT_OK)
         }
         Command::Upload(args) => upload_file(&cli, args, console).await,
@@ -191,11 +191,12 @@ pub fn connect(cli: &Cli, console: &mut Console<'_>) -> Result<Api, CliError> {
 }
 
 /// `cpindex token`: a token signed with the local stack's secret.
-pub fn mint_token(args: &TokenArgs) -> Result<String, CliError> {
+pub fn mint_token(args: &TokenArgs, api: &str) -> Result<String, CliError> {
     let role = Role::parse(&args.role).ok_or_else(|| {
         CliError::usage(format!(
-            "unknown role `{}`; one of local_authority, unscheduled_care, scheduled_care, operator",
-            render::clean(&args.role)
+            "unknown role `{}`; one of {}",
+            render::clean(&args.role),
+            Role::ALL.map(Role::as_str).join(", ")
         ))
     })?;
     let org = OrgCode::parse(&args.org).map_err(|e| {
@@ -210,10 +211,11 @@ pub fn mint_token(args: &TokenArgs) -> Result<String, CliError> {
             "--user must be 1 to 128 printable characters",
         ));
     }
-    // Never creates a secret: one made here, outside the clone's .local, would sign tokens no
-    // local stack accepts.
+    // Never creates a key: one made here, outside the clone's .local, would sign tokens no
+    // local stack accepts. The stack at `api` is where the token's issuer lives.
     let auth = local_token::LocalAuth::load(&args.state_dir)
-        .map_err(|e| CliError::usage(e.to_string()))?;
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .at_origin(api);
     let name = args
         .org_name
         .clone()
@@ -558,7 +560,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_minted_with_the_local_secret() {
+    fn tokens_are_minted_with_the_local_issuers_keys() {
         let dir = std::env::temp_dir().join(format!("cpindex-cli-{}", uuid::Uuid::new_v4()));
         let args = TokenArgs {
             role: "local_authority".into(),
@@ -569,22 +571,36 @@ mod tests {
             state_dir: dir.clone(),
         };
         // Outside a clone (no secret yet) it says where it looked, and creates nothing.
-        let none = mint_token(&args).unwrap_err();
-        assert!(none.message.contains("jwt-secret"), "{}", none.message);
+        let api = "http://127.0.0.1:3081";
+        let none = mint_token(&args, api).unwrap_err();
+        assert!(none.message.contains("idp-"), "{}", none.message);
         assert!(!dir.exists());
-        let auth = local_token::LocalAuth::load_or_create(&dir).unwrap();
-        let token = mint_token(&args).unwrap();
-        let claims = auth.verify(&token).unwrap();
+        let auth = local_token::LocalAuth::load_or_create(&dir)
+            .unwrap()
+            .at_origin(api);
+        let token = mint_token(&args, api).unwrap();
+        let provider = cpindex::claims::Provider::Staff;
+        let keys = serde_json::from_value(auth.jwks(provider)).unwrap();
+        let claims = local_token::verify(
+            &token,
+            &keys,
+            &auth.issuer(provider),
+            local_token::LOCAL_AUDIENCE,
+        )
+        .unwrap();
         assert_eq!(claims["org"], "E08000035");
         assert_eq!(claims["role"], "local_authority");
         assert_eq!(
             claims["org_name"], "Local authority E08000035",
             "a readable default"
         );
-        let bad = mint_token(&TokenArgs {
-            org: "leeds".into(),
-            ..args
-        })
+        let bad = mint_token(
+            &TokenArgs {
+                org: "leeds".into(),
+                ..args
+            },
+            api,
+        )
         .unwrap_err();
         assert_eq!(bad.exit, EXIT_USAGE);
         assert!(bad.message.starts_with("organisation `leeds`"));

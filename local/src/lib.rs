@@ -1,5 +1,6 @@
 //! The local stack: the same resources and handlers as in AWS, on a laptop. An HTTP server plays
-//! API Gateway (verifies a locally signed JWT and passes its claims in the same request context),
+//! API Gateway (verifies each route's provider's signed JWT and passes its claims in the same
+//! request context),
 //! in front of the functions' own routers.
 
 pub mod auth;
@@ -30,7 +31,8 @@ use cpindex::profile::WebhookPolicy;
 use cpindex::{Retention, SystemClock};
 use serde_json::json;
 
-use crate::auth::{gateway_context, LocalAuth};
+use crate::auth::{gateway_context, Authorizers, LocalAuth};
+use cpindex::claims::Provider;
 
 /// Stack name used for local resource names.
 pub const LOCAL_STACK: &str = "cpindex-local";
@@ -219,14 +221,20 @@ async fn health(State(stack): State<Stack>) -> Response {
     }
 }
 
-/// Plays the JWT authorizer: no valid bearer token, no request reaches a function.
-async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) -> Response {
+/// Plays the JWT authorizers: no bearer token valid for the route's provider (its roles'
+/// issuer), no request reaches a function.
+async fn authorize(
+    State(authorizers): State<Authorizers>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let provider = route_provider(&req);
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let claims = match token.map(|t| auth.verify(t)) {
+    let claims = match token.map(|t| authorizers.verify(provider, t)) {
         Some(Ok(claims)) => claims,
         // Local mode only: say why, so a developer can fix it (API Gateway says less).
         Some(Err(e)) => {
@@ -246,10 +254,59 @@ async fn authorize(State(auth): State<LocalAuth>, mut req: Request, next: Next) 
     next.run(req).await
 }
 
+/// The provider whose authorizer guards the route `req` is for (the route of the same path for
+/// a method it does not serve, whose answer is then 405), as API Gateway picks a route.
+fn route_provider(req: &Request) -> Provider {
+    let path = req.uri().path();
+    let same_path = || {
+        cpindex::routes::ROUTES
+            .iter()
+            .filter(|r| template_matches(r.path, path))
+    };
+    same_path()
+        .find(|r| r.method == req.method().as_str())
+        .or_else(|| same_path().next())
+        .map_or(Provider::Staff, |r| r.provider())
+}
+
+/// Whether `path` fits the route template (`{param}` matches one non-empty segment).
+fn template_matches(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter().zip(&p).all(|(t, p)| {
+            if t.starts_with('{') && t.ends_with('}') {
+                !p.is_empty()
+            } else {
+                t == p
+            }
+        })
+}
+
+/// The issuers the functions trust locally: the stack's own two, as the template configures
+/// the real ones (NHS staff's tokens in CIS2's shape).
+pub fn local_issuers(auth: &LocalAuth) -> adapters::edge::TrustedIssuers {
+    use adapters::edge::{TokenClaims, TrustedIssuer};
+    adapters::edge::TrustedIssuers(
+        Provider::ALL
+            .into_iter()
+            .map(|provider| TrustedIssuer {
+                provider,
+                issuer: auth.issuer(provider),
+                audience: crate::auth::LOCAL_AUDIENCE.into(),
+                claims: match provider {
+                    Provider::Nhs => TokenClaims::Cis2,
+                    Provider::Staff => TokenClaims::Roles,
+                },
+            })
+            .collect(),
+    )
+}
+
 /// Every route the local stack serves: the functions behind the authorizer, plus health, the
 /// OpenAPI contract, the web app (as the `web` function serves it) and the local sign-in, for a
 /// stack reachable at `origin` (`http://127.0.0.1:<port>`).
 pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str) -> Router {
+    let authorizers = Authorizers::trusting(&auth).expect("the stack's own issuers' documents");
     let table = Table::new(stack.dynamo.clone(), &stack.table);
     let inbox = inbox::routes(
         inbox::App::new(
@@ -283,16 +340,11 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
         .merge(reports::routes(
             reports::App::new(table.clone(), SystemClock).with_usage_cap(stack.usage_cap),
         ))
-        .merge(reconcile::ops::routes(reconciler(&stack, retention)))
-        .layer(middleware::from_fn_with_state(auth.clone(), authorize));
-    // The same check the deployed functions make, against the local issuer.
-    let functions = adapters::edge::trusting(
-        functions,
-        adapters::edge::TrustedIssuer {
-            issuer: crate::auth::LOCAL_ISSUER.into(),
-            audience: crate::auth::LOCAL_AUDIENCE.into(),
-        },
-    );
+        .merge(reconcile::ops::routes(reconciler(&stack, retention)));
+    // The same check the deployed functions make, against the local issuers, behind (so after)
+    // the authorizers.
+    let functions = adapters::edge::trusting(functions, local_issuers(&auth))
+        .layer(middleware::from_fn_with_state(authorizers, authorize));
     Router::new()
         .merge(web::router(oidc::web_config(origin)))
         .merge(oidc::routes(auth, origin))

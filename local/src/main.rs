@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
+use cpindex::claims::Provider;
 use cpindex::{OrgCode, Role};
 use local_stack::auth::LocalAuth;
 use local_stack::{bootstrap_resources, router, LocalSettings};
@@ -26,7 +27,8 @@ enum Command {
     },
     /// Print a bearer token the local stack accepts.
     Token {
-        /// local_authority, unscheduled_care, scheduled_care or operator.
+        /// local_authority, unscheduled_care, scheduled_care, operator, privacy_officer or
+        /// nhs_staff (NHS staff's tokens come in NHS CIS2's shape).
         #[arg(long)]
         role: String,
         /// Organisation code (ODS style, e.g. E08000035 or RR801).
@@ -42,6 +44,14 @@ enum Command {
         /// Hours the token is valid.
         #[arg(long, default_value_t = 12)]
         hours: i64,
+        /// NHS staff only: the CIS2 activity codes of the selected role, comma separated, instead
+        /// of the role's own (`B0107` notifying view, `B0170` silent view; empty for neither).
+        #[arg(long, value_delimiter = ',')]
+        activities: Option<Vec<String>>,
+        /// The local stack the token is for (its issuers live there); `http://127.0.0.1:$PORT`
+        /// by default.
+        #[arg(long)]
+        api: Option<String>,
     },
 }
 
@@ -68,17 +78,36 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             user,
             org_name,
             hours,
+            activities,
+            api,
         } => {
-            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}`; one of local_authority, unscheduled_care, scheduled_care, operator"))?;
+            let roles = Role::ALL.map(Role::as_str).join(", ");
+            let role = Role::parse(&role)
+                .ok_or_else(|| format!("unknown role `{role}`; one of {roles}"))?;
             let org =
                 OrgCode::parse(&org).map_err(|e| format!("organisation `{org}`: {}", e.detail))?;
             let name = org_name.unwrap_or_else(|| local_token::default_org_name(role, &org));
-            println!("{}", auth.mint(role, &org, &user, Some(&name), hours));
+            let auth = auth
+                .at_origin(&api.unwrap_or_else(|| format!("http://127.0.0.1:{}", settings.port)));
+            let token = match activities {
+                Some(codes) if role.provider() == Provider::Nhs => {
+                    let codes: Vec<&str> = codes
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|c| !c.is_empty() && *c != "none")
+                        .collect();
+                    auth.mint_cis2(&org, &user, Some(&name), &codes, hours)
+                }
+                Some(_) => return Err("--activities is for NHS staff's roles only".into()),
+                None => auth.mint(role, &org, &user, Some(&name), hours),
+            };
+            println!("{token}");
             Ok(())
         }
         Command::Serve => serve(settings, auth).await,
         Command::Demo { api } => {
-            local_stack::demo::load(api.trim_end_matches('/'), &auth, &settings.state_dir).await?;
+            let api = api.trim_end_matches('/');
+            local_stack::demo::load(api, &auth.at_origin(api), &settings.state_dir).await?;
             Ok(())
         }
     }
@@ -133,9 +162,10 @@ async fn serve(settings: LocalSettings, auth: LocalAuth) -> Result<(), Box<dyn s
         keeper.clone(),
         local_stack::snapshot::SAVE_EVERY,
     ));
+    let origin = format!("http://{addr}");
     axum::serve(
         listener,
-        router(stack, auth, retention, &format!("http://{addr}")),
+        router(stack, auth.at_origin(&origin), retention, &origin),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

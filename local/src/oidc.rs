@@ -1,6 +1,7 @@
 //! A local OpenID Connect sign-in for `make dev`: the authorization code flow with PKCE, as the
 //! web app runs it against a real issuer, ending in the same locally signed token `make token`
-//! prints. The person chooses a role, an organisation and a user id; every page says it is local.
+//! prints, from the issuer of the chosen role's provider (a clinician's in CIS2's shape). The
+//! issuers' discovery documents and key sets are served here too. The person chooses a role, an organisation and a user id; every page says it is local.
 //! Like a real issuer it then keeps a session (a cookie on its own path), so the web app's
 //! silent sign-in (`prompt=none`) after a reload gets a code without asking again, and
 //! `login_required` when there is no session.
@@ -22,9 +23,8 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::LocalAuth;
 
-/// Where the local issuer lives on the stack.
-pub const AUTHORIZE_PATH: &str = "/local/oidc/authorize";
-pub const TOKEN_PATH: &str = "/local/oidc/token";
+/// Where the local sign-in lives on the stack.
+pub use local_token::{AUTHORIZE_PATH, TOKEN_PATH};
 /// The web app's client id locally.
 pub const CLIENT_ID: &str = "cpindex-web-local";
 
@@ -236,7 +236,7 @@ async fn authorize(
          laptop's local key and is accepted only by this local stack.</p>\
          <form method=\"post\" action=\"{AUTHORIZE_PATH}\" novalidate>{}{}{}\
          <div class=\"nhsuk-form-group\"><fieldset class=\"nhsuk-fieldset\"><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--m\">Role</legend>\
-         <div class=\"nhsuk-radios\">{}{}{}{}{}</div></fieldset></div>{}{}{}\
+         <div class=\"nhsuk-radios\">{}{}{}{}{}{}</div></fieldset></div>{}{}{}\
          <button class=\"nhsuk-button\" type=\"submit\">Sign in</button></form>",
         hidden("redirect_uri", &q.redirect_uri),
         hidden("state", &q.state),
@@ -246,6 +246,7 @@ async fn authorize(
         radio("local_authority", "Local authority team", false),
         radio("operator", "Service operator", false),
         radio("privacy_officer", "Privacy officer (Caldicott guardian, information governance)", false),
+        radio("nhs_staff", "NHS staff without a CP-IS activity (every look-up refused)", false),
         field("org", "Organisation code", "For example RR801 (an ED), E08000035 (Leeds), X26 (operator)", "RR801"),
         field("user", "User id", "Shown to LAs as who looked the child up", "local-user"),
         field("org_name", "Organisation name (optional)", "For example Leeds General Infirmary ED", ""),
@@ -352,17 +353,31 @@ pub fn routes(auth: LocalAuth, origin: &str) -> Router {
         codes: Arc::default(),
         sessions: Arc::default(),
     };
+    let documents = issuer.auth.clone();
     Router::new()
         .route(AUTHORIZE_PATH, get(authorize).post(choose))
         .route(TOKEN_PATH, post(token))
         .with_state(issuer)
+        .route(
+            &format!("{}/{{provider}}/{{*document}}", local_token::IDP_PATH),
+            get(move |uri: axum::http::Uri| async move { document(&documents, &uri) }),
+        )
+}
+
+/// An issuer's discovery document or key set, as a real issuer publishes them.
+fn document(auth: &LocalAuth, uri: &axum::http::Uri) -> Response {
+    match auth.document(&format!("{}{}", auth.origin(), uri.path())) {
+        Some(d) => ([(header::CACHE_CONTROL, "public, max-age=300")], Json(d)).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The web app's configuration for a local stack at `origin`: this issuer, marked local.
 pub fn web_config(origin: &str) -> web::WebConfig {
     let origin = origin.trim_end_matches('/');
     web::WebConfig {
-        issuer: local_token::LOCAL_ISSUER.into(),
+        // One local sign-in issues both providers' tokens (the role chosen decides which).
+        issuer: format!("{origin}{}", local_token::IDP_PATH),
         client_id: CLIENT_ID.into(),
         authorize_url: format!("{origin}{AUTHORIZE_PATH}"),
         token_url: format!("{origin}{TOKEN_PATH}"),

@@ -96,7 +96,16 @@ pub fn claims(
         role: role_for(&selected.activity_codes),
         user: UserId::parse(user).ok_or(ClaimsError::Invalid(claim_names::USER))?,
         org_name,
-        setting_type: None,
+        // CIS2 does not say what kind of setting the organisation is; a broker in front of it
+        // may add the claim from ODS data.
+        setting_type: token
+            .get(claim_names::SETTING_TYPE)
+            .and_then(|v| v.as_str())
+            .map(|t| {
+                crate::claims::SettingType::parse(t)
+                    .ok_or(ClaimsError::Invalid(claim_names::SETTING_TYPE))
+            })
+            .transpose()?,
     })
 }
 

@@ -132,6 +132,14 @@ impl Provider {
             Provider::Staff => "staff",
         }
     }
+
+    /// The one that is not this one.
+    pub const fn other(self) -> Provider {
+        match self {
+            Provider::Nhs => Provider::Staff,
+            Provider::Staff => Provider::Nhs,
+        }
+    }
 }
 
 impl fmt::Display for Role {

@@ -28,6 +28,14 @@ pub mod env {
     pub const JWT_ISSUER: &str = "JWT_ISSUER";
     /// The audience the API's JWT authorizer requires: a function refuses claims for another.
     pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
+    /// The issuer NHS staff's tokens come from (NHS CIS2, or a broker in front of it): the JWT
+    /// authorizer of the routes NHS staff use trusts it.
+    pub const NHS_JWT_ISSUER: &str = "NHS_JWT_ISSUER";
+    /// The audiences NHS staff's tokens may carry.
+    pub const NHS_JWT_AUDIENCE: &str = "NHS_JWT_AUDIENCE";
+    /// The shape of NHS staff's tokens: `cis2` (RBAC roles with activity codes) or `roles`
+    /// (a broker issuing this service's `role`/`org` claims).
+    pub const NHS_TOKEN_CLAIMS: &str = "NHS_TOKEN_CLAIMS";
     /// The web app's OpenID Connect issuer (the one the API's JWT authorizer trusts).
     pub const OIDC_ISSUER: &str = "OIDC_ISSUER";
     /// The web app's client id at that issuer.

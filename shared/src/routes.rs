@@ -89,6 +89,9 @@ pub const LOOKUP: FunctionDef = FunctionDef {
         env::CHILD_KEY_SECRET_ARN,
         env::JWT_ISSUER,
         env::JWT_AUDIENCE,
+        env::NHS_JWT_ISSUER,
+        env::NHS_JWT_AUDIENCE,
+        env::NHS_TOKEN_CLAIMS,
     ],
     trigger: Trigger::Http,
     // The child's partition (Query), the audit trail (PutItem), the caller's count for the
@@ -587,6 +590,34 @@ impl RouteDef {
     /// Gateway's JWT authorizer trusts one issuer).
     pub fn provider(&self) -> crate::claims::Provider {
         self.roles[0].provider()
+    }
+}
+
+/// An API Gateway JWT authorizer of the template: its name and the parameters giving its issuer
+/// and audiences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorizerDef {
+    pub name: &'static str,
+    pub issuer_parameter: &'static str,
+    pub audience_parameter: &'static str,
+}
+
+/// The HttpApi's default authorizer: LA and service staff's.
+pub const DEFAULT_AUTHORIZER: AuthorizerDef = AuthorizerDef {
+    name: "JwtAuthorizer",
+    issuer_parameter: "JwtIssuer",
+    audience_parameter: "JwtAudience",
+};
+
+/// The authorizer trusting `provider`'s issuer, which a route of its roles names.
+pub const fn authorizer(provider: crate::claims::Provider) -> AuthorizerDef {
+    match provider {
+        crate::claims::Provider::Staff => DEFAULT_AUTHORIZER,
+        crate::claims::Provider::Nhs => AuthorizerDef {
+            name: "NhsJwtAuthorizer",
+            issuer_parameter: "NhsJwtIssuer",
+            audience_parameter: "NhsJwtAudience",
+        },
     }
 }
 

@@ -20,9 +20,41 @@ use serde_json::Value;
 
 use crate::runtime_api::{Outcome, RuntimeApi};
 
-/// The issuer and audience of the claims in `events/` (the functions refuse any other).
+/// The issuers and audience of the claims in `events/` (the functions refuse any other): LA
+/// and service staff's, and NHS staff's (a broker issuing `role`/`org` claims; the CIS2 shape
+/// is the local stack's and tests/tests/cis2_tokens.rs').
 pub const SAMPLE_ISSUER: &str = "https://idp.example.org/";
+pub const SAMPLE_NHS_ISSUER: &str = "https://nhs-idp.example.org/";
 pub const SAMPLE_AUDIENCE: &str = "cpindex-api";
+
+/// The issuer `role`'s sample claims carry.
+pub fn sample_issuer(role: cpindex::Role) -> &'static str {
+    match role.provider() {
+        cpindex::claims::Provider::Nhs => SAMPLE_NHS_ISSUER,
+        cpindex::claims::Provider::Staff => SAMPLE_ISSUER,
+    }
+}
+
+/// What the functions trust when run over the samples (as the template configures them).
+pub fn sample_issuers() -> adapters::edge::TrustedIssuers {
+    use adapters::edge::{TokenClaims, TrustedIssuer, TrustedIssuers};
+    use cpindex::claims::Provider;
+    TrustedIssuers(
+        Provider::ALL
+            .into_iter()
+            .map(|provider| TrustedIssuer {
+                provider,
+                issuer: match provider {
+                    Provider::Nhs => SAMPLE_NHS_ISSUER,
+                    Provider::Staff => SAMPLE_ISSUER,
+                }
+                .into(),
+                audience: SAMPLE_AUDIENCE.into(),
+                claims: TokenClaims::Roles,
+            })
+            .collect(),
+    )
+}
 
 /// The sample each function is started with, and what its answer must be.
 pub struct Case {
@@ -174,6 +206,9 @@ impl Resources {
             // The issuer and audience the sample events' claims carry.
             n if n == env::JWT_ISSUER => SAMPLE_ISSUER.into(),
             n if n == env::JWT_AUDIENCE => SAMPLE_AUDIENCE.into(),
+            n if n == env::NHS_JWT_ISSUER => SAMPLE_NHS_ISSUER.into(),
+            n if n == env::NHS_JWT_AUDIENCE => SAMPLE_AUDIENCE.into(),
+            n if n == env::NHS_TOKEN_CLAIMS => "roles".into(),
             n if n == env::OIDC_ISSUER => SAMPLE_ISSUER.into(),
             n if n == env::OIDC_CLIENT_ID => "cpindex-web".into(),
             n if n == env::OIDC_AUTHORIZE_URL => "https://idp.example.org/authorize".into(),

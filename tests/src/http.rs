@@ -10,12 +10,14 @@ use lambda_http::request::RequestContext;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-/// The request context API Gateway builds for a request whose JWT carried these claims.
 /// The issuer and audience the tests' claims carry, as the API's JWT authorizer passes them:
-/// the sample events' (one trusted issuer for every test).
+/// the sample events' (LA and service staff's issuer; NHS staff's claims carry
+/// [`crate::artefacts::SAMPLE_NHS_ISSUER`]).
 pub const TEST_ISSUER: &str = crate::artefacts::SAMPLE_ISSUER;
 pub const TEST_AUDIENCE: &str = crate::artefacts::SAMPLE_AUDIENCE;
 
+/// The request context API Gateway builds for a request whose JWT carried these claims (from
+/// the issuer of the role's provider).
 pub fn context(method: &str, path: &str, claims: Option<(&str, &str, &str)>) -> RequestContext {
     let mut ctx = json!({
         "routeKey": "$default",
@@ -26,8 +28,10 @@ pub fn context(method: &str, path: &str, claims: Option<(&str, &str, &str)>) -> 
         "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "tests"}
     });
     if let Some((role, org, user)) = claims {
+        // An unknown role (a test of refusals) comes from the staff issuer.
+        let iss = cpindex::Role::parse(role).map_or(TEST_ISSUER, crate::artefacts::sample_issuer);
         ctx["authorizer"] = json!({"jwt": {"claims": {"role": role, "org": org, "sub": user,
-                "iss": TEST_ISSUER, "aud": TEST_AUDIENCE}, "scopes": null}});
+                "iss": iss, "aud": TEST_AUDIENCE}, "scopes": null}});
     }
     let ctx: ApiGatewayV2httpRequestContext = serde_json::from_value(ctx).expect("valid context");
     RequestContext::ApiGatewayV2(ctx)

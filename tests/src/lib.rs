@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod fixtures;
 pub mod http;
 pub mod io_recorder;
+pub mod local;
 pub mod logs;
 pub mod runtime_api;
 pub mod soak;

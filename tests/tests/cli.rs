@@ -9,12 +9,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Days, Utc};
 use clap::Parser;
-use cpindex::{OrgCode, Retention, Role};
+use cpindex::{OrgCode, Role};
 use cpindex_cli::api::{self, Api};
 use cpindex_cli::local_token::LocalAuth;
 use cpindex_cli::{run, Cli, Console};
-use integration_tests::emulator_url;
-use local_stack::{self, bootstrap_resources, router, LocalSettings};
 use serde_json::Value;
 
 /// What one `cpindex` invocation printed and returned.
@@ -44,36 +42,11 @@ async fn cpindex(args: &[&str]) -> Ran {
     }
 }
 
-/// Serves the local stack's router on 127.0.0.1:<random>; returns its URL. With `consumers`,
-/// the alert consumers run too (one test at a time: the stacks share the local queues, and a
-/// consumer stopped with its test would hold a message invisible for minutes).
+/// Serves the local stack's router on 127.0.0.1:<random>; returns its URL.
 async fn serve_local_stack(state_dir: &Path, consumers: bool) -> String {
-    let settings = LocalSettings {
-        port: 0,
-        emulator_url: emulator_url(),
-        state_dir: state_dir.to_owned(),
-    };
-    let stack = bootstrap_resources(&settings)
+    integration_tests::local::serve(state_dir, consumers)
         .await
-        .unwrap_or_else(|e| panic!("is the emulator running at {}? {e}", emulator_url()));
-    let auth = LocalAuth::load_or_create(state_dir).expect("local secret");
-    // The alert consumers, as `make dev` runs them: lookups turn into LA notifications.
-    if consumers {
-        tokio::spawn(local_stack::consumers::run(
-            stack.clone(),
-            Retention::default(),
-            1,
-        ));
-    }
-    let app = router(stack, auth, Retention::default(), "http://127.0.0.1:3000");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
-    url
+        .url
 }
 
 use integration_tests::fixtures::random_nhs_number as test_nhs_number;
@@ -329,7 +302,9 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         (Some("Bundle"), Some(2))
     );
     integration_tests::http::keep_fhir(ran.out.as_bytes());
-    // A refusal through the FHIR view is one line with the national code.
+    // A refusal through the FHIR view is one line with the national code (NHS staff whose
+    // selected role grants neither CP-IS activity).
+    let porter = token(&url, &state_arg, "nhs_staff", "RR801").await;
     let ran = cpindex(&[
         "lookup",
         &spaced,
@@ -337,7 +312,7 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
         "--api-url",
         &url,
         "--token",
-        &la,
+        &porter,
     ])
     .await;
     assert_eq!(ran.code, 2);
@@ -397,6 +372,8 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
             "CLI test org",
             "--state-dir",
             &state_arg,
+            "--api-url",
+            &url,
         ])
         .await;
         assert_eq!(ran.code, 0, "{}", ran.err);
@@ -888,13 +865,16 @@ async fn every_failure_is_one_clear_line() {
         (ran.code, ran.err.as_str(), ran.out.as_str()),
         (2, refused, "")
     );
-    let expired = LocalAuth::load_or_create(&state).expect("secret").mint(
-        Role::UnscheduledCare,
-        &OrgCode::parse("RR801").expect("org"),
-        "dr-1",
-        None,
-        -2,
-    );
+    let expired = LocalAuth::load_or_create(&state)
+        .expect("keys")
+        .at_origin(&url)
+        .mint(
+            Role::UnscheduledCare,
+            &OrgCode::parse("RR801").expect("org"),
+            "dr-1",
+            None,
+            -2,
+        );
     let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &expired]).await;
     assert_eq!(
         (ran.code, ran.err.as_str()),
@@ -919,13 +899,15 @@ async fn every_failure_is_one_clear_line() {
         (2, refused, "")
     );
 
-    // An LA may not look children up: one line naming the code.
+    // An LA may not look children up: its token is from LA staff's issuer, which the lookup's
+    // authorizer does not trust; one line saying so.
     let ran = cpindex(&["lookup", &spaced, "--api-url", &url, "--token", &la]).await;
     assert_eq!(ran.code, 2);
     assert!(
-        ran.err.starts_with(
-            "cpindex: the API does not let this token's role do that (403 forbidden_role)"
-        ) && ran.err.lines().count() == 1,
+        ran.err
+            .starts_with("cpindex: the API refused the token (401 unauthenticated)")
+            && ran.err.contains("this route is for NHS staff")
+            && ran.err.lines().count() == 1,
         "{}",
         ran.err
     );

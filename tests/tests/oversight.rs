@@ -219,8 +219,9 @@ async fn a_user_past_the_cap_is_refused_and_heads_its_own_organisation_s_view_on
         .usage(&operator, &format!("?org={}", trust.as_str()))
         .await;
     assert_eq!(by_operator["users"][0]["user"], "scraper");
-    // A clinician may not read the view at all.
-    assert_eq!(s.usage(&nurse, "").await.0, StatusCode::FORBIDDEN);
+    // A clinician may not read the view at all: the route trusts LA and service staff's issuer
+    // only, and the clinician's token comes from NHS staff's.
+    assert_eq!(s.usage(&nurse, "").await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

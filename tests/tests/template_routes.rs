@@ -47,11 +47,17 @@ fn route_problems(t: &Value) -> Vec<String> {
             continue;
         }
         got.insert((id.to_owned(), method.to_ascii_uppercase(), path.to_owned()));
-        expect(&mut p, authorizer.is_none(), || {
+        // Each route trusts the issuer of its roles' provider, and that one only.
+        let route = ROUTES
+            .iter()
+            .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path);
+        let want = route.map(|r| routes::authorizer(r.provider()).name);
+        let effective = authorizer.unwrap_or(routes::DEFAULT_AUTHORIZER.name);
+        expect(&mut p, route.is_none() || want == Some(effective), || {
             format!(
-                "{id}.{name} ({method} {path}): overrides the authorizer with {}; every route \
-                 must use the JWT default",
-                authorizer.unwrap_or("?")
+                "{id}.{name} ({method} {path}): behind {effective}; its roles' provider's \
+                 authorizer is {}",
+                want.unwrap_or("?")
             )
         });
     }
@@ -89,17 +95,37 @@ fn route_problems(t: &Value) -> Vec<String> {
     );
     let auth = api.and_then(|a| at(a, &["Properties", "Auth"]));
     let default = auth.and_then(|a| str_at(a, &["DefaultAuthorizer"]));
-    match default {
-        None => p.push("HttpApi has no DefaultAuthorizer".to_owned()),
-        Some(name) => {
+    expect(
+        &mut p,
+        default == Some(routes::DEFAULT_AUTHORIZER.name),
+        || {
+            format!(
+                "HttpApi's DefaultAuthorizer is {}, expected {}",
+                default.unwrap_or("<absent>"),
+                routes::DEFAULT_AUTHORIZER.name
+            )
+        },
+    );
+    for def in cpindex::claims::Provider::ALL.map(routes::authorizer) {
+        let name = def.name;
+        {
             let authorizer = auth.and_then(|a| at(a, &["Authorizers", name]));
-            expect(
-                &mut p,
-                authorizer
-                    .and_then(|a| at(a, &["JwtConfiguration"]))
-                    .is_some(),
-                || format!("HttpApi's default authorizer {name} is not a JWT authorizer"),
-            );
+            let jwt = authorizer.and_then(|a| at(a, &["JwtConfiguration"]));
+            expect(&mut p, jwt.is_some(), || {
+                format!("HttpApi's authorizer {name} is missing or not a JWT authorizer")
+            });
+            for (field, parameter) in [
+                ("issuer", def.issuer_parameter),
+                ("audience", def.audience_parameter),
+            ] {
+                let got = jwt.and_then(|j| at(j, &[field])).and_then(ref_target);
+                expect(&mut p, got == Some(parameter), || {
+                    format!(
+                        "authorizer {name}'s {field} is {}, expected !Ref {parameter}",
+                        got.unwrap_or("not a !Ref")
+                    )
+                });
+            }
             let source = authorizer.and_then(|a| str_at(a, &["IdentitySource"]));
             expect(
                 &mut p,
@@ -200,6 +226,26 @@ fn a_missing_moved_extra_or_unauthorised_route_is_named() {
         .unwrap()
         .remove("DefaultAuthorizer");
     assert_reports(route_problems(&t), &["DefaultAuthorizer"]);
+
+    // A clinician's route behind LA staff's issuer, an LA's behind NHS staff's, and an
+    // authorizer trusting the other provider's issuer: each named.
+    let mut t = template();
+    t["Resources"]["LookupFunction"]["Properties"]["Events"]["GetChild"]["Properties"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("Auth");
+    assert_reports(route_problems(&t), &["GetChild", "NhsJwtAuthorizer"]);
+    let mut t = template();
+    t["Resources"]["PlanUpsertFunction"]["Properties"]["Events"]["PutPlan"]["Properties"]["Auth"] =
+        serde_norway::from_str("Authorizer: NhsJwtAuthorizer").unwrap();
+    assert_reports(route_problems(&t), &["PutPlan", "behind NhsJwtAuthorizer"]);
+    let mut t = template();
+    t["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["NhsJwtAuthorizer"]
+        ["JwtConfiguration"]["issuer"] = serde_norway::from_str("!Ref JwtIssuer").unwrap();
+    assert_reports(
+        route_problems(&t),
+        &["NhsJwtAuthorizer's issuer", "NhsJwtIssuer"],
+    );
 }
 
 #[test]

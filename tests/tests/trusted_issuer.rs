@@ -6,6 +6,7 @@
 use axum::body::Body;
 use axum::http::Request;
 use axum::Router;
+use integration_tests::artefacts::SAMPLE_NHS_ISSUER;
 use integration_tests::fixtures::{CHILD, ED, LEEDS};
 use integration_tests::http::{call, la, request, TEST_AUDIENCE, TEST_ISSUER};
 use integration_tests::Emulator;
@@ -14,12 +15,14 @@ use lambda_http::request::RequestContext;
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
 
-/// As the template passes `JwtAudience`: the accepted audiences, comma separated.
-fn trusted() -> adapters::edge::TrustedIssuer {
-    adapters::edge::TrustedIssuer {
-        issuer: TEST_ISSUER.into(),
-        audience: format!("web-app, {TEST_AUDIENCE}"),
+/// Both providers' issuers, the audiences as the template passes `JwtAudience`: comma
+/// separated.
+fn trusted() -> adapters::edge::TrustedIssuers {
+    let mut t = integration_tests::artefacts::sample_issuers();
+    for issuer in &mut t.0 {
+        issuer.audience = format!("web-app, {TEST_AUDIENCE}");
     }
+    t
 }
 
 /// `req` with its claims' issuer and audience replaced (`None`: left out); its caller (role,
@@ -42,18 +45,21 @@ fn with_claims(mut req: Request<Body>, iss: Option<&str>, aud: Option<&str>) -> 
     req
 }
 
-/// Issuers that are not the trusted one, generated (near misses included).
-fn other_issuers() -> Vec<String> {
+/// Issuers that are not `own`, generated (near misses included, and the other provider's
+/// trusted issuer: trusted for its own roles only).
+fn other_issuers(own: &str, other_provider: &str) -> Vec<String> {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let gen = "https://[a-z.]{1,16}/?".prop_filter("not ours", |s| s != TEST_ISSUER);
+    let mine = own.to_owned();
+    let gen = "https://[a-z.]{1,16}/?".prop_filter("not ours", move |s| *s != mine);
     let mut out: Vec<String> = (0..10)
         .map(|_| gen.new_tree(&mut runner).unwrap().current())
         .collect();
     out.extend([
-        TEST_ISSUER.trim_end_matches('/').to_owned(),
-        TEST_ISSUER.to_uppercase(),
-        format!("{TEST_ISSUER} "),
+        own.trim_end_matches('/').to_owned(),
+        own.to_uppercase(),
+        format!("{own} "),
         String::new(),
+        other_provider.to_owned(),
     ]);
     out
 }
@@ -89,26 +95,29 @@ async fn claims_another_issuer_signed_or_for_another_audience_are_refused_and_wr
     let put = || request("PUT", "/v1/plans/L-1", la(LEEDS), Some(&plan));
     let before = emu.scan_all(&table).await.len();
 
-    let mut forged: Vec<(Option<String>, Option<String>)> = other_issuers()
-        .into_iter()
-        .map(|iss| (Some(iss), Some(TEST_AUDIENCE.to_owned())))
-        .collect();
-    forged.extend([
-        (None, Some(TEST_AUDIENCE.to_owned())),
-        (Some(TEST_ISSUER.to_owned()), None),
-        (Some(TEST_ISSUER.to_owned()), Some("another-api".into())),
-        (
-            Some(TEST_ISSUER.to_owned()),
-            Some("[another-api other]".into()),
-        ),
-        (
-            Some(TEST_ISSUER.to_owned()),
-            Some(format!("{TEST_AUDIENCE}x")),
-        ),
-    ]);
-    for (iss, aud) in &forged {
-        for (router, req) in [(&lookup, look()), (&upsert, put())] {
-            let a = call(router, with_claims(req, iss.as_deref(), aud.as_deref())).await;
+    let forged = |own: &str, other: &str| {
+        let mut forged: Vec<(Option<String>, Option<String>)> = other_issuers(own, other)
+            .into_iter()
+            .map(|iss| (Some(iss), Some(TEST_AUDIENCE.to_owned())))
+            .collect();
+        forged.extend([
+            (None, Some(TEST_AUDIENCE.to_owned())),
+            (Some(own.to_owned()), None),
+            (Some(own.to_owned()), Some("another-api".into())),
+            (Some(own.to_owned()), Some("[another-api other]".into())),
+            (Some(own.to_owned()), Some(format!("{TEST_AUDIENCE}x"))),
+        ]);
+        forged
+    };
+    // A clinician's claims come from NHS staff's issuer, an LA's from the staff directory.
+    type Case<'a> = (&'a Router, &'a str, &'a str, &'a dyn Fn() -> Request<Body>);
+    let cases: [Case; 2] = [
+        (&lookup, SAMPLE_NHS_ISSUER, TEST_ISSUER, &look),
+        (&upsert, TEST_ISSUER, SAMPLE_NHS_ISSUER, &put),
+    ];
+    for (router, own, other, req) in cases {
+        for (iss, aud) in forged(own, other) {
+            let a = call(router, with_claims(req(), iss.as_deref(), aud.as_deref())).await;
             assert_eq!(a.status, 401, "iss {iss:?} aud {aud:?}: {a:?}");
             assert_eq!(a.problem_code(), "unauthenticated");
         }
@@ -121,11 +130,11 @@ async fn claims_another_issuer_signed_or_for_another_audience_are_refused_and_wr
 
     // The trusted issuer, with an accepted audience alone or in a list: served.
     assert_eq!(call(&upsert, put()).await.status, 201);
-    let web = with_claims(look(), Some(TEST_ISSUER), Some("web-app"));
+    let web = with_claims(look(), Some(SAMPLE_NHS_ISSUER), Some("web-app"));
     assert_eq!(call(&lookup, web).await.status, 200);
     let listed = with_claims(
         look(),
-        Some(TEST_ISSUER),
+        Some(SAMPLE_NHS_ISSUER),
         Some(&format!("[another-api {TEST_AUDIENCE}]")),
     );
     let a = call(&lookup, listed).await;

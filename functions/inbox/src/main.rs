@@ -19,6 +19,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         WebhookPolicy::PublicHttpsOnly,
     )
     .checking_webhook_secrets(secrets, config::required(env::WEBHOOK_SECRET_PREFIX)?);
-    let trusted = adapters::edge::TrustedIssuer::from_env()?;
+    let trusted = adapters::edge::TrustedIssuers::from_env(cpindex::routes::INBOX)?;
     lambda_http::run(adapters::edge::trusting(router(app), trusted)).await
 }

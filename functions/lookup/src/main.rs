@@ -16,6 +16,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_usage_cap(config::usage_cap()?);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
-    let trusted = adapters::edge::TrustedIssuer::from_env()?;
+    let trusted = adapters::edge::TrustedIssuers::from_env(cpindex::routes::LOOKUP)?;
     lambda_http::run(adapters::edge::trusting(router(app), trusted)).await
 }

@@ -14,6 +14,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let app = App::new(table, keys, config::retention()?, SystemClock).with_delivery(delivery);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
-    let trusted = adapters::edge::TrustedIssuer::from_env()?;
+    let trusted = adapters::edge::TrustedIssuers::from_env(cpindex::routes::PLAN_UPSERT)?;
     lambda_http::run(adapters::edge::trusting(router(app), trusted)).await
 }

@@ -167,13 +167,7 @@ impl World {
         let retention = Retention::default();
         let table = self.table.clone();
         let trusted = |router: Router| {
-            adapters::edge::trusting(
-                router,
-                adapters::edge::TrustedIssuer {
-                    issuer: integration_tests::artefacts::SAMPLE_ISSUER.into(),
-                    audience: integration_tests::artefacts::SAMPLE_AUDIENCE.into(),
-                },
-            )
+            adapters::edge::trusting(router, integration_tests::artefacts::sample_issuers())
         };
         if f == routes::PLAN_UPSERT {
             Some(trusted(plan_upsert::router(plan_upsert::App::new(

@@ -18,13 +18,21 @@ use crate::stack::{queue_name, Stack};
 
 /// Variables that carry a stack parameter to a function, and the parameter. The functions trust
 /// the claims the API's JWT authorizer verified, and the web app signs in there, nowhere else.
-const FROM_PARAMETERS: [(&str, &str); 6] = [
+const FROM_PARAMETERS: [(&str, &str); 8] = [
     (env::JWT_ISSUER, "JwtIssuer"),
+    (env::NHS_JWT_ISSUER, "NhsJwtIssuer"),
+    (env::NHS_TOKEN_CLAIMS, "NhsTokenClaims"),
     (env::WEBHOOK_SECRET_PREFIX, "WebhookSecretPrefix"),
     (env::OIDC_ISSUER, "JwtIssuer"),
     (env::OIDC_CLIENT_ID, "WebClientId"),
     (env::OIDC_AUTHORIZE_URL, "OidcAuthorizeUrl"),
     (env::OIDC_TOKEN_URL, "OidcTokenUrl"),
+];
+
+/// Variables holding a list parameter's items, joined with commas.
+const FROM_LIST_PARAMETERS: [(&str, &str); 2] = [
+    (env::JWT_AUDIENCE, "JwtAudience"),
+    (env::NHS_JWT_AUDIENCE, "NhsJwtAudience"),
 ];
 
 /// A list parameter's items joined with commas, whether shown as given (`a,b`) or as the
@@ -212,13 +220,13 @@ pub fn env_value_problems(stack: &Stack) -> Vec<String> {
                 // And the template's default acknowledgement window is the code's.
                 let hours = AckWindow::default().as_hours().to_string();
                 (*value == hours, format!("the default {hours}"))
-            } else if name == env::JWT_AUDIENCE {
+            } else if let Some((_, param)) = FROM_LIST_PARAMETERS.iter().find(|(v, _)| *v == name) {
                 // A CommaDelimitedList, joined with commas into the variable (the emulator shows
                 // the list as Python prints one, CloudFormation as given).
-                let given = stack.parameters.get("JwtAudience").map(|raw| as_list(raw));
+                let given = stack.parameters.get(*param).map(|raw| as_list(raw));
                 (
                     given.as_deref() == Some(value.as_str()),
-                    format!("parameter JwtAudience joined with commas ({given:?})"),
+                    format!("parameter {param} joined with commas ({given:?})"),
                 )
             } else if let Some((_, param)) = FROM_PARAMETERS.iter().find(|(v, _)| *v == name) {
                 let given = stack.parameters.get(*param);
@@ -506,8 +514,10 @@ mod tests {
             .iter()
             .map(|(_, p)| ((*p).to_owned(), format!("value of {p}")))
             .collect();
-        // A list parameter, as the emulator shows one.
-        parameters.insert("JwtAudience".into(), "['api-a', 'api-b']".into());
+        // The list parameters, as the emulator shows one.
+        for (_, p) in FROM_LIST_PARAMETERS {
+            parameters.insert(p.into(), "['api-a', 'api-b']".into());
+        }
         let value = |name: &str| -> String {
             if name == env::TABLE_NAME {
                 "s-Table-1".into()
@@ -525,7 +535,7 @@ mod tests {
                 UsageCap::default().per_hour().to_string()
             } else if name == env::ALERT_ACK_HOURS {
                 AckWindow::default().as_hours().to_string()
-            } else if name == env::JWT_AUDIENCE {
+            } else if FROM_LIST_PARAMETERS.iter().any(|(v, _)| *v == name) {
                 "api-a,api-b".into()
             } else {
                 let (_, p) = FROM_PARAMETERS.iter().find(|(v, _)| *v == name).unwrap();
