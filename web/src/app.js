@@ -35,6 +35,12 @@ async function route() {
   renderChrome();
   if (!session.claims) return signInPage();
   const pages = PAGES[session.claims.role] || [];
+  if (pages.length === 0) {
+    // NHS staff whose selected role grants neither CP-IS activity: nothing here is theirs.
+    return show("No access to child protection information", inset(
+      "The role you signed in with does not include viewing child protection information " +
+      "(NHS CIS2 activity B0107 or B0170). Ask your registration authority, or sign in with another role."));
+  }
   const [, page, arg] = (location.hash || "#/").split("/");
   if (!page) {
     location.hash = (pages[0] || ["#/lookup"])[0];

@@ -32,14 +32,39 @@ function randomString() {
   return b64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
+/** NHS CIS2's activity codes for CP-IS (cpindex::cis2): view with and without notification. */
+const VIEW_FLAG_NOTIFYING = "B0107";
+const VIEW_FLAG_SILENT = "B0170";
+
 /**
- * The claims of a JWT (not verified here: the API verifies every request).
+ * The claims of a JWT (not verified here: the API verifies every request). NHS CIS2's tokens
+ * carry RBAC roles rather than a `role`: the selected role's activity codes and organisation
+ * give it, as the API reads them (cpindex::cis2), for the menus only.
  * @param {string} token
  * @returns {import("./session.js").Claims}
  */
 export function claimsOf(token) {
   const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+  const raw = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+  return raw.role || !Array.isArray(raw.nhsid_nrbac_roles) ? raw : fromCis2(raw);
+}
+
+/**
+ * A CIS2 token's claims with the role, organisation and its name its selected role gives.
+ * @param {Record<string, any>} raw
+ * @returns {import("./session.js").Claims}
+ */
+export function fromCis2(raw) {
+  /** @type {{ person_roleid: string, org_code: string, activity_codes?: string[] }[]} */
+  const roles = raw.nhsid_nrbac_roles;
+  const selected = roles.find((r) => r.person_roleid === raw.selected_roleid) ?? (roles.length === 1 ? roles[0] : undefined);
+  const codes = selected?.activity_codes ?? [];
+  const role = codes.includes(VIEW_FLAG_NOTIFYING) ? "unscheduled_care" : codes.includes(VIEW_FLAG_SILENT) ? "scheduled_care" : "nhs_staff";
+  const org = selected?.org_code ?? "";
+  /** @type {{ org_code: string, org_name?: string }[]} */
+  const memberships = Array.isArray(raw.nhsid_org_memberships) ? raw.nhsid_org_memberships : [];
+  const orgName = memberships.find((m) => m.org_code === org)?.org_name;
+  return { ...raw, sub: raw.sub, role, org, org_name: orgName, exp: raw.exp };
 }
 
 /**

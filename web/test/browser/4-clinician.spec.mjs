@@ -37,6 +37,17 @@ test("a scheduled-care user is told the read is silent", async ({ open }) => {
   await audit(gp, "scheduled care silent");
 });
 
+test("NHS staff whose CIS2 role grants neither CP-IS activity are told so, and offered no page", async ({ open }) => {
+  const porter = await open();
+  await signIn(porter, "nhs_staff", "RR801", "porter-1");
+  await titled(porter, "No access to child protection information");
+  await expect(porter.locator("main")).toContainText("B0107 or B0170");
+  await expect(porter.locator("a.nhsuk-header__navigation-link")).toHaveCount(0);
+  await audit(porter, "nhs staff without activity");
+  await go(porter, "#/lookup");
+  await titled(porter, "No access to child protection information");
+});
+
 test("a look-up works by keyboard alone", async ({ open }) => {
   const kb = await open();
   await kb.goto(`${BASE}/`);

@@ -15,8 +15,13 @@ test.beforeAll(async () => {
     const t = await tokenFor("unscheduled_care", TRUST, String(user));
     for (const nhs of children.slice(0, Number(n))) await call(t, "GET", `/v1/children/${nhs}`);
   }
+  // Signed in through NHS CIS2 with a role that grants neither CP-IS activity: refused, audited.
+  const porter = await tokenFor("nhs_staff", TRUST, "porter-1");
+  expect((await call(porter, "GET", `/v1/children/${children[0]}`)).status).toBe(403);
+  // Anyone else's token is for other routes: the lookup's authorizer refuses it before any
+  // function runs.
   const officer = await tokenFor("privacy_officer", TRUST, "caldicott-1");
-  expect((await call(officer, "GET", `/v1/children/${children[0]}`)).status).toBe(403);
+  expect((await call(officer, "GET", `/v1/children/${children[0]}`)).status).toBe(401);
 });
 
 test("a privacy officer sees its organisation's week, who stands out first and why, as a table and a CSV", async ({ open }) => {
@@ -28,7 +33,7 @@ test("a privacy officer sees its organisation's week, who stands out first and w
   expect.soft(rows[0][0], "the account that worked through a list comes first").toBe("list-worker");
   expect.soft(rows[0][2], "its 25 lookups are shown exactly").toBe("25");
   expect.soft(rows[0][9], "with why it stands out").toContain("median");
-  const refused = rows.find((r) => r[0] === "caldicott-1") || [];
+  const refused = rows.find((r) => r[0] === "porter-1") || [];
   expect.soft(refused[5], "a refused attempt is a count below 5").toBe("fewer than 5");
   expect.soft(refused[9], "and stands out").toContain("without a role");
   expect.soft(rows.flatMap((r) => r.slice(2, 9)).filter((c) => /^[1-4]( |$)/.test(c)), "no count from 1 to 4 is shown").toEqual([]);

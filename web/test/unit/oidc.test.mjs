@@ -22,6 +22,28 @@ test("a token's claims are read back whatever characters they hold", () => {
   }
 });
 
+test("a CIS2 token's selected role gives the role, organisation and name, as the API reads them", () => {
+  const cases = [
+    [["B0107"], "unscheduled_care"], [["B0170"], "scheduled_care"], [["B0170", "B0107"], "unscheduled_care"],
+    [[], "nhs_staff"], [["B0278", "B0401"], "nhs_staff"],
+  ];
+  for (const [codes, role] of cases) {
+    const claims = {
+      sub: "555254240100", exp: 1_900_000_000, selected_roleid: "555254242106",
+      nhsid_nrbac_roles: [
+        { person_roleid: "555254241105", org_code: "RR8", activity_codes: ["B0107"] },
+        { person_roleid: "555254242106", org_code: "RR801", activity_codes: codes },
+      ],
+      nhsid_org_memberships: [{ org_code: "RR8", org_name: "Trust" }, { org_code: "RR801", org_name: "Leeds General ED" }],
+    };
+    const token = ["e30", Buffer.from(JSON.stringify(claims)).toString("base64url"), "sig"].join(".");
+    const got = claimsOf(token);
+    assert.equal(got.role, role, JSON.stringify(codes));
+    assert.equal(got.org, "RR801");
+    assert.equal(got.org_name, "Leeds General ED");
+  }
+});
+
 test("an authorization request carries PKCE S256, and prompt=none only when silent", () => {
   const config = { issuer: "https://id.example", clientId: "web", authorizeUrl: "https://id.example/authorize", tokenUrl: "https://id.example/token", scope: "openid", local: false };
   for (const silent of [true, false]) {
