@@ -375,13 +375,18 @@ fn document(auth: &LocalAuth, uri: &axum::http::Uri) -> Response {
 /// The web app's configuration for a local stack at `origin`: this issuer, marked local.
 pub fn web_config(origin: &str) -> web::WebConfig {
     let origin = origin.trim_end_matches('/');
-    web::WebConfig {
-        // One local sign-in issues both providers' tokens (the role chosen decides which).
-        issuer: format!("{origin}{}", local_token::IDP_PATH),
+    // One local sign-in page serves both issuers (the role chosen decides whose token it is).
+    let provider = |p: cpindex::claims::Provider| web::SignIn {
+        id: p.as_str().into(),
+        label: web::SignIn::label(p).into(),
+        issuer: local_token::issuer_url(origin, p),
         client_id: CLIENT_ID.into(),
         authorize_url: format!("{origin}{AUTHORIZE_PATH}"),
         token_url: format!("{origin}{TOKEN_PATH}"),
         scope: "openid".into(),
+    };
+    web::WebConfig {
+        providers: cpindex::claims::Provider::ALL.map(provider).to_vec(),
         local: true,
     }
 }

@@ -44,6 +44,11 @@ pub mod env {
     pub const OIDC_AUTHORIZE_URL: &str = "OIDC_AUTHORIZE_URL";
     /// The issuer's token endpoint (the browser exchanges its code there).
     pub const OIDC_TOKEN_URL: &str = "OIDC_TOKEN_URL";
+    /// The same four for NHS staff's sign-in (NHS CIS2, or a broker in front of it).
+    pub const NHS_OIDC_ISSUER: &str = "NHS_OIDC_ISSUER";
+    pub const NHS_OIDC_CLIENT_ID: &str = "NHS_OIDC_CLIENT_ID";
+    pub const NHS_OIDC_AUTHORIZE_URL: &str = "NHS_OIDC_AUTHORIZE_URL";
+    pub const NHS_OIDC_TOKEN_URL: &str = "NHS_OIDC_TOKEN_URL";
     /// Overrides the AWS endpoint (the local emulator); unset means AWS itself.
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     /// The hard cap on one user's lookups per hour (`crate::usage::UsageCap`).

@@ -271,6 +271,10 @@ pub const WEB: FunctionDef = FunctionDef {
         env::OIDC_CLIENT_ID,
         env::OIDC_AUTHORIZE_URL,
         env::OIDC_TOKEN_URL,
+        env::NHS_OIDC_ISSUER,
+        env::NHS_OIDC_CLIENT_ID,
+        env::NHS_OIDC_AUTHORIZE_URL,
+        env::NHS_OIDC_TOKEN_URL,
     ],
     trigger: Trigger::Http,
     // Pages and assets embedded in the binary: no store, no queue, no secret.

@@ -213,6 +213,10 @@ impl Resources {
             n if n == env::OIDC_CLIENT_ID => "cpindex-web".into(),
             n if n == env::OIDC_AUTHORIZE_URL => "https://idp.example.org/authorize".into(),
             n if n == env::OIDC_TOKEN_URL => "https://idp.example.org/token".into(),
+            n if n == env::NHS_OIDC_ISSUER => SAMPLE_NHS_ISSUER.into(),
+            n if n == env::NHS_OIDC_CLIENT_ID => "cpindex-web-nhs".into(),
+            n if n == env::NHS_OIDC_AUTHORIZE_URL => "https://nhs-idp.example.org/authorize".into(),
+            n if n == env::NHS_OIDC_TOKEN_URL => "https://nhs-idp.example.org/token".into(),
             other => return Err(format!("no value for env var {other}: say what it names")),
         })
     }

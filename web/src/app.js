@@ -63,6 +63,8 @@ async function start() {
   let message = null;
   if (params.has("code") || params.has("error")) {
     const done = await completeSignIn(params);
+    // Asking the next provider silently: the page is on its way there.
+    if (done.leaving) return;
     message = done.message;
     // Back where the person was, without the code in the address bar or the history.
     history.replaceState(null, "", `/app/${done.place}`);

@@ -1,13 +1,17 @@
 // @ts-check
-// Sign-in: OpenID Connect authorization code with PKCE (S256) against the configured issuer.
-// A page load without a token first asks the issuer silently (`prompt=none`): while the
-// issuer's own session lasts, a reload or a link opened in a new tab lands where it pointed,
-// and no token is ever kept in storage. Only the PKCE verifier, the state and the place to
-// return to wait in sessionStorage across the redirect; none of them is a credential.
+// Sign-in: OpenID Connect authorization code with PKCE (S256) at the person's identity provider
+// (NHS staff's or LA and service staff's; each route of the API trusts one of them).
+// A page load without a token first asks the providers silently (`prompt=none`), the one last
+// used first: while a provider's own session lasts, a reload or a link opened in a new tab lands
+// where it pointed, and no token is ever kept in storage. Only the PKCE verifier, the state,
+// the provider and the place to return to wait in sessionStorage across the redirect; none of
+// them is a credential.
 
 import { config, session } from "./session.js";
 
 const PENDING = "pkce";
+// The provider signed in at last in this tab: asked first on a silent sign-in.
+const LAST_PROVIDER = "provider";
 // Set by "Sign out": no silent sign-in in this tab until the person signs in again.
 const SIGNED_OUT = "signed-out";
 
@@ -69,7 +73,7 @@ export function fromCis2(raw) {
 
 /**
  * The authorization request: silent ones carry `prompt=none`, so the issuer answers at once.
- * @param {import("./session.js").WebConfig} c
+ * @param {import("./session.js").SignIn} c
  * @param {{ redirectUri: string, state: string, challenge: string, silent: boolean }} req
  */
 export function authorizeUrl(c, req) {
@@ -91,23 +95,38 @@ export function maySignInSilently() {
 }
 
 /**
- * Leaves for the issuer, remembering where the person was.
- * @param {{ silent: boolean }} how
+ * The providers a silent sign-in asks, in turn: the one last used in this tab first.
+ * @returns {string[]}
  */
-export async function signIn({ silent }) {
+function silentOrder() {
+  const ids = config().providers.map((p) => p.id);
+  const last = sessionStorage.getItem(LAST_PROVIDER);
+  return last && ids.includes(last) ? [last, ...ids.filter((id) => id !== last)] : ids;
+}
+
+/**
+ * Leaves for a provider (`provider`, or for a silent sign-in the next one to ask),
+ * remembering where the person was.
+ * @param {{ silent: boolean, provider?: string, left?: string[], place?: string }} how
+ */
+export async function signIn({ silent, provider, left, place = location.hash }) {
+  const queue = left ?? (provider ? [provider] : silentOrder());
+  const [id, ...rest] = queue;
+  const c = config().providers.find((p) => p.id === id);
+  if (!c) throw new Error(`no sign-in provider ${id}`);
   const verifier = randomString();
   const state = randomString();
   const challenge = b64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, silent, place: location.hash }));
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, silent, place, provider: id, left: silent ? rest : [] }));
   if (!silent) sessionStorage.removeItem(SIGNED_OUT);
-  location.assign(authorizeUrl(config(), { redirectUri: redirectUri(), state, challenge, silent }));
+  location.assign(authorizeUrl(c, { redirectUri: redirectUri(), state, challenge, silent }));
 }
 
 /**
  * Completes a sign-in the issuer answered (`?code=` or `?error=`). The message is for the
  * person (null when signed in, or when a silent attempt found no session: nothing went wrong).
  * @param {URLSearchParams} params
- * @returns {Promise<{ message: string | null, place: string }>}
+ * @returns {Promise<{ message: string | null, place: string, leaving?: boolean }>}
  */
 export async function completeSignIn(params) {
   const saved = JSON.parse(sessionStorage.getItem(PENDING) || "null");
@@ -118,9 +137,16 @@ export async function completeSignIn(params) {
   }
   const error = params.get("error");
   if (error) {
-    return { message: saved.silent && SILENT_REFUSALS.includes(error) ? null : "The sign-in was refused. Try again.", place };
+    const quiet = saved.silent && SILENT_REFUSALS.includes(error);
+    // Not signed in at that provider: ask the next one, silently too.
+    if (quiet && Array.isArray(saved.left) && saved.left.length > 0) {
+      await signIn({ silent: true, left: saved.left, place });
+      return { message: null, place, leaving: true };
+    }
+    return { message: quiet ? null : "The sign-in was refused. Try again.", place };
   }
-  const c = config();
+  const c = config().providers.find((p) => p.id === saved.provider);
+  if (!c) return { message: "The sign-in could not be completed. Try again.", place };
   const form = new URLSearchParams({
     grant_type: "authorization_code", code: params.get("code") || "", redirect_uri: redirectUri(),
     client_id: c.clientId, code_verifier: saved.verifier,
@@ -130,6 +156,7 @@ export async function completeSignIn(params) {
     const t = await r.json();
     if (!r.ok || !t.access_token) return { message: "The sign-in was refused. Try again.", place };
     startSession(t.access_token);
+    sessionStorage.setItem(LAST_PROVIDER, c.id);
     return { message: null, place };
   } catch {
     return { message: "The sign-in service could not be reached. Try again.", place };

@@ -12,12 +12,20 @@
  */
 
 /**
- * @typedef {object} WebConfig
+ * One identity provider: NHS staff's (`nhs`) or LA and service staff's (`staff`).
+ * @typedef {object} SignIn
+ * @property {string} id
+ * @property {string} label
  * @property {string} issuer
  * @property {string} clientId
  * @property {string} authorizeUrl
  * @property {string} tokenUrl
  * @property {string} scope
+ */
+
+/**
+ * @typedef {object} WebConfig
+ * @property {SignIn[]} providers
  * @property {boolean} local
  */
 

@@ -8,6 +8,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use cpindex::claims::Provider;
 use cpindex::config::{env, required, ConfigError};
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::routes;
@@ -16,39 +17,97 @@ mod assets {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
 
-/// Where the app signs in: the issuer the API's JWT authorizer trusts, and its endpoints.
+/// Where the app signs people in: one identity provider each for NHS staff and for LA and
+/// service staff (the issuers the API's JWT authorizers trust), and whether it is a laptop's.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebConfig {
+    /// NHS staff's first: the sign-in page offers them in this order.
+    pub providers: Vec<SignIn>,
+    /// A laptop's local sign-in: the app marks every page so.
+    pub local: bool,
+}
+
+/// One identity provider the app signs people in at.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignIn {
+    /// `nhs` or `staff` (`cpindex::claims::Provider`).
+    pub id: String,
+    /// What the sign-in button says.
+    pub label: String,
     pub issuer: String,
     pub client_id: String,
     pub authorize_url: String,
     pub token_url: String,
     pub scope: String,
-    /// A laptop's local sign-in: the app marks every page so.
-    pub local: bool,
+}
+
+impl SignIn {
+    /// What `provider`'s sign-in button says.
+    pub fn label(provider: Provider) -> &'static str {
+        match provider {
+            Provider::Nhs => "Sign in with NHS Care Identity (NHS staff)",
+            Provider::Staff => "Sign in as local authority or service staff",
+        }
+    }
 }
 
 impl WebConfig {
     /// The configuration Lambda runs with (the template's parameters).
     pub fn from_env() -> Result<Self, ConfigError> {
+        let read = |provider: Provider,
+                    [issuer, client_id, authorize, token]: [&'static str; 4]|
+         -> Result<SignIn, ConfigError> {
+            Ok(SignIn {
+                id: provider.as_str().into(),
+                label: SignIn::label(provider).into(),
+                issuer: required(issuer)?,
+                client_id: required(client_id)?,
+                authorize_url: https(authorize)?,
+                token_url: https(token)?,
+                scope: "openid".into(),
+            })
+        };
         Ok(Self {
-            issuer: required(env::OIDC_ISSUER)?,
-            client_id: required(env::OIDC_CLIENT_ID)?,
-            authorize_url: https(env::OIDC_AUTHORIZE_URL)?,
-            token_url: https(env::OIDC_TOKEN_URL)?,
-            scope: "openid".into(),
+            providers: vec![
+                read(
+                    Provider::Nhs,
+                    [
+                        env::NHS_OIDC_ISSUER,
+                        env::NHS_OIDC_CLIENT_ID,
+                        env::NHS_OIDC_AUTHORIZE_URL,
+                        env::NHS_OIDC_TOKEN_URL,
+                    ],
+                )?,
+                read(
+                    Provider::Staff,
+                    [
+                        env::OIDC_ISSUER,
+                        env::OIDC_CLIENT_ID,
+                        env::OIDC_AUTHORIZE_URL,
+                        env::OIDC_TOKEN_URL,
+                    ],
+                )?,
+            ],
             local: false,
         })
     }
 
-    /// The policy every answer carries: our own origin only, plus the token endpoint the app
-    /// posts its code to.
+    /// The policy every answer carries: our own origin only, plus the token endpoints the app
+    /// posts its codes to.
     pub fn content_security_policy(&self) -> String {
-        let token_origin = origin(&self.token_url).unwrap_or_default();
+        let mut token_origins: Vec<String> = self
+            .providers
+            .iter()
+            .filter_map(|p| origin(&p.token_url))
+            .collect();
+        token_origins.sort();
+        token_origins.dedup();
+        let token_origins = token_origins.join(" ");
         format!(
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-             font-src 'self'; connect-src 'self' {token_origin}; form-action 'self'; \
+             font-src 'self'; connect-src 'self' {token_origins}; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'"
         )
     }
@@ -216,21 +275,32 @@ mod tests {
     use super::*;
 
     fn cfg() -> WebConfig {
-        WebConfig {
-            issuer: "https://id.example".into(),
+        let provider = |p: Provider, host: &str| SignIn {
+            id: p.as_str().into(),
+            label: SignIn::label(p).into(),
+            issuer: format!("https://{host}"),
             client_id: "web".into(),
-            authorize_url: "https://id.example/authorize".into(),
-            token_url: "https://id.example:8443/token".into(),
+            authorize_url: format!("https://{host}/authorize"),
+            token_url: format!("https://{host}:8443/token"),
             scope: "openid".into(),
+        };
+        WebConfig {
+            providers: vec![
+                provider(Provider::Nhs, "cis2.example"),
+                provider(Provider::Staff, "id.example"),
+            ],
             local: false,
         }
     }
 
     #[test]
-    fn the_policy_allows_our_origin_and_the_token_endpoint_only() {
+    fn the_policy_allows_our_origin_and_the_token_endpoints_only() {
         let csp = cfg().content_security_policy();
         assert!(csp.starts_with("default-src 'none';"));
-        assert!(csp.contains("connect-src 'self' https://id.example:8443;"));
+        assert!(
+            csp.contains("connect-src 'self' https://cis2.example:8443 https://id.example:8443;"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe"), "{csp}");
     }
 

@@ -197,11 +197,15 @@ impl World {
             Some(trusted(reconcile::ops::router(self.reconciler())))
         } else if f == routes::WEB {
             let cfg = web::WebConfig {
-                issuer: "https://idp.example.org/".into(),
-                client_id: "cpindex-web".into(),
-                authorize_url: "https://idp.example.org/authorize".into(),
-                token_url: "https://idp.example.org/token".into(),
-                scope: "openid".into(),
+                providers: vec![web::SignIn {
+                    id: "staff".into(),
+                    label: web::SignIn::label(cpindex::claims::Provider::Staff).into(),
+                    issuer: "https://idp.example.org/".into(),
+                    client_id: "cpindex-web".into(),
+                    authorize_url: "https://idp.example.org/authorize".into(),
+                    token_url: "https://idp.example.org/token".into(),
+                    scope: "openid".into(),
+                }],
                 local: false,
             };
             // The app as built; on a machine that built none (no Node), a stand-in of the two

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { audit, BASE, expect, go, LA_A, LA_B, recordPlan, signIn, test, testNumbers, titled, YOUNG_WOMAN } from "./support.mjs";
+import { audit, BASE, expect, go, LA_A, LA_B, NHS_SIGN_IN, recordPlan, signIn, STAFF_SIGN_IN, test, testNumbers, titled, YOUNG_WOMAN } from "./support.mjs";
 
 test("a signed-out visitor is asked to sign in, on a stack marked local", async ({ open }) => {
   const page = await open();
@@ -14,7 +14,9 @@ test("a signed-out visitor is asked to sign in, on a stack marked local", async 
   await titled(page, "Sign in");
   await expect(page.locator("#local-banner")).toBeVisible();
   await audit(page, "sign in");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  // Each kind of user at their own identity provider.
+  await expect(page.getByRole("button", { name: /^Sign in/ })).toHaveText([NHS_SIGN_IN, STAFF_SIGN_IN]);
+  await page.getByRole("button", { name: NHS_SIGN_IN }).click();
   await page.waitForURL(/local\/oidc\/authorize/);
   await audit(page, "local sign-in");
 });

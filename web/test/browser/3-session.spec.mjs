@@ -1,7 +1,7 @@
 // A reload, or a link opened in a new tab, keeps the person's place: the app asks the issuer
 // silently (`prompt=none`) and the issuer's own session answers. No token is kept in storage,
 // and after "Sign out" nothing signs the person in again silently.
-import { BASE, expect, go, LA_A, signIn, test, titled } from "./support.mjs";
+import { BASE, expect, go, LA_A, signIn, STAFF_SIGN_IN, test, titled } from "./support.mjs";
 
 /** @param {import("@playwright/test").Page} page */
 async function storedValues(page) {
@@ -45,6 +45,6 @@ test("after signing out, a reload asks the person to sign in", async ({ open }) 
   await titled(a, "Sign in");
   await expect(a.locator("header")).not.toContainText("sw-leeds");
   // Signing in again is the person's choice, and works.
-  await a.getByRole("button", { name: "Sign in" }).click();
+  await a.getByRole("button", { name: STAFF_SIGN_IN }).click();
   await a.waitForURL(/local\/oidc\/authorize/);
 });

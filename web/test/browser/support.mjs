@@ -118,6 +118,12 @@ export async function titled(page, title) {
 /** @type {Map<string, import("@playwright/test").Cookie[]>} */
 const issuerSessions = new Map();
 
+/** The sign-in page's buttons: NHS staff's identity provider, and LA and service staff's. */
+export const NHS_SIGN_IN = "Sign in with NHS Care Identity (NHS staff)";
+export const STAFF_SIGN_IN = "Sign in as local authority or service staff";
+/** The roles NHS staff's provider vouches for (cpindex::claims::Role::provider). */
+const NHS_ROLES = ["unscheduled_care", "scheduled_care", "nhs_staff"];
+
 /**
  * Signs in through the local OpenID Connect sign-in (the same code flow as a real issuer): the
  * form the first time a person signs in, silently after that.
@@ -149,7 +155,7 @@ export async function signIn(page, role, org, user) {
  */
 export async function signInWithForm(page, role, org, user) {
   await page.goto(`${BASE}/`);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: NHS_ROLES.includes(role) ? NHS_SIGN_IN : STAFF_SIGN_IN }).click();
   await page.waitForURL(/local\/oidc\/authorize/);
   await page.check(`#role-${role}`);
   await page.fill("#org", org);

@@ -45,7 +45,7 @@ test("a CIS2 token's selected role gives the role, organisation and name, as the
 });
 
 test("an authorization request carries PKCE S256, and prompt=none only when silent", () => {
-  const config = { issuer: "https://id.example", clientId: "web", authorizeUrl: "https://id.example/authorize", tokenUrl: "https://id.example/token", scope: "openid", local: false };
+  const config = { id: "staff", label: "Sign in", issuer: "https://id.example", clientId: "web", authorizeUrl: "https://id.example/authorize", tokenUrl: "https://id.example/token", scope: "openid" };
   for (const silent of [true, false]) {
     const url = new URL(authorizeUrl(config, { redirectUri: "https://app.example/app/", state: "s1", challenge: "c".repeat(43), silent }));
     assert.equal(url.origin + url.pathname, config.authorizeUrl);

@@ -18,7 +18,7 @@ use crate::stack::{queue_name, Stack};
 
 /// Variables that carry a stack parameter to a function, and the parameter. The functions trust
 /// the claims the API's JWT authorizer verified, and the web app signs in there, nowhere else.
-const FROM_PARAMETERS: [(&str, &str); 8] = [
+const FROM_PARAMETERS: [(&str, &str); 12] = [
     (env::JWT_ISSUER, "JwtIssuer"),
     (env::NHS_JWT_ISSUER, "NhsJwtIssuer"),
     (env::NHS_TOKEN_CLAIMS, "NhsTokenClaims"),
@@ -27,6 +27,10 @@ const FROM_PARAMETERS: [(&str, &str); 8] = [
     (env::OIDC_CLIENT_ID, "WebClientId"),
     (env::OIDC_AUTHORIZE_URL, "OidcAuthorizeUrl"),
     (env::OIDC_TOKEN_URL, "OidcTokenUrl"),
+    (env::NHS_OIDC_ISSUER, "NhsJwtIssuer"),
+    (env::NHS_OIDC_CLIENT_ID, "NhsWebClientId"),
+    (env::NHS_OIDC_AUTHORIZE_URL, "NhsOidcAuthorizeUrl"),
+    (env::NHS_OIDC_TOKEN_URL, "NhsOidcTokenUrl"),
 ];
 
 /// Variables holding a list parameter's items, joined with commas.
