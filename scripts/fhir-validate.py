@@ -100,10 +100,11 @@ def check_codes(resource):
     for cp in telecoms(resource):
         if cp.get("system") not in CONTACT_SYSTEM or cp.get("use", "work") not in CONTACT_USE:
             problems.append(f"{kind}: ContactPoint {cp} has a code outside its value set")
-    if kind == "CareTeam":
+    # The plan type: on the CP-IS CareTeam, and on the Patient Flags CarePlan.
+    if kind in ("CareTeam", "CarePlan"):
         for coding in values(resource, "category.coding"):
             if coding.get("system") != SNOMED or coding.get("code") not in PLAN_CODES:
-                problems.append(f"CareTeam.category {coding} is not an England child protection plan code")
+                problems.append(f"{kind}.category {coding} is not an England child protection plan code")
     return problems
 
 
@@ -132,13 +133,16 @@ def must_fail(doc):
     import copy
     team = next((i for i, e in enumerate(doc.get("entry", []))
                  if e["resource"]["resourceType"] == "CareTeam"), None)
-    if team is None:
-        return []
+    # The resource carrying the plan type (the CP-IS CareTeam, the Patient Flags CarePlan).
+    coded = next((i for i, e in enumerate(doc.get("entry", []))
+                  if "category" in e["resource"]), None)
+    if team is None or coded is None:
+        return ["a sample with a care team and a plan type"]
     breaks = {
         "an unknown element": lambda d: d["entry"][team]["resource"].update(bogus=1),
         "a wrong type": lambda d: d.update(total="two"),
         "a code outside a required value set": lambda d: d["entry"][team]["resource"].update(status="nonsense"),
-        "a plan code outside the England value set": lambda d: d["entry"][team]["resource"]["category"][0]["coding"][0].update(code="123"),
+        "a plan code outside the England value set": lambda d: d["entry"][coded]["resource"]["category"][0]["coding"][0].update(code="123"),
         "a missing required element": lambda d: d.pop("type"),
     }
     missed = []
@@ -174,13 +178,17 @@ def main():
         if problems:
             failed += 1
             print(f"{path}:\n  " + "\n  ".join(problems), file=sys.stderr)
-    sample = next((json.load(open(p, encoding="utf-8")) for p in files
-                   if '"CareTeam"' in open(p, encoding="utf-8").read()), None)
-    if sample is None:
-        sys.exit("fhir-validate: no CareTeam answer among them: the FHIR tests did not run")
-    missed = must_fail(sample)
-    if missed:
-        sys.exit(f"fhir-validate: the validator accepted {', '.join(missed)}")
+    # One answer of each interface, broken in each way, must be refused.
+    for search, marker in (("CP-IS CareTeam", '"category"'), ("Patient Flags", '"CarePlan"')):
+        sample = next((d for d in (json.load(open(p, encoding="utf-8")) for p in files)
+                       if d.get("resourceType") == "Bundle" and marker in json.dumps(d)
+                       and '"CareTeam"' in json.dumps(d)
+                       and (search != "CP-IS CareTeam" or '"CarePlan"' not in json.dumps(d))), None)
+        if sample is None:
+            sys.exit(f"fhir-validate: no {search} answer among them: the FHIR tests did not run")
+        missed = must_fail(sample)
+        if missed:
+            sys.exit(f"fhir-validate: on a {search} answer the validator accepted {', '.join(missed)}")
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda x: str(x[0])))
     if failed:
         sys.exit(f"fhir-validate: {failed} of {len(files)} FHIR answers are not valid R4 ({summary})")
