@@ -166,59 +166,24 @@ pub async fn search(
     }
 }
 
-pub async fn care_team(
-    State(app): State<Arc<App>>,
-    Extension(keys): Extension<cpindex::ActiveKeys>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    search(
-        &app,
-        &keys,
-        &caller.0,
-        &headers,
-        query.as_deref(),
-        Search::CareTeam,
-    )
-    .await
+/// The handler of one search: `search` for the kind the route serves.
+macro_rules! search_route {
+    ($name:ident, $kind:expr) => {
+        pub async fn $name(
+            State(app): State<Arc<App>>,
+            Extension(keys): Extension<cpindex::ActiveKeys>,
+            caller: Caller,
+            headers: HeaderMap,
+            RawQuery(query): RawQuery,
+        ) -> Response {
+            search(&app, &keys, &caller.0, &headers, query.as_deref(), $kind).await
+        }
+    };
 }
 
-pub async fn audit_event(
-    State(app): State<Arc<App>>,
-    Extension(keys): Extension<cpindex::ActiveKeys>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    search(
-        &app,
-        &keys,
-        &caller.0,
-        &headers,
-        query.as_deref(),
-        Search::AuditEvent,
-    )
-    .await
-}
-
-pub async fn flag(
-    State(app): State<Arc<App>>,
-    Extension(keys): Extension<cpindex::ActiveKeys>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    search(
-        &app,
-        &keys,
-        &caller.0,
-        &headers,
-        query.as_deref(),
-        Search::Flag,
-    )
-    .await
-}
+search_route!(care_team, Search::CareTeam);
+search_route!(audit_event, Search::AuditEvent);
+search_route!(flag, Search::Flag);
 
 pub async fn metadata(headers: HeaderMap) -> Response {
     let trace = fhir::trace_id(header(&headers, fhir::TRACE_ID_HEADER)).ok();
