@@ -14,10 +14,13 @@ import sys
 import nhs_number
 
 CANDIDATE = re.compile(r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4})(?![0-9])")
-# Access and notification ids are random UUIDs; about one in a few thousand ends in ten digits
-# that happen to pass the check (seen: `...-ce7411899224`). An id is removed before scanning, so
-# only its own random digits are spared, never a number written next to it.
-UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+# Access ids are random UUIDs and notification and batch ids their 32 hex digits without
+# hyphens; about one in a few thousand holds ten digits that happen to pass the check (seen:
+# `...-ce7411899224`, `...846c5807269497d`). An id is removed before scanning, so only its own
+# random digits are spared, never a number written next to it.
+UUID = re.compile(
+    r"\b(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})\b"
+)
 
 
 def main():

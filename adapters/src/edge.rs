@@ -535,3 +535,62 @@ pub async fn not_found() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::code(ErrorCode::MethodNotAllowed)
 }
+
+#[cfg(test)]
+mod cis2_payload_tests {
+    use super::*;
+    use base64::Engine;
+    use std::collections::HashMap;
+
+    fn bearer(payload: serde_json::Value) -> HeaderMap {
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let token = format!(
+            "{}.{}.sig",
+            b64(br#"{"alg":"ES256"}"#),
+            b64(payload.to_string().as_bytes())
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        h
+    }
+
+    fn verified(sub: &str) -> HashMap<String, String> {
+        HashMap::from([
+            ("iss".into(), "https://cis2.example".into()),
+            ("sub".into(), sub.into()),
+            ("exp".into(), "1900000000".into()),
+            // As API Gateway may flatten a list of objects: not JSON.
+            ("nhsid_nrbac_roles".into(), "[map[org_code:RR801]]".into()),
+        ])
+    }
+
+    #[test]
+    fn nested_roles_come_from_the_claim_as_json_else_from_the_matching_verified_token_only() {
+        let roles = serde_json::json!([{"person_roleid": "1", "org_code": "RR801", "activity_codes": ["B0107"]}]);
+        // The claim holds the roles' JSON: read from it, whatever the bearer says.
+        let mut as_json = verified("u-1");
+        as_json.insert("nhsid_nrbac_roles".into(), roles.to_string());
+        let read = cis2_payload(&as_json, &HeaderMap::new());
+        assert_eq!(read["nhsid_nrbac_roles"], roles);
+        // Flattened: the bearer token API Gateway verified, when it is the same token.
+        let token = serde_json::json!({"iss": "https://cis2.example", "sub": "u-1", "exp": 1900000000, "nhsid_nrbac_roles": roles});
+        let read = cis2_payload(&verified("u-1"), &bearer(token.clone()));
+        assert_eq!(read["nhsid_nrbac_roles"], roles);
+        // Another token (another subject, issuer or expiry): its roles are never read.
+        for (k, v) in [
+            ("sub", serde_json::json!("u-2")),
+            ("iss", serde_json::json!("https://other.example")),
+            ("exp", serde_json::json!(1900000001)),
+        ] {
+            let mut other = token.clone();
+            other[k] = v;
+            let read = cis2_payload(&verified("u-1"), &bearer(other));
+            assert!(!read["nhsid_nrbac_roles"].is_array(), "{k}: {read}");
+        }
+        // No bearer at all: the flattened claim stays unreadable, so the caller is refused.
+        assert!(!cis2_payload(&verified("u-1"), &HeaderMap::new())["nhsid_nrbac_roles"].is_array());
+    }
+}

@@ -1,7 +1,6 @@
 //! The local stack: the same resources and handlers as in AWS, on a laptop. An HTTP server plays
 //! API Gateway (verifies each route's provider's signed JWT and passes its claims in the same
-//! request context),
-//! in front of the functions' own routers.
+//! request context) in front of the functions' own routers.
 
 pub mod auth;
 pub mod consumers;

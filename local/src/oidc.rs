@@ -1,7 +1,8 @@
 //! A local OpenID Connect sign-in for `make dev`: the authorization code flow with PKCE, as the
 //! web app runs it against a real issuer, ending in the same locally signed token `make token`
 //! prints, from the issuer of the chosen role's provider (a clinician's in CIS2's shape). The
-//! issuers' discovery documents and key sets are served here too. The person chooses a role, an organisation and a user id; every page says it is local.
+//! issuers' discovery documents and key sets are served here too. The person chooses a role, an
+//! organisation and a user id; every page says it is local.
 //! Like a real issuer it then keeps a session (a cookie on its own path), so the web app's
 //! silent sign-in (`prompt=none`) after a reload gets a code without asking again, and
 //! `login_required` when there is no session.
