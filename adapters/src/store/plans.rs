@@ -652,6 +652,22 @@ impl PlanStore {
         &self,
         children: &[ChildKey],
     ) -> Result<(Vec<PlanProjection>, Vec<AlertState>), StoreError> {
+        let first = self.read_under(children).await?;
+        // During a key rotation a plan's re-key can land between the reads of its two
+        // partitions: the new key's read was made before the move, the old key's finds only the
+        // tombstone. Never a "no plan" for that: read once more (the move is one transaction,
+        // so the second read finds the plan under its new key).
+        if children.len() > 1 && first.0.iter().any(|p| p.state == PlanState::Moved) {
+            return self.read_under(children).await;
+        }
+        Ok(first)
+    }
+
+    /// One read of every partition in `children`, at once, merged.
+    async fn read_under(
+        &self,
+        children: &[ChildKey],
+    ) -> Result<(Vec<PlanProjection>, Vec<AlertState>), StoreError> {
         let reads = children.iter().map(|c| self.plan_items_for(c));
         let mut newest: Vec<PlanProjection> = Vec::new();
         let mut states: Vec<AlertState> = Vec::new();
