@@ -121,8 +121,10 @@ emulator-test: emulator-install web-assets
 	@"$$(scripts/python-env.sh fhir)/python" scripts/fhir-validate.py "$(FHIR_OUT_DIR)"
 
 ## The NHS number rule against an independent implementation, on over a million candidates.
+# Its binary from the workspace's test build (emulator-test's, so nothing to do after it), not
+# from this package's own feature set, which would build its dependencies again.
 nhs-oracle: web-assets
-	cargo build --quiet -p integration-tests --bin nhs-verdicts
+	cargo build --quiet --workspace --all-targets
 	@"$$(scripts/python-env.sh tools)/python" scripts/nhs-oracle.py "$(CARGO_TARGET_DIR)/debug/nhs-verdicts"
 
 ## schemathesis against the contract on a fresh local stack, for every role (time-bounded).
