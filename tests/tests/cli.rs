@@ -409,8 +409,14 @@ async fn the_cli_uploads_looks_up_and_works_the_weekly_commands() {
     assert!(ran.out.contains("NO PLAN held in the index"), "{}", ran.out);
 
     // --- notifications: the two unscheduled-care lookups of `child` alerted its LA ----------
+    // Seconds as a rule; a fan-out step that lost a conditional write to a concurrent one is
+    // retried when its message's visibility timeout ends (up to ALERT_FANOUT_QUEUE's 180 s).
     let mut listed = Value::Null;
-    for _ in 0..60 {
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_secs(
+            u64::from(cpindex::keys::ALERT_FANOUT_QUEUE.visibility_timeout_s) + 60,
+        );
+    while std::time::Instant::now() < deadline {
         let ran = cpindex(&[
             "notifications",
             "list",
