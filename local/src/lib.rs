@@ -323,7 +323,8 @@ pub fn router(stack: Stack, auth: LocalAuth, retention: Retention, origin: &str)
     let functions = Router::new()
         .merge(plan_upsert::routes(
             plan_upsert::App::new(table.clone(), stack.keys.clone(), retention, SystemClock)
-                .with_delivery(SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue)),
+                .with_delivery(SqsQueue::new(stack.sqs.clone(), &stack.delivery_queue))
+                .with_fanout(queue.clone()),
         ))
         .merge(lookup::routes(
             lookup::App::new(

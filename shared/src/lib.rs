@@ -32,6 +32,7 @@ pub mod plan_record;
 pub mod problem;
 pub mod profile;
 pub mod profile_change;
+pub mod recheck;
 pub mod routes;
 pub mod signing;
 pub mod text;

@@ -55,6 +55,7 @@ pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     env: &[
         env::TABLE_NAME,
         env::ALERT_DELIVERY_QUEUE_URL,
+        env::ALERT_FANOUT_QUEUE_URL,
         env::RETENTION_MONTHS,
         env::CHILD_KEY_SECRET_ARN,
         env::JWT_ISSUER,
@@ -64,7 +65,8 @@ pub const PLAN_UPSERT: FunctionDef = FunctionDef {
     // PlanWrites: the batched consistent read, the conditional puts (a move's transaction is
     // two puts, which IAM governs as PutItem), one record, the LA's listing, the upload
     // counts (`ADD` to the LA's indicators); the child key secret, read once at start; the
-    // delivery queue (another LA told of a plan on its child).
+    // delivery queue (another LA told of a plan on its child) and the fan-out queue (the
+    // recheck of a child a plan was just put on, `cpindex::recheck`).
     iam: &[
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",

@@ -356,7 +356,31 @@ async fn an_la_without_a_webhook_works_from_its_inbox_and_sees_only_its_own() {
 #[tokio::test]
 async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quietly() {
     let f = fixture().await;
+    // A child without a plan: the lookup itself closes it (the lean path queues nothing).
     f.look(NOBODY).await;
+    assert!(f.emu.receive(&f.fanout_url).await.is_empty());
+    // An access fan-out does receive for such a child (here, as when the lookup's own write
+    // failed and the queue carried it) is closed quietly too.
+    let queued = cpindex::access::Access::new(
+        &cpindex::Claims::from_lookup(|k| match k {
+            "org" => Some("RR801"),
+            "role" => Some("unscheduled_care"),
+            "sub" => Some("dr-2"),
+            _ => None,
+        })
+        .unwrap(),
+        integration_tests::child_key(&cpindex::NhsNumber::parse(NOBODY).unwrap()),
+        f.clock.now(),
+        cpindex::access::AccessOutcome::Allowed,
+    );
+    f.emu
+        .sqs
+        .send_message()
+        .queue_url(&f.fanout_url)
+        .message_body(serde_json::to_string(&queued).unwrap())
+        .send()
+        .await
+        .unwrap();
     f.emu
         .sqs
         .send_message()
@@ -387,7 +411,11 @@ async fn a_poison_message_fails_alone_and_a_child_without_a_plan_is_closed_quiet
         .await
         .unwrap()
         .accesses;
-    assert_eq!(history[0].plan_found, Some(false), "closed: no plan found");
+    assert_eq!(history.len(), 2);
+    assert!(
+        history.iter().all(|h| h.plan_found == Some(false)),
+        "closed: no plan found, by the lookup and by fan-out: {history:?}"
+    );
     let pending = AccessStore::new(f.table.clone())
         .pending_before(f.clock.now() + chrono::Duration::minutes(1), 10)
         .await
@@ -676,17 +704,10 @@ async fn no_stored_item_or_queued_alert_holds_the_nhs_number_of_a_child_without_
         );
     }
 
-    // The queued alerts, read off the queue before fan-out takes them.
-    let msgs = f.emu.receive(&f.fanout_url).await;
-    assert_eq!(msgs.len(), children.len());
-    for m in &msgs {
-        let body = m.body.clone().unwrap();
-        assert_eq!(holds_any(&body, &children), None, "queued: {body}");
-    }
-    let event = adapters::sqs_batch::event_of(&batch_of(&msgs), "arn");
-    assert_eq!(f.fanout.handle(&event).await, BatchResponse::default());
+    // Nothing at all is queued for a child without a plan (the lean path).
+    assert!(f.emu.receive(&f.fanout_url).await.is_empty());
 
-    // The whole table, read back after the lookups and fan-out: 12 access records, the child
+    // The whole table, read back after the lookups: 12 access records, the child
     // key's fingerprint (a MAC of a fixed canary) and each caller's count for the hour (three
     // callers), none with the number in any form.
     let items = f.emu.scan_all(&f.table).await;
@@ -751,13 +772,13 @@ async fn no_stored_item_or_queued_alert_holds_the_nhs_number_of_a_child_without_
 async fn accesses_from_before_a_plan_are_neither_shown_nor_alerted_once_it_is_recorded() {
     let f = fixture().await;
     let [seen_and_closed, seen_while_pending] = children_without_a_plan(2).try_into().unwrap();
-    // One child's visit is fanned out (no plan: closed); the other's waits on the queue.
+    // Both lookups find no plan: neither is handed to fan-out.
     f.look(&seen_and_closed.digits()).await;
-    assert_eq!(f.pump_fanout().await, 1);
     f.look(&seen_while_pending.digits()).await;
+    assert_eq!(f.pump_fanout().await, 0);
     f.clock.advance(chrono::Duration::milliseconds(20));
-    // Then an LA records plans for both.
-    f.load(
+    // Then an LA records plans for both, and fan-out looks at each child again.
+    f.load_rechecking(
         LEEDS,
         vec![
             plan("L-A", &seen_and_closed.digits(), "CPP"),
@@ -765,8 +786,8 @@ async fn accesses_from_before_a_plan_are_neither_shown_nor_alerted_once_it_is_re
         ],
     )
     .await;
-    // The late fan-out finds a plan recorded after the visit: the LA is not told of it.
-    assert_eq!(f.pump_fanout().await, 1);
+    // The recheck finds only visits from before the plan: the LA is not told of them.
+    assert_eq!(f.pump_fanout().await, 2);
     assert!(f.all_notifications().await.is_empty());
     // Neither the LA nor a clinician sees the visits from before the plan...
     for plan_ref in ["L-A", "L-B"] {
@@ -807,6 +828,102 @@ async fn accesses_from_before_a_plan_are_neither_shown_nor_alerted_once_it_is_re
         1,
         "{}",
         later.body
+    );
+}
+
+/// The race the lean path must close (`cpindex::recheck`): a lookup whose read ran just before
+/// a plan's first write landed, while its clock already stood after the time the plan is held
+/// from, finds no plan and hands nothing to fan-out. The plan's recheck alerts the LA all the
+/// same, once, about that lookup; a recheck handled again makes nothing new.
+#[tokio::test]
+async fn a_lookup_that_races_a_plans_first_write_is_still_alerted() {
+    let f = fixture().await;
+    let [child] = children_without_a_plan(1).try_into().unwrap();
+    let held_from = f.clock.now();
+    // The lookup runs 50 ms after the time the plan will be held from, and misses it.
+    f.clock.set(held_from + chrono::Duration::milliseconds(50));
+    let access_id = f.look(&child.digits()).await;
+    assert_eq!(f.pump_fanout().await, 0, "no plan found: nothing queued");
+    // The plan's write lands after the read, stamped a moment before the lookup.
+    f.clock.set(held_from);
+    f.load_rechecking(LEEDS, vec![plan("L-R", &child.digits(), "CPP")])
+        .await;
+    assert_eq!(f.pump_fanout().await, 1, "the plan's recheck");
+    let alerts = f.all_notifications().await;
+    assert_eq!(
+        alerts
+            .iter()
+            .map(|n| (n.la.as_str(), n.access_id.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(LEEDS, access_id.as_str())]
+    );
+    // The visit is now confirmed with a plan: a recheck handled again finds nothing to do.
+    let recheck = cpindex::recheck::Recheck {
+        child: integration_tests::child_key(&child),
+        aliases: Vec::new(),
+        since: held_from,
+    };
+    let again = f.fanout.recheck(&recheck, f.clock.now()).await.unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(f.all_notifications().await.len(), 1);
+}
+
+/// plan-upsert as main wires it holds each recheck back for `RECHECK_AFTER`, longer than any
+/// lookup runs; an update of a plan already held queues none.
+#[tokio::test]
+async fn a_plans_recheck_waits_until_every_racing_lookup_has_written() {
+    let f = fixture().await;
+    let upsert = plan_upsert::router(
+        plan_upsert::App::new(
+            f.table.clone(),
+            integration_tests::child_keys(),
+            Retention::default(),
+            f.clock.clone(),
+        )
+        .with_fanout(SqsQueue::new(f.emu.sqs.clone(), &f.fanout_url)),
+    );
+    assert!(cpindex::recheck::RECHECK_AFTER > std::time::Duration::from_secs(10));
+    let [child] = children_without_a_plan(1).try_into().unwrap();
+    f.notifications()
+        .put_profile(&integration_tests::fixtures::profile(LEEDS))
+        .await
+        .unwrap();
+    for version in [1, 2] {
+        let mut record = plan("L-D", &child.digits(), "CPP");
+        record["sourceVersion"] = json!(version);
+        record.as_object_mut().unwrap().remove("planRef");
+        let a = call(
+            &upsert,
+            request("PUT", "/v1/plans/L-D", la(LEEDS), Some(&record)),
+        )
+        .await;
+        assert!(a.status.is_success(), "{a:?}");
+    }
+    let attrs = f
+        .emu
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&f.fanout_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap_or_default();
+    let count = |name: aws_sdk_sqs::types::QueueAttributeName| {
+        attrs
+            .get(&name)
+            .map(String::as_str)
+            .unwrap_or("0")
+            .to_owned()
+    };
+    assert_eq!(
+        (
+            count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+            count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        ),
+        ("1".to_owned(), "0".to_owned()),
+        "one recheck, for the creation, held back"
     );
 }
 

@@ -92,6 +92,30 @@ impl SqsQueue {
 
     /// Sends up to ten messages in one call; any refused entry fails the whole call.
     pub async fn send_batch(&self, bodies: Vec<String>) -> Result<(), QueueError> {
+        self.send_batch_after(bodies, None).await
+    }
+
+    /// Queues rechecks of children that have just had a plan put on them (`cpindex::recheck`),
+    /// each hidden for [`cpindex::recheck::RECHECK_AFTER`] (or `delay`, in tests), ten a call.
+    pub async fn enqueue_rechecks(
+        &self,
+        rechecks: &[cpindex::recheck::Recheck],
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        for chunk in rechecks.chunks(MAX_SEND_BATCH) {
+            let bodies = chunk.iter().map(|r| r.body()).collect();
+            self.send_batch_after(bodies, Some(delay)).await?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::send_batch`], each message hidden for `delay` first (whole seconds, at most 900).
+    async fn send_batch_after(
+        &self,
+        bodies: Vec<String>,
+        delay: Option<std::time::Duration>,
+    ) -> Result<(), QueueError> {
+        let delay = delay.map(|d| d.as_secs().min(900) as i32);
         if bodies.len() > MAX_SEND_BATCH {
             return Err(QueueError::Limit(
                 "at most 10 messages per SendMessageBatch",
@@ -107,6 +131,7 @@ impl SqsQueue {
                 SendMessageBatchRequestEntry::builder()
                     .id(i.to_string())
                     .message_body(body)
+                    .set_delay_seconds(delay)
                     .build()
                     .map_err(|e| QueueError::Unavailable(Box::new(e)))
             })

@@ -74,7 +74,8 @@ pub struct HistoryPage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listed {
     pub access: Access,
-    /// Whether fan-out found an active plan (visits only).
+    /// Whether the child had a plan: stamped by fan-out, or `false` for a visit whose lookup
+    /// found no plan and so handed nothing to fan-out (visits only).
     pub plan_found: Option<bool>,
     /// Which of the windows asked for it lies in.
     pub window: usize,
@@ -113,11 +114,8 @@ impl AccessStore {
         }
     }
 
-    /// Records an access (idempotent: the same access id twice is one record). An alerting
-    /// access is written pending, listed in GSI1 until fan-out confirms it.
-    pub async fn record(&self, access: &Access) -> Result<(), StoreError> {
-        let pending = access.fans_out();
-        let item = AccessItem {
+    fn item(access: &Access, pending: bool) -> AccessItem {
+        AccessItem {
             pk: key::child_pk(&access.child),
             sk: access_sort_key(access),
             entity: Entity::Access.as_str().into(),
@@ -127,8 +125,37 @@ impl AccessStore {
             gsi1sk: pending
                 .then(|| format!("{}#{}", key::sortable_time(access.at), access.access_id)),
             expires_at: (access.at + Duration::days(keep::ACCESS_DAYS)).timestamp(),
-        };
-        self.put_once(item).await
+        }
+    }
+
+    /// Records an access (idempotent: the same access id twice is one record). An access
+    /// handed to fan-out is written pending, listed in GSI1 until fan-out confirms it.
+    pub async fn record(&self, access: &Access) -> Result<(), StoreError> {
+        self.put_once(Self::item(access, access.fans_out())).await
+    }
+
+    /// Records a lookup's access as the lookup writes it, before it knows whether the child
+    /// has a plan: never pending. A child with no plan costs this write and nothing more; for
+    /// a child with one, [`Self::record_pending`] follows beside the queue hand-off.
+    pub async fn record_unqueued(&self, access: &Access) -> Result<(), StoreError> {
+        self.put_once(Self::item(access, false)).await
+    }
+
+    /// Makes a lookup's access pending (written whole, so it holds even where the lookup's
+    /// first write was lost), unless fan-out has already confirmed it.
+    pub async fn record_pending(&self, access: &Access) -> Result<(), StoreError> {
+        let unconfirmed = Condition::new("attribute_not_exists(#pf)").name("#pf", "planFound");
+        match self
+            .table
+            .put(
+                serde_dynamo::to_item(Self::item(access, true))?,
+                Some(unconfirmed),
+            )
+            .await
+        {
+            Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The most recent visits to a child (newest first), excluding those fan-out found had no
@@ -179,6 +206,43 @@ impl AccessStore {
                 visits.push(a.access);
             }
         }
+        Ok(visits)
+    }
+
+    /// The child's visits made at or after `since` that fan-out has not confirmed with a plan
+    /// (newest first, at most `limit` per key, strongly consistent): what a recheck after a
+    /// plan's first write looks at again (`cpindex::recheck`).
+    pub async fn unconfirmed_visits_since(
+        &self,
+        children: &[ChildKey],
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Access>, StoreError> {
+        let opts = QueryOptions {
+            consistent: true,
+            ascending: false,
+            limit: Some(limit),
+            ..QueryOptions::default()
+        };
+        let lo = key::visit_sk(since, "");
+        let pks: Vec<String> = children.iter().map(key::child_pk).collect();
+        let reads = pks.iter().map(|pk| {
+            self.table
+                .query_between(pk, &lo, key::ATTENDANCE_PREFIX, opts)
+        });
+        let mut seen = std::collections::HashSet::new();
+        let mut visits = Vec::new();
+        for item in futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            let a: AccessItem = serde_dynamo::from_item(item)?;
+            if a.plan_found != Some(true) && seen.insert(a.access.access_id.clone()) {
+                visits.push(a.access);
+            }
+        }
+        visits.sort_by(|a, b| b.at.cmp(&a.at));
         Ok(visits)
     }
 
@@ -247,9 +311,15 @@ impl AccessStore {
                 {
                     continue;
                 }
+                // A visit the lookup never handed to fan-out (neither confirmed nor pending)
+                // was one whose lookup found no plan: the lean path stamps nothing.
+                let plan_found = match a.plan_found {
+                    None if a.access.alerts() && a.gsi1pk.is_none() => Some(false),
+                    stamped => stamped,
+                };
                 all.push(Listed {
                     access: a.access,
-                    plan_found: a.plan_found,
+                    plan_found,
                     window,
                 });
             }

@@ -14,6 +14,7 @@ use cpindex::attendances::Attendances;
 use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::notification::{DeliveryMessage, Notification, NotificationKind};
 use cpindex::plan::PlanStatus;
+use cpindex::recheck::{FanoutMessage, Recheck};
 use cpindex::transfer::{still_alerted_until, TransferWindow};
 use cpindex::{Clock, NhsNumber, OrgCode, PlanType, Retention};
 
@@ -28,7 +29,7 @@ pub const VISITS_READ: usize = 100;
 /// Why one message failed (it is retried, then dead-lettered).
 #[derive(Debug, thiserror::Error)]
 pub enum FanoutError {
-    #[error("the message is not an access")]
+    #[error("the message is not an access or a recheck")]
     Poison(#[source] serde_json::Error),
     #[error("the store failed")]
     Store(#[from] adapters::store::StoreError),
@@ -138,7 +139,15 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                 };
             }
         }
-        let visits = visits?;
+        // Only visits made while a plan was held: a lookup that found no plan stamps nothing
+        // (`cpindex::recheck`), and its visit is never an attendance an LA is told of.
+        let held_from = if by_la.values().any(|t| t.held_since.is_none()) {
+            None
+        } else {
+            by_la.values().filter_map(|t| t.held_since).min()
+        };
+        let mut visits = visits?;
+        visits.retain(|v| held_from.is_none_or(|from| v.at >= from));
         // A missed appointment is its own notification; an attendance is one notification per
         // LA: a later view by the same clinician within a day of the first is recorded on the
         // first view's notification, not alerted again.
@@ -225,14 +234,47 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         })
     }
 
-    async fn one(&self, m: &QueueMessage) -> Result<FanoutOutcome, FanoutError> {
-        let access: Access = serde_json::from_str(&m.body).map_err(FanoutError::Poison)?;
-        let outcome = self.fan_out(&access, self.clock.now()).await?;
-        tracing::info!(
-            access_id = %access.access_id, notified = outcome.notified.len(),
-            redelivery = outcome.already_existed > 0, "access fanned out"
-        );
-        Ok(outcome)
+    /// A child has just had a plan put on it: fans out each of its visits made since the plan
+    /// counts as held that fan-out has not confirmed with a plan, so a lookup whose read ran
+    /// just before the plan's write landed still alerts (`cpindex::recheck`). Returns the LAs
+    /// notified.
+    pub async fn recheck(
+        &self,
+        recheck: &Recheck,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrgCode>, FanoutError> {
+        let children: Vec<_> = recheck.child_keys().cloned().collect();
+        let visits = self
+            .store
+            .accesses
+            .unconfirmed_visits_since(&children, recheck.since, VISITS_READ)
+            .await?;
+        let mut notified = Vec::new();
+        // Oldest first: the first view of an attendance is fanned out before its repeats.
+        for visit in visits.iter().rev() {
+            notified.extend(self.fan_out(visit, now).await?.notified);
+        }
+        Ok(notified)
+    }
+
+    async fn one(&self, m: &QueueMessage) -> Result<(), FanoutError> {
+        match serde_json::from_str(&m.body).map_err(FanoutError::Poison)? {
+            FanoutMessage::Access(access) => {
+                let outcome = self.fan_out(&access, self.clock.now()).await?;
+                tracing::info!(
+                    access_id = %access.access_id, notified = outcome.notified.len(),
+                    redelivery = outcome.already_existed > 0, "access fanned out"
+                );
+            }
+            FanoutMessage::Recheck(recheck) => {
+                let notified = self.recheck(&recheck, self.clock.now()).await?;
+                tracing::info!(
+                    notified = notified.len(),
+                    "child rechecked after a plan was put on it"
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Handles a raw SQS event; only the failed messages are reported for retry.

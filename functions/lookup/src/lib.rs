@@ -281,27 +281,19 @@ pub async fn look_up_traced(
     access.request_id = ids.request_id;
     access.correlation_id = ids.correlation_id;
 
-    // One round trip: the reads, the audit write and the queue hand-off all at once. The access
-    // is written pending; fan-out decides whether there is anyone to alert.
-    let send = async {
-        if access.alerts() {
-            Some(app.queue.enqueue_access(&access).await.map(|_| ()))
-        } else {
-            None
-        }
-    };
-    // The user's count for the hour is one more write beside them (the cap is read from it).
-    // A read that alerts no one (scheduled care, or declared silent) is counted as silent.
+    // One round trip: the reads, the audit write and the user's count for the hour (the cap
+    // is read from it) all at once. The access is written before the read's outcome is known,
+    // so it is not pending: a child with no plan costs nothing more (the lean path). A read
+    // that alerts no one (scheduled care, or declared silent) is counted as silent.
     let used = if access.alerts() {
         Use::Lookup
     } else {
         Use::SilentLookup
     };
-    let (plans, visits, written, sent, counted) = tokio::join!(
+    let (plans, visits, written, counted) = tokio::join!(
         app.plans.plans_and_alerts_under(&children),
         app.accesses.recent_visits_under(&children, VISITS_READ),
-        app.accesses.record(&access),
-        send,
+        app.accesses.record_unqueued(&access),
         app.usage.count(claims, now, used),
     );
     // Past the cap nothing is answered. The attempt stays in the child's trail as the access it
@@ -326,18 +318,7 @@ pub async fn look_up_traced(
     }
     let (plans, alerts) = plans.map_err(|e| unavailable("plans", &e))?;
     let visits = visits.map_err(|e| unavailable("visits", &e))?;
-    // The access must be durable somewhere: in the table, or in the queue (fan-out then writes
-    // it). With neither, answering would leave an unaudited read: refuse with 503 instead.
-    match (&written, &sent) {
-        (Ok(()), Some(Err(e))) => {
-            tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "alert hand-off failed; reconciliation re-drives the pending access");
-        }
-        (Err(e), Some(Ok(()))) => {
-            tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "access write failed; fan-out records it from the queue");
-        }
-        (Err(e), None | Some(Err(_))) => return Err(unavailable("access record", e).into()),
-        _ => {}
-    }
+    hand_over(app, &access, !plans.is_empty(), written).await?;
     // Whom to call: each LA's profile, from the shared copy (read again only when stale).
     let profiles = app
         .profiles
@@ -375,6 +356,52 @@ pub async fn look_up_traced(
         outcome = ?access.outcome, "lookup answered"
     );
     Ok(view)
+}
+
+/// The second round trip, taken only where there is something to do. An alerting access to a
+/// child that has any plan record (live or not: fan-out decides whom to tell) goes to fan-out
+/// and is made pending at once, either being enough for the alert (reconciliation re-drives a
+/// pending access). An access whose own write failed goes to fan-out too, which records it.
+/// With neither durable, the read is not served (503): an unaudited read, or an alert that
+/// could be lost. A race with a plan's first write is closed by the plan's recheck
+/// (`cpindex::recheck`), not here.
+async fn hand_over(
+    app: &App,
+    access: &Access,
+    has_plans: bool,
+    written: Result<(), adapters::store::StoreError>,
+) -> Result<(), Unavailable> {
+    let alerting = access.alerts() && has_plans;
+    match written {
+        Ok(()) if !alerting => Ok(()),
+        Err(e) if !access.alerts() => Err(unavailable("access record", &e)),
+        Ok(()) => {
+            let (sent, pending) = tokio::join!(
+                app.queue.enqueue_access(access),
+                app.accesses.record_pending(access)
+            );
+            match (sent, pending) {
+                (Ok(_), Ok(())) => Ok(()),
+                (Err(e), Ok(())) => {
+                    tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "alert hand-off failed; reconciliation re-drives the pending access");
+                    Ok(())
+                }
+                (Ok(_), Err(e)) => {
+                    tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "access not marked pending; the queue carries it");
+                    Ok(())
+                }
+                (Err(_), Err(e)) => Err(unavailable("alert hand-off", &e)),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "access write failed; fan-out records it from the queue");
+            app.queue
+                .enqueue_access(access)
+                .await
+                .map(|_| ())
+                .map_err(|_| unavailable("access record", &e))
+        }
+    }
 }
 
 /// The child's key under each key the data may be under, the write key's first.

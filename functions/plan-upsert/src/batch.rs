@@ -262,23 +262,29 @@ pub async fn apply(
                 let child = keys.of(&plan.nhs_number);
                 let result = store.upsert(org, plan, child, actor, now, k).await;
                 let mut others = Vec::new();
+                let mut recheck = None;
                 if let Ok(outcome) = &result {
                     crate::strike_notifications(app, org, outcome).await;
                     others = crate::other_las::tell(app, active, org, outcome, now).await;
+                    recheck = crate::recheck::of(active, outcome);
                 }
                 let mut ack = ack_of(i, Some(plan_ref), result);
                 ack.other_las = others;
-                out.push(ack);
+                out.push((ack, recheck));
             }
             out
         })
         .buffer_unordered(WRITE_CONCURRENCY)
         .collect::<Vec<_>>()
         .await;
-    for ack in results.into_iter().flatten() {
+    let mut rechecks = Vec::new();
+    for (ack, recheck) in results.into_iter().flatten() {
         let i = ack.index;
         acks[i] = Some(ack);
+        rechecks.extend(recheck);
     }
+    // Ten to a call, delayed: every child this batch put a plan on is looked at again.
+    crate::recheck::send(app, rechecks).await;
     let records: Vec<RecordAck> = acks
         .into_iter()
         .map(|a| a.expect("every record has an outcome"))

@@ -3,6 +3,7 @@
 
 pub mod batch;
 mod other_las;
+mod recheck;
 pub mod view;
 
 use std::sync::Arc;
@@ -41,6 +42,10 @@ pub struct App {
     pub(crate) retention: Retention,
     /// The delivery queue: another LA told of a plan on its child gets its webhook called.
     pub(crate) delivery: Option<adapters::queue::SqsQueue>,
+    /// The fan-out queue: a child that has just had a plan put on it is looked at again
+    /// (`cpindex::recheck`), after `recheck_after`.
+    pub(crate) fanout: Option<adapters::queue::SqsQueue>,
+    pub(crate) recheck_after: std::time::Duration,
     /// Resolves the key that turns each plan's NHS number into the child's key (the partition
     /// its projection lives in), and refuses every request while the secret does not hold
     /// every key the data is under.
@@ -66,7 +71,23 @@ impl App {
             clock,
             retention,
             delivery: None,
+            fanout: None,
+            recheck_after: cpindex::recheck::RECHECK_AFTER,
         }
+    }
+
+    /// Queues a recheck of each child a write puts a plan on to this fan-out queue (main, the
+    /// local stack and the alert tests do; without it, a lookup racing a plan's first write
+    /// could go unalerted).
+    pub fn with_fanout(mut self, queue: adapters::queue::SqsQueue) -> Self {
+        self.fanout = Some(queue);
+        self
+    }
+
+    /// How long a recheck waits (tests; the default is `cpindex::recheck::RECHECK_AFTER`).
+    pub fn with_recheck_after(mut self, after: std::time::Duration) -> Self {
+        self.recheck_after = after;
+        self
     }
 
     /// Hands notifications to this delivery queue (main and the local stack do; without it,
@@ -333,6 +354,7 @@ async fn put_plan(
         .await?;
     strike_notifications(&app, org, &outcome).await;
     let other_las = other_las::tell(&app, &keys, org, &outcome, now).await;
+    recheck::send(&app, recheck::of(&keys, &outcome).into_iter().collect()).await;
     let (status, record, word) =
         match outcome {
             WriteOutcome::Created(r) => (StatusCode::CREATED, r, "created"),

@@ -11,7 +11,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let table = adapters::aws::table_from_env(&sdk)?;
     let keys = adapters::aws::child_keys_from_env(&sdk).await?;
     let delivery = adapters::aws::queue_from_env(&sdk, env::ALERT_DELIVERY_QUEUE_URL)?;
-    let app = App::new(table, keys, config::retention()?, SystemClock).with_delivery(delivery);
+    let fanout = adapters::aws::queue_from_env(&sdk, env::ALERT_FANOUT_QUEUE_URL)?;
+    let app = App::new(table, keys, config::retention()?, SystemClock)
+        .with_delivery(delivery)
+        .with_fanout(fanout);
     // At start, so no request pays for it; a fault is logged and every request answers 503.
     let _ = app.check_key().await;
     let trusted = adapters::edge::TrustedIssuers::from_env(cpindex::routes::PLAN_UPSERT)?;

@@ -47,6 +47,9 @@ pub(crate) struct Fixture {
     pub(crate) delivery_dlq: String,
     pub(crate) secrets_dir: PathBuf,
     pub(crate) upsert: Router,
+    /// plan-upsert as main wires it: each child a write puts a plan on is queued for fan-out
+    /// to look at again (`cpindex::recheck`), here with no delay.
+    pub(crate) rechecking_upsert: Router,
     pub(crate) lookup: Router,
     pub(crate) inbox: Router,
     pub(crate) reports: Router,
@@ -80,6 +83,16 @@ pub(crate) async fn fixture() -> Fixture {
             retention,
             clock.clone(),
         )),
+        rechecking_upsert: plan_upsert::router(
+            plan_upsert::App::new(
+                table.clone(),
+                integration_tests::child_keys(),
+                retention,
+                clock.clone(),
+            )
+            .with_fanout(fanout_queue.clone())
+            .with_recheck_after(Duration::ZERO),
+        ),
         lookup: lookup::router(lookup::App::new(
             table.clone(),
             fanout_queue,
@@ -166,6 +179,16 @@ impl Fixture {
     }
 
     pub(crate) async fn load(&self, org: &str, records: Vec<Value>) {
+        self.load_through(&self.upsert, org, records).await
+    }
+
+    /// [`Self::load`] through plan-upsert as main wires it (the rechecks queued for fan-out).
+    pub(crate) async fn load_rechecking(&self, org: &str, records: Vec<Value>) {
+        self.load_through(&self.rechecking_upsert, org, records)
+            .await
+    }
+
+    async fn load_through(&self, upsert: &Router, org: &str, records: Vec<Value>) {
         // An LA records plans only with a profile: set one up unless the test has.
         let code = OrgCode::parse(org).unwrap();
         if self.notifications().profile(&code).await.unwrap().is_none() {
@@ -175,7 +198,7 @@ impl Fixture {
                 .unwrap();
         }
         let a = call(
-            &self.upsert,
+            upsert,
             request(
                 "POST",
                 "/v1/plan-batches",
