@@ -2,7 +2,6 @@
 //! one notification per responsible LA, delivered signed, whatever is redelivered, crashes or fails.
 
 use adapters::queue::SqsQueue;
-use adapters::sqs_batch::BatchResponse;
 use adapters::store::access::{AccessStore, Trail, Window};
 use adapters::store::StoreError;
 use alert_delivery::port::{DeliveryStore, DeliveryStores};

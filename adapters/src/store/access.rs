@@ -242,7 +242,7 @@ impl AccessStore {
                 visits.push(a.access);
             }
         }
-        visits.sort_by(|a, b| b.at.cmp(&a.at));
+        visits.sort_by_key(|a| std::cmp::Reverse(a.at));
         Ok(visits)
     }
 
