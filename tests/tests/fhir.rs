@@ -330,7 +330,7 @@ async fn the_capability_statement_lists_exactly_the_searches_served() {
 }
 
 #[tokio::test]
-async fn both_searches_overlap_their_requests_in_one_round_trip() {
+async fn both_searches_take_the_lookups_round_trips() {
     let f = fixture(&[(LEEDS, plan("L-1", "CPP", None))]).await;
     let recorder = IoRecorder::default();
     let (dynamo, sqs): (_, SqsClient) = recorder.clients(&emulator_url());
@@ -341,17 +341,36 @@ async fn both_searches_overlap_their_requests_in_one_round_trip() {
         FixedClock::at(now()),
     )
     .await;
-    for resource in ["CareTeam", "AuditEvent"] {
+    // As the JSON lookup: one round trip for a child with no plan; for one with a plan, the
+    // hand-off to fan-out and the pending mark in a second.
+    for (resource, nhs) in [
+        ("CareTeam", CHILD),
+        ("AuditEvent", CHILD),
+        ("CareTeam", NOBODY),
+        ("AuditEvent", NOBODY),
+    ] {
         recorder.take();
-        let a = call(&r, search(resource, CHILD, ed("dr-1"), Some(TRACE), None)).await;
+        let a = call(&r, search(resource, nhs, ed("dr-1"), Some(TRACE), None)).await;
         assert_eq!(a.status, 200);
         let spans = recorder.take();
         let mut ops: Vec<_> = spans.iter().map(|s| s.operation.as_str()).collect();
         ops.sort();
-        assert_eq!(
-            ops,
-            vec!["PutItem", "Query", "Query", "SendMessage", "UpdateItem"]
-        );
-        assert_eq!(critical_path(&spans), 1, "{spans:?}");
+        let (want, depth) = if nhs == CHILD {
+            (
+                vec![
+                    "PutItem",
+                    "PutItem",
+                    "Query",
+                    "Query",
+                    "SendMessage",
+                    "UpdateItem",
+                ],
+                2,
+            )
+        } else {
+            (vec!["PutItem", "Query", "Query", "UpdateItem"], 1)
+        };
+        assert_eq!(ops, want);
+        assert_eq!(critical_path(&spans), depth, "{spans:?}");
     }
 }

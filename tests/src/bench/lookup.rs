@@ -1,7 +1,8 @@
-//! Lookup: the handler called in-process against the same four requests issued directly with the
-//! SDK in the same pattern (two queries, one put, one send, all at once), interleaved one by one.
-//! The emulator serves requests mostly one at a time, so overlap is counted, not timed: every
-//! request's start and end is recorded and the longest chain of sequential requests reported.
+//! Lookup: the handler called in-process against the same requests issued directly with the SDK
+//! in the same pattern (two queries and one put at once; for a child with a plan, then a send
+//! and a put at once), interleaved one by one. The emulator serves requests mostly one at a
+//! time, so overlap is counted, not timed: every request's start and end is recorded and the
+//! longest chain of sequential requests reported, apart for children with and without a plan.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -86,8 +87,9 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     .await;
 
     let (mut ours, mut raw) = (Vec::with_capacity(lookups), Vec::with_capacity(lookups));
-    let mut max_depth = 0;
-    let (mut fhir, mut fhir_depth) = (Vec::with_capacity(lookups), 0);
+    // The critical path for a child with no plan (the lean path) and for one with a plan.
+    let (mut max_depth, mut plan_depth) = (0, 0);
+    let (mut fhir, mut fhir_depth, mut fhir_plan_depth) = (Vec::with_capacity(lookups), 0, 0);
     let mut requests = 0;
     let user = Some(("unscheduled_care", "RR801", "bench"));
     for i in 0..lookups {
@@ -100,7 +102,15 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         assert_eq!(answer.status, 200, "{:?}", answer.body);
         let spans = recorder.take();
         requests += spans.len();
-        max_depth = max_depth.max(critical_path(&spans));
+        let has_plan = answer.body["plans"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty());
+        let depth = critical_path(&spans);
+        if has_plan {
+            plan_depth = plan_depth.max(depth);
+        } else {
+            max_depth = max_depth.max(depth);
+        }
 
         // The same lookup through the FHIR view (the national CareTeam search), side by side.
         let uri = format!(
@@ -121,9 +131,15 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         let answer = call(&fhir_router, req).await;
         fhir.push(t.elapsed());
         assert_eq!(answer.status, 200, "{:?}", answer.body);
-        fhir_depth = fhir_depth.max(critical_path(&recorder.take()));
+        let depth = critical_path(&recorder.take());
+        if has_plan {
+            fhir_plan_depth = fhir_plan_depth.max(depth);
+        } else {
+            fhir_depth = fhir_depth.max(depth);
+        }
 
-        // The same four requests, raw.
+        // The same requests, raw: the reads and the audit write at once; for a child with a
+        // plan, then the hand-off and the pending mark at once.
         let pk = key::child_pk(&crate::child_key(&n));
         let access_id = uuid::Uuid::new_v4().to_string();
         let at = Utc::now();
@@ -144,12 +160,13 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
             ),
             ("org".to_owned(), AttributeValue::S("RR801".into())),
             ("user".to_owned(), AttributeValue::S("bench".into())),
-            (
-                "gsi1pk".to_owned(),
-                AttributeValue::S(key::PENDING_ACCESSES_GSI.into()),
-            ),
-            ("gsi1sk".to_owned(), AttributeValue::S(access_id.clone())),
         ]);
+        let mut pending = item.clone();
+        pending.insert(
+            "gsi1pk".to_owned(),
+            AttributeValue::S(key::PENDING_ACCESSES_GSI.into()),
+        );
+        pending.insert("gsi1sk".to_owned(), AttributeValue::S(access_id.clone()));
         let t = Instant::now();
         let query = |prefix: &'static str, forward: bool, limit: Option<i32>| {
             dynamo
@@ -172,25 +189,33 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", attr::PK)
             .send();
-        let send = sqs
-            .send_message()
-            .queue_url(&urls.queue)
-            .message_body(
-                json!({"accessId": access_id, "child": crate::child_key(&n).to_string()})
-                    .to_string(),
-            )
-            .send();
-        let (a, b, c, d) = tokio::join!(
+        let (a, b, c) = tokio::join!(
             query(key::PLAN_PREFIX, true, None),
             query(key::VISIT_PREFIX, false, Some(100)),
             put,
-            send
         );
-        raw.push(t.elapsed());
-        a.expect("raw plans");
+        let plans = a.expect("raw plans");
         b.expect("raw visits");
         c.expect("raw put");
-        d.expect("raw send");
+        if plans.count > 0 {
+            let send = sqs
+                .send_message()
+                .queue_url(&urls.queue)
+                .message_body(
+                    json!({"accessId": access_id, "child": crate::child_key(&n).to_string()})
+                        .to_string(),
+                )
+                .send();
+            let mark = dynamo
+                .put_item()
+                .table_name(&raw_table_name)
+                .set_item(Some(pending))
+                .send();
+            let (d, e) = tokio::join!(send, mark);
+            d.expect("raw send");
+            e.expect("raw pending mark");
+        }
+        raw.push(t.elapsed());
         recorder.take();
     }
     // Keep the queue from growing without bound across runs.
@@ -204,6 +229,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     vec![
         ("lookup_count".into(), lookups.to_string()),
         ("lookup_io_depth".into(), max_depth.to_string()),
+        ("lookup_plan_io_depth".into(), plan_depth.to_string()),
         (
             "lookup_requests_per_lookup".into(),
             format!("{:.2}", requests as f64 / lookups as f64),
@@ -223,6 +249,10 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
             format!("{:.3}", p50 / raw_p50),
         ),
         ("lookup_fhir_io_depth".into(), fhir_depth.to_string()),
+        (
+            "lookup_fhir_plan_io_depth".into(),
+            fhir_plan_depth.to_string(),
+        ),
         ("lookup_fhir_p50_ms".into(), format!("{fhir_p50:.2}")),
         (
             "lookup_fhir_over_json_ratio".into(),

@@ -12,6 +12,8 @@ pub struct Volumes {
     pub las: f64,
     /// Plans held nationally (child protection plans, looked-after children, unborn).
     pub plans: f64,
+    /// Plans started a year (each first write queues a recheck, `cpindex::recheck`).
+    pub plans_started_per_year: f64,
     /// Share of an LA's records that change from one day's extract to the next.
     pub daily_changed_share: f64,
     /// Web app sessions a day (LA teams reading their inbox, clinicians without an EPR link).
@@ -23,6 +25,7 @@ pub const ENGLAND: Volumes = Volumes {
     plan_found_share: 0.03,
     las: 150.0,
     plans: 135_000.0,
+    plans_started_per_year: 80_000.0,
     daily_changed_share: 0.01,
     web_sessions_per_day: 3_000.0,
 };
