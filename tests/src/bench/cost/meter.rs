@@ -87,16 +87,6 @@ impl Measured {
         self
     }
 
-    /// A lookup with no plan still passes through fan-out (which records that no LA needed
-    /// telling): its cost belongs to the lookup.
-    pub fn with_fanout(self, f: Measured) -> Self {
-        Measured {
-            uses: self.uses.plus(f.uses),
-            invocations: self.invocations + 1.0,
-            handler_ms: self.handler_ms + f.handler_ms,
-        }
-    }
-
     /// Another operation's cost added to this one's.
     pub fn with(self, o: Measured) -> Self {
         Measured {
