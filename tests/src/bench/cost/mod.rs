@@ -386,7 +386,9 @@ fn price(m: Measurements) -> Vec<(String, String)> {
     let scale = |kind: &str| match kind {
         "usage" => usage_items / bench_usage_items,
         "plan_record" | "plan_projection" => plans_scale,
+        // The bench's visits are half of children without a plan, half with one.
         "access" => retained_lookups / (2.0 * n),
+        meter::ATTENDANCE_KIND => retained_lookups * v.plan_found_share / n,
         "notification" => retained_lookups * v.plan_found_share / n,
         "extract_part" => v.las * cpindex::keys::keep::EXTRACT_PART_DAYS as f64 / 2.0,
         "reconciliation_report" => v.las * cpindex::keys::keep::REPORT_COPY_DAYS as f64 / 3.0,
