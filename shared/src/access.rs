@@ -120,7 +120,9 @@ impl Access {
         Self {
             access_id: uuid::Uuid::new_v4().to_string(),
             child,
-            at,
+            // To the millisecond: the time is stored in the access's sort key alone, at that
+            // precision (`adapters::store::access`), and must read back as written.
+            at: chrono::SubsecRound::trunc_subsecs(at, 3),
             user: caller.user.clone(),
             role: caller.role,
             org: caller.org.clone(),

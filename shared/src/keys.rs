@@ -216,8 +216,11 @@ pub mod key {
     /// Partition of everything about one child (or, for UCPP, one pregnant woman), by the
     /// child's key: never the NHS number itself (`crate::child_key`).
     pub fn child_pk(child: &ChildKey) -> String {
-        format!("CHILD#{child}")
+        format!("{CHILD_PREFIX}{child}")
     }
+
+    /// What [`child_pk`] puts before the child's key.
+    pub const CHILD_PREFIX: &str = "CHILD#";
 
     pub const PLAN_PREFIX: &str = "PLAN#";
     pub const VISIT_PREFIX: &str = "VISIT#";

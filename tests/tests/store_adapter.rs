@@ -240,3 +240,95 @@ async fn an_unreachable_store_is_reported_as_unavailable_not_empty() {
     let err = table.put(item("P", "S", 1), None).await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)));
 }
+
+/// An access item holds neither the child, nor the time, nor the id: its keys do. Every kind of
+/// access (visit, attendance copy, silent read, refusal, history read, missed appointment), at
+/// generated times, reads back whole through every reader.
+#[tokio::test]
+async fn an_access_is_stored_without_what_its_keys_say_and_reads_back_whole() {
+    use adapters::store::access::{AccessStore, Trail, Window};
+    use cpindex::access::{Access, AccessOutcome};
+    let emu = Emulator::connect();
+    let table = emu.fresh_table().await;
+    let store = AccessStore::new(table.clone());
+    let child = integration_tests::child_key(&cpindex::NhsNumber::parse("9434765919").unwrap());
+    let base: chrono::DateTime<chrono::Utc> = "2026-12-06T10:00:00Z".parse().unwrap();
+    let mut written = Vec::new();
+    let outcomes = [
+        ("unscheduled_care", AccessOutcome::Allowed),
+        ("scheduled_care", AccessOutcome::SilentRead),
+        ("local_authority", AccessOutcome::DeniedRole),
+        ("operator", AccessOutcome::HistoryRead),
+        ("unscheduled_care", AccessOutcome::Allowed),
+    ];
+    for (i, (role, outcome)) in outcomes.into_iter().enumerate() {
+        let claims = cpindex::Claims::from_lookup(|k| match k {
+            "org" => Some("RR801"),
+            "role" => Some(role),
+            "sub" => Some("user-1"),
+            _ => None,
+        })
+        .unwrap();
+        // Times with sub-millisecond parts: an access keeps its time to the millisecond.
+        let at = base + chrono::Duration::nanoseconds(1_234_567 * (i as i64 + 1) * 7919);
+        let access = Access::new(&claims, child.clone(), at, outcome);
+        assert_eq!(access.at.timestamp_subsec_nanos() % 1_000_000, 0);
+        if i == 0 {
+            store.record(&access).await.unwrap();
+        } else if i == 4 {
+            store.record_unqueued(&access).await.unwrap();
+            store.record_attendance(&access).await.unwrap();
+        } else {
+            store.record(&access).await.unwrap();
+        }
+        written.push(access);
+    }
+    let accesses: Vec<_> = emu
+        .scan_all(&table)
+        .await
+        .into_iter()
+        .filter(|i| {
+            i.get(attr::ENTITY)
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("access")
+        })
+        .collect();
+    assert_eq!(accesses.len(), 6, "five accesses and an attendance copy");
+    for item in accesses {
+        for name in ["child", "at", "accessId"] {
+            assert!(!item.contains_key(name), "{name} stored: {item:?}");
+        }
+        // A visit's role and outcome are what makes it a visit.
+        let visit = item[cpindex::keys::attr::SK]
+            .as_s()
+            .unwrap()
+            .starts_with(cpindex::keys::key::VISIT_PREFIX);
+        assert_eq!(item.contains_key("role"), !visit, "{item:?}");
+        assert_eq!(item.contains_key("outcome"), !visit, "{item:?}");
+    }
+    let page = store
+        .history_page(
+            &[Window {
+                child: &child,
+                from: None,
+                to: base + chrono::Duration::hours(1),
+            }],
+            &[Trail::Visits, Trail::SilentReads, Trail::Audit],
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let mut read: Vec<Access> = page.accesses.into_iter().map(|l| l.access).collect();
+    read.sort_by_key(|a| a.at);
+    assert_eq!(read, written);
+    let visits = store.recent_visits(&child, 10).await.unwrap();
+    assert_eq!(visits.len(), 2, "the attendance copy and its visit are one");
+    assert!(visits.iter().all(|v| written.contains(v)));
+    let pending = store
+        .pending_before(base + chrono::Duration::hours(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(pending, vec![written[0].clone()]);
+}

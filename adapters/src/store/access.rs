@@ -29,6 +29,66 @@ struct AccessItem {
     expires_at: i64,
 }
 
+/// Attributes an access item does not store: the child (its partition key), the time and the
+/// id (its sort key). Two years of the audit trail are nine tenths of the table, and these three
+/// were a quarter of each item; [`restore`] puts them back from the keys on every read.
+const KEPT_IN_KEYS: [&str; 3] = ["child", "at", "accessId"];
+
+/// Attributes a visit does not store either: a visit is by definition an unscheduled-care read
+/// that was allowed (`Access::alerts`, the only accesses [`access_sort_key`] files as visits).
+const IMPLIED_BY_A_VISIT: [(&str, &str); 2] =
+    [("role", "unscheduled_care"), ("outcome", "allowed")];
+
+/// The item as stored: an [`AccessItem`] less what its keys already say.
+fn compact(item: AccessItem) -> Result<super::error::Item, StoreError> {
+    let visit = item.sk.starts_with(key::VISIT_PREFIX);
+    let mut stored: super::error::Item = serde_dynamo::to_item(item)?;
+    for name in KEPT_IN_KEYS {
+        stored.remove(name);
+    }
+    if visit {
+        for (name, _) in IMPLIED_BY_A_VISIT {
+            stored.remove(name);
+        }
+    }
+    Ok(stored)
+}
+
+/// An access item as read, with the attributes [`compact`] left to the keys put back (an item
+/// written before holds them already).
+fn restore(mut item: super::error::Item) -> Result<AccessItem, StoreError> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let (pk, sk) = (text(attr::PK), text(attr::SK));
+    if let (Some(pk), Some(sk)) = (pk, sk) {
+        let child = pk.strip_prefix(key::CHILD_PREFIX);
+        let rest = [
+            key::ATTENDANCE_PREFIX,
+            key::VISIT_PREFIX,
+            key::ACCESS_PREFIX,
+            key::AUDIT_PREFIX,
+        ]
+        .iter()
+        .find_map(|p| sk.strip_prefix(p));
+        let time_and_id = rest.and_then(|r| r.split_once('#'));
+        let visit = sk.starts_with(key::VISIT_PREFIX);
+        let implied = IMPLIED_BY_A_VISIT.map(|(name, value)| (name, visit.then_some(value)));
+        for (name, value) in [
+            ("child", child),
+            ("at", time_and_id.map(|t| t.0)),
+            ("accessId", time_and_id.map(|t| t.1)),
+        ]
+        .into_iter()
+        .chain(implied)
+        {
+            if let Some(v) = value {
+                item.entry(name.to_owned())
+                    .or_insert_with(|| AttributeValue::S(v.to_owned()));
+            }
+        }
+    }
+    Ok(serde_dynamo::from_item(item)?)
+}
+
 /// The sort key of an access: visits (alerting accesses), other reads (silent), and refused
 /// attempts and history reads each sort apart, so every list is a bounded query of its own kind
 /// and no flood of one kind can push another out of its window.
@@ -106,7 +166,7 @@ impl AccessStore {
     async fn put_once(&self, item: AccessItem) -> Result<(), StoreError> {
         match self
             .table
-            .put(serde_dynamo::to_item(item)?, Some(Condition::not_exists()))
+            .put(compact(item)?, Some(Condition::not_exists()))
             .await
         {
             Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
@@ -147,10 +207,7 @@ impl AccessStore {
         let unconfirmed = Condition::new("attribute_not_exists(#pf)").name("#pf", "planFound");
         match self
             .table
-            .put(
-                serde_dynamo::to_item(Self::item(access, true))?,
-                Some(unconfirmed),
-            )
+            .put(compact(Self::item(access, true))?, Some(unconfirmed))
             .await
         {
             Ok(_) | Err(StoreError::ConditionFailed { .. }) => Ok(()),
@@ -201,7 +258,7 @@ impl AccessStore {
         let mut seen = std::collections::HashSet::new();
         let mut visits = Vec::with_capacity(items.len());
         for item in items {
-            let a: AccessItem = serde_dynamo::from_item(item)?;
+            let a = restore(item)?;
             if a.plan_found != Some(false) && seen.insert(a.access.access_id.clone()) {
                 visits.push(a.access);
             }
@@ -237,7 +294,7 @@ impl AccessStore {
             .into_iter()
             .flatten()
         {
-            let a: AccessItem = serde_dynamo::from_item(item)?;
+            let a = restore(item)?;
             if a.plan_found != Some(true) && seen.insert(a.access.access_id.clone()) {
                 visits.push(a.access);
             }
@@ -305,7 +362,7 @@ impl AccessStore {
         for (window, items) in futures::future::try_join_all(reads).await? {
             more |= items.len() > limit;
             for item in items {
-                let a: AccessItem = serde_dynamo::from_item(item)?;
+                let a = restore(item)?;
                 if cursor.is_some_and(|c| c.names(&a.access))
                     || !seen.insert(a.access.access_id.clone())
                 {
@@ -373,7 +430,7 @@ impl AccessStore {
             .await?;
         let mut out = Vec::new();
         for item in items {
-            let a: AccessItem = serde_dynamo::from_item(item)?;
+            let a = restore(item)?;
             if a.access.at < before {
                 out.push(a.access);
             }
