@@ -15,7 +15,9 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi liberati
     || { apt-get update -qq && apt-get install -y -qq chromium fonts-liberation >/dev/null; }
 fi
 "$root/scripts/web-build.sh"
-cargo build --quiet -p local-stack
+# In `make test`, the workspace build the emulator tests made (one feature set: nothing rebuilt);
+# alone, just the local stack.
+cargo build --quiet ${LOCAL_STACK_BUILD:--p local-stack}
 state="$(mktemp -d)"
 stack_pid=""
 cleanup() {

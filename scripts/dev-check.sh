@@ -46,7 +46,9 @@ trap cleanup EXIT
 token() { CPINDEX_STATE_DIR="$state" make -s token PORT="$port" ROLE="$1" ORG="$2" USER=dev-check; }
 status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
-cargo build --quiet -p local-stack
+# In `make test`, the workspace build the emulator tests made (one feature set: nothing rebuilt);
+# alone, just the local stack.
+cargo build --quiet ${LOCAL_STACK_BUILD:--p local-stack}
 EMULATOR_PORT="$emulator_port" scripts/emulator.sh stop
 
 # --- a second make dev leaves the first alone -------------------------------------------------

@@ -13,7 +13,9 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   echo "make dev is already running (pid $(cat "$pidfile"), port $port): use http://127.0.0.1:$port/, or stop it (Ctrl-C in its terminal) first" >&2
   exit 0
 fi
-cargo build --quiet -p local-stack
+# In `make test`, the workspace build the emulator tests made (one feature set: nothing rebuilt);
+# alone, just the local stack.
+cargo build --quiet ${LOCAL_STACK_BUILD:--p local-stack}
 # Only an emulator this run started is stopped when it ends.
 owned=0
 "$root/scripts/emulator.sh" status || owned=1

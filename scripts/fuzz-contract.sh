@@ -22,7 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet -p local-stack
+# In `make test`, the workspace build the emulator tests made (one feature set: nothing rebuilt);
+# alone, just the local stack.
+cargo build --quiet ${LOCAL_STACK_BUILD:--p local-stack}
 stack="$CARGO_TARGET_DIR/debug/local-stack"
 scripts/emulator.sh stop
 scripts/emulator.sh start

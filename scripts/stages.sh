@@ -3,6 +3,10 @@
 # every stage's time. The Python tool environments install in the background meanwhile (they wait
 # on the network, the first stages on the CPU); a stage that needs one waits for it.
 set -euo pipefail
+# The stages that run the local stack build it with the same package selection as the emulator
+# tests, so cargo unifies the same features and reuses that build instead of compiling the
+# local stack's dependencies again with fewer features.
+export LOCAL_STACK_BUILD="--workspace --all-targets"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 mkdir -p .local

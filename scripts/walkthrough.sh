@@ -27,7 +27,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet -p local-stack
+# In `make test`, the workspace build the emulator tests made (one feature set: nothing rebuilt);
+# alone, just the local stack.
+cargo build --quiet ${LOCAL_STACK_BUILD:--p local-stack}
 EMULATOR_PORT="$emulator_port" scripts/emulator.sh stop
 setsid env CPINDEX_STATE_DIR="$state" make --no-print-directory dev PORT="$port" DEV_EMULATOR_PORT="$emulator_port" >"$log" 2>&1 &
 dev_pid=$!

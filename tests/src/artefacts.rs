@@ -99,6 +99,9 @@ pub fn cases() -> Vec<Case> {
 #[derive(Debug, Clone, Copy)]
 pub struct Start {
     pub init: Duration,
+    /// Of `init`, the time spent waiting on AWS requests (the reads a function makes at start,
+    /// through [`crate::endpoint_timer::EndpointTimer`]).
+    pub init_waiting: Duration,
     pub first_invoke: Duration,
     pub peak_rss_mb: f64,
 }
@@ -202,6 +205,8 @@ impl Resources {
             n if n == env::RETENTION_MONTHS => "12".into(),
             n if n == env::CHILD_KEY_SECRET_ARN => self.child_key_secret_arn.clone(),
             n if n == env::TRANSFER_WINDOW_DAYS => "30".into(),
+            n if n == env::ALERT_ACK_HOURS => "4".into(),
+            n if n == env::LOOKUP_CAP_PER_HOUR => cpindex::usage::DEFAULT_CAP_PER_HOUR.to_string(),
             n if n == env::WEBHOOK_SECRET_PREFIX => "cpindex/webhook/".into(),
             // The issuer and audience the sample events' claims carry.
             n if n == env::JWT_ISSUER => SAMPLE_ISSUER.into(),
@@ -382,6 +387,9 @@ async fn run_binary(
     let api = RuntimeApi::start(&launch.arn, launch.timeout, event)
         .await
         .map_err(|e| e.to_string())?;
+    let timer = crate::endpoint_timer::EndpointTimer::start(emulator)
+        .await
+        .map_err(|e| e.to_string())?;
     let build_dir = bin.parent().unwrap_or(Path::new("."));
     let mut cmd = tokio::process::Command::new(bin);
     cmd.env_clear()
@@ -398,7 +406,7 @@ async fn run_binary(
         .env("AWS_DEFAULT_REGION", "eu-west-2")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_ENDPOINT_URL", emulator)
+        .env("AWS_ENDPOINT_URL", &timer.url)
         .env("_HANDLER", "bootstrap")
         .env("LAMBDA_TASK_ROOT", build_dir)
         .envs(lambda_like_certificates())
@@ -441,6 +449,7 @@ async fn run_binary(
     Ok((
         Start {
             init: first_next.duration_since(spawned),
+            init_waiting: timer.waited_before(first_next),
             first_invoke: answered.duration_since(first_next),
             peak_rss_mb: peak,
         },

@@ -5,6 +5,7 @@
 pub mod artefacts;
 pub mod bench;
 pub mod capacity;
+pub mod endpoint_timer;
 pub mod fixtures;
 pub mod http;
 pub mod io_recorder;

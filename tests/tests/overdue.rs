@@ -223,6 +223,69 @@ async fn an_unacknowledged_alert_falls_overdue_at_its_deadline_and_is_sent_again
     assert_eq!(hook.received().len(), 2);
 }
 
+/// A step that escalates an alert and dies before queueing its notice (here, its delivery
+/// queue is gone) leaves the alert waiting; a step within a minute leaves it to the escalating
+/// step, the next one queues the notice, and the LA is sent it once.
+#[tokio::test]
+async fn a_step_that_dies_before_queueing_the_overdue_notice_is_made_good_by_a_later_one() {
+    let w = fixture().await;
+    let hook = WebhookReceiver::start("s3cret", vec![]).await;
+    w.leeds(Some(&hook), Some(2)).await;
+    w.look_by(Some(("unscheduled_care", "RR801", "dr-1"))).await;
+    w.pump_fanout().await;
+    w.deliver_all().await;
+    let late = chrono::Duration::minutes(121);
+    let dying = Reconciler::new(
+        w.table.clone(),
+        SqsQueue::new(w.emu.sqs.clone(), &w.fanout_url),
+        SqsQueue::new(
+            w.emu.sqs.clone(),
+            "http://127.0.0.1:4567/000000000000/no-such-queue",
+        ),
+        SqsQueue::new(w.emu.sqs.clone(), &w.delivery_dlq),
+        Retention::default(),
+        FixedClock::at(w.clock.now() + late),
+    );
+    assert!(dying
+        .escalate_overdue_alerts(dying.clock.now())
+        .await
+        .is_err());
+    // Seconds later (another step racing it): left to the escalating step.
+    let soon = w.reconciler(late + chrono::Duration::seconds(5));
+    assert_eq!(
+        soon.escalate_overdue_alerts(soon.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+    w.deliver_all().await;
+    assert_eq!(
+        kinds(&hook.received()),
+        vec!["child_seen_in_unscheduled_care"]
+    );
+    // The next step, fifteen minutes on: the notice is queued and sent once.
+    let next = w.reconciler(late + chrono::Duration::minutes(15));
+    assert_eq!(
+        next.escalate_overdue_alerts(next.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+    w.deliver_all().await;
+    assert_eq!(
+        kinds(&hook.received()),
+        vec!["child_seen_in_unscheduled_care", "alert_overdue"]
+    );
+    assert_eq!(
+        next.escalate_overdue_alerts(next.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+    w.deliver_all().await;
+    assert_eq!(hook.received().len(), 2);
+}
+
 #[tokio::test]
 async fn acknowledging_the_overdue_notice_closes_the_alert_for_the_la_and_the_operators() {
     let w = fixture().await;

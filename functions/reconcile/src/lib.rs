@@ -71,6 +71,11 @@ pub struct Settings {
 /// steps' granularity does not push the start later each day).
 pub const DAILY_PASS: Duration = Duration::hours(23);
 
+/// How long after an alert was escalated a step that finds it still waiting takes the escalating
+/// step for dead and queues the overdue notice itself (a step queues its notice within
+/// milliseconds of escalating; steps run every 15 minutes).
+pub const OVERDUE_REQUEUE_AFTER: chrono::Duration = chrono::Duration::minutes(1);
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -352,10 +357,20 @@ impl<C: Clock> Reconciler<C> {
                 overdue.done_waiting(&waiting).await?;
                 continue;
             };
+            if alert
+                .overdue_at
+                .is_some_and(|at| now - at < OVERDUE_REQUEUE_AFTER)
+            {
+                // Escalated this moment by a step still running (two steps racing): that step
+                // queues its notice and ends the wait; if it dies first, the next step finds
+                // the alert still waiting and queues the notice then. Queued by both, the
+                // notice could be posted twice at once.
+                continue;
+            }
             if alert.acknowledged_at.is_none() {
                 let note = Notification::overdue(&alert, deadline, now);
-                // Already overdue: an earlier step escalated it and may have died before its
-                // notice was queued, so it is queued again (delivery skips one already final).
+                // Already overdue: an earlier step escalated it and died before its notice was
+                // queued, so it is queued again (delivery skips one already final).
                 let mut send = alert.overdue_at.is_some();
                 if alert.overdue_at.is_none() {
                     let listed = OverdueAlert {
