@@ -113,15 +113,27 @@ async fn cond_put(client: &aws_sdk_dynamodb::Client, table: &str, item: Item) {
         .expect("raw put");
 }
 
-/// The same requests our handler issues for one batch: a batched consistent read of record and
-/// projection keys (100 per call), then per plan a conditional put of the record followed by one
-/// of the projection (16 plans at a time), then the extract part and its pointer.
+/// The same requests our handler issues for one batch: the LA's profile, a batched consistent
+/// read of record and projection keys (100 per call), then per plan a conditional put of the
+/// record followed by one of the projection and, the plan being new on its child, a consistent
+/// query of the child's plans (other LAs', docs/ARCHITECTURE.md "LAs that share a child"; 16
+/// plans at a time), then the extract part and its pointer and the LA's upload counts.
 async fn raw_batch(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     rows: Vec<RawRow>,
     extract: Item,
 ) {
+    client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key_item(&(
+            key::profile_pk(&OrgCode::parse(ORG).expect("an org")),
+            key::CURRENT.to_owned(),
+        ))))
+        .send()
+        .await
+        .expect("raw profile");
     let keys: Vec<Item> = rows
         .iter()
         .flat_map(|r| [key_item(&r.2), key_item(&r.3)])
@@ -140,9 +152,21 @@ async fn raw_batch(
             .expect("raw batch get");
     }
     stream::iter(rows)
-        .map(|(rec, proj, _, _)| async move {
+        .map(|(rec, proj, _, (child_pk, _))| async move {
             cond_put(client, table, rec).await;
             cond_put(client, table, proj).await;
+            client
+                .query()
+                .table_name(table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(child_pk))
+                .expression_attribute_values(":sk", AttributeValue::S(key::PLAN_PREFIX.into()))
+                .send()
+                .await
+                .expect("raw other LAs' plans");
         })
         .buffer_unordered(plan_upsert::batch::WRITE_CONCURRENCY)
         .collect::<Vec<_>>()
@@ -163,6 +187,19 @@ async fn raw_batch(
         .send()
         .await
         .expect("raw latest");
+    client
+        .update_item()
+        .table_name(table)
+        .set_key(Some(key_item(&(
+            format!("IND#bench#{ORG}"),
+            "COUNTS".to_owned(),
+        ))))
+        .update_expression("ADD #c :n")
+        .expression_attribute_names("#c", "created")
+        .expression_attribute_values(":n", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .expect("raw counts");
 }
 
 pub async fn run(url: &str, records: usize) -> Vec<(String, String)> {
