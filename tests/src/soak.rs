@@ -55,6 +55,8 @@ struct Shared {
     /// (LA, lookup user id) -> webhook deliveries received.
     received: HashMap<(String, String), u32>,
     bad_signatures: u64,
+    /// Webhook notices that are not an alert of a child seen (another LA's plan, overdue).
+    other_notices: u64,
     answered: u64,
     documented_503: u64,
     other_errors: BTreeMap<u16, u64>,
@@ -70,8 +72,9 @@ fn org(i: usize) -> String {
     format!("E{:08}", 7_000_000 + i)
 }
 
+/// Under the prefix delivery may read (the stack refuses a profile naming any other).
 fn secret_ref(org: &str) -> String {
-    format!("cpindex/soak/{org}")
+    format!("{}soak-{org}", local_stack::receiver::WEBHOOK_SECRET_PREFIX)
 }
 
 /// The `i`th valid test-range NHS number from 999 300 000.
@@ -126,6 +129,12 @@ async fn receive(
         return StatusCode::UNAUTHORIZED;
     }
     let alert: Value = serde_json::from_slice(&body).unwrap_or_default();
+    // Only the alerts of a child seen name a lookup; the notices that another LA recorded a
+    // plan on a shared child (and any overdue notice) are not counted as alerts.
+    if alert["type"] != "child_seen_in_unscheduled_care" {
+        c.other_notices += 1;
+        return StatusCode::NO_CONTENT;
+    }
     let user = alert["seenBy"]["userId"].as_str().unwrap_or("?").to_owned();
     *c.received.entry((org, user)).or_default() += 1;
     StatusCode::NO_CONTENT
@@ -387,7 +396,10 @@ impl Verdict {
 
 /// Runs the soak against the stack at `s.api`.
 pub async fn run(s: Settings) -> Result<Verdict, String> {
-    let auth = LocalAuth::load_or_create(&s.state_dir).map_err(|e| e.to_string())?;
+    // Tokens from the issuers the stack at `s.api` serves (each issuer is named by its origin).
+    let auth = LocalAuth::load_or_create(&s.state_dir)
+        .map_err(|e| e.to_string())?
+        .at_origin(s.api.trim_end_matches('/'));
     let c = Arc::new(Client {
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -511,6 +523,9 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
             .await
             .map_err(|st| format!("inbox of {la}: {st}"))?
         {
+            if n["kind"] != "child_seen" {
+                continue;
+            }
             let user = n["seenBy"].as_str().unwrap_or("?").to_owned();
             *inbox.entry((la.clone(), user)).or_default() += 1;
         }
@@ -591,6 +606,7 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     v.put("soak_alerts_raced_upload", raced);
     v.put("soak_alerts_unexpected", unexpected_alerts);
     v.put("soak_bad_signatures", k.bad_signatures);
+    v.put("soak_webhook_other_notices", k.other_notices);
     v.put("soak_plans_expected", expected_plans);
     v.put("soak_plans_stored", stored_plans);
     v.put("soak_reconciliation_runs", k.reconciliation_runs.len());
