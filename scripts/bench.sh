@@ -32,7 +32,7 @@ for b in "${selected[@]}"; do
     cargo build --release --quiet -p integration-tests --bin empty-lambda --bin runtime-check
     "$CARGO_TARGET_DIR/release/runtime-check" --release-dir "$CARGO_TARGET_DIR/release" --starts 15 \
       --baseline "$CARGO_TARGET_DIR/release/empty-lambda" \
-      | tee /dev/stderr | grep -E '^[a-z_]+: ' | grep -v '^bootstrap_max_mb: ' >> "$out"
+      | tee /dev/stderr | grep -E '^[a-z_]+: ' | grep -v -e '^bootstrap_max_mb: ' -e '^artefacts: ' >> "$out"
   else
     "$bench" "$b" | tee -a "$out" >&2
   fi

@@ -40,28 +40,8 @@ impl EndpointTimer {
 
     /// Time spent waiting on requests that ended before `until` (the union of their spans).
     pub fn waited_before(&self, until: Instant) -> Duration {
-        let mut spans: Vec<(Instant, Instant)> = self
-            .spans
-            .lock()
-            .expect("spans")
-            .iter()
-            .copied()
-            .filter(|(_, end)| *end <= until)
-            .collect();
-        spans.sort();
-        let mut total = Duration::ZERO;
-        let mut current: Option<(Instant, Instant)> = None;
-        for (start, end) in spans {
-            current = match current {
-                Some((s, e)) if start <= e => Some((s, e.max(end))),
-                Some((s, e)) => {
-                    total += e - s;
-                    Some((start, end))
-                }
-                None => Some((start, end)),
-            };
-        }
-        total + current.map_or(Duration::ZERO, |(s, e)| e - s)
+        let spans = self.spans.lock().expect("spans");
+        crate::io_recorder::covered(spans.iter().copied().filter(|(_, end)| *end <= until))
     }
 }
 

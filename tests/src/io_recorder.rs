@@ -2,7 +2,7 @@
 //! count store round trips and measure the longest chain of requests that ran one after another.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -147,6 +147,25 @@ pub fn critical_path(spans: &[Span]) -> usize {
         }
     }
     depth.into_iter().max().unwrap_or(0)
+}
+
+/// Time covered by spans (start, end) that may overlap: the length of their union.
+pub fn covered(spans: impl IntoIterator<Item = (Instant, Instant)>) -> Duration {
+    let mut sorted: Vec<(Instant, Instant)> = spans.into_iter().collect();
+    sorted.sort();
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in sorted {
+        current = match current {
+            Some((s, e)) if start <= e => Some((s, e.max(end))),
+            Some((s, e)) => {
+                total += e - s;
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    total + current.map_or(Duration::ZERO, |(s, e)| e - s)
 }
 
 #[cfg(test)]

@@ -363,7 +363,17 @@ async fn all_pages(c: &Client, path: &str, token: &str) -> Result<Vec<Value>, u1
             ),
             None => format!("{path}?limit=200"),
         };
-        let (status, body) = c.call(reqwest::Method::GET, &url, token, None).await;
+        // A documented 503 (the emulator falling behind) is answered by asking again, as a
+        // client is told to; anything else ends the read.
+        let mut attempt = 0;
+        let (status, body) = loop {
+            let (status, body) = c.call(reqwest::Method::GET, &url, token, None).await;
+            attempt += 1;
+            if status != 503 || attempt == 10 {
+                break (status, body);
+            }
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        };
         if status != 200 {
             return Err(status);
         }

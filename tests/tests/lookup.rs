@@ -465,6 +465,33 @@ async fn a_queue_that_is_down_costs_the_alert_nothing_the_lookup_still_answers()
     );
 }
 
+/// Refused over the hourly cap, a lookup of a child with a plan still reaches fan-out (the LA
+/// learns its child was asked about); of a child without one, it still costs nothing more.
+#[tokio::test]
+async fn a_lookup_refused_over_the_cap_still_reaches_fan_out() {
+    let f = fixture().await;
+    f.load(LEEDS, vec![plan("L-1", CHILD, "CPP", 1)]).await;
+    let queue = SqsQueue::new(f.emu.sqs.clone(), f.queue_url.clone());
+    let router = lookup::router(
+        lookup::App::new(
+            f.table.clone(),
+            queue,
+            integration_tests::child_keys(),
+            Retention::default(),
+            FixedClock::at(now()),
+        )
+        .with_usage_cap(cpindex::usage::UsageCap::new(1).unwrap()),
+    );
+    let ask = |nhs: &str| request("GET", &format!("/v1/children/{nhs}"), ed("dr-cap"), None);
+    assert_eq!(call(&router, ask(NOBODY)).await.status, 200);
+    assert!(f.queued().await.is_empty());
+    for (nhs, queued) in [(NOBODY, 0), (CHILD, 1)] {
+        let a = call(&router, ask(nhs)).await;
+        assert_eq!(a.status, 429, "{a:?}");
+        assert_eq!(f.queued().await.len(), queued, "{nhs}");
+    }
+}
+
 #[tokio::test]
 async fn a_lookup_is_one_round_trip_without_a_plan_and_two_with_one() {
     let f = fixture().await;

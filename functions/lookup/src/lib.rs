@@ -297,28 +297,39 @@ pub async fn look_up_traced(
         app.usage.count(claims, now, used),
     );
     // Past the cap nothing is answered. The attempt stays in the child's trail as the access it
-    // was (made before the count came back), so an LA still learns its child was asked about.
-    // A count that failed refuses no one: a clinician is never turned away by a counter.
-    match counted {
+    // was (made before the count came back), and reaches fan-out like any other, so an LA
+    // still learns its child was asked about. A count that failed refuses no one: a clinician
+    // is never turned away by a counter.
+    let refused = match counted {
         Ok(n) if app.cap.refuses(n) => {
             if n == u64::from(app.cap.per_hour()) + 1 {
                 tracing::warn!(event = cpindex::log::LOOKUP_CAP_PASSED, org = %claims.org, role = %claims.role, cap = app.cap.per_hour(), "a user passed the hourly lookup cap");
             }
-            return Err(NotAnswered::OverCap {
+            Some(NotAnswered::OverCap {
                 retry_after: UsageCap::retry_after(now),
-            });
+            })
         }
-        Ok(n) if n == cpindex::usage::ATTENTION_PER_HOUR => {
-            tracing::warn!(event = cpindex::log::LOOKUP_VOLUME_HIGH, org = %claims.org, role = %claims.role, "a user's lookups this hour reached the attention threshold");
+        Ok(n) => {
+            if n == cpindex::usage::ATTENTION_PER_HOUR {
+                tracing::warn!(event = cpindex::log::LOOKUP_VOLUME_HIGH, org = %claims.org, role = %claims.role, "a user's lookups this hour reached the attention threshold");
+            }
+            None
         }
-        Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %cpindex::log::chain(&e), access_id = %access.access_id, "lookup not counted");
+            None
         }
+    };
+    // Whether the child has a plan record; a plan read that failed counts as yes, so no answer
+    // (a 503, or over the cap) ever costs an LA its alert.
+    let has_plans = plans.as_ref().map_or(true, |(p, _)| !p.is_empty());
+    let handed = hand_over(app, &access, has_plans, written).await;
+    if let Some(refused) = refused {
+        return Err(refused);
     }
     let (plans, alerts) = plans.map_err(|e| unavailable("plans", &e))?;
     let visits = visits.map_err(|e| unavailable("visits", &e))?;
-    hand_over(app, &access, !plans.is_empty(), written).await?;
+    handed?;
     // Whom to call: each LA's profile, from the shared copy (read again only when stale).
     let profiles = app
         .profiles

@@ -163,21 +163,7 @@ pub const AWS_REQUEST_MS: f64 = 20.0;
 
 /// Time inside requests: the union of their spans.
 pub fn in_requests(spans: &[Span]) -> Duration {
-    let mut sorted: Vec<(Instant, Instant)> = spans.iter().map(|s| (s.start, s.end)).collect();
-    sorted.sort();
-    let mut total = Duration::ZERO;
-    let mut current: Option<(Instant, Instant)> = None;
-    for (start, end) in sorted {
-        current = match current {
-            Some((s, e)) if start <= e => Some((s, e.max(end))),
-            Some((s, e)) => {
-                total += e - s;
-                Some((start, end))
-            }
-            None => Some((start, end)),
-        };
-    }
-    total + current.map_or(Duration::ZERO, |(s, e)| e - s)
+    crate::io_recorder::covered(spans.iter().map(|s| (s.start, s.end)))
 }
 
 /// Runs `f`, returning what it consumed by the recorder and the time Lambda would bill: our
