@@ -1,6 +1,7 @@
-//! Lookup: what a clinician sees when a child presents. The plan read, the access write and the
-//! hand-off to the alert queue are issued together (one store round trip of latency); a failure
-//! to read answers 503, never "no record". The child's partition is found by its child key
+//! Lookup: what a clinician sees when a child presents. The plan read and the access write are
+//! issued together (one store round trip of latency); only a child with a plan record takes a
+//! second, the hand-off to the alert queue (the lean path: docs/ARCHITECTURE.md "Lookup"). A
+//! failure to read answers 503, never "no record". The child's partition is found by its child key
 //! (`cpindex::child_key`), computed here from the NHS number with a secret loaded at start: no
 //! stored access or queued alert holds the number. Operators read the same trail by NHS number.
 
@@ -51,8 +52,7 @@ struct AuditQuery {
 }
 
 /// Everything a lookup needs: the child's partition (read its plans and visits, append an
-/// access) and the alert queue, the three permissions (`Query`, `PutItem`, `SendMessage`) its
-/// three concurrent requests use.
+/// access, mark it pending) and the alert queue: `Query`, `PutItem`, `SendMessage`.
 pub struct App {
     plans: PlanStore,
     accesses: AccessStore,
@@ -249,8 +249,9 @@ impl From<NotAnswered> for ApiError {
     }
 }
 
-/// One lookup, whichever view answers it (`/v1/children/...` or FHIR): the audit record, the
-/// visit and alert hand-off (for an alerting access), the reads, all in one store round trip.
+/// One lookup, whichever view answers it (`/v1/children/...` or FHIR): the reads and the audit
+/// record in one store round trip, and the alert hand-off in a second for an alerting access to
+/// a child with a plan record.
 /// `outcome` is [`AccessOutcome::Allowed`], or [`AccessOutcome::SilentRead`] for a read its
 /// caller declared not an unscheduled access event.
 pub async fn look_up(
