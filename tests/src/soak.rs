@@ -316,7 +316,20 @@ async fn clinicians(c: Arc<Client>, counts: Counts, s: Settings, until: Instant)
                         },
                     );
                 }
-                503 => k.documented_503 += 1,
+                503 => {
+                    // Not answered, but the attempt is audited and handed to fan-out (a plan
+                    // read that failed counts as a plan): an alert to an LA that held a plan
+                    // then is allowed, never owed.
+                    k.documented_503 += 1;
+                    k.lookups.insert(
+                        user,
+                        Expected {
+                            owed: BTreeSet::new(),
+                            shown: if silent { BTreeSet::new() } else { owed },
+                            silent,
+                        },
+                    );
+                }
                 other => *k.other_errors.entry(other).or_default() += 1,
             }
         });
