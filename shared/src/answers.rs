@@ -552,3 +552,46 @@ mod tests {
         assert_eq!(serde_json::from_value::<BatchAck>(json).unwrap(), b);
     }
 }
+
+/// Possible matches a demographic search shows at most: more is answered as "too many
+/// possible matches: narrow the search", never as a list (a search is not a way to browse).
+pub const MAX_MATCHES_SHOWN: usize = 3;
+
+/// What a demographic search found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchOutcome {
+    NoMatch,
+    PossibleMatch,
+    /// More than [`MAX_MATCHES_SHOWN`]: nothing is listed.
+    TooManyMatches,
+}
+
+/// One possible match: which LA to call and the kind of plan, never who the child is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PossibleMatch {
+    /// The LA's vetted contacts (its profile), without any case team.
+    pub la: ResponsibleLa,
+    pub plan_type: PlanType,
+    /// Active, or ended and still within retention.
+    pub status: ShownStatus,
+    /// Whether the family name matched as spelt or only by its sound.
+    #[serde(rename = "match")]
+    pub matched: crate::demographics::MatchKind,
+}
+
+/// The answer to `POST /v1/child-searches`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChildSearchAnswer {
+    /// The search's id in the audit trail.
+    pub search_id: String,
+    pub outcome: SearchOutcome,
+    /// Whether sound-alike family names were searched too.
+    pub widened: bool,
+    /// At most [`MAX_MATCHES_SHOWN`]; empty unless `outcome` is `possible_match`.
+    pub matches: Vec<PossibleMatch>,
+    /// What the clinician does next, in words.
+    pub advice: String,
+}

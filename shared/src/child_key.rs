@@ -153,6 +153,11 @@ impl ChildKeys {
         }
     }
 
+    /// A fresh MAC under this key (`crate::demographics` keys demographics with it).
+    pub(crate) fn mac_for_demographics(&self) -> Hmac<Sha256> {
+        self.mac.clone()
+    }
+
     /// The child key of `nhs`.
     pub fn of(&self, nhs: &NhsNumber) -> ChildKey {
         let mut mac = self.mac.clone();

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod contact;
 pub mod csv_extract;
+pub mod demographics;
 pub mod disclosure;
 pub mod fhir;
 pub mod indicators;

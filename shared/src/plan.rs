@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::contact::CaseTeam;
+use crate::demographics::{AbsentReason, DemographicKeys, Demographics};
 use crate::json_object::ObjectReader;
 use crate::nhs_number::NhsNumber;
 use crate::problem::{ErrorCode, FieldError};
@@ -229,6 +230,105 @@ pub struct Plan {
     /// Records stored before this held `responsibleLa`, which is read past and never shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_team: Option<CaseTeam>,
+    /// The child's demographics (the mother's, for an unborn child's plan) as keyed MACs: never
+    /// in clear (`crate::demographics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demographics: Option<DemographicKeys>,
+    /// The demographics as sent, until the write path keys them ([`Plan::seal`]). Never
+    /// serialised, so never stored.
+    #[serde(skip)]
+    pub sent_demographics: Option<Demographics>,
+}
+
+/// A plan recorded without an NHS number (`nhsNumberAbsentReason`): held as unmatched, found
+/// only by a demographic search, until the LA sends the number (`crate::demographics`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnmatchedPlan {
+    pub reason: AbsentReason,
+    /// Everything else the LA sent, as for any plan (its `nhsNumber` is never read).
+    #[serde(flatten)]
+    pub plan: PlanDetails,
+}
+
+/// A plan's details apart from the child's NHS number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanDetails {
+    pub plan_ref: PlanRef,
+    pub plan_type: PlanType,
+    pub start_date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<EndReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_due_date: Option<NaiveDate>,
+    pub source_version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_team: Option<CaseTeam>,
+    /// Required for an unmatched plan: how it is found.
+    pub demographics: Option<DemographicKeys>,
+    #[serde(skip)]
+    pub sent_demographics: Option<Demographics>,
+}
+
+/// What an LA records: a plan on an NHS number, or an unmatched one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    Plan(Plan),
+    Unmatched(UnmatchedPlan),
+}
+
+impl Plan {
+    /// Keys the demographics sent with the plan under `keys` (the write key), so that only
+    /// the MACs are ever stored. The write path calls it before storing.
+    pub fn seal(&mut self, keys: &crate::child_key::ChildKeys) {
+        if let Some(d) = self.sent_demographics.take() {
+            self.demographics = Some(d.keyed(keys));
+        }
+    }
+}
+
+impl UnmatchedPlan {
+    /// As [`Plan::seal`].
+    pub fn seal(&mut self, keys: &crate::child_key::ChildKeys) {
+        if let Some(d) = self.plan.sent_demographics.take() {
+            self.plan.demographics = Some(d.keyed(keys));
+        }
+    }
+
+    /// Where the plan stands on `today` under `retention` (as [`Plan::status`]).
+    pub fn status(&self, today: NaiveDate, retention: Retention) -> PlanStatus {
+        status_of(self.plan.end_date, today, retention)
+    }
+
+    /// The plan as an ordinary one on `nhs_number` (what it becomes when the number arrives).
+    pub fn with_nhs_number(&self, nhs_number: NhsNumber) -> Plan {
+        let d = &self.plan;
+        Plan {
+            plan_ref: d.plan_ref.clone(),
+            nhs_number,
+            plan_type: d.plan_type,
+            start_date: d.start_date,
+            end_date: d.end_date,
+            end_reason: d.end_reason,
+            expected_due_date: d.expected_due_date,
+            source_version: d.source_version,
+            case_team: d.case_team.clone(),
+            demographics: d.demographics.clone(),
+            sent_demographics: None,
+        }
+    }
+}
+
+fn status_of(end_date: Option<NaiveDate>, today: NaiveDate, retention: Retention) -> PlanStatus {
+    match end_date {
+        None => PlanStatus::Active,
+        Some(end) if end >= today => PlanStatus::Active,
+        Some(end) if today < retention.delete_on(end) => PlanStatus::Ended,
+        Some(_) => PlanStatus::Expired,
+    }
 }
 
 /// An optional strict ISO calendar date field.
@@ -252,8 +352,32 @@ pub(crate) fn date(
 }
 
 impl Plan {
-    /// Parses one plan from JSON. `path` is its pointer in the request (for error fields);
-    /// `plan_ref` is given when it comes from the URL, otherwise it is read from the body.
+    /// Parses one plan on an NHS number from JSON. `path` is its pointer in the request (for
+    /// error fields); `plan_ref` is given when it comes from the URL, otherwise it is read from
+    /// the body. A plan without an NHS number is refused here ([`Recorded::from_json`] takes
+    /// it).
+    pub fn from_json(
+        value: &Value,
+        path: &str,
+        plan_ref: Option<PlanRef>,
+        today: NaiveDate,
+    ) -> Result<Self, FieldError> {
+        match Recorded::from_json(value, path, plan_ref, today)? {
+            Recorded::Plan(p) => Ok(p),
+            Recorded::Unmatched(_) => Err(FieldError::new(
+                ErrorCode::InvalidNhsNumber,
+                format!("{path}/nhsNumber"),
+                "a plan without an NHS number is recorded one at a time \
+                 (PUT /v1/plans/{planRef}), not in a batch",
+            )),
+        }
+    }
+}
+
+impl Recorded {
+    /// Parses one record from JSON: a plan on an NHS number, or, with
+    /// `nhsNumberAbsentReason` and the child's demographics instead of the number, an
+    /// unmatched plan. Arguments as [`Plan::from_json`].
     pub fn from_json(
         value: &Value,
         path: &str,
@@ -272,18 +396,43 @@ impl Plan {
                 PlanRef::parse(raw, &r.pointer("planRef"))?
             }
         };
-        let raw_nhs = r.str(
-            "nhsNumber",
-            ErrorCode::InvalidNhsNumber,
-            ErrorCode::InvalidNhsNumber,
-        )?;
-        let nhs_number = NhsNumber::parse(raw_nhs).map_err(|e| {
-            FieldError::new(
-                ErrorCode::InvalidNhsNumber,
-                r.pointer("nhsNumber"),
-                e.to_string(),
-            )
-        })?;
+        let absent = match r.opt_str("nhsNumberAbsentReason", ErrorCode::InvalidAbsentReason)? {
+            None => None,
+            Some(raw) => Some(AbsentReason::parse(raw).ok_or_else(|| {
+                FieldError::new(
+                    ErrorCode::InvalidAbsentReason,
+                    r.pointer("nhsNumberAbsentReason"),
+                    "the reason is one of not_registered, not_traceable, newborn",
+                )
+            })?),
+        };
+        let nhs_number = match (absent, value.get("nhsNumber")) {
+            (Some(_), Some(n)) if !n.is_null() => {
+                return Err(FieldError::new(
+                    ErrorCode::InvalidAbsentReason,
+                    r.pointer("nhsNumberAbsentReason"),
+                    "send the NHS number or the reason it is absent, not both",
+                ))
+            }
+            (Some(_), _) => {
+                r.handled("nhsNumber");
+                None
+            }
+            (None, _) => {
+                let raw_nhs = r.str(
+                    "nhsNumber",
+                    ErrorCode::InvalidNhsNumber,
+                    ErrorCode::InvalidNhsNumber,
+                )?;
+                Some(NhsNumber::parse(raw_nhs).map_err(|e| {
+                    FieldError::new(
+                        ErrorCode::InvalidNhsNumber,
+                        r.pointer("nhsNumber"),
+                        e.to_string(),
+                    )
+                })?)
+            }
+        };
         let raw_type = r.str(
             "planType",
             ErrorCode::InvalidPlanType,
@@ -338,6 +487,16 @@ impl Plan {
             )?),
         };
         r.handled("caseTeam");
+        let demographics = Demographics::read(&mut r, today)?;
+        if absent.is_some() && demographics.is_none() {
+            return Err(FieldError::new(
+                ErrorCode::MissingField,
+                r.pointer(crate::demographics::BIRTH_DATE),
+                "a plan without an NHS number needs the child's date of birth, sex and family \
+                 name (the mother's, for an unborn child's plan): a demographic search is the \
+                 only way it is found",
+            ));
+        }
 
         if start_date > today + chrono::Days::new(1) {
             return Err(FieldError::new(
@@ -373,27 +532,43 @@ impl Plan {
             _ => {}
         }
         r.finish()?;
-        Ok(Self {
-            plan_ref,
-            nhs_number,
-            plan_type,
-            start_date,
-            end_date,
-            end_reason,
-            expected_due_date,
-            source_version,
-            case_team,
+        Ok(match (nhs_number, absent) {
+            (Some(nhs_number), _) => Recorded::Plan(Plan {
+                plan_ref,
+                nhs_number,
+                plan_type,
+                start_date,
+                end_date,
+                end_reason,
+                expected_due_date,
+                source_version,
+                case_team,
+                demographics: None,
+                sent_demographics: demographics,
+            }),
+            (None, reason) => Recorded::Unmatched(UnmatchedPlan {
+                reason: reason.unwrap_or(AbsentReason::NotTraceable),
+                plan: PlanDetails {
+                    plan_ref,
+                    plan_type,
+                    start_date,
+                    end_date,
+                    end_reason,
+                    expected_due_date,
+                    source_version,
+                    case_team,
+                    demographics: None,
+                    sent_demographics: demographics,
+                },
+            }),
         })
     }
+}
 
+impl Plan {
     /// Where the plan stands on `today` under `retention`.
     pub fn status(&self, today: NaiveDate, retention: Retention) -> PlanStatus {
-        match self.end_date {
-            None => PlanStatus::Active,
-            Some(end) if end >= today => PlanStatus::Active,
-            Some(end) if today < retention.delete_on(end) => PlanStatus::Ended,
-            Some(_) => PlanStatus::Expired,
-        }
+        status_of(self.end_date, today, retention)
     }
 
     /// The day the plan is deleted, if it has ended.

@@ -70,6 +70,10 @@ error_codes! {
     PurposeRequired = ("purpose_required", 400, "Reading an audit trail needs a stated purpose"),
     InvalidAckWindow = ("invalid_ack_window", 400, "An acknowledgement window is whole hours from 1 to 168"),
     InvalidCareSetting = ("invalid_care_setting", 400, "The care setting is maternity, paediatrics, health_visiting, camhs or gp"),
+    InvalidSex = ("invalid_sex", 400, "Sex is male, female, other or unknown (FHIR administrative gender)"),
+    InvalidFamilyName = ("invalid_family_name", 400, "A family name is letters (with spaces, hyphens, apostrophes or full stops), at most 100 characters"),
+    InvalidAbsentReason = ("invalid_nhs_number_absent_reason", 400, "A plan without an NHS number needs the reason (not_registered, not_traceable or newborn) and the child's demographics"),
+    NhsNumberKnown = ("nhs_number_known", 409, "This plan already has an NHS number: a plan never loses it (withdraw it instead)"),
     StoreUnavailable = ("store_unavailable", 503, "The index could not be read or written; try again"),
     Internal = ("internal", 500, "Internal error"),
 }

@@ -447,6 +447,8 @@ pub const CHILD_ACCESSES_PATH: &str = "/v1/children/{nhsNumber}/accesses";
 pub const MISSED_APPOINTMENTS_PATH: &str = "/v1/children/{nhsNumber}/missed-appointments";
 
 /// FHIR R4: the national `CareTeam` search (plans, with the responsible LAs' contacts).
+/// A clinician's search by date of birth, sex and family name (a name travels only in a body).
+pub const CHILD_SEARCHES_PATH: &str = "/v1/child-searches";
 pub const FHIR_CARE_TEAM_PATH: &str = "/FHIR/R4/CareTeam";
 /// FHIR R4: the national `AuditEvent` search (previous unscheduled-care accesses).
 pub const FHIR_AUDIT_EVENT_PATH: &str = "/FHIR/R4/AuditEvent";
@@ -495,6 +497,13 @@ pub const POST_MISSED_APPOINTMENT: RouteDef = RouteDef::new(
     SCHEDULED,
     Body::Json,
 );
+/// A clinician's demographic search, for a child whose NHS number is not known
+/// (`cpindex::demographics`): it says whether there is a possible match and which LA to call,
+/// never an NHS number or a name. An unscheduled-care match alerts the LA. Answered with a
+/// lookup's urgency.
+pub const POST_CHILD_SEARCH: RouteDef =
+    RouteDef::new("POST", CHILD_SEARCHES_PATH, LOOKUP, CARE, Body::Json)
+        .throttled(Throttle::Lookup);
 /// FHIR: one `CareTeam` per plan shown, for an NHS number (the same lookup as [`GET_CHILD`]).
 pub const FHIR_CARE_TEAM: RouteDef =
     RouteDef::new("GET", FHIR_CARE_TEAM_PATH, LOOKUP, CARE, Body::None).throttled(Throttle::Lookup);
@@ -566,6 +575,7 @@ pub const ROUTES: &[RouteDef] = &[
     GET_CHILD,
     GET_CHILD_ACCESSES,
     POST_MISSED_APPOINTMENT,
+    POST_CHILD_SEARCH,
     FHIR_CARE_TEAM,
     FHIR_AUDIT_EVENT,
     FHIR_FLAG,
