@@ -595,3 +595,21 @@ pub struct ChildSearchAnswer {
     /// What the clinician does next, in words.
     pub advice: String,
 }
+
+/// A plan recorded without an NHS number, as its LA sees it (`cpindex::unmatched`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnmatchedView {
+    pub plan_ref: PlanRef,
+    pub nhs_number_absent_reason: crate::demographics::AbsentReason,
+    /// Always true: how a clinician's demographic search finds it.
+    pub demographics_recorded: bool,
+    #[serde(flatten)]
+    pub facts: PlanFacts,
+    pub source_version: u64,
+    /// `unmatched`, until the LA sends the NHS number.
+    pub matching: crate::unmatched::UnmatchedState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}

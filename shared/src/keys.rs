@@ -44,6 +44,10 @@ pub mod keep {
     pub const USAGE_DAYS: i64 = 92;
     /// A change to an LA's profile (who, when, old and new values): as long as the audit trail.
     pub const PROFILE_CHANGE_DAYS: i64 = 730;
+    /// A clinician's demographic search: as long as the audit trail.
+    pub const SEARCH_DAYS: i64 = 730;
+    // Unmatched plans and their demographic entries: as plan records. A matched unmatched
+    // record: the retention from when its number arrived.
     // Plan records and live projections: the plan's end date (or a withdrawal) plus the
     // configured retention (`cpindex::plan::Retention`, 12 months by default).
 }
@@ -83,10 +87,17 @@ pub enum Entity {
     AlertDue,
     /// An overdue alert not yet acknowledged: gone when the LA acknowledges it.
     OverdueAlert,
+    /// A plan recorded without an NHS number (`cpindex::unmatched`), beside the plan record.
+    UnmatchedPlan,
+    /// A pointer from one demographic key to a plan it was recorded with
+    /// (`cpindex::demographics`): checked against the plan at every search.
+    DemographicEntry,
+    /// A clinician's demographic search, kept under its exact key (`cpindex::child_search`).
+    DemographicSearch,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 16] = [
+    pub const ALL: [Entity; 19] = [
         Entity::PlanRecord,
         Entity::PlanProjection,
         Entity::Access,
@@ -103,6 +114,9 @@ impl Entity {
         Entity::AlertState,
         Entity::AlertDue,
         Entity::OverdueAlert,
+        Entity::UnmatchedPlan,
+        Entity::DemographicEntry,
+        Entity::DemographicSearch,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -123,6 +137,9 @@ impl Entity {
             Entity::AlertState => "alert_state",
             Entity::AlertDue => "alert_due",
             Entity::OverdueAlert => "overdue_alert",
+            Entity::UnmatchedPlan => "unmatched_plan",
+            Entity::DemographicEntry => "demographic_entry",
+            Entity::DemographicSearch => "demographic_search",
         }
     }
 
@@ -237,6 +254,32 @@ pub mod key {
     /// A plan as a lookup sees it, inside the child's partition.
     pub fn child_plan_sk(org: &OrgCode, plan_ref: &PlanRef) -> String {
         format!("{PLAN_PREFIX}{org}#{plan_ref}")
+    }
+
+    /// An unmatched plan's record, beside the plan record under the same reference (one query
+    /// reads both).
+    pub const UNMATCHED_SK: &str = "UNMATCHED";
+
+    /// GSI1: an LA's unmatched plans (its reconciliation report lists them).
+    pub fn org_unmatched_gsi(org: &OrgCode) -> String {
+        format!("ORG#{org}#UNMATCHED")
+    }
+
+    /// One demographic key's partition: entries pointing at plans, and the searches made.
+    pub fn demographic_pk(key: &crate::demographics::DemographicKey) -> String {
+        format!("DEMO#{key}")
+    }
+
+    /// A demographic entry's sort key (inside [`PLAN_PREFIX`]).
+    pub fn demographic_plan_sk(org: &OrgCode, plan_ref: &PlanRef) -> String {
+        format!("{PLAN_PREFIX}{org}#{plan_ref}")
+    }
+
+    pub const SEARCH_PREFIX: &str = "SEARCH#";
+
+    /// A search's audit record under its exact key.
+    pub fn demographic_search_sk(at: DateTime<Utc>, search_id: &str) -> String {
+        format!("{SEARCH_PREFIX}{}#{search_id}", sortable_time(at))
     }
 
     /// The authoritative record of an LA's plan, addressed by the LA's own reference.

@@ -8,6 +8,7 @@ pub mod answers;
 pub mod attendances;
 pub mod batch;
 pub mod child_key;
+pub mod child_search;
 pub mod cis2;
 pub mod claims;
 pub mod clock;
@@ -38,6 +39,7 @@ pub mod routes;
 pub mod signing;
 pub mod text;
 pub mod transfer;
+pub mod unmatched;
 pub mod usage;
 
 pub use child_key::{ChildKey, ChildKeys, KeyFingerprint, Keyring};

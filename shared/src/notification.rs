@@ -35,22 +35,29 @@ pub enum NotificationKind {
     /// Scheduled care recorded that a child on the LA's plan (or a pregnant woman, for an
     /// unborn-child plan) missed an appointment (`crate::missed`).
     MissedAppointment,
+    /// A clinician in unscheduled care searched by date of birth, sex and family name and found
+    /// one of the LA's plans as a possible match (`crate::child_search`): the LA confirms who
+    /// the child is. Carries the LA's own plan reference, never what was typed.
+    DemographicMatch,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 6] = [
         NotificationKind::ChildSeen,
         NotificationKind::OtherLaPlan,
         NotificationKind::ProfileChanged,
         NotificationKind::AlertOverdue,
         NotificationKind::MissedAppointment,
+        NotificationKind::DemographicMatch,
     ];
 
     /// An alert someone must act on: it falls overdue when not acknowledged in time.
     pub fn must_be_acknowledged(self) -> bool {
         matches!(
             self,
-            NotificationKind::ChildSeen | NotificationKind::MissedAppointment
+            NotificationKind::ChildSeen
+                | NotificationKind::MissedAppointment
+                | NotificationKind::DemographicMatch
         )
     }
 
@@ -62,6 +69,7 @@ impl NotificationKind {
             NotificationKind::ProfileChanged => "la_profile_changed",
             NotificationKind::AlertOverdue => "alert_overdue",
             NotificationKind::MissedAppointment => "child_missed_appointment",
+            NotificationKind::DemographicMatch => "child_possibly_seen_in_unscheduled_care",
         }
     }
 }
@@ -202,6 +210,21 @@ pub struct Notification {
     /// For [`NotificationKind::MissedAppointment`]: which appointment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missed: Option<MissedAppointment>,
+    /// For [`NotificationKind::DemographicMatch`]: which of the LA's plans matched, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demographic_match: Option<DemographicMatchNote>,
+}
+
+/// What a demographic-match alert says: the LA's plan the search matched, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemographicMatchNote {
+    pub plan_ref: crate::plan::PlanRef,
+    pub plan_type: PlanType,
+    #[serde(rename = "match")]
+    pub matched: crate::demographics::MatchKind,
+    /// Whether the clinician widened the search to sound-alike family names.
+    pub widened: bool,
 }
 
 /// What an overdue notification says of the alert it is about.
@@ -280,6 +303,55 @@ impl Notification {
             overdue: None,
             attendances: None,
             missed: None,
+            demographic_match: None,
+        }
+    }
+
+    /// The alert telling `m.org` that the unscheduled-care search `search` matched its plan
+    /// `m.plan_ref`. Its id depends on the search and the plan, so a redelivered message names
+    /// the same notification.
+    pub fn demographic_match(
+        search: &crate::child_search::DemographicMatch,
+        m: &crate::child_search::MatchedPlan,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let s = &search.searcher;
+        let event = format!("search-{}-{}", s.search_id, m.plan_ref);
+        Self {
+            notification_id: notification_id(&event, &m.org),
+            kind: NotificationKind::DemographicMatch,
+            la: m.org.clone(),
+            access_id: s.search_id.clone(),
+            nhs_number: None,
+            struck: None,
+            seen_at: s.at,
+            setting_code: s.org.clone(),
+            setting_name: s.org_name.clone(),
+            setting_type: s.setting_type,
+            seen_by: s.user.as_str().to_owned(),
+            seen_by_role: s.role,
+            plan_types: vec![m.plan_type],
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            created_at: now,
+            delivered_at: None,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            last_error: None,
+            later_views: Vec::new(),
+            last_seen_at: None,
+            other_la: None,
+            profile_change: None,
+            overdue_at: None,
+            overdue: None,
+            attendances: None,
+            missed: None,
+            demographic_match: Some(DemographicMatchNote {
+                plan_ref: m.plan_ref.clone(),
+                plan_type: m.plan_type,
+                matched: m.matched,
+                widened: search.widened,
+            }),
         }
     }
 
@@ -318,6 +390,7 @@ impl Notification {
             overdue: None,
             attendances: None,
             missed: None,
+            demographic_match: None,
         }
     }
 
@@ -363,6 +436,7 @@ impl Notification {
             overdue: None,
             attendances: None,
             missed: None,
+            demographic_match: None,
         }
     }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Access;
 use crate::child_key::ChildKey;
+use crate::child_search::DemographicMatch;
 
 /// How long a recheck waits in the queue: more than the lookup function's timeout (10 s), with
 /// room for the clocks of two functions to disagree. SQS allows up to 900 s.
@@ -51,7 +52,26 @@ impl Recheck {
 #[serde(untagged)]
 pub enum FanoutMessage {
     Recheck(#[serde(with = "tagged")] Recheck),
+    /// `{"demographicMatch": {...}}`: an unscheduled-care demographic search that matched.
+    DemographicMatch(MatchMessage),
     Access(Box<Access>),
+}
+
+/// The message form of a [`DemographicMatch`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MatchMessage {
+    pub demographic_match: DemographicMatch,
+}
+
+impl DemographicMatch {
+    /// The queue message body.
+    pub fn body(&self) -> String {
+        serde_json::to_string(&FanoutMessage::DemographicMatch(MatchMessage {
+            demographic_match: self.clone(),
+        }))
+        .expect("a match serialises")
+    }
 }
 
 /// A recheck is `{"recheck": {...}}`.
@@ -107,8 +127,25 @@ mod tests {
         );
         let body = serde_json::to_string(&a).unwrap();
         let back: FanoutMessage = serde_json::from_str(&body).unwrap();
-        assert_eq!(back, FanoutMessage::Access(Box::new(a)));
+        assert_eq!(back, FanoutMessage::Access(Box::new(a.clone())));
         assert!(serde_json::from_str::<FanoutMessage>("{\"recheck\":{}}").is_err());
+        let m = DemographicMatch {
+            searcher: crate::child_search::Searcher::new(&claims, a.at),
+            widened: true,
+            matches: vec![crate::child_search::MatchedPlan {
+                org: crate::OrgCode::parse("E08000035").unwrap(),
+                plan_ref: crate::PlanRef::parse("CP-1", "").unwrap(),
+                plan_type: crate::PlanType::Cpp,
+                matched: crate::demographics::MatchKind::SoundsAlike,
+            }],
+        };
+        let back: FanoutMessage = serde_json::from_str(&m.body()).unwrap();
+        assert_eq!(
+            back,
+            FanoutMessage::DemographicMatch(MatchMessage {
+                demographic_match: m
+            })
+        );
         assert!(serde_json::from_str::<FanoutMessage>("{not json").is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod alert_state;
+pub mod demographics;
 pub mod error;
 pub mod extracts;
 pub mod indicators;
@@ -15,6 +16,7 @@ pub mod runs;
 pub mod scan;
 pub mod size;
 pub mod table;
+pub mod unmatched;
 pub mod usage;
 
 pub use error::{BoxError, CancelReason, Item, StoreError};

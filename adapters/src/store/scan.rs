@@ -24,6 +24,8 @@ pub struct ScanPosition(pub(crate) Item);
 pub enum Scanned {
     PlanRecord(Box<PlanRecord>),
     Notification(Box<Notification>),
+    /// A plan recorded without an NHS number (`cpindex::unmatched`).
+    Unmatched(Box<cpindex::unmatched::UnmatchedRecord>),
     /// Reconciliation's own run state and checkpoints.
     Bookkeeping,
     /// Every other kind (projections, accesses, profiles, extracts, reports).
@@ -65,6 +67,9 @@ impl ScannedItem {
                 }
                 Some(Entity::Notification) => {
                     Scanned::Notification(Box::new(super::notifications::decode(item)?))
+                }
+                Some(Entity::UnmatchedPlan) => {
+                    Scanned::Unmatched(Box::new(super::unmatched::decode(item)?))
                 }
                 Some(Entity::ReconciliationRun) => Scanned::Bookkeeping,
                 other => Scanned::Other(other),

@@ -11,6 +11,7 @@ use adapters::sqs_batch::{each, BatchResponse, QueueMessage};
 use chrono::{DateTime, Utc};
 use cpindex::access::{attendance_of, Access, AccessOutcome};
 use cpindex::attendances::Attendances;
+use cpindex::child_search::DemographicMatch;
 use cpindex::indicators::{Counter, IsoWeek};
 use cpindex::notification::{DeliveryMessage, Notification, NotificationKind};
 use cpindex::plan::PlanStatus;
@@ -257,6 +258,37 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
         Ok(notified)
     }
 
+    /// An unscheduled-care demographic search matched plans: one alert per plan matched, to its
+    /// LA, idempotently (the id depends on the search and the plan), each on the list waiting
+    /// for its acknowledgement deadline, each queued for delivery. Returns the LAs notified.
+    pub async fn demographic_match(
+        &self,
+        search: &DemographicMatch,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrgCode>, FanoutError> {
+        let mut deliveries = Vec::with_capacity(search.matches.len());
+        for m in &search.matches {
+            let n = Notification::demographic_match(search, m, now);
+            let created = self.store.notifications.create(&n).await?;
+            if created == adapters::store::notifications::Created::New {
+                self.store
+                    .indicators
+                    .add_or_log(
+                        &m.org,
+                        IsoWeek::of(search.searcher.at),
+                        &[(Counter::AlertSent(search.searcher.setting_type), 1)],
+                    )
+                    .await;
+            }
+            self.store.overdue.wait(&n).await?;
+            deliveries.push(DeliveryMessage {
+                notification_id: n.notification_id,
+            });
+        }
+        self.queue.send(&deliveries).await?;
+        Ok(search.matches.iter().map(|m| m.org.clone()).collect())
+    }
+
     async fn one(&self, m: &QueueMessage) -> Result<(), FanoutError> {
         match serde_json::from_str(&m.body).map_err(FanoutError::Poison)? {
             FanoutMessage::Access(access) => {
@@ -264,6 +296,16 @@ impl<Q: DeliveryQueue, C: Clock> Fanout<Q, C> {
                 tracing::info!(
                     access_id = %access.access_id, notified = outcome.notified.len(),
                     redelivery = outcome.already_existed > 0, "access fanned out"
+                );
+            }
+            FanoutMessage::DemographicMatch(m) => {
+                let notified = self
+                    .demographic_match(&m.demographic_match, self.clock.now())
+                    .await?;
+                tracing::info!(
+                    search_id = %m.demographic_match.searcher.search_id,
+                    notified = notified.len(),
+                    "demographic match fanned out"
                 );
             }
             FanoutMessage::Recheck(recheck) => {

@@ -5,6 +5,7 @@
 //! (`cpindex::child_key`), computed here from the NHS number with a secret loaded at start: no
 //! stored access or queued alert holds the number. Operators read the same trail by NHS number.
 
+mod child_search;
 pub mod fhir;
 pub mod fhir_routes;
 pub mod view;
@@ -69,6 +70,8 @@ pub struct App {
     /// Each user's lookups per hour, and the cap on them (`cpindex::usage`).
     usage: UsageStore,
     cap: UsageCap,
+    /// Demographic entries and searches (`cpindex::demographics`).
+    demographics: adapters::store::demographics::DemographicIndex,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
             profiles: ProfileCache::new(table.clone()),
             usage: UsageStore::new(table.clone()),
             cap: UsageCap::default(),
+            demographics: adapters::store::demographics::DemographicIndex::new(table.clone()),
             queue,
             retention,
             transfer_window: TransferWindow::default(),
@@ -151,6 +155,7 @@ pub fn routes(app: App) -> Router {
     let lookups = serve(lookups, &routes::FHIR_FLAG, fhir_routes::flag).layer(Extension(audit));
     let r = serve(lookups, &routes::GET_CHILD_ACCESSES, audit_trail);
     let r = serve(r, &routes::POST_MISSED_APPOINTMENT, missed_appointment);
+    let r = serve(r, &routes::POST_CHILD_SEARCH, child_search::child_search);
     serve(r, &routes::FHIR_METADATA, fhir_routes::metadata)
         .method_not_allowed_fallback(adapters::edge::method_not_allowed)
         .layer(axum::middleware::from_fn(fhir_routes::outcomes_only))

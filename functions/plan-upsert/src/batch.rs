@@ -230,7 +230,8 @@ pub async fn apply(
                     other_las: Vec::new(),
                 })
             }
-            Ok(plan) => {
+            Ok(mut plan) => {
+                plan.seal(keys);
                 entries.push(ExtractEntry {
                     plan_ref: plan.plan_ref.clone(),
                     source_version: plan.source_version,
@@ -260,11 +261,32 @@ pub async fn apply(
                 // from the conditional write itself.
                 let k = known.take().unwrap_or(Known::Unread);
                 let child = keys.of(&plan.nhs_number);
-                let result = store.upsert(org, plan, child, actor, now, k).await;
+                // The demographic entries before the plan (as for one plan), unless the read
+                // shows this very version already held (a nightly full extract repeats most).
+                let unchanged = matches!(&k, Known::Present { record, .. }
+                    if record.source_version == plan.source_version && record.plan == plan);
+                let indexed = if unchanged {
+                    Ok(())
+                } else {
+                    let delete_on = plan.delete_on(app.retention);
+                    crate::index_demographics(
+                        app,
+                        org,
+                        &plan.plan_ref,
+                        plan.demographics.as_ref(),
+                        delete_on,
+                    )
+                    .await
+                };
+                let result = match indexed {
+                    Ok(()) => store.upsert(org, plan, child, actor, now, k).await,
+                    Err(e) => Err(e),
+                };
                 let mut others = Vec::new();
                 let mut recheck = None;
                 if let Ok(outcome) = &result {
                     crate::strike_notifications(app, org, outcome).await;
+                    crate::matched(app, org, actor, outcome, now).await;
                     others = crate::other_las::tell(app, active, org, outcome, now).await;
                     recheck = crate::recheck::of(active, outcome);
                 }

@@ -4,6 +4,7 @@
 pub mod batch;
 mod other_las;
 mod recheck;
+mod unmatched;
 pub mod view;
 
 use std::sync::Arc;
@@ -23,9 +24,10 @@ use axum::{Extension, Json, Router};
 use base64::Engine;
 use cpindex::json_object::MAX_INTEGER;
 use cpindex::notification::Struck;
+use cpindex::plan::Recorded;
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::routes;
-use cpindex::{ActiveKeys, Clock, Keyring, Plan, PlanRef, Retention};
+use cpindex::{ActiveKeys, Clock, Keyring, PlanRef, Retention};
 use serde::Deserialize;
 
 use crate::view::{plan_view, PlanList, PlanView};
@@ -38,6 +40,8 @@ pub struct App {
     pub(crate) extracts: ExtractStore,
     pub(crate) indicators: IndicatorStore,
     pub(crate) notifications: NotificationStore,
+    pub(crate) unmatched: adapters::store::unmatched::UnmatchedStore,
+    pub(crate) demographics: adapters::store::demographics::DemographicIndex,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retention: Retention,
     /// The delivery queue: another LA told of a plan on its child gets its webhook called.
@@ -67,6 +71,8 @@ impl App {
             extracts: ExtractStore::new(table.clone()),
             indicators: IndicatorStore::new(table.clone()),
             notifications: NotificationStore::new(table.clone()),
+            unmatched: adapters::store::unmatched::UnmatchedStore::new(table.clone(), retention),
+            demographics: adapters::store::demographics::DemographicIndex::new(table.clone()),
             key_guard: KeyGuard::new(table, keys.into(), clock.clone()),
             clock,
             retention,
@@ -194,6 +200,55 @@ async fn strike(
     Ok(())
 }
 
+/// Points a plan's demographic keys at it (`cpindex::demographics`), expiring with the plan.
+/// Written before the plan itself, so a plan is never held without the entries that find it;
+/// an entry whose write then loses (stale, conflicting) names nothing, since every search
+/// checks the plan as it stands.
+pub(crate) async fn index_demographics(
+    app: &App,
+    org: &cpindex::OrgCode,
+    plan_ref: &PlanRef,
+    keys: Option<&cpindex::demographics::DemographicKeys>,
+    delete_on: Option<chrono::NaiveDate>,
+) -> Result<(), adapters::store::StoreError> {
+    match keys {
+        Some(keys) => {
+            let expires = delete_on.map(adapters::store::plans::epoch_of_day);
+            app.demographics.index(org, plan_ref, keys, expires).await
+        }
+        None => Ok(()),
+    }
+}
+
+/// A plan created on an NHS number under a reference the LA had recorded unmatched: the
+/// unmatched record is kept as matched from now on (`cpindex::unmatched`). The plan's write
+/// stands whatever happens here; a failure is logged for an operator (a search still names the
+/// plan by its record, which takes precedence).
+pub(crate) async fn matched(
+    app: &App,
+    org: &cpindex::OrgCode,
+    actor: &str,
+    outcome: &WriteOutcome,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let WriteOutcome::Created(record) = outcome else {
+        return;
+    };
+    match app
+        .unmatched
+        .matched(org, &record.plan_ref, actor, now)
+        .await
+    {
+        Ok(true) => {
+            tracing::info!(org = %org, plan_ref = %record.plan_ref, "unmatched plan matched to an NHS number")
+        }
+        Ok(false) => {}
+        Err(e) => {
+            tracing::error!(event = cpindex::log::FOLLOW_UP_FAILED, what = "matched", org = %org, plan_ref = %record.plan_ref, error = %cpindex::log::chain(&e), "the unmatched record still counts as unmatched")
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct ExtractQuery {
     mode: Option<String>,
@@ -312,7 +367,7 @@ fn not_found() -> ApiError {
     )
 }
 
-fn stale(current_version: u64) -> ApiError {
+pub(crate) fn stale(current_version: u64) -> ApiError {
     ApiError::from(
         Problem::new(ErrorCode::StaleVersion)
             .field("/sourceVersion")
@@ -335,11 +390,25 @@ async fn put_plan(
     let plan_ref = plan_ref(&raw_ref)?;
     let value = json_body(&headers, &body)?;
     let now = app.clock.now();
-    let plan = Plan::from_json(&value, "", Some(plan_ref), now.date_naive())?;
     let org = &caller.0.org;
+    let mut plan = match Recorded::from_json(&value, "", Some(plan_ref), now.date_naive())? {
+        Recorded::Plan(plan) => plan,
+        Recorded::Unmatched(u) => return unmatched::put(&app, &keys, &caller, u, now).await,
+    };
     if let Some(missing) = missing_profile(&app, org).await? {
         return Err(ApiError::from(missing));
     }
+    plan.seal(keys.write());
+    // The demographic entries first: a failure leaves the plan unwritten (the LA sends it
+    // again), never written but unfindable by a search.
+    index_demographics(
+        &app,
+        org,
+        &plan.plan_ref,
+        plan.demographics.as_ref(),
+        plan.delete_on(app.retention),
+    )
+    .await?;
     let child = keys.write().of(&plan.nhs_number);
     let outcome = app
         .plans
@@ -353,6 +422,7 @@ async fn put_plan(
         )
         .await?;
     strike_notifications(&app, org, &outcome).await;
+    matched(&app, org, caller.0.user.as_str(), &outcome, now).await;
     let other_las = other_las::tell(&app, &keys, org, &outcome, now).await;
     recheck::send(&app, recheck::of(&keys, &outcome).into_iter().collect()).await;
     let (status, record, word) =

@@ -633,6 +633,15 @@ impl<C: Clock> Reconciler<C> {
                     }
                 }
             }
+            Scanned::Unmatched(u) => {
+                let live = u.state == cpindex::unmatched::UnmatchedState::Unmatched
+                    && u.plan.status(now.date_naive(), self.retention)
+                        != cpindex::PlanStatus::Expired;
+                if live {
+                    let la = f.per_la.entry(u.org.as_str().to_owned()).or_default();
+                    la.unmatched.push(u.plan.plan.plan_ref.as_str().to_owned());
+                }
+            }
             Scanned::Bookkeeping | Scanned::Other(_) => {}
         }
         Ok(())

@@ -70,6 +70,10 @@ pub struct LaFindings {
     pub unborn_past_due: Listed<String>,
     /// Plans open (no end date) for longer than the configured number of years.
     pub open_too_long: Listed<String>,
+    /// Plans recorded without an NHS number and not yet matched (`cpindex::unmatched`): found
+    /// only by a demographic search until the LA sends the number.
+    #[serde(default)]
+    pub unmatched: Listed<String>,
     /// Notifications whose delivery failed for good.
     pub failed_notifications: u64,
     pub oldest_failed: Option<DateTime<Utc>>,
@@ -93,6 +97,7 @@ impl LaFindings {
         self.version_mismatches.merge(o.version_mismatches);
         self.unborn_past_due.merge(o.unborn_past_due);
         self.open_too_long.merge(o.open_too_long);
+        self.unmatched.merge(o.unmatched);
         self.failed_notifications += o.failed_notifications;
         let theirs_older = match (self.oldest_failed, o.oldest_failed) {
             (Some(a), Some(b)) => b < a,
@@ -203,6 +208,7 @@ impl LaReport {
             (StateValue::VersionMismatches, f.version_mismatches.total),
             (StateValue::UnbornPastDue, f.unborn_past_due.total),
             (StateValue::OpenTooLong, f.open_too_long.total),
+            (StateValue::Unmatched, f.unmatched.total),
         ]);
         if let Some(e) = &self.extract {
             let days = (now - e.received_at).num_days().max(0);
@@ -333,6 +339,7 @@ mod tests {
             f.version_mismatches.push(mismatch(i));
             f.unborn_past_due.push(longest_ref(i));
             f.open_too_long.push(longest_ref(i));
+            f.unmatched.push(longest_ref(i));
             page.per_la.insert(longest_org(i), f);
         }
         let item = adapters::store::runs::page_item(
@@ -360,6 +367,7 @@ mod tests {
             version_mismatches: full(mismatch),
             unborn_past_due: full(longest_ref),
             open_too_long: full(longest_ref),
+            unmatched: full(longest_ref),
             failed_notifications: u64::MAX,
             oldest_failed: Some(instant()),
             oldest_failed_error: Some("x".repeat(adapters::store::notifications::MAX_ERROR_BYTES)),

@@ -89,6 +89,8 @@ pub enum StateValue {
     VersionMismatches,
     UnbornPastDue,
     OpenTooLong,
+    /// Plans recorded without an NHS number, not yet matched.
+    Unmatched,
 }
 
 impl StateValue {
@@ -101,6 +103,7 @@ impl StateValue {
             StateValue::VersionMismatches => "dq_version_mismatches".into(),
             StateValue::UnbornPastDue => "dq_unborn_past_due".into(),
             StateValue::OpenTooLong => "dq_open_too_long".into(),
+            StateValue::Unmatched => "dq_unmatched".into(),
         }
     }
 }
@@ -253,6 +256,7 @@ mod tests {
             StateValue::VersionMismatches,
             StateValue::UnbornPastDue,
             StateValue::OpenTooLong,
+            StateValue::Unmatched,
         ] {
             all.push(s.attribute());
         }

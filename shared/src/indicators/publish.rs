@@ -101,12 +101,13 @@ const TIMES: [(&str, bool, f64); 4] = [
     ("read_p90_s", true, 0.9),
 ];
 
-const QUALITY: [(&str, StateValue); 5] = [
+const QUALITY: [(&str, StateValue); 6] = [
     ("dq_not_in_index", StateValue::NotInIndex),
     ("dq_not_in_extract", StateValue::NotInExtract),
     ("dq_version_mismatches", StateValue::VersionMismatches),
     ("dq_unborn_past_due", StateValue::UnbornPastDue),
     ("dq_open_too_long", StateValue::OpenTooLong),
+    ("dq_unmatched", StateValue::Unmatched),
 ];
 
 /// Counts published on their own (each suppressed alone: neither is a part of another figure).
