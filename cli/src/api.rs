@@ -28,6 +28,7 @@ pub const PLAN_BATCHES: Route = &routes::POST_PLAN_BATCH;
 pub const PLAN: Route = &routes::GET_PLAN;
 pub const CHILD: Route = &routes::GET_CHILD;
 pub const MISSED_APPOINTMENT: Route = &routes::POST_MISSED_APPOINTMENT;
+pub const CHILD_SEARCH: Route = &routes::POST_CHILD_SEARCH;
 pub const NOTIFICATIONS: Route = &routes::LIST_NOTIFICATIONS;
 pub const NOTIFICATION_ACK: Route = &routes::ACK_NOTIFICATION;
 pub const RECONCILIATION_RUNS: Route = &routes::POST_RECONCILIATION_RUN;

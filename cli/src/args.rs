@@ -85,6 +85,17 @@ pub enum Command {
                       is on the index."
     )]
     MissedAppointment(MissedAppointmentArgs),
+    /// A child whose NHS number is not known: is there a possible match by date of birth, sex
+    /// and family name, and which LA to call? Never a name or NHS number in the answer.
+    #[command(
+        name = "child-search",
+        after_help = "Example:\n  cpindex child-search --birth-date 2019-04-02 --sex female \\\n    \
+                      --family-name \"O'Brien\" --widen\n\n\
+                      The search is audited; an unscheduled-care search that finds a possible \
+                      match alerts the LA. \"No match\" is not proof that no plan is held: the \
+                      child may be recorded under another name, date of birth or sex."
+    )]
+    ChildSearch(ChildSearchArgs),
     /// An LA's notifications that a child was seen.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
@@ -311,6 +322,25 @@ pub struct MissedAppointmentArgs {
     /// The service tried and could not reach the family.
     #[arg(long)]
     pub family_not_reached: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChildSearchArgs {
+    /// The child's date of birth (YYYY-MM-DD); for an unborn child's plan, the mother's.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub birth_date: String,
+    /// The child's sex, as FHIR's administrative gender.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        cpindex::demographics::Sex::ALL.map(cpindex::demographics::Sex::as_str)
+    ))]
+    pub sex: String,
+    /// The child's family name as you have it (quote it); never printed back.
+    #[arg(long, value_name = "NAME")]
+    pub family_name: String,
+    /// Also search family names of the same sound (for a name that may be misspelt): more
+    /// possible matches, some of them other children.
+    #[arg(long)]
+    pub widen: bool,
 }
 
 #[derive(Debug, Subcommand)]

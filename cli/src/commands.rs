@@ -7,10 +7,10 @@ use cpindex::NhsNumber;
 use serde_json::Value;
 
 use crate::api::{self, Route};
-use crate::model::{ChildView, Notification};
+use crate::model::{ChildSearchAnswer, ChildView, Notification};
 use crate::{
-    connect, list_notifications, pretty, pretty_value, print_generic, render, Cli, CliError,
-    Console, LookupArgs, MissedAppointmentArgs, EXIT_OK,
+    connect, list_notifications, pretty, pretty_value, print_generic, render, ChildSearchArgs, Cli,
+    CliError, Console, LookupArgs, MissedAppointmentArgs, EXIT_OK,
 };
 
 /// An NHS number as a person types it (spaces allowed), or a usage error.
@@ -88,6 +88,45 @@ pub(crate) async fn lookup(
         console.print(&render::child(&view));
     }
     Ok(EXIT_OK)
+}
+
+/// `cpindex child-search`: the body checked with the API's own rules before it is sent (a
+/// refusal never repeats the name), the answer printed without it.
+pub(crate) async fn child_search(
+    cli: &Cli,
+    args: &ChildSearchArgs,
+    console: &mut Console<'_>,
+) -> Result<u8, CliError> {
+    let body = search_body(args, chrono::Utc::now().date_naive())?;
+    let api = connect(cli, console)?;
+    let answer = api.call(api::CHILD_SEARCH, &[], &[], Some(&body)).await?;
+    if cli.json {
+        console.print(&pretty(&answer));
+    } else {
+        let found: ChildSearchAnswer = api::decode(api::CHILD_SEARCH, &answer)?;
+        console.print(&render::child_search(&found));
+    }
+    Ok(EXIT_OK)
+}
+
+/// The search's body, refused (as a usage error naming the field, never the value) when the
+/// API's own rules would refuse it.
+fn search_body(args: &ChildSearchArgs, today: chrono::NaiveDate) -> Result<Value, CliError> {
+    let body = serde_json::json!({
+        "birthDate": args.birth_date.trim(),
+        "sex": args.sex,
+        "familyName": args.family_name,
+        "widen": args.widen,
+    });
+    match cpindex::demographics::ChildSearch::from_json(&body, today) {
+        Ok(_) => Ok(body),
+        Err(e) => Err(CliError::usage(format!(
+            "{}: {} ({})",
+            e.code.as_str(),
+            e.detail,
+            e.field
+        ))),
+    }
 }
 
 /// `cpindex missed-appointment`: the body as the API reads it (it checks every field), the
@@ -249,4 +288,41 @@ pub(crate) async fn set_profile(
         ))
     })?;
     show(cli, api::PUT_PROFILE, &[org], Some(&profile), console).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(birth_date: &str, family_name: &str) -> ChildSearchArgs {
+        ChildSearchArgs {
+            birth_date: birth_date.into(),
+            sex: "female".into(),
+            family_name: family_name.into(),
+            widen: true,
+        }
+    }
+
+    #[test]
+    fn a_search_is_checked_before_it_is_sent_and_a_refusal_never_repeats_the_name() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let body = search_body(&args(" 2019-04-02 ", "O'Brien"), today).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"birthDate": "2019-04-02", "sex": "female",
+                               "familyName": "O'Brien", "widen": true})
+        );
+        let e = search_body(&args("2019-04-02", "Brien99"), today).unwrap_err();
+        assert_eq!(e.exit, crate::EXIT_USAGE);
+        assert!(
+            e.message.starts_with("invalid_family_name: "),
+            "{}",
+            e.message
+        );
+        assert!(e.message.ends_with("(/familyName)"), "{}", e.message);
+        assert!(!e.message.contains("Brien"), "{}", e.message);
+        let e = search_body(&args("2027-01-01", "O'Brien"), today).unwrap_err();
+        assert!(e.message.starts_with("invalid_date: "), "{}", e.message);
+        assert!(!e.message.contains("Brien"), "{}", e.message);
+    }
 }

@@ -101,6 +101,7 @@ async fn execute(cli: Cli, console: &mut Console<'_>) -> Result<u8, CliError> {
         Command::Upload(args) => upload_file(&cli, args, console).await,
         Command::Lookup(args) => c::lookup(&cli, args, console).await,
         Command::MissedAppointment(args) => c::missed_appointment(&cli, args, console).await,
+        Command::ChildSearch(args) => c::child_search(&cli, args, console).await,
         Command::Notifications(NotificationsCommand::List {
             unacknowledged,
             limit,

@@ -28,8 +28,8 @@ pub struct Problem {
 
 pub use cpindex::access::Visit;
 pub use cpindex::answers::{
-    BatchAck, ChildView, Counts, NotificationList as NotificationPage, PlanSummary as ChildPlan,
-    RecordAck, RecordOutcome, ResponsibleLa, ShownStatus,
+    BatchAck, ChildSearchAnswer, ChildView, Counts, NotificationList as NotificationPage,
+    PlanSummary as ChildPlan, RecordAck, RecordOutcome, ResponsibleLa, ShownStatus,
 };
 pub use cpindex::notification::Notification;
 

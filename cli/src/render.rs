@@ -7,9 +7,13 @@ use serde_json::Value;
 
 use cpindex::PlanType;
 
-use crate::model::{ChildPlan, ChildView, Indicators, Notification, ShownStatus};
+use crate::model::{
+    ChildPlan, ChildSearchAnswer, ChildView, Indicators, Notification, ResponsibleLa, ShownStatus,
+};
 pub use crate::text::{clean, MAX_TEXT};
 use crate::upload::UploadReport;
+use cpindex::answers::SearchOutcome;
+use cpindex::demographics::MatchKind;
 use cpindex::notification::NotificationKind;
 
 /// Columns aligned with two spaces between them; `right` marks numeric columns.
@@ -64,13 +68,105 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 fn plan_title(p: &ChildPlan) -> String {
-    let t = p.facts.plan_type;
+    plan_type_title(p.facts.plan_type)
+}
+
+/// Whom to call: the LA's name, team, emergency-duty number (or that none is held) and office
+/// hours, from its profile; one line each, indented under a numbered plan.
+fn la_contacts(out: &mut String, la: &ResponsibleLa) {
+    let la_name = format!("{} ({})", clean(&la.name), la.code);
+    let _ = writeln!(out, "   Responsible LA:                      {la_name}");
+    if let Some(team) = &la.team {
+        let _ = writeln!(
+            out,
+            "   Team:                                {}",
+            clean(team)
+        );
+    }
+    match &la.emergency_duty_phone {
+        Some(phone) => {
+            let _ = writeln!(
+                out,
+                "   EMERGENCY DUTY TEAM (OUT OF HOURS):  {}",
+                clean(phone)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "   EMERGENCY DUTY TEAM (OUT OF HOURS):  NO VETTED NUMBER HELD for this LA: reach its emergency duty team through your switchboard"
+            );
+        }
+    }
+    let office = la
+        .office_hours_phone
+        .as_deref()
+        .map_or_else(|| "not given".to_owned(), clean);
+    let _ = writeln!(out, "   Office hours:                        {office}");
+}
+
+fn plan_type_title(t: PlanType) -> String {
     let name = match t {
         PlanType::Cpp => "Child protection plan",
         PlanType::Lac => "Looked-after child",
         PlanType::Ucpp => "Unborn child protection plan",
     };
     format!("{name} ({} / {})", t.as_str(), t.national_code())
+}
+
+/// A demographic search's answer: the outcome, each possible match's plan type, status, how it
+/// matched and whom to call, then the API's advice. Nothing identifies the child (the answer
+/// holds no name, date of birth or NHS number, and the name searched is never printed).
+pub fn child_search(answer: &ChildSearchAnswer) -> String {
+    let mut out = String::new();
+    let searched = if answer.widened {
+        "the date of birth, sex and family name as spelt or of the same sound"
+    } else {
+        "the date of birth, sex and family name as spelt"
+    };
+    let _ = match answer.outcome {
+        SearchOutcome::NoMatch => writeln!(
+            out,
+            "NO MATCH for {searched}. This is not proof that no plan is held."
+        ),
+        SearchOutcome::TooManyMatches => writeln!(
+            out,
+            "TOO MANY POSSIBLE MATCHES for {searched}: none is listed. Narrow the search."
+        ),
+        SearchOutcome::PossibleMatch => writeln!(
+            out,
+            "POSSIBLE MATCH: {} may be this child's (searched: {searched}). Confirm who the \
+             child is with the LA before acting on it.",
+            plural(answer.matches.len() as u64, "plan", "plans")
+        ),
+    };
+    for (i, m) in answer.matches.iter().enumerate() {
+        let _ = writeln!(out);
+        let status = match m.status {
+            ShownStatus::Active => "ACTIVE",
+            ShownStatus::Ended => "ENDED (still held)",
+            ShownStatus::Withdrawn => "WITHDRAWN",
+        };
+        let _ = writeln!(out, "{}. {}, {status}", i + 1, plan_type_title(m.plan_type));
+        let matched = match m.matched {
+            MatchKind::Exact => "date of birth, sex and family name as spelt",
+            MatchKind::SoundsAlike => {
+                "date of birth and sex; a family name of the same sound (may be another child)"
+            }
+        };
+        let _ = writeln!(out, "   Matched:                             {matched}");
+        la_contacts(&mut out, &m.la);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", clean(&answer.advice));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Search id: {} (every search is audited; an unscheduled-care search that finds a \
+         possible match alerts the LA)",
+        clean(&answer.search_id)
+    );
+    out
 }
 
 /// The lookup answer: plans with the responsible LA's contacts (emergency duty first), visits,
@@ -143,35 +239,7 @@ pub fn child(view: &ChildView) -> String {
                 )
             );
         }
-        let la_name = format!("{} ({})", clean(&la.name), la.code);
-        let _ = writeln!(out, "   Responsible LA:                      {la_name}");
-        if let Some(team) = &la.team {
-            let _ = writeln!(
-                out,
-                "   Team:                                {}",
-                clean(team)
-            );
-        }
-        match &la.emergency_duty_phone {
-            Some(phone) => {
-                let _ = writeln!(
-                    out,
-                    "   EMERGENCY DUTY TEAM (OUT OF HOURS):  {}",
-                    clean(phone)
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "   EMERGENCY DUTY TEAM (OUT OF HOURS):  NO VETTED NUMBER HELD for this LA: reach its emergency duty team through your switchboard"
-                );
-            }
-        }
-        let office = la
-            .office_hours_phone
-            .as_deref()
-            .map_or_else(|| "not given".to_owned(), clean);
-        let _ = writeln!(out, "   Office hours:                        {office}");
+        la_contacts(&mut out, la);
         if let Some(case) = &la.case_team {
             let phone = case
                 .phone
@@ -331,6 +399,10 @@ pub fn notifications(items: &[Notification], unacknowledged_only: bool, more: bo
                         || "(missed appointment)".into(),
                         |m| format!("(missed {} {})", m.setting.as_str(), m.appointment_date),
                     ),
+                    // A search without an NHS number matched one of the LA's plans: which.
+                    NotificationKind::DemographicMatch => {
+                        format!("{} ({})", clean(&n.seen_by), possible_match(n))
+                    }
                 },
                 n.status.as_str().to_owned(),
                 n.acknowledged_at.as_ref().map_or("no".into(), when),
@@ -392,6 +464,21 @@ pub fn overdue(alerts: &[cpindex::overdue::OverdueAlert]) -> String {
     out
 }
 
+/// Which of the LA's plans a demographic search matched, and how (never what was typed).
+fn possible_match(n: &Notification) -> String {
+    match &n.demographic_match {
+        Some(m) => format!(
+            "possible match: plan {}, {}",
+            clean(m.plan_ref.as_str()),
+            match m.matched {
+                MatchKind::Exact => "name as spelt",
+                MatchKind::SoundsAlike => "name of the same sound",
+            }
+        ),
+        None => "possible match".into(),
+    }
+}
+
 /// One notification after `ack`.
 pub fn acknowledged(n: &Notification) -> String {
     let seen = match n.kind {
@@ -412,6 +499,12 @@ pub fn acknowledged(n: &Notification) -> String {
         ),
         NotificationKind::MissedAppointment => format!(
             "missed appointment recorded {} by {}",
+            when(&n.seen_at),
+            setting(n)
+        ),
+        NotificationKind::DemographicMatch => format!(
+            "{} searched {} at {}",
+            possible_match(n),
             when(&n.seen_at),
             setting(n)
         ),
@@ -1011,6 +1104,89 @@ mod tests {
         assert!(!child(&plain).contains("TRANSFERRED"));
     }
 
+    /// Two possible matches as the API answers a widened search (the advice is the API's).
+    fn two_possible_matches() -> ChildSearchAnswer {
+        let camden = json!({"code": "E09000007", "name": "London Borough of Camden",
+                            "team": "Children and Families Contact Service",
+                            "officeHoursPhone": "020 7974 3317",
+                            "emergencyDutyPhone": "020 7974 4444"});
+        read(json!({
+            "searchId": "5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f", "outcome": "possible_match",
+            "widened": true,
+            "matches": [
+                {"la": leeds(), "planType": "CPP", "status": "active", "match": "exact"},
+                {"la": camden, "planType": "LAC", "status": "ended", "match": "sounds_alike"}
+            ],
+            "advice": "A possible match. Call the local authority below (its emergency duty team out of hours) and confirm who the child is with them before acting: this search does not identify the child."
+        }))
+    }
+
+    #[test]
+    fn a_possible_match_says_whom_to_call_and_how_it_matched_never_who_the_child_is() {
+        let mut answer = two_possible_matches();
+        answer.matches[1].la.emergency_duty_phone = None;
+        let text = child_search(&answer);
+        assert!(
+            text.starts_with("POSSIBLE MATCH: 2 plans may be this child's (searched: the date of birth, sex and family name as spelt or of the same sound). Confirm who the child is with the LA before acting on it.\n"),
+            "{text}"
+        );
+        let first = text
+            .find("1. Child protection plan (CPP / CPPI), ACTIVE\n")
+            .expect(&text);
+        let second = text
+            .find("2. Looked-after child (LAC / LACI), ENDED (still held)\n")
+            .expect(&text);
+        let (one, two) = (&text[first..second], &text[second..]);
+        assert!(one.contains(
+            "Matched:                             date of birth, sex and family name as spelt\n"
+        ));
+        assert!(one.contains("Responsible LA:                      Leeds City Council (E08000035)"));
+        assert!(one.contains("EMERGENCY DUTY TEAM (OUT OF HOURS):  0113 535 0600"));
+        assert!(one.contains("Office hours:                        0113 222 4403"));
+        assert!(two.contains("a family name of the same sound (may be another child)"));
+        assert!(two
+            .contains("Responsible LA:                      London Borough of Camden (E09000007)"));
+        assert!(two.contains("NO VETTED NUMBER HELD"));
+        assert!(text.contains(
+            "\nA possible match. Call the local authority below (its emergency duty team out of hours) and confirm who the child is with them before acting: this search does not identify the child.\n"
+        ));
+        assert!(text
+            .contains("Search id: 5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f (every search is audited"));
+    }
+
+    #[test]
+    fn no_match_and_too_many_matches_list_nothing_and_are_never_read_as_no_plan() {
+        let answer = |outcome: &str, widened: bool| -> ChildSearchAnswer {
+            read(
+                json!({"searchId": "s-1", "outcome": outcome, "widened": widened,
+                        "matches": [], "advice": "Advice."}),
+            )
+        };
+        let none = child_search(&answer("no_match", false));
+        assert!(
+            none.starts_with("NO MATCH for the date of birth, sex and family name as spelt. This is not proof that no plan is held.\n"),
+            "{none}"
+        );
+        let many = child_search(&answer("too_many_matches", true));
+        assert!(
+            many.starts_with("TOO MANY POSSIBLE MATCHES for the date of birth, sex and family name as spelt or of the same sound: none is listed. Narrow the search.\n"),
+            "{many}"
+        );
+        for text in [&none, &many] {
+            assert!(!text.contains("Responsible LA"), "{text}");
+            assert!(text.contains("\nAdvice.\n"), "{text}");
+        }
+    }
+
+    /// docs/CLI.md's child-search sample is what `child-search` prints.
+    #[test]
+    fn the_docs_child_search_sample_is_what_the_cli_prints() {
+        assert_eq!(
+            child_search(&two_possible_matches()),
+            doc_sample("child-search")
+        );
+    }
+
     #[test]
     fn notifications_render_as_a_table() {
         let n: Notification = read(json!({
@@ -1051,6 +1227,30 @@ mod tests {
         assert_eq!(
             acknowledged(&acked),
             "Notification 5d41402abc4b2a76b9719d911017c592 acknowledged at 2026-11-22 11:00 UTC by sw-1 (child seen 2026-11-22 10:15 UTC at RR801 Leeds General ED).\n"
+        );
+    }
+
+    #[test]
+    fn a_demographic_match_names_the_las_own_plan_and_how_it_matched_never_a_number() {
+        let n: Notification = read(json!({
+            "notificationId": "7d41402abc4b2a76b9719d911017c592", "kind": "demographic_match",
+            "la": "E08000035", "accessId": "s-1", "seenAt": "2026-11-22T03:00:00Z",
+            "settingCode": "RR801", "settingName": "Leeds General ED", "seenBy": "dr-1",
+            "seenByRole": "unscheduled_care", "planTypes": ["CPP"], "status": "inbox",
+            "createdAt": "2026-11-22T03:00:01Z",
+            "demographicMatch": {"planRef": "CP-1001", "planType": "CPP",
+                                 "match": "sounds_alike", "widened": true}
+        }));
+        let text = notifications(std::slice::from_ref(&n), false, false);
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.contains("dr-1 (possible match: plan CP-1001, name of the same sound)"),
+            "{row}"
+        );
+        assert!(row.contains("RR801 Leeds General ED"), "{row}");
+        assert_eq!(
+            acknowledged(&n),
+            "Notification 7d41402abc4b2a76b9719d911017c592 is not shown as acknowledged (delivery: inbox; possible match: plan CP-1001, name of the same sound searched 2026-11-22 03:00 UTC at RR801 Leeds General ED).\n"
         );
     }
 
