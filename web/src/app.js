@@ -1,12 +1,13 @@
 // @ts-check
 // The web app: one page over the JSON API, nothing else. Each page is a module of pages/; this
-// one starts NHS.UK frontend, signs in and routes. No NHS number is ever put in a URL (views are
-// fragments, the number travels only in an API request), so none reaches a history, a log or a
-// referrer.
+// one starts NHS.UK frontend, signs in and routes. No NHS number or name is ever put in a URL
+// (views are fragments, the number and a searched name travel only in an API request), so none
+// reaches a history, a log or a referrer.
 
 import { renderChrome, PAGES } from "./chrome.js";
 import { enhance, inset, show } from "./dom.js";
 import { completeSignIn, maySignInSilently, sessionEnded, signIn } from "./oidc.js";
+import { childSearchPage } from "./pages/child-search.js";
 import { deadLettersPage } from "./pages/dead-letters.js";
 import { inboxPage } from "./pages/inbox.js";
 import { indicatorsPage } from "./pages/indicators.js";
@@ -26,7 +27,7 @@ import { session } from "./session.js";
 /** Each fragment's page; `arg` is what follows it (`#/plans/<ref>`). */
 /** @type {Record<string, (arg?: string) => unknown>} */
 const VIEWS = {
-  lookup: lookupPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage,
+  lookup: lookupPage, "child-search": childSearchPage, inbox: inboxPage, plans: plansPage, record: recordPage, upload: uploadPage,
   report: reportPage, profile: profilePage, profiles: profilesPage, "dead-letters": deadLettersPage,
   reconciliation: reconciliationPage, indicators: indicatorsPage, usage: usagePage, overdue: overduePage,
 };

@@ -10,8 +10,8 @@ import { session } from "./session.js";
 /** Each role's pages: fragment and menu label. A page not listed for a role is refused. */
 /** @type {Record<string, [string, string][]>} */
 export const PAGES = {
-  unscheduled_care: [["#/lookup", "Look up a child"]],
-  scheduled_care: [["#/lookup", "Look up a child"]],
+  unscheduled_care: [["#/lookup", "Look up a child"], ["#/child-search", "Search without an NHS number"]],
+  scheduled_care: [["#/lookup", "Look up a child"], ["#/child-search", "Search without an NHS number"]],
   local_authority: [["#/inbox", "Alerts"], ["#/plans", "Plans"], ["#/record", "Record a plan"], ["#/upload", "Upload an extract"], ["#/report", "Reconciliation"], ["#/indicators", "Indicators"], ["#/profile", "Profile"]],
   operator: [["#/profiles", "LA profiles"], ["#/overdue", "Overdue alerts"], ["#/dead-letters", "Dead letters"], ["#/reconciliation", "Run reconciliation"], ["#/indicators", "Indicators"], ["#/usage", "Access oversight"]],
   privacy_officer: [["#/usage", "Access oversight"]],

@@ -37,11 +37,14 @@ export function textField(id, label, opts = {}) {
  * @param {string} legend
  * @param {[string, string][]} options value and label
  * @param {Record<string, Node>} [conditional] what each value reveals
+ * @param {string} [hint] shown under the legend, and describing the group
  */
-export function radios(name, legend, options, conditional = {}) {
+export function radios(name, legend, options, conditional = {}, hint = undefined) {
+  const hintId = hint ? `${name}-hint` : null;
   const group = h("div", { class: "nhsuk-form-group", "data-field": name },
-    h("fieldset", { class: "nhsuk-fieldset" },
+    h("fieldset", { class: "nhsuk-fieldset", "aria-describedby": hintId },
       h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" }, legend),
+      hintId ? h("div", { class: "nhsuk-hint", id: hintId }, hint) : null,
       h("div", { class: "nhsuk-radios", "data-module": "nhsuk-radios" }, options.map(([value, label]) => [
         h("div", { class: "nhsuk-radios__item" },
           h("input", { class: "nhsuk-radios__input", id: `${name}-${value}`, name, type: "radio", value }),
@@ -57,6 +60,21 @@ export function radios(name, legend, options, conditional = {}) {
     }
   });
   return group;
+}
+
+/**
+ * One NHS.UK checkbox with its label and a hint of its own (NHS.UK's item hint).
+ * @param {string} id the input's id and the API's field name
+ * @param {string} label
+ * @param {string} hint
+ */
+export function checkbox(id, label, hint) {
+  return h("div", { class: "nhsuk-form-group", "data-field": id },
+    h("div", { class: "nhsuk-checkboxes", "data-module": "nhsuk-checkboxes" },
+      h("div", { class: "nhsuk-checkboxes__item" },
+        h("input", { class: "nhsuk-checkboxes__input", id, name: id, type: "checkbox", value: "yes", "aria-describedby": `${id}-item-hint` }),
+        h("label", { class: "nhsuk-label nhsuk-checkboxes__label", for: id }, label),
+        h("div", { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `${id}-item-hint` }, hint))));
 }
 
 /**

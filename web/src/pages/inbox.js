@@ -1,10 +1,12 @@
 // @ts-check
 // An LA's alerts: first those not acknowledged in time (overdue), then its children seen in
-// unscheduled care, appointments they missed, and other LAs' plans recorded on its children,
-// newest first, refreshed every 5 s.
+// unscheduled care, appointments they missed, possible matches a clinician found by date of
+// birth, sex and family name, and other LAs' plans recorded on its children, newest first,
+// refreshed every 5 s.
 
 import { attendancesText, careSettingName, count, missedText, repeatText } from "../alerts.js";
 import { api, problemText } from "../api.js";
+import { matchedOnText } from "../child-search.js";
 import { button, h, inset, onLeave, show, summaryList, table, warning } from "../dom.js";
 import { day, nhsNumberText, planName, when } from "../format.js";
 import { FIELD_NAMES } from "./profile.js";
@@ -12,7 +14,7 @@ import { FIELD_NAMES } from "./profile.js";
 export async function inboxPage() {
   const overdue = h("div", { id: "overdue" });
   const list = h("div", { id: "alerts", "aria-live": "polite" });
-  show("Alerts", h("p", { class: "nhsuk-body" }, "Children with a plan held by your authority who were seen in unscheduled care or missed an appointment, and children on whom another authority recorded a plan, newest first. Alerts not acknowledged in time come first. This page updates by itself."), overdue, list);
+  show("Alerts", h("p", { class: "nhsuk-body" }, "Children with a plan held by your authority who were seen in unscheduled care or missed an appointment, possible matches for your plans found by a clinician's search by date of birth, sex and family name, and children on whom another authority recorded a plan, newest first. Alerts not acknowledged in time come first. This page updates by itself."), overdue, list);
   // Drawn again only when the answer changed, so a button being reached by keyboard keeps
   // its focus between refreshes.
   let shown = "";
@@ -75,6 +77,7 @@ function overdueSection(open, items, refresh) {
   /** @param {any} o */
   const child = (o) => {
     const n = items.find((x) => x.notificationId === o.notificationId || x.notificationId === o.overdueNotificationId);
+    if (n?.demographicMatch) return `None: a possible match for your plan ${n.demographicMatch.planRef}`;
     return n?.nhsNumber ? nhsNumberText(n.nhsNumber) : "Not among the latest 50 alerts";
   };
   const rows = open.map((o) => [
@@ -113,6 +116,7 @@ function subject(n) {
   const seenAt = `Seen at ${n.settingName || n.settingCode}`;
   if (n.kind === "profile_changed") return "Your profile was changed";
   if (n.kind === "other_la_plan" && n.otherLa) return `${n.otherLa.la.name} recorded a plan on your child`;
+  if (n.kind === "demographic_match" && n.demographicMatch) return `Possible match for your plan ${n.demographicMatch.planRef}, seen at ${n.settingName || n.settingCode}`;
   if (n.missed) return missedText(n.missed, day);
   return seenAt;
 }
@@ -126,6 +130,9 @@ function alertCard(n, byId, refresh) {
   const acked = Boolean(n.acknowledgedAt);
   const other = n.kind === "other_la_plan" ? n.otherLa : null;
   const change = n.kind === "profile_changed" ? n.profileChange : null;
+  // A clinician's search by date of birth, sex and family name found one of the LA's plans:
+  // no NHS number (the clinician had none), and the match is only possible.
+  const possible = n.kind === "demographic_match" ? n.demographicMatch || {} : null;
   /** @type {import("../alerts.js").Missed | null} */
   const missed = n.missed || null;
   const resent = n.kind === "alert_overdue" ? n.overdue || {} : null;
@@ -150,7 +157,18 @@ function alertCard(n, byId, refresh) {
   // Another LA's plan on the child: who, which plan, how to reach them (their vetted profile);
   // nothing about visits.
   /** @type {[string, any][]} */
-  const rows = change
+  const rows = possible
+    ? [
+      ["Your plan", possible.planRef ? `${possible.planRef}${possible.planType ? ` (${planName(possible.planType)})` : ""}` : null],
+      ["Matched on", matchedOnText(possible.match)],
+      ["NHS number", "Not known to the clinician: confirm the child's identity"],
+      ["Seen", when(n.seenAt)],
+      ["Where", n.settingName ? `${n.settingName} (${n.settingCode})` : n.settingCode],
+      ["Seen by", n.seenBy],
+      ...overdueRows,
+      ack,
+    ]
+    : change
     ? [
       ["Changed", change.changed.map((/** @type {string} */ f) => FIELD_NAMES[f] || f).join(", ")],
       ["When", when(n.seenAt)],
@@ -191,6 +209,7 @@ function alertCard(n, byId, refresh) {
     ];
   const tags = [
     acked ? tag("grey", "Acknowledged") : tag("red", "New"),
+    possible ? tag("orange", "Possible match", { "data-possible-match": "true" }) : null,
     resent ? tag("orange", "Overdue: sent again", { "data-resent": "true" })
       : n.overdueAt && !acked ? tag("orange", "Overdue", { "data-overdue-at": n.overdueAt }) : null,
     missed?.familyNotReached ? tag("yellow", "Family not reached", { "data-family-not-reached": "true" }) : null,
@@ -199,6 +218,9 @@ function alertCard(n, byId, refresh) {
   return h("div", { class: `nhsuk-card${repeat ? " app-repeat" : ""}`, "data-notification": n.notificationId, "data-kind": n.kind },
     h("div", { class: "nhsuk-card__content" },
       h("h2", { class: "nhsuk-card__heading nhsuk-heading-s" }, ...tags, subject(n)),
+      possible ? h("p", { class: "nhsuk-body" },
+        `A clinician found a possible match for your plan ${possible.planRef || ""} by date of birth, sex and family name. `,
+        "It may be another child with the same details: confirm the child's identity with the clinician's setting.") : null,
       summaryList(rows),
       acked ? null : button("Acknowledge", acknowledge(n.notificationId, refresh))));
 }

@@ -8,6 +8,7 @@ import { button, h, inset, show, summaryList, table, tel, warning } from "../dom
 import { clearErrors, showErrors, textField } from "../forms.js";
 import { day, nhsNumberText, planName, when } from "../format.js";
 import { claims } from "../session.js";
+import { SEARCH_TITLE } from "./child-search.js";
 
 export function lookupPage() {
   const errors = h("div", { id: "form-errors" });
@@ -22,7 +23,10 @@ export function lookupPage() {
     e.preventDefault();
     lookUp(input.value, form, errors, result);
   });
-  show("Look up a child", errors, form, result);
+  show("Look up a child", errors, form,
+    h("p", { class: "nhsuk-body", id: "no-nhs-number" }, "NHS number not known, or cannot be traced? ",
+      h("a", { href: "#/child-search" }, SEARCH_TITLE)),
+    result);
 }
 
 /**

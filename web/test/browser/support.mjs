@@ -205,15 +205,30 @@ export async function call(token, method, path, body) {
 
 /**
  * Records `plan` for `la` through the API unless the LA already holds that reference: what a
- * test needs, whether or not the story before it got that far.
+ * test needs, whether or not the story before it got that far. `demographics` are the child's
+ * date of birth, sex and family name, as the API takes them.
  * @param {typeof LA_A} la
- * @param {{ ref: string, nhs: string, type: string, start: string, due?: string }} plan
+ * @param {{ ref: string, nhs: string, type: string, start: string, due?: string, demographics?: { birthDate: string, sex: string, familyName: string } }} plan
  */
 export async function ensurePlan(la, plan) {
   const token = await tokenFor("local_authority", la.code, "test-arrange");
   if ((await call(token, "GET", `/v1/plans/${plan.ref}`)).status === 200) return;
   const r = await call(token, "PUT", `/v1/plans/${plan.ref}`, {
-    nhsNumber: plan.nhs, planType: plan.type, startDate: plan.start, expectedDueDate: plan.due, sourceVersion: 1,
+    nhsNumber: plan.nhs, planType: plan.type, startDate: plan.start, expectedDueDate: plan.due, sourceVersion: 1, ...plan.demographics,
+  });
+  expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+}
+
+/**
+ * Sets up `la`'s profile (whom clinicians call) through the API unless it has one: what a test
+ * needs, whether or not the story's operator got that far.
+ * @param {typeof LA_A} la
+ */
+export async function ensureProfile(la) {
+  const token = await tokenFor("operator", "X26", "test-arrange");
+  if ((await call(token, "GET", `/v1/la-profiles/${la.code}`)).status === 200) return;
+  const r = await call(token, "PUT", `/v1/la-profiles/${la.code}`, {
+    name: la.name, team: la.team, officeHoursPhone: la.office, emergencyDutyPhone: la.edt,
   });
   expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
 }
