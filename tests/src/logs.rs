@@ -26,6 +26,12 @@ impl Write for Sink {
 
 /// Starts capturing this thread's log lines (JSON, every level) until the guard drops.
 pub fn capture() -> (Captured, DefaultGuard) {
+    // With one dispatcher registered, tracing computes a new call site's interest from the
+    // registering thread's default alone: a site first reached by another test's thread (no
+    // subscriber) would be cached as never, and this test would miss its lines. A second,
+    // silent dispatcher kept for the life of the process makes it ask every dispatcher.
+    static SILENT: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SILENT.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let captured = Captured::default();
     let buf = captured.0.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -41,6 +41,7 @@ struct Fixture {
     table: Table,
     fanout_url: String,
     delivery_url: String,
+    delivery_dlq: String,
     upsert: Router,
     lookup: Router,
     fanout: Fanout<SqsQueue, FixedClock>,
@@ -77,6 +78,7 @@ async fn fixture() -> Fixture {
         table,
         fanout_url: fanout_urls.queue,
         delivery_url: delivery_urls.queue,
+        delivery_dlq: delivery_urls.dlq,
         upsert,
         lookup,
         fanout,
@@ -95,6 +97,50 @@ fn search(name: &str, birth: &str, sex: &str, widen: bool) -> Value {
 }
 
 impl Fixture {
+    /// Runs reconciliation to the end; returns what `org`'s report and indicators say of its
+    /// unmatched plans (listed references, indicator count).
+    async fn reconciled(&self, org: &str) -> (Vec<String>, u64) {
+        let r = reconcile::Reconciler::new(
+            self.table.clone(),
+            SqsQueue::new(self.emu.sqs.clone(), &self.fanout_url),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery_url),
+            SqsQueue::new(self.emu.sqs.clone(), &self.delivery_dlq),
+            Retention::default(),
+            FixedClock::at(now()),
+        );
+        let run = r
+            .run(reconcile::Budget {
+                deadline: std::time::Instant::now() + std::time::Duration::from_secs(60),
+                max_pages: None,
+            })
+            .await
+            .unwrap();
+        assert!(run.complete);
+        let code = OrgCode::parse(org).unwrap();
+        let report = adapters::store::reports::ReportStore::new(self.table.clone())
+            .latest_la(&code)
+            .await
+            .unwrap()
+            .unwrap();
+        let listed = report["findings"]["unmatched"]["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let week = adapters::store::indicators::IndicatorStore::new(self.table.clone())
+            .week(cpindex::indicators::IsoWeek::of(now()))
+            .await
+            .unwrap();
+        let counted = week
+            .iter()
+            .find(|w| w.org == code)
+            .map_or(0, |w| w.counts.get("dq_unmatched"));
+        (listed, counted)
+    }
+
     /// `PUT /v1/plans/{plan_ref}` (the reference travels in the URL only).
     async fn put(&self, org: &str, plan_ref: &str, body: &Value) -> Answer {
         let mut body = body.clone();
@@ -477,6 +523,8 @@ async fn an_unmatched_plan_becomes_an_ordinary_one_when_its_nhs_number_arrives()
     let listed = store.list(&leeds).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].state, UnmatchedState::Unmatched);
+    // Listed in the LA's reconciliation report, and counted in its indicators.
+    assert_eq!(f.reconciled(LEEDS).await, (vec!["CP-U1".to_owned()], 1));
 
     // The number arrives: the same reference becomes an ordinary plan.
     let mut matched = unmatched.clone();
@@ -504,6 +552,11 @@ async fn an_unmatched_plan_becomes_an_ordinary_one_when_its_nhs_number_arrives()
         .unwrap();
     assert_eq!(record.state, UnmatchedState::Matched);
     assert_eq!(record.matched_at, Some(now() - Duration::days(1)));
+    assert_eq!(
+        f.reconciled(LEEDS).await,
+        (Vec::new(), 0),
+        "matched: no longer listed"
+    );
     // Still found by its demographics, once, now as the plan it became.
     let again = f
         .search(ED, &search(UNMATCHED_NAME, UNMATCHED_BIRTH, "male", false))
