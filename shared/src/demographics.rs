@@ -178,7 +178,11 @@ impl Demographics {
     /// Reads `birthDate`, `sex` and `familyName` from `r`: all three or none (`Ok(None)`). A
     /// date of birth after `today` is refused. Error details never repeat the value.
     pub fn read(r: &mut ObjectReader<'_>, today: NaiveDate) -> Result<Option<Self>, FieldError> {
-        let birth_date = crate::plan::date(r, "birthDate")?;
+        // A malformed date of birth is not repeated back: it may be a real one, mistyped.
+        let birth_date = crate::plan::date(r, BIRTH_DATE).map_err(|e| FieldError {
+            detail: "a date of birth is a calendar date in the form YYYY-MM-DD".into(),
+            ..e
+        })?;
         let sex = r.opt_str("sex", ErrorCode::InvalidSex)?;
         let family_name = r.opt_str("familyName", ErrorCode::InvalidFamilyName)?;
         let (birth_date, sex, family_name) = match (birth_date, sex, family_name) {
@@ -672,6 +676,19 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever malformed date of birth arrives (mistyped, another format, trailing text),
+        /// it is refused at `/birthDate` and never repeated in the error.
+        #[test]
+        fn a_malformed_birth_date_is_refused_without_repeating_it(
+            raw in "[0-9]{1,4}[-/. ][0-9]{1,2}[-/. ][0-9]{1,4}[a-z ]{0,2}",
+        ) {
+            prop_assume!(NaiveDate::parse_from_str(&raw, "%Y-%m-%d").is_err() || raw.len() != 10);
+            let v = json!({"birthDate": raw, "sex": "female", "familyName": "Smith"});
+            let e = demo(v).unwrap_err();
+            prop_assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidDate, "/birthDate"));
+            prop_assert!(!e.detail.contains(raw.as_str()), "{}", e.detail);
+        }
+
         /// Normalising is idempotent, yields only a-z, and ignores case, accents and separators.
         #[test]
         fn normalising_is_stable_and_blind_to_case_accents_and_separators(

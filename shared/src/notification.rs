@@ -495,6 +495,22 @@ impl Notification {
                 "planTypes": self.plan_types,
             });
         }
+        if let (NotificationKind::DemographicMatch, Some(m)) = (self.kind, &self.demographic_match)
+        {
+            // No NHS number: the search did not identify the child. The LA's own reference says
+            // which plan matched, so its system can act without reading the inbox.
+            return serde_json::json!({
+                "type": self.kind.event_type(),
+                "notificationId": self.notification_id,
+                "searchId": self.access_id,
+                "la": self.la,
+                "seenAt": self.seen_at,
+                "setting": {"code": self.setting_code, "name": self.setting_name},
+                "seenBy": {"userId": self.seen_by, "role": self.seen_by_role},
+                "planTypes": self.plan_types,
+                "demographicMatch": m,
+            });
+        }
         if let (NotificationKind::OtherLaPlan, Some(other)) = (self.kind, &self.other_la) {
             return serde_json::json!({
                 "type": self.kind.event_type(),

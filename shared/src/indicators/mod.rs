@@ -232,6 +232,12 @@ pub const INDICATORS: &[IndicatorDef] = &[
         DataQuality,
         Count,
     ),
+    def(
+        "dq_unmatched",
+        "Plans held without an NHS number (to the nearest 5)",
+        DataQuality,
+        Count,
+    ),
 ];
 
 /// The definition of `key`.
