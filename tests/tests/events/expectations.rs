@@ -141,6 +141,13 @@ pub(crate) fn expectations() -> Vec<Expectation> {
         // A health visitor records a missed appointment: the same 202 for any child, the
         // record handed to fan-out (which tells the LAs of an active plan).
         sample("lookup/post-missed-appointment.json", Status(202)).after(After::FanoutQueued(1)),
+        // A search without an NHS number: nothing seeded carries demographics, so no match, and
+        // no one is alerted.
+        sample("lookup/post-child-search.json", Status(200))
+            .is("/outcome", json!("no_match"))
+            .is("/widened", json!(true))
+            .len("/matches", 0)
+            .after(After::FanoutQueued(0)),
         // FHIR: the national searches, through API Gateway's event as an ED system sends it.
         sample("lookup/fhir-care-team.json", Status(200))
             .is("/resourceType", json!("Bundle"))
