@@ -260,6 +260,16 @@ pub(crate) async fn withdraw(
         .await?;
     if cli.json {
         console.print(&pretty(&body));
+    } else if serde_json::from_slice::<Value>(&body)
+        .is_ok_and(|v| v.get("nhsNumberAbsentReason").is_some())
+    {
+        // A plan recorded without an NHS number: only a demographic search could find it.
+        console.print(&format!(
+            "Plan {} (held without an NHS number) withdrawn at version {source_version}: a \
+             search by date of birth, sex and family name no longer finds it; the record is kept \
+             for audit.\n",
+            render::clean(plan_ref)
+        ));
     } else {
         console.print(&format!(
             "Plan {} withdrawn at version {source_version}: a lookup no longer shows it; \

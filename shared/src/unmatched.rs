@@ -21,6 +21,17 @@ pub enum UnmatchedState {
     Withdrawn,
 }
 
+impl UnmatchedState {
+    /// As stored and shown (`state`, `matching`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmatchedState::Unmatched => "unmatched",
+            UnmatchedState::Matched => "matched",
+            UnmatchedState::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// The stored record of an unmatched plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,4 +45,20 @@ pub struct UnmatchedRecord {
     /// When the LA sent the NHS number (state `matched`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_is_stored_as_it_serialises() {
+        for s in [
+            UnmatchedState::Unmatched,
+            UnmatchedState::Matched,
+            UnmatchedState::Withdrawn,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 }

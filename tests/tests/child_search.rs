@@ -141,6 +141,11 @@ impl Fixture {
         (listed, counted)
     }
 
+    /// A request without a body to plan-upsert, as `org`'s LA.
+    async fn send(&self, org: &str, method: &str, uri: &str) -> Answer {
+        call(&self.upsert, request(method, uri, la(org), None)).await
+    }
+
     /// `PUT /v1/plans/{plan_ref}` (the reference travels in the URL only).
     async fn put(&self, org: &str, plan_ref: &str, body: &Value) -> Answer {
         let mut body = body.clone();
@@ -716,4 +721,96 @@ async fn no_name_or_birth_date_is_stored_in_clear() {
             .count(),
         1
     );
+}
+
+#[tokio::test]
+async fn an_unmatched_plan_recorded_in_error_is_withdrawn_and_found_no_more() {
+    let f = fixture().await;
+    let unmatched = json!({
+        "nhsNumberAbsentReason": "not_traceable", "planType": "CPP", "startDate": "2026-12-01",
+        "sourceVersion": 3, "birthDate": UNMATCHED_BIRTH, "sex": "male", "familyName": UNMATCHED_NAME,
+    });
+    assert_eq!(f.put(LEEDS, "CP-W1", &unmatched).await.status, 201);
+    let by_name = search(UNMATCHED_NAME, UNMATCHED_BIRTH, "male", false);
+    assert_eq!(outcome(&f.search(ED, &by_name).await), "possible_match");
+    // The LA reads it back: held without a number, never its demographics.
+    let read = f.send(LEEDS, "GET", "/v1/plans/CP-W1").await;
+    assert_eq!(read.status, 200, "{read:?}");
+    assert_eq!(
+        (
+            &read.body["matching"],
+            &read.body["status"],
+            &read.body["sourceVersion"]
+        ),
+        (&json!("unmatched"), &json!("active"), &json!(3))
+    );
+    assert!(read.body.get("birthDate").is_none() && read.body.get("familyName").is_none());
+    // Another LA neither reads nor withdraws it.
+    assert_eq!(f.send(CAMDEN, "GET", "/v1/plans/CP-W1").await.status, 404);
+    assert_eq!(
+        f.send(CAMDEN, "DELETE", "/v1/plans/CP-W1?sourceVersion=4")
+            .await
+            .status,
+        404
+    );
+    // A withdrawal needs a newer version than the one held; refused, nothing changes.
+    for v in [1, 3] {
+        let stale = f
+            .send(
+                LEEDS,
+                "DELETE",
+                &format!("/v1/plans/CP-W1?sourceVersion={v}"),
+            )
+            .await;
+        assert_eq!(
+            (stale.status.as_u16(), stale.body["code"].as_str()),
+            (409, Some("stale_version")),
+            "{stale:?}"
+        );
+    }
+    assert_eq!(outcome(&f.search(ED, &by_name).await), "possible_match");
+    let gone = f
+        .send(LEEDS, "DELETE", "/v1/plans/CP-W1?sourceVersion=4")
+        .await;
+    assert_eq!(gone.status, 200, "{gone:?}");
+    assert_eq!(
+        (
+            &gone.body["matching"],
+            &gone.body["status"],
+            &gone.body["outcome"]
+        ),
+        (
+            &json!("withdrawn"),
+            &json!("withdrawn"),
+            &json!("withdrawn")
+        )
+    );
+    // Found by no search, reported and counted no more; the LA still reads it, withdrawn.
+    assert_eq!(outcome(&f.search(ED, &by_name).await), "no_match");
+    assert_eq!(f.reconciled(LEEDS).await, (Vec::new(), 0));
+    let read = f.send(LEEDS, "GET", "/v1/plans/CP-W1").await;
+    assert_eq!(read.body["matching"], "withdrawn");
+    let record = UnmatchedStore::new(f.table.clone(), Retention::default())
+        .get(
+            &OrgCode::parse(LEEDS).unwrap(),
+            &cpindex::PlanRef::parse("CP-W1", "").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.state, record.plan.plan.source_version),
+        (UnmatchedState::Withdrawn, 4)
+    );
+    // The same withdrawal again is a replay; recorded afresh at a newer version, found again.
+    assert_eq!(
+        f.send(LEEDS, "DELETE", "/v1/plans/CP-W1?sourceVersion=4")
+            .await
+            .status,
+        200
+    );
+    let mut again = unmatched.clone();
+    again["sourceVersion"] = json!(5);
+    assert_eq!(f.put(LEEDS, "CP-W1", &again).await.status, 200);
+    assert_eq!(outcome(&f.search(ED, &by_name).await), "possible_match");
 }

@@ -45,6 +45,18 @@ pub enum UnmatchedOutcome {
     Matched,
 }
 
+/// What withdrawing an unmatched plan did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnmatchedWithdrawal {
+    Withdrawn(Box<UnmatchedRecord>),
+    /// No unmatched plan under that reference (or it has its NHS number now: the plan record
+    /// answers).
+    NotFound,
+    Stale {
+        current_version: u64,
+    },
+}
+
 pub(crate) fn decode(item: Item) -> Result<UnmatchedRecord, StoreError> {
     Ok(serde_dynamo::from_item::<_, UnmatchedItem>(item)?.record)
 }
@@ -98,7 +110,10 @@ impl UnmatchedStore {
             .name("#v", attr::SOURCE_VERSION)
             .name("#state", "state")
             .value(":v", AttributeValue::N(version.to_string()))
-            .value(":unmatched", AttributeValue::S("unmatched".into()));
+            .value(
+                ":unmatched",
+                AttributeValue::S(UnmatchedState::Unmatched.as_str().into()),
+            );
         match self.table.put(self.item(record)?, Some(cond)).await {
             Ok(None) => Ok(UnmatchedOutcome::Created(record.clone())),
             Ok(Some(_)) => Ok(UnmatchedOutcome::Updated(record.clone())),
@@ -164,11 +179,63 @@ impl UnmatchedStore {
         record.updated_by = by.to_owned();
         let same = Condition::new("#state = :unmatched")
             .name("#state", "state")
-            .value(":unmatched", AttributeValue::S("unmatched".into()));
+            .value(
+                ":unmatched",
+                AttributeValue::S(UnmatchedState::Unmatched.as_str().into()),
+            );
         match self.table.put(self.item(&record)?, Some(same)).await {
             Ok(_) => Ok(true),
             Err(StoreError::ConditionFailed { .. }) => Ok(false),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Withdraws an unmatched plan recorded in error, at a version newer than the one held (or
+    /// the same version again: a replay). Found by no search and listed no longer from then; the
+    /// record is kept, withdrawn, for the retention period.
+    pub async fn withdraw(
+        &self,
+        org: &OrgCode,
+        plan_ref: &PlanRef,
+        version: u64,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<UnmatchedWithdrawal, StoreError> {
+        // Written meanwhile: read again and let its version decide, as for any write.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let Some(mut record) = self.get(org, plan_ref).await? else {
+                return Ok(UnmatchedWithdrawal::NotFound);
+            };
+            let held = record.plan.plan.source_version;
+            match record.state {
+                UnmatchedState::Matched => return Ok(UnmatchedWithdrawal::NotFound),
+                UnmatchedState::Withdrawn if held == version => {
+                    return Ok(UnmatchedWithdrawal::Withdrawn(Box::new(record)))
+                }
+                _ if held >= version => {
+                    return Ok(UnmatchedWithdrawal::Stale {
+                        current_version: held,
+                    })
+                }
+                _ => {}
+            }
+            let was = record.state;
+            record.state = UnmatchedState::Withdrawn;
+            record.plan.plan.source_version = version;
+            record.updated_at = at;
+            record.updated_by = by.to_owned();
+            let same = Condition::new("#state = :state AND #v = :held")
+                .name("#state", "state")
+                .name("#v", attr::SOURCE_VERSION)
+                .value(":state", AttributeValue::S(was.as_str().into()))
+                .value(":held", AttributeValue::N(held.to_string()));
+            match self.table.put(self.item(&record)?, Some(same)).await {
+                Ok(_) => return Ok(UnmatchedWithdrawal::Withdrawn(Box::new(record))),
+                Err(StoreError::ConditionFailed { .. }) if attempts < 3 => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
 

@@ -467,12 +467,15 @@ async fn get_plan(
     State(app): Shared,
     caller: Caller,
     Path(raw_ref): Path<String>,
-) -> Result<Json<PlanView>, ApiError> {
+) -> Result<Response, ApiError> {
     let plan_ref = plan_ref(&raw_ref)?;
     let record = app.plans.get(&caller.0.org, &plan_ref).await?;
-    record
-        .and_then(|r| plan_view(&r, app.clock.today(), app.retention))
-        .map(Json)
+    if let Some(view) = record.and_then(|r| plan_view(&r, app.clock.today(), app.retention)) {
+        return Ok(Json(view).into_response());
+    }
+    unmatched::get(&app, &caller.0.org, &plan_ref, app.clock.now())
+        .await?
+        .map(|v| Json(v).into_response())
         .ok_or_else(not_found)
 }
 
@@ -487,7 +490,7 @@ async fn withdraw_plan(
     caller: Caller,
     Path(raw_ref): Path<String>,
     query: Result<Query<WithdrawQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<PlanView>, ApiError> {
+) -> Result<Response, ApiError> {
     let plan_ref = plan_ref(&raw_ref)?;
     let bad_version = || {
         ApiError::from(
@@ -526,10 +529,15 @@ async fn withdraw_plan(
                         outcome: Some("withdrawn".to_owned()),
                         ..v
                     })
+                    .into_response()
                 })
                 .ok_or_else(not_found)
         }
-        WriteOutcome::NotFound => Err(not_found()),
+        // No plan on an NHS number: perhaps one recorded without it.
+        WriteOutcome::NotFound => unmatched::withdraw(&app, &caller, &plan_ref, version, now)
+            .await?
+            .map(|v| Json(v).into_response())
+            .ok_or_else(not_found),
         WriteOutcome::Stale { current_version } => Err(stale(current_version)),
         _ => Err(ApiError::code(ErrorCode::Internal)),
     }

@@ -3,16 +3,17 @@
 //! reference.
 
 use adapters::edge::{ApiError, Caller};
-use adapters::store::unmatched::UnmatchedOutcome;
+use adapters::store::unmatched::{UnmatchedOutcome, UnmatchedWithdrawal};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use cpindex::answers::{PlanFacts, ShownStatus, UnmatchedView};
-use cpindex::plan::{PlanStatus, UnmatchedPlan};
+use cpindex::plan::{PlanRef, PlanStatus, UnmatchedPlan};
 use cpindex::problem::{ErrorCode, Problem};
 use cpindex::unmatched::{UnmatchedRecord, UnmatchedState};
 use cpindex::ActiveKeys;
+use cpindex::OrgCode;
 
 use crate::App;
 
@@ -78,13 +79,34 @@ pub(crate) async fn put(
         UnmatchedOutcome::Matched => return Err(number_known()),
     };
     tracing::info!(org = %org, plan_ref = %plan_ref, version = record.plan.plan.source_version, outcome = word, "unmatched plan written");
+    let view = view(&record, now, app, Some(word));
+    let mut resp = (status, Json(view)).into_response();
+    if status == StatusCode::CREATED {
+        if let Ok(loc) = format!("/v1/plans/{plan_ref}").parse() {
+            resp.headers_mut().insert(header::LOCATION, loc);
+        }
+    }
+    Ok(resp)
+}
+
+/// The LA's view of its unmatched record.
+fn view(
+    record: &UnmatchedRecord,
+    now: DateTime<Utc>,
+    app: &App,
+    outcome: Option<&str>,
+) -> UnmatchedView {
     let d = &record.plan.plan;
-    let shown = match record.plan.status(now.date_naive(), app.retention) {
-        PlanStatus::Active => ShownStatus::Active,
-        PlanStatus::Ended | PlanStatus::Expired => ShownStatus::Ended,
+    let shown = match (
+        record.state,
+        record.plan.status(now.date_naive(), app.retention),
+    ) {
+        (UnmatchedState::Withdrawn, _) => ShownStatus::Withdrawn,
+        (_, PlanStatus::Active) => ShownStatus::Active,
+        (_, PlanStatus::Ended | PlanStatus::Expired) => ShownStatus::Ended,
     };
-    let view = UnmatchedView {
-        plan_ref: plan_ref.clone(),
+    UnmatchedView {
+        plan_ref: d.plan_ref.clone(),
         nhs_number_absent_reason: record.plan.reason,
         demographics_recorded: d.demographics.is_some(),
         facts: PlanFacts {
@@ -99,14 +121,47 @@ pub(crate) async fn put(
         },
         source_version: d.source_version,
         matching: record.state,
-        outcome: Some(word.to_owned()),
+        outcome: outcome.map(str::to_owned),
         updated_at: record.updated_at,
-    };
-    let mut resp = (status, Json(view)).into_response();
-    if status == StatusCode::CREATED {
-        if let Ok(loc) = format!("/v1/plans/{plan_ref}").parse() {
-            resp.headers_mut().insert(header::LOCATION, loc);
-        }
     }
-    Ok(resp)
+}
+
+/// `GET /v1/plans/{planRef}` where the LA holds no plan on an NHS number under that reference:
+/// its unmatched plan, if any (once matched, the plan record answers).
+pub(crate) async fn get(
+    app: &App,
+    org: &OrgCode,
+    plan_ref: &PlanRef,
+    now: DateTime<Utc>,
+) -> Result<Option<UnmatchedView>, ApiError> {
+    Ok(app
+        .unmatched
+        .get(org, plan_ref)
+        .await?
+        .filter(|r| r.state != UnmatchedState::Matched)
+        .map(|r| view(&r, now, app, None)))
+}
+
+/// `DELETE /v1/plans/{planRef}` of an unmatched plan recorded in error: found by no search and
+/// reported no longer. `None` when the LA holds no unmatched plan under that reference.
+pub(crate) async fn withdraw(
+    app: &App,
+    caller: &Caller,
+    plan_ref: &PlanRef,
+    version: u64,
+    now: DateTime<Utc>,
+) -> Result<Option<UnmatchedView>, ApiError> {
+    let org = &caller.0.org;
+    match app
+        .unmatched
+        .withdraw(org, plan_ref, version, caller.0.user.as_str(), now)
+        .await?
+    {
+        UnmatchedWithdrawal::Withdrawn(record) => {
+            tracing::info!(org = %org, plan_ref = %plan_ref, version, "unmatched plan withdrawn");
+            Ok(Some(view(&record, now, app, Some("withdrawn"))))
+        }
+        UnmatchedWithdrawal::NotFound => Ok(None),
+        UnmatchedWithdrawal::Stale { current_version } => Err(crate::stale(current_version)),
+    }
 }

@@ -72,8 +72,9 @@ export async function recordPage() {
     const iso = (/** @type {import("../dates.js").DateReading} */ d) => (d.kind === "date" ? d.iso : undefined);
     const nhsNumber = text("nhsNumber").replace(/\s+/g, "");
     // A plan held on another number moves to this one: a mistyped number would move it away
-    // from the child, so the user confirms it first.
-    if (held.ok && held.body.nhsNumber !== nhsNumber && moveConfirmed !== nhsNumber) {
+    // from the child, so the user confirms it first. (A plan held without a number, unmatched,
+    // simply gains it.)
+    if (held.ok && held.body.nhsNumber && held.body.nhsNumber !== nhsNumber && moveConfirmed !== nhsNumber) {
       const confirm = h("button", { class: "nhsuk-button nhsuk-button--warning", type: "button", id: "confirm-move" }, "Move the plan to this NHS number");
       confirm.addEventListener("click", () => {
         moveConfirmed = nhsNumber;
