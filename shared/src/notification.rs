@@ -250,6 +250,17 @@ pub struct ProfileChangeNote {
 /// Later views kept on one notification (the item stays small; the count stops there).
 pub const MAX_LATER_VIEWS: usize = 100;
 
+/// Who caused a notification, where and when (a clinician's view, a search, a profile change,
+/// another LA's recording).
+struct Seen {
+    at: DateTime<Utc>,
+    setting_code: OrgCode,
+    setting_name: Option<String>,
+    setting_type: Option<SettingType>,
+    by: String,
+    by_role: Role,
+}
+
 impl Notification {
     /// The notification for `la` about `access` to the child `nhs_number` (taken from the LA's
     /// plan: the access itself names the child only by key).
@@ -274,36 +285,25 @@ impl Notification {
         plan_types: Vec<PlanType>,
         now: DateTime<Utc>,
     ) -> Self {
+        let id = notification_id(attendance, &la);
         Self {
-            notification_id: notification_id(attendance, &la),
-            kind: NotificationKind::ChildSeen,
-            la,
-            access_id: access.access_id.clone(),
             nhs_number: Some(nhs_number),
-            struck: None,
-            seen_at: access.at,
-            setting_code: access.org.clone(),
-            setting_name: access.org_name.clone(),
-            setting_type: access.setting_type,
-            seen_by: access.user.as_str().to_owned(),
-            seen_by_role: access.role,
             plan_types,
-            status: DeliveryStatus::Pending,
-            attempts: 0,
-            created_at: now,
-            delivered_at: None,
-            acknowledged_at: None,
-            acknowledged_by: None,
-            last_error: None,
-            later_views: Vec::new(),
-            last_seen_at: None,
-            other_la: None,
-            profile_change: None,
-            overdue_at: None,
-            overdue: None,
-            attendances: None,
-            missed: None,
-            demographic_match: None,
+            ..Self::pending(
+                NotificationKind::ChildSeen,
+                id,
+                la,
+                access.access_id.clone(),
+                Seen {
+                    at: access.at,
+                    setting_code: access.org.clone(),
+                    setting_name: access.org_name.clone(),
+                    setting_type: access.setting_type,
+                    by: access.user.as_str().to_owned(),
+                    by_role: access.role,
+                },
+                now,
+            )
         }
     }
 
@@ -318,79 +318,55 @@ impl Notification {
         let s = &search.searcher;
         let event = format!("search-{}-{}", s.search_id, m.plan_ref);
         Self {
-            notification_id: notification_id(&event, &m.org),
-            kind: NotificationKind::DemographicMatch,
-            la: m.org.clone(),
-            access_id: s.search_id.clone(),
-            nhs_number: None,
-            struck: None,
-            seen_at: s.at,
-            setting_code: s.org.clone(),
-            setting_name: s.org_name.clone(),
-            setting_type: s.setting_type,
-            seen_by: s.user.as_str().to_owned(),
-            seen_by_role: s.role,
             plan_types: vec![m.plan_type],
-            status: DeliveryStatus::Pending,
-            attempts: 0,
-            created_at: now,
-            delivered_at: None,
-            acknowledged_at: None,
-            acknowledged_by: None,
-            last_error: None,
-            later_views: Vec::new(),
-            last_seen_at: None,
-            other_la: None,
-            profile_change: None,
-            overdue_at: None,
-            overdue: None,
-            attendances: None,
-            missed: None,
             demographic_match: Some(DemographicMatchNote {
                 plan_ref: m.plan_ref.clone(),
                 plan_type: m.plan_type,
                 matched: m.matched,
                 widened: search.widened,
             }),
+            ..Self::pending(
+                NotificationKind::DemographicMatch,
+                notification_id(&event, &m.org),
+                m.org.clone(),
+                s.search_id.clone(),
+                Seen {
+                    at: s.at,
+                    setting_code: s.org.clone(),
+                    setting_name: s.org_name.clone(),
+                    setting_type: s.setting_type,
+                    by: s.user.as_str().to_owned(),
+                    by_role: s.role,
+                },
+                now,
+            )
         }
     }
 
     /// The LA's inbox note that its profile changed: never delivered (its status is `inbox`).
     pub fn profile_changed(change: &crate::profile_change::ProfileChange) -> Self {
-        let id = notification_id(&format!("profile-{}", change.change_id), &change.org);
+        let event = format!("profile-{}", change.change_id);
         Self {
-            access_id: format!("profile-{}", change.change_id),
-            notification_id: id,
-            kind: NotificationKind::ProfileChanged,
-            la: change.org.clone(),
-            nhs_number: None,
-            struck: None,
-            seen_at: change.at,
-            setting_code: change.by_org.clone(),
-            setting_name: None,
-            setting_type: None,
-            seen_by: change.by.clone(),
-            seen_by_role: change.by_role,
-            plan_types: Vec::new(),
             status: DeliveryStatus::Inbox,
-            attempts: 0,
-            created_at: change.at,
-            delivered_at: None,
-            acknowledged_at: None,
-            acknowledged_by: None,
-            last_error: None,
-            later_views: Vec::new(),
-            last_seen_at: None,
-            other_la: None,
             profile_change: Some(ProfileChangeNote {
                 change_id: change.change_id.clone(),
                 changed: change.changed.clone(),
             }),
-            overdue_at: None,
-            overdue: None,
-            attendances: None,
-            missed: None,
-            demographic_match: None,
+            ..Self::pending(
+                NotificationKind::ProfileChanged,
+                notification_id(&event, &change.org),
+                change.org.clone(),
+                event,
+                Seen {
+                    at: change.at,
+                    setting_code: change.by_org.clone(),
+                    setting_name: None,
+                    setting_type: None,
+                    by: change.by.clone(),
+                    by_role: change.by_role,
+                },
+                change.at,
+            )
         }
     }
 
@@ -407,20 +383,47 @@ impl Notification {
         now: DateTime<Utc>,
     ) -> Self {
         let id = notification_id(event, &la);
-        Self {
-            access_id: format!("plan-{}", &id[..16]),
-            notification_id: id,
-            kind: NotificationKind::OtherLaPlan,
-            la,
-            nhs_number: Some(nhs_number),
-            struck: None,
-            seen_at: now,
+        let access_id = format!("plan-{}", &id[..16]);
+        let seen = Seen {
+            at: now,
             setting_code: other.la.code.clone(),
             setting_name: Some(other.la.name.clone()),
             setting_type: None,
-            seen_by: other.la.code.as_str().to_owned(),
-            seen_by_role: Role::LocalAuthority,
+            by: other.la.code.as_str().to_owned(),
+            by_role: Role::LocalAuthority,
+        };
+        Self {
+            nhs_number: Some(nhs_number),
             plan_types,
+            other_la: Some(other),
+            ..Self::pending(NotificationKind::OtherLaPlan, id, la, access_id, seen, now)
+        }
+    }
+
+    /// A notification of `kind` to `la`, pending delivery, about no child and with nothing its
+    /// kind adds: each constructor above fills in what its kind says.
+    fn pending(
+        kind: NotificationKind,
+        notification_id: String,
+        la: OrgCode,
+        access_id: String,
+        seen: Seen,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            notification_id,
+            kind,
+            la,
+            access_id,
+            nhs_number: None,
+            struck: None,
+            seen_at: seen.at,
+            setting_code: seen.setting_code,
+            setting_name: seen.setting_name,
+            setting_type: seen.setting_type,
+            seen_by: seen.by,
+            seen_by_role: seen.by_role,
+            plan_types: Vec::new(),
             status: DeliveryStatus::Pending,
             attempts: 0,
             created_at: now,
@@ -430,7 +433,7 @@ impl Notification {
             last_error: None,
             later_views: Vec::new(),
             last_seen_at: None,
-            other_la: Some(other),
+            other_la: None,
             profile_change: None,
             overdue_at: None,
             overdue: None,
