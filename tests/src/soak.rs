@@ -35,25 +35,39 @@ pub struct Settings {
 }
 
 /// One lookup's expectation: the LAs whose plans were acknowledged before it was sent (each
-/// owes one alert), and those its answer showed (a plan acknowledged meanwhile may or may not
-/// alert, by the order of the two writes).
+/// owes one alert), those its answer showed, and those that had sent a plan for the child by the
+/// time it was answered (a plan written while the lookup ran may or may not alert, by the order
+/// of the two writes: the plan's recheck alerts a lookup its read missed, `cpindex::recheck`).
 #[derive(Debug, Default, Clone)]
 struct Expected {
     owed: BTreeSet<String>,
     shown: BTreeSet<String>,
+    in_flight: BTreeSet<String>,
     silent: bool,
+}
+
+impl Expected {
+    /// Whether an alert to `la` is owed or allowed.
+    fn allows(&self, la: &str) -> bool {
+        !self.silent
+            && (self.owed.contains(la) || self.shown.contains(la) || self.in_flight.contains(la))
+    }
 }
 
 #[derive(Default)]
 struct Shared {
     /// child index -> LAs holding an acknowledged plan for the child.
     held: HashMap<usize, BTreeSet<String>>,
+    /// child index -> LAs that have sent a plan for the child (acknowledged or not yet).
+    sent: HashMap<usize, BTreeSet<String>>,
     /// LA -> plan reference -> version acknowledged.
     plans: BTreeMap<String, BTreeMap<String, u64>>,
     /// lookup user id -> expectation.
     lookups: HashMap<String, Expected>,
-    /// (LA, lookup user id) -> webhook deliveries received.
-    received: HashMap<(String, String), u32>,
+    /// (LA, lookup user id) -> the idempotency key of each webhook delivery received: a
+    /// redelivery of one alert repeats its key (delivery is at least once), a second alert
+    /// for the same lookup would not.
+    received: HashMap<(String, String), Vec<String>>,
     bad_signatures: u64,
     /// Webhook notices that are not an alert of a child seen (another LA's plan, overdue).
     other_notices: u64,
@@ -136,7 +150,8 @@ async fn receive(
         return StatusCode::NO_CONTENT;
     }
     let user = alert["seenBy"]["userId"].as_str().unwrap_or("?").to_owned();
-    *c.received.entry((org, user)).or_default() += 1;
+    let key = header(signing::IDEMPOTENCY_HEADER);
+    c.received.entry((org, user)).or_default().push(key);
     StatusCode::NO_CONTENT
 }
 
@@ -215,6 +230,12 @@ async fn uploader(c: Arc<Client>, counts: Counts, s: Settings, la_index: usize, 
                 .collect()
         };
         if !records.is_empty() {
+            {
+                let mut k = counts.lock().expect("counts");
+                for (i, _) in &records {
+                    k.sent.entry(*i).or_default().insert(la.clone());
+                }
+            }
             let body = json!({"mode": if full { "full" } else { "delta" },
                 "extractId": if full { Some(format!("x-{la}-{round}")) } else { None },
                 "records": records.iter().map(|(i, v)| plan(*i, &la, *v)).collect::<Vec<_>>()});
@@ -298,6 +319,7 @@ async fn clinicians(c: Arc<Client>, counts: Counts, s: Settings, until: Instant)
                 )
                 .await;
             let mut k = counts.lock().expect("counts");
+            let in_flight = k.sent.get(&i).cloned().unwrap_or_default();
             match status {
                 200 => {
                     k.answered += 1;
@@ -312,6 +334,7 @@ async fn clinicians(c: Arc<Client>, counts: Counts, s: Settings, until: Instant)
                         Expected {
                             owed: if silent { BTreeSet::new() } else { owed },
                             shown,
+                            in_flight,
                             silent,
                         },
                     );
@@ -326,6 +349,7 @@ async fn clinicians(c: Arc<Client>, counts: Counts, s: Settings, until: Instant)
                         Expected {
                             owed: BTreeSet::new(),
                             shown: if silent { BTreeSet::new() } else { owed },
+                            in_flight,
                             silent,
                         },
                     );
@@ -499,7 +523,7 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
                 k.documented_503,
                 k.other_errors.values().sum::<u64>(),
                 k.uploads,
-                k.received.values().map(|n| u64::from(*n)).sum::<u64>(),
+                k.received.values().map(Vec::len).sum::<usize>(),
                 rss_mb(s.stack_pid).unwrap_or(0.0)
             );
         }
@@ -508,7 +532,11 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     let stack_end = rss_mb(s.stack_pid);
     let emulator_end = rss_mb(s.emulator_pid);
 
-    // Let the last alerts arrive: until every owed webhook alert is in, or nothing moves for 30 s.
+    // Let the last alerts arrive: until every owed webhook alert is in, or nothing has moved for
+    // longer than a failed fan-out waits to be retried (its queue's visibility timeout; a failed
+    // delivery's back-off is shorter), at most twice that.
+    let quiet =
+        Duration::from_secs(u64::from(cpindex::keys::ALERT_FANOUT_QUEUE.visibility_timeout_s) + 10);
     let missing_webhook = |k: &Shared| -> usize {
         k.lookups
             .iter()
@@ -523,13 +551,13 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     let mut still = Instant::now();
     loop {
         let missing = missing_webhook(&counts.lock().expect("counts"));
-        if missing == 0 || settle.elapsed() > Duration::from_secs(300) {
+        if missing == 0 || settle.elapsed() > 2 * quiet {
             break;
         }
         if missing != last {
             last = missing;
             still = Instant::now();
-        } else if still.elapsed() > Duration::from_secs(30) {
+        } else if still.elapsed() > quiet {
             break;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -561,8 +589,8 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
 
     let k = counts.lock().expect("counts");
     let mut v = Verdict::default();
-    let (mut owed, mut owed_webhook, mut lost_webhook, mut lost_inbox, mut raced) =
-        (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut owed, mut owed_webhook, mut lost_webhook, mut lost_inbox) = (0u64, 0u64, 0u64, 0u64);
+    let (mut raced, mut raced_recheck) = (0u64, 0u64);
     for (user, e) in &k.lookups {
         for la in &e.owed {
             owed += 1;
@@ -579,16 +607,28 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
         }
     }
     let lookup_of = |user: &str| k.lookups.get(user);
-    // An alert no lookup owed or showed: to an LA without a plan, or for a silent read.
-    let unexpected = |la: &str, user: &str| {
-        lookup_of(user).is_none_or(|e| e.silent || !(e.owed.contains(la) || e.shown.contains(la)))
-    };
+    // An alert no lookup owed or allowed: to an LA that had sent no plan for the child, or for
+    // a silent read.
+    let unexpected = |la: &str, user: &str| lookup_of(user).is_none_or(|e| !e.allows(la));
+    // Alerts allowed only because the LA's plan was being written while the lookup ran (the
+    // plan's recheck alerting a lookup whose read missed it), each (LA, lookup) counted once.
+    let alerted: BTreeSet<&(String, String)> = k.received.keys().chain(inbox.keys()).collect();
+    for (la, user) in alerted {
+        if lookup_of(user)
+            .is_some_and(|e| e.allows(la) && !e.owed.contains(la) && !e.shown.contains(la))
+        {
+            raced_recheck += 1;
+        }
+    }
     let delivered = k.received.len() as u64;
-    let duplicates: u64 = k
-        .received
-        .values()
-        .map(|n| u64::from(n.saturating_sub(1)))
-        .sum();
+    // Two alerts for one lookup (different keys) are a duplicate; one alert posted again under
+    // its key is a redelivery, which the LA drops by that key (docs/ALERTS.md).
+    let (mut duplicates, mut redeliveries) = (0u64, 0u64);
+    for keys in k.received.values() {
+        let distinct: BTreeSet<&String> = keys.iter().collect();
+        duplicates += distinct.len().saturating_sub(1) as u64;
+        redeliveries += (keys.len() - distinct.len()) as u64;
+    }
     let inbox_duplicates: u64 = inbox.values().map(|n| u64::from(n.saturating_sub(1))).sum();
     let unexpected_alerts = k
         .received
@@ -624,9 +664,11 @@ pub async fn run(s: Settings) -> Result<Verdict, String> {
     v.put("soak_webhook_alerts_delivered", delivered);
     v.put("soak_webhook_alerts_lost", lost_webhook);
     v.put("soak_webhook_duplicates", duplicates);
+    v.put("soak_webhook_redeliveries", redeliveries);
     v.put("soak_inbox_alerts_lost", lost_inbox);
     v.put("soak_inbox_duplicates", inbox_duplicates);
     v.put("soak_alerts_raced_upload", raced);
+    v.put("soak_alerts_raced_recheck", raced_recheck);
     v.put("soak_alerts_unexpected", unexpected_alerts);
     v.put("soak_bad_signatures", k.bad_signatures);
     v.put("soak_webhook_other_notices", k.other_notices);

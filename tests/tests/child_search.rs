@@ -21,6 +21,7 @@ use integration_tests::{logs, Emulator};
 use local_stack::poller::poll_once;
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 const ED: As<'static> = Some(("unscheduled_care", "RR801", "dr-1"));
 const CLINIC: As<'static> = Some(("scheduled_care", "RR802", "hv-1"));
@@ -813,4 +814,135 @@ async fn an_unmatched_plan_recorded_in_error_is_withdrawn_and_found_no_more() {
     again["sourceVersion"] = json!(5);
     assert_eq!(f.put(LEEDS, "CP-W1", &again).await.status, 200);
     assert_eq!(outcome(&f.search(ED, &by_name).await), "possible_match");
+}
+
+impl Fixture {
+    /// The demographic entries pointing at `org`'s `plan_ref`: each entry's partition (the MAC)
+    /// and the plan version that wrote it, read back from the table.
+    async fn entries(&self, org: &str, plan_ref: &str) -> BTreeMap<String, Option<u64>> {
+        let sk = format!("PLAN#{org}#{plan_ref}");
+        let text =
+            |i: &adapters::store::Item, a: &str| i.get(a).and_then(|v| v.as_s().ok()).cloned();
+        self.emu
+            .scan_all(&self.table)
+            .await
+            .iter()
+            .filter(|i| {
+                text(i, attr::ENTITY).as_deref() == Some("demographic_entry")
+                    && text(i, attr::SK).as_deref() == Some(sk.as_str())
+            })
+            .map(|i| {
+                let version = i
+                    .get(attr::SOURCE_VERSION)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok());
+                (text(i, attr::PK).unwrap_or_default(), version)
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn entries_a_plan_no_longer_holds_are_deleted_unless_a_later_version_wrote_them() {
+    const CHANGED: &str = "Achterberg";
+    let f = fixture().await;
+    let (org, plan_ref) = (
+        OrgCode::parse(LEEDS).unwrap(),
+        cpindex::PlanRef::parse("CP-E1", "").unwrap(),
+    );
+    let plans = adapters::store::plans::PlanStore::new(f.table.clone(), Retention::default());
+    let held = |v: u64| {
+        let (plans, org, plan_ref) = (&plans, &org, &plan_ref);
+        async move {
+            let r = plans.get(org, plan_ref).await.unwrap().unwrap();
+            assert_eq!(r.source_version, v);
+            r.plan.demographics.unwrap()
+        }
+    };
+    assert_eq!(
+        f.put(LEEDS, "CP-E1", &plan("CP-E1", 1, NAME)).await.status,
+        201
+    );
+    let first = f.entries(LEEDS, "CP-E1").await;
+    assert_eq!(first.values().collect::<Vec<_>>(), [&Some(1), &Some(1)]);
+    let d1 = held(1).await;
+
+    // The family name changes: the first name's entries go, the new one's are all there is.
+    assert_eq!(
+        f.put(LEEDS, "CP-E1", &plan("CP-E1", 2, CHANGED))
+            .await
+            .status,
+        200
+    );
+    let second = f.entries(LEEDS, "CP-E1").await;
+    assert_eq!(second.len(), 2);
+    assert!(
+        second.keys().all(|pk| !first.contains_key(pk)),
+        "{first:?} {second:?}"
+    );
+    let by = |name: &str| search(name, BIRTH_DATE, "female", true);
+    assert_eq!(outcome(&f.search(ED, &by(NAME)).await), "no_match");
+    assert_eq!(outcome(&f.search(ED, &by(CHANGED)).await), "possible_match");
+
+    // A later version that put the new name's entries again while version 3 was being written
+    // (as a concurrent write would): version 3 goes back to the first name and keeps them.
+    let d2 = held(2).await;
+    DemographicIndex::new(f.table.clone())
+        .index(&org, &plan_ref, &d2, 9, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.put(LEEDS, "CP-E1", &plan("CP-E1", 3, NAME)).await.status,
+        200
+    );
+    let third = f.entries(LEEDS, "CP-E1").await;
+    assert_eq!(third.len(), 4, "{third:?}");
+    assert!(second.keys().all(|pk| third[pk] == Some(9)));
+    assert!(first.keys().all(|pk| third[pk] == Some(3)));
+    assert_eq!(held(3).await, d1);
+
+    // Withdrawn: the entries of what it held go with it (those version 9 wrote stay theirs).
+    let gone = f
+        .send(LEEDS, "DELETE", "/v1/plans/CP-E1?sourceVersion=4")
+        .await;
+    assert_eq!(gone.status, 200, "{gone:?}");
+    let left = f.entries(LEEDS, "CP-E1").await;
+    assert_eq!(
+        left.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(outcome(&f.search(ED, &by(NAME)).await), "no_match");
+}
+
+#[tokio::test]
+async fn an_unmatched_plan_keeps_entries_only_for_what_it_holds() {
+    let f = fixture().await;
+    let unmatched = |v: u64, name: &str| {
+        json!({
+            "nhsNumberAbsentReason": "newborn", "planType": "CPP", "startDate": "2026-12-01",
+            "sourceVersion": v, "birthDate": UNMATCHED_BIRTH, "sex": "male", "familyName": name,
+        })
+    };
+    assert_eq!(
+        f.put(LEEDS, "CP-U9", &unmatched(1, UNMATCHED_NAME))
+            .await
+            .status,
+        201
+    );
+    let first = f.entries(LEEDS, "CP-U9").await;
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        f.put(LEEDS, "CP-U9", &unmatched(2, "Nakamura"))
+            .await
+            .status,
+        200
+    );
+    let second = f.entries(LEEDS, "CP-U9").await;
+    assert_eq!(second.len(), 2);
+    assert!(second.keys().all(|pk| !first.contains_key(pk)));
+    let gone = f
+        .send(LEEDS, "DELETE", "/v1/plans/CP-U9?sourceVersion=3")
+        .await;
+    assert_eq!(gone.status, 200, "{gone:?}");
+    assert!(f.entries(LEEDS, "CP-U9").await.is_empty());
 }

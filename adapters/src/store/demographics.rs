@@ -2,13 +2,15 @@
 //! plan recorded with it (`DEMO#<key>` / `PLAN#<la>#<ref>`), and the searches made for it
 //! (`DEMO#<key>` / `SEARCH#<time>#<id>`). An entry is only a pointer: every search checks it
 //! against the plan as it now stands ([`cpindex::child_search::Candidate`]), so an entry left
-//! behind by changed demographics, a withdrawal or a match names nothing.
+//! behind names nothing. The write that drops an entry (other demographics, a withdrawal) deletes
+//! it (`retire`).
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::error::{Item, StoreError};
-use super::table::{Index, QueryOptions, Table};
+use super::table::{Condition, Index, QueryOptions, Table};
+use aws_sdk_dynamodb::types::AttributeValue;
 use cpindex::child_search::{Candidate, SearchRecord};
 use cpindex::demographics::{DemographicKey, DemographicKeys};
 use cpindex::keys::{attr, keep, key, Entity};
@@ -23,6 +25,11 @@ struct EntryItem {
     entity: String,
     org: OrgCode,
     plan_ref: PlanRef,
+    /// The version of the plan whose write put the entry (none on entries written before it
+    /// was kept): a write that drops the entry's key deletes it only if no later version put
+    /// it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_version: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<i64>,
 }
@@ -50,11 +57,13 @@ impl DemographicIndex {
     }
 
     /// Points both of a plan's demographic keys at it (idempotent), expiring with the plan.
+    /// `version` is the plan version being written.
     pub async fn index(
         &self,
         org: &OrgCode,
         plan_ref: &PlanRef,
         keys: &DemographicKeys,
+        version: u64,
         expires_at: Option<i64>,
     ) -> Result<(), StoreError> {
         for (_, k) in keys.each() {
@@ -64,6 +73,7 @@ impl DemographicIndex {
                 entity: Entity::DemographicEntry.as_str().to_owned(),
                 org: org.clone(),
                 plan_ref: plan_ref.clone(),
+                source_version: Some(version),
                 expires_at,
             })?;
             self.table.put(item, None).await?;
@@ -154,6 +164,36 @@ impl DemographicIndex {
             .map(|item| Ok(serde_dynamo::from_item::<_, SearchItem>(item)?.search))
             .collect()
     }
+}
+
+/// Deletes the entries of `dropped` that `kept` does not hold (a write that changed the plan's
+/// demographics, or withdrew it, at a version above `up_to`), each only while no version after
+/// `up_to` has put it again: a concurrent later write that re-indexes a key keeps its entry.
+/// The caller's write stands whatever happens here: an entry left behind names nothing (every
+/// search checks the plan as it stands).
+pub(super) async fn retire(
+    table: &Table,
+    org: &OrgCode,
+    plan_ref: &PlanRef,
+    dropped: &DemographicKeys,
+    kept: Option<&DemographicKeys>,
+    up_to: u64,
+) -> Result<(), StoreError> {
+    let still = |k: &DemographicKey| kept.is_some_and(|d| d.each().iter().any(|(_, x)| *x == k));
+    for (_, k) in dropped.each() {
+        if still(k) {
+            continue;
+        }
+        let cond = Condition::new("attribute_not_exists(#v) OR #v <= :v")
+            .name("#v", attr::SOURCE_VERSION)
+            .value(":v", AttributeValue::N(up_to.to_string()));
+        let sk = key::demographic_plan_sk(org, plan_ref);
+        match table.delete(&key::demographic_pk(k), &sk, Some(cond)).await {
+            Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn sk_of(item: &Item) -> Option<String> {

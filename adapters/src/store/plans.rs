@@ -18,6 +18,7 @@ use super::error::{Item, StoreError};
 use super::table::{Condition, Index, QueryOptions, Table};
 use cpindex::alert_state::AlertState;
 use cpindex::child_key::ChildKey;
+use cpindex::demographics::DemographicKeys;
 use cpindex::keys::{attr, keep, key, Entity};
 use cpindex::nhs_number::NhsNumber;
 use cpindex::org::OrgCode;
@@ -385,6 +386,10 @@ impl PlanStore {
                 self.amend(&record).await?;
             }
         }
+        if let Some(old) = &old {
+            self.retire_demographics(&record, old.plan.demographics.as_ref())
+                .await;
+        }
         match old {
             // A key rotation: the same child under a new key; nothing was corrected.
             Some(old) if old.child != record.child && old.nhs_number == record.nhs_number => {
@@ -576,7 +581,35 @@ impl PlanStore {
             Ok(_) | Err(StoreError::ConditionFailed { .. }) => {}
             Err(e) => return Err(e),
         }
+        // Found by no search from now on: its demographic entries go too.
+        let mut gone = record.clone();
+        gone.plan.demographics = None;
+        self.retire_demographics(&gone, record.plan.demographics.as_ref())
+            .await;
         Ok(WriteOutcome::Withdrawn(record))
+    }
+
+    /// Deletes the demographic entries that `dropped` (what the plan held before `record` was
+    /// written) has and `record` has not, so that none is kept that names nothing
+    /// (`demographics::retire`). A failure is logged: the write stands, and an entry left
+    /// behind costs a search only a check.
+    async fn retire_demographics(&self, record: &PlanRecord, dropped: Option<&DemographicKeys>) {
+        let Some(dropped) = dropped else { return };
+        if record.plan.demographics.as_ref() == Some(dropped) {
+            return;
+        }
+        if let Err(e) = super::demographics::retire(
+            &self.table,
+            &record.org,
+            &record.plan_ref,
+            dropped,
+            record.plan.demographics.as_ref(),
+            record.source_version.saturating_sub(1),
+        )
+        .await
+        {
+            tracing::warn!(error = %cpindex::log::chain(&e), org = %record.org, plan_ref = %record.plan_ref, "demographic entries the write dropped were not deleted");
+        }
     }
 
     /// One LA's plan by its reference.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{Item, StoreError};
 use super::plans::epoch_of_day;
 use super::table::{Condition, Index, QueryOptions, Table};
+use cpindex::demographics::DemographicKeys;
 use cpindex::keys::{attr, key, Entity};
 use cpindex::org::OrgCode;
 use cpindex::plan::{PlanRef, Retention};
@@ -116,7 +117,16 @@ impl UnmatchedStore {
             );
         match self.table.put(self.item(record)?, Some(cond)).await {
             Ok(None) => Ok(UnmatchedOutcome::Created(record.clone())),
-            Ok(Some(_)) => Ok(UnmatchedOutcome::Updated(record.clone())),
+            Ok(Some(old)) => {
+                let old = decode(old)?;
+                self.retire(
+                    record,
+                    old.plan.plan.demographics.as_ref(),
+                    record.plan.plan.demographics.as_ref(),
+                )
+                .await;
+                Ok(UnmatchedOutcome::Updated(record.clone()))
+            }
             Err(StoreError::ConditionFailed {
                 current: Some(current),
             }) => {
@@ -232,10 +242,37 @@ impl UnmatchedStore {
                 .value(":state", AttributeValue::S(was.as_str().into()))
                 .value(":held", AttributeValue::N(held.to_string()));
             match self.table.put(self.item(&record)?, Some(same)).await {
-                Ok(_) => return Ok(UnmatchedWithdrawal::Withdrawn(Box::new(record))),
+                Ok(_) => {
+                    // Found by no search from now on: its demographic entries go too.
+                    self.retire(&record, record.plan.plan.demographics.as_ref(), None)
+                        .await;
+                    return Ok(UnmatchedWithdrawal::Withdrawn(Box::new(record)));
+                }
                 Err(StoreError::ConditionFailed { .. }) if attempts < 3 => continue,
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Deletes the demographic entries of `dropped` that `kept` lacks, written before `record`'s
+    /// version (`demographics::retire`); a failure is logged, the write stands.
+    async fn retire(
+        &self,
+        record: &UnmatchedRecord,
+        dropped: Option<&DemographicKeys>,
+        kept: Option<&DemographicKeys>,
+    ) {
+        let Some(dropped) = dropped else { return };
+        if kept == Some(dropped) {
+            return;
+        }
+        let d = &record.plan.plan;
+        let up_to = d.source_version.saturating_sub(1);
+        if let Err(e) =
+            super::demographics::retire(&self.table, &record.org, &d.plan_ref, dropped, kept, up_to)
+                .await
+        {
+            tracing::warn!(error = %cpindex::log::chain(&e), org = %record.org, plan_ref = %d.plan_ref, "demographic entries the write dropped were not deleted");
         }
     }
 

@@ -274,6 +274,7 @@ pub async fn apply(
                         org,
                         &plan.plan_ref,
                         plan.demographics.as_ref(),
+                        plan.source_version,
                         delete_on,
                     )
                     .await

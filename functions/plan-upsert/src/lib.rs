@@ -209,12 +209,15 @@ pub(crate) async fn index_demographics(
     org: &cpindex::OrgCode,
     plan_ref: &PlanRef,
     keys: Option<&cpindex::demographics::DemographicKeys>,
+    version: u64,
     delete_on: Option<chrono::NaiveDate>,
 ) -> Result<(), adapters::store::StoreError> {
     match keys {
         Some(keys) => {
             let expires = delete_on.map(adapters::store::plans::epoch_of_day);
-            app.demographics.index(org, plan_ref, keys, expires).await
+            app.demographics
+                .index(org, plan_ref, keys, version, expires)
+                .await
         }
         None => Ok(()),
     }
@@ -406,6 +409,7 @@ async fn put_plan(
         org,
         &plan.plan_ref,
         plan.demographics.as_ref(),
+        plan.source_version,
         plan.delete_on(app.retention),
     )
     .await?;

@@ -50,6 +50,7 @@ pub(crate) async fn put(
         org,
         &plan_ref,
         plan.plan.demographics.as_ref(),
+        plan.plan.source_version,
         delete_on,
     )
     .await?;
