@@ -103,6 +103,29 @@ pub const COLUMNS: &[Column] = &[
         required: false,
         meaning: "the case team's direct line (shown beside your profile's numbers, never instead)",
     },
+    // The child's demographics, so that a clinician's search by date of birth, sex and family
+    // name finds the plan when the NHS number is not known (`crate::demographics`): all three
+    // or none; the index keeps only keyed MACs of them.
+    Column {
+        name: "birth_date",
+        pointer: "/birthDate",
+        required: false,
+        meaning: "the child's date of birth, YYYY-MM-DD (for UCPP: the pregnant woman's); with \
+                  sex and family_name, or none of the three",
+    },
+    Column {
+        name: "sex",
+        pointer: "/sex",
+        required: false,
+        meaning: "male, female, other or unknown",
+    },
+    Column {
+        name: "family_name",
+        pointer: "/familyName",
+        required: false,
+        meaning: "the child's family name as the LA holds it (for UCPP: the pregnant woman's); \
+                  never stored, only a keyed code of it",
+    },
 ];
 
 /// One row read into a batch record.
@@ -456,6 +479,33 @@ mod tests {
                 })
             }]
         );
+    }
+
+    #[test]
+    fn demographics_columns_become_the_fields_a_search_reads_and_empty_cells_are_absent() {
+        let file =
+            "plan_ref,nhs_number,plan_type,start_date,source_version,birth_date,sex,Family Name\n\
+                    CP-1,9434765919,CPP,2026-01-10,1,2019-04-02,female,  O'Brien-Smith \n\
+                    CP-2,9434765919,LAC,2026-01-10,1,,,\n";
+        let extract = parse(file.as_bytes()).unwrap();
+        assert!(extract.bad_rows.is_empty() && extract.ignored_columns.is_empty());
+        let (with, without) = (&extract.rows[0].record, &extract.rows[1].record);
+        assert_eq!(
+            (&with["birthDate"], &with["sex"], &with["familyName"]),
+            (
+                &json!("2019-04-02"),
+                &json!("female"),
+                &json!("O'Brien-Smith")
+            )
+        );
+        for field in ["birthDate", "sex", "familyName"] {
+            assert!(without.get(field).is_none(), "{field}");
+        }
+        // The API reads them as it reads a JSON record's (all three or none).
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let plan = crate::Plan::from_json(with, "", None, today).unwrap();
+        assert!(plan.sent_demographics.is_some());
+        assert!(column_for_field("/records/0/familyName") == Some("family_name"));
     }
 
     #[test]

@@ -946,3 +946,44 @@ async fn an_unmatched_plan_keeps_entries_only_for_what_it_holds() {
     assert_eq!(gone.status, 200, "{gone:?}");
     assert!(f.entries(LEEDS, "CP-U9").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_csv_extract_with_demographics_columns_is_found_by_a_search() {
+    use integration_tests::http::raw_request;
+    let f = fixture().await;
+    let csv = format!(
+        "plan_ref,nhs_number,plan_type,start_date,source_version,birth_date,sex,family_name\n\
+         X-1,{CHILD},CPP,2026-01-10,1,{BIRTH_DATE},female,{NAME}\n\
+         X-2,9434765919,CPP,2026-01-10,1,{BIRTH_DATE},,{SAME_SOUND}\n"
+    );
+    let ack = call(
+        &f.upsert,
+        raw_request(
+            "POST",
+            "/v1/plan-extracts?mode=delta",
+            la(LEEDS),
+            "text/csv",
+            csv.into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(ack.status, 200, "{ack:?}");
+    let records = ack.body["batch"]["records"].as_array().unwrap();
+    assert_eq!(records[0]["outcome"], "created", "{ack:?}");
+    // Some of the three and not all: that record alone is refused, naming the missing column.
+    assert_eq!(
+        (&records[1]["outcome"], &records[1]["code"]),
+        (&json!("rejected"), &json!("missing_field")),
+        "{ack:?}"
+    );
+    assert_eq!(ack.body["columns"], json!([null, "sex"]), "{ack:?}");
+    let found = f
+        .search(ED, &search(NAME, BIRTH_DATE, "female", false))
+        .await;
+    assert_eq!(outcome(&found), "possible_match", "{found:?}");
+    assert_eq!(f.entries(LEEDS, "X-1").await.len(), 2);
+    assert!(
+        f.entries(LEEDS, "X-2").await.is_empty(),
+        "a refused record indexes nothing"
+    );
+}

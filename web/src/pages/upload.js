@@ -19,7 +19,7 @@ export function uploadPage() {
     h("div", { class: "nhsuk-form-group", "data-field": "file" },
       h("label", { class: "nhsuk-label", for: "extract-file" }, "Extract file (CSV)"),
       h("div", { class: "nhsuk-hint", id: "extract-file-hint" },
-        "Your case system's export with a header row: plan_ref, nhs_number, plan_type, start_date, end_date, expected_due_date, source_version, and optionally case_team, case_team_phone (docs/CLI.md; your own name and numbers come from your profile). At most 1,000 plans; the command-line tool uploads larger files."),
+        "Your case system's export with a header row: plan_ref, nhs_number, plan_type, start_date, end_date, expected_due_date, source_version, and optionally case_team, case_team_phone, and birth_date, sex, family_name together, so that a search finds a child whose NHS number a clinician does not know (docs/CLI.md; your own name and numbers come from your profile). At most 1,000 plans; the command-line tool uploads larger files."),
       file),
     radios("mode", "What the file holds", [["delta", "Changes only"], ["full", "Every plan we hold (a full extract)"]]),
     h("button", { class: "nhsuk-button", type: "submit" }, "Upload"));
