@@ -156,7 +156,7 @@ SAM_BUILD_DIR := .aws-sam/build
 SAM_TEMPLATE := infra/template.yaml
 SAM := PATH="$(CURDIR)/.venv-sam/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam
 
-.PHONY: sam-install sam-validate sam-build sam-check deploy-rehearsal artefact-check
+.PHONY: sam-install sam-validate sam-prebuild sam-build sam-check deploy-rehearsal artefact-check
 
 sam-install:
 	@scripts/install-sam.sh
@@ -207,8 +207,13 @@ export SAM_BOOTSTRAP_CHECK
 # uses: cargo links them side by side (fat LTO links one binary per core), and `sam build` then
 # finds each one fresh and only copies it.
 SAM_BINARIES := $(shell sed -n 's/^ *Binary: *//p' $(SAM_TEMPLATE))
-sam-build: sam-install web-assets
+# `make test` starts this step in the background, at the lowest priority, as soon as the tools
+# are installed (scripts/stages.sh): the release build then takes the CPU that the stages bound
+# to the emulator or a browser leave idle, and sam-build finds the binaries fresh.
+sam-prebuild: sam-install web-assets
 	PATH="$(CURDIR)/.venv-sam/bin:$$PATH" cargo lambda build --release $(addprefix --bin ,$(SAM_BINARIES))
+
+sam-build: sam-prebuild
 	$(SAM) build --template-file $(SAM_TEMPLATE) --build-dir $(SAM_BUILD_DIR) --region $(SAM_REGION)
 	@"$(CURDIR)/.venv-sam/bin/python3" -c "$$SAM_BOOTSTRAP_CHECK" $(SAM_TEMPLATE) $(SAM_BUILD_DIR)
 
