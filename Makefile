@@ -21,6 +21,7 @@
 #   make browser-test   the web app in headless Chromium: the seed story, axe-core, CSP
 #   make web-assets     build the web app (pinned npm packages) into web/dist, which functions/web embeds
 #   make sam-check      sam validate --lint and sam build of every function
+#   make sam-prebuild   the functions' release binaries only (sam build's first step)
 #   make deploy-rehearsal  the template created as a stack in the emulator's CloudFormation; each built
 #                       bootstrap started with the environment the stack gives it, answer checked
 #   make artefact-check the same as deploy-rehearsal (its former name)

@@ -48,8 +48,12 @@ for stage in "$@"; do
     waited=1
     names+=("(tool installs)") secs+=($(( $(date +%s) - start )))
     if [[ " $* " == *" sam-check "* ]]; then
-      # Its own process group (setsid), so that a failing run can stop all of it.
-      setsid nice -n 19 make --no-print-directory sam-prebuild >.local/sam-prebuild.log 2>&1 &
+      # Its own session (setsid), so that a failing run can stop all of it. The kernel schedules
+      # each session as a group (autogroup) and weighs groups equally whatever their processes'
+      # nice value, so the group itself is made the lowest priority too: otherwise the build takes
+      # half the machine from the stages it should only fill in behind.
+      setsid bash -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 make --no-print-directory sam-prebuild' \
+        >.local/sam-prebuild.log 2>&1 &
       prebuild=$!
     fi
   fi
