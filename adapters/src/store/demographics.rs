@@ -169,17 +169,19 @@ impl DemographicIndex {
 /// Deletes the entries of `dropped` that `kept` does not hold (a write that changed the plan's
 /// demographics, or withdrew it, at a version above `up_to`), each only while no version after
 /// `up_to` has put it again: a concurrent later write that re-indexes a key keeps its entry.
-/// The caller's write stands whatever happens here: an entry left behind names nothing (every
+/// A failure is logged and the caller's write stands: an entry left behind names nothing (every
 /// search checks the plan as it stands).
 pub(super) async fn retire(
     table: &Table,
     org: &OrgCode,
     plan_ref: &PlanRef,
-    dropped: &DemographicKeys,
+    dropped: Option<&DemographicKeys>,
     kept: Option<&DemographicKeys>,
     up_to: u64,
-) -> Result<(), StoreError> {
+) {
+    let Some(dropped) = dropped else { return };
     let still = |k: &DemographicKey| kept.is_some_and(|d| d.each().iter().any(|(_, x)| *x == k));
+    let sk = key::demographic_plan_sk(org, plan_ref);
     for (_, k) in dropped.each() {
         if still(k) {
             continue;
@@ -187,13 +189,13 @@ pub(super) async fn retire(
         let cond = Condition::new("attribute_not_exists(#v) OR #v <= :v")
             .name("#v", attr::SOURCE_VERSION)
             .value(":v", AttributeValue::N(up_to.to_string()));
-        let sk = key::demographic_plan_sk(org, plan_ref);
         match table.delete(&key::demographic_pk(k), &sk, Some(cond)).await {
             Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
-            Err(e) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %cpindex::log::chain(&e), org = %org, plan_ref = %plan_ref, "a demographic entry the write dropped was not deleted");
+            }
         }
     }
-    Ok(())
 }
 
 fn sk_of(item: &Item) -> Option<String> {

@@ -590,15 +590,9 @@ impl PlanStore {
     }
 
     /// Deletes the demographic entries that `dropped` (what the plan held before `record` was
-    /// written) has and `record` has not, so that none is kept that names nothing
-    /// (`demographics::retire`). A failure is logged: the write stands, and an entry left
-    /// behind costs a search only a check.
+    /// written) has and `record` has not (`demographics::retire`).
     async fn retire_demographics(&self, record: &PlanRecord, dropped: Option<&DemographicKeys>) {
-        let Some(dropped) = dropped else { return };
-        if record.plan.demographics.as_ref() == Some(dropped) {
-            return;
-        }
-        if let Err(e) = super::demographics::retire(
+        super::demographics::retire(
             &self.table,
             &record.org,
             &record.plan_ref,
@@ -606,10 +600,7 @@ impl PlanStore {
             record.plan.demographics.as_ref(),
             record.source_version.saturating_sub(1),
         )
-        .await
-        {
-            tracing::warn!(error = %cpindex::log::chain(&e), org = %record.org, plan_ref = %record.plan_ref, "demographic entries the write dropped were not deleted");
-        }
+        .await;
     }
 
     /// One LA's plan by its reference.

@@ -255,25 +255,17 @@ impl UnmatchedStore {
     }
 
     /// Deletes the demographic entries of `dropped` that `kept` lacks, written before `record`'s
-    /// version (`demographics::retire`); a failure is logged, the write stands.
+    /// version (`demographics::retire`).
     async fn retire(
         &self,
         record: &UnmatchedRecord,
         dropped: Option<&DemographicKeys>,
         kept: Option<&DemographicKeys>,
     ) {
-        let Some(dropped) = dropped else { return };
-        if kept == Some(dropped) {
-            return;
-        }
         let d = &record.plan.plan;
         let up_to = d.source_version.saturating_sub(1);
-        if let Err(e) =
-            super::demographics::retire(&self.table, &record.org, &d.plan_ref, dropped, kept, up_to)
-                .await
-        {
-            tracing::warn!(error = %cpindex::log::chain(&e), org = %record.org, plan_ref = %d.plan_ref, "demographic entries the write dropped were not deleted");
-        }
+        super::demographics::retire(&self.table, &record.org, &d.plan_ref, dropped, kept, up_to)
+            .await;
     }
 
     /// An LA's unmatched plans (every state), in reference order.
