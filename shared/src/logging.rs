@@ -5,7 +5,9 @@
 
 use std::str::FromStr;
 
+use tracing::Subscriber;
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The level from the environment's values, as Lambda's runtime reads them.
 pub fn level(aws_lambda_log_level: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
@@ -17,22 +19,32 @@ pub fn level(aws_lambda_log_level: Option<&str>, rust_log: Option<&str>) -> Leve
 
 /// Installs the subscriber for this process (once, at start).
 pub fn init() {
+    use tracing_subscriber::util::SubscriberInitExt;
     let var = |n: &str| std::env::var(n).ok();
     let level = level(
         var("AWS_LAMBDA_LOG_LEVEL").as_deref(),
         var("RUST_LOG").as_deref(),
     );
+    let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+    subscriber(level, json, std::io::stdout).init();
+}
+
+/// The functions' log lines at `level`, JSON or text, written to `writer`: what [`init`]
+/// installs with stdout, and what the cost benchmark measures with a counting writer.
+pub fn subscriber<W>(level: LevelFilter, json: bool, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let fmt = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
         .with_ansi(false)
         .with_max_level(level)
-        .with_writer(std::io::stdout);
-    let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+        .with_writer(writer);
     if json {
-        fmt.json().init();
+        Box::new(fmt.json().finish())
     } else {
-        fmt.init();
+        Box::new(fmt.finish())
     }
 }
 

@@ -1,6 +1,6 @@
 //! What an operator is told, in `infra/template.yaml`: every function logs JSON to its own log
-//! group (kept for a retention), traces, is alarmed on errors and throttles, and has its
-//! configuration-fault lines counted into the one alarm that watches them; every dead-letter
+//! group (kept for a retention), can be traced (one switch for all), is alarmed on errors and
+//! throttles, and has its configuration-fault lines counted into the one alarm that watches them; every dead-letter
 //! queue is alarmed; every alarm notifies someone. The emulator's CloudFormation creates no
 //! alarm or metric filter, so the rehearsal cannot stand for these.
 
@@ -8,6 +8,9 @@ mod infra_yaml;
 
 use cpindex::routes::FUNCTIONS;
 use infra_yaml::*;
+
+/// The parameter that turns X-Ray tracing on for every function.
+const TRACING_PARAMETER: &str = "TracingMode";
 
 /// The namespace configuration faults are counted in (the alarm's and every filter's).
 fn fault_namespace() -> Value {
@@ -81,11 +84,26 @@ fn dead_letter_alarm_problems(t: &Value) -> Vec<String> {
     p
 }
 
-/// Every function writes JSON logs to its own log group with a retention, traces, and has Errors
-/// and Throttles alarms; its configuration faults are counted into the one alarm on them.
+/// Every function writes JSON logs to its own log group with a retention, is traced when the
+/// operator turns tracing on, and has Errors and Throttles alarms; its configuration faults are
+/// counted into the one alarm on them.
 fn observability_problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let alarms = resources_of_type(t, "AWS::CloudWatch::Alarm");
+    let modes = at(t, &["Parameters", TRACING_PARAMETER, "AllowedValues"]);
+    expect(
+        &mut p,
+        modes.and_then(Value::as_sequence).is_some_and(|m| {
+            m.iter().any(|v| v.as_str() == Some("Active"))
+                && m.iter().any(|v| v.as_str() == Some("PassThrough"))
+        }),
+        || {
+            format!(
+                "{TRACING_PARAMETER} allows {}, expected Active and PassThrough",
+                show(modes)
+            )
+        },
+    );
     for f in FUNCTIONS {
         let id = f.logical_id;
         let Some(r) = at(t, &["Resources", id]) else {
@@ -103,11 +121,18 @@ fn observability_problems(t: &Value) -> Vec<String> {
                 )
             },
         );
+        // One switch for every function, off by default (BENCHMARKS.md prices it), which an
+        // operator can turn to Active to investigate.
         let tracing = function_prop(t, r, "Tracing");
         expect(
             &mut p,
-            tracing.and_then(Value::as_str) == Some("Active"),
-            || format!("{id}: Tracing is {}, expected Active", show(tracing)),
+            tracing.and_then(ref_target) == Some(TRACING_PARAMETER),
+            || {
+                format!(
+                    "{id}: Tracing is {}, expected !Ref {TRACING_PARAMETER}",
+                    show(tracing)
+                )
+            },
         );
         let group = at(r, &["Properties", "LoggingConfig", "LogGroup"]).and_then(ref_target);
         match group.and_then(|g| Some((g, at(t, &["Resources", g])?))) {
@@ -204,6 +229,15 @@ fn a_function_without_alarms_or_json_logs_is_named() {
     let mut t = template();
     t["Globals"]["Function"]["LoggingConfig"]["LogFormat"] = Value::from("Text");
     assert_reports(observability_problems(&t), &["LogFormat", "Text"]);
+
+    let mut t = template();
+    t["Resources"]["InboxFunction"]["Properties"]["Tracing"] = Value::from("PassThrough");
+    assert_reports(observability_problems(&t), &["InboxFunction", "Tracing"]);
+
+    let mut t = template();
+    t["Parameters"][TRACING_PARAMETER]["AllowedValues"] =
+        serde_norway::from_str("[PassThrough]").expect("a list");
+    assert_reports(observability_problems(&t), &[TRACING_PARAMETER, "Active"]);
 
     let mut t = template();
     t["Resources"]

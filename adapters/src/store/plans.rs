@@ -271,7 +271,11 @@ impl PlanStore {
     }
 
     /// Reads, in as few calls as possible, what is stored for each incoming plan of one LA
-    /// (each with its child's key).
+    /// (each with its child's key). Eventually consistent, at half the price: the read only
+    /// saves writes. Every write it leads to is conditional on `sourceVersion` and learns the
+    /// stored record when refused; a read a moment behind a concurrent newer write can only
+    /// answer "unchanged" where "stale" was due, for a version the index no longer holds
+    /// (docs/ARCHITECTURE.md, "Ingest").
     pub async fn read_known(
         &self,
         org: &OrgCode,
@@ -282,7 +286,7 @@ impl PlanStore {
             keys.push((key::plan_ref_pk(org, &p.plan_ref), key::CURRENT.to_owned()));
             keys.push((key::child_pk(child), key::child_plan_sk(org, &p.plan_ref)));
         }
-        let items = self.table.batch_get(keys).await?;
+        let items = self.table.batch_get(keys, false).await?;
         let mut by_key = std::collections::HashMap::with_capacity(items.len());
         for item in items {
             let pk = item

@@ -281,9 +281,14 @@ impl Table {
             })
     }
 
-    /// Reads many items by key (strongly consistent), at most [`MAX_BATCH_GET`] per call,
-    /// retrying unprocessed keys. Missing items are simply absent from the result.
-    pub async fn batch_get(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>, StoreError> {
+    /// Reads many items by key, at most [`MAX_BATCH_GET`] per call, retrying unprocessed keys.
+    /// Missing items are simply absent from the result. A strongly consistent read costs twice
+    /// an eventually consistent one.
+    pub async fn batch_get(
+        &self,
+        keys: Vec<(String, String)>,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(MAX_BATCH_GET) {
             let mut pending: Vec<Item> = chunk
@@ -309,7 +314,7 @@ impl Table {
                 attempt += 1;
                 let keys_and_attrs = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut pending)))
-                    .consistent_read(true)
+                    .consistent_read(consistent)
                     .build()
                     .map_err(|e| StoreError::Rejected(Box::new(e)))?;
                 let out = self

@@ -1,21 +1,24 @@
 //! Metering: what a set of SDK requests consumed (capacity units, SQS requests, secret reads),
-//! the time Lambda would bill for it, and what a table holds per kind of item.
+//! the log lines the handlers wrote meanwhile, the time Lambda would bill for it, and what a
+//! table holds per kind of item.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cpindex::keys::attr;
 
-use super::england::ITEM_OVERHEAD_BYTES;
+use super::england::{ITEM_OVERHEAD_BYTES, LOG_EVENT_OVERHEAD_BYTES};
 use crate::io_recorder::{IoRecorder, Span};
 
-/// What a set of requests consumed.
+/// What a set of requests consumed, and the log bytes CloudWatch would ingest meanwhile.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Use {
     pub read_units: f64,
     pub write_units: f64,
     pub sqs_requests: f64,
     pub secret_calls: f64,
+    pub log_bytes: f64,
 }
 
 impl Use {
@@ -39,6 +42,7 @@ impl Use {
             write_units: self.write_units * k,
             sqs_requests: self.sqs_requests * k,
             secret_calls: self.secret_calls * k,
+            log_bytes: self.log_bytes * k,
         }
     }
 
@@ -48,6 +52,7 @@ impl Use {
             write_units: self.write_units + o.write_units,
             sqs_requests: self.sqs_requests + o.sqs_requests,
             secret_calls: self.secret_calls + o.secret_calls,
+            log_bytes: self.log_bytes + o.log_bytes,
         }
     }
 }
@@ -166,6 +171,37 @@ pub fn in_requests(spans: &[Span]) -> Duration {
     crate::io_recorder::covered(spans.iter().map(|s| (s.start, s.end)))
 }
 
+/// Log bytes the handlers of this process have written, each line as CloudWatch counts it.
+static LOG_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// A writer that counts what it is given and keeps nothing.
+struct LogMeter;
+
+impl std::io::Write for LogMeter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let events = buf.iter().filter(|b| **b == b'\n').count() as u64;
+        LOG_BYTES.fetch_add(
+            buf.len() as u64 + events * LOG_EVENT_OVERHEAD_BYTES,
+            Ordering::Relaxed,
+        );
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Meters the handlers' log lines from now on: formatted as the functions format them
+/// (`cpindex::logging`, JSON) at the level the template gives them. The template's system log
+/// level keeps Lambda's own START/END/REPORT lines out of the logs, so these are all of them.
+pub fn meter_logs(level: &str) {
+    let level = cpindex::logging::level(Some(level), None);
+    let subscriber = cpindex::logging::subscriber(level, true, || LogMeter);
+    // Once per process: a second call (another bench in the same run) keeps the first.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
 /// Runs `f`, returning what it consumed by the recorder and the time Lambda would bill: our
 /// own time (wall time less time inside requests) plus [`AWS_REQUEST_MS`] per request on the
 /// critical path.
@@ -175,17 +211,22 @@ pub async fn metered<F: std::future::Future<Output = T>, T>(
     f: F,
 ) -> (T, Measured) {
     recorder.take();
+    let logged = LOG_BYTES.load(Ordering::Relaxed);
     let t = Instant::now();
     let out = f.await;
     let wall = t.elapsed();
     let spans = recorder.take();
+    let log_bytes = (LOG_BYTES.load(Ordering::Relaxed) - logged) as f64;
     let own = wall.saturating_sub(in_requests(&spans));
     let handler_ms = own.as_secs_f64() * 1000.0
         + crate::io_recorder::critical_path(&spans) as f64 * AWS_REQUEST_MS;
     (
         out,
         Measured {
-            uses: Use::of(&spans),
+            uses: Use {
+                log_bytes,
+                ..Use::of(&spans)
+            },
             invocations,
             handler_ms,
         },

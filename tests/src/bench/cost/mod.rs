@@ -26,11 +26,11 @@ use crate::bench::world::ORG;
 use crate::http::{call, la, request};
 use crate::io_recorder::IoRecorder;
 use england::{
-    DAYS_PER_MONTH, IDLE_RECEIVES_PER_QUEUE_MINUTE, LOG_BYTES_PER_INVOCATION, READ_UNIT_BYTES,
-    RECONCILE_STEP_S, STEPS_PER_DAY,
+    DAYS_PER_MONTH, IDLE_RECEIVES_PER_QUEUE_MINUTE, READ_UNIT_BYTES, RECONCILE_STEP_S,
+    STEPS_PER_DAY,
 };
 use meter::{held, metered, Held, Measured, Use};
-use template::{memory_mb, template_count, template_number};
+use template::{memory_mb, parameter_default, template_count, template_number};
 
 /// A month of one operation: how many, on which function.
 struct Line {
@@ -88,6 +88,7 @@ fn world_upsert_rechecking(
 
 /// One LA of England's average size through a month's kinds of operation, metered.
 async fn measure(url: &str, plans_per_la: usize, lookups: usize) -> Measurements {
+    meter::meter_logs(&template::application_log_level());
     let recorder = IoRecorder::default();
     let (dynamo, sqs) = recorder.clients_with(url, cpindex::config::CallTimeouts::bulk());
     let world = crate::bench::world::create(&dynamo, &sqs, "cost").await;
@@ -425,6 +426,7 @@ fn price(m: Measurements) -> Vec<(String, String)> {
             write_units: per_page_writes * national_pages + per_pass_writes * v.las,
             sqs_requests: pass_all.uses.sqs_requests,
             secret_calls: 0.0,
+            log_bytes: pass_all.uses.log_bytes / bench_pages * national_pages,
         },
         invocations: (pass_all.handler_ms / bench_pages * national_pages
             / 1000.0
@@ -519,9 +521,14 @@ fn price(m: Measurements) -> Vec<(String, String)> {
     ];
     let memory = memory_mb();
     let p = LONDON;
+    // The table class and tracing mode a deployment gets unless it chooses otherwise.
+    let class = parameter_default("TableClass");
+    let d = p.dynamo(&class);
     let mut out: Vec<(String, String)> = Vec::new();
     let (mut lambda, mut api, mut dynamo_rw, mut sqs_cost, mut secrets, mut logs) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    // Read and write units a month, to price the other table class beside this one.
+    let (mut rru_m, mut wru_m) = (0.0, 0.0);
     let mut invocations_m = 0.0;
     let mut reconciliation = 0.0;
     eprintln!("cost: per operation (units each) and a month in England:");
@@ -532,18 +539,20 @@ fn price(m: Measurements) -> Vec<(String, String)> {
         let lambda_l = l.per_month * (each.invocations * p.lambda_request + gb_s * p.lambda_gb_s);
         let api_l = l.per_month * l.http_requests_each * p.http_api_request;
         let dyn_l = l.per_month
-            * (each.uses.read_units * p.dynamo_read_unit
-                + each.uses.write_units * p.dynamo_write_unit);
+            * (each.uses.read_units * d.read_unit + each.uses.write_units * d.write_unit);
+        rru_m += l.per_month * each.uses.read_units;
+        wru_m += l.per_month * each.uses.write_units;
         let sqs_l = l.per_month * each.uses.sqs_requests * p.sqs_request;
         let sec_l = l.per_month * each.uses.secret_calls * p.secret_call;
-        let log_l = l.per_month * each.invocations * LOG_BYTES_PER_INVOCATION / 1e9 * p.log_gb;
+        let log_l = l.per_month * each.uses.log_bytes / 1e9 * p.log_gb;
         invocations_m += l.per_month * each.invocations;
         eprintln!(
-            "cost:   {:<38} rru {:>10.2} wru {:>10.2} sqs {:>6.2} ms {:>9.1} x {:>12.0}/month = ${:.2}",
+            "cost:   {:<38} rru {:>10.2} wru {:>10.2} sqs {:>6.2} log {:>7.0} B ms {:>9.1} x {:>12.0}/month = ${:.2}",
             l.name,
             each.uses.read_units,
             each.uses.write_units,
             each.uses.sqs_requests,
+            each.uses.log_bytes,
             each.handler_ms,
             l.per_month,
             lambda_l + api_l + dyn_l + sqs_l + sec_l + log_l
@@ -562,7 +571,7 @@ fn price(m: Measurements) -> Vec<(String, String)> {
     let idle_polls = 2.0 * IDLE_RECEIVES_PER_QUEUE_MINUTE * 60.0 * 24.0 * DAYS_PER_MONTH;
     sqs_cost += idle_polls * p.sqs_request;
     let stored_gb = national.stored / 1e9;
-    let storage = stored_gb * p.dynamo_gb_month;
+    let storage = stored_gb * d.gb_month;
     // Fixed: the child key and the LAs' webhook keys in one shared secret (what OPERATIONS.md
     // recommends nationally; a secret per LA would add the figure printed below), the alarms,
     // the table's key.
@@ -581,10 +590,37 @@ fn price(m: Measurements) -> Vec<(String, String)> {
     let kms_requests = kms_calls * p.kms_request;
     // Point-in-time recovery (the template turns it on) is billed on the table's size.
     let backups = stored_gb * p.pitr_gb_month;
-    let usage =
-        lambda + api + dynamo_rw + sqs_cost + secrets + logs + storage + backups + kms_requests;
+    // X-Ray, when the template turns it on: Lambda samples one request a second and 5 % beyond,
+    // and England's invocations average under one a second, so about every one is a trace.
+    let xray_active = invocations_m * p.xray_trace;
+    let xray = if parameter_default("TracingMode") == "Active" {
+        xray_active
+    } else {
+        0.0
+    };
+    let usage = lambda
+        + api
+        + dynamo_rw
+        + sqs_cost
+        + secrets
+        + logs
+        + storage
+        + backups
+        + kms_requests
+        + xray;
     let fixed = secrets_fixed + alarms + kms;
     let total = usage + fixed;
+    // The same month under the other table class.
+    let other_class = if class == "STANDARD" {
+        "STANDARD_INFREQUENT_ACCESS"
+    } else {
+        "STANDARD"
+    };
+    let o = p.dynamo(other_class);
+    let total_other_class = total - dynamo_rw - storage
+        + rru_m * o.read_unit
+        + wru_m * o.write_unit
+        + stored_gb * o.gb_month;
     eprintln!(
         "cost: first extract of {plans_per_la} plans: rru {:.1} wru {:.1}; stored {:.2} GB",
         first_extract.uses.read_units, first_extract.uses.write_units, stored_gb
@@ -620,16 +656,16 @@ fn price(m: Measurements) -> Vec<(String, String)> {
         .sum();
     out.push((
         "cost_plan_only_scan_usd_month".into(),
-        usd(plan_bytes / READ_UNIT_BYTES * DAYS_PER_MONTH * p.dynamo_read_unit),
+        usd(plan_bytes / READ_UNIT_BYTES * DAYS_PER_MONTH * d.read_unit),
     ));
     out.push((
         "cost_index_scan_usd_month".into(),
-        usd(0.5 * national.indexed_bytes / READ_UNIT_BYTES * DAYS_PER_MONTH * p.dynamo_read_unit),
+        usd(0.5 * national.indexed_bytes / READ_UNIT_BYTES * DAYS_PER_MONTH * d.read_unit),
     ));
     // What reading the table instead cost (strongly consistent, every item): before this round.
     out.push((
         "cost_table_scan_usd_month".into(),
-        usd(national.bytes / READ_UNIT_BYTES * DAYS_PER_MONTH * p.dynamo_read_unit),
+        usd(national.bytes / READ_UNIT_BYTES * DAYS_PER_MONTH * d.read_unit),
     ));
     out.push(("cost_usage_usd_month".into(), usd(usage)));
     out.push(("cost_fixed_usd_month".into(), usd(fixed)));
@@ -637,6 +673,13 @@ fn price(m: Measurements) -> Vec<(String, String)> {
         "cost_secret_per_la_extra_usd_month".into(),
         usd(per_la_secrets),
     ));
+    out.push(("cost_table_class".into(), class.clone()));
+    out.push((
+        format!("cost_england_{}_usd_month", other_class.to_lowercase()),
+        usd(total_other_class),
+    ));
+    out.push(("cost_xray_if_active_usd_month".into(), usd(xray_active)));
+    out.push(("cost_xray_usd_month".into(), usd(xray)));
     out.push(("cost_england_usd_month".into(), usd(total)));
     out
 }

@@ -39,3 +39,30 @@ pub fn template_count(kind: &str) -> f64 {
         .as_mapping()
         .map_or(0, |m| m.values().filter(|r| r["Type"] == kind).count()) as f64
 }
+
+/// The default of one of the template's parameters.
+pub fn parameter_default(name: &str) -> String {
+    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
+    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+    t["Parameters"][name]["Default"]
+        .as_str()
+        .unwrap_or_else(|| panic!("parameter {name} has a default"))
+        .to_owned()
+}
+
+/// The functions' application log level. Panics unless the system log level keeps Lambda's
+/// START/END/REPORT lines out, which the cost of logs assumes (only the handlers' lines).
+pub fn application_log_level() -> String {
+    let text = std::fs::read_to_string(template_path()).expect("the SAM template");
+    let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+    let logging = &t["Globals"]["Function"]["LoggingConfig"];
+    let system = logging["SystemLogLevel"].as_str().unwrap_or("INFO");
+    assert!(
+        matches!(system, "WARN" | "ERROR"),
+        "the cost of logs counts no platform lines, but SystemLogLevel is {system}"
+    );
+    logging["ApplicationLogLevel"]
+        .as_str()
+        .expect("Globals set ApplicationLogLevel")
+        .to_owned()
+}
