@@ -24,10 +24,24 @@ pub struct Span {
     /// DynamoDB capacity units it consumed (0 for other services), by [`crate::capacity`].
     pub read_units: f64,
     pub write_units: f64,
+    /// Issued by the task [`awaited`] ran, not by a task it spawned (a cache's refresh that no
+    /// answer waits for).
+    pub awaited: bool,
+}
+
+tokio::task_local! {
+    /// Set while [`awaited`] runs its future: requests that future's own task issues.
+    static AWAITED: ();
+}
+
+/// Runs `f`, marking the requests its own task issues as [`Span::awaited`]: those a caller
+/// waits for. A task `f` spawns (a background refresh) is not marked.
+pub async fn awaited<F: std::future::Future>(f: F) -> F::Output {
+    AWAITED.scope((), f).await
 }
 
 #[derive(Debug, Clone)]
-struct Started(Instant, crate::capacity::Planned);
+struct Started(Instant, crate::capacity::Planned, bool);
 
 impl Storable for Started {
     type Storer = StoreReplace<Self>;
@@ -96,8 +110,9 @@ impl Intercept for IoRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let planned = crate::capacity::planned(ctx.input());
+        let awaited = AWAITED.try_with(|_| ()).is_ok();
         cfg.interceptor_state()
-            .store_put(Started(Instant::now(), planned));
+            .store_put(Started(Instant::now(), planned, awaited));
         Ok(())
     }
 
@@ -108,9 +123,9 @@ impl Intercept for IoRecorder {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let end = Instant::now();
-        let (start, planned) = cfg
+        let (start, planned, awaited) = cfg
             .load::<Started>()
-            .map_or((end, Default::default()), |s| (s.0, s.1));
+            .map_or((end, Default::default(), false), |s| (s.0, s.1, s.2));
         // A failed request is counted at its planned writes: a refused condition still costs.
         let read_units = match ctx.output_or_error() {
             Some(Ok(output)) => crate::capacity::read_units(output, planned.read_factor),
@@ -127,6 +142,7 @@ impl Intercept for IoRecorder {
             end,
             read_units,
             write_units: planned.write_units,
+            awaited,
         });
         Ok(())
     }
@@ -147,6 +163,12 @@ pub fn critical_path(spans: &[Span]) -> usize {
         }
     }
     depth.into_iter().max().unwrap_or(0)
+}
+
+/// [`critical_path`] of the requests a caller waited for ([`awaited`]).
+pub fn awaited_critical_path(spans: &[Span]) -> usize {
+    let awaited: Vec<Span> = spans.iter().filter(|s| s.awaited).cloned().collect();
+    critical_path(&awaited)
 }
 
 /// Time covered by spans (start, end) that may overlap: the length of their union.
@@ -181,6 +203,7 @@ mod tests {
             end: base + Duration::from_millis(end_ms),
             read_units: 0.0,
             write_units: 0.0,
+            awaited: true,
         }
     }
 
@@ -193,6 +216,7 @@ mod tests {
             end: Instant::now(),
             read_units: 0.0,
             write_units: 0.0,
+            awaited: true,
         };
         assert_eq!(
             at("SQS", "SendMessageBatch").iam_action(),
@@ -228,5 +252,32 @@ mod tests {
             critical_path(&[span(0, 10, t), span(5, 30, t), span(11, 12, t)]),
             2
         );
+    }
+
+    #[test]
+    fn a_request_no_answer_waited_for_is_not_on_the_awaited_path() {
+        let t = Instant::now();
+        // A background refresh between the read and the hand-off would make a chain of three.
+        let background = Span {
+            awaited: false,
+            ..span(11, 12, t)
+        };
+        let spans = [span(0, 10, t), background, span(13, 20, t)];
+        assert_eq!(critical_path(&spans), 3);
+        assert_eq!(awaited_critical_path(&spans), 2);
+    }
+
+    #[tokio::test]
+    async fn only_the_awaited_future_s_own_task_is_marked() {
+        let inside = awaited(async { AWAITED.try_with(|_| ()).is_ok() }).await;
+        let spawned = awaited(async {
+            tokio::spawn(async { AWAITED.try_with(|_| ()).is_ok() })
+                .await
+                .expect("the task")
+        })
+        .await;
+        assert!(inside);
+        assert!(!spawned);
+        assert!(AWAITED.try_with(|_| ()).is_err());
     }
 }

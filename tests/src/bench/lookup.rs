@@ -1,8 +1,10 @@
 //! Lookup: the handler called in-process against the same requests issued directly with the SDK
-//! in the same pattern (two queries and one put at once; for a child with a plan, then a send
-//! and a put at once), interleaved one by one. The emulator serves requests mostly one at a
-//! time, so overlap is counted, not timed: every request's start and end is recorded and the
-//! longest chain of sequential requests reported, apart for children with and without a plan.
+//! in the same pattern (two queries, the access put and the hourly count at once; for a child
+//! with a plan, then a send and a put at once), interleaved one by one. The emulator serves
+//! requests mostly one at a time, so overlap is counted, not timed: every request's start and
+//! end is recorded and the longest chain of sequential requests the answer waited for reported,
+//! apart for children with and without a plan (a cache refreshed in the background, once a
+//! minute, is not on it).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,7 +19,7 @@ use serde_json::json;
 
 use crate::bench::ingest::{nhs, record};
 use crate::http::{call, la, request};
-use crate::io_recorder::{critical_path, IoRecorder};
+use crate::io_recorder::{awaited, awaited_critical_path, IoRecorder};
 
 const ORG: &str = "E08000035";
 
@@ -92,12 +94,16 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
     let (mut fhir, mut fhir_depth, mut fhir_plan_depth) = (Vec::with_capacity(lookups), 0, 0);
     let mut requests = 0;
     let user = Some(("unscheduled_care", "RR801", "bench"));
+    let (org, user_id) = (
+        cpindex::OrgCode::parse("RR801").expect("an org code"),
+        cpindex::claims::UserId::parse("bench").expect("a user id"),
+    );
     for i in 0..lookups {
         let n = nhs(i % children);
         let req = request("GET", &format!("/v1/children/{}", n.digits()), user, None);
         recorder.take();
         let t = Instant::now();
-        let answer = call(&router, req).await;
+        let answer = awaited(call(&router, req)).await;
         ours.push(t.elapsed());
         assert_eq!(answer.status, 200, "{:?}", answer.body);
         let spans = recorder.take();
@@ -105,7 +111,7 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
         let has_plan = answer.body["plans"]
             .as_array()
             .is_some_and(|p| !p.is_empty());
-        let depth = critical_path(&spans);
+        let depth = awaited_critical_path(&spans);
         if has_plan {
             plan_depth = plan_depth.max(depth);
         } else {
@@ -128,18 +134,18 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
                 .expect("a header value"),
         );
         let t = Instant::now();
-        let answer = call(&fhir_router, req).await;
+        let answer = awaited(call(&fhir_router, req)).await;
         fhir.push(t.elapsed());
         assert_eq!(answer.status, 200, "{:?}", answer.body);
-        let depth = critical_path(&recorder.take());
+        let depth = awaited_critical_path(&recorder.take());
         if has_plan {
             fhir_plan_depth = fhir_plan_depth.max(depth);
         } else {
             fhir_depth = fhir_depth.max(depth);
         }
 
-        // The same requests, raw: the reads and the audit write at once; for a child with a
-        // plan, then the hand-off and the pending mark at once.
+        // The same requests, raw: the reads, the audit write and the hourly count at once; for
+        // a child with a plan, then the hand-off and the pending mark at once.
         let pk = key::child_pk(&crate::child_key(&n));
         let access_id = uuid::Uuid::new_v4().to_string();
         let at = Utc::now();
@@ -189,14 +195,33 @@ pub async fn run(url: &str, lookups: usize) -> Vec<(String, String)> {
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", attr::PK)
             .send();
-        let (a, b, c) = tokio::join!(
+        let hour = cpindex::usage::hour_of(at);
+        let count = dynamo
+            .update_item()
+            .table_name(&raw_table_name)
+            .key(
+                attr::PK,
+                AttributeValue::S(key::usage_pk(&org, &cpindex::indicators::IsoWeek::of(at))),
+            )
+            .key(attr::SK, AttributeValue::S(key::usage_sk(hour, &user_id)))
+            .update_expression("SET #entity = :entity, #hour = :hour ADD #c :one")
+            .expression_attribute_names("#entity", attr::ENTITY)
+            .expression_attribute_names("#hour", "hour")
+            .expression_attribute_names("#c", "lookups")
+            .expression_attribute_values(":entity", AttributeValue::S("usage".into()))
+            .expression_attribute_values(":hour", AttributeValue::S(hour.to_rfc3339()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send();
+        let (a, b, c, d) = tokio::join!(
             query(key::PLAN_PREFIX, true, None),
             query(key::VISIT_PREFIX, false, Some(100)),
             put,
+            count,
         );
         let plans = a.expect("raw plans");
         b.expect("raw visits");
         c.expect("raw put");
+        d.expect("raw hourly count");
         if plans.count > 0 {
             let send = sqs
                 .send_message()
