@@ -275,7 +275,7 @@ impl PlanStore {
     /// saves writes. Every write it leads to is conditional on `sourceVersion` and learns the
     /// stored record when refused; a read a moment behind a concurrent newer write can only
     /// answer "unchanged" where "stale" was due, for a version the index no longer holds
-    /// (docs/ARCHITECTURE.md, "Ingest").
+    /// (docs/ARCHITECTURE.md, "Batches and the write pattern").
     pub async fn read_known(
         &self,
         org: &OrgCode,

@@ -66,3 +66,42 @@ pub fn application_log_level() -> String {
         .expect("Globals set ApplicationLogLevel")
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::cost::LONDON;
+
+    #[test]
+    fn every_table_class_the_template_allows_is_priced_as_aws_relates_them() {
+        let text = std::fs::read_to_string(template_path()).expect("the SAM template");
+        let t: serde_norway::Value = serde_norway::from_str(&text).expect("template YAML");
+        let allowed = t["Parameters"]["TableClass"]["AllowedValues"]
+            .as_sequence()
+            .expect("TableClass lists its values");
+        assert!(allowed.len() >= 2, "{allowed:?}");
+        let standard = LONDON.dynamo("STANDARD");
+        for class in allowed {
+            let p = LONDON.dynamo(class.as_str().expect("a class name"));
+            if class.as_str() == Some("STANDARD_INFREQUENT_ACCESS") {
+                // Requests 25 % dearer, storage at 40 % of the price.
+                assert!((p.write_unit / standard.write_unit - 1.25).abs() < 0.001);
+                assert!((p.read_unit / standard.read_unit - 1.25).abs() < 0.001);
+                assert!((p.gb_month / standard.gb_month - 0.40).abs() < 0.001);
+            }
+        }
+        assert!(allowed
+            .iter()
+            .any(|c| c.as_str() == Some(parameter_default("TableClass").as_str())));
+    }
+
+    #[test]
+    fn the_log_model_holds_for_the_template_s_levels() {
+        // Panics if the template lets Lambda's own lines into the logs the model does not count.
+        let level = application_log_level();
+        assert!(matches!(
+            level.as_str(),
+            "INFO" | "WARN" | "ERROR" | "DEBUG" | "TRACE"
+        ));
+    }
+}
